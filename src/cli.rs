@@ -1,0 +1,282 @@
+//! The `lvzhi` command.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::crypto::FieldCipher;
+use crate::domain::roles::Role;
+use crate::error::AppError;
+use crate::http::AppState;
+use crate::i18n::{self, Locale};
+use crate::services::{auth, orgs as org_service, users as user_service};
+use crate::storage::{redact_url, Db};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "lvzhi",
+    version,
+    about = "履职 — the duty-performance platform of a CPPCC committee"
+)]
+pub struct Cli {
+    /// Database URL: sqlite://PATH (default sqlite://data/lvzhi.db) or postgres://USER@HOST/DB.
+    /// Also LVZHI_DATABASE_URL.
+    #[arg(long, global = true, value_name = "URL")]
+    database: Option<String>,
+    /// Settings file (TOML); default ./lvzhi.toml when present.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the web server (pages and the JSON API).
+    Serve(ServeArgs),
+    /// Load the demo committee (长江路街道政协工委) into the database.
+    Demo,
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// Address to listen on (also LVZHI_LISTEN); port 0 picks a free port.
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+    /// Load the demo committee first and print one login per role.
+    #[arg(long)]
+    demo: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Create an account with a role (the operator's bootstrap path; audited).
+    Add {
+        #[arg(long)]
+        username: String,
+        /// At least 12 characters from three of: lower case, upper case, digits, others.
+        #[arg(long)]
+        password: String,
+        /// admin | security | auditor | staff | member | department
+        #[arg(long)]
+        role: String,
+        /// Organisation id or exact name (the account's scope); default: the top organisation.
+        #[arg(long)]
+        org: Option<String>,
+        /// Name shown in the interface; default: the user name.
+        #[arg(long)]
+        display_name: Option<String>,
+        /// For the member role: the member's id.
+        #[arg(long)]
+        member: Option<i64>,
+        /// For the department role: the department's id.
+        #[arg(long)]
+        department: Option<i64>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenCommand {
+    /// Print a new API token for a user (shown once; use as `Authorization: Bearer TOKEN`).
+    Create {
+        #[arg(long)]
+        username: String,
+        /// A label to recognise the token by.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("lvzhi: settings: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(url) = &cli.database {
+        settings.database_url = url.clone();
+    }
+    init_tracing(&settings);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("lvzhi: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("lvzhi: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(settings: &Settings) {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_env("LVZHI_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if settings.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// An operation's error as one line for the terminal.
+fn describe(error: AppError) -> String {
+    error.message(Locale::ZhCn)
+        + &match error {
+            AppError::Internal(detail) => format!(" ({detail})"),
+            _ => String::new(),
+        }
+}
+
+async fn open(settings: &Settings) -> Result<Db, String> {
+    let db = Db::connect(&settings.database_url)
+        .await
+        .map_err(|e| format!("database {}: {e}", redact_url(&settings.database_url)))?;
+    db.migrate().await.map_err(|e| format!("migration: {e}"))?;
+    Ok(db)
+}
+
+fn cipher(settings: &Settings) -> Result<FieldCipher, String> {
+    FieldCipher::load(settings.data_key.as_deref(), &settings.data_key_file)
+        .map_err(|e| e.to_string())
+}
+
+async fn run(command: Command, settings: Settings) -> Result<(), String> {
+    match command {
+        Command::Migrate => {
+            open(&settings).await?;
+            println!("{}", i18n::t(Locale::ZhCn, "cli.migrated"));
+            Ok(())
+        }
+        Command::Demo => {
+            let db = open(&settings).await?;
+            let logins = crate::demo::load(&db, &cipher(&settings)?)
+                .await
+                .map_err(describe)?;
+            print_logins(&logins);
+            Ok(())
+        }
+        Command::User(UserCommand::Add {
+            username,
+            password,
+            role,
+            org,
+            display_name,
+            member,
+            department,
+        }) => {
+            let db = open(&settings).await?;
+            let role =
+                Role::parse("role", &role).map_err(|e| i18n::field_message(Locale::ZhCn, &e))?;
+            let org = match org {
+                Some(org) => org_service::resolve(&db, &org).await.map_err(describe)?,
+                None => {
+                    let all = crate::storage::orgs::list_orgs(&db, "/", None)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    match all.into_iter().find(|o| o.parent_id.is_none()) {
+                        Some(root) => root,
+                        None => return Err(i18n::t(Locale::ZhCn, "cli.no_org")),
+                    }
+                }
+            };
+            let input = user_service::UserInput {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                org_id: Some(org.id.to_string()),
+                member_id: member.map(|v| v.to_string()),
+                department_id: department.map(|v| v.to_string()),
+                password: Some(password),
+            };
+            let (user, _) =
+                user_service::create(&db, user_service::Creator::Cli, &input, Some(role))
+                    .await
+                    .map_err(describe)?;
+            println!(
+                "{} {} ({}, {})",
+                i18n::t(Locale::ZhCn, "user.created"),
+                user.username,
+                role.as_str(),
+                org.name
+            );
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create { username, name }) => {
+            let db = open(&settings).await?;
+            let token = auth::create_token(&db, &username, &name)
+                .await
+                .map_err(describe)?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Serve(args) => serve(settings, args).await,
+    }
+}
+
+fn print_logins(logins: &crate::demo::DemoLogins) {
+    println!("{}", i18n::t(Locale::ZhCn, "cli.demo_logins"));
+    for (role, username) in &logins.users {
+        let label = Role::parse("role", role)
+            .map(|r| i18n::t(Locale::ZhCn, r.label_key()))
+            .unwrap_or_else(|_| role.clone());
+        println!("  {label:<12} {username:<12} {}", logins.password);
+    }
+}
+
+async fn serve(mut settings: Settings, args: ServeArgs) -> Result<(), String> {
+    if let Some(listen) = args.listen {
+        settings.listen = listen;
+    }
+    let db = open(&settings).await?;
+    let cipher = cipher(&settings)?;
+    if args.demo {
+        let logins = crate::demo::load(&db, &cipher).await.map_err(describe)?;
+        print_logins(&logins);
+    } else if let Some((username, password)) =
+        user_service::bootstrap_admin(&db).await.map_err(describe)?
+    {
+        // Shown once: the first administrator of an empty installation.
+        println!("{}", i18n::t(Locale::ZhCn, "cli.first_admin"));
+        println!("  {username} / {password}");
+    }
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .map_err(|e| format!("listen {}: {e}", settings.listen))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("lvzhi: http://{address}/");
+    let state = AppState {
+        db: db.clone(),
+        cipher: Arc::new(cipher),
+        settings: Arc::new(settings),
+    };
+    let result = crate::http::serve(state, listener)
+        .await
+        .map_err(|e| e.to_string());
+    db.close().await;
+    result
+}

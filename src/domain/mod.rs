@@ -1,0 +1,13 @@
+//! Pure domain logic: value types that parse and validate, lifecycle enums and
+//! rules. Nothing here does I/O.
+
+pub mod dates;
+pub mod id_number;
+pub mod members;
+pub mod orgs;
+pub mod paging;
+pub mod passwords;
+pub mod phone;
+pub mod roles;
+pub mod text;
+pub mod validation;

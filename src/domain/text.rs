@@ -1,0 +1,196 @@
+//! Free-text fields and personal names.
+
+use super::validation::FieldError;
+
+/// Maximum length of a person's name, in characters.
+pub const NAME_MAX_CHARS: usize = 50;
+
+fn is_forbidden_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\n' | '\r' | '\t')
+}
+
+/// Checks a trimmed, non-empty value for control characters and length.
+fn check_text(field: &'static str, value: &str, max_chars: usize) -> Result<(), FieldError> {
+    if value.chars().any(is_forbidden_control) {
+        return Err(FieldError::new(field, "control_chars"));
+    }
+    if value.chars().count() > max_chars {
+        return Err(FieldError::new(field, "too_long").with("max", max_chars));
+    }
+    Ok(())
+}
+
+/// A required text value: trimmed, at most `max_chars` characters (not
+/// bytes), without control characters other than newline, carriage return and tab.
+pub fn required_text(
+    field: &'static str,
+    input: &str,
+    max_chars: usize,
+) -> Result<String, FieldError> {
+    let value = input.trim();
+    if value.is_empty() {
+        return Err(FieldError::new(field, "required"));
+    }
+    check_text(field, value, max_chars)?;
+    Ok(value.to_string())
+}
+
+/// Like [`required_text`], but an empty (or blank) input is `None`.
+pub fn optional_text(
+    field: &'static str,
+    input: &str,
+    max_chars: usize,
+) -> Result<Option<String>, FieldError> {
+    let value = input.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    check_text(field, value, max_chars)?;
+    Ok(Some(value.to_string()))
+}
+
+/// A person's name in any script, e.g. `张三`, `阿依古丽·买买提`, `John Smith`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PersonName(String);
+
+impl PersonName {
+    /// Trimmed; at most 50 characters; letters of any script, the separators
+    /// `·` `•` `.` `-`, and single spaces between parts.
+    pub fn parse(field: &'static str, input: &str) -> Result<Self, FieldError> {
+        let value = required_text(field, input, NAME_MAX_CHARS)?;
+        let mut previous_space = false;
+        for c in value.chars() {
+            let ok = if c == ' ' {
+                !previous_space
+            } else {
+                c.is_alphabetic() || matches!(c, '·' | '•' | '.' | '-')
+            };
+            if !ok {
+                return Err(FieldError::new(field, "name_chars"));
+            }
+            previous_space = c == ' ';
+        }
+        if !value.chars().any(char::is_alphabetic) {
+            return Err(FieldError::new(field, "name_chars"));
+        }
+        Ok(Self(value))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl std::fmt::Display for PersonName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for PersonName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_text_trims_and_counts_chars() {
+        assert_eq!(required_text("t", "  提案标题 ", 4).unwrap(), "提案标题");
+        let e = required_text("title", "提案标题五", 4).unwrap_err();
+        assert_eq!(e.field, "title");
+        assert_eq!(e.code, "too_long");
+        assert_eq!(e.params, vec![("max", "4".to_string())]);
+        // 4 Chinese chars are 12 bytes but only 4 characters.
+        assert!(required_text("t", "一二三四", 4).is_ok());
+        assert_eq!(required_text("t", "", 10).unwrap_err().code, "required");
+        assert_eq!(
+            required_text("t", " \n\t ", 10).unwrap_err().code,
+            "required"
+        );
+    }
+
+    #[test]
+    fn control_characters() {
+        assert_eq!(
+            required_text("t", "line1\nline2\r\n\tx", 100).unwrap(),
+            "line1\nline2\r\n\tx"
+        );
+        assert_eq!(
+            required_text("t", "a\u{0}b", 100).unwrap_err().code,
+            "control_chars"
+        );
+        assert_eq!(
+            required_text("t", "a\u{7}b", 100).unwrap_err().code,
+            "control_chars"
+        );
+        assert_eq!(
+            required_text("t", "a\u{1b}[0m", 100).unwrap_err().code,
+            "control_chars"
+        );
+        assert_eq!(
+            optional_text("t", "a\u{85}b", 100).unwrap_err().code,
+            "control_chars"
+        );
+    }
+
+    #[test]
+    fn optional_text_values() {
+        assert_eq!(optional_text("t", "", 5).unwrap(), None);
+        assert_eq!(optional_text("t", "   ", 5).unwrap(), None);
+        assert_eq!(
+            optional_text("t", " 备注 ", 5).unwrap(),
+            Some("备注".to_string())
+        );
+        let e = optional_text("t", "123456", 5).unwrap_err();
+        assert_eq!(e.code, "too_long");
+        assert_eq!(e.params, vec![("max", "5".to_string())]);
+    }
+
+    #[test]
+    fn valid_names() {
+        for name in [
+            "张三",
+            "欧阳修",
+            "阿依古丽·买买提",
+            "爱新觉罗•溥仪",
+            "John Smith",
+            "Jean-Luc Picard",
+            "J. R. R. Tolkien",
+            "Ölçer",
+            "ᠮᠣᠩᠭᠣᠯ",
+        ] {
+            assert_eq!(PersonName::parse("name", name).unwrap().as_str(), name);
+        }
+        assert_eq!(
+            PersonName::parse("name", "  李四 ").unwrap().into_string(),
+            "李四"
+        );
+    }
+
+    #[test]
+    fn invalid_names() {
+        let code = |s: &str| PersonName::parse("name", s).unwrap_err().code;
+        assert_eq!(code(""), "required");
+        assert_eq!(code("张三1"), "name_chars");
+        assert_eq!(code("John  Smith"), "name_chars");
+        assert_eq!(code("张三<script>"), "name_chars");
+        assert_eq!(code("张_三"), "name_chars");
+        assert_eq!(code("张\t三"), "name_chars");
+        assert_eq!(code("·-."), "name_chars");
+        assert_eq!(code("张\u{0}三"), "control_chars");
+        let long: String = "名".repeat(51);
+        let e = PersonName::parse("name", &long).unwrap_err();
+        assert_eq!(e.code, "too_long");
+        assert_eq!(e.params, vec![("max", "50".to_string())]);
+        assert!(PersonName::parse("name", &"名".repeat(50)).is_ok());
+    }
+}

@@ -1,0 +1,195 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::Page;
+use crate::error::ErrorBody;
+use crate::http::auth::{ApiActor, ApiJson, ApiQuery, PathId};
+use crate::http::AppState;
+use crate::services::members::{self as service, MemberInput, MemberQuery};
+use crate::storage::members::Member;
+use crate::storage::timeline::TimelineEntry;
+
+/// Query parameters of the member list.
+#[derive(Deserialize, IntoParams)]
+#[allow(dead_code)]
+pub struct MemberListParams {
+    /// Part of the name.
+    q: Option<String>,
+    /// Group id.
+    group: Option<i64>,
+    /// 界别, exact.
+    sector: Option<String>,
+    /// Party identifier.
+    party: Option<String>,
+    /// active | ended | resigned | removed
+    status: Option<String>,
+    /// name | term | group | created
+    sort: Option<String>,
+    /// asc | desc
+    dir: Option<String>,
+    /// From 1.
+    page: Option<u32>,
+    /// 1–200, default 20.
+    per_page: Option<u32>,
+}
+
+/// A member's fields as JSON. Numbers may be sent as numbers or strings.
+#[derive(Deserialize, ToSchema)]
+pub struct MemberBody {
+    pub name: String,
+    /// male | female
+    pub gender: String,
+    pub ethnicity: String,
+    pub party: String,
+    pub sector: String,
+    #[serde(default)]
+    pub workplace: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    pub phone: String,
+    pub id_number: String,
+    #[schema(value_type = i64)]
+    pub term: serde_json::Value,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<i64>)]
+    pub org_id: Option<serde_json::Value>,
+    #[serde(default)]
+    #[schema(value_type = Option<i64>)]
+    pub group_id: Option<serde_json::Value>,
+    /// Required on update: the version that was read.
+    #[serde(default)]
+    #[schema(value_type = Option<i64>)]
+    pub version: Option<serde_json::Value>,
+}
+
+fn text_of(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+impl From<MemberBody> for MemberInput {
+    fn from(b: MemberBody) -> Self {
+        MemberInput {
+            name: b.name,
+            gender: b.gender,
+            ethnicity: b.ethnicity,
+            party: b.party,
+            sector: b.sector,
+            workplace: b.workplace,
+            title: b.title,
+            phone: b.phone,
+            id_number: b.id_number,
+            term: text_of(&b.term),
+            status: b.status.unwrap_or_default(),
+            org_id: b.org_id.as_ref().map(text_of),
+            group_id: b.group_id.as_ref().map(text_of),
+            version: b.version.as_ref().map(text_of),
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct VersionParam {
+    /// The version that was read.
+    pub version: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/members", tag = "members", params(MemberListParams),
+    responses((status = 200, body = Page<Member>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(query): ApiQuery<MemberQuery>,
+) -> Response {
+    match service::list(&state.db, &actor, &query).await {
+        Ok(found) => Json(Page {
+            items: found.items,
+            total: found.total,
+        })
+        .into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/members", tag = "members", request_body = MemberBody,
+    responses((status = 201, body = Member), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<MemberBody>,
+) -> Response {
+    match service::create(&state.db, &actor, &state.cipher, &body.into()).await {
+        Ok(member) => (StatusCode::CREATED, Json(member)).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/members/{id}", tag = "members", params(("id" = i64, Path)),
+    responses((status = 200, body = Member), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+) -> Response {
+    match service::get(&state.db, &actor, id).await {
+        Ok(member) => Json(member).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[utoipa::path(put, path = "/api/v1/members/{id}", tag = "members", params(("id" = i64, Path)), request_body = MemberBody,
+    responses((status = 200, body = Member), (status = 409, body = ErrorBody, description = "changed by someone else since it was read"), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<MemberBody>,
+) -> Response {
+    match service::update(&state.db, &actor, &state.cipher, id, &body.into()).await {
+        Ok(member) => Json(member).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[utoipa::path(delete, path = "/api/v1/members/{id}", tag = "members", params(("id" = i64, Path), VersionParam),
+    responses((status = 204), (status = 409, body = ErrorBody, description = "has duty records or an account, or changed since read"), (status = 404, body = ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    ApiQuery(q): ApiQuery<VersionParam>,
+) -> Response {
+    match service::delete(&state.db, &actor, id, &q.version).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/members/{id}/timeline", tag = "members", params(("id" = i64, Path)),
+    responses((status = 200, body = Page<TimelineEntry>), (status = 404, body = ErrorBody)))]
+pub async fn timeline(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+) -> Response {
+    match service::duty_file(&state.db, &actor, id).await {
+        Ok((_, entries)) => {
+            let total = entries.len() as i64;
+            Json(Page {
+                items: entries,
+                total,
+            })
+            .into_response()
+        }
+        Err(e) => e.into_json(actor.locale),
+    }
+}

@@ -1,0 +1,192 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::Page;
+use crate::domain::orgs::OrgKind;
+use crate::domain::paging::PageRequest;
+use crate::error::{AppError, ErrorBody};
+use crate::http::auth::{ApiActor, ApiJson, ApiQuery};
+use crate::http::AppState;
+use crate::services::orgs::{self as service, OrgInput, UnitInput};
+use crate::services::Actor;
+use crate::storage::orgs::{Community, Department, Org};
+
+#[derive(Deserialize, IntoParams, Default)]
+#[serde(default)]
+pub struct PageParams {
+    /// From 1.
+    #[param(value_type = Option<u32>)]
+    pub page: Option<String>,
+    /// 1–200, default 20.
+    #[param(value_type = Option<u32>)]
+    pub per_page: Option<String>,
+}
+
+/// One page of an already-scoped list.
+fn paged<T: Serialize>(
+    actor: &Actor,
+    params: &PageParams,
+    all: Result<Vec<T>, AppError>,
+) -> Response {
+    let result = PageRequest::parse(params.page.as_deref(), params.per_page.as_deref())
+        .map_err(AppError::BadRequest)
+        .and_then(|page| all.map(|all| (page, all)));
+    match result {
+        Ok((page, all)) => {
+            let total = all.len() as i64;
+            let items: Vec<T> = all
+                .into_iter()
+                .skip(page.offset() as usize)
+                .take(page.limit() as usize)
+                .collect();
+            Json(Page { items, total }).into_response()
+        }
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+fn created<T: Serialize>(actor: &Actor, result: Result<T, AppError>) -> Response {
+    match result {
+        Ok(value) => (StatusCode::CREATED, Json(value)).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+/// An organisation as JSON input.
+#[derive(Deserialize, ToSchema)]
+pub struct OrgBody {
+    pub name: String,
+    /// province | city | district | subdistrict | group
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub parent_id: Option<i64>,
+    #[serde(default)]
+    pub community_id: Option<i64>,
+}
+
+impl OrgBody {
+    fn into_input(self, default_kind: &str) -> OrgInput {
+        OrgInput {
+            name: self.name,
+            kind: self.kind.unwrap_or_else(|| default_kind.to_string()),
+            parent_id: self.parent_id.map(|v| v.to_string()),
+            community_id: self.community_id.map(|v| v.to_string()),
+        }
+    }
+}
+
+/// A community or department as JSON input.
+#[derive(Deserialize, ToSchema)]
+pub struct UnitBody {
+    pub name: String,
+    #[serde(default)]
+    pub org_id: Option<i64>,
+    /// Departments only.
+    #[serde(default)]
+    pub contact: Option<String>,
+}
+
+impl From<UnitBody> for UnitInput {
+    fn from(b: UnitBody) -> Self {
+        UnitInput {
+            name: b.name,
+            org_id: b.org_id.map(|v| v.to_string()),
+            contact: b.contact,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/orgs", tag = "orgs", params(PageParams),
+    responses((status = 200, body = Page<Org>), (status = 403, body = ErrorBody)))]
+pub async fn list_orgs(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> Response {
+    let all = service::list(&state.db, &actor, None).await;
+    paged(&actor, &p, all)
+}
+
+#[utoipa::path(post, path = "/api/v1/orgs", tag = "orgs", request_body = OrgBody,
+    responses((status = 201, body = Org), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn create_org(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<OrgBody>,
+) -> Response {
+    let result = service::create(&state.db, &actor, &body.into_input("")).await;
+    created(&actor, result)
+}
+
+#[utoipa::path(get, path = "/api/v1/groups", tag = "orgs", params(PageParams),
+    responses((status = 200, body = Page<Org>), (status = 403, body = ErrorBody)))]
+pub async fn list_groups(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> Response {
+    let all = service::list(&state.db, &actor, Some(OrgKind::Group)).await;
+    paged(&actor, &p, all)
+}
+
+#[utoipa::path(post, path = "/api/v1/groups", tag = "orgs", request_body = OrgBody,
+    responses((status = 201, body = Org), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn create_group(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<OrgBody>,
+) -> Response {
+    let mut input = body.into_input(OrgKind::Group.as_str());
+    input.kind = OrgKind::Group.as_str().to_string();
+    let result = service::create(&state.db, &actor, &input).await;
+    created(&actor, result)
+}
+
+#[utoipa::path(get, path = "/api/v1/communities", tag = "orgs", params(PageParams),
+    responses((status = 200, body = Page<Community>), (status = 403, body = ErrorBody)))]
+pub async fn list_communities(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> Response {
+    let all = service::list_communities(&state.db, &actor).await;
+    paged(&actor, &p, all)
+}
+
+#[utoipa::path(post, path = "/api/v1/communities", tag = "orgs", request_body = UnitBody,
+    responses((status = 201, body = Community), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn create_community(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<UnitBody>,
+) -> Response {
+    let result = service::create_community(&state.db, &actor, &body.into()).await;
+    created(&actor, result)
+}
+
+#[utoipa::path(get, path = "/api/v1/departments", tag = "orgs", params(PageParams),
+    responses((status = 200, body = Page<Department>), (status = 403, body = ErrorBody)))]
+pub async fn list_departments(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> Response {
+    let all = service::list_departments(&state.db, &actor).await;
+    paged(&actor, &p, all)
+}
+
+#[utoipa::path(post, path = "/api/v1/departments", tag = "orgs", request_body = UnitBody,
+    responses((status = 201, body = Department), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn create_department(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<UnitBody>,
+) -> Response {
+    let result = service::create_department(&state.db, &actor, &body.into()).await;
+    created(&actor, result)
+}

@@ -1,0 +1,108 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::orgs::PageParams;
+use super::Page;
+use crate::domain::paging::PageRequest;
+use crate::error::{AppError, ErrorBody};
+use crate::http::auth::{ApiActor, ApiJson, ApiQuery, PathId};
+use crate::http::AppState;
+use crate::services::users::{self as service, Creator, RoleInput, UserInput};
+use crate::storage::users::User;
+
+#[derive(Deserialize, ToSchema)]
+pub struct UserBody {
+    pub username: String,
+    pub display_name: String,
+    pub org_id: i64,
+    #[serde(default)]
+    pub member_id: Option<i64>,
+    #[serde(default)]
+    pub department_id: Option<i64>,
+    /// Empty: a random one is generated, returned once, and must be changed at first login.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedUser {
+    pub user: User,
+    /// Only when generated; shown this once.
+    pub initial_password: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RoleBody {
+    /// admin | security | auditor | staff | member | department; null revokes.
+    pub role: Option<String>,
+    pub version: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(PageParams),
+    responses((status = 200, body = Page<User>), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> Response {
+    let result = async {
+        let page = PageRequest::parse(p.page.as_deref(), p.per_page.as_deref())
+            .map_err(AppError::BadRequest)?;
+        service::list(&state.db, &actor, &page).await
+    }
+    .await;
+    match result {
+        Ok((items, total)) => Json(Page { items, total }).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = UserBody,
+    responses((status = 201, body = CreatedUser), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<UserBody>,
+) -> Response {
+    let input = UserInput {
+        username: body.username,
+        display_name: body.display_name,
+        org_id: Some(body.org_id.to_string()),
+        member_id: body.member_id.map(|v| v.to_string()),
+        department_id: body.department_id.map(|v| v.to_string()),
+        password: body.password,
+    };
+    match service::create(&state.db, Creator::Admin(&actor), &input, None).await {
+        Ok((user, initial_password)) => (
+            StatusCode::CREATED,
+            Json(CreatedUser {
+                user,
+                initial_password,
+            }),
+        )
+            .into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[utoipa::path(put, path = "/api/v1/users/{id}/role", tag = "users", params(("id" = i64, Path)), request_body = RoleBody,
+    responses((status = 200, body = User), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn set_role(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<RoleBody>,
+) -> Response {
+    let input = RoleInput {
+        role: body.role.unwrap_or_default(),
+        version: Some(body.version.to_string()),
+    };
+    match service::set_role(&state.db, &actor, id, &input).await {
+        Ok(user) => Json(user).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}

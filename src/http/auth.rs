@@ -1,0 +1,260 @@
+//! Who is asking: session cookies for pages (with a CSRF token on every form),
+//! API tokens or the session for the API; and request extractors that turn bad
+//! input into our own error answers.
+
+use std::net::SocketAddr;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, Method};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use super::pages::error_page;
+use super::AppState;
+use crate::domain::validation::FieldError;
+use crate::error::AppError;
+use crate::i18n::Locale;
+use crate::security::constant_time_eq;
+use crate::services::{auth, Actor};
+
+/// The client's address as the socket saw it.
+pub fn client_ip(parts: &Parts) -> Option<String> {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+}
+
+/// The language for a visitor who is not signed in.
+pub fn visitor_locale(parts: &Parts) -> Locale {
+    let jar = CookieJar::from_headers(&parts.headers);
+    jar.get("lvzhi_lang")
+        .and_then(|c| Locale::parse(c.value()))
+        .unwrap_or_else(|| {
+            Locale::from_accept_language(
+                parts
+                    .headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok()),
+            )
+        })
+}
+
+/// A cookie with the attributes every cookie of ours has.
+pub fn cookie(state: &AppState, name: &'static str, value: String) -> Cookie<'static> {
+    let mut c = Cookie::new(name, value);
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Lax);
+    c.set_path("/");
+    c.set_secure(state.settings.secure_cookies);
+    c
+}
+
+fn session_token(state: &AppState, parts: &Parts) -> Option<String> {
+    CookieJar::from_headers(&parts.headers)
+        .get(state.session_cookie_name())
+        .map(|c| c.value().to_string())
+}
+
+/// A signed-in user on a page. Not signed in: off to the login page. Must
+/// change the password first: off to that page.
+pub struct PageActor {
+    pub actor: Actor,
+    pub csrf: String,
+    pub session_token: String,
+}
+
+impl FromRequestParts<AppState> for PageActor {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let locale = visitor_locale(parts);
+        let to_login = || {
+            let next = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            let next = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+            Redirect::to(&format!("/login?{next}")).into_response()
+        };
+        let Some(token) = session_token(state, parts) else {
+            return Err(to_login());
+        };
+        let found =
+            auth::actor_from_session(&state.db, &token, state.session_limits(), client_ip(parts))
+                .await
+                .map_err(|e| error_page(locale, None, e))?;
+        let Some((actor, csrf)) = found else {
+            return Err(to_login());
+        };
+        let path = parts.uri.path();
+        if actor.must_change_password && path != "/account/password" && path != "/logout" {
+            return Err(Redirect::to("/account/password").into_response());
+        }
+        Ok(PageActor {
+            actor,
+            csrf,
+            session_token: token,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfField {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// A page form from a signed-in user, with its CSRF token checked.
+pub struct PageForm<T> {
+    pub page: PageActor,
+    pub form: T,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for PageForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let page = PageActor::from_request_parts(&mut parts, state).await?;
+        let locale = page.actor.locale;
+        let bytes = axum::body::to_bytes(body, super::BODY_LIMIT)
+            .await
+            .map_err(|_| {
+                error_page(
+                    locale,
+                    Some(&page),
+                    AppError::BadRequest(FieldError::new("body", "body_too_large").into()),
+                )
+            })?;
+        let csrf: CsrfField = serde_urlencoded::from_bytes(&bytes).unwrap_or(CsrfField {
+            csrf: String::new(),
+        });
+        if csrf.csrf.is_empty() || !constant_time_eq(&csrf.csrf, &page.csrf) {
+            return Err(error_page(locale, Some(&page), AppError::Forbidden));
+        }
+        let form = serde_urlencoded::from_bytes::<T>(&bytes).map_err(|_| {
+            error_page(
+                locale,
+                Some(&page),
+                AppError::BadRequest(FieldError::new("body", "form_invalid").into()),
+            )
+        })?;
+        Ok(PageForm { page, form })
+    }
+}
+
+/// A caller of the JSON API: an API token (`Authorization: Bearer …`), or a
+/// browser session, which must then send its CSRF token in `X-CSRF-Token` to
+/// change anything.
+pub struct ApiActor(pub Actor);
+
+impl FromRequestParts<AppState> for ApiActor {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let ip = client_ip(parts);
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .map(str::to_string);
+        let actor = if let Some(token) = bearer {
+            auth::actor_from_token(&state.db, &token, ip)
+                .await
+                .map_err(IntoResponse::into_response)?
+        } else if let Some(token) = session_token(state, parts) {
+            match auth::actor_from_session(&state.db, &token, state.session_limits(), ip)
+                .await
+                .map_err(IntoResponse::into_response)?
+            {
+                Some((actor, csrf)) => {
+                    let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+                    let sent = parts
+                        .headers
+                        .get("x-csrf-token")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    if !safe && !constant_time_eq(sent, &csrf) {
+                        return Err(AppError::Forbidden.into_json(actor.locale));
+                    }
+                    Some(actor)
+                }
+                None => None,
+            }
+        } else {
+            None
+        };
+        match actor {
+            Some(actor) if actor.must_change_password => {
+                Err(AppError::PasswordChangeRequired.into_json(actor.locale))
+            }
+            Some(actor) => Ok(ApiActor(actor)),
+            None => Err(AppError::Unauthorized.into_response()),
+        }
+    }
+}
+
+/// A JSON body; malformed JSON or wrong types answer 400 in our error format.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => {
+                let code = match rejection {
+                    JsonRejection::MissingJsonContentType(_) => "json_content_type",
+                    JsonRejection::BytesRejection(_) => "body_too_large",
+                    _ => "json_invalid",
+                };
+                let error = FieldError::new("body", code).with("detail", rejection.body_text());
+                Err(AppError::BadRequest(error.into()).into_response())
+            }
+        }
+    }
+}
+
+/// A numeric id in the path; anything else is a 404, as no such record exists.
+pub struct PathId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| AppError::NotFound.into_response())?;
+        raw.parse::<i64>()
+            .map(PathId)
+            .map_err(|_| AppError::NotFound.into_response())
+    }
+}
+
+/// Query parameters; undecodable ones answer 400 in our error format.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Response> {
+        let query = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str::<T>(query)
+            .map(ApiQuery)
+            .map_err(|_| {
+                AppError::BadRequest(FieldError::new("query", "query_invalid").into())
+                    .into_response()
+            })
+    }
+}

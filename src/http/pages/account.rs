@@ -1,0 +1,263 @@
+//! Sign in and out, one's own password and language, and the landing page.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use axum_extra::extract::cookie::{Cookie, CookieJar};
+use serde::Deserialize;
+
+use super::{error_page, render, render_status, Ctx};
+use crate::domain::roles::Role;
+use crate::domain::validation::FieldErrors;
+use crate::error::AppError;
+use crate::http::auth::{client_ip, cookie, visitor_locale, PageActor, PageForm};
+use crate::http::AppState;
+use crate::security::{constant_time_eq, random_token};
+use crate::services::auth;
+
+const LOGIN_CSRF_COOKIE: &str = "lvzhi_login_csrf";
+
+/// Each role lands on its own first page.
+pub async fn home(page: PageActor) -> Response {
+    let target = match page.actor.role {
+        Role::Staff => "/members".to_string(),
+        Role::Member => match page.actor.member_id {
+            Some(id) => format!("/members/{id}"),
+            None => "/account/password".into(),
+        },
+        Role::Admin | Role::Security => "/admin/users".into(),
+        Role::Auditor => "/audit".into(),
+        Role::Department => {
+            return render(&InboxTemplate {
+                ctx: Ctx::for_page(&page, "inbox"),
+            })
+        }
+    };
+    Redirect::to(&target).into_response()
+}
+
+/// A department handler's inbox: what is assigned to the department.
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxTemplate {
+    ctx: Ctx,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginTemplate {
+    ctx: Ctx,
+    username: String,
+    next: String,
+    error: String,
+    login_csrf: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NextParam {
+    next: String,
+}
+
+/// Only same-site paths are followed after login.
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next.to_string()
+    } else {
+        "/".into()
+    }
+}
+
+fn login_page(
+    state: &AppState,
+    parts_locale: crate::i18n::Locale,
+    username: String,
+    next: String,
+    error: String,
+    status: StatusCode,
+) -> Response {
+    let login_csrf = random_token();
+    let template = LoginTemplate {
+        ctx: Ctx::visitor(parts_locale),
+        username,
+        next,
+        error,
+        login_csrf: login_csrf.clone(),
+    };
+    let jar = CookieJar::new().add(cookie(state, LOGIN_CSRF_COOKIE, login_csrf));
+    (jar, render_status(status, &template)).into_response()
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    parts: Parts,
+    Query(q): Query<NextParam>,
+) -> Response {
+    login_page(
+        &state,
+        visitor_locale(&parts),
+        String::new(),
+        safe_next(&q.next),
+        String::new(),
+        StatusCode::OK,
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    csrf: String,
+    next: String,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    parts: Parts,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let locale = visitor_locale(&parts);
+    let expected = jar
+        .get(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    if expected.is_empty() || !constant_time_eq(&expected, &form.csrf) {
+        return error_page(locale, None, AppError::Forbidden);
+    }
+    match auth::login(
+        &state.db,
+        &form.username,
+        &form.password,
+        client_ip(&parts).as_deref(),
+    )
+    .await
+    {
+        Ok((session, _user)) => {
+            let jar = jar
+                .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/"))
+                .add(cookie(&state, state.session_cookie_name(), session.token));
+            (jar, Redirect::to(&safe_next(&form.next))).into_response()
+        }
+        Err(AppError::Validation(errors)) => {
+            let message = crate::i18n::field_messages(locale, &errors).join("；");
+            login_page(
+                &state,
+                locale,
+                form.username,
+                safe_next(&form.next),
+                message,
+                StatusCode::UNAUTHORIZED,
+            )
+        }
+        Err(e) => error_page(locale, None, e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct Empty {}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    PageForm { page, .. }: PageForm<Empty>,
+) -> Response {
+    if let Err(e) = auth::logout(&state.db, &page.actor, &page.session_token).await {
+        return error_page(page.actor.locale, Some(&page), e);
+    }
+    let jar = jar.remove(Cookie::build(state.session_cookie_name()).path("/"));
+    (jar, Redirect::to("/login")).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordTemplate {
+    ctx: Ctx,
+    must_change: bool,
+    errors: FieldErrors,
+    done: bool,
+}
+
+pub async fn password_form(page: PageActor) -> Response {
+    let must_change = page.actor.must_change_password;
+    render(&PasswordTemplate {
+        ctx: Ctx::for_page(&page, "password"),
+        must_change,
+        errors: FieldErrors::new(),
+        done: false,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    PageForm { page, form }: PageForm<PasswordForm>,
+) -> Response {
+    match auth::change_password(
+        &state.db,
+        &page.actor,
+        &form.current_password,
+        &form.new_password,
+        &form.confirm_password,
+    )
+    .await
+    {
+        Ok(session) => {
+            let jar = jar.add(cookie(&state, state.session_cookie_name(), session.token));
+            let mut ctx = Ctx::for_page(&page, "password");
+            ctx.csrf = session.csrf_token;
+            (
+                jar,
+                render(&PasswordTemplate {
+                    ctx,
+                    must_change: false,
+                    errors: FieldErrors::new(),
+                    done: true,
+                }),
+            )
+                .into_response()
+        }
+        Err(AppError::Validation(errors)) => {
+            let must_change = page.actor.must_change_password;
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &PasswordTemplate {
+                    ctx: Ctx::for_page(&page, "password"),
+                    must_change,
+                    errors,
+                    done: false,
+                },
+            )
+        }
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LocaleForm {
+    locale: String,
+    back: String,
+}
+
+pub async fn set_locale(
+    State(state): State<AppState>,
+    PageForm { page, form }: PageForm<LocaleForm>,
+) -> Response {
+    match auth::set_locale(&state.db, &page.actor, &form.locale).await {
+        Ok(()) => Redirect::to(&safe_next(&form.back)).into_response(),
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}

@@ -1,0 +1,295 @@
+//! Administration pages: accounts (system admin creates, security admin grants
+//! roles) and the audit log (audit admin).
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::members::Choice;
+use super::{error_page, link_with, render, render_status, Ctx};
+use crate::domain::paging::PageRequest;
+use crate::domain::roles::Role;
+use crate::domain::validation::FieldErrors;
+use crate::error::AppError;
+use crate::http::auth::{ApiQuery, PageActor, PageForm, PathId};
+use crate::http::AppState;
+use crate::services::users::{self as service, Creator, RoleInput, UserInput};
+use crate::storage::audit::AuditEntry;
+use crate::storage::users::User;
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct PageQuery {
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub role_value: String,
+    pub org: String,
+    pub version: i64,
+    pub must_change_password: bool,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersTemplate {
+    ctx: Ctx,
+    rows: Vec<UserRow>,
+    total: i64,
+    prev: String,
+    next: String,
+    can_create: bool,
+    can_grant: bool,
+    roles: Vec<Choice>,
+    orgs: Vec<Choice>,
+    input: UserInput,
+    errors: FieldErrors,
+    created: String,
+}
+
+async fn users_page(
+    state: &AppState,
+    page: &PageActor,
+    query: &PageQuery,
+    input: UserInput,
+    errors: FieldErrors,
+    created: String,
+) -> Result<UsersTemplate, AppError> {
+    let request = PageRequest::parse(query.page.as_deref(), query.per_page.as_deref())
+        .map_err(AppError::BadRequest)?;
+    let (users, total) = service::list(&state.db, &page.actor, &request).await?;
+    let ctx = Ctx::for_page(page, "users");
+    let orgs = crate::services::orgs::list(&state.db, &page.actor, None).await?;
+    let org_name = |id: i64| {
+        orgs.iter()
+            .find(|o| o.id == id)
+            .map(|o| o.name.clone())
+            .unwrap_or_default()
+    };
+    let rows = users
+        .iter()
+        .map(|u: &User| UserRow {
+            id: u.id,
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role: u
+                .role
+                .as_deref()
+                .and_then(|r| Role::parse("role", r).ok())
+                .map(|r| ctx.t(r.label_key()))
+                .unwrap_or_else(|| ctx.t("user.no_role")),
+            role_value: u.role.clone().unwrap_or_default(),
+            org: org_name(u.org_id),
+            version: u.version,
+            must_change_password: u.must_change_password,
+        })
+        .collect();
+    let pages = request.total_pages(total);
+    let params = [("per_page", query.per_page.clone().unwrap_or_default())];
+    Ok(UsersTemplate {
+        rows,
+        total,
+        prev: if request.page > 1 {
+            link_with(
+                "/admin/users",
+                &params,
+                &[("page", (request.page - 1).to_string())],
+            )
+        } else {
+            String::new()
+        },
+        next: if request.page < pages {
+            link_with(
+                "/admin/users",
+                &params,
+                &[("page", (request.page + 1).to_string())],
+            )
+        } else {
+            String::new()
+        },
+        can_create: page.actor.role == Role::Admin,
+        can_grant: page.actor.role == Role::Security,
+        roles: Role::ALL
+            .iter()
+            .map(|r| Choice {
+                value: r.as_str().into(),
+                label: ctx.t(r.label_key()),
+                selected: false,
+            })
+            .collect(),
+        orgs: orgs
+            .iter()
+            .map(|o| Choice {
+                selected: input.org_id.as_deref() == Some(&o.id.to_string()),
+                value: o.id.to_string(),
+                label: o.name.clone(),
+            })
+            .collect(),
+        input,
+        errors,
+        created,
+        ctx,
+    })
+}
+
+pub async fn users(
+    State(state): State<AppState>,
+    page: PageActor,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Response {
+    match users_page(
+        &state,
+        &page,
+        &query,
+        UserInput::default(),
+        FieldErrors::new(),
+        String::new(),
+    )
+    .await
+    {
+        Ok(t) => render(&t),
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+pub async fn create_user(
+    State(state): State<AppState>,
+    PageForm { page, form }: PageForm<UserInput>,
+) -> Response {
+    let query = PageQuery::default();
+    let result = service::create(&state.db, Creator::Admin(&page.actor), &form, None).await;
+    let rendered = match result {
+        Ok((user, password)) => {
+            let created = match password {
+                Some(p) => format!(
+                    "{}：{} / {}",
+                    crate::i18n::t(page.actor.locale, "user.created"),
+                    user.username,
+                    p
+                ),
+                None => format!(
+                    "{}：{}",
+                    crate::i18n::t(page.actor.locale, "user.created"),
+                    user.username
+                ),
+            };
+            users_page(
+                &state,
+                &page,
+                &query,
+                UserInput::default(),
+                FieldErrors::new(),
+                created,
+            )
+            .await
+            .map(|t| (StatusCode::OK, t))
+        }
+        Err(AppError::Validation(errors)) => {
+            users_page(&state, &page, &query, form, errors, String::new())
+                .await
+                .map(|t| (StatusCode::UNPROCESSABLE_ENTITY, t))
+        }
+        Err(e) => Err(e),
+    };
+    match rendered {
+        Ok((status, t)) => render_status(status, &t),
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+pub async fn set_role(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+    PageForm { page, form }: PageForm<RoleInput>,
+) -> Response {
+    let query = PageQuery::default();
+    let rendered = match service::set_role(&state.db, &page.actor, id, &form).await {
+        Ok(_) => users_page(
+            &state,
+            &page,
+            &query,
+            UserInput::default(),
+            FieldErrors::new(),
+            String::new(),
+        )
+        .await
+        .map(|t| (StatusCode::OK, t)),
+        Err(AppError::Validation(errors)) => users_page(
+            &state,
+            &page,
+            &query,
+            UserInput::default(),
+            errors,
+            String::new(),
+        )
+        .await
+        .map(|t| (StatusCode::UNPROCESSABLE_ENTITY, t)),
+        Err(e) => Err(e),
+    };
+    match rendered {
+        Ok((status, t)) => render_status(status, &t),
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditTemplate {
+    ctx: Ctx,
+    entries: Vec<AuditEntry>,
+    total: i64,
+    prev: String,
+    next: String,
+}
+
+pub async fn audit(
+    State(state): State<AppState>,
+    page: PageActor,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Response {
+    let result = async {
+        page.actor.require(&[Role::Auditor])?;
+        let request = PageRequest::parse(query.page.as_deref(), query.per_page.as_deref())
+            .map_err(AppError::BadRequest)?;
+        let (entries, total) =
+            crate::storage::audit::list(&state.db, request.limit(), request.offset()).await?;
+        Ok::<_, AppError>((entries, total, request))
+    }
+    .await;
+    match result {
+        Ok((entries, total, request)) => {
+            let pages = request.total_pages(total);
+            let params = [("per_page", query.per_page.clone().unwrap_or_default())];
+            render(&AuditTemplate {
+                ctx: Ctx::for_page(&page, "audit"),
+                entries,
+                total,
+                prev: if request.page > 1 {
+                    link_with(
+                        "/audit",
+                        &params,
+                        &[("page", (request.page - 1).to_string())],
+                    )
+                } else {
+                    String::new()
+                },
+                next: if request.page < pages {
+                    link_with(
+                        "/audit",
+                        &params,
+                        &[("page", (request.page + 1).to_string())],
+                    )
+                } else {
+                    String::new()
+                },
+            })
+        }
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}

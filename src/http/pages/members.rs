@@ -1,0 +1,565 @@
+//! Member pages: the list (search, filters, sort, pages), the form, the duty file.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::{error_page, link_with, render, render_status, Ctx};
+use crate::domain::members::{Gender, MemberStatus, Party, Term, ETHNICITIES};
+use crate::domain::orgs::OrgKind;
+use crate::domain::paging::{SortDir, SortKey};
+use crate::domain::validation::FieldErrors;
+use crate::error::AppError;
+use crate::http::auth::{ApiQuery, PageActor, PageForm, PathId};
+use crate::http::AppState;
+use crate::i18n::Locale;
+use crate::services::members::{self as service, MemberInput, MemberQuery};
+use crate::services::orgs as org_service;
+use crate::storage::members::{Member, MemberSort};
+use crate::storage::orgs::Org;
+use crate::storage::timeline::TimelineEntry;
+
+/// A member as a row of the list.
+pub struct MemberRow {
+    pub id: i64,
+    pub name: String,
+    pub gender: String,
+    pub party: String,
+    pub sector: String,
+    pub group: String,
+    pub term: String,
+    pub status: String,
+    pub phone: String,
+    pub created: String,
+}
+
+fn term_label(locale: Locale, term: i64) -> String {
+    match u8::try_from(term).ok().and_then(Term::new) {
+        Some(t) if locale == Locale::ZhCn => t.zh_label(),
+        Some(t) => t.en_label(),
+        None => term.to_string(),
+    }
+}
+
+fn label<T>(
+    ctx: &Ctx,
+    parsed: Result<T, crate::domain::validation::FieldError>,
+    key: impl Fn(&T) -> &'static str,
+    raw: &str,
+) -> String {
+    parsed
+        .map(|v| ctx.t(key(&v)))
+        .unwrap_or_else(|_| raw.to_string())
+}
+
+fn row(ctx: &Ctx, m: &Member, groups: &[Org]) -> MemberRow {
+    MemberRow {
+        id: m.id,
+        name: m.name.clone(),
+        gender: label(
+            ctx,
+            Gender::parse("gender", &m.gender),
+            |g| g.label_key(),
+            &m.gender,
+        ),
+        party: label(
+            ctx,
+            Party::parse("party", &m.party),
+            |p| p.label_key(),
+            &m.party,
+        ),
+        sector: m.sector.clone(),
+        group: m
+            .group_id
+            .and_then(|g| groups.iter().find(|o| o.id == g))
+            .map(|o| o.name.clone())
+            .unwrap_or_default(),
+        term: term_label(ctx.locale, m.term),
+        status: label(
+            ctx,
+            MemberStatus::parse("status", &m.status),
+            |s| s.label_key(),
+            &m.status,
+        ),
+        phone: m.phone_masked.clone(),
+        created: m.created_at.format("%Y-%m-%d").to_string(),
+    }
+}
+
+/// A choice in a select: value, label, selected.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+fn choices(pairs: impl IntoIterator<Item = (String, String)>, selected: &str) -> Vec<Choice> {
+    pairs
+        .into_iter()
+        .map(|(value, label)| Choice {
+            selected: value == selected,
+            value,
+            label,
+        })
+        .collect()
+}
+
+/// A sortable column header.
+pub struct SortHeader {
+    pub label: String,
+    pub href: String,
+    /// "▲", "▼" or "".
+    pub mark: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "members/list.html")]
+struct ListTemplate {
+    ctx: Ctx,
+    rows: Vec<MemberRow>,
+    total: i64,
+    page: u32,
+    pages: u32,
+    prev: String,
+    next: String,
+    q: String,
+    groups: Vec<Choice>,
+    sectors: Vec<Choice>,
+    parties: Vec<Choice>,
+    statuses: Vec<Choice>,
+    headers: Vec<SortHeader>,
+}
+
+fn query_params(q: &MemberQuery) -> Vec<(&'static str, String)> {
+    let v = |o: &Option<String>| o.clone().unwrap_or_default();
+    vec![
+        ("q", v(&q.q)),
+        ("group", v(&q.group)),
+        ("sector", v(&q.sector)),
+        ("party", v(&q.party)),
+        ("status", v(&q.status)),
+        ("sort", v(&q.sort)),
+        ("dir", v(&q.dir)),
+        ("per_page", v(&q.per_page)),
+    ]
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    page: PageActor,
+    ApiQuery(query): ApiQuery<MemberQuery>,
+) -> Response {
+    let locale = page.actor.locale;
+    let result = service::list(&state.db, &page.actor, &query).await;
+    let found = match result {
+        Ok(found) => found,
+        Err(e) => return error_page(locale, Some(&page), e),
+    };
+    let ctx = Ctx::for_page(&page, "members");
+    let groups = org_service::list(&state.db, &page.actor, Some(OrgKind::Group))
+        .await
+        .unwrap_or_default();
+    let sectors = crate::storage::members::distinct_sectors(&state.db, &page.actor.org_path)
+        .await
+        .unwrap_or_default();
+    let params = query_params(&query);
+    let pages = found.page.total_pages(found.total);
+    let headers = MemberSort::ALL
+        .iter()
+        .map(|key| {
+            let active = *key == found.sort;
+            let dir = if active {
+                found.dir.reversed()
+            } else {
+                SortDir::Asc
+            };
+            SortHeader {
+                label: ctx.t(&format!("member.sort.{}", key.as_str())),
+                href: link_with(
+                    "/members",
+                    &params,
+                    &[
+                        ("sort", key.as_str().into()),
+                        ("dir", dir.as_str().into()),
+                        ("page", String::new()),
+                    ],
+                ),
+                mark: match (active, found.dir) {
+                    (false, _) => "",
+                    (true, SortDir::Asc) => "▲",
+                    (true, SortDir::Desc) => "▼",
+                },
+            }
+        })
+        .collect();
+    let sel = |o: &Option<String>| o.clone().unwrap_or_default();
+    let template = ListTemplate {
+        rows: found.items.iter().map(|m| row(&ctx, m, &groups)).collect(),
+        total: found.total,
+        page: found.page.page,
+        pages,
+        prev: if found.page.page > 1 {
+            link_with(
+                "/members",
+                &params,
+                &[("page", (found.page.page - 1).to_string())],
+            )
+        } else {
+            String::new()
+        },
+        next: if found.page.page < pages {
+            link_with(
+                "/members",
+                &params,
+                &[("page", (found.page.page + 1).to_string())],
+            )
+        } else {
+            String::new()
+        },
+        q: sel(&query.q),
+        groups: choices(
+            groups.iter().map(|g| (g.id.to_string(), g.name.clone())),
+            &sel(&query.group),
+        ),
+        sectors: choices(
+            sectors.into_iter().map(|s| (s.clone(), s)),
+            &sel(&query.sector),
+        ),
+        parties: choices(
+            Party::ALL
+                .iter()
+                .map(|p| (p.as_str().to_string(), ctx.t(p.label_key()))),
+            &sel(&query.party),
+        ),
+        statuses: choices(
+            MemberStatus::ALL
+                .iter()
+                .map(|s| (s.as_str().to_string(), ctx.t(s.label_key()))),
+            &sel(&query.status),
+        ),
+        headers,
+        ctx,
+    };
+    render(&template)
+}
+
+#[derive(Template)]
+#[template(path = "members/form.html")]
+struct FormTemplate {
+    ctx: Ctx,
+    title: String,
+    action: String,
+    input: MemberInput,
+    errors: FieldErrors,
+    conflict: bool,
+    genders: Vec<Choice>,
+    ethnicities: Vec<Choice>,
+    parties: Vec<Choice>,
+    statuses: Vec<Choice>,
+    groups: Vec<Choice>,
+}
+
+async fn form_page(
+    state: &AppState,
+    page: &PageActor,
+    title_key: &str,
+    action: String,
+    input: MemberInput,
+    errors: FieldErrors,
+    conflict: bool,
+) -> FormTemplate {
+    let ctx = Ctx::for_page(page, "members");
+    let groups = org_service::list(&state.db, &page.actor, Some(OrgKind::Group))
+        .await
+        .unwrap_or_default();
+    let mut group_choices = vec![Choice {
+        value: String::new(),
+        label: ctx.t("member.no_group"),
+        selected: false,
+    }];
+    group_choices.extend(choices(
+        groups.iter().map(|g| (g.id.to_string(), g.name.clone())),
+        input.group_id.as_deref().unwrap_or(""),
+    ));
+    FormTemplate {
+        title: ctx.t(title_key),
+        action,
+        genders: choices(
+            Gender::ALL
+                .iter()
+                .map(|g| (g.as_str().to_string(), ctx.t(g.label_key()))),
+            &input.gender,
+        ),
+        ethnicities: choices(
+            ETHNICITIES.iter().map(|e| (e.to_string(), e.to_string())),
+            &input.ethnicity,
+        ),
+        parties: choices(
+            Party::ALL
+                .iter()
+                .map(|p| (p.as_str().to_string(), ctx.t(p.label_key()))),
+            &input.party,
+        ),
+        statuses: choices(
+            MemberStatus::ALL
+                .iter()
+                .map(|s| (s.as_str().to_string(), ctx.t(s.label_key()))),
+            &input.status,
+        ),
+        groups: group_choices,
+        input,
+        errors,
+        conflict,
+        ctx,
+    }
+}
+
+pub async fn new_form(State(state): State<AppState>, page: PageActor) -> Response {
+    if let Err(e) = page.actor.require(&[crate::domain::roles::Role::Staff]) {
+        return error_page(page.actor.locale, Some(&page), e);
+    }
+    let input = MemberInput {
+        ethnicity: "汉族".into(),
+        status: "active".into(),
+        ..Default::default()
+    };
+    render(
+        &form_page(
+            &state,
+            &page,
+            "member.new",
+            "/members".into(),
+            input,
+            FieldErrors::new(),
+            false,
+        )
+        .await,
+    )
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    PageForm { page, form }: PageForm<MemberInput>,
+) -> Response {
+    match service::create(&state.db, &page.actor, &state.cipher, &form).await {
+        Ok(member) => Redirect::to(&format!("/members/{}", member.id)).into_response(),
+        Err(AppError::Validation(errors)) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form_page(
+                &state,
+                &page,
+                "member.new",
+                "/members".into(),
+                form,
+                errors,
+                false,
+            )
+            .await,
+        ),
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+/// The member's current values as form input. ID and phone numbers are not
+/// filled in: they are only shown masked, so the user types them again.
+fn input_of(m: &Member) -> MemberInput {
+    MemberInput {
+        name: m.name.clone(),
+        gender: m.gender.clone(),
+        ethnicity: m.ethnicity.clone(),
+        party: m.party.clone(),
+        sector: m.sector.clone(),
+        workplace: m.workplace.clone(),
+        title: m.title.clone(),
+        phone: String::new(),
+        id_number: String::new(),
+        term: m.term.to_string(),
+        status: m.status.clone(),
+        org_id: Some(m.org_id.to_string()),
+        group_id: m.group_id.map(|g| g.to_string()),
+        version: Some(m.version.to_string()),
+    }
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    page: PageActor,
+    PathId(id): PathId,
+) -> Response {
+    if let Err(e) = page.actor.require(&[crate::domain::roles::Role::Staff]) {
+        return error_page(page.actor.locale, Some(&page), e);
+    }
+    match service::get(&state.db, &page.actor, id).await {
+        Ok(m) => render(
+            &form_page(
+                &state,
+                &page,
+                "member.edit",
+                format!("/members/{id}"),
+                input_of(&m),
+                FieldErrors::new(),
+                false,
+            )
+            .await,
+        ),
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+    PageForm { page, form }: PageForm<MemberInput>,
+) -> Response {
+    let action = format!("/members/{id}");
+    match service::update(&state.db, &page.actor, &state.cipher, id, &form).await {
+        Ok(_) => Redirect::to(&action).into_response(),
+        Err(AppError::Validation(errors)) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form_page(&state, &page, "member.edit", action, form, errors, false).await,
+        ),
+        // Someone else saved first: show the form again with what this user
+        // typed, and the new version so that saving again is a conscious choice.
+        Err(AppError::Conflict("stale_version")) => {
+            let mut form = form;
+            if let Ok(current) = service::get(&state.db, &page.actor, id).await {
+                form.version = Some(current.version.to_string());
+            }
+            render_status(
+                StatusCode::CONFLICT,
+                &form_page(
+                    &state,
+                    &page,
+                    "member.edit",
+                    action,
+                    form,
+                    FieldErrors::new(),
+                    true,
+                )
+                .await,
+            )
+        }
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct VersionForm {
+    version: Option<String>,
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+    PageForm { page, form }: PageForm<VersionForm>,
+) -> Response {
+    match service::delete(&state.db, &page.actor, id, &form.version).await {
+        Ok(()) => Redirect::to("/members").into_response(),
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+/// A timeline entry as shown.
+pub struct TimelineRow {
+    pub date: String,
+    pub kind: String,
+    pub title: String,
+}
+
+#[derive(Template)]
+#[template(path = "members/show.html")]
+struct ShowTemplate {
+    ctx: Ctx,
+    member: Member,
+    row: MemberRow,
+    ethnicity: String,
+    birth_date: String,
+    workplace: String,
+    title: String,
+    org: String,
+    id_number: String,
+    phone: String,
+    revealed: bool,
+    can_edit: bool,
+    timeline: Vec<TimelineRow>,
+}
+
+async fn show_page(
+    state: &AppState,
+    page: &PageActor,
+    id: i64,
+    revealed: Option<(String, String)>,
+) -> Response {
+    let (member, entries) = match service::duty_file(&state.db, &page.actor, id).await {
+        Ok(found) => found,
+        Err(e) => return error_page(page.actor.locale, Some(page), e),
+    };
+    let ctx = Ctx::for_page(
+        page,
+        if page.actor.member_id == Some(id) {
+            "duty_file"
+        } else {
+            "members"
+        },
+    );
+    let org = crate::storage::orgs::get_org(&state.db, member.org_id)
+        .await
+        .ok()
+        .flatten();
+    let mut groups = Vec::new();
+    if let Some(g) = member.group_id {
+        if let Ok(Some(group)) = crate::storage::orgs::get_org(&state.db, g).await {
+            groups.push(group);
+        }
+    }
+    let timeline = entries
+        .iter()
+        .map(|e: &TimelineEntry| TimelineRow {
+            date: e.occurred_on.format("%Y-%m-%d").to_string(),
+            kind: ctx.t(&format!("timeline.kind.{}", e.kind)),
+            title: e.title.clone(),
+        })
+        .collect();
+    let (id_number, phone) = match &revealed {
+        Some((id_number, phone)) => (id_number.clone(), phone.clone()),
+        None => (member.id_number_masked.clone(), member.phone_masked.clone()),
+    };
+    let template = ShowTemplate {
+        row: row(&ctx, &member, &groups),
+        ethnicity: member.ethnicity.clone(),
+        birth_date: member.birth_date.format("%Y-%m-%d").to_string(),
+        workplace: member.workplace.clone().unwrap_or_default(),
+        title: member.title.clone().unwrap_or_default(),
+        org: org.map(|o| o.name).unwrap_or_default(),
+        id_number,
+        phone,
+        revealed: revealed.is_some(),
+        can_edit: page.actor.role == crate::domain::roles::Role::Staff,
+        timeline,
+        member,
+        ctx,
+    };
+    render(&template)
+}
+
+pub async fn show(State(state): State<AppState>, page: PageActor, PathId(id): PathId) -> Response {
+    show_page(&state, &page, id, None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct Empty {}
+
+/// Show the full ID and phone numbers once, on an explicit request; audited.
+pub async fn reveal(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+    PageForm { page, .. }: PageForm<Empty>,
+) -> Response {
+    match service::reveal(&state.db, &page.actor, &state.cipher, id).await {
+        Ok(plain) => show_page(&state, &page, id, Some(plain)).await,
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}

@@ -1,0 +1,424 @@
+//! Members: register, edit, list within one's subtree, and the duty file.
+
+use chrono::Utc;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{non_blank, Actor};
+use crate::crypto::FieldCipher;
+use crate::domain::dates::parse_optional_id;
+use crate::domain::id_number::ResidentId;
+use crate::domain::members::{
+    check_gender_matches_id, parse_ethnicity, Gender, MemberStatus, Party, Term,
+};
+use crate::domain::orgs::OrgKind;
+use crate::domain::paging::{parse_sort, PageRequest, SortDir};
+use crate::domain::phone::MobilePhone;
+use crate::domain::roles::Role;
+use crate::domain::text::{optional_text, required_text, PersonName};
+use crate::domain::validation::{FieldError, FieldErrors};
+use crate::error::AppError;
+use crate::storage::members::{Member, MemberFilter, MemberSort, MemberValues};
+use crate::storage::timeline::{NewTimelineEntry, TimelineEntry};
+use crate::storage::{audit, is_unique_violation, members, orgs, timeline, users, Db};
+
+/// A member as submitted by a form or the API, before validation. Every
+/// field is text so that a form can be shown again exactly as typed.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct MemberInput {
+    pub name: String,
+    /// `male` or `female`; must agree with the ID number.
+    pub gender: String,
+    /// One of the 56 official ethnic groups, e.g. `汉族`.
+    pub ethnicity: String,
+    /// Party identifier: ccp, rcck, cdl, cndca, capd, cpwdp, zhigong, jiusan, tdsl, non_party, masses.
+    pub party: String,
+    /// 界别, e.g. `经济界`.
+    pub sector: String,
+    pub workplace: Option<String>,
+    pub title: Option<String>,
+    /// Mainland mobile number.
+    pub phone: String,
+    /// 18-character resident ID number (checksum verified).
+    pub id_number: String,
+    /// 届次 as a number, e.g. `7`.
+    pub term: String,
+    /// active | ended | resigned | removed; `active` when empty.
+    pub status: String,
+    /// The committee the member belongs to; defaults to the group's committee
+    /// or the user's own committee.
+    pub org_id: Option<String>,
+    pub group_id: Option<String>,
+    /// For updates: the version that was read.
+    pub version: Option<String>,
+}
+
+/// List parameters as they arrive in the query string.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct MemberQuery {
+    pub q: Option<String>,
+    pub group: Option<String>,
+    pub sector: Option<String>,
+    pub party: Option<String>,
+    pub status: Option<String>,
+    pub sort: Option<String>,
+    pub dir: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+/// One page of members.
+pub struct MemberPage {
+    pub items: Vec<Member>,
+    pub total: i64,
+    pub page: PageRequest,
+    pub sort: MemberSort,
+    pub dir: SortDir,
+}
+
+const STAFF_ONLY: &[Role] = &[Role::Staff];
+
+pub async fn list(db: &Db, actor: &Actor, query: &MemberQuery) -> Result<MemberPage, AppError> {
+    actor.require(STAFF_ONLY)?;
+    let mut errors = FieldErrors::new();
+    let page = match PageRequest::parse(query.page.as_deref(), query.per_page.as_deref()) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            errors.0.extend(e.0);
+            None
+        }
+    };
+    let sort = errors.check(parse_sort(query.sort.as_deref(), MemberSort::Name));
+    let dir = errors.check(SortDir::parse(query.dir.as_deref()));
+    let group_id = errors
+        .check(parse_optional_id(
+            "group",
+            query.group.as_deref().unwrap_or(""),
+        ))
+        .flatten();
+    let party = match non_blank(&query.party) {
+        Some(p) => errors
+            .check(Party::parse("party", p))
+            .map(|p| p.as_str().to_string()),
+        None => None,
+    };
+    let status = match non_blank(&query.status) {
+        Some(s) => errors
+            .check(MemberStatus::parse("status", s))
+            .map(|s| s.as_str().to_string()),
+        None => None,
+    };
+    let name = non_blank(&query.q).map(|q| q.chars().take(50).collect::<String>());
+    let (Some(page), Some(sort), Some(dir)) = (page, sort, dir) else {
+        return Err(AppError::BadRequest(errors));
+    };
+    if !errors.is_empty() {
+        return Err(AppError::BadRequest(errors));
+    }
+    let filter = MemberFilter {
+        scope_path: actor.org_path.clone(),
+        name,
+        group_id,
+        sector: non_blank(&query.sector).map(str::to_string),
+        party,
+        status,
+    };
+    use crate::domain::paging::SortKey;
+    let (items, total) = members::list(
+        db,
+        &filter,
+        sort.column(),
+        dir.sql(),
+        page.limit(),
+        page.offset(),
+    )
+    .await?;
+    Ok(MemberPage {
+        items,
+        total,
+        page,
+        sort,
+        dir,
+    })
+}
+
+/// A member the actor may see: staff within their subtree, a member only
+/// themself. Anything else is "not found", so ids reveal nothing.
+pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Member, AppError> {
+    let member = members::get(db, id).await?.ok_or(AppError::NotFound)?;
+    match actor.role {
+        Role::Staff => {
+            let org = orgs::get_org(db, member.org_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            if actor.sees(&org.path) {
+                Ok(member)
+            } else {
+                Err(AppError::NotFound)
+            }
+        }
+        Role::Member if actor.member_id == Some(id) => Ok(member),
+        Role::Member => Err(AppError::NotFound),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+/// The duty file: the member and their timeline.
+pub async fn duty_file(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+) -> Result<(Member, Vec<TimelineEntry>), AppError> {
+    let member = get(db, actor, id).await?;
+    let entries = timeline::for_member(db, id).await?;
+    Ok((member, entries))
+}
+
+/// Validate a submission into the values to store; every problem is reported at once.
+async fn validate(
+    db: &Db,
+    actor: &Actor,
+    cipher: &FieldCipher,
+    input: &MemberInput,
+) -> Result<MemberValues, AppError> {
+    let mut errors = FieldErrors::new();
+    let name = errors.check(PersonName::parse("name", &input.name));
+    let gender = errors.check(Gender::parse("gender", &input.gender));
+    let ethnicity = errors.check(parse_ethnicity("ethnicity", &input.ethnicity));
+    let party = errors.check(Party::parse("party", &input.party));
+    let sector = errors.check(required_text("sector", &input.sector, 30));
+    let workplace = errors.check(optional_text(
+        "workplace",
+        input.workplace.as_deref().unwrap_or(""),
+        100,
+    ));
+    let title = errors.check(optional_text(
+        "title",
+        input.title.as_deref().unwrap_or(""),
+        100,
+    ));
+    let phone = errors.check(MobilePhone::parse("phone", &input.phone));
+    let id_number = errors.check(ResidentId::parse("id_number", &input.id_number));
+    let term = errors.check(Term::parse("term", &input.term));
+    let status = if input.status.trim().is_empty() {
+        Some(MemberStatus::Active)
+    } else {
+        errors.check(MemberStatus::parse("status", &input.status))
+    };
+    if let (Some(gender), Some(id)) = (gender, &id_number) {
+        errors.check(check_gender_matches_id("gender", gender, id));
+    }
+    let group_id = errors
+        .check(parse_optional_id(
+            "group_id",
+            input.group_id.as_deref().unwrap_or(""),
+        ))
+        .flatten();
+    let org_id = errors
+        .check(parse_optional_id(
+            "org_id",
+            input.org_id.as_deref().unwrap_or(""),
+        ))
+        .flatten();
+
+    // The group must be a group the actor sees; it decides the committee.
+    let mut committee = None;
+    if let Some(group_id) = group_id {
+        match orgs::get_org(db, group_id).await? {
+            Some(group) if group.kind == OrgKind::Group.as_str() && actor.sees(&group.path) => {
+                committee = group.parent_id;
+            }
+            _ => errors.push(FieldError::new("group_id", "unknown_group")),
+        }
+    }
+    let org_id = match (org_id, committee) {
+        (Some(given), Some(of_group)) if given != of_group => {
+            errors.push(FieldError::new("group_id", "group_not_in_org"));
+            None
+        }
+        (Some(given), _) => match orgs::get_org(db, given).await? {
+            Some(org) if org.kind != OrgKind::Group.as_str() && actor.sees(&org.path) => {
+                Some(org.id)
+            }
+            _ => {
+                errors.push(FieldError::new("org_id", "unknown_org"));
+                None
+            }
+        },
+        (None, Some(of_group)) => Some(of_group),
+        (None, None) => Some(actor.org_id),
+    };
+    errors.into_result()?;
+    let (Some(name), Some(gender), Some(ethnicity), Some(party), Some(sector)) =
+        (name, gender, ethnicity, party, sector)
+    else {
+        return Err(AppError::Internal("validated fields missing".into()));
+    };
+    let (Some(phone), Some(id_number), Some(term), Some(status), Some(org_id)) =
+        (phone, id_number, term, status, org_id)
+    else {
+        return Err(AppError::Internal("validated fields missing".into()));
+    };
+    Ok(MemberValues {
+        org_id,
+        group_id,
+        name: name.into_string(),
+        gender: gender.as_str().to_string(),
+        ethnicity,
+        party: party.as_str().to_string(),
+        sector,
+        workplace: workplace.flatten(),
+        title: title.flatten(),
+        phone_enc: cipher.encrypt(phone.as_str()),
+        phone_masked: phone.masked(),
+        id_number_enc: cipher.encrypt(id_number.as_str()),
+        id_number_hash: cipher.lookup_hash(id_number.as_str()),
+        id_number_masked: id_number.masked(),
+        birth_date: id_number.birth_date(),
+        term: i64::from(term.number()),
+        status: status.as_str().to_string(),
+    })
+}
+
+fn duplicate_id_number() -> AppError {
+    AppError::Validation(FieldError::new("id_number", "id_number_taken").into())
+}
+
+/// What an audit row says about a member: never the plain ID or phone number.
+fn audit_detail(v: &MemberValues) -> String {
+    serde_json::json!({
+        "name": v.name, "gender": v.gender, "ethnicity": v.ethnicity, "party": v.party,
+        "sector": v.sector, "workplace": v.workplace, "title": v.title,
+        "phone": v.phone_masked, "id_number": v.id_number_masked, "term": v.term,
+        "status": v.status, "org_id": v.org_id, "group_id": v.group_id,
+    })
+    .to_string()
+}
+
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    cipher: &FieldCipher,
+    input: &MemberInput,
+) -> Result<Member, AppError> {
+    actor.require(STAFF_ONLY)?;
+    let values = validate(db, actor, cipher, input).await?;
+    let mut tx = db.begin().await?;
+    let id = match members::insert(&mut tx, &values).await {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => return Err(duplicate_id_number()),
+        Err(e) => return Err(e.into()),
+    };
+    timeline::insert(
+        &mut tx,
+        &NewTimelineEntry {
+            member_id: id,
+            occurred_on: Utc::now().date_naive(),
+            kind: "registered",
+            title: &values.name,
+            object_type: Some("member"),
+            object_id: Some(id),
+            created_by: Some(actor.user_id),
+        },
+    )
+    .await?;
+    audit::insert(
+        &mut tx,
+        &actor.audit("create", "member", id, Some(audit_detail(&values))),
+    )
+    .await?;
+    tx.commit().await?;
+    members::get(db, id).await?.ok_or(AppError::NotFound)
+}
+
+fn parse_version(input: &Option<String>) -> Result<i64, AppError> {
+    non_blank(input)
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|v| *v > 0)
+        .ok_or_else(|| AppError::Validation(FieldError::new("version", "version_required").into()))
+}
+
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    cipher: &FieldCipher,
+    id: i64,
+    input: &MemberInput,
+) -> Result<Member, AppError> {
+    actor.require(STAFF_ONLY)?;
+    let before = get(db, actor, id).await?;
+    let version = parse_version(&input.version)?;
+    let values = validate(db, actor, cipher, input).await?;
+    let mut tx = db.begin().await?;
+    let updated = match members::update(&mut tx, id, version, &values).await {
+        Ok(updated) => updated,
+        Err(e) if is_unique_violation(&e) => return Err(duplicate_id_number()),
+        Err(e) => return Err(e.into()),
+    };
+    if !updated {
+        return Err(AppError::Conflict("stale_version"));
+    }
+    let detail = serde_json::json!({ "before_version": before.version, "after": serde_json::from_str::<serde_json::Value>(&audit_detail(&values)).unwrap_or_default() });
+    audit::insert(
+        &mut tx,
+        &actor.audit("update", "member", id, Some(detail.to_string())),
+    )
+    .await?;
+    tx.commit().await?;
+    members::get(db, id).await?.ok_or(AppError::NotFound)
+}
+
+/// Remove a member registered by mistake. A member with a duty record beyond
+/// their registration, or with an account, is kept: set their status instead.
+pub async fn delete(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    version: &Option<String>,
+) -> Result<(), AppError> {
+    actor.require(STAFF_ONLY)?;
+    let member = get(db, actor, id).await?;
+    let version = parse_version(version)?;
+    if timeline::count_for_member(db, id).await? > 1 || users::member_has_user(db, id).await? {
+        return Err(AppError::Conflict("member_has_records"));
+    }
+    let mut tx = db.begin().await?;
+    if !members::delete(&mut tx, id, version).await? {
+        return Err(AppError::Conflict("stale_version"));
+    }
+    let detail = format!(
+        "name={}; id_number={}",
+        member.name, member.id_number_masked
+    );
+    audit::insert(&mut tx, &actor.audit("delete", "member", id, Some(detail))).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The member's ID and phone numbers in full. Only staff may see them, and
+/// every viewing is audited.
+pub async fn reveal(
+    db: &Db,
+    actor: &Actor,
+    cipher: &FieldCipher,
+    id: i64,
+) -> Result<(String, String), AppError> {
+    actor.require(STAFF_ONLY)?;
+    let member = get(db, actor, id).await?;
+    let id_number = cipher
+        .decrypt(&member.id_number_enc)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let phone = cipher
+        .decrypt(&member.phone_enc)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut tx = db.begin().await?;
+    audit::insert(
+        &mut tx,
+        &actor.audit("reveal_personal_data", "member", id, None),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((id_number, phone))
+}

@@ -1,0 +1,341 @@
+//! User accounts. The system administrator creates accounts; only the security
+//! administrator grants or revokes roles (三权分立: no account holds two admin
+//! roles, and none grants itself anything).
+
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{non_blank, Actor};
+use crate::domain::dates::parse_optional_id;
+use crate::domain::paging::PageRequest;
+use crate::domain::passwords::PasswordPolicy;
+use crate::domain::roles::Role;
+use crate::domain::text::required_text;
+use crate::domain::validation::{FieldError, FieldErrors};
+use crate::error::AppError;
+use crate::security::{hash_password, random_password};
+use crate::storage::audit::{self, NewAuditEntry};
+use crate::storage::users::{NewUser, User};
+use crate::storage::{is_unique_violation, members, orgs, sessions, users, Db, Tx};
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct UserInput {
+    /// 3–32 characters: letters, digits, `.`, `_`, `-`.
+    pub username: String,
+    pub display_name: String,
+    /// Organisation id (the account's scope).
+    pub org_id: Option<String>,
+    /// For a member's account: the member it belongs to.
+    pub member_id: Option<String>,
+    /// For a department handler's account: the department.
+    pub department_id: Option<String>,
+    /// Leave empty to generate one; the account must change it at first login.
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct RoleInput {
+    /// admin | security | auditor | staff | member | department; empty revokes.
+    pub role: String,
+    pub version: Option<String>,
+}
+
+/// Who creates an account: a person (admin) or the operator at the command line.
+pub enum Creator<'a> {
+    Admin(&'a Actor),
+    Cli,
+}
+
+pub fn validate_username(input: &str) -> Result<String, FieldError> {
+    let name = input.trim();
+    if name.is_empty() {
+        return Err(FieldError::new("username", "required"));
+    }
+    let ok_chars = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    let len = name.chars().count();
+    if !ok_chars || !(3..=32).contains(&len) {
+        return Err(FieldError::new("username", "username_format"));
+    }
+    Ok(name.to_string())
+}
+
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    page: &PageRequest,
+) -> Result<(Vec<User>, i64), AppError> {
+    actor.require(&[Role::Admin, Role::Security])?;
+    Ok(users::list(db, &actor.org_path, page.limit(), page.offset()).await?)
+}
+
+/// Create an account. The returned password is shown once when generated.
+pub async fn create(
+    db: &Db,
+    creator: Creator<'_>,
+    input: &UserInput,
+    role: Option<Role>,
+) -> Result<(User, Option<String>), AppError> {
+    if let Creator::Admin(actor) = &creator {
+        actor.require(&[Role::Admin])?;
+        if role.is_some() {
+            return Err(AppError::Forbidden);
+        }
+    }
+    let mut errors = FieldErrors::new();
+    let username = errors.check(validate_username(&input.username));
+    let display_name = errors.check(required_text("display_name", &input.display_name, 50));
+    let org_id = errors
+        .check(parse_optional_id(
+            "org_id",
+            input.org_id.as_deref().unwrap_or(""),
+        ))
+        .flatten();
+    let member_id = errors
+        .check(parse_optional_id(
+            "member_id",
+            input.member_id.as_deref().unwrap_or(""),
+        ))
+        .flatten();
+    let department_id = errors
+        .check(parse_optional_id(
+            "department_id",
+            input.department_id.as_deref().unwrap_or(""),
+        ))
+        .flatten();
+    let scope = match &creator {
+        Creator::Admin(actor) => Some(actor.org_path.clone()),
+        Creator::Cli => None,
+    };
+    let visible = |path: &str| {
+        scope
+            .as_deref()
+            .is_none_or(|s| crate::domain::orgs::is_within(path, s))
+    };
+    let org = match org_id {
+        Some(id) => match orgs::get_org(db, id).await? {
+            Some(org) if visible(&org.path) => Some(org),
+            _ => {
+                errors.push(FieldError::new("org_id", "unknown_org"));
+                None
+            }
+        },
+        None => {
+            errors.push(FieldError::new("org_id", "required"));
+            None
+        }
+    };
+    if let Some(id) = member_id {
+        let member_org = match members::get(db, id).await? {
+            Some(m) => orgs::get_org(db, m.org_id).await?,
+            None => None,
+        };
+        if !member_org.is_some_and(|o| visible(&o.path)) {
+            errors.push(FieldError::new("member_id", "unknown_member"));
+        }
+    }
+    if let Some(id) = department_id {
+        if orgs::get_department(db, id).await?.is_none() {
+            errors.push(FieldError::new("department_id", "unknown_department"));
+        }
+    }
+    if let Some(role) = role {
+        check_role_links(role, member_id, department_id, &mut errors);
+    }
+    let generated = non_blank(&input.password).is_none();
+    let password = match non_blank(&input.password) {
+        Some(p) => {
+            errors.check(PasswordPolicy::default().check(
+                "password",
+                p,
+                username.as_deref().unwrap_or(""),
+            ));
+            p.to_string()
+        }
+        None => random_password(),
+    };
+    errors.into_result()?;
+    let (Some(username), Some(display_name), Some(org)) = (username, display_name, org) else {
+        return Err(AppError::Internal("validated fields missing".into()));
+    };
+    let mut tx = db.begin().await?;
+    let new = NewUser {
+        username: &username,
+        display_name: &display_name,
+        password_hash: &hash_password(&password),
+        role: role.map(|r| r.as_str()),
+        org_id: org.id,
+        member_id,
+        department_id,
+        locale: "zh-CN",
+        must_change_password: generated,
+    };
+    let id = match users::insert(&mut tx, &new).await {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => {
+            let field =
+                if member_id.is_some() && users::find_by_username(db, &username).await?.is_none() {
+                    FieldError::new("member_id", "member_has_account")
+                } else {
+                    FieldError::new("username", "username_taken")
+                };
+            return Err(AppError::Validation(field.into()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let detail = format!(
+        "username={username}; org_id={}; role={}; member_id={member_id:?}; department_id={department_id:?}",
+        org.id,
+        role.map(|r| r.as_str()).unwrap_or("-")
+    );
+    let entry = match &creator {
+        Creator::Admin(actor) => actor.audit("create", "user", id, Some(detail)),
+        Creator::Cli => cli_audit("create", "user", id, detail),
+    };
+    audit::insert(&mut tx, &entry).await?;
+    tx.commit().await?;
+    let user = users::get(db, id).await?.ok_or(AppError::NotFound)?;
+    Ok((user, generated.then_some(password)))
+}
+
+fn check_role_links(
+    role: Role,
+    member_id: Option<i64>,
+    department_id: Option<i64>,
+    errors: &mut FieldErrors,
+) {
+    if role.needs_member() && member_id.is_none() {
+        errors.push(FieldError::new("member_id", "role_needs_member"));
+    }
+    if role.needs_department() && department_id.is_none() {
+        errors.push(FieldError::new("department_id", "role_needs_department"));
+    }
+}
+
+/// An audit row for an action taken at the command line by the operator.
+pub fn cli_audit(
+    action: &'static str,
+    object_type: &'static str,
+    object_id: i64,
+    detail: String,
+) -> NewAuditEntry {
+    NewAuditEntry {
+        username: Some("(cli)".into()),
+        action,
+        object_type: Some(object_type),
+        object_id: Some(object_id.to_string()),
+        outcome: "ok",
+        detail: Some(detail),
+        ..Default::default()
+    }
+}
+
+/// Grant (or with an empty role, revoke) a user's role. Security admin only,
+/// never on their own account.
+pub async fn set_role(
+    db: &Db,
+    actor: &Actor,
+    user_id: i64,
+    input: &RoleInput,
+) -> Result<User, AppError> {
+    actor.require(&[Role::Security])?;
+    let user = users::get(db, user_id).await?.ok_or(AppError::NotFound)?;
+    let org = orgs::get_org(db, user.org_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !actor.sees(&org.path) {
+        return Err(AppError::NotFound);
+    }
+    if user.id == actor.user_id {
+        return Err(AppError::Validation(
+            FieldError::new("role", "role_self_grant").into(),
+        ));
+    }
+    let mut errors = FieldErrors::new();
+    let role = if input.role.trim().is_empty() {
+        None
+    } else {
+        errors.check(Role::parse("role", &input.role))
+    };
+    let version = non_blank(&input.version).and_then(|v| v.parse::<i64>().ok());
+    if version.is_none() {
+        errors.push(FieldError::new("version", "version_required"));
+    }
+    if let Some(role) = role {
+        check_role_links(role, user.member_id, user.department_id, &mut errors);
+    }
+    errors.into_result()?;
+    let mut tx = db.begin().await?;
+    let role_str = role.map(|r| r.as_str());
+    if !users::set_role(&mut tx, user.id, version.unwrap_or_default(), role_str).await? {
+        return Err(AppError::Conflict("stale_version"));
+    }
+    // A changed role takes effect at once: end the user's sessions.
+    sessions::delete_for_user(&mut tx, user.id).await?;
+    let detail = format!(
+        "from={}; to={}",
+        user.role.as_deref().unwrap_or("-"),
+        role_str.unwrap_or("-")
+    );
+    let action = if role.is_some() {
+        "role_grant"
+    } else {
+        "role_revoke"
+    };
+    audit::insert(&mut tx, &actor.audit(action, "user", user.id, Some(detail))).await?;
+    tx.commit().await?;
+    users::get(db, user.id).await?.ok_or(AppError::NotFound)
+}
+
+/// Create the first administrator of an empty installation, with a random
+/// password that must be changed at first login. Returns the password.
+pub async fn bootstrap_admin(db: &Db) -> Result<Option<(String, String)>, AppError> {
+    if users::count(db).await? > 0 {
+        return Ok(None);
+    }
+    let mut tx: Tx = db.begin().await?;
+    let root = match orgs::list_orgs(db, "/", None)
+        .await?
+        .into_iter()
+        .find(|o| o.parent_id.is_none())
+    {
+        Some(root) => root,
+        None => {
+            let new = orgs::NewOrg {
+                parent: None,
+                kind: "district",
+                name: "区政协",
+                community_id: None,
+            };
+            orgs::insert_org(&mut tx, &new).await?
+        }
+    };
+    let password = random_password();
+    let new = NewUser {
+        username: "admin",
+        display_name: "系统管理员",
+        password_hash: &hash_password(&password),
+        role: Some(Role::Admin.as_str()),
+        org_id: root.id,
+        member_id: None,
+        department_id: None,
+        locale: "zh-CN",
+        must_change_password: true,
+    };
+    let id = users::insert(&mut tx, &new).await?;
+    audit::insert(
+        &mut tx,
+        &cli_audit(
+            "create",
+            "user",
+            id,
+            "username=admin; role=admin; bootstrap".into(),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(("admin".into(), password)))
+}

@@ -1,0 +1,225 @@
+//! Members (委员). ID and phone numbers are stored encrypted with a masked copy
+//! for display; the ID number's keyed hash enforces uniqueness.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::FromRow;
+use utoipa::ToSchema;
+
+use super::{like_pattern, Arg, Args, Db, Tx};
+use crate::{bind_args, on_db, on_tx};
+
+#[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
+pub struct Member {
+    pub id: i64,
+    pub org_id: i64,
+    pub group_id: Option<i64>,
+    pub name: String,
+    /// male | female
+    pub gender: String,
+    pub ethnicity: String,
+    /// Party identifier, e.g. `ccp`, `cndca`, `non_party`.
+    pub party: String,
+    pub sector: String,
+    pub workplace: Option<String>,
+    pub title: Option<String>,
+    #[serde(skip)]
+    pub phone_enc: String,
+    /// Masked, e.g. `138****5678`.
+    pub phone_masked: String,
+    #[serde(skip)]
+    pub id_number_enc: String,
+    #[serde(skip)]
+    pub id_number_hash: String,
+    /// Masked, e.g. `4101**********1234`.
+    pub id_number_masked: String,
+    pub birth_date: NaiveDate,
+    /// 届次, e.g. 7 for 第七届.
+    pub term: i64,
+    /// active | ended | resigned | removed
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Optimistic-concurrency version: send it back with an update.
+    pub version: i64,
+}
+
+const COLUMNS: &str =
+    "m.id, m.org_id, m.group_id, m.name, m.gender, m.ethnicity, m.party, m.sector, \
+    m.workplace, m.title, m.phone_enc, m.phone_masked, m.id_number_enc, m.id_number_hash, \
+    m.id_number_masked, m.birth_date, m.term, m.status, m.created_at, m.updated_at, m.version";
+
+/// The values a create or update writes (already validated and encrypted).
+#[derive(Debug, Clone)]
+pub struct MemberValues {
+    pub org_id: i64,
+    pub group_id: Option<i64>,
+    pub name: String,
+    pub gender: String,
+    pub ethnicity: String,
+    pub party: String,
+    pub sector: String,
+    pub workplace: Option<String>,
+    pub title: Option<String>,
+    pub phone_enc: String,
+    pub phone_masked: String,
+    pub id_number_enc: String,
+    pub id_number_hash: String,
+    pub id_number_masked: String,
+    pub birth_date: NaiveDate,
+    pub term: i64,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberSort {
+    Name,
+    Term,
+    Group,
+    Created,
+}
+
+impl crate::domain::paging::SortKey for MemberSort {
+    const ALL: &'static [Self] = &[Self::Name, Self::Term, Self::Group, Self::Created];
+    fn as_str(&self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Term => "term",
+            Self::Group => "group",
+            Self::Created => "created",
+        }
+    }
+    fn column(&self) -> &'static str {
+        match self {
+            Self::Name => "m.name",
+            Self::Term => "m.term",
+            Self::Group => "g.name",
+            Self::Created => "m.created_at",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MemberFilter {
+    /// Only members of organisations within this path (the user's subtree).
+    pub scope_path: String,
+    pub name: Option<String>,
+    pub group_id: Option<i64>,
+    pub sector: Option<String>,
+    pub party: Option<String>,
+    pub status: Option<String>,
+}
+
+fn where_clause(filter: &MemberFilter, args: &mut Args) -> String {
+    let scope = args.push(Arg::Text(filter.scope_path.clone()));
+    let mut sql = format!(" WHERE substr(o.path, 1, length({scope})) = {scope}");
+    if let Some(name) = &filter.name {
+        let p = args.push(Arg::Text(like_pattern(name)));
+        sql.push_str(&format!(" AND m.name LIKE {p} ESCAPE '\\'"));
+    }
+    if let Some(group) = filter.group_id {
+        let p = args.push(Arg::Int(group));
+        sql.push_str(&format!(" AND m.group_id = {p}"));
+    }
+    for (column, value) in [
+        ("m.sector", &filter.sector),
+        ("m.party", &filter.party),
+        ("m.status", &filter.status),
+    ] {
+        if let Some(value) = value {
+            let p = args.push(Arg::Text(value.clone()));
+            sql.push_str(&format!(" AND {column} = {p}"));
+        }
+    }
+    sql
+}
+
+const FROM: &str =
+    " FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN orgs g ON g.id = m.group_id";
+
+pub async fn list(
+    db: &Db,
+    filter: &MemberFilter,
+    sort_column: &str,
+    sort_dir: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Member>, i64), sqlx::Error> {
+    let mut args = Args::default();
+    let where_sql = where_clause(filter, &mut args);
+    let count_sql = format!("SELECT COUNT(*){FROM}{where_sql}");
+    let total: i64 =
+        on_db!(db, pool => bind_args!(sqlx::query_scalar(&count_sql), args).fetch_one(pool).await)?;
+    let l = args.push(Arg::Int(limit));
+    let o = args.push(Arg::Int(offset));
+    // sort_column comes from the MemberSort whitelist, never from the request.
+    let sql = format!(
+        "SELECT {COLUMNS}{FROM}{where_sql} ORDER BY {sort_column} {sort_dir}, m.id {sort_dir} LIMIT {l} OFFSET {o}"
+    );
+    let rows = on_db!(db, pool => bind_args!(sqlx::query_as::<_, Member>(&sql), args).fetch_all(pool).await)?;
+    Ok((rows, total))
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<Option<Member>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM members m WHERE m.id = $1");
+    on_db!(db, pool => sqlx::query_as::<_, Member>(&sql).bind(id).fetch_optional(pool).await)
+}
+
+pub async fn count_in_group(db: &Db, group_id: i64) -> Result<i64, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE group_id = $1")
+        .bind(group_id).fetch_one(pool).await)
+}
+
+pub async fn distinct_sectors(db: &Db, scope_path: &str) -> Result<Vec<String>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_scalar(
+        "SELECT DISTINCT m.sector FROM members m JOIN orgs o ON o.id = m.org_id \
+         WHERE substr(o.path, 1, length($1)) = $1 ORDER BY m.sector")
+        .bind(scope_path).fetch_all(pool).await)
+}
+
+pub async fn insert(tx: &mut Tx, v: &MemberValues) -> Result<i64, sqlx::Error> {
+    let now = Utc::now();
+    on_tx!(tx, conn => sqlx::query_scalar(
+        "INSERT INTO members (org_id, group_id, name, gender, ethnicity, party, sector, workplace, title, \
+         phone_enc, phone_masked, id_number_enc, id_number_hash, id_number_masked, birth_date, term, status, \
+         created_at, updated_at, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, 1) \
+         RETURNING id")
+        .bind(v.org_id).bind(v.group_id).bind(&v.name).bind(&v.gender).bind(&v.ethnicity)
+        .bind(&v.party).bind(&v.sector).bind(&v.workplace).bind(&v.title)
+        .bind(&v.phone_enc).bind(&v.phone_masked).bind(&v.id_number_enc).bind(&v.id_number_hash)
+        .bind(&v.id_number_masked).bind(v.birth_date).bind(v.term).bind(&v.status).bind(now)
+        .fetch_one(conn).await)
+}
+
+/// Update when the stored version is still `expected_version`; false when
+/// someone else changed the record first.
+pub async fn update(
+    tx: &mut Tx,
+    id: i64,
+    expected_version: i64,
+    v: &MemberValues,
+) -> Result<bool, sqlx::Error> {
+    let now = Utc::now();
+    let result = on_tx!(tx, conn => sqlx::query(
+        "UPDATE members SET org_id = $1, group_id = $2, name = $3, gender = $4, ethnicity = $5, party = $6, \
+         sector = $7, workplace = $8, title = $9, phone_enc = $10, phone_masked = $11, id_number_enc = $12, \
+         id_number_hash = $13, id_number_masked = $14, birth_date = $15, term = $16, status = $17, \
+         updated_at = $18, version = version + 1 WHERE id = $19 AND version = $20")
+        .bind(v.org_id).bind(v.group_id).bind(&v.name).bind(&v.gender).bind(&v.ethnicity)
+        .bind(&v.party).bind(&v.sector).bind(&v.workplace).bind(&v.title)
+        .bind(&v.phone_enc).bind(&v.phone_masked).bind(&v.id_number_enc).bind(&v.id_number_hash)
+        .bind(&v.id_number_masked).bind(v.birth_date).bind(v.term).bind(&v.status).bind(now)
+        .bind(id).bind(expected_version)
+        .execute(conn).await.map(|r| r.rows_affected()))?;
+    Ok(result == 1)
+}
+
+/// Delete a member together with their duty-file entries.
+pub async fn delete(tx: &mut Tx, id: i64, expected_version: i64) -> Result<bool, sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query("DELETE FROM timeline_entries WHERE member_id = $1")
+        .bind(id).execute(&mut *conn).await.map(|r| r.rows_affected()))?;
+    let result = on_tx!(tx, conn => sqlx::query("DELETE FROM members WHERE id = $1 AND version = $2")
+        .bind(id).bind(expected_version).execute(conn).await.map(|r| r.rows_affected()))?;
+    Ok(result == 1)
+}

@@ -1,0 +1,163 @@
+//! User accounts and API tokens.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::FromRow;
+use utoipa::ToSchema;
+
+use super::{Db, Tx};
+use crate::{on_db, on_tx};
+
+#[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    /// admin | security | auditor | staff | member | department; none until granted.
+    pub role: Option<String>,
+    /// The organisation whose subtree the account works in.
+    pub org_id: i64,
+    pub member_id: Option<i64>,
+    pub department_id: Option<i64>,
+    /// zh-CN | en
+    pub locale: String,
+    pub must_change_password: bool,
+    pub disabled: bool,
+    pub password_changed_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+const COLUMNS: &str =
+    "id, username, display_name, password_hash, role, org_id, member_id, department_id, \
+    locale, must_change_password, disabled, password_changed_at, created_at, updated_at, version";
+
+pub async fn get(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    on_db!(db, pool => sqlx::query_as::<_, User>(&sql).bind(id).fetch_optional(pool).await)
+}
+
+pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<User>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE username = $1");
+    on_db!(db, pool => sqlx::query_as::<_, User>(&sql).bind(username).fetch_optional(pool).await)
+}
+
+pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await)
+}
+
+/// Accounts whose organisation lies within `scope_path`, newest first.
+pub async fn list(
+    db: &Db,
+    scope_path: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<User>, i64), sqlx::Error> {
+    let total: i64 = on_db!(db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users u JOIN orgs o ON o.id = u.org_id WHERE substr(o.path, 1, length($1)) = $1")
+        .bind(scope_path).fetch_one(pool).await)?;
+    let sql = format!(
+        "SELECT {} FROM users u JOIN orgs o ON o.id = u.org_id \
+         WHERE substr(o.path, 1, length($1)) = $1 ORDER BY u.username LIMIT $2 OFFSET $3",
+        COLUMNS
+            .split(", ")
+            .map(|c| format!("u.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let rows = on_db!(db, pool => sqlx::query_as::<_, User>(&sql)
+        .bind(scope_path).bind(limit).bind(offset).fetch_all(pool).await)?;
+    Ok((rows, total))
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub role: Option<&'a str>,
+    pub org_id: i64,
+    pub member_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub locale: &'a str,
+    pub must_change_password: bool,
+}
+
+pub async fn insert(tx: &mut Tx, new: &NewUser<'_>) -> Result<i64, sqlx::Error> {
+    let now = Utc::now();
+    on_tx!(tx, conn => sqlx::query_scalar(
+        "INSERT INTO users (username, display_name, password_hash, role, org_id, member_id, department_id, \
+         locale, must_change_password, disabled, password_changed_at, created_at, updated_at, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11, 1) RETURNING id")
+        .bind(new.username).bind(new.display_name).bind(new.password_hash).bind(new.role)
+        .bind(new.org_id).bind(new.member_id).bind(new.department_id).bind(new.locale)
+        .bind(new.must_change_password).bind(false).bind(now)
+        .fetch_one(conn).await)
+}
+
+pub async fn set_password(tx: &mut Tx, id: i64, password_hash: &str) -> Result<(), sqlx::Error> {
+    let now = Utc::now();
+    on_tx!(tx, conn => sqlx::query(
+        "UPDATE users SET password_hash = $1, must_change_password = $2, password_changed_at = $3, \
+         updated_at = $3, version = version + 1 WHERE id = $4")
+        .bind(password_hash).bind(false).bind(now).bind(id).execute(conn).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn set_locale(tx: &mut Tx, id: i64, locale: &str) -> Result<(), sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query("UPDATE users SET locale = $1, updated_at = $2 WHERE id = $3")
+        .bind(locale).bind(Utc::now()).bind(id).execute(conn).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Grant or revoke (None) a role; false when the version moved on.
+pub async fn set_role(
+    tx: &mut Tx,
+    id: i64,
+    expected_version: i64,
+    role: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let result = on_tx!(tx, conn => sqlx::query(
+        "UPDATE users SET role = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4")
+        .bind(role).bind(Utc::now()).bind(id).bind(expected_version).execute(conn).await.map(|r| r.rows_affected()))?;
+    Ok(result == 1)
+}
+
+pub async fn set_disabled(tx: &mut Tx, id: i64, disabled: bool) -> Result<(), sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query(
+        "UPDATE users SET disabled = $1, updated_at = $2, version = version + 1 WHERE id = $3")
+        .bind(disabled).bind(Utc::now()).bind(id).execute(conn).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn member_has_user(db: &Db, member_id: i64) -> Result<bool, sqlx::Error> {
+    let n: i64 = on_db!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE member_id = $1")
+        .bind(member_id).fetch_one(pool).await)?;
+    Ok(n > 0)
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ApiToken {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+}
+
+pub async fn insert_token(
+    tx: &mut Tx,
+    user_id: i64,
+    name: &str,
+    token_hash: &str,
+) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query_scalar(
+        "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+        .bind(user_id).bind(name).bind(token_hash).bind(Utc::now()).fetch_one(conn).await)
+}
+
+pub async fn find_token(db: &Db, token_hash: &str) -> Result<Option<ApiToken>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_as::<_, ApiToken>(
+        "SELECT id, user_id, name FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+        .bind(token_hash).fetch_optional(pool).await)
+}
