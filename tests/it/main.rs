@@ -1,1 +1,8 @@
+//! All integration tests, in one binary so the suite links once. Each test
+//! drives a real server on a random port over HTTP, on a fresh database: a
+//! SQLite file, and (through `dual_test!`) a fresh PostgreSQL database too.
 
+mod helpers;
+
+mod auth;
+mod members_api;
