@@ -4,14 +4,14 @@ mod members;
 mod orgs;
 mod users;
 
+use axum::http::Method;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Serialize;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::AppState;
+use super::{route, RouteSpec};
 use crate::error::AppError;
 
 /// Every list answers with its items of one page and the total across pages.
@@ -21,33 +21,32 @@ pub struct Page<T> {
     pub total: i64,
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/openapi.json", get(openapi_json))
-        .route("/members", get(members::list).post(members::create))
-        .route(
-            "/members/{id}",
-            get(members::get)
-                .put(members::update)
-                .delete(members::delete),
-        )
-        .route("/members/{id}/timeline", get(members::timeline))
-        .route("/orgs", get(orgs::list_orgs).post(orgs::create_org))
-        .route("/groups", get(orgs::list_groups).post(orgs::create_group))
-        .route(
-            "/communities",
-            get(orgs::list_communities).post(orgs::create_community),
-        )
-        .route(
-            "/departments",
-            get(orgs::list_departments).post(orgs::create_department),
-        )
-        .route("/users", get(users::list).post(users::create))
-        .route("/users/{id}/role", axum::routing::put(users::set_role))
-        .fallback(not_found)
+/// The API's routes, under `/api/v1`.
+pub fn routes() -> Vec<RouteSpec> {
+    vec![
+        route(Method::GET, "/api/v1/openapi.json", openapi_json),
+        route(Method::GET, "/api/v1/members", members::list),
+        route(Method::POST, "/api/v1/members", members::create),
+        route(Method::GET, "/api/v1/members/{id}", members::get),
+        route(Method::PUT, "/api/v1/members/{id}", members::update),
+        route(Method::DELETE, "/api/v1/members/{id}", members::delete),
+        route(Method::GET, "/api/v1/members/{id}/timeline", members::timeline),
+        route(Method::GET, "/api/v1/orgs", orgs::list_orgs),
+        route(Method::POST, "/api/v1/orgs", orgs::create_org),
+        route(Method::GET, "/api/v1/groups", orgs::list_groups),
+        route(Method::POST, "/api/v1/groups", orgs::create_group),
+        route(Method::GET, "/api/v1/communities", orgs::list_communities),
+        route(Method::POST, "/api/v1/communities", orgs::create_community),
+        route(Method::GET, "/api/v1/departments", orgs::list_departments),
+        route(Method::POST, "/api/v1/departments", orgs::create_department),
+        route(Method::GET, "/api/v1/users", users::list),
+        route(Method::POST, "/api/v1/users", users::create),
+        route(Method::PUT, "/api/v1/users/{id}/role", users::set_role),
+    ]
 }
 
-async fn not_found() -> Response {
+/// Unknown API paths answer in the API's error format.
+pub async fn not_found() -> Response {
     AppError::NotFound.into_response()
 }
 

@@ -6,41 +6,43 @@ mod members;
 mod orgs;
 
 use askama::Template;
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::Router;
 
 use super::auth::PageActor;
-use super::AppState;
+use super::{route, RouteSpec};
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::i18n::{self, Locale};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(account::home))
-        .route("/login", get(account::login_form).post(account::login))
-        .route("/logout", post(account::logout))
-        .route(
-            "/account/password",
-            get(account::password_form).post(account::change_password),
-        )
-        .route("/account/locale", post(account::set_locale))
-        .route("/members", get(members::list).post(members::create))
-        .route("/members/new", get(members::new_form))
-        .route("/members/{id}", get(members::show).post(members::update))
-        .route("/members/{id}/edit", get(members::edit_form))
-        .route("/members/{id}/delete", post(members::delete))
-        .route("/members/{id}/reveal", post(members::reveal))
-        .route("/orgs", get(orgs::overview))
-        .route("/orgs/new", post(orgs::create_org))
-        .route("/communities", post(orgs::create_community))
-        .route("/departments", post(orgs::create_department))
-        .route("/admin/users", get(admin::users).post(admin::create_user))
-        .route("/admin/users/{id}/role", post(admin::set_role))
-        .route("/audit", get(admin::audit))
+/// The pages' routes.
+pub fn routes() -> Vec<RouteSpec> {
+    vec![
+        route(Method::GET, "/", account::home),
+        route(Method::GET, "/login", account::login_form),
+        route(Method::POST, "/login", account::login),
+        route(Method::POST, "/logout", account::logout),
+        route(Method::GET, "/account/password", account::password_form),
+        route(Method::POST, "/account/password", account::change_password),
+        route(Method::POST, "/account/locale", account::set_locale),
+        route(Method::GET, "/members", members::list),
+        route(Method::POST, "/members", members::create),
+        route(Method::GET, "/members/new", members::new_form),
+        route(Method::GET, "/members/{id}", members::show),
+        route(Method::POST, "/members/{id}", members::update),
+        route(Method::GET, "/members/{id}/edit", members::edit_form),
+        route(Method::POST, "/members/{id}/delete", members::delete),
+        route(Method::POST, "/members/{id}/reveal", members::reveal),
+        route(Method::GET, "/orgs", orgs::overview),
+        route(Method::POST, "/orgs/new", orgs::create_org),
+        route(Method::POST, "/communities", orgs::create_community),
+        route(Method::POST, "/departments", orgs::create_department),
+        route(Method::GET, "/admin/users", admin::users),
+        route(Method::POST, "/admin/users", admin::create_user),
+        route(Method::POST, "/admin/users/{id}/role", admin::set_role),
+        route(Method::GET, "/audit", admin::audit),
+    ]
 }
 
 /// What every page's layout needs: language, the signed-in user, the form token.
