@@ -47,6 +47,16 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Recompute the audit log's hash chain; exits 1 and names the first row
+    /// that was changed or whose predecessor was removed.
+    Verify,
 }
 
 #[derive(Args, Debug)]
@@ -158,6 +168,9 @@ async fn open(settings: &Settings) -> Result<Db, String> {
         .await
         .map_err(|e| format!("database {}: {e}", redact_url(&settings.database_url)))?;
     db.migrate().await.map_err(|e| format!("migration: {e}"))?;
+    for warning in db.durability_warnings().await.map_err(|e| e.to_string())? {
+        tracing::warn!("{warning}");
+    }
     Ok(db)
 }
 
@@ -214,7 +227,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
                 password: Some(password),
             };
             let (user, _) =
-                user_service::create(&db, user_service::Creator::Cli, &input, Some(role))
+                user_service::create_with_policy(&db, &settings.policies().password, user_service::Creator::Cli, &input, Some(role))
                     .await
                     .map_err(describe)?;
             println!(
@@ -233,6 +246,19 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
                 .map_err(describe)?;
             println!("{token}");
             Ok(())
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let db = open(&settings).await?;
+            match crate::storage::audit::verify(&db).await.map_err(|e| e.to_string())? {
+                crate::storage::audit::ChainCheck::Intact { rows } => {
+                    println!("{}", i18n::t_with(Locale::ZhCn, "cli.audit_intact", &[("rows", rows.to_string())]));
+                    Ok(())
+                }
+                crate::storage::audit::ChainCheck::Broken { id, reason } => {
+                    let reason = i18n::t(Locale::ZhCn, &format!("cli.audit_reason.{reason}"));
+                    Err(i18n::t_with(Locale::ZhCn, "cli.audit_broken", &[("id", id.to_string()), ("reason", reason)]))
+                }
+            }
         }
         Command::Serve(args) => serve(settings, args).await,
     }

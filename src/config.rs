@@ -26,6 +26,19 @@ pub struct Settings {
     pub session_max_hours: i64,
     /// Mark cookies Secure and use the `__Host-` prefix (set when served over TLS).
     pub secure_cookies: bool,
+    /// Passwords need at least this many characters…
+    pub password_min_chars: usize,
+    /// …from at least this many of: lower case, upper case, digits, others.
+    pub password_min_classes: usize,
+    /// This many failed sign-ins within the window lock the account until the window passes.
+    pub lockout_failures: i64,
+    pub lockout_window_minutes: i64,
+    /// This many failed sign-ins from one address within the window stop that address.
+    pub address_failures: i64,
+    /// Administrators (admin, security, auditor) must change their password after this many days.
+    pub admin_password_days: i64,
+    /// A new password may not repeat any of this many previous ones.
+    pub password_history: i64,
 }
 
 impl Default for Settings {
@@ -39,11 +52,40 @@ impl Default for Settings {
             session_idle_minutes: 30,
             session_max_hours: 12,
             secure_cookies: false,
+            password_min_chars: 12,
+            password_min_classes: 3,
+            lockout_failures: 5,
+            lockout_window_minutes: 15,
+            address_failures: 20,
+            admin_password_days: 90,
+            password_history: 5,
         }
     }
 }
 
 impl Settings {
+    /// The security rules these settings describe.
+    pub fn policies(&self) -> crate::services::auth::Policies {
+        use crate::services::auth::{LoginPolicy, Policies, SessionLimits};
+        Policies {
+            password: crate::domain::passwords::PasswordPolicy {
+                min_chars: self.password_min_chars.clamp(8, 128),
+                min_classes: self.password_min_classes.clamp(1, 4),
+            },
+            login: LoginPolicy {
+                failures: self.lockout_failures.max(1),
+                window: chrono::Duration::minutes(self.lockout_window_minutes.max(1)),
+                address_failures: self.address_failures.max(1),
+            },
+            sessions: SessionLimits {
+                idle: chrono::Duration::minutes(self.session_idle_minutes.max(1)),
+                absolute: chrono::Duration::hours(self.session_max_hours.max(1)),
+            },
+            admin_password_max_age: chrono::Duration::days(self.admin_password_days.max(1)),
+            password_history: self.password_history.clamp(0, 24),
+        }
+    }
+
     /// Load from `config_file` (if it exists) and the environment.
     pub fn load(config_file: Option<&Path>) -> Result<Settings, Box<figment::Error>> {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));

@@ -114,9 +114,17 @@ CREATE TABLE audit_log (
     object_type TEXT,
     object_id TEXT,
     outcome TEXT NOT NULL,
-    detail TEXT
+    detail TEXT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
 );
 CREATE INDEX audit_log_at ON audit_log(at);
+
+-- The audit log is append-only: no change or removal, by anyone using the application's connection.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 
 CREATE TABLE timeline_entries (
     id INTEGER PRIMARY KEY,
@@ -130,3 +138,24 @@ CREATE TABLE timeline_entries (
     created_by INTEGER
 );
 CREATE INDEX timeline_member ON timeline_entries(member_id, occurred_on);
+
+-- Every sign-in attempt, for lock-out and per-address limits shared by all servers.
+CREATE TABLE login_attempts (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL,
+    ip TEXT,
+    at TEXT NOT NULL,
+    -- pending (being checked) | failed | ok | refused (locked or limited; not counted)
+    outcome TEXT NOT NULL
+);
+CREATE INDEX login_attempts_username ON login_attempts(username, at);
+CREATE INDEX login_attempts_ip ON login_attempts(ip, at);
+
+-- Earlier password hashes, so the last few cannot be used again.
+CREATE TABLE password_history (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX password_history_user ON password_history(user_id, id);

@@ -87,7 +87,7 @@ impl FromRequestParts<AppState> for PageActor {
             return Err(to_login());
         };
         let found =
-            auth::actor_from_session(&state.db, &token, state.session_limits(), client_ip(parts))
+            auth::actor_from_session(&state.db, &state.policies(), &token, client_ip(parts))
                 .await
                 .map_err(|e| error_page(locale, None, e))?;
         let Some((actor, csrf)) = found else {
@@ -168,11 +168,11 @@ impl FromRequestParts<AppState> for ApiActor {
             .map(str::trim)
             .map(str::to_string);
         let actor = if let Some(token) = bearer {
-            auth::actor_from_token(&state.db, &token, ip)
+            auth::actor_from_token(&state.db, &state.policies(), &token, ip)
                 .await
                 .map_err(IntoResponse::into_response)?
         } else if let Some(token) = session_token(state, parts) {
-            match auth::actor_from_session(&state.db, &token, state.session_limits(), ip)
+            match auth::actor_from_session(&state.db, &state.policies(), &token, ip)
                 .await
                 .map_err(IntoResponse::into_response)?
             {
@@ -225,20 +225,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// A numeric id in the path; anything else is a 404, as no such record exists.
+/// A numeric id in the path; anything else is a 404, as no such record
+/// exists: in the API's format under `/api/`, as a page elsewhere.
 pub struct PathId(pub i64);
 
 impl<S: Send + Sync> FromRequestParts<S> for PathId {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
-        let axum::extract::Path(raw) =
-            axum::extract::Path::<String>::from_request_parts(parts, state)
-                .await
-                .map_err(|_| AppError::NotFound.into_response())?;
-        raw.parse::<i64>()
-            .map(PathId)
-            .map_err(|_| AppError::NotFound.into_response())
+        let raw = axum::extract::Path::<String>::from_request_parts(parts, state).await.ok();
+        match raw.and_then(|axum::extract::Path(raw)| raw.parse::<i64>().ok()) {
+            Some(id) => Ok(PathId(id)),
+            None if parts.uri.path().starts_with("/api/") => Err(AppError::NotFound.into_response()),
+            None => Err(error_page(visitor_locale(parts), None, AppError::NotFound)),
+        }
     }
 }
 

@@ -18,7 +18,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
 use crate::crypto::FieldCipher;
-use crate::services::auth::SessionLimits;
+use crate::services::auth::Policies;
 use crate::storage::Db;
 
 /// What every handler can reach.
@@ -30,11 +30,8 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn session_limits(&self) -> SessionLimits {
-        SessionLimits {
-            idle: chrono::Duration::minutes(self.settings.session_idle_minutes),
-            absolute: chrono::Duration::hours(self.settings.session_max_hours),
-        }
+    pub fn policies(&self) -> Policies {
+        self.settings.policies()
     }
 
     /// The session cookie's name: `__Host-` prefixed when cookies are Secure.

@@ -11,7 +11,7 @@ use crate::i18n::Locale;
 use crate::security::{hash_password, random_token, token_hash, verify_password};
 use crate::storage::audit::{self, NewAuditEntry};
 use crate::storage::users::User;
-use crate::storage::{orgs, sessions, users, Db};
+use crate::storage::{attempts, orgs, sessions, users, Db};
 
 /// A freshly created session: the cookie value and the form token.
 pub struct NewSession {
@@ -26,25 +26,46 @@ pub struct SessionLimits {
     pub absolute: Duration,
 }
 
+/// When sign-ins are refused.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginPolicy {
+    pub failures: i64,
+    pub window: Duration,
+    pub address_failures: i64,
+}
+
+/// The security rules, from the settings.
+#[derive(Debug, Clone)]
+pub struct Policies {
+    pub password: PasswordPolicy,
+    pub login: LoginPolicy,
+    pub sessions: SessionLimits,
+    pub admin_password_max_age: Duration,
+    pub password_history: i64,
+}
+
+impl Default for Policies {
+    fn default() -> Self {
+        crate::config::Settings::default().policies()
+    }
+}
+
 /// Check a user name and password; on success start a new session (a new id
-/// at every login). Every attempt, failed or not, is audited.
+/// at every login). Every attempt, failed or not, is audited. Too many
+/// failures lock the account for the policy's window, and too many from one
+/// address stop that address, whatever the password.
 pub async fn login(
     db: &Db,
+    policies: &Policies,
     username: &str,
     password: &str,
     ip: Option<&str>,
 ) -> Result<(NewSession, User), AppError> {
-    let username = username.trim();
-    let user = users::find_by_username(db, username).await?;
-    // Verify even for unknown names so that timing does not reveal which exist.
-    let password_ok = verify_password(password, user.as_ref().map(|u| u.password_hash.as_str()));
-    let usable = user
-        .as_ref()
-        .is_some_and(|u| !u.disabled && u.role.is_some());
-    let mut tx = db.begin().await?;
+    let username: String = username.trim().chars().take(64).collect();
+    let user = users::find_by_username(db, &username).await?;
     let mut entry = NewAuditEntry {
         user_id: user.as_ref().map(|u| u.id),
-        username: Some(username.chars().take(64).collect()),
+        username: Some(username.clone()),
         role: user.as_ref().and_then(|u| u.role.clone()),
         ip: ip.map(str::to_string),
         action: "login",
@@ -53,32 +74,46 @@ pub async fn login(
         outcome: "ok",
         detail: None,
     };
+
+    // Count this attempt in before checking it, so that parallel guesses
+    // are counted one after another.
+    let mut tx = db.begin().await?;
+    let (attempt, by_user, by_address) =
+        attempts::begin_attempt(&mut tx, &username, ip, Utc::now() - policies.login.window).await?;
+    tx.commit().await?;
+    let refusal = if by_user > policies.login.failures {
+        Some(("locked", "account_locked"))
+    } else if by_address > policies.login.address_failures {
+        Some(("limited", "too_many_attempts"))
+    } else {
+        None
+    };
+    if let Some((outcome, code)) = refusal {
+        attempts::finish_attempt(db, attempt, "refused").await?;
+        entry.outcome = outcome;
+        audit::insert_alone(db, &entry).await?;
+        let minutes = policies.login.window.num_minutes();
+        return Err(AppError::Validation(FieldError::new("password", code).with("minutes", minutes).into()));
+    }
+
+    // Verify even for unknown names so that timing does not reveal which exist.
+    let password_ok = verify_password(password, user.as_ref().map(|u| u.password_hash.as_str()));
+    let usable = user.as_ref().is_some_and(|u| !u.disabled && u.role.is_some());
     match user {
         Some(user) if password_ok && usable => {
-            let session = NewSession {
-                token: random_token(),
-                csrf_token: random_token(),
-            };
-            sessions::insert(
-                &mut tx,
-                &token_hash(&session.token),
-                user.id,
-                &session.csrf_token,
-                ip,
-            )
-            .await?;
+            let session = NewSession { token: random_token(), csrf_token: random_token() };
+            let mut tx = db.begin().await?;
+            sessions::insert(&mut tx, &token_hash(&session.token), user.id, &session.csrf_token, ip).await?;
             audit::insert(&mut tx, &entry).await?;
             tx.commit().await?;
+            attempts::finish_attempt(db, attempt, "ok").await?;
             Ok((session, user))
         }
         _ => {
+            attempts::finish_attempt(db, attempt, "failed").await?;
             entry.outcome = "failed";
-            audit::insert(&mut tx, &entry).await?;
-            tx.commit().await?;
-            Err(AppError::Validation(FieldErrors::single(FieldError::new(
-                "password",
-                "login_failed",
-            ))))
+            audit::insert_alone(db, &entry).await?;
+            Err(AppError::Validation(FieldErrors::single(FieldError::new("password", "login_failed"))))
         }
     }
 }
@@ -96,10 +131,11 @@ pub async fn logout(db: &Db, actor: &Actor, session_token: &str) -> Result<(), A
 /// when the session is unknown or expired (an expired one is removed).
 pub async fn actor_from_session(
     db: &Db,
+    policies: &Policies,
     session_token: &str,
-    limits: SessionLimits,
     ip: Option<String>,
 ) -> Result<Option<(Actor, String)>, AppError> {
+    let limits = policies.sessions;
     let id_hash = token_hash(session_token);
     let Some(session) = sessions::get(db, &id_hash).await? else {
         return Ok(None);
@@ -114,6 +150,7 @@ pub async fn actor_from_session(
     let Some(actor) = actor_for_user(db, session.user_id, ip).await? else {
         return Ok(None);
     };
+    let actor = apply_password_age(db, policies, actor).await?;
     // Writing on every request would serialise readers on SQLite; a minute's
     // precision is plenty for an idle timeout of many minutes.
     if now - session.last_seen_at > Duration::seconds(60) {
@@ -125,13 +162,30 @@ pub async fn actor_from_session(
 /// The actor behind an API token (`Authorization: Bearer …`).
 pub async fn actor_from_token(
     db: &Db,
+    policies: &Policies,
     token: &str,
     ip: Option<String>,
 ) -> Result<Option<Actor>, AppError> {
-    match users::find_token(db, &token_hash(token)).await? {
-        Some(found) => actor_for_user(db, found.user_id, ip).await,
+    let found = match users::find_token(db, &token_hash(token)).await? {
+        Some(found) => actor_for_user(db, found.user_id, ip).await?,
+        None => None,
+    };
+    match found {
+        Some(actor) => Ok(Some(apply_password_age(db, policies, actor).await?)),
         None => Ok(None),
     }
+}
+
+/// Administrators' passwords expire: past the age limit they must change it.
+async fn apply_password_age(db: &Db, policies: &Policies, mut actor: Actor) -> Result<Actor, AppError> {
+    if actor.role.is_admin_trio() && !actor.must_change_password {
+        if let Some(user) = users::get(db, actor.user_id).await? {
+            if Utc::now() - user.password_changed_at > policies.admin_password_max_age {
+                actor.must_change_password = true;
+            }
+        }
+    }
+    Ok(actor)
 }
 
 /// Build the actor for an enabled user with a role.
@@ -202,6 +256,7 @@ pub async fn create_token(db: &Db, username: &str, name: &str) -> Result<String,
 /// follow the policy. Ends the user's other sessions and starts a new one.
 pub async fn change_password(
     db: &Db,
+    policies: &Policies,
     actor: &Actor,
     current: &str,
     new: &str,
@@ -214,12 +269,18 @@ pub async fn change_password(
     if !verify_password(current, Some(&user.password_hash)) {
         errors.push(FieldError::new("current_password", "password_wrong"));
     }
-    errors.check(PasswordPolicy::default().check("new_password", new, &user.username));
+    errors.check(policies.password.check("new_password", new, &user.username));
     if new != confirm {
         errors.push(FieldError::new("confirm_password", "password_mismatch"));
     }
-    if new == current && errors.is_empty() {
-        errors.push(FieldError::new("new_password", "password_reused"));
+    if errors.is_empty() {
+        let mut previous = users::recent_password_hashes(db, user.id, policies.password_history).await?;
+        previous.push(user.password_hash.clone());
+        if previous.iter().any(|hash| verify_password(new, Some(hash))) {
+            errors.push(
+                FieldError::new("new_password", "password_reused").with("count", policies.password_history.max(1)),
+            );
+        }
     }
     errors.into_result()?;
     let session = NewSession {
@@ -227,7 +288,9 @@ pub async fn change_password(
         csrf_token: random_token(),
     };
     let mut tx = db.begin().await?;
-    users::set_password(&mut tx, user.id, &hash_password(new)).await?;
+    let new_hash = hash_password(new);
+    users::set_password(&mut tx, user.id, &new_hash).await?;
+    users::insert_password_history(&mut tx, user.id, &new_hash).await?;
     sessions::delete_for_user(&mut tx, user.id).await?;
     sessions::insert(
         &mut tx,

@@ -72,9 +72,20 @@ pub async fn list(
     Ok(users::list(db, &actor.org_path, page.limit(), page.offset()).await?)
 }
 
-/// Create an account. The returned password is shown once when generated.
+/// Create an account under the default password policy.
 pub async fn create(
     db: &Db,
+    creator: Creator<'_>,
+    input: &UserInput,
+    role: Option<Role>,
+) -> Result<(User, Option<String>), AppError> {
+    create_with_policy(db, &PasswordPolicy::default(), creator, input, role).await
+}
+
+/// Create an account. The returned password is shown once when generated.
+pub async fn create_with_policy(
+    db: &Db,
+    policy: &PasswordPolicy,
     creator: Creator<'_>,
     input: &UserInput,
     role: Option<Role>,
@@ -148,7 +159,7 @@ pub async fn create(
     let generated = non_blank(&input.password).is_none();
     let password = match non_blank(&input.password) {
         Some(p) => {
-            errors.check(PasswordPolicy::default().check(
+            errors.check(policy.check(
                 "password",
                 p,
                 username.as_deref().unwrap_or(""),
@@ -186,6 +197,7 @@ pub async fn create(
         }
         Err(e) => return Err(e.into()),
     };
+    users::insert_password_history(&mut tx, id, new.password_hash).await?;
     let detail = format!(
         "username={username}; org_id={}; role={}; member_id={member_id:?}; department_id={department_id:?}",
         org.id,

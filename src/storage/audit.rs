@@ -1,12 +1,13 @@
 //! The audit log: one row per login, logout, change and export, written in the
-//! same transaction as the change it records.
+//! same transaction as the change it records, hash-chained and append-only.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use serde::Serialize;
 use sqlx::FromRow;
 use utoipa::ToSchema;
 
 use super::{Db, Tx};
+use crate::domain::audit::{chain_hash, ChainedFields, GENESIS};
 use crate::{on_db, on_tx};
 
 #[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
@@ -20,10 +21,12 @@ pub struct AuditEntry {
     pub action: String,
     pub object_type: Option<String>,
     pub object_id: Option<String>,
-    /// ok | failed | denied
+    /// ok | failed | denied | locked
     pub outcome: String,
     /// What changed, with personal data masked.
     pub detail: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
 }
 
 /// An audit row before it is written.
@@ -40,21 +43,112 @@ pub struct NewAuditEntry {
     pub detail: Option<String>,
 }
 
+/// Timestamps are hashed as stored: microseconds, which both engines keep exactly.
+fn stamp(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// PostgreSQL: one writer at a time extends the chain (an advisory lock held
+/// until commit). SQLite's `BEGIN IMMEDIATE` already serialises writers.
+const CHAIN_LOCK: i64 = 0x6c767a6869_i64;
+
 pub async fn insert(tx: &mut Tx, e: &NewAuditEntry) -> Result<(), sqlx::Error> {
+    if let Tx::Postgres(pg) = tx {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(CHAIN_LOCK).execute(&mut **pg).await?;
+    }
+    let prev: Option<String> = on_tx!(tx, conn => sqlx::query_scalar(
+        "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(conn).await)?;
+    let prev = prev.unwrap_or_else(|| GENESIS.to_string());
+    let at = Utc::now().trunc_subsecs(6);
+    let stamped = stamp(&at);
+    let hash = chain_hash(
+        &prev,
+        &ChainedFields {
+            at: &stamped,
+            user_id: e.user_id,
+            username: e.username.as_deref(),
+            role: e.role.as_deref(),
+            ip: e.ip.as_deref(),
+            action: e.action,
+            object_type: e.object_type,
+            object_id: e.object_id.as_deref(),
+            outcome: e.outcome,
+            detail: e.detail.as_deref(),
+        },
+    );
     on_tx!(tx, conn => sqlx::query(
-        "INSERT INTO audit_log (at, user_id, username, role, ip, action, object_type, object_id, outcome, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-        .bind(Utc::now()).bind(e.user_id).bind(&e.username).bind(&e.role).bind(&e.ip)
+        "INSERT INTO audit_log (at, user_id, username, role, ip, action, object_type, object_id, outcome, detail, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
+        .bind(at).bind(e.user_id).bind(&e.username).bind(&e.role).bind(&e.ip)
         .bind(e.action).bind(e.object_type).bind(&e.object_id).bind(e.outcome).bind(&e.detail)
+        .bind(&prev).bind(&hash)
         .execute(conn).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
+/// Write one audit row in a transaction of its own (sign-in attempts, denials).
+pub async fn insert_alone(db: &Db, e: &NewAuditEntry) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    insert(&mut tx, e).await?;
+    tx.commit().await
+}
+
+const COLUMNS: &str = "id, at, user_id, username, role, ip, action, object_type, object_id, outcome, detail, prev_hash, hash";
+
 pub async fn list(db: &Db, limit: i64, offset: i64) -> Result<(Vec<AuditEntry>, i64), sqlx::Error> {
     let total: i64 = on_db!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(pool).await)?;
-    let rows = on_db!(db, pool => sqlx::query_as::<_, AuditEntry>(
-        "SELECT id, at, user_id, username, role, ip, action, object_type, object_id, outcome, detail \
-         FROM audit_log ORDER BY id DESC LIMIT $1 OFFSET $2")
+    let sql = format!("SELECT {COLUMNS} FROM audit_log ORDER BY id DESC LIMIT $1 OFFSET $2");
+    let rows = on_db!(db, pool => sqlx::query_as::<_, AuditEntry>(&sql)
         .bind(limit).bind(offset).fetch_all(pool).await)?;
     Ok((rows, total))
+}
+
+/// The result of walking the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainCheck {
+    /// Every row links to the one before and its hash matches its content.
+    Intact { rows: i64 },
+    /// The first row whose link or content does not match.
+    Broken { id: i64, reason: &'static str },
+}
+
+/// Recompute the chain from the first row, in batches.
+pub async fn verify(db: &Db) -> Result<ChainCheck, sqlx::Error> {
+    let mut expected_prev = GENESIS.to_string();
+    let mut last_id = 0i64;
+    let mut rows = 0i64;
+    let sql = format!("SELECT {COLUMNS} FROM audit_log WHERE id > $1 ORDER BY id LIMIT 1000");
+    loop {
+        let batch = on_db!(db, pool => sqlx::query_as::<_, AuditEntry>(&sql).bind(last_id).fetch_all(pool).await)?;
+        if batch.is_empty() {
+            return Ok(ChainCheck::Intact { rows });
+        }
+        for e in batch {
+            if e.prev_hash != expected_prev {
+                return Ok(ChainCheck::Broken { id: e.id, reason: "link" });
+            }
+            let stamped = stamp(&e.at);
+            let recomputed = chain_hash(
+                &e.prev_hash,
+                &ChainedFields {
+                    at: &stamped,
+                    user_id: e.user_id,
+                    username: e.username.as_deref(),
+                    role: e.role.as_deref(),
+                    ip: e.ip.as_deref(),
+                    action: &e.action,
+                    object_type: e.object_type.as_deref(),
+                    object_id: e.object_id.as_deref(),
+                    outcome: &e.outcome,
+                    detail: e.detail.as_deref(),
+                },
+            );
+            if recomputed != e.hash {
+                return Ok(ChainCheck::Broken { id: e.id, reason: "content" });
+            }
+            expected_prev = e.hash;
+            last_id = e.id;
+            rows += 1;
+        }
+    }
 }

@@ -5,6 +5,7 @@
 //! [`on_db!`] and [`on_tx!`] macros, which type-check the same body once per backend.
 //! Where the SQL really differs, a module matches on [`Db`] in one visible place.
 
+pub mod attempts;
 pub mod audit;
 pub mod members;
 pub mod orgs;
@@ -169,6 +170,25 @@ impl Db {
             Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
+    }
+
+    /// Settings of the server that put committed data at risk. SQLite's are
+    /// set by us at connect time (WAL, synchronous=FULL); PostgreSQL's are the
+    /// server administrator's, so they are checked and reported.
+    pub async fn durability_warnings(&self) -> Result<Vec<String>, sqlx::Error> {
+        let Db::Postgres(pool) = self else {
+            return Ok(Vec::new());
+        };
+        let mut warnings = Vec::new();
+        for (setting, safe) in [("fsync", "on"), ("synchronous_commit", "on"), ("full_page_writes", "on")] {
+            let value: String = sqlx::query_scalar(&format!("SHOW {setting}")).fetch_one(pool).await?;
+            if value != safe && !(setting == "synchronous_commit" && matches!(value.as_str(), "remote_write" | "remote_apply")) {
+                warnings.push(format!(
+                    "PostgreSQL {setting} = {value}: committed records can be lost in a crash; set {setting} = {safe}"
+                ));
+            }
+        }
+        Ok(warnings)
     }
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {

@@ -131,6 +131,7 @@ pub async fn login(
     }
     match auth::login(
         &state.db,
+        &state.policies(),
         &form.username,
         &form.password,
         client_ip(&parts).as_deref(),
@@ -207,6 +208,7 @@ pub async fn change_password(
 ) -> Response {
     match auth::change_password(
         &state.db,
+        &state.policies(),
         &page.actor,
         &form.current_password,
         &form.new_password,
