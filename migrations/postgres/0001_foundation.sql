@@ -55,6 +55,7 @@ CREATE TABLE members (
     id_number_hash TEXT NOT NULL UNIQUE,
     id_number_masked TEXT NOT NULL,
     birth_date DATE NOT NULL,
+    joined_on DATE NOT NULL,
     term BIGINT NOT NULL,
     status TEXT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL,

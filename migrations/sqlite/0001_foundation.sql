@@ -55,6 +55,7 @@ CREATE TABLE members (
     id_number_hash TEXT NOT NULL UNIQUE,
     id_number_masked TEXT NOT NULL,
     birth_date TEXT NOT NULL,
+    joined_on TEXT NOT NULL,
     term INTEGER NOT NULL,
     status TEXT NOT NULL,
     created_at TEXT NOT NULL,
@@ -84,7 +85,7 @@ CREATE TABLE users (
 );
 
 CREATE TABLE sessions (
-    id_hash TEXT PRIMARY KEY,
+    id_hash TEXT NOT NULL PRIMARY KEY,
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     csrf_token TEXT NOT NULL,
     created_at TEXT NOT NULL,

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::{non_blank, Actor};
 use crate::crypto::FieldCipher;
-use crate::domain::dates::parse_optional_id;
+use crate::domain::dates::{parse_optional_date, parse_optional_id};
 use crate::domain::id_number::ResidentId;
 use crate::domain::members::{
     check_gender_matches_id, parse_ethnicity, Gender, MemberStatus, Party, Term,
@@ -46,6 +46,8 @@ pub struct MemberInput {
     pub term: String,
     /// active | ended | resigned | removed; `active` when empty.
     pub status: String,
+    /// 任职日期, ISO `YYYY-MM-DD`; today when empty.
+    pub joined_on: String,
     /// The committee the member belongs to; defaults to the group's committee
     /// or the user's own committee.
     pub org_id: Option<String>,
@@ -210,6 +212,19 @@ async fn validate(
     if let (Some(gender), Some(id)) = (gender, &id_number) {
         errors.check(check_gender_matches_id("gender", gender, id));
     }
+    let today = Utc::now().date_naive();
+    let joined_on = match errors.check(parse_optional_date("joined_on", &input.joined_on)) {
+        Some(Some(date)) if date > today => {
+            errors.push(FieldError::new("joined_on", "date_in_future"));
+            None
+        }
+        Some(Some(date)) if id_number.as_ref().is_some_and(|id| date <= id.birth_date()) => {
+            errors.push(FieldError::new("joined_on", "joined_before_birth"));
+            None
+        }
+        Some(date) => Some(date.unwrap_or(today)),
+        None => None,
+    };
     let group_id = errors
         .check(parse_optional_id(
             "group_id",
@@ -256,8 +271,8 @@ async fn validate(
     else {
         return Err(AppError::Internal("validated fields missing".into()));
     };
-    let (Some(phone), Some(id_number), Some(term), Some(status), Some(org_id)) =
-        (phone, id_number, term, status, org_id)
+    let (Some(phone), Some(id_number), Some(term), Some(status), Some(org_id), Some(joined_on)) =
+        (phone, id_number, term, status, org_id, joined_on)
     else {
         return Err(AppError::Internal("validated fields missing".into()));
     };
@@ -277,6 +292,7 @@ async fn validate(
         id_number_hash: cipher.lookup_hash(id_number.as_str()),
         id_number_masked: id_number.masked(),
         birth_date: id_number.birth_date(),
+        joined_on,
         term: i64::from(term.number()),
         status: status.as_str().to_string(),
     })
@@ -292,7 +308,7 @@ fn audit_detail(v: &MemberValues) -> String {
         "name": v.name, "gender": v.gender, "ethnicity": v.ethnicity, "party": v.party,
         "sector": v.sector, "workplace": v.workplace, "title": v.title,
         "phone": v.phone_masked, "id_number": v.id_number_masked, "term": v.term,
-        "status": v.status, "org_id": v.org_id, "group_id": v.group_id,
+        "status": v.status, "org_id": v.org_id, "group_id": v.group_id, "joined_on": v.joined_on,
     })
     .to_string()
 }
@@ -315,7 +331,7 @@ pub async fn create(
         &mut tx,
         &NewTimelineEntry {
             member_id: id,
-            occurred_on: Utc::now().date_naive(),
+            occurred_on: values.joined_on,
             kind: "registered",
             title: &values.name,
             object_type: Some("member"),

@@ -34,6 +34,8 @@ pub struct Member {
     /// Masked, e.g. `4101**********1234`.
     pub id_number_masked: String,
     pub birth_date: NaiveDate,
+    /// 任职日期: when the person became a member.
+    pub joined_on: NaiveDate,
     /// 届次, e.g. 7 for 第七届.
     pub term: i64,
     /// active | ended | resigned | removed
@@ -47,7 +49,7 @@ pub struct Member {
 const COLUMNS: &str =
     "m.id, m.org_id, m.group_id, m.name, m.gender, m.ethnicity, m.party, m.sector, \
     m.workplace, m.title, m.phone_enc, m.phone_masked, m.id_number_enc, m.id_number_hash, \
-    m.id_number_masked, m.birth_date, m.term, m.status, m.created_at, m.updated_at, m.version";
+    m.id_number_masked, m.birth_date, m.joined_on, m.term, m.status, m.created_at, m.updated_at, m.version";
 
 /// The values a create or update writes (already validated and encrypted).
 #[derive(Debug, Clone)]
@@ -67,6 +69,7 @@ pub struct MemberValues {
     pub id_number_hash: String,
     pub id_number_masked: String,
     pub birth_date: NaiveDate,
+    pub joined_on: NaiveDate,
     pub term: i64,
     pub status: String,
 }
@@ -182,13 +185,14 @@ pub async fn insert(tx: &mut Tx, v: &MemberValues) -> Result<i64, sqlx::Error> {
     on_tx!(tx, conn => sqlx::query_scalar(
         "INSERT INTO members (org_id, group_id, name, gender, ethnicity, party, sector, workplace, title, \
          phone_enc, phone_masked, id_number_enc, id_number_hash, id_number_masked, birth_date, term, status, \
-         created_at, updated_at, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, 1) \
+         created_at, updated_at, version, joined_on) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, 1, $19) \
          RETURNING id")
         .bind(v.org_id).bind(v.group_id).bind(&v.name).bind(&v.gender).bind(&v.ethnicity)
         .bind(&v.party).bind(&v.sector).bind(&v.workplace).bind(&v.title)
         .bind(&v.phone_enc).bind(&v.phone_masked).bind(&v.id_number_enc).bind(&v.id_number_hash)
         .bind(&v.id_number_masked).bind(v.birth_date).bind(v.term).bind(&v.status).bind(now)
+        .bind(v.joined_on)
         .fetch_one(conn).await)
 }
 
@@ -205,12 +209,12 @@ pub async fn update(
         "UPDATE members SET org_id = $1, group_id = $2, name = $3, gender = $4, ethnicity = $5, party = $6, \
          sector = $7, workplace = $8, title = $9, phone_enc = $10, phone_masked = $11, id_number_enc = $12, \
          id_number_hash = $13, id_number_masked = $14, birth_date = $15, term = $16, status = $17, \
-         updated_at = $18, version = version + 1 WHERE id = $19 AND version = $20")
+         updated_at = $18, joined_on = $21, version = version + 1 WHERE id = $19 AND version = $20")
         .bind(v.org_id).bind(v.group_id).bind(&v.name).bind(&v.gender).bind(&v.ethnicity)
         .bind(&v.party).bind(&v.sector).bind(&v.workplace).bind(&v.title)
         .bind(&v.phone_enc).bind(&v.phone_masked).bind(&v.id_number_enc).bind(&v.id_number_hash)
         .bind(&v.id_number_masked).bind(v.birth_date).bind(v.term).bind(&v.status).bind(now)
-        .bind(id).bind(expected_version)
+        .bind(id).bind(expected_version).bind(v.joined_on)
         .execute(conn).await.map(|r| r.rows_affected()))?;
     Ok(result == 1)
 }

@@ -56,6 +56,9 @@ pub struct MemberBody {
     pub term: serde_json::Value,
     #[serde(default)]
     pub status: Option<String>,
+    /// 任职日期 (YYYY-MM-DD); today when absent.
+    #[serde(default)]
+    pub joined_on: Option<String>,
     #[serde(default)]
     #[schema(value_type = Option<i64>)]
     pub org_id: Option<serde_json::Value>,
@@ -90,6 +93,7 @@ impl From<MemberBody> for MemberInput {
             id_number: b.id_number,
             term: text_of(&b.term),
             status: b.status.unwrap_or_default(),
+            joined_on: b.joined_on.unwrap_or_default(),
             org_id: b.org_id.as_ref().map(text_of),
             group_id: b.group_id.as_ref().map(text_of),
             version: b.version.as_ref().map(text_of),
