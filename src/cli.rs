@@ -226,10 +226,15 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
                 department_id: department.map(|v| v.to_string()),
                 password: Some(password),
             };
-            let (user, _) =
-                user_service::create_with_policy(&db, &settings.policies().password, user_service::Creator::Cli, &input, Some(role))
-                    .await
-                    .map_err(describe)?;
+            let (user, _) = user_service::create_with_policy(
+                &db,
+                &settings.policies().password,
+                user_service::Creator::Cli,
+                &input,
+                Some(role),
+            )
+            .await
+            .map_err(describe)?;
             println!(
                 "{} {} ({}, {})",
                 i18n::t(Locale::ZhCn, "user.created"),
@@ -249,14 +254,28 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
         }
         Command::Audit(AuditCommand::Verify) => {
             let db = open(&settings).await?;
-            match crate::storage::audit::verify(&db).await.map_err(|e| e.to_string())? {
+            match crate::storage::audit::verify(&db)
+                .await
+                .map_err(|e| e.to_string())?
+            {
                 crate::storage::audit::ChainCheck::Intact { rows } => {
-                    println!("{}", i18n::t_with(Locale::ZhCn, "cli.audit_intact", &[("rows", rows.to_string())]));
+                    println!(
+                        "{}",
+                        i18n::t_with(
+                            Locale::ZhCn,
+                            "cli.audit_intact",
+                            &[("rows", rows.to_string())]
+                        )
+                    );
                     Ok(())
                 }
                 crate::storage::audit::ChainCheck::Broken { id, reason } => {
                     let reason = i18n::t(Locale::ZhCn, &format!("cli.audit_reason.{reason}"));
-                    Err(i18n::t_with(Locale::ZhCn, "cli.audit_broken", &[("id", id.to_string()), ("reason", reason)]))
+                    Err(i18n::t_with(
+                        Locale::ZhCn,
+                        "cli.audit_broken",
+                        &[("id", id.to_string()), ("reason", reason)],
+                    ))
                 }
             }
         }

@@ -54,7 +54,9 @@ impl PasswordPolicy {
                 FieldError::new(field, "password_classes").with("classes", self.min_classes)
             );
         }
-        if username.chars().count() >= 3 && password.to_lowercase().contains(&username.to_lowercase()) {
+        if username.chars().count() >= 3
+            && password.to_lowercase().contains(&username.to_lowercase())
+        {
             return Err(FieldError::new(field, "password_contains_username"));
         }
         Ok(())

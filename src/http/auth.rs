@@ -8,6 +8,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, Method};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -16,6 +17,7 @@ use serde::Deserialize;
 
 use super::pages::error_page;
 use super::AppState;
+use crate::domain::roles::Role;
 use crate::domain::validation::FieldError;
 use crate::error::AppError;
 use crate::i18n::Locale;
@@ -45,6 +47,14 @@ pub fn visitor_locale(parts: &Parts) -> Locale {
         })
 }
 
+/// The signed-in user's language when the gate found one, else the visitor's.
+pub fn request_locale(parts: &Parts) -> Locale {
+    match parts.extensions.get::<Resolved>() {
+        Some(resolved) => resolved.actor.locale,
+        None => visitor_locale(parts),
+    }
+}
+
 /// A cookie with the attributes every cookie of ours has.
 pub fn cookie(state: &AppState, name: &'static str, value: String) -> Cookie<'static> {
     let mut c = Cookie::new(name, value);
@@ -61,8 +71,126 @@ fn session_token(state: &AppState, parts: &Parts) -> Option<String> {
         .map(|c| c.value().to_string())
 }
 
-/// A signed-in user on a page. Not signed in: off to the login page. Must
-/// change the password first: off to that page.
+/// Who may call a route. Checked by the gate in front of every route, before
+/// any body is read; the services check scope (which records) again.
+#[derive(Debug, Clone, Copy)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user.
+    SignedIn,
+    /// Signed-in users holding one of these roles.
+    Roles(&'static [Role]),
+}
+
+/// The signed-in user the gate found, kept in the request's extensions.
+#[derive(Clone)]
+struct Resolved {
+    actor: Actor,
+    /// For a session: its form token and cookie value.
+    session: Option<(String, String)>,
+}
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+/// Find the caller: an API token (`Authorization: Bearer …`) on the API, or
+/// the session cookie. A browser session calling the API must send its form
+/// token in `X-CSRF-Token` to change anything.
+async fn resolve(state: &AppState, parts: &Parts) -> Result<Option<Resolved>, AppError> {
+    let ip = client_ip(parts);
+    let policies = state.policies();
+    if is_api(parts.uri.path()) {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        if let Some(token) = bearer {
+            let actor = auth::actor_from_token(&state.db, &policies, token, ip).await?;
+            return Ok(actor.map(|actor| Resolved {
+                actor,
+                session: None,
+            }));
+        }
+    }
+    let Some(token) = session_token(state, parts) else {
+        return Ok(None);
+    };
+    let found = auth::actor_from_session(&state.db, &policies, &token, ip).await?;
+    let Some((actor, csrf)) = found else {
+        return Ok(None);
+    };
+    if is_api(parts.uri.path())
+        && !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS)
+    {
+        let sent = parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !constant_time_eq(sent, &csrf) {
+            return Err(AppError::Forbidden);
+        }
+    }
+    Ok(Some(Resolved {
+        actor,
+        session: Some((csrf, token)),
+    }))
+}
+
+/// The gate in front of every route: resolves the caller once, then lets
+/// through, sends to the login page (401 on the API), or refuses (403).
+pub async fn gate(state: AppState, access: Access, request: Request, next: Next) -> Response {
+    if matches!(access, Access::Public) {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let api = is_api(parts.uri.path());
+    let locale = visitor_locale(&parts);
+    let refuse = |error: AppError, locale: Locale| {
+        if api {
+            error.into_json(locale)
+        } else {
+            error_page(locale, None, error)
+        }
+    };
+    let resolved = match resolve(&state, &parts).await {
+        Ok(resolved) => resolved,
+        Err(e) => return refuse(e, locale),
+    };
+    let Some(resolved) = resolved else {
+        if api {
+            return AppError::Unauthorized.into_response();
+        }
+        let next_path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        let query = serde_urlencoded::to_string([("next", next_path)]).unwrap_or_default();
+        return Redirect::to(&format!("/login?{query}")).into_response();
+    };
+    let actor = &resolved.actor;
+    let path = parts.uri.path();
+    if actor.must_change_password && path != "/account/password" && path != "/logout" {
+        if api {
+            return AppError::PasswordChangeRequired.into_json(actor.locale);
+        }
+        return Redirect::to("/account/password").into_response();
+    }
+    if let Access::Roles(roles) = access {
+        if !roles.contains(&actor.role) {
+            return refuse(AppError::Forbidden, actor.locale);
+        }
+    }
+    parts.extensions.insert(resolved);
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// A signed-in user on a page (found by the gate).
 pub struct PageActor {
     pub actor: Actor,
     pub csrf: String,
@@ -72,36 +200,23 @@ pub struct PageActor {
 impl FromRequestParts<AppState> for PageActor {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let locale = visitor_locale(parts);
-        let to_login = || {
-            let next = parts
-                .uri
-                .path_and_query()
-                .map(|p| p.as_str())
-                .unwrap_or("/");
-            let next = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
-            Redirect::to(&format!("/login?{next}")).into_response()
-        };
-        let Some(token) = session_token(state, parts) else {
-            return Err(to_login());
-        };
-        let found =
-            auth::actor_from_session(&state.db, &state.policies(), &token, client_ip(parts))
-                .await
-                .map_err(|e| error_page(locale, None, e))?;
-        let Some((actor, csrf)) = found else {
-            return Err(to_login());
-        };
-        let path = parts.uri.path();
-        if actor.must_change_password && path != "/account/password" && path != "/logout" {
-            return Err(Redirect::to("/account/password").into_response());
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Response> {
+        match parts.extensions.get::<Resolved>() {
+            Some(Resolved {
+                actor,
+                session: Some((csrf, token)),
+            }) => Ok(PageActor {
+                actor: actor.clone(),
+                csrf: csrf.clone(),
+                session_token: token.clone(),
+            }),
+            // A route without a gate is a programming error: refuse rather than guess.
+            _ => Err(error_page(
+                visitor_locale(parts),
+                None,
+                AppError::Unauthorized,
+            )),
         }
-        Ok(PageActor {
-            actor,
-            csrf,
-            session_token: token,
-        })
     }
 }
 
@@ -150,54 +265,15 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for PageForm<T> {
     }
 }
 
-/// A caller of the JSON API: an API token (`Authorization: Bearer …`), or a
-/// browser session, which must then send its CSRF token in `X-CSRF-Token` to
-/// change anything.
+/// A caller of the JSON API (found by the gate).
 pub struct ApiActor(pub Actor);
 
 impl FromRequestParts<AppState> for ApiActor {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let ip = client_ip(parts);
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .map(str::to_string);
-        let actor = if let Some(token) = bearer {
-            auth::actor_from_token(&state.db, &state.policies(), &token, ip)
-                .await
-                .map_err(IntoResponse::into_response)?
-        } else if let Some(token) = session_token(state, parts) {
-            match auth::actor_from_session(&state.db, &state.policies(), &token, ip)
-                .await
-                .map_err(IntoResponse::into_response)?
-            {
-                Some((actor, csrf)) => {
-                    let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-                    let sent = parts
-                        .headers
-                        .get("x-csrf-token")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("");
-                    if !safe && !constant_time_eq(sent, &csrf) {
-                        return Err(AppError::Forbidden.into_json(actor.locale));
-                    }
-                    Some(actor)
-                }
-                None => None,
-            }
-        } else {
-            None
-        };
-        match actor {
-            Some(actor) if actor.must_change_password => {
-                Err(AppError::PasswordChangeRequired.into_json(actor.locale))
-            }
-            Some(actor) => Ok(ApiActor(actor)),
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Response> {
+        match parts.extensions.get::<Resolved>() {
+            Some(resolved) => Ok(ApiActor(resolved.actor.clone())),
             None => Err(AppError::Unauthorized.into_response()),
         }
     }
@@ -233,11 +309,15 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
-        let raw = axum::extract::Path::<String>::from_request_parts(parts, state).await.ok();
+        let raw = axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .ok();
         match raw.and_then(|axum::extract::Path(raw)| raw.parse::<i64>().ok()) {
             Some(id) => Ok(PathId(id)),
-            None if parts.uri.path().starts_with("/api/") => Err(AppError::NotFound.into_response()),
-            None => Err(error_page(visitor_locale(parts), None, AppError::NotFound)),
+            None if parts.uri.path().starts_with("/api/") => {
+                Err(AppError::NotFound.into_response())
+            }
+            None => Err(error_page(request_locale(parts), None, AppError::NotFound)),
         }
     }
 }

@@ -20,6 +20,7 @@ use crate::config::Settings;
 use crate::crypto::FieldCipher;
 use crate::services::auth::Policies;
 use crate::storage::Db;
+use auth::Access;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -56,25 +57,31 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 pub struct RouteSpec {
     pub method: Method,
     pub path: &'static str,
+    pub access: Access,
     pub handler: MethodRouter<AppState>,
 }
 
 /// A route entry; the method is named once.
-pub fn route<H, T>(method: Method, path: &'static str, handler: H) -> RouteSpec
+pub fn route<H, T>(method: Method, path: &'static str, access: Access, handler: H) -> RouteSpec
 where
     H: Handler<T, AppState>,
     T: 'static,
 {
     let filter = MethodFilter::try_from(method.clone()).unwrap_or(MethodFilter::GET);
-    RouteSpec { method, path, handler: MethodRouter::new().on(filter, handler) }
+    RouteSpec {
+        method,
+        path,
+        access,
+        handler: MethodRouter::new().on(filter, handler),
+    }
 }
 
 /// Every route the server answers.
 pub fn routes() -> Vec<RouteSpec> {
     let mut all = vec![
-        route(Method::GET, "/healthz", healthz),
-        route(Method::GET, "/static/app.css", stylesheet),
-        route(Method::GET, "/static/app.js", script),
+        route(Method::GET, "/healthz", Access::Public, healthz),
+        route(Method::GET, "/static/app.css", Access::Public, stylesheet),
+        route(Method::GET, "/static/app.js", Access::Public, script),
     ];
     all.extend(pages::routes());
     all.extend(api::routes());
@@ -84,7 +91,18 @@ pub fn routes() -> Vec<RouteSpec> {
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new();
     for spec in routes() {
-        router = router.route(spec.path, spec.handler);
+        let access = spec.access;
+        let gated = spec
+            .handler
+            .route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                move |State(state): State<AppState>,
+                      request: axum::extract::Request,
+                      next: axum::middleware::Next| {
+                    auth::gate(state, access, request, next)
+                },
+            ));
+        router = router.route(spec.path, gated);
     }
     let mut router = router
         .route("/api/v1/{*rest}", any(api::not_found))

@@ -93,17 +93,33 @@ pub async fn login(
         entry.outcome = outcome;
         audit::insert_alone(db, &entry).await?;
         let minutes = policies.login.window.num_minutes();
-        return Err(AppError::Validation(FieldError::new("password", code).with("minutes", minutes).into()));
+        return Err(AppError::Validation(
+            FieldError::new("password", code)
+                .with("minutes", minutes)
+                .into(),
+        ));
     }
 
     // Verify even for unknown names so that timing does not reveal which exist.
     let password_ok = verify_password(password, user.as_ref().map(|u| u.password_hash.as_str()));
-    let usable = user.as_ref().is_some_and(|u| !u.disabled && u.role.is_some());
+    let usable = user
+        .as_ref()
+        .is_some_and(|u| !u.disabled && u.role.is_some());
     match user {
         Some(user) if password_ok && usable => {
-            let session = NewSession { token: random_token(), csrf_token: random_token() };
+            let session = NewSession {
+                token: random_token(),
+                csrf_token: random_token(),
+            };
             let mut tx = db.begin().await?;
-            sessions::insert(&mut tx, &token_hash(&session.token), user.id, &session.csrf_token, ip).await?;
+            sessions::insert(
+                &mut tx,
+                &token_hash(&session.token),
+                user.id,
+                &session.csrf_token,
+                ip,
+            )
+            .await?;
             audit::insert(&mut tx, &entry).await?;
             tx.commit().await?;
             attempts::finish_attempt(db, attempt, "ok").await?;
@@ -113,7 +129,10 @@ pub async fn login(
             attempts::finish_attempt(db, attempt, "failed").await?;
             entry.outcome = "failed";
             audit::insert_alone(db, &entry).await?;
-            Err(AppError::Validation(FieldErrors::single(FieldError::new("password", "login_failed"))))
+            Err(AppError::Validation(FieldErrors::single(FieldError::new(
+                "password",
+                "login_failed",
+            ))))
         }
     }
 }
@@ -177,7 +196,11 @@ pub async fn actor_from_token(
 }
 
 /// Administrators' passwords expire: past the age limit they must change it.
-async fn apply_password_age(db: &Db, policies: &Policies, mut actor: Actor) -> Result<Actor, AppError> {
+async fn apply_password_age(
+    db: &Db,
+    policies: &Policies,
+    mut actor: Actor,
+) -> Result<Actor, AppError> {
     if actor.role.is_admin_trio() && !actor.must_change_password {
         if let Some(user) = users::get(db, actor.user_id).await? {
             if Utc::now() - user.password_changed_at > policies.admin_password_max_age {
@@ -274,11 +297,13 @@ pub async fn change_password(
         errors.push(FieldError::new("confirm_password", "password_mismatch"));
     }
     if errors.is_empty() {
-        let mut previous = users::recent_password_hashes(db, user.id, policies.password_history).await?;
+        let mut previous =
+            users::recent_password_hashes(db, user.id, policies.password_history).await?;
         previous.push(user.password_hash.clone());
         if previous.iter().any(|hash| verify_password(new, Some(hash))) {
             errors.push(
-                FieldError::new("new_password", "password_reused").with("count", policies.password_history.max(1)),
+                FieldError::new("new_password", "password_reused")
+                    .with("count", policies.password_history.max(1)),
             );
         }
     }

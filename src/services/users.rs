@@ -159,11 +159,7 @@ pub async fn create_with_policy(
     let generated = non_blank(&input.password).is_none();
     let password = match non_blank(&input.password) {
         Some(p) => {
-            errors.check(policy.check(
-                "password",
-                p,
-                username.as_deref().unwrap_or(""),
-            ));
+            errors.check(policy.check("password", p, username.as_deref().unwrap_or("")));
             p.to_string()
         }
         None => random_password(),

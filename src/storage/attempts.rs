@@ -19,7 +19,9 @@ pub async fn begin_attempt(
     // needs a lock, as two READ COMMITTED transactions would not see each
     // other's pending attempt.
     if let Tx::Postgres(pg) = tx {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('lvzhi-login'))").execute(&mut **pg).await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('lvzhi-login'))")
+            .execute(&mut **pg)
+            .await?;
     }
     let now = Utc::now();
     let id: i64 = on_tx!(tx, conn => sqlx::query_scalar(

@@ -54,7 +54,10 @@ const CHAIN_LOCK: i64 = 0x6c767a6869_i64;
 
 pub async fn insert(tx: &mut Tx, e: &NewAuditEntry) -> Result<(), sqlx::Error> {
     if let Tx::Postgres(pg) = tx {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(CHAIN_LOCK).execute(&mut **pg).await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(CHAIN_LOCK)
+            .execute(&mut **pg)
+            .await?;
     }
     let prev: Option<String> = on_tx!(tx, conn => sqlx::query_scalar(
         "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(conn).await)?;
@@ -125,7 +128,10 @@ pub async fn verify(db: &Db) -> Result<ChainCheck, sqlx::Error> {
         }
         for e in batch {
             if e.prev_hash != expected_prev {
-                return Ok(ChainCheck::Broken { id: e.id, reason: "link" });
+                return Ok(ChainCheck::Broken {
+                    id: e.id,
+                    reason: "link",
+                });
             }
             let stamped = stamp(&e.at);
             let recomputed = chain_hash(
@@ -144,7 +150,10 @@ pub async fn verify(db: &Db) -> Result<ChainCheck, sqlx::Error> {
                 },
             );
             if recomputed != e.hash {
-                return Ok(ChainCheck::Broken { id: e.id, reason: "content" });
+                return Ok(ChainCheck::Broken {
+                    id: e.id,
+                    reason: "content",
+                });
             }
             expected_prev = e.hash;
             last_id = e.id;

@@ -180,9 +180,18 @@ impl Db {
             return Ok(Vec::new());
         };
         let mut warnings = Vec::new();
-        for (setting, safe) in [("fsync", "on"), ("synchronous_commit", "on"), ("full_page_writes", "on")] {
-            let value: String = sqlx::query_scalar(&format!("SHOW {setting}")).fetch_one(pool).await?;
-            if value != safe && !(setting == "synchronous_commit" && matches!(value.as_str(), "remote_write" | "remote_apply")) {
+        for (setting, safe) in [
+            ("fsync", "on"),
+            ("synchronous_commit", "on"),
+            ("full_page_writes", "on"),
+        ] {
+            let value: String = sqlx::query_scalar(&format!("SHOW {setting}"))
+                .fetch_one(pool)
+                .await?;
+            if value != safe
+                && !(setting == "synchronous_commit"
+                    && matches!(value.as_str(), "remote_write" | "remote_apply"))
+            {
                 warnings.push(format!(
                     "PostgreSQL {setting} = {value}: committed records can be lost in a crash; set {setting} = {safe}"
                 ));

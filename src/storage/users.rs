@@ -163,13 +163,21 @@ pub async fn find_token(db: &Db, token_hash: &str) -> Result<Option<ApiToken>, s
 }
 
 /// The latest `count` password hashes a user has had (newest first).
-pub async fn recent_password_hashes(db: &Db, user_id: i64, count: i64) -> Result<Vec<String>, sqlx::Error> {
+pub async fn recent_password_hashes(
+    db: &Db,
+    user_id: i64,
+    count: i64,
+) -> Result<Vec<String>, sqlx::Error> {
     on_db!(db, pool => sqlx::query_scalar(
         "SELECT password_hash FROM password_history WHERE user_id = $1 ORDER BY id DESC LIMIT $2")
         .bind(user_id).bind(count).fetch_all(pool).await)
 }
 
-pub async fn insert_password_history(tx: &mut Tx, user_id: i64, password_hash: &str) -> Result<(), sqlx::Error> {
+pub async fn insert_password_history(
+    tx: &mut Tx,
+    user_id: i64,
+    password_hash: &str,
+) -> Result<(), sqlx::Error> {
     on_tx!(tx, conn => sqlx::query(
         "INSERT INTO password_history (user_id, password_hash, created_at) VALUES ($1, $2, $3)")
         .bind(user_id).bind(password_hash).bind(Utc::now()).execute(conn).await.map(|_| ()))

@@ -15,7 +15,8 @@ use serde_json::Value;
 /// Where the PostgreSQL side creates its throw-away databases. Set
 /// `LVZHI_TEST_POSTGRES=skip` to run the SQLite side alone.
 fn pg_admin_url() -> String {
-    std::env::var("LVZHI_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("LVZHI_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 pub fn postgres_skipped() -> bool {
@@ -68,7 +69,9 @@ pub fn cipher() -> FieldCipher {
 fn random_suffix() -> String {
     use rand::Rng;
     let mut rng = rand::thread_rng();
-    (0..12).map(|_| (b'a' + rng.gen_range(0..26)) as char).collect()
+    (0..12)
+        .map(|_| (b'a' + rng.gen_range(0..26)) as char)
+        .collect()
 }
 
 /// A fresh, empty database of the given backend: its URL and, for
@@ -84,7 +87,10 @@ pub async fn fresh_database(backend: Backend, dir: &std::path::Path) -> (String,
             });
             lvzhi::on_db!(&admin, pool => sqlx::query(&format!("CREATE DATABASE {name}")).execute(pool).await.map(|_| ())).expect("create test database");
             admin.close().await;
-            let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin_url);
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_string())
+                .unwrap_or(admin_url);
             (format!("{base}/{name}"), Some(name))
         }
     }
@@ -122,9 +128,18 @@ pub async fn spawn_app_with(backend: Backend, demo: bool) -> TestApp {
     if demo {
         lvzhi::demo::load(&db, &cipher).await.expect("demo data");
     }
-    let settings = Settings { database_url: database_url.clone(), ..Settings::default() };
-    let state = AppState { db: db.clone(), cipher: Arc::new(cipher), settings: Arc::new(settings) };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let settings = Settings {
+        database_url: database_url.clone(),
+        ..Settings::default()
+    };
+    let state = AppState {
+        db: db.clone(),
+        cipher: Arc::new(cipher),
+        settings: Arc::new(settings),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("address"));
     let server = tokio::spawn(async move {
         let _ = lvzhi::http::serve(state, listener).await;
@@ -148,6 +163,66 @@ pub fn new_client() -> Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client")
+}
+
+/// A second signed-out browser on the same server, sharing nothing with the first.
+pub struct Browser {
+    pub client: Client,
+    pub address: String,
+    pub csrf: String,
+}
+
+pub async fn spawn_client_for(app: &TestApp) -> Browser {
+    Browser {
+        client: new_client(),
+        address: app.address.clone(),
+        csrf: String::new(),
+    }
+}
+
+impl Browser {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Sign in through the login page; keeps the session cookie and form token.
+    pub async fn login_as(&mut self, username: &str, password: &str) -> Response {
+        let page = self
+            .client
+            .get(self.url("/login"))
+            .send()
+            .await
+            .expect("login page")
+            .text()
+            .await
+            .unwrap_or_default();
+        let csrf = csrf_in(&page);
+        let response = self
+            .client
+            .post(self.url("/login"))
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("csrf", &csrf),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .expect("login");
+        if response.status() == StatusCode::SEE_OTHER {
+            let html = self
+                .client
+                .get(self.url("/account/password"))
+                .send()
+                .await
+                .expect("page")
+                .text()
+                .await
+                .unwrap_or_default();
+            self.csrf = csrf_in(&html);
+        }
+        response
+    }
 }
 
 impl Drop for TestApp {
@@ -188,7 +263,12 @@ impl TestApp {
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("csrf", &self.csrf));
-        self.client.post(self.url(path)).form(&all).send().await.expect("POST")
+        self.client
+            .post(self.url(path))
+            .form(&all)
+            .send()
+            .await
+            .expect("POST")
     }
 
     /// Sign in through the login page; keeps the session cookie and form token.
@@ -198,12 +278,22 @@ impl TestApp {
         let response = self
             .client
             .post(self.url("/login"))
-            .form(&[("username", username), ("password", password), ("csrf", &csrf), ("next", "/")])
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("csrf", &csrf),
+                ("next", "/"),
+            ])
             .send()
             .await
             .expect("login");
         if response.status() == StatusCode::SEE_OTHER {
-            let html = self.get("/account/password").await.text().await.unwrap_or_default();
+            let html = self
+                .get("/account/password")
+                .await
+                .text()
+                .await
+                .unwrap_or_default();
             self.csrf = csrf_in(&html);
         }
         response
@@ -217,23 +307,45 @@ impl TestApp {
 
     /// A fresh API token for a demo account.
     pub async fn token(&self, username: &str) -> String {
-        lvzhi::services::auth::create_token(&self.db, username, "test").await.expect("token")
+        lvzhi::services::auth::create_token(&self.db, username, "test")
+            .await
+            .expect("token")
     }
 
     pub async fn api_get(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        let r = self.client.get(self.url(path)).bearer_auth(token).send().await.expect("GET");
+        let r = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("GET");
         let status = r.status();
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
-    pub async fn api_send(&self, method: reqwest::Method, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {
-        let r = self.client.request(method, self.url(path)).bearer_auth(token).json(body).send().await.expect("send");
+    pub async fn api_send(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: &Value,
+    ) -> (StatusCode, Value) {
+        let r = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("send");
         let status = r.status();
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn api_post(&self, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {
-        self.api_send(reqwest::Method::POST, token, path, body).await
+        self.api_send(reqwest::Method::POST, token, path, body)
+            .await
     }
 
     /// Rows in the audit log with this action.
@@ -244,12 +356,16 @@ impl TestApp {
 
     pub async fn count(&self, table: &str) -> i64 {
         let sql = format!("SELECT COUNT(*) FROM {table}");
-        lvzhi::on_db!(&self.db, pool => sqlx::query_scalar::<_, i64>(&sql).fetch_one(pool).await).expect("count")
+        lvzhi::on_db!(&self.db, pool => sqlx::query_scalar::<_, i64>(&sql).fetch_one(pool).await)
+            .expect("count")
     }
 
     /// The id of the demo group with this name.
     pub async fn group_id(&self, name: &str) -> i64 {
-        lvzhi::storage::orgs::find_org_by_name(&self.db, name).await.expect("group")[0].id
+        lvzhi::storage::orgs::find_org_by_name(&self.db, name)
+            .await
+            .expect("group")[0]
+            .id
     }
 }
 
@@ -259,13 +375,21 @@ pub fn id_number(birth: &str, seq: &str) -> String {
     const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     const CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
     let first17 = format!("410103{birth}{seq}");
-    let sum: u32 = first17.chars().zip(WEIGHTS).map(|(c, w)| c.to_digit(10).unwrap() * w).sum();
+    let sum: u32 = first17
+        .chars()
+        .zip(WEIGHTS)
+        .map(|(c, w)| c.to_digit(10).unwrap() * w)
+        .sum();
     format!("{first17}{}", CHECK[(sum % 11) as usize])
 }
 
 /// A complete, valid member body for the API.
 pub fn member_body(name: &str, birth: &str, seq: &str) -> Value {
-    let gender = if seq.chars().last().and_then(|c| c.to_digit(10)).unwrap_or(0) % 2 == 1 { "male" } else { "female" };
+    let gender = if seq.chars().last().and_then(|c| c.to_digit(10)).unwrap_or(0) % 2 == 1 {
+        "male"
+    } else {
+        "female"
+    };
     serde_json::json!({
         "name": name, "gender": gender, "ethnicity": "汉族", "party": "ccp", "sector": "经济界",
         "workplace": "测试单位", "title": "经理", "phone": "13812345678",

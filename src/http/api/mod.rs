@@ -11,6 +11,7 @@ use serde::Serialize;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
+use super::auth::Access;
 use super::{route, RouteSpec};
 use crate::error::AppError;
 
@@ -21,27 +22,88 @@ pub struct Page<T> {
     pub total: i64,
 }
 
-/// The API's routes, under `/api/v1`.
+/// The API's routes, under `/api/v1`, with who may call each.
 pub fn routes() -> Vec<RouteSpec> {
+    use crate::domain::roles::Role::{Admin, Department, Member, Security, Staff};
+    use Access::{Public, Roles};
+    const STAFF: Access = Roles(&[Staff]);
+    const STAFF_OR_OWN: Access = Roles(&[Staff, Member]);
+    const MANAGERS: Access = Roles(&[Admin, Staff]);
+    const TREE_READERS: Access = Roles(&[Admin, Security, Staff]);
     vec![
-        route(Method::GET, "/api/v1/openapi.json", openapi_json),
-        route(Method::GET, "/api/v1/members", members::list),
-        route(Method::POST, "/api/v1/members", members::create),
-        route(Method::GET, "/api/v1/members/{id}", members::get),
-        route(Method::PUT, "/api/v1/members/{id}", members::update),
-        route(Method::DELETE, "/api/v1/members/{id}", members::delete),
-        route(Method::GET, "/api/v1/members/{id}/timeline", members::timeline),
-        route(Method::GET, "/api/v1/orgs", orgs::list_orgs),
-        route(Method::POST, "/api/v1/orgs", orgs::create_org),
-        route(Method::GET, "/api/v1/groups", orgs::list_groups),
-        route(Method::POST, "/api/v1/groups", orgs::create_group),
-        route(Method::GET, "/api/v1/communities", orgs::list_communities),
-        route(Method::POST, "/api/v1/communities", orgs::create_community),
-        route(Method::GET, "/api/v1/departments", orgs::list_departments),
-        route(Method::POST, "/api/v1/departments", orgs::create_department),
-        route(Method::GET, "/api/v1/users", users::list),
-        route(Method::POST, "/api/v1/users", users::create),
-        route(Method::PUT, "/api/v1/users/{id}/role", users::set_role),
+        route(Method::GET, "/api/v1/openapi.json", Public, openapi_json),
+        route(Method::GET, "/api/v1/members", STAFF, members::list),
+        route(Method::POST, "/api/v1/members", STAFF, members::create),
+        route(
+            Method::GET,
+            "/api/v1/members/{id}",
+            STAFF_OR_OWN,
+            members::get,
+        ),
+        route(Method::PUT, "/api/v1/members/{id}", STAFF, members::update),
+        route(
+            Method::DELETE,
+            "/api/v1/members/{id}",
+            STAFF,
+            members::delete,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/members/{id}/timeline",
+            STAFF_OR_OWN,
+            members::timeline,
+        ),
+        route(Method::GET, "/api/v1/orgs", TREE_READERS, orgs::list_orgs),
+        route(Method::POST, "/api/v1/orgs", MANAGERS, orgs::create_org),
+        route(
+            Method::GET,
+            "/api/v1/groups",
+            TREE_READERS,
+            orgs::list_groups,
+        ),
+        route(Method::POST, "/api/v1/groups", MANAGERS, orgs::create_group),
+        route(
+            Method::GET,
+            "/api/v1/communities",
+            MANAGERS,
+            orgs::list_communities,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/communities",
+            MANAGERS,
+            orgs::create_community,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/departments",
+            Roles(&[Admin, Staff, Department]),
+            orgs::list_departments,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/departments",
+            MANAGERS,
+            orgs::create_department,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/users",
+            Roles(&[Admin, Security]),
+            users::list,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/users",
+            Roles(&[Admin]),
+            users::create,
+        ),
+        route(
+            Method::PUT,
+            "/api/v1/users/{id}/role",
+            Roles(&[Security]),
+            users::set_role,
+        ),
     ]
 }
 

@@ -76,7 +76,15 @@ pub async fn create(
         department_id: body.department_id.map(|v| v.to_string()),
         password: body.password,
     };
-    match service::create_with_policy(&state.db, &state.policies().password, Creator::Admin(&actor), &input, None).await {
+    match service::create_with_policy(
+        &state.db,
+        &state.policies().password,
+        Creator::Admin(&actor),
+        &input,
+        None,
+    )
+    .await
+    {
         Ok((user, initial_password)) => (
             StatusCode::CREATED,
             Json(CreatedUser {

@@ -163,7 +163,14 @@ pub async fn create_user(
     PageForm { page, form }: PageForm<UserInput>,
 ) -> Response {
     let query = PageQuery::default();
-    let result = service::create_with_policy(&state.db, &state.policies().password, Creator::Admin(&page.actor), &form, None).await;
+    let result = service::create_with_policy(
+        &state.db,
+        &state.policies().password,
+        Creator::Admin(&page.actor),
+        &form,
+        None,
+    )
+    .await;
     let rendered = match result {
         Ok((user, password)) => {
             let created = match password {

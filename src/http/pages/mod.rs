@@ -9,6 +9,7 @@ use askama::Template;
 use axum::http::{Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
+use super::auth::Access;
 use super::auth::PageActor;
 use super::{route, RouteSpec};
 use crate::domain::roles::Role;
@@ -16,32 +17,81 @@ use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::i18n::{self, Locale};
 
-/// The pages' routes.
+/// The pages' routes, with who may call each.
 pub fn routes() -> Vec<RouteSpec> {
+    use crate::domain::roles::Role::{Admin, Auditor, Member, Security, Staff};
+    use Access::{Public, Roles, SignedIn};
+    const STAFF: Access = Roles(&[Staff]);
+    const MANAGERS: Access = Roles(&[Admin, Staff]);
     vec![
-        route(Method::GET, "/", account::home),
-        route(Method::GET, "/login", account::login_form),
-        route(Method::POST, "/login", account::login),
-        route(Method::POST, "/logout", account::logout),
-        route(Method::GET, "/account/password", account::password_form),
-        route(Method::POST, "/account/password", account::change_password),
-        route(Method::POST, "/account/locale", account::set_locale),
-        route(Method::GET, "/members", members::list),
-        route(Method::POST, "/members", members::create),
-        route(Method::GET, "/members/new", members::new_form),
-        route(Method::GET, "/members/{id}", members::show),
-        route(Method::POST, "/members/{id}", members::update),
-        route(Method::GET, "/members/{id}/edit", members::edit_form),
-        route(Method::POST, "/members/{id}/delete", members::delete),
-        route(Method::POST, "/members/{id}/reveal", members::reveal),
-        route(Method::GET, "/orgs", orgs::overview),
-        route(Method::POST, "/orgs/new", orgs::create_org),
-        route(Method::POST, "/communities", orgs::create_community),
-        route(Method::POST, "/departments", orgs::create_department),
-        route(Method::GET, "/admin/users", admin::users),
-        route(Method::POST, "/admin/users", admin::create_user),
-        route(Method::POST, "/admin/users/{id}/role", admin::set_role),
-        route(Method::GET, "/audit", admin::audit),
+        route(Method::GET, "/", SignedIn, account::home),
+        route(Method::GET, "/login", Public, account::login_form),
+        route(Method::POST, "/login", Public, account::login),
+        route(Method::POST, "/logout", SignedIn, account::logout),
+        route(
+            Method::GET,
+            "/account/password",
+            SignedIn,
+            account::password_form,
+        ),
+        route(
+            Method::POST,
+            "/account/password",
+            SignedIn,
+            account::change_password,
+        ),
+        route(
+            Method::POST,
+            "/account/locale",
+            SignedIn,
+            account::set_locale,
+        ),
+        route(Method::GET, "/members", STAFF, members::list),
+        route(Method::POST, "/members", STAFF, members::create),
+        route(Method::GET, "/members/new", STAFF, members::new_form),
+        route(
+            Method::GET,
+            "/members/{id}",
+            Roles(&[Staff, Member]),
+            members::show,
+        ),
+        route(Method::POST, "/members/{id}", STAFF, members::update),
+        route(Method::GET, "/members/{id}/edit", STAFF, members::edit_form),
+        route(Method::POST, "/members/{id}/delete", STAFF, members::delete),
+        route(Method::POST, "/members/{id}/reveal", STAFF, members::reveal),
+        route(Method::GET, "/orgs", MANAGERS, orgs::overview),
+        route(Method::POST, "/orgs/new", MANAGERS, orgs::create_org),
+        route(
+            Method::POST,
+            "/communities",
+            MANAGERS,
+            orgs::create_community,
+        ),
+        route(
+            Method::POST,
+            "/departments",
+            MANAGERS,
+            orgs::create_department,
+        ),
+        route(
+            Method::GET,
+            "/admin/users",
+            Roles(&[Admin, Security]),
+            admin::users,
+        ),
+        route(
+            Method::POST,
+            "/admin/users",
+            Roles(&[Admin]),
+            admin::create_user,
+        ),
+        route(
+            Method::POST,
+            "/admin/users/{id}/role",
+            Roles(&[Security]),
+            admin::set_role,
+        ),
+        route(Method::GET, "/audit", Roles(&[Auditor]), admin::audit),
     ]
 }
 

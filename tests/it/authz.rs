@@ -1,0 +1,212 @@
+//! The authorization matrix: every route the router has, for every role and
+//! for a visitor who is not signed in, answers as this table says. The routes
+//! come from the same list the router is built from, so a new route without
+//! an entry here fails the test.
+
+use std::collections::HashMap;
+
+use reqwest::{Method, StatusCode};
+
+use crate::dual_test;
+use crate::helpers::{new_client, TestApp, DEMO_PASSWORD};
+
+/// What a request may answer, by class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Let through: any answer but the ones below (a 422 for an empty form is "let through").
+    Allowed,
+    /// 403.
+    Forbidden,
+    /// 401, or a redirect to the login page.
+    Login,
+}
+
+use Outcome::{Allowed as A, Forbidden as F, Login as L};
+
+const ROLES: [&str; 6] = [
+    "admin",
+    "security",
+    "auditor",
+    "staff",
+    "member",
+    "department",
+];
+
+/// Per route: the outcome for admin, security, auditor, staff, member,
+/// department, and a visitor without a session (in that order).
+fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
+    use Method as M;
+    let everyone = [A, A, A, A, A, A, L];
+    let public = [A, A, A, A, A, A, A];
+    let staff_only = [F, F, F, A, F, F, L];
+    let staff_and_own_member = [F, F, F, A, A, F, L];
+    let managers = [A, F, F, A, F, F, L];
+    let account_admins = [A, A, F, F, F, F, L];
+    HashMap::from([
+        ((M::GET, "/healthz"), public),
+        ((M::GET, "/static/app.css"), public),
+        ((M::GET, "/static/app.js"), public),
+        ((M::GET, "/"), everyone),
+        ((M::GET, "/login"), public),
+        // Without the login page's token every sign-in is refused (CSRF).
+        ((M::POST, "/login"), [F, F, F, F, F, F, F]),
+        ((M::POST, "/logout"), everyone),
+        ((M::GET, "/account/password"), everyone),
+        ((M::POST, "/account/password"), everyone),
+        ((M::POST, "/account/locale"), everyone),
+        ((M::GET, "/members"), staff_only),
+        ((M::POST, "/members"), staff_only),
+        ((M::GET, "/members/new"), staff_only),
+        ((M::GET, "/members/{id}"), staff_and_own_member),
+        ((M::POST, "/members/{id}"), staff_only),
+        ((M::GET, "/members/{id}/edit"), staff_only),
+        ((M::POST, "/members/{id}/delete"), staff_only),
+        ((M::POST, "/members/{id}/reveal"), staff_only),
+        ((M::GET, "/orgs"), managers),
+        ((M::POST, "/orgs/new"), managers),
+        ((M::POST, "/communities"), managers),
+        ((M::POST, "/departments"), managers),
+        ((M::GET, "/admin/users"), account_admins),
+        ((M::POST, "/admin/users"), [A, F, F, F, F, F, L]),
+        ((M::POST, "/admin/users/{id}/role"), [F, A, F, F, F, F, L]),
+        ((M::GET, "/audit"), [F, F, A, F, F, F, L]),
+        ((M::GET, "/api/v1/openapi.json"), public),
+        ((M::GET, "/api/v1/members"), staff_only),
+        ((M::POST, "/api/v1/members"), staff_only),
+        ((M::GET, "/api/v1/members/{id}"), staff_and_own_member),
+        ((M::PUT, "/api/v1/members/{id}"), staff_only),
+        ((M::DELETE, "/api/v1/members/{id}"), staff_only),
+        (
+            (M::GET, "/api/v1/members/{id}/timeline"),
+            staff_and_own_member,
+        ),
+        ((M::GET, "/api/v1/orgs"), [A, A, F, A, F, F, L]),
+        ((M::POST, "/api/v1/orgs"), managers),
+        ((M::GET, "/api/v1/groups"), [A, A, F, A, F, F, L]),
+        ((M::POST, "/api/v1/groups"), managers),
+        ((M::GET, "/api/v1/communities"), managers),
+        ((M::POST, "/api/v1/communities"), managers),
+        ((M::GET, "/api/v1/departments"), [A, F, F, A, F, A, L]),
+        ((M::POST, "/api/v1/departments"), managers),
+        ((M::GET, "/api/v1/users"), account_admins),
+        ((M::POST, "/api/v1/users"), [A, F, F, F, F, F, L]),
+        ((M::PUT, "/api/v1/users/{id}/role"), [F, A, F, F, F, F, L]),
+    ])
+}
+
+fn classify(status: StatusCode, location: Option<&str>) -> Outcome {
+    match status {
+        StatusCode::UNAUTHORIZED => L,
+        // The gate sends visitors to `/login?next=…`; signing out lands on plain `/login`.
+        StatusCode::SEE_OTHER if location.is_some_and(|l| l.starts_with("/login?")) => L,
+        StatusCode::FORBIDDEN => F,
+        _ => A,
+    }
+}
+
+async fn every_route_answers_every_role_as_the_matrix_says(app: TestApp) {
+    let expected = expectations();
+    let routes = lvzhi::http::routes();
+    let mut missing = Vec::new();
+    for spec in &routes {
+        if !expected.contains_key(&(spec.method.clone(), spec.path)) {
+            missing.push(format!("{} {}", spec.method, spec.path));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "routes without an entry in the authorization matrix: {missing:?}"
+    );
+    assert_eq!(
+        routes.len(),
+        expected.len(),
+        "the matrix names a route the router does not have"
+    );
+
+    // The member account belongs to 孟爱云: use her record for {id} paths, and
+    // the staff account for user paths.
+    let staff_token = app.token("staff").await;
+    let (_, found) = app
+        .api_get(
+            &staff_token,
+            "/api/v1/members?q=%E5%AD%9F%E7%88%B1%E4%BA%91",
+        )
+        .await;
+    let member_id = found["items"][0]["id"].as_i64().unwrap();
+    let user_id = lvzhi::storage::users::find_by_username(&app.db, "staff")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+
+    // One signed-in client and one API token per role, and a visitor.
+    let mut sessions = Vec::new();
+    for role in ROLES {
+        let mut signed_in = crate::helpers::spawn_client_for(&app).await;
+        let r = signed_in.login_as(role, DEMO_PASSWORD).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{role} signs in");
+        sessions.push((Some(signed_in), Some(app.token(role).await)));
+    }
+    sessions.push((None, None));
+
+    // Signing out ends the sessions the other routes need: it goes last.
+    let mut ordered: Vec<_> = routes.iter().collect();
+    ordered.sort_by_key(|spec| spec.path == "/logout");
+    let mut wrong = Vec::new();
+    for spec in ordered {
+        let path = spec.path.replace(
+            "{id}",
+            &if spec.path.contains("/users/") {
+                user_id
+            } else {
+                member_id
+            }
+            .to_string(),
+        );
+        let row = expected[&(spec.method.clone(), spec.path)];
+        for (who, (session, token)) in sessions.iter().enumerate() {
+            let client = session
+                .as_ref()
+                .map(|s| s.client.clone())
+                .unwrap_or_else(new_client);
+            let mut request = client.request(spec.method.clone(), app.url(&path));
+            if path.starts_with("/api/") {
+                if let Some(token) = token {
+                    request = request.bearer_auth(token);
+                }
+                if spec.method != Method::GET {
+                    request = request.json(&serde_json::json!({}));
+                }
+            } else if spec.method == Method::POST {
+                let csrf = session.as_ref().map(|s| s.csrf.clone()).unwrap_or_default();
+                request = request.form(&[("csrf", csrf)]);
+            }
+            let response = request.send().await.unwrap();
+            let location = response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let got = classify(response.status(), location.as_deref());
+            if got != row[who] {
+                let name = ROLES.get(who).copied().unwrap_or("visitor");
+                wrong.push(format!(
+                    "{} {path} as {name}: expected {:?}, got {:?} ({})",
+                    spec.method,
+                    row[who],
+                    got,
+                    response.status()
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "answers that break the matrix:\n{}",
+        wrong.join("\n")
+    );
+}
+dual_test!(
+    every_route_answers_every_role_as_the_matrix_says_t,
+    every_route_answers_every_role_as_the_matrix_says
+);
