@@ -39,6 +39,9 @@ pub struct Settings {
     pub admin_password_days: i64,
     /// A new password may not repeat any of this many previous ones.
     pub password_history: i64,
+    /// Roles that must sign in with a one-time code (TOTP) as well, e.g.
+    /// `["admin", "security", "auditor", "staff"]`; any user may enable it.
+    pub totp_required_roles: Vec<String>,
 }
 
 impl Default for Settings {
@@ -59,6 +62,7 @@ impl Default for Settings {
             address_failures: 20,
             admin_password_days: 90,
             password_history: 5,
+            totp_required_roles: Vec::new(),
         }
     }
 }
@@ -83,6 +87,11 @@ impl Settings {
             },
             admin_password_max_age: chrono::Duration::days(self.admin_password_days.max(1)),
             password_history: self.password_history.clamp(0, 24),
+            totp_required: self
+                .totp_required_roles
+                .iter()
+                .filter_map(|r| crate::domain::roles::Role::parse("totp_required_roles", r).ok())
+                .collect(),
         }
     }
 

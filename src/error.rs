@@ -29,6 +29,8 @@ pub enum AppError {
     Conflict(&'static str),
     #[error("password change required")]
     PasswordChangeRequired,
+    #[error("second factor must be set up")]
+    TotpEnrollmentRequired,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -76,7 +78,9 @@ impl AppError {
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::PasswordChangeRequired => StatusCode::FORBIDDEN,
+            AppError::Forbidden
+            | AppError::PasswordChangeRequired
+            | AppError::TotpEnrollmentRequired => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -92,6 +96,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Conflict(code) => code,
             AppError::PasswordChangeRequired => "password_change_required",
+            AppError::TotpEnrollmentRequired => "totp_enrollment_required",
             AppError::Internal(_) => "internal",
         }
     }

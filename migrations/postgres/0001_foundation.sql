@@ -76,6 +76,9 @@ CREATE TABLE users (
     member_id BIGINT UNIQUE REFERENCES members(id),
     department_id BIGINT REFERENCES departments(id),
     locale TEXT NOT NULL,
+    -- Second factor: the TOTP secret (encrypted) and the last time step used (no replay).
+    totp_secret_enc TEXT,
+    totp_last_step BIGINT,
     must_change_password BOOLEAN NOT NULL,
     disabled BOOLEAN NOT NULL,
     password_changed_at TIMESTAMPTZ NOT NULL,

@@ -76,6 +76,9 @@ CREATE TABLE users (
     member_id INTEGER UNIQUE REFERENCES members(id),
     department_id INTEGER REFERENCES departments(id),
     locale TEXT NOT NULL,
+    -- Second factor: the TOTP secret (encrypted) and the last time step used (no replay).
+    totp_secret_enc TEXT,
+    totp_last_step INTEGER,
     must_change_password INTEGER NOT NULL,
     disabled INTEGER NOT NULL,
     password_changed_at TEXT NOT NULL,

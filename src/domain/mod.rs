@@ -11,4 +11,5 @@ pub mod passwords;
 pub mod phone;
 pub mod roles;
 pub mod text;
+pub mod totp;
 pub mod validation;

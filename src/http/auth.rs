@@ -181,6 +181,12 @@ pub async fn gate(state: AppState, access: Access, request: Request, next: Next)
         }
         return Redirect::to("/account/password").into_response();
     }
+    if actor.needs_totp && !path.starts_with("/account/") && path != "/logout" {
+        if api {
+            return AppError::TotpEnrollmentRequired.into_json(actor.locale);
+        }
+        return Redirect::to("/account/totp").into_response();
+    }
     if let Access::Roles(roles) = access {
         if !roles.contains(&actor.role) {
             return refuse(AppError::Forbidden, actor.locale);

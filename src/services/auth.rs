@@ -3,8 +3,10 @@
 use chrono::{Duration, Utc};
 
 use super::Actor;
+use crate::crypto::FieldCipher;
 use crate::domain::passwords::PasswordPolicy;
 use crate::domain::roles::Role;
+use crate::domain::totp;
 use crate::domain::validation::{FieldError, FieldErrors};
 use crate::error::AppError;
 use crate::i18n::Locale;
@@ -42,6 +44,8 @@ pub struct Policies {
     pub sessions: SessionLimits,
     pub admin_password_max_age: Duration,
     pub password_history: i64,
+    /// Roles that must use a one-time code.
+    pub totp_required: Vec<Role>,
 }
 
 impl Default for Policies {
@@ -57,11 +61,12 @@ impl Default for Policies {
 pub async fn login(
     db: &Db,
     policies: &Policies,
-    username: &str,
-    password: &str,
+    cipher: &FieldCipher,
+    credentials: &Credentials<'_>,
     ip: Option<&str>,
 ) -> Result<(NewSession, User), AppError> {
-    let username: String = username.trim().chars().take(64).collect();
+    let password = credentials.password;
+    let username: String = credentials.username.trim().chars().take(64).collect();
     let user = users::find_by_username(db, &username).await?;
     let mut entry = NewAuditEntry {
         user_id: user.as_ref().map(|u| u.id),
@@ -105,6 +110,20 @@ pub async fn login(
     let usable = user
         .as_ref()
         .is_some_and(|u| !u.disabled && u.role.is_some());
+    // With a second factor set up, the one-time code must be right too.
+    let second_factor = match &user {
+        Some(user) if password_ok && usable => {
+            second_factor(db, cipher, user, credentials.code).await?
+        }
+        _ => Ok(()),
+    };
+    if let Err(code) = second_factor {
+        attempts::finish_attempt(db, attempt, "failed").await?;
+        entry.outcome = "failed";
+        entry.detail = Some(format!("second factor: {code}"));
+        audit::insert_alone(db, &entry).await?;
+        return Err(AppError::Validation(FieldError::new("code", code).into()));
+    }
     match user {
         Some(user) if password_ok && usable => {
             let session = NewSession {
@@ -135,6 +154,136 @@ pub async fn login(
             ))))
         }
     }
+}
+
+/// What the login form sends.
+pub struct Credentials<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    /// The one-time code, for accounts with a second factor.
+    pub code: Option<&'a str>,
+}
+
+/// Check the one-time code of an account that has a second factor. The inner
+/// `Err` names what is wrong (a message code).
+async fn second_factor(
+    db: &Db,
+    cipher: &FieldCipher,
+    user: &User,
+    code: Option<&str>,
+) -> Result<Result<(), &'static str>, AppError> {
+    let Some(secret_enc) = &user.totp_secret_enc else {
+        return Ok(Ok(()));
+    };
+    let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
+        return Ok(Err("totp_required"));
+    };
+    let secret = totp_secret(cipher, secret_enc)?;
+    let now = Utc::now().timestamp().max(0) as u64;
+    match totp::matching_step(&secret, code, now) {
+        Some(step) if users::use_totp_step(db, user.id, step as i64).await? => Ok(Ok(())),
+        Some(_) => Ok(Err("totp_reused")),
+        None => Ok(Err("totp_wrong")),
+    }
+}
+
+fn totp_secret(cipher: &FieldCipher, secret_enc: &str) -> Result<Vec<u8>, AppError> {
+    let encoded = cipher
+        .decrypt(secret_enc)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    totp_rs::Secret::Encoded(encoded)
+        .to_bytes()
+        .map_err(|e| AppError::Internal(format!("stored TOTP secret: {e:?}")))
+}
+
+/// A new secret for setting up an authenticator: (base32 text, otpauth URL).
+pub fn totp_new_secret(actor: &Actor) -> (String, String) {
+    let secret = totp_rs::Secret::generate_secret();
+    let encoded = secret.to_encoded().to_string();
+    let bytes = secret.to_bytes().unwrap_or_default();
+    let url = totp::otpauth_url(&bytes, "lvzhi", &actor.username).unwrap_or_default();
+    (encoded, url)
+}
+
+/// Turn on the second factor: the code from the authenticator proves the
+/// secret was stored there.
+pub async fn totp_enable(
+    db: &Db,
+    cipher: &FieldCipher,
+    actor: &Actor,
+    secret: &str,
+    code: &str,
+) -> Result<(), AppError> {
+    let bytes = totp_rs::Secret::Encoded(secret.trim().to_string())
+        .to_bytes()
+        .map_err(|_| {
+            AppError::Validation(FieldError::new("secret", "totp_secret_invalid").into())
+        })?;
+    if bytes.len() < 16 {
+        return Err(AppError::Validation(
+            FieldError::new("secret", "totp_secret_invalid").into(),
+        ));
+    }
+    let now = Utc::now().timestamp().max(0) as u64;
+    let Some(step) = totp::matching_step(&bytes, code, now) else {
+        return Err(AppError::Validation(
+            FieldError::new("code", "totp_wrong").into(),
+        ));
+    };
+    let mut tx = db.begin().await?;
+    users::set_totp(&mut tx, actor.user_id, Some(&cipher.encrypt(secret.trim()))).await?;
+    audit::insert(
+        &mut tx,
+        &actor.audit("totp_enable", "user", actor.user_id, None),
+    )
+    .await?;
+    tx.commit().await?;
+    users::use_totp_step(db, actor.user_id, step as i64).await?;
+    Ok(())
+}
+
+/// Turn off the second factor, with a current code; not for roles that require it.
+pub async fn totp_disable(
+    db: &Db,
+    policies: &Policies,
+    cipher: &FieldCipher,
+    actor: &Actor,
+    code: &str,
+) -> Result<(), AppError> {
+    if policies.totp_required.contains(&actor.role) {
+        return Err(AppError::Validation(
+            FieldError::new("code", "totp_mandatory").into(),
+        ));
+    }
+    let user = users::get(db, actor.user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let Some(secret_enc) = &user.totp_secret_enc else {
+        return Ok(());
+    };
+    let secret = totp_secret(cipher, secret_enc)?;
+    let now = Utc::now().timestamp().max(0) as u64;
+    if totp::matching_step(&secret, code, now).is_none() {
+        return Err(AppError::Validation(
+            FieldError::new("code", "totp_wrong").into(),
+        ));
+    }
+    let mut tx = db.begin().await?;
+    users::set_totp(&mut tx, actor.user_id, None).await?;
+    audit::insert(
+        &mut tx,
+        &actor.audit("totp_disable", "user", actor.user_id, None),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Whether the account has a second factor.
+pub async fn totp_enabled(db: &Db, actor: &Actor) -> Result<bool, AppError> {
+    Ok(users::get(db, actor.user_id)
+        .await?
+        .is_some_and(|u| u.totp_secret_enc.is_some()))
 }
 
 /// End a session on the server.
@@ -169,7 +318,7 @@ pub async fn actor_from_session(
     let Some(actor) = actor_for_user(db, session.user_id, ip).await? else {
         return Ok(None);
     };
-    let actor = apply_password_age(db, policies, actor).await?;
+    let actor = apply_account_duties(db, policies, actor).await?;
     // Writing on every request would serialise readers on SQLite; a minute's
     // precision is plenty for an idle timeout of many minutes.
     if now - session.last_seen_at > Duration::seconds(60) {
@@ -190,22 +339,27 @@ pub async fn actor_from_token(
         None => None,
     };
     match found {
-        Some(actor) => Ok(Some(apply_password_age(db, policies, actor).await?)),
+        Some(actor) => Ok(Some(apply_account_duties(db, policies, actor).await?)),
         None => Ok(None),
     }
 }
 
-/// Administrators' passwords expire: past the age limit they must change it.
-async fn apply_password_age(
+/// What the account must do before anything else: administrators'
+/// passwords expire, and roles that require a second factor must set it up.
+async fn apply_account_duties(
     db: &Db,
     policies: &Policies,
     mut actor: Actor,
 ) -> Result<Actor, AppError> {
-    if actor.role.is_admin_trio() && !actor.must_change_password {
+    let check_age = actor.role.is_admin_trio() && !actor.must_change_password;
+    let check_totp = policies.totp_required.contains(&actor.role);
+    if check_age || check_totp {
         if let Some(user) = users::get(db, actor.user_id).await? {
-            if Utc::now() - user.password_changed_at > policies.admin_password_max_age {
+            if check_age && Utc::now() - user.password_changed_at > policies.admin_password_max_age
+            {
                 actor.must_change_password = true;
             }
+            actor.needs_totp = check_totp && user.totp_secret_enc.is_none();
         }
     }
     Ok(actor)
@@ -245,6 +399,7 @@ pub async fn actor_for_user(
         locale: Locale::parse(&user.locale).unwrap_or_default(),
         ip,
         must_change_password: user.must_change_password,
+        needs_totp: false,
     }))
 }
 

@@ -27,6 +27,8 @@ pub struct Actor {
     pub locale: Locale,
     pub ip: Option<String>,
     pub must_change_password: bool,
+    /// The role requires a second factor that this account has not set up yet.
+    pub needs_totp: bool,
 }
 
 impl Actor {

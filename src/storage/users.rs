@@ -23,6 +23,10 @@ pub struct User {
     pub department_id: Option<i64>,
     /// zh-CN | en
     pub locale: String,
+    #[serde(skip)]
+    pub totp_secret_enc: Option<String>,
+    #[serde(skip)]
+    pub totp_last_step: Option<i64>,
     pub must_change_password: bool,
     pub disabled: bool,
     pub password_changed_at: DateTime<Utc>,
@@ -33,7 +37,7 @@ pub struct User {
 
 const COLUMNS: &str =
     "id, username, display_name, password_hash, role, org_id, member_id, department_id, \
-    locale, must_change_password, disabled, password_changed_at, created_at, updated_at, version";
+    locale, totp_secret_enc, totp_last_step, must_change_password, disabled, password_changed_at, created_at, updated_at, version";
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
@@ -181,4 +185,20 @@ pub async fn insert_password_history(
     on_tx!(tx, conn => sqlx::query(
         "INSERT INTO password_history (user_id, password_hash, created_at) VALUES ($1, $2, $3)")
         .bind(user_id).bind(password_hash).bind(Utc::now()).execute(conn).await.map(|_| ()))
+}
+
+/// Turn the second factor on (an encrypted secret) or off (None).
+pub async fn set_totp(tx: &mut Tx, id: i64, secret_enc: Option<&str>) -> Result<(), sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query(
+        "UPDATE users SET totp_secret_enc = $1, totp_last_step = NULL, updated_at = $2, version = version + 1 WHERE id = $3")
+        .bind(secret_enc).bind(Utc::now()).bind(id).execute(conn).await.map(|_| ()))
+}
+
+/// Spend a one-time code's time step; false when that step (or a later one)
+/// was used already, so a code works once.
+pub async fn use_totp_step(db: &Db, id: i64, step: i64) -> Result<bool, sqlx::Error> {
+    let changed = on_db!(db, pool => sqlx::query(
+        "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)")
+        .bind(step).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(changed == 1)
 }

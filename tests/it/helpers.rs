@@ -120,6 +120,15 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, demo: bool) -> TestApp {
+    spawn_app_configured(backend, demo, |_| {}).await
+}
+
+/// Start a server with some settings changed.
+pub async fn spawn_app_configured(
+    backend: Backend,
+    demo: bool,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let (database_url, pg_database) = fresh_database(backend, dir.path()).await;
     let db = Db::connect(&database_url).await.expect("connect");
@@ -128,10 +137,11 @@ pub async fn spawn_app_with(backend: Backend, demo: bool) -> TestApp {
     if demo {
         lvzhi::demo::load(&db, &cipher).await.expect("demo data");
     }
-    let settings = Settings {
+    let mut settings = Settings {
         database_url: database_url.clone(),
         ..Settings::default()
     };
+    configure(&mut settings);
     let state = AppState {
         db: db.clone(),
         cipher: Arc::new(cipher),

@@ -13,7 +13,11 @@ async fn five_failures_lock_the_account_for_a_while(mut app: TestApp) {
     // The right password no longer opens it…
     let r = app.login_as("staff", DEMO_PASSWORD).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    assert!(r.text().await.unwrap().contains("账号已临时锁定，请 15 分钟后再试"));
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("账号已临时锁定，请 15 分钟后再试"));
     let locked: i64 = lvzhi::on_db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'login' AND outcome = 'locked'").fetch_one(pool).await).unwrap();
     assert_eq!(locked, 1);
@@ -22,11 +26,19 @@ async fn five_failures_lock_the_account_for_a_while(mut app: TestApp) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     // …and once the failures are older than the window, it opens again.
     lvzhi::on_db!(&app.db, pool => sqlx::query("UPDATE login_attempts SET at = $1")
-        .bind(chrono::Utc::now() - chrono::Duration::minutes(16)).execute(pool).await.map(|_| ())).unwrap();
+        .bind(chrono::Utc::now() - chrono::Duration::minutes(16)).execute(pool).await.map(|_| ()))
+    .unwrap();
     let r = app.login_as("staff", DEMO_PASSWORD).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "the lock is not for ever");
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "the lock is not for ever"
+    );
 }
-dual_test!(five_failures_lock_the_account_for_a_while_t, five_failures_lock_the_account_for_a_while);
+dual_test!(
+    five_failures_lock_the_account_for_a_while_t,
+    five_failures_lock_the_account_for_a_while
+);
 
 async fn parallel_guesses_cannot_pass_the_limit(app: TestApp) {
     let url = app.url("/login");
@@ -39,7 +51,12 @@ async fn parallel_guesses_cannot_pass_the_limit(app: TestApp) {
             let csrf = crate::helpers::csrf_in(&page);
             client
                 .post(&url)
-                .form(&[("username", "auditor"), ("password", "Wrong-Password-1"), ("csrf", csrf.as_str()), ("next", "/")])
+                .form(&[
+                    ("username", "auditor"),
+                    ("password", "Wrong-Password-1"),
+                    ("csrf", csrf.as_str()),
+                    ("next", "/"),
+                ])
                 .send()
                 .await
                 .unwrap()
@@ -51,12 +68,18 @@ async fn parallel_guesses_cannot_pass_the_limit(app: TestApp) {
     }
     let checked: i64 = lvzhi::on_db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM login_attempts WHERE username = 'auditor' AND outcome = 'failed'").fetch_one(pool).await).unwrap();
-    assert_eq!(checked, 5, "only five guesses were ever checked against the password");
+    assert_eq!(
+        checked, 5,
+        "only five guesses were ever checked against the password"
+    );
     let refused: i64 = lvzhi::on_db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM login_attempts WHERE username = 'auditor' AND outcome = 'refused'").fetch_one(pool).await).unwrap();
     assert_eq!(refused, 7);
 }
-dual_test!(parallel_guesses_cannot_pass_the_limit_t, parallel_guesses_cannot_pass_the_limit);
+dual_test!(
+    parallel_guesses_cannot_pass_the_limit_t,
+    parallel_guesses_cannot_pass_the_limit
+);
 
 async fn one_address_spraying_many_accounts_is_stopped(mut app: TestApp) {
     // Four failures each on six names: no account reaches its own limit,
@@ -71,7 +94,10 @@ async fn one_address_spraying_many_accounts_is_stopped(mut app: TestApp) {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(r.text().await.unwrap().contains("该地址登录失败次数过多"));
 }
-dual_test!(one_address_spraying_many_accounts_is_stopped_t, one_address_spraying_many_accounts_is_stopped);
+dual_test!(
+    one_address_spraying_many_accounts_is_stopped_t,
+    one_address_spraying_many_accounts_is_stopped
+);
 
 async fn admin_passwords_expire_and_recent_ones_cannot_return(mut app: TestApp) {
     lvzhi::on_db!(&app.db, pool => sqlx::query("UPDATE users SET password_changed_at = $1 WHERE username = 'security'")
@@ -79,7 +105,11 @@ async fn admin_passwords_expire_and_recent_ones_cannot_return(mut app: TestApp) 
     app.login("security").await;
     let r = app.get("/admin/users").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(r.headers()["location"], "/account/password", "an expired admin password must be changed first");
+    assert_eq!(
+        r.headers()["location"],
+        "/account/password",
+        "an expired admin password must be changed first"
+    );
     let token = app.token("security").await;
     let (status, body) = app.api_get(&token, "/api/v1/users").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -87,28 +117,62 @@ async fn admin_passwords_expire_and_recent_ones_cannot_return(mut app: TestApp) 
 
     // The current password is among the last five: refused.
     let r = app
-        .post_form("/account/password", &[("current_password", DEMO_PASSWORD), ("new_password", DEMO_PASSWORD), ("confirm_password", DEMO_PASSWORD)])
+        .post_form(
+            "/account/password",
+            &[
+                ("current_password", DEMO_PASSWORD),
+                ("new_password", DEMO_PASSWORD),
+                ("confirm_password", DEMO_PASSWORD),
+            ],
+        )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().await.unwrap().contains("不能与最近 5 次使用过的密码相同"));
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("不能与最近 5 次使用过的密码相同"));
 
     let mut current = DEMO_PASSWORD.to_string();
     for n in 1..=2 {
         let next = format!("Rotated-Secret-{n}x");
-        let r = app.post_form("/account/password", &[("current_password", &current), ("new_password", &next), ("confirm_password", &next)]).await;
+        let r = app
+            .post_form(
+                "/account/password",
+                &[
+                    ("current_password", &current),
+                    ("new_password", &next),
+                    ("confirm_password", &next),
+                ],
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::OK);
         app.csrf = crate::helpers::csrf_in(&r.text().await.unwrap());
         current = next;
     }
     // Going back two steps is refused too.
     let r = app
-        .post_form("/account/password", &[("current_password", &current), ("new_password", "Rotated-Secret-1x"), ("confirm_password", "Rotated-Secret-1x")])
+        .post_form(
+            "/account/password",
+            &[
+                ("current_password", &current),
+                ("new_password", "Rotated-Secret-1x"),
+                ("confirm_password", "Rotated-Secret-1x"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let (status, _) = app.get_html("/admin/users").await;
-    assert_eq!(status, StatusCode::OK, "after the change the account works again");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "after the change the account works again"
+    );
 }
-dual_test!(admin_passwords_expire_and_recent_ones_cannot_return_t, admin_passwords_expire_and_recent_ones_cannot_return);
+dual_test!(
+    admin_passwords_expire_and_recent_ones_cannot_return_t,
+    admin_passwords_expire_and_recent_ones_cannot_return
+);
 
 async fn audit_log_is_append_only_and_its_chain_finds_tampering(mut app: TestApp) {
     app.login("staff").await;
@@ -134,17 +198,33 @@ async fn audit_log_is_append_only_and_its_chain_finds_tampering(mut app: TestApp
         "SELECT id FROM audit_log WHERE outcome = 'failed' ORDER BY id LIMIT 1").fetch_one(pool).await).unwrap();
     match &app.db {
         lvzhi::storage::Db::Sqlite(pool) => {
-            sqlx::query("DROP TRIGGER audit_log_no_update").execute(pool).await.unwrap();
+            sqlx::query("DROP TRIGGER audit_log_no_update")
+                .execute(pool)
+                .await
+                .unwrap();
         }
         lvzhi::storage::Db::Postgres(pool) => {
-            sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update").execute(pool).await.unwrap();
+            sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update")
+                .execute(pool)
+                .await
+                .unwrap();
         }
     }
     lvzhi::on_db!(&app.db, pool => sqlx::query("UPDATE audit_log SET outcome = 'ok' WHERE id = $1")
-        .bind(target).execute(pool).await.map(|_| ())).unwrap();
-    assert_eq!(verify(&app.db).await.unwrap(), ChainCheck::Broken { id: target, reason: "content" });
+        .bind(target).execute(pool).await.map(|_| ()))
+    .unwrap();
+    assert_eq!(
+        verify(&app.db).await.unwrap(),
+        ChainCheck::Broken {
+            id: target,
+            reason: "content"
+        }
+    );
 }
-dual_test!(audit_log_is_append_only_and_its_chain_finds_tampering_t, audit_log_is_append_only_and_its_chain_finds_tampering);
+dual_test!(
+    audit_log_is_append_only_and_its_chain_finds_tampering_t,
+    audit_log_is_append_only_and_its_chain_finds_tampering
+);
 
 async fn audit_rows_never_hold_secrets(mut app: TestApp) {
     app.login("staff").await;
@@ -160,4 +240,7 @@ async fn audit_rows_never_hold_secrets(mut app: TestApp) {
     assert!(!all.contains("41010319680312"), "no unmasked ID number");
     assert!(!all.contains("13903710001"), "no unmasked phone number");
 }
-dual_test!(audit_rows_never_hold_secrets_t, audit_rows_never_hold_secrets);
+dual_test!(
+    audit_rows_never_hold_secrets_t,
+    audit_rows_never_hold_secrets
+);

@@ -111,6 +111,8 @@ pub async fn login_form(
 pub struct LoginForm {
     username: String,
     password: String,
+    /// The one-time code, for accounts with a second factor.
+    code: String,
     csrf: String,
     next: String,
 }
@@ -129,11 +131,16 @@ pub async fn login(
     if expected.is_empty() || !constant_time_eq(&expected, &form.csrf) {
         return error_page(locale, None, AppError::Forbidden);
     }
+    let credentials = auth::Credentials {
+        username: &form.username,
+        password: &form.password,
+        code: Some(form.code.as_str()),
+    };
     match auth::login(
         &state.db,
         &state.policies(),
-        &form.username,
-        &form.password,
+        &state.cipher,
+        &credentials,
         client_ip(&parts).as_deref(),
     )
     .await
@@ -260,6 +267,100 @@ pub async fn set_locale(
 ) -> Response {
     match auth::set_locale(&state.db, &page.actor, &form.locale).await {
         Ok(()) => Redirect::to(&safe_next(&form.back)).into_response(),
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "totp.html")]
+struct TotpTemplate {
+    ctx: Ctx,
+    enabled: bool,
+    required: bool,
+    secret: String,
+    url: String,
+    errors: FieldErrors,
+}
+
+async fn totp_page(
+    state: &AppState,
+    page: &PageActor,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Response {
+    let enabled = match auth::totp_enabled(&state.db, &page.actor).await {
+        Ok(enabled) => enabled,
+        Err(e) => return error_page(page.actor.locale, Some(page), e),
+    };
+    let (secret, url) = if enabled {
+        (String::new(), String::new())
+    } else {
+        auth::totp_new_secret(&page.actor)
+    };
+    let required = state.policies().totp_required.contains(&page.actor.role);
+    render_status(
+        status,
+        &TotpTemplate {
+            ctx: Ctx::for_page(page, "totp"),
+            enabled,
+            required,
+            secret,
+            url,
+            errors,
+        },
+    )
+}
+
+/// The second factor: set it up with an authenticator app, or turn it off.
+pub async fn totp_form(State(state): State<AppState>, page: PageActor) -> Response {
+    totp_page(&state, &page, FieldErrors::new(), StatusCode::OK).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TotpForm {
+    secret: String,
+    code: String,
+}
+
+pub async fn totp_enable(
+    State(state): State<AppState>,
+    PageForm { page, form }: PageForm<TotpForm>,
+) -> Response {
+    match auth::totp_enable(
+        &state.db,
+        &state.cipher,
+        &page.actor,
+        &form.secret,
+        &form.code,
+    )
+    .await
+    {
+        Ok(()) => Redirect::to("/account/totp").into_response(),
+        Err(AppError::Validation(errors)) => {
+            totp_page(&state, &page, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+pub async fn totp_disable(
+    State(state): State<AppState>,
+    PageForm { page, form }: PageForm<TotpForm>,
+) -> Response {
+    match auth::totp_disable(
+        &state.db,
+        &state.policies(),
+        &state.cipher,
+        &page.actor,
+        &form.code,
+    )
+    .await
+    {
+        Ok(()) => Redirect::to("/account/totp").into_response(),
+        Err(AppError::Validation(errors)) => {
+            totp_page(&state, &page, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
         Err(e) => error_page(page.actor.locale, Some(&page), e),
     }
 }

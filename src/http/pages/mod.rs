@@ -46,6 +46,19 @@ pub fn routes() -> Vec<RouteSpec> {
             SignedIn,
             account::set_locale,
         ),
+        route(Method::GET, "/account/totp", SignedIn, account::totp_form),
+        route(
+            Method::POST,
+            "/account/totp/enable",
+            SignedIn,
+            account::totp_enable,
+        ),
+        route(
+            Method::POST,
+            "/account/totp/disable",
+            SignedIn,
+            account::totp_disable,
+        ),
         route(Method::GET, "/members", STAFF, members::list),
         route(Method::POST, "/members", STAFF, members::create),
         route(Method::GET, "/members/new", STAFF, members::new_form),
@@ -172,6 +185,8 @@ impl Ctx {
             Role::Auditor => items.push(("audit", "/audit".into())),
             Role::Department => items.push(("inbox", "/".into())),
         }
+        items.push(("totp", "/account/totp".into()));
+        items.push(("totp", "/account/totp".into()));
         items.push(("password", "/account/password".into()));
         items
             .into_iter()
