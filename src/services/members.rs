@@ -15,7 +15,7 @@ use crate::domain::orgs::OrgKind;
 use crate::domain::paging::{parse_sort, PageRequest, SortDir};
 use crate::domain::phone::MobilePhone;
 use crate::domain::roles::Role;
-use crate::domain::text::{optional_text, required_text, PersonName};
+use crate::domain::text::{optional_line, required_line, PersonName};
 use crate::domain::validation::{FieldError, FieldErrors};
 use crate::error::AppError;
 use crate::storage::members::{Member, MemberFilter, MemberSort, MemberValues};
@@ -190,13 +190,13 @@ async fn validate(
     let gender = errors.check(Gender::parse("gender", &input.gender));
     let ethnicity = errors.check(parse_ethnicity("ethnicity", &input.ethnicity));
     let party = errors.check(Party::parse("party", &input.party));
-    let sector = errors.check(required_text("sector", &input.sector, 30));
-    let workplace = errors.check(optional_text(
+    let sector = errors.check(required_line("sector", &input.sector, 30));
+    let workplace = errors.check(optional_line(
         "workplace",
         input.workplace.as_deref().unwrap_or(""),
         100,
     ));
-    let title = errors.check(optional_text(
+    let title = errors.check(optional_line(
         "title",
         input.title.as_deref().unwrap_or(""),
         100,

@@ -7,7 +7,7 @@ use super::{non_blank, Actor};
 use crate::domain::dates::parse_optional_id;
 use crate::domain::orgs::{validate_parent, OrgKind};
 use crate::domain::roles::Role;
-use crate::domain::text::{optional_text, required_text};
+use crate::domain::text::{optional_line, required_line};
 use crate::domain::validation::{FieldError, FieldErrors};
 use crate::error::AppError;
 use crate::storage::orgs::{Community, Department, NewOrg, Org};
@@ -73,7 +73,7 @@ pub async fn resolve(db: &Db, id_or_name: &str) -> Result<Org, AppError> {
 pub async fn create(db: &Db, actor: &Actor, input: &OrgInput) -> Result<Org, AppError> {
     actor.require(MANAGERS)?;
     let mut errors = FieldErrors::new();
-    let name = errors.check(required_text("name", &input.name, 50));
+    let name = errors.check(required_line("name", &input.name, 50));
     let kind = errors.check(OrgKind::parse("kind", &input.kind));
     let parent_id = errors
         .check(parse_optional_id(
@@ -141,10 +141,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &OrgInput) -> Result<Org, App
         }
         Err(e) => return Err(e.into()),
     };
-    let detail = format!(
-        "kind={}; name={}; parent_id={:?}",
-        org.kind, org.name, org.parent_id
-    );
+    let detail = serde_json::json!({"kind": org.kind, "name": org.name, "parent_id": org.parent_id}).to_string();
     audit::insert(&mut tx, &actor.audit("create", "org", org.id, Some(detail))).await?;
     tx.commit().await?;
     Ok(org)
@@ -182,7 +179,7 @@ pub async fn create_community(
 ) -> Result<Community, AppError> {
     actor.require(MANAGERS)?;
     let mut errors = FieldErrors::new();
-    let name = errors.check(required_text("name", &input.name, 50));
+    let name = errors.check(required_line("name", &input.name, 50));
     let org = owner(db, actor, &input.org_id, &mut errors).await?;
     errors.into_result()?;
     let (Some(name), Some(org)) = (name, org) else {
@@ -204,7 +201,7 @@ pub async fn create_community(
             "create",
             "community",
             community.id,
-            Some(format!("name={name}; org_id={}", org.id)),
+            Some(serde_json::json!({"name": name, "org_id": org.id}).to_string()),
         ),
     )
     .await?;
@@ -234,8 +231,8 @@ pub async fn create_department(
 ) -> Result<Department, AppError> {
     actor.require(MANAGERS)?;
     let mut errors = FieldErrors::new();
-    let name = errors.check(required_text("name", &input.name, 80));
-    let contact = errors.check(optional_text(
+    let name = errors.check(required_line("name", &input.name, 80));
+    let contact = errors.check(optional_line(
         "contact",
         non_blank(&input.contact).unwrap_or(""),
         100,
@@ -262,7 +259,7 @@ pub async fn create_department(
             "create",
             "department",
             department.id,
-            Some(format!("name={name}; org_id={}", org.id)),
+            Some(serde_json::json!({"name": name, "org_id": org.id}).to_string()),
         ),
     )
     .await?;

@@ -10,7 +10,7 @@ use crate::domain::dates::parse_optional_id;
 use crate::domain::paging::PageRequest;
 use crate::domain::passwords::PasswordPolicy;
 use crate::domain::roles::Role;
-use crate::domain::text::required_text;
+use crate::domain::text::required_line;
 use crate::domain::validation::{FieldError, FieldErrors};
 use crate::error::AppError;
 use crate::security::{hash_password, random_password};
@@ -98,7 +98,7 @@ pub async fn create_with_policy(
     }
     let mut errors = FieldErrors::new();
     let username = errors.check(validate_username(&input.username));
-    let display_name = errors.check(required_text("display_name", &input.display_name, 50));
+    let display_name = errors.check(required_line("display_name", &input.display_name, 50));
     let org_id = errors
         .check(parse_optional_id(
             "org_id",

@@ -4,5 +4,9 @@
 
 mod helpers;
 
+mod attacks;
 mod auth;
+mod authz;
 mod members_api;
+mod security;
+mod totp;

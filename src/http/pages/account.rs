@@ -62,14 +62,21 @@ pub struct NextParam {
     next: String,
 }
 
-/// Only same-site paths are followed after login.
+/// Only same-site paths are followed after login: one leading slash, no
+/// backslash and no control character (browsers drop tabs and line breaks,
+/// so `/\t/evil.example` would become `//evil.example`).
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+    let same_site = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control);
+    if same_site {
         next.to_string()
     } else {
         "/".into()
     }
 }
+
 
 fn login_page(
     state: &AppState,
@@ -362,5 +369,18 @@ pub async fn totp_disable(
             totp_page(&state, &page, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_same_site_paths_are_followed() {
+        assert_eq!(safe_next("/members?page=2"), "/members?page=2");
+        for bad in ["//evil.example", "/\\evil.example", "/\t/evil.example", "/\n", "https://evil.example", ""] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
     }
 }
