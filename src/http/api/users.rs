@@ -14,7 +14,10 @@ use crate::http::AppState;
 use crate::services::users::{self as service, Creator, RoleInput, UserInput};
 use crate::storage::users::User;
 
+/// A new account. Roles are not part of it: only the security administrator
+/// grants them, through `PUT /users/{id}/role`; an unknown field is refused.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UserBody {
     pub username: String,
     pub display_name: String,
