@@ -102,6 +102,13 @@ async fn invalid_members_are_refused_with_field_messages(app: TestApp) {
         ("phone", json!("12345678901"), "手机号"),
         ("group_id", json!(999999), "委员小组：没有这个委员小组"),
         ("party", json!("whig"), "党派：不是有效的选项"),
+        ("joined_on", json!("2011/01/10"), "任职日期"),
+        ("joined_on", json!("2099-01-01"), "任职日期：不能晚于今天"),
+        (
+            "joined_on",
+            json!("1980-01-01"),
+            "任职日期：不能早于出生日期",
+        ),
     ];
     for (field, value, message) in cases {
         let mut body = member_body("测试委员", "19850304", "026");
@@ -261,3 +268,32 @@ async fn roles_see_only_what_they_may(app: TestApp) {
     assert_eq!(depts["total"], 1);
 }
 dual_test!(roles_see_only_what_they_may_t, roles_see_only_what_they_may);
+
+async fn a_member_reads_their_own_duty_file(mut app: TestApp) {
+    app.login("member").await;
+    let r = app.get("/").await;
+    let own = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        own.starts_with("/members/"),
+        "a member lands on their duty file: {own}"
+    );
+    let (status, html) = app.get_html(&own).await;
+    assert_eq!(status, StatusCode::OK);
+    for expected in [
+        "孟爱云",
+        "第一委员小组",
+        "孙八砦社区",
+        "长江路街道政协工委",
+        "2011-01-10",
+        "登记为委员",
+        "139****0001",
+    ] {
+        assert!(html.contains(expected), "duty file shows {expected}");
+    }
+    assert!(!html.contains("13903710001"), "the phone number is masked");
+    assert!(!html.contains("/edit"), "a member cannot edit their record");
+}
+dual_test!(
+    a_member_reads_their_own_duty_file_t,
+    a_member_reads_their_own_duty_file
+);

@@ -482,6 +482,7 @@ struct ShowTemplate {
     workplace: String,
     title: String,
     org: String,
+    community: String,
     id_number: String,
     phone: String,
     revealed: bool,
@@ -512,8 +513,14 @@ async fn show_page(
         .ok()
         .flatten();
     let mut groups = Vec::new();
+    let mut community = String::new();
     if let Some(g) = member.group_id {
         if let Ok(Some(group)) = crate::storage::orgs::get_org(&state.db, g).await {
+            if let Some(c) = group.community_id {
+                if let Ok(Some(c)) = crate::storage::orgs::get_community(&state.db, c).await {
+                    community = c.name;
+                }
+            }
             groups.push(group);
         }
     }
@@ -537,6 +544,7 @@ async fn show_page(
         workplace: member.workplace.clone().unwrap_or_default(),
         title: member.title.clone().unwrap_or_default(),
         org: org.map(|o| o.name).unwrap_or_default(),
+        community,
         id_number,
         phone,
         revealed: revealed.is_some(),
