@@ -43,7 +43,11 @@ fn is_bidi_control(c: char) -> bool {
 
 /// A single-line value (a name, a title, a workplace): like [`required_text`]
 /// but without any control character (no tab or line break) or direction override.
-pub fn required_line(field: &'static str, input: &str, max_chars: usize) -> Result<String, FieldError> {
+pub fn required_line(
+    field: &'static str,
+    input: &str,
+    max_chars: usize,
+) -> Result<String, FieldError> {
     let value = required_text(field, input, max_chars)?;
     if value.chars().any(|c| c.is_control() || is_bidi_control(c)) {
         return Err(FieldError::new(field, "control_chars"));
@@ -52,7 +56,11 @@ pub fn required_line(field: &'static str, input: &str, max_chars: usize) -> Resu
 }
 
 /// Like [`required_line`], but an empty (or blank) input is `None`.
-pub fn optional_line(field: &'static str, input: &str, max_chars: usize) -> Result<Option<String>, FieldError> {
+pub fn optional_line(
+    field: &'static str,
+    input: &str,
+    max_chars: usize,
+) -> Result<Option<String>, FieldError> {
     if input.trim().is_empty() {
         return Ok(None);
     }
@@ -144,12 +152,22 @@ mod tests {
 
     #[test]
     fn single_lines_refuse_breaks_tabs_and_direction_overrides() {
-        assert_eq!(required_line("name", " 第一委员小组 ", 50).unwrap(), "第一委员小组");
+        assert_eq!(
+            required_line("name", " 第一委员小组 ", 50).unwrap(),
+            "第一委员小组"
+        );
         for bad in ["甲\n乙", "甲\t乙", "甲\u{202E}乙"] {
-            assert_eq!(required_line("name", bad, 50).unwrap_err().code, "control_chars", "{bad:?}");
+            assert_eq!(
+                required_line("name", bad, 50).unwrap_err().code,
+                "control_chars",
+                "{bad:?}"
+            );
         }
         assert_eq!(optional_line("title", "  ", 50).unwrap(), None);
-        assert_eq!(optional_line("title", "主任\r", 50).unwrap(), Some("主任".into()));
+        assert_eq!(
+            optional_line("title", "主任\r", 50).unwrap(),
+            Some("主任".into())
+        );
     }
 
     #[test]

@@ -141,7 +141,9 @@ pub async fn create(db: &Db, actor: &Actor, input: &OrgInput) -> Result<Org, App
         }
         Err(e) => return Err(e.into()),
     };
-    let detail = serde_json::json!({"kind": org.kind, "name": org.name, "parent_id": org.parent_id}).to_string();
+    let detail =
+        serde_json::json!({"kind": org.kind, "name": org.name, "parent_id": org.parent_id})
+            .to_string();
     audit::insert(&mut tx, &actor.audit("create", "org", org.id, Some(detail))).await?;
     tx.commit().await?;
     Ok(org)

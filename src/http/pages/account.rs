@@ -77,7 +77,6 @@ fn safe_next(next: &str) -> String {
     }
 }
 
-
 fn login_page(
     state: &AppState,
     parts_locale: crate::i18n::Locale,
@@ -379,7 +378,14 @@ mod tests {
     #[test]
     fn only_same_site_paths_are_followed() {
         assert_eq!(safe_next("/members?page=2"), "/members?page=2");
-        for bad in ["//evil.example", "/\\evil.example", "/\t/evil.example", "/\n", "https://evil.example", ""] {
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n",
+            "https://evil.example",
+            "",
+        ] {
             assert_eq!(safe_next(bad), "/", "{bad:?}");
         }
     }
