@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -30,11 +30,22 @@ pub enum KeyError {
 #[error("stored value cannot be decrypted with the configured key")]
 pub struct DecryptError;
 
+#[derive(Debug, thiserror::Error)]
+#[error("data cannot be encrypted")]
+pub struct EncryptError;
+
+/// The length of [`FieldCipher::backup_key_id`].
+pub const BACKUP_KEY_ID_LEN: usize = 8;
+
 /// Encrypts personal fields and computes their lookup hashes from one master key.
 #[derive(Clone)]
 pub struct FieldCipher {
     aead: Aes256Gcm,
     index_key: [u8; 32],
+    /// Whole files (backups): a subkey of its own, so a backup never shares
+    /// a key with the fields inside it.
+    bulk: Aes256Gcm,
+    bulk_id: [u8; BACKUP_KEY_ID_LEN],
 }
 
 impl std::fmt::Debug for FieldCipher {
@@ -54,9 +65,15 @@ impl FieldCipher {
     pub fn from_master_key(master: &[u8; 32]) -> Self {
         let enc = derive(master, b"lvzhi field encryption v1");
         let index_key = derive(master, b"lvzhi lookup index v1");
+        let bulk = derive(master, b"lvzhi backup v1");
+        let bulk_id = derive(&bulk, b"lvzhi backup key id v1");
+        let mut id = [0u8; BACKUP_KEY_ID_LEN];
+        id.copy_from_slice(&bulk_id[..BACKUP_KEY_ID_LEN]);
         Self {
             aead: Aes256Gcm::new(&enc.into()),
             index_key,
+            bulk: Aes256Gcm::new(&bulk.into()),
+            bulk_id: id,
         }
     }
 
@@ -104,6 +121,41 @@ impl FieldCipher {
             .decrypt(Nonce::from_slice(nonce), sealed)
             .map_err(|_| DecryptError)?;
         String::from_utf8(plain).map_err(|_| DecryptError)
+    }
+
+    /// Encrypt a whole file's bytes (a backup) with the backup subkey:
+    /// a fresh 12-byte nonce, then the AES-256-GCM ciphertext and tag. `aad`
+    /// (a file header) is authenticated but not encrypted.
+    pub fn encrypt_bytes(&self, plain: &[u8], aad: &[u8]) -> Result<Vec<u8>, EncryptError> {
+        let mut nonce = [0u8; 12];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let sealed = self
+            .bulk
+            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad })
+            .map_err(|_| EncryptError)?;
+        let mut out = Vec::with_capacity(nonce.len() + sealed.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        Ok(out)
+    }
+
+    /// Undo [`encrypt_bytes`](Self::encrypt_bytes); fails on another key, another
+    /// `aad`, or any changed byte.
+    pub fn decrypt_bytes(&self, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, DecryptError> {
+        if sealed.len() < 12 + 16 {
+            return Err(DecryptError);
+        }
+        let (nonce, body) = sealed.split_at(12);
+        self.bulk
+            .decrypt(Nonce::from_slice(nonce), Payload { msg: body, aad })
+            .map_err(|_| DecryptError)
+    }
+
+    /// A short public fingerprint of the backup subkey, written in a backup's
+    /// header so that restoring with another key is told apart from a damaged file.
+    /// It is derived one way from the subkey and reveals nothing of it.
+    pub fn backup_key_id(&self) -> [u8; BACKUP_KEY_ID_LEN] {
+        self.bulk_id
     }
 
     /// A keyed hash for equality lookups; the same input always gives the same hash.
@@ -170,6 +222,40 @@ mod tests {
         assert_eq!(a.lookup_hash("x"), a.lookup_hash("x"));
         assert_ne!(a.lookup_hash("x"), a.lookup_hash("y"));
         assert_ne!(a.lookup_hash("x"), b.lookup_hash("x"));
+    }
+
+    #[test]
+    fn bytes_round_trip_under_the_backup_subkey_only() {
+        let cipher = FieldCipher::from_master_key(&[7u8; 32]);
+        let plain: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        let sealed = cipher.encrypt_bytes(&plain, b"header").unwrap();
+        assert_eq!(sealed.len(), plain.len() + 12 + 16);
+        assert_eq!(cipher.decrypt_bytes(&sealed, b"header").unwrap(), plain);
+        // Randomised like the fields.
+        assert_ne!(cipher.encrypt_bytes(&plain, b"header").unwrap(), sealed);
+        // The header is authenticated.
+        assert!(cipher.decrypt_bytes(&sealed, b"other").is_err());
+        // Any changed byte is refused.
+        let mut damaged = sealed.clone();
+        damaged[5000] ^= 1;
+        assert!(cipher.decrypt_bytes(&damaged, b"header").is_err());
+        assert!(cipher.decrypt_bytes(&sealed[..20], b"header").is_err());
+        // Another master key cannot read it.
+        let other = FieldCipher::from_master_key(&[8u8; 32]);
+        assert!(other.decrypt_bytes(&sealed, b"header").is_err());
+        assert_ne!(other.backup_key_id(), cipher.backup_key_id());
+        assert_eq!(
+            FieldCipher::from_master_key(&[7u8; 32]).backup_key_id(),
+            cipher.backup_key_id()
+        );
+        // The backup subkey is not the field key: a field ciphertext's bytes
+        // do not open with decrypt_bytes.
+        let field = cipher.encrypt("13800000000");
+        let blob = B64.decode(field.strip_prefix(AES_PREFIX).unwrap()).unwrap();
+        assert!(cipher.decrypt_bytes(&blob, b"").is_err());
+        let sealed_empty_aad = cipher.encrypt_bytes(b"13800000000", b"").unwrap();
+        let as_field = format!("{AES_PREFIX}{}", B64.encode(&sealed_empty_aad));
+        assert!(cipher.decrypt(&as_field).is_err());
     }
 
     #[test]

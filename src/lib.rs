@@ -8,6 +8,7 @@
 // No fallback: a key missing from one language shows up in the catalogue test.
 rust_i18n::i18n!("locales");
 
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod crypto;
