@@ -8,6 +8,7 @@ mod attacks;
 mod auth;
 mod authz;
 mod backup;
+mod browser;
 mod cli;
 mod crash;
 mod i18n;

@@ -186,7 +186,6 @@ impl Ctx {
             Role::Department => items.push(("inbox", "/".into())),
         }
         items.push(("totp", "/account/totp".into()));
-        items.push(("totp", "/account/totp".into()));
         items.push(("password", "/account/password".into()));
         items
             .into_iter()

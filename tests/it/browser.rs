@@ -1,0 +1,313 @@
+//! End-to-end flows in headless Chromium (Debian's chromium and
+//! chromium-driver), driving the real pages. A failing flow leaves a
+//! screenshot in `target/browser-screenshots/`. `LVZHI_TEST_BROWSER=skip`
+//! skips them on a machine without Chromium.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::helpers::{spawn_app, TestApp, DEMO_PASSWORD};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn skipped() -> bool {
+    std::env::var("LVZHI_TEST_BROWSER").is_ok_and(|v| v == "skip")
+}
+
+/// A chromedriver process, ended when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Start chromedriver and a headless Chromium window of the given size.
+async fn open_browser(width: u32, height: u32) -> (Driver, Client) {
+    assert!(
+        std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
+        "browser tests need Debian's chromium and chromium-driver (apt-get install chromium chromium-driver), or LVZHI_TEST_BROWSER=skip"
+    );
+    let port = free_port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let profile = tempfile::tempdir().unwrap();
+    let driver = Driver {
+        child,
+        port,
+        _profile: profile,
+    };
+    let capabilities = json!({
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--lang=zh-CN",
+                format!("--user-data-dir={}", driver._profile.path().display()),
+                format!("--window-size={width},{height}"),
+            ]
+        }
+    });
+    let capabilities = capabilities.as_object().unwrap().clone();
+    let url = format!("http://127.0.0.1:{}", driver.port);
+    // chromedriver takes a moment to listen.
+    let mut last_error = String::new();
+    for _ in 0..50 {
+        let mut builder =
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+        builder.capabilities(capabilities.clone());
+        match builder.connect(&url).await {
+            Ok(client) => return (driver, client),
+            Err(e) => last_error = e.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("cannot connect to chromedriver: {last_error}");
+}
+
+/// Run a flow; on failure keep a screenshot of the page and fail with its path.
+async fn run_flow<F, Fut>(name: &str, client: &Client, flow: F)
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let result = flow().await;
+    let folder =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-screenshots");
+    let _ = std::fs::create_dir_all(&folder);
+    let shot = folder.join(format!("{name}.png"));
+    if let Ok(png) = client.screenshot().await {
+        let _ = std::fs::write(&shot, png);
+    }
+    if let Err(message) = result {
+        panic!("{name}: {message} (screenshot: {})", shot.display());
+    }
+}
+
+fn fail(what: impl std::fmt::Display) -> String {
+    what.to_string()
+}
+
+async fn text_of_page(client: &Client) -> Result<String, String> {
+    client
+        .find(Locator::Css("body"))
+        .await
+        .map_err(fail)?
+        .text()
+        .await
+        .map_err(fail)
+}
+
+async fn sign_in(client: &Client, app: &TestApp, username: &str) -> Result<(), String> {
+    client.goto(&app.url("/login")).await.map_err(fail)?;
+    client
+        .find(Locator::Css("input[name=username]"))
+        .await
+        .map_err(fail)?
+        .send_keys(username)
+        .await
+        .map_err(fail)?;
+    client
+        .find(Locator::Css("input[name=password]"))
+        .await
+        .map_err(fail)?
+        .send_keys(DEMO_PASSWORD)
+        .await
+        .map_err(fail)?;
+    client
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .map_err(fail)?
+        .click()
+        .await
+        .map_err(fail)?;
+    let url = client.current_url().await.map_err(fail)?;
+    if url.path() == "/login" {
+        return Err(format!("{username} could not sign in"));
+    }
+    Ok(())
+}
+
+async fn fill(client: &Client, name: &str, value: &str) -> Result<(), String> {
+    let field = client
+        .find(Locator::Css(&format!("[name={name}]")))
+        .await
+        .map_err(fail)?;
+    field.clear().await.map_err(fail)?;
+    field.send_keys(value).await.map_err(fail)
+}
+
+async fn select(client: &Client, name: &str, value: &str) -> Result<(), String> {
+    client
+        .find(Locator::Css(&format!("select[name={name}]")))
+        .await
+        .map_err(fail)?
+        .select_by_value(value)
+        .await
+        .map_err(fail)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_registers_a_member_in_the_browser() {
+    if skipped() {
+        return;
+    }
+    let app = spawn_app(lvzhi::storage::Backend::Sqlite).await;
+    let (_driver, client) = open_browser(1280, 900).await;
+    run_flow("staff_registers_a_member", &client, || async {
+        sign_in(&client, &app, "staff").await?;
+        if client.current_url().await.map_err(fail)?.path() != "/members" {
+            return Err("staff should land on the member list".into());
+        }
+        // Search by name.
+        fill(&client, "q", "孟").await?;
+        client
+            .find(Locator::Css("form.filters button"))
+            .await
+            .map_err(fail)?
+            .click()
+            .await
+            .map_err(fail)?;
+        let page = text_of_page(&client).await?;
+        if !page.contains("孟爱云") || page.contains("孙郑华") {
+            return Err(format!("search for 孟 should list 孟爱云 only: {page}"));
+        }
+        // Register a member, first with a wrong check digit.
+        client.goto(&app.url("/members/new")).await.map_err(fail)?;
+        fill(&client, "name", "林小雨").await?;
+        select(&client, "gender", "female").await?;
+        select(&client, "party", "cdl").await?;
+        fill(&client, "sector", "教育界").await?;
+        fill(&client, "phone", "13812345678").await?;
+        let good_id = crate::helpers::id_number("19850304", "026");
+        let bad_id = format!(
+            "{}{}",
+            &good_id[..17],
+            if good_id.ends_with('0') { '1' } else { '0' }
+        );
+        fill(&client, "id_number", &bad_id).await?;
+        fill(&client, "term", "7").await?;
+        client
+            .find(Locator::Css("form.grid button[type=submit]"))
+            .await
+            .map_err(fail)?
+            .click()
+            .await
+            .map_err(fail)?;
+        let page = text_of_page(&client).await?;
+        if !page.contains("身份证号：校验位不正确") {
+            return Err(format!("the wrong check digit should be named: {page}"));
+        }
+        let kept = client
+            .find(Locator::Css("input[name=name]"))
+            .await
+            .map_err(fail)?
+            .prop("value")
+            .await
+            .map_err(fail)?;
+        if kept.as_deref() != Some("林小雨") {
+            return Err(format!("the typed name should be kept, got {kept:?}"));
+        }
+        fill(&client, "phone", "13812345678").await?;
+        fill(&client, "id_number", &good_id).await?;
+        client
+            .find(Locator::Css("form.grid button[type=submit]"))
+            .await
+            .map_err(fail)?
+            .click()
+            .await
+            .map_err(fail)?;
+        let url = client.current_url().await.map_err(fail)?;
+        if !url.path().starts_with("/members/") {
+            return Err(format!("saving should open the duty file, not {url}"));
+        }
+        let page = text_of_page(&client).await?;
+        if !page.contains("林小雨") || !page.contains("138****5678") || page.contains("13812345678")
+        {
+            return Err(format!(
+                "the duty file shows the member with a masked phone: {page}"
+            ));
+        }
+        Ok(())
+    })
+    .await;
+    let _ = client.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_members_first_page_fits_a_phone() {
+    if skipped() {
+        return;
+    }
+    let app = spawn_app(lvzhi::storage::Backend::Sqlite).await;
+    let (_driver, client) = open_browser(390, 844).await;
+    run_flow("member_first_page_on_a_phone", &client, || async {
+        sign_in(&client, &app, "member").await?;
+        let url = client.current_url().await.map_err(fail)?;
+        if !url.path().starts_with("/members/") {
+            return Err(format!("a member lands on their duty file, not {url}"));
+        }
+        let page = text_of_page(&client).await?;
+        for expected in ["孟爱云", "履职档案", "第一委员小组", "139****0001"] {
+            if !page.contains(expected) {
+                return Err(format!("the phone page shows {expected}: {page}"));
+            }
+        }
+        let nav = client
+            .find(Locator::Css("header nav"))
+            .await
+            .map_err(fail)?
+            .text()
+            .await
+            .map_err(fail)?;
+        let mut entries: Vec<&str> = nav.split_whitespace().collect();
+        let count = entries.len();
+        entries.sort_unstable();
+        entries.dedup();
+        if entries.len() != count {
+            return Err(format!("each navigation entry appears once: {nav}"));
+        }
+        let widths = client
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                vec![],
+            )
+            .await
+            .map_err(fail)?;
+        let (scroll, inner) = (
+            widths[0].as_i64().unwrap_or(0),
+            widths[1].as_i64().unwrap_or(0),
+        );
+        if inner == 0 || scroll > inner {
+            return Err(format!(
+                "no sideways scrolling on a phone: content {scroll}px in a {inner}px window"
+            ));
+        }
+        Ok(())
+    })
+    .await;
+    let _ = client.close().await;
+}
