@@ -17,6 +17,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod i18n;
+pub mod search;
 pub mod security;
 pub mod services;
 pub mod storage;

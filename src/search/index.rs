@@ -1,0 +1,600 @@
+//! An in-memory inverted index over segmented texts.
+//!
+//! Similar texts are ranked by TF-IDF cosine, term at a time over the
+//! postings of the draft's terms only (exact, not approximate: the benchmark
+//! compares it with an exhaustive ranking). The search box ranks by BM25 and
+//! filters by kind, date, organisation and a visibility rule of the caller's.
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap};
+
+use chrono::NaiveDate;
+
+use super::segment::{segmenter, Located};
+
+/// What a document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DocKind {
+    Proposal,
+    InfoReport,
+    Case,
+    Activity,
+}
+
+/// A text to index, with what filters need.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    pub kind: DocKind,
+    pub id: i64,
+    /// The owning organisation's materialized path (for scope filters).
+    pub org_path: String,
+    pub date: NaiveDate,
+    pub title: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone)]
+struct Stored {
+    doc: Doc,
+    /// Distinct terms with their weighted counts (title counts twice).
+    terms: Vec<(u32, f32)>,
+    /// Weighted length, for BM25.
+    length: f32,
+    live: bool,
+}
+
+/// A similar document and its cosine score (0–1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Similar {
+    pub kind: DocKind,
+    pub id: i64,
+    pub score: f32,
+}
+
+/// A search hit with a highlighted snippet: pieces of text, each marked or not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub kind: DocKind,
+    pub id: i64,
+    pub score: f32,
+    pub title: Vec<(String, bool)>,
+    pub snippet: Vec<(String, bool)>,
+}
+
+/// Title words weigh twice: a title says what a proposal is about.
+const TITLE_WEIGHT: f32 = 2.0;
+const BM25_K1: f32 = 1.2;
+const BM25_B: f32 = 0.75;
+
+#[derive(Default)]
+pub struct Index {
+    vocabulary: HashMap<String, u32>,
+    /// Per term: (slot, weighted count).
+    postings: Vec<Vec<(u32, f32)>>,
+    /// Per term: live documents containing it.
+    doc_freq: Vec<u32>,
+    slots: Vec<Stored>,
+    by_key: HashMap<(DocKind, i64), u32>,
+    live: u32,
+    total_length: f64,
+    /// Cosine norms per slot, valid for `norms_at` live documents.
+    norms: Vec<f32>,
+    norms_at: u32,
+    /// Index filler words too (only to measure what dropping them is worth).
+    keep_filler: bool,
+}
+
+#[derive(PartialEq)]
+struct Ranked(f32, u32);
+
+impl Eq for Ranked {}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ranked {
+    // Reversed on score so that a max-heap keeps the k best at hand; ties go
+    // to the lower slot (the older document), so results are stable.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .0
+            .partial_cmp(&self.0)
+            .unwrap_or(Ordering::Equal)
+            .then(self.1.cmp(&other.1))
+    }
+}
+
+/// The k best (score, slot) pairs, best first.
+fn top_k(scores: impl Iterator<Item = (u32, f32)>, k: usize) -> Vec<(u32, f32)> {
+    let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
+    for (slot, score) in scores {
+        if score <= 0.0 {
+            continue;
+        }
+        heap.push(Ranked(score, slot));
+        if heap.len() > k {
+            heap.pop();
+        }
+    }
+    let mut best: Vec<(u32, f32)> = heap.into_iter().map(|Ranked(s, slot)| (slot, s)).collect();
+    best.sort_by(|a, b| {
+        b.1.partial_cmp(&a.1)
+            .unwrap_or(Ordering::Equal)
+            .then(a.0.cmp(&b.0))
+    });
+    best
+}
+
+/// Weighted term counts of a title and body.
+fn weighted_counts(title: &[String], body: &[String]) -> HashMap<String, f32> {
+    let mut counts: HashMap<String, f32> = HashMap::new();
+    for t in title {
+        *counts.entry(t.clone()).or_default() += TITLE_WEIGHT;
+    }
+    for t in body {
+        *counts.entry(t.clone()).or_default() += 1.0;
+    }
+    counts
+}
+
+/// Sublinear term frequency.
+fn tf_weight(count: f32) -> f32 {
+    1.0 + count.ln()
+}
+
+impl Index {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An index that keeps filler words: the naive baseline of the benchmark.
+    pub fn keeping_filler() -> Self {
+        Self {
+            keep_filler: true,
+            ..Self::default()
+        }
+    }
+
+    fn terms(&self, text: &str) -> Vec<String> {
+        if self.keep_filler {
+            segmenter().terms_with_filler(text)
+        } else {
+            segmenter().terms(text)
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.live as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    fn idf(&self, term: u32) -> f32 {
+        let df = self.doc_freq.get(term as usize).copied().unwrap_or(0) as f32;
+        ((1.0 + self.live as f32) / (1.0 + df)).ln() + 1.0
+    }
+
+    fn term_id(&mut self, term: &str) -> u32 {
+        if let Some(id) = self.vocabulary.get(term) {
+            return *id;
+        }
+        let id = self.postings.len() as u32;
+        self.vocabulary.insert(term.to_string(), id);
+        self.postings.push(Vec::new());
+        self.doc_freq.push(0);
+        id
+    }
+
+    /// Add a document, or replace the one with the same kind and id.
+    pub fn upsert(&mut self, doc: Doc) {
+        self.remove(doc.kind, doc.id);
+        let counts = weighted_counts(&self.terms(&doc.title), &self.terms(&doc.body));
+        let slot = self.slots.len() as u32;
+        let mut terms = Vec::with_capacity(counts.len());
+        let mut length = 0.0;
+        for (term, count) in counts {
+            let id = self.term_id(&term);
+            self.postings[id as usize].push((slot, count));
+            self.doc_freq[id as usize] += 1;
+            terms.push((id, count));
+            length += count;
+        }
+        self.by_key.insert((doc.kind, doc.id), slot);
+        self.slots.push(Stored {
+            doc,
+            terms,
+            length,
+            live: true,
+        });
+        self.norms.push(0.0);
+        self.live += 1;
+        self.total_length += f64::from(length);
+    }
+
+    /// Remove a document (its postings are skipped from now on).
+    pub fn remove(&mut self, kind: DocKind, id: i64) {
+        let Some(slot) = self.by_key.remove(&(kind, id)) else {
+            return;
+        };
+        if let Some(stored) = self.slots.get_mut(slot as usize) {
+            stored.live = false;
+            for (term, _) in &stored.terms {
+                self.doc_freq[*term as usize] = self.doc_freq[*term as usize].saturating_sub(1);
+            }
+            self.live -= 1;
+            self.total_length -= f64::from(stored.length);
+        }
+    }
+
+    /// Cosine norms depend on every IDF; recompute them when the collection
+    /// has changed by more than 1% (or at all, while it is small), so that
+    /// adding one document costs little.
+    fn refresh_norms(&mut self) {
+        let drift = self.live.abs_diff(self.norms_at);
+        if drift == 0 || (self.live > 10_000 && drift * 100 < self.live) {
+            return;
+        }
+        let idf: Vec<f32> = (0..self.postings.len() as u32)
+            .map(|t| self.idf(t))
+            .collect();
+        for (slot, stored) in self.slots.iter().enumerate() {
+            self.norms[slot] = if stored.live {
+                stored
+                    .terms
+                    .iter()
+                    .map(|(t, c)| (idf[*t as usize] * tf_weight(*c)).powi(2))
+                    .sum::<f32>()
+                    .sqrt()
+            } else {
+                0.0
+            };
+        }
+        self.norms_at = self.live;
+    }
+
+    /// The query vector of a draft: (term, weight) for terms the index knows.
+    fn query_vector(&self, title: &str, body: &str) -> Vec<(u32, f32)> {
+        let counts = weighted_counts(&self.terms(title), &self.terms(body));
+        counts
+            .into_iter()
+            .filter_map(|(term, count)| {
+                let id = *self.vocabulary.get(&term)?;
+                Some((id, self.idf(id) * tf_weight(count)))
+            })
+            .collect()
+    }
+
+    /// The documents most like a draft (TF-IDF cosine), best first, of the
+    /// given kind, for which `visible` holds.
+    pub fn similar(
+        &mut self,
+        kind: DocKind,
+        title: &str,
+        body: &str,
+        k: usize,
+        visible: impl Fn(&Doc) -> bool,
+    ) -> Vec<Similar> {
+        self.refresh_norms();
+        let query = self.query_vector(title, body);
+        let query_norm = query.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+        if query_norm == 0.0 {
+            return Vec::new();
+        }
+        let mut scores: HashMap<u32, f32> = HashMap::new();
+        for (term, weight) in &query {
+            let idf = self.idf(*term);
+            for (slot, count) in &self.postings[*term as usize] {
+                *scores.entry(*slot).or_default() += weight * idf * tf_weight(*count);
+            }
+        }
+        let candidates = scores.into_iter().filter_map(|(slot, dot)| {
+            let stored = &self.slots[slot as usize];
+            let norm = self.norms[slot as usize];
+            (stored.live && stored.doc.kind == kind && norm > 0.0 && visible(&stored.doc))
+                .then(|| (slot, dot / (norm * query_norm)))
+        });
+        top_k(candidates, k)
+            .into_iter()
+            .map(|(slot, score)| {
+                let doc = &self.slots[slot as usize].doc;
+                Similar {
+                    kind: doc.kind,
+                    id: doc.id,
+                    score,
+                }
+            })
+            .collect()
+    }
+
+    /// The same ranking by brute force over every document (for the
+    /// benchmark's quality check).
+    pub fn similar_exhaustive(
+        &mut self,
+        kind: DocKind,
+        title: &str,
+        body: &str,
+        k: usize,
+    ) -> Vec<Similar> {
+        self.refresh_norms();
+        let query: HashMap<u32, f32> = self.query_vector(title, body).into_iter().collect();
+        let query_norm = query.values().map(|w| w * w).sum::<f32>().sqrt();
+        if query_norm == 0.0 {
+            return Vec::new();
+        }
+        let scores = self.slots.iter().enumerate().filter_map(|(slot, stored)| {
+            if !stored.live || stored.doc.kind != kind {
+                return None;
+            }
+            let dot: f32 = stored
+                .terms
+                .iter()
+                .filter_map(|(t, c)| query.get(t).map(|q| q * self.idf(*t) * tf_weight(*c)))
+                .sum();
+            let norm = self.norms[slot];
+            (norm > 0.0).then(|| (slot as u32, dot / (norm * query_norm)))
+        });
+        top_k(scores, k)
+            .into_iter()
+            .map(|(slot, score)| {
+                let doc = &self.slots[slot as usize].doc;
+                Similar {
+                    kind: doc.kind,
+                    id: doc.id,
+                    score,
+                }
+            })
+            .collect()
+    }
+
+    /// Full-text search (BM25) among documents that pass `filter`, best
+    /// first, skipping `offset`; with highlighted titles and snippets.
+    pub fn search(
+        &self,
+        query: &str,
+        filter: impl Fn(&Doc) -> bool,
+        offset: usize,
+        limit: usize,
+    ) -> (Vec<Hit>, usize) {
+        let terms: Vec<u32> = {
+            let mut ids: Vec<u32> = segmenter()
+                .terms(query)
+                .iter()
+                .filter_map(|t| self.vocabulary.get(t).copied())
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        if terms.is_empty() || self.live == 0 {
+            return (Vec::new(), 0);
+        }
+        let average = (self.total_length / f64::from(self.live)) as f32;
+        let mut scores: HashMap<u32, f32> = HashMap::new();
+        for term in &terms {
+            let df = self.doc_freq[*term as usize] as f32;
+            let idf = ((self.live as f32 - df + 0.5) / (df + 0.5) + 1.0).ln();
+            for (slot, count) in &self.postings[*term as usize] {
+                let stored = &self.slots[*slot as usize];
+                if !stored.live {
+                    continue;
+                }
+                let norm = BM25_K1 * (1.0 - BM25_B + BM25_B * stored.length / average.max(1.0));
+                *scores.entry(*slot).or_default() += idf * count * (BM25_K1 + 1.0) / (count + norm);
+            }
+        }
+        let matching: Vec<(u32, f32)> = scores
+            .into_iter()
+            .filter(|(slot, _)| filter(&self.slots[*slot as usize].doc))
+            .collect();
+        let total = matching.len();
+        let ranked = top_k(matching.into_iter(), offset + limit);
+        let query_terms: Vec<String> = segmenter().terms(query);
+        let hits = ranked
+            .into_iter()
+            .skip(offset)
+            .map(|(slot, score)| {
+                let doc = &self.slots[slot as usize].doc;
+                Hit {
+                    kind: doc.kind,
+                    id: doc.id,
+                    score,
+                    title: highlight(&doc.title, &query_terms, usize::MAX),
+                    snippet: highlight(&doc.body, &query_terms, 120),
+                }
+            })
+            .collect();
+        (hits, total)
+    }
+}
+
+/// Split a text into marked and unmarked pieces around the query's terms;
+/// for long texts, a window of about `max_chars` around the first match.
+pub fn highlight(text: &str, query_terms: &[String], max_chars: usize) -> Vec<(String, bool)> {
+    let located: Vec<Located> = segmenter()
+        .located(text)
+        .into_iter()
+        .filter(|l| query_terms.contains(&l.term))
+        .collect();
+    // Search mode yields overlapping words; keep non-overlapping, longest first at each start.
+    let mut marks: Vec<(usize, usize)> = Vec::new();
+    let mut sorted: Vec<(usize, usize)> = located.iter().map(|l| (l.start, l.end)).collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    for (start, end) in sorted {
+        if marks.last().is_none_or(|(_, last_end)| start >= *last_end) {
+            marks.push((start, end));
+        }
+    }
+    let (window_start, window_end) =
+        window(text, marks.first().map(|m| m.0).unwrap_or(0), max_chars);
+    let mut pieces = Vec::new();
+    let mut at = window_start;
+    for (start, end) in marks {
+        if start < window_start || end > window_end {
+            continue;
+        }
+        if start > at {
+            pieces.push((text[at..start].to_string(), false));
+        }
+        pieces.push((text[start..end].to_string(), true));
+        at = end;
+    }
+    if at < window_end {
+        pieces.push((text[at..window_end].to_string(), false));
+    }
+    if window_start > 0 {
+        pieces.insert(0, ("…".to_string(), false));
+    }
+    if window_end < text.len() {
+        pieces.push(("…".to_string(), false));
+    }
+    pieces
+}
+
+/// Byte range of about `max_chars` characters starting a little before `focus`.
+fn window(text: &str, focus: usize, max_chars: usize) -> (usize, usize) {
+    if text.chars().count() <= max_chars {
+        return (0, text.len());
+    }
+    let before = text[..focus].chars().count().saturating_sub(20);
+    let start = text.char_indices().nth(before).map(|(i, _)| i).unwrap_or(0);
+    let end = text[start..]
+        .char_indices()
+        .nth(max_chars)
+        .map(|(i, _)| start + i)
+        .unwrap_or(text.len());
+    (start, end)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn doc(id: i64, title: &str, body: &str) -> Doc {
+        Doc {
+            kind: DocKind::Proposal,
+            id,
+            org_path: "/1/2/".into(),
+            date: NaiveDate::from_ymd_opt(2012, 3, 1).unwrap(),
+            title: title.into(),
+            body: body.into(),
+        }
+    }
+
+    fn sample() -> Index {
+        let mut index = Index::new();
+        index.upsert(doc(
+            1,
+            "关于加快孙八砦城中村改造安置房建设的建议",
+            "城中村改造后群众回迁安置房交付滞后，建议加快安置房建设进度。",
+        ));
+        index.upsert(doc(
+            2,
+            "关于进一步加强老年人居家养老服务的建议",
+            "辖区老年人多，居家养老服务站点少，建议增加养老服务站和助餐点。",
+        ));
+        index.upsert(doc(
+            3,
+            "关于改善大学路小学周边交通秩序的建议",
+            "上下学高峰期大学路拥堵，建议设置临时停车点并增派交警疏导。",
+        ));
+        index.upsert(doc(
+            4,
+            "关于高砦城中村改造拆迁补偿公开的建议",
+            "城中村改造中拆迁补偿标准应公开，安置房分配应公平。",
+        ));
+        index
+    }
+
+    #[test]
+    fn similar_finds_the_same_topic_first() {
+        let mut index = sample();
+        let found = index.similar(
+            DocKind::Proposal,
+            "关于城中村改造安置房尽快交付的建议",
+            "安置房迟迟不能交付，群众意见大。",
+            10,
+            |_| true,
+        );
+        let ids: Vec<i64> = found.iter().map(|s| s.id).collect();
+        assert_eq!(&ids[..2], &[1, 4], "{found:?}");
+        assert!(found[0].score > found[1].score);
+        assert!(found.iter().all(|s| s.score > 0.0 && s.score <= 1.0 + 1e-6));
+        assert!(
+            !ids.contains(&2) && !ids.contains(&3),
+            "only filler words are shared with 2 and 3: {found:?}"
+        );
+    }
+
+    #[test]
+    fn term_at_a_time_equals_the_exhaustive_ranking() {
+        let mut index = sample();
+        let fast = index.similar(DocKind::Proposal, "城中村 养老 交通", "", 10, |_| {
+            true
+        });
+        let slow = index.similar_exhaustive(DocKind::Proposal, "城中村 养老 交通", "", 10);
+        assert_eq!(
+            fast.iter().map(|s| s.id).collect::<Vec<_>>(),
+            slow.iter().map(|s| s.id).collect::<Vec<_>>()
+        );
+        for (a, b) in fast.iter().zip(&slow) {
+            assert!((a.score - b.score).abs() < 1e-5);
+        }
+    }
+
+    #[test]
+    fn updates_and_removals_take_effect() {
+        let mut index = sample();
+        index.upsert(doc(3, "关于居家养老助餐的建议", "增加老年助餐点。"));
+        let found = index.similar(DocKind::Proposal, "居家养老", "", 10, |_| true);
+        assert!(found.iter().any(|s| s.id == 3));
+        index.remove(DocKind::Proposal, 2);
+        let found = index.similar(DocKind::Proposal, "居家养老", "", 10, |_| true);
+        assert!(!found.iter().any(|s| s.id == 2));
+        assert_eq!(index.len(), 3);
+    }
+
+    #[test]
+    fn search_ranks_filters_and_highlights() {
+        let index = sample();
+        let (hits, total) = index.search("城中村 安置房", |_| true, 0, 10);
+        assert_eq!(total, 2);
+        assert_eq!(hits[0].id, 1);
+        let marked: Vec<&str> = hits[0]
+            .title
+            .iter()
+            .filter(|(_, m)| *m)
+            .map(|(t, _)| t.as_str())
+            .collect();
+        assert!(marked.contains(&"城中村"), "{:?}", hits[0].title);
+        let joined: String = hits[0].title.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(
+            joined, "关于加快孙八砦城中村改造安置房建设的建议",
+            "highlighting keeps the text whole"
+        );
+        let (hits, total) = index.search("城中村", |d| d.id != 1, 0, 10);
+        assert_eq!(
+            (total, hits[0].id),
+            (1, 4),
+            "the filter hides what the caller may not see"
+        );
+        let (hits, _) = index.search("关于 建议", |_| true, 0, 10);
+        assert!(hits.is_empty(), "filler words alone find nothing");
+    }
+
+    #[test]
+    fn snippets_of_long_texts_are_windows() {
+        let long = format!("{}城中村改造{}", "前文".repeat(200), "后文".repeat(200));
+        let pieces = highlight(&long, &["城中村".to_string()], 60);
+        assert_eq!(pieces.first().unwrap().0, "…");
+        assert_eq!(pieces.last().unwrap().0, "…");
+        assert!(pieces.iter().any(|(t, m)| *m && t == "城中村"));
+        let chars: usize = pieces.iter().map(|(t, _)| t.chars().count()).sum();
+        assert!(chars <= 64, "{chars}");
+    }
+}
