@@ -69,8 +69,8 @@ const BM25_B: f32 = 0.75;
 #[derive(Default)]
 pub struct Index {
     vocabulary: HashMap<String, u32>,
-    /// Per term: (slot, weighted count).
-    postings: Vec<Vec<(u32, f32)>>,
+    /// Per term: (slot, weighted count, its sublinear weight).
+    postings: Vec<Vec<(u32, f32, f32)>>,
     /// Per term: live documents containing it.
     doc_freq: Vec<u32>,
     slots: Vec<Stored>,
@@ -82,6 +82,10 @@ pub struct Index {
     norms_at: u32,
     /// Index filler words too (only to measure what dropping them is worth).
     keep_filler: bool,
+    /// Per slot, kept apart from the documents so that ranking reads small,
+    /// contiguous arrays: whether the slot is live, and its kind.
+    alive: Vec<bool>,
+    kinds: Vec<DocKind>,
 }
 
 #[derive(PartialEq)]
@@ -199,12 +203,14 @@ impl Index {
         let mut length = 0.0;
         for (term, count) in counts {
             let id = self.term_id(&term);
-            self.postings[id as usize].push((slot, count));
+            self.postings[id as usize].push((slot, count, tf_weight(count)));
             self.doc_freq[id as usize] += 1;
             terms.push((id, count));
             length += count;
         }
         self.by_key.insert((doc.kind, doc.id), slot);
+        self.alive.push(true);
+        self.kinds.push(doc.kind);
         self.slots.push(Stored {
             doc,
             terms,
@@ -223,6 +229,7 @@ impl Index {
         };
         if let Some(stored) = self.slots.get_mut(slot as usize) {
             stored.live = false;
+            self.alive[slot as usize] = false;
             for (term, _) in &stored.terms {
                 self.doc_freq[*term as usize] = self.doc_freq[*term as usize].saturating_sub(1);
             }
@@ -285,21 +292,51 @@ impl Index {
         if query_norm == 0.0 {
             return Vec::new();
         }
-        let mut scores: HashMap<u32, f32> = HashMap::new();
+        // A dense accumulator: one float per slot beats hashing on long postings.
+        let mut scores = vec![0.0f32; self.slots.len()];
+        let mut touched: Vec<u32> = Vec::new();
         for (term, weight) in &query {
-            let idf = self.idf(*term);
-            for (slot, count) in &self.postings[*term as usize] {
-                *scores.entry(*slot).or_default() += weight * idf * tf_weight(*count);
+            let factor = weight * self.idf(*term);
+            for (slot, _, tfw) in &self.postings[*term as usize] {
+                let score = &mut scores[*slot as usize];
+                if *score == 0.0 {
+                    touched.push(*slot);
+                }
+                *score += factor * tfw;
             }
         }
-        let candidates = scores.into_iter().filter_map(|(slot, dot)| {
-            let stored = &self.slots[slot as usize];
-            let norm = self.norms[slot as usize];
-            (stored.live && stored.doc.kind == kind && norm > 0.0 && visible(&stored.doc))
-                .then(|| (slot, dot / (norm * query_norm)))
+        // Keep the k best; the document itself (and the caller's visibility
+        // rule) is only looked at for a score that would enter the k best.
+        let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
+        for slot in touched {
+            let i = slot as usize;
+            let norm = self.norms[i];
+            if norm <= 0.0 || !self.alive[i] || self.kinds[i] != kind {
+                continue;
+            }
+            let score = scores[i] / (norm * query_norm);
+            if heap.len() == k
+                && heap
+                    .peek()
+                    .is_some_and(|worst| Ranked(score, slot) >= *worst)
+            {
+                continue;
+            }
+            if !visible(&self.slots[i].doc) {
+                continue;
+            }
+            heap.push(Ranked(score, slot));
+            if heap.len() > k {
+                heap.pop();
+            }
+        }
+        let mut best: Vec<(u32, f32)> = heap.into_iter().map(|Ranked(s, slot)| (slot, s)).collect();
+        best.sort_by(|a, b| {
+            b.1.partial_cmp(&a.1)
+                .unwrap_or(Ordering::Equal)
+                .then(a.0.cmp(&b.0))
         });
-        top_k(candidates, k)
-            .into_iter()
+        best.into_iter()
             .map(|(slot, score)| {
                 let doc = &self.slots[slot as usize].doc;
                 Similar {
@@ -374,22 +411,28 @@ impl Index {
             return (Vec::new(), 0);
         }
         let average = (self.total_length / f64::from(self.live)) as f32;
-        let mut scores: HashMap<u32, f32> = HashMap::new();
+        let mut scores = vec![0.0f32; self.slots.len()];
+        let mut touched: Vec<u32> = Vec::new();
         for term in &terms {
             let df = self.doc_freq[*term as usize] as f32;
             let idf = ((self.live as f32 - df + 0.5) / (df + 0.5) + 1.0).ln();
-            for (slot, count) in &self.postings[*term as usize] {
+            for (slot, count, _) in &self.postings[*term as usize] {
                 let stored = &self.slots[*slot as usize];
                 if !stored.live {
                     continue;
                 }
                 let norm = BM25_K1 * (1.0 - BM25_B + BM25_B * stored.length / average.max(1.0));
-                *scores.entry(*slot).or_default() += idf * count * (BM25_K1 + 1.0) / (count + norm);
+                let score = &mut scores[*slot as usize];
+                if *score == 0.0 {
+                    touched.push(*slot);
+                }
+                *score += idf * count * (BM25_K1 + 1.0) / (count + norm);
             }
         }
-        let matching: Vec<(u32, f32)> = scores
+        let matching: Vec<(u32, f32)> = touched
             .into_iter()
-            .filter(|(slot, _)| filter(&self.slots[*slot as usize].doc))
+            .filter(|slot| filter(&self.slots[*slot as usize].doc))
+            .map(|slot| (slot, scores[slot as usize]))
             .collect();
         let total = matching.len();
         let ranked = top_k(matching.into_iter(), offset + limit);
