@@ -638,3 +638,240 @@ dual_test!(
     the_demo_figures_come_from_the_records_t,
     the_demo_figures_come_from_the_records
 );
+
+fn tracking_code_in(html: &str) -> String {
+    let marker = "id=\"tracking-code\">";
+    let start = html.find(marker).expect("tracking code shown") + marker.len();
+    html[start..].split('<').next().unwrap().to_string()
+}
+
+async fn citizens_write_in_and_track_their_case_only(app: TestApp) {
+    let committee = lvzhi::storage::orgs::find_org_by_name(&app.db, "长江路街道政协工委")
+        .await
+        .unwrap()[0]
+        .id;
+    let visitor = crate::helpers::new_client();
+    let url = app.url(&format!("/public/{committee}"));
+    let page = visitor.get(&url).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("群众诉求网上反映"));
+
+    // Contact details without the consent line are refused, and nothing is stored.
+    let before = app.count("cases").await;
+    let form = [
+        ("community", "京沙社区"),
+        ("subject", "路口红绿灯时间太短"),
+        ("description", "老人过马路来不及"),
+        ("contact_name", "王秀英"),
+        ("contact_phone", "13712345678"),
+    ];
+    let r = visitor.post(&url).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("须同意个人信息使用说明"));
+    assert_eq!(app.count("cases").await, before);
+
+    let mut with_consent = form.to_vec();
+    with_consent.push(("consent", "yes"));
+    let r = visitor.post(&url).form(&with_consent).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let code = tracking_code_in(&r.text().await.unwrap());
+    assert_eq!(code.len(), 19, "{code}");
+    // Only the hash is stored.
+    let stored: Vec<Option<String>> =
+        lvzhi::on_db!(&app.db, pool => sqlx::query_scalar::<_, Option<String>>(
+        "SELECT tracking_hash FROM cases").fetch_all(pool).await)
+        .unwrap();
+    assert!(stored
+        .iter()
+        .flatten()
+        .all(|h| !h.contains(&code.replace('-', ""))));
+
+    let track = |code: String| {
+        let visitor = visitor.clone();
+        let url = app.url("/track");
+        async move {
+            let r = visitor
+                .post(url)
+                .form(&[("tracking_code", code)])
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (status, html) = track(code.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("路口红绿灯时间太短"));
+    assert!(html.contains("登记"));
+    for private in [
+        "王秀英",
+        "13712345678",
+        "137****5678",
+        "老人过马路来不及",
+        "路灯不亮",
+        "李大爷",
+    ] {
+        assert!(!html.contains(private), "the tracking page shows {private}");
+    }
+
+    // Staff forward it, the department answers: the citizen sees the reply.
+    let staff = app.token("staff").await;
+    let dept = app.token("department").await;
+    let (own, _) = departments(&app).await;
+    let (_, list) = app.api_get(&staff, "/api/v1/cases?status=registered").await;
+    let case = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"] == "路口红绿灯时间太短")
+        .unwrap()
+        .clone();
+    assert_eq!(case["source"], "online");
+    assert_eq!(case["contact_phone_masked"], "137****5678");
+    let case = ok_step(
+        &app,
+        &staff,
+        &case,
+        json!({"action": "forward", "department_id": own}),
+    )
+    .await;
+    let (_, seen) = app
+        .api_get(&dept, &format!("/api/v1/cases/{}", case["id"]))
+        .await;
+    assert!(
+        !seen.to_string().contains("13712345678"),
+        "masked for the department"
+    );
+    ok_step(
+        &app,
+        &dept,
+        &case,
+        json!({"action": "resolve", "reply": "已延长绿灯时间至30秒"}),
+    )
+    .await;
+    let (_, html) = track(code.to_lowercase()).await;
+    assert!(html.contains("已延长绿灯时间至30秒"), "{html}");
+    assert!(html.contains("已办结"));
+
+    let (status, html) = track("AAAA-BBBB-CCCC-DDDD".into()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("没有找到这个查询码"));
+
+    // Five a day from one address; the sixth is refused.
+    let anonymous = [
+        ("community", "京沙社区"),
+        ("subject", "噪音"),
+        ("description", "夜间噪音"),
+    ];
+    for _ in 0..4 {
+        let r = visitor.post(&url).form(&anonymous).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let before = app.count("cases").await;
+    let r = visitor.post(&url).form(&anonymous).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.text().await.unwrap().contains("提交次数过多"));
+    assert_eq!(app.count("cases").await, before);
+
+    // A group, or no such committee: not found.
+    let group = app.group_id("第一委员小组").await;
+    let r = visitor
+        .get(app.url(&format!("/public/{group}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+dual_test!(
+    citizens_write_in_and_track_their_case_only_t,
+    citizens_write_in_and_track_their_case_only
+);
+
+async fn pages_show_the_board_the_inbox_and_a_conflict_without_losing_input(mut app: TestApp) {
+    let staff = app.token("staff").await;
+    let (own, _) = departments(&app).await;
+    let case = new_case(&app, &staff, "页面冲突").await;
+    let id = case["id"].as_i64().unwrap();
+    app.login("staff").await;
+    let (status, html) = app.get_html("/cases").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("页面冲突") && html.contains("办理中") && html.contains("超期"));
+    let (status, html) = app.get_html(&format!("/cases/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("name=\"version\" value=\"1\""));
+    assert!(
+        html.contains("13812345678"),
+        "staff handling the case see the phone"
+    );
+
+    // Someone else adds a note first; this user's forward comes back with a conflict.
+    ok_step(
+        &app,
+        &staff,
+        &case,
+        json!({"action": "note", "note": "先到的说明"}),
+    )
+    .await;
+    let own_text = own.to_string();
+    let r = app
+        .post_form(
+            &format!("/cases/{id}/steps"),
+            &[
+                ("version", "1"),
+                ("action", "forward"),
+                ("department_id", own_text.as_str()),
+                ("note", "我写的转办说明"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("其他人已办理了这件事件"));
+    assert!(html.contains("我写的转办说明"), "the typed note is kept");
+    assert!(html.contains("先到的说明"), "the other change is shown");
+    assert!(html.contains("name=\"version\" value=\"2\""));
+    // Sent again on the new version, it goes through.
+    let r = app
+        .post_form(
+            &format!("/cases/{id}/steps"),
+            &[
+                ("version", "2"),
+                ("action", "forward"),
+                ("department_id", own_text.as_str()),
+                ("due_on", "2099-01-01"),
+                ("note", "我写的转办说明"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // The department's inbox lists it; the old "/" lands there.
+    let mut dept = crate::helpers::spawn_client_for(&app).await;
+    dept.login_as("department", crate::helpers::DEMO_PASSWORD)
+        .await;
+    let r = dept.client.get(dept.url("/")).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/inbox");
+    let html = dept
+        .client
+        .get(dept.url("/inbox"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("页面冲突"));
+    assert!(!html.contains("13812345678"));
+
+    // Reception pages.
+    let (status, html) = app.get_html("/reception?year=2012").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("2012-01-16") && html.contains("已顺延"));
+    let (status, html) = app.get_html("/holidays?year=2012").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("春节"));
+}
+dual_test!(
+    pages_show_the_board_the_inbox_and_a_conflict_without_losing_input_t,
+    pages_show_the_board_the_inbox_and_a_conflict_without_losing_input
+);
