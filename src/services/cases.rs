@@ -544,8 +544,11 @@ pub async fn step(db: &Db, actor: &Actor, id: i64, input: &StepInput) -> Result<
         .check(parse_optional_date("on", input.on.as_deref().unwrap_or("")))
         .and_then(|d| check_not_future(&mut errors, "on", d));
     if let Some(d) = on {
+        let last_step = cases::events(db, id).await?.last().map(|e| e.occurred_on);
         if d < case.received_on {
             errors.push(FieldError::new("on", "case_date_before_received"));
+        } else if last_step.is_some_and(|last| d < last) {
+            errors.push(FieldError::new("on", "case_date_before_last_step"));
         }
     }
     let note = errors

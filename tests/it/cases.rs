@@ -213,6 +213,12 @@ async fn refusals_say_why_and_change_nothing(app: TestApp) {
         ("staff", json!({"action": "fly"}), "invalid_choice", ""),
         (
             "staff",
+            json!({"action": "note", "note": "补记", "on": "2023-12-01"}),
+            "case_date_before_received",
+            "不能早于受理日期",
+        ),
+        (
+            "staff",
             json!({"action": "close"}),
             "case_not_followed_up",
             "",

@@ -271,6 +271,38 @@ async fn a_reception_day_records_duty_visits_and_cases(mut app: TestApp) {
         .await;
     assert_eq!(list["total"], 6);
 
+    // A member on duty registers visitors herself; the case is hers on her duty file.
+    let meng: i64 = lvzhi::on_db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM members WHERE name = '孟爱云'").fetch_one(pool).await)
+    .unwrap();
+    let (status, her_day) = app
+        .api_post(
+            &staff,
+            "/api/v1/reception-days",
+            &json!({"held_on": "2024-06-14", "duty_member_ids": [meng]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{her_day}");
+    let member = app.token("member").await;
+    let (status, v) = app
+        .api_post(
+            &member,
+            &format!("/api/v1/reception-days/{}/visits", her_day["id"]),
+            &json!({"people": 1, "community": "孙八砦社区", "summary": "噪音", "outcome": "case",
+                    "cases": [{"subject": "广场舞噪音", "description": "晚上十点后仍有音乐"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(v["visit"]["received_by"], meng);
+    let (_, timeline) = app
+        .api_get(&member, &format!("/api/v1/members/{meng}/timeline"))
+        .await;
+    assert!(timeline["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "case_raised" && e["title"] == "广场舞噪音"));
+
     // A member not on duty that day sees nothing of it.
     app.login("member").await;
     let member_token = app.token("member").await;
