@@ -82,6 +82,7 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
         ((M::GET, "/holidays"), staff_only),
         ((M::POST, "/holidays"), staff_only),
         ((M::GET, "/cases"), staff_only),
+        ((M::POST, "/cases"), staff_only),
         ((M::GET, "/cases/{id}"), case_handlers),
         ((M::POST, "/cases/{id}/steps"), case_handlers),
         ((M::GET, "/inbox"), [F, F, F, F, F, A, L]),

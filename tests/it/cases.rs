@@ -851,6 +851,35 @@ async fn pages_show_the_board_the_inbox_and_a_conflict_without_losing_input(mut 
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
+    // Staff register a case on the board page; a bad phone is shown on the form.
+    let r = app
+        .post_form(
+            "/cases",
+            &[
+                ("community", "高砦社区"),
+                ("subject", "页面登记"),
+                ("description", "x"),
+                ("contact_phone", "123"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().await.unwrap().contains("页面登记"),
+        "the input is kept"
+    );
+    let r = app
+        .post_form(
+            "/cases",
+            &[
+                ("community", "高砦社区"),
+                ("subject", "页面登记"),
+                ("description", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
     // The department's inbox lists it; the old "/" lands there.
     let mut dept = crate::helpers::spawn_client_for(&app).await;
     dept.login_as("department", crate::helpers::DEMO_PASSWORD)

@@ -323,3 +323,31 @@ dual_test!(
     a_reception_day_records_duty_visits_and_cases_t,
     a_reception_day_records_duty_visits_and_cases
 );
+
+async fn loading_the_demo_again_changes_nothing(app: TestApp) {
+    let tables = [
+        "reception_days",
+        "visits",
+        "cases",
+        "case_events",
+        "holidays",
+        "timeline_entries",
+    ];
+    let mut before = Vec::new();
+    for t in tables {
+        before.push(app.count(t).await);
+    }
+    assert!(before[0] >= 18 && before[2] >= 13, "{before:?}");
+    lvzhi::demo::load(&app.db, &crate::helpers::cipher())
+        .await
+        .unwrap();
+    let mut after = Vec::new();
+    for t in tables {
+        after.push(app.count(t).await);
+    }
+    assert_eq!(before, after);
+}
+dual_test!(
+    loading_the_demo_again_changes_nothing_t,
+    loading_the_demo_again_changes_nothing
+);

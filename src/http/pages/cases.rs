@@ -18,7 +18,8 @@ use crate::http::auth::{visitor_locale, Access, ApiQuery, PageActor, PageForm, P
 use crate::http::{route, AppState, RouteSpec};
 use crate::i18n::Locale;
 use crate::services::cases::{
-    self as service, CaseDetail, CaseQuery, Figures, PublicCaseInput, PublicStatus, StepInput,
+    self as service, CaseDetail, CaseInput, CaseQuery, Figures, PublicCaseInput, PublicStatus,
+    StepInput,
 };
 use crate::storage::cases::Case;
 use crate::storage::orgs::Department as Dept;
@@ -28,6 +29,7 @@ pub fn routes() -> Vec<RouteSpec> {
     const HANDLERS: Access = Access::Roles(&[Staff, Department]);
     vec![
         route(Method::GET, "/cases", STAFF, board),
+        route(Method::POST, "/cases", STAFF, create),
         route(Method::GET, "/cases/{id}", HANDLERS, show),
         route(Method::POST, "/cases/{id}/steps", HANDLERS, take_step),
         route(Method::GET, "/inbox", Access::Roles(&[Department]), inbox),
@@ -86,21 +88,20 @@ struct BoardTemplate {
     columns: Vec<Column>,
     figures: Figures,
     average: String,
+    input: CaseInput,
+    errors: FieldErrors,
 }
 
-pub async fn board(
-    State(state): State<AppState>,
-    page: PageActor,
-    ApiQuery(q): ApiQuery<CaseQuery>,
-) -> Response {
-    let ctx = Ctx::for_page(&page, "cases");
-    let (list, figures) = match (
-        service::list(&state.db, &page.actor, &q).await,
-        service::figures(&state.db, &page.actor, &q).await,
-    ) {
-        (Ok(l), Ok(f)) => (l, f),
-        (Err(e), _) | (_, Err(e)) => return error_page(page.actor.locale, Some(&page), e),
-    };
+async fn board_page(
+    state: &AppState,
+    page: &PageActor,
+    q: &CaseQuery,
+    input: CaseInput,
+    errors: FieldErrors,
+) -> Result<BoardTemplate, AppError> {
+    let ctx = Ctx::for_page(page, "cases");
+    let list = service::list(&state.db, &page.actor, q).await?;
+    let figures = service::figures(&state.db, &page.actor, q).await?;
     let columns = CaseStatus::ALL
         .iter()
         .map(|s| Column {
@@ -112,7 +113,7 @@ pub async fn board(
                 .collect(),
         })
         .collect();
-    render(&BoardTemplate {
+    Ok(BoardTemplate {
         from: q.from.clone().unwrap_or_default(),
         to: q.to.clone().unwrap_or_default(),
         average: figures
@@ -121,8 +122,38 @@ pub async fn board(
             .unwrap_or_else(|| "—".into()),
         columns,
         figures,
+        input,
+        errors,
         ctx,
     })
+}
+
+pub async fn board(
+    State(state): State<AppState>,
+    page: PageActor,
+    ApiQuery(q): ApiQuery<CaseQuery>,
+) -> Response {
+    match board_page(&state, &page, &q, CaseInput::default(), FieldErrors::new()).await {
+        Ok(t) => render(&t),
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+/// Staff register a case brought to them outside a reception day.
+pub async fn create(
+    State(state): State<AppState>,
+    PageForm { page, form }: PageForm<CaseInput>,
+) -> Response {
+    match service::create(&state.db, &page.actor, &state.cipher, &form).await {
+        Ok(case) => Redirect::to(&format!("/cases/{}", case.id)).into_response(),
+        Err(AppError::Validation(errors)) => {
+            match board_page(&state, &page, &CaseQuery::default(), form, errors).await {
+                Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),
+                Err(e) => error_page(page.actor.locale, Some(&page), e),
+            }
+        }
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
 }
 
 /// A timeline entry as shown.
