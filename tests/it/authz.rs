@@ -87,7 +87,8 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
         ((M::POST, "/cases/{id}/steps"), case_handlers),
         ((M::GET, "/inbox"), [F, F, F, F, F, A, L]),
         ((M::GET, "/public/{id}"), public),
-        ((M::POST, "/public/{id}"), public),
+        // Without the public form's token every submission is refused (CSRF).
+        ((M::POST, "/public/{id}"), [F, F, F, F, F, F, F]),
         ((M::GET, "/track"), public),
         ((M::POST, "/track"), public),
         ((M::GET, "/api/v1/openapi.json"), public),

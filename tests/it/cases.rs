@@ -658,13 +658,25 @@ async fn citizens_write_in_and_track_their_case_only(app: TestApp) {
         .id;
     let visitor = crate::helpers::new_client();
     let url = app.url(&format!("/public/{committee}"));
+    // Without the form's token (a forged cross-site post): refused.
+    let r = visitor
+        .post(&url)
+        .form(&[("community", "x"), ("subject", "x"), ("description", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let page = visitor.get(&url).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
-    assert!(page.text().await.unwrap().contains("群众诉求网上反映"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("群众诉求网上反映"));
+    let csrf = crate::helpers::csrf_in(&html);
+    assert!(!csrf.is_empty());
 
     // Contact details without the consent line are refused, and nothing is stored.
     let before = app.count("cases").await;
     let form = [
+        ("csrf", csrf.as_str()),
         ("community", "京沙社区"),
         ("subject", "路口红绿灯时间太短"),
         ("description", "老人过马路来不及"),
@@ -765,6 +777,7 @@ async fn citizens_write_in_and_track_their_case_only(app: TestApp) {
 
     // Five a day from one address; the sixth is refused.
     let anonymous = [
+        ("csrf", csrf.as_str()),
         ("community", "京沙社区"),
         ("subject", "噪音"),
         ("description", "夜间噪音"),

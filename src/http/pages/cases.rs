@@ -339,6 +339,17 @@ struct PublicFormTemplate {
     input: PublicCaseInput,
     errors: FieldErrors,
     code: String,
+    /// The form token, also in a cookie (double submit): no session here.
+    public_csrf: String,
+}
+
+/// The public form's token cookie.
+const PUBLIC_CSRF_COOKIE: &str = "lvzhi_public_csrf";
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct CsrfField {
+    csrf: String,
 }
 
 async fn committee_name(state: &AppState, id: i64) -> Option<String> {
@@ -362,14 +373,22 @@ pub async fn public_form(State(state): State<AppState>, request: Request) -> Res
     let Some(committee) = committee_name(&state, id).await else {
         return error_page(locale, None, AppError::NotFound);
     };
-    render(&PublicFormTemplate {
+    let token = crate::security::random_token();
+    let jar = axum_extra::extract::cookie::CookieJar::new().add(crate::http::auth::cookie(
+        &state,
+        PUBLIC_CSRF_COOKIE,
+        token.clone(),
+    ));
+    let page = render(&PublicFormTemplate {
         ctx: Ctx::visitor(locale),
         org_id: id,
         committee,
         input: PublicCaseInput::default(),
         errors: FieldErrors::new(),
         code: String::new(),
-    })
+        public_csrf: token,
+    });
+    (jar, page).into_response()
 }
 
 const FORM_LIMIT: usize = 64 * 1024;
@@ -412,9 +431,34 @@ pub async fn public_submit(State(state): State<AppState>, request: Request) -> R
     let Some(committee) = committee_name(&state, id).await else {
         return error_page(locale, None, AppError::NotFound);
     };
-    let input: PublicCaseInput = match read_form(body, locale).await {
+    let bytes = match axum::body::to_bytes(body, FORM_LIMIT).await {
+        Ok(b) => b,
+        Err(_) => {
+            return error_page(
+                locale,
+                None,
+                AppError::BadRequest(FieldError::new("body", "body_too_large").into()),
+            )
+        }
+    };
+    // The token of the form this browser was given (double submit).
+    let expected = axum_extra::extract::cookie::CookieJar::from_headers(&parts.headers)
+        .get(PUBLIC_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    let sent: CsrfField = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+    if expected.is_empty() || !crate::security::constant_time_eq(&expected, &sent.csrf) {
+        return error_page(locale, None, AppError::Forbidden);
+    }
+    let input: PublicCaseInput = match serde_urlencoded::from_bytes(&bytes) {
         Ok(i) => i,
-        Err(r) => return r,
+        Err(_) => {
+            return error_page(
+                locale,
+                None,
+                AppError::BadRequest(FieldError::new("body", "form_invalid").into()),
+            )
+        }
     };
     match service::submit_public(&state.db, &state.cipher, id, &input, ip).await {
         Ok((_, code)) => render_status(
@@ -426,6 +470,7 @@ pub async fn public_submit(State(state): State<AppState>, request: Request) -> R
                 input: PublicCaseInput::default(),
                 errors: FieldErrors::new(),
                 code,
+                public_csrf: expected,
             },
         ),
         Err(AppError::Validation(errors)) => {
@@ -443,6 +488,7 @@ pub async fn public_submit(State(state): State<AppState>, request: Request) -> R
                     input,
                     errors,
                     code: String::new(),
+                    public_csrf: expected,
                 },
             )
         }
