@@ -328,6 +328,7 @@ async fn a_department_sees_only_its_own_cases(app: TestApp) {
     assert!(!ids.contains(&unassigned["id"].as_i64().unwrap()));
     for c in list["items"].as_array().unwrap() {
         assert_eq!(c["department_id"], own);
+        assert!(c["overdue"].is_boolean());
     }
     for case in [&theirs, &unassigned] {
         let (status, _) = app

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::reception::{text_field, JsonObject};
@@ -45,15 +45,30 @@ pub struct CaseListParams {
     status: Option<String>,
 }
 
+/// A case in a list, with whether it is past its due date now.
+#[derive(Serialize, ToSchema)]
+pub struct CaseListItem {
+    #[serde(flatten)]
+    pub case: Case,
+    pub overdue: bool,
+}
+
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(CaseListParams),
-    responses((status = 200, body = Page<Case>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Page<CaseListItem>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<CaseQuery>,
 ) -> Response {
     match service::list(&state.db, &actor, &q).await {
-        Ok(items) => {
+        Ok(cases) => {
+            let items: Vec<CaseListItem> = cases
+                .into_iter()
+                .map(|case| CaseListItem {
+                    overdue: service::overdue(&case),
+                    case,
+                })
+                .collect();
             let total = items.len() as i64;
             Json(Page { items, total }).into_response()
         }
