@@ -2,6 +2,8 @@
 //! rules. Nothing here does I/O.
 
 pub mod audit;
+pub mod calendar;
+pub mod cases;
 pub mod dates;
 pub mod id_number;
 pub mod members;
@@ -9,6 +11,7 @@ pub mod orgs;
 pub mod paging;
 pub mod passwords;
 pub mod phone;
+pub mod reception;
 pub mod roles;
 pub mod text;
 pub mod totp;

@@ -2,8 +2,10 @@
 //! with its audit row, and is shared by the pages, the API and the CLI.
 
 pub mod auth;
+pub mod cases;
 pub mod members;
 pub mod orgs;
+pub mod reception;
 pub mod users;
 
 use crate::domain::orgs::is_within;

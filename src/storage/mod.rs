@@ -7,8 +7,11 @@
 
 pub mod attempts;
 pub mod audit;
+pub mod calendar;
+pub mod cases;
 pub mod members;
 pub mod orgs;
+pub mod reception;
 pub mod sessions;
 pub mod timeline;
 pub mod users;

@@ -1121,8 +1121,34 @@ async fn write_routes(app: &TestApp) -> Vec<(Method, String, String)> {
             "/api/v1/communities".to_string(),
             staff.clone(),
         ),
-        (Method::POST, "/api/v1/departments".to_string(), staff),
+        (
+            Method::POST,
+            "/api/v1/departments".to_string(),
+            staff.clone(),
+        ),
         (Method::POST, "/api/v1/users".to_string(), admin),
+        (
+            Method::POST,
+            "/api/v1/reception-days".to_string(),
+            staff.clone(),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/reception-days/{member}/visits"),
+            staff.clone(),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/reception-days/settings".to_string(),
+            staff.clone(),
+        ),
+        (Method::PUT, "/api/v1/holidays".to_string(), staff.clone()),
+        (Method::POST, "/api/v1/cases".to_string(), staff.clone()),
+        (
+            Method::POST,
+            format!("/api/v1/cases/{member}/steps"),
+            staff.clone(),
+        ),
         (
             Method::PUT,
             format!("/api/v1/users/{staff_user}/role"),

@@ -42,6 +42,7 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
     let staff_and_own_member = [F, F, F, A, A, F, L];
     let managers = [A, F, F, A, F, F, L];
     let account_admins = [A, A, F, F, F, F, L];
+    let case_handlers = [F, F, F, A, F, A, L];
     HashMap::from([
         ((M::GET, "/healthz"), public),
         ((M::GET, "/static/app.css"), public),
@@ -73,6 +74,23 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
         ((M::POST, "/admin/users"), [A, F, F, F, F, F, L]),
         ((M::POST, "/admin/users/{id}/role"), [F, A, F, F, F, F, L]),
         ((M::GET, "/audit"), [F, F, A, F, F, F, L]),
+        ((M::GET, "/reception"), staff_only),
+        ((M::POST, "/reception"), staff_only),
+        ((M::POST, "/reception/settings"), staff_only),
+        ((M::GET, "/reception/{id}"), staff_and_own_member),
+        ((M::POST, "/reception/{id}/visits"), staff_and_own_member),
+        ((M::GET, "/holidays"), staff_only),
+        ((M::POST, "/holidays"), staff_only),
+        ((M::GET, "/cases"), staff_only),
+        ((M::POST, "/cases"), staff_only),
+        ((M::GET, "/cases/{id}"), case_handlers),
+        ((M::POST, "/cases/{id}/steps"), case_handlers),
+        ((M::GET, "/inbox"), [F, F, F, F, F, A, L]),
+        ((M::GET, "/public/{id}"), public),
+        // Without the public form's token every submission is refused (CSRF).
+        ((M::POST, "/public/{id}"), [F, F, F, F, F, F, F]),
+        ((M::GET, "/track"), public),
+        ((M::POST, "/track"), public),
         ((M::GET, "/api/v1/openapi.json"), public),
         ((M::GET, "/api/v1/members"), staff_only),
         ((M::POST, "/api/v1/members"), staff_only),
@@ -94,6 +112,26 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
         ((M::GET, "/api/v1/users"), account_admins),
         ((M::POST, "/api/v1/users"), [A, F, F, F, F, F, L]),
         ((M::PUT, "/api/v1/users/{id}/role"), [F, A, F, F, F, F, L]),
+        ((M::GET, "/api/v1/reception-days"), staff_only),
+        ((M::POST, "/api/v1/reception-days"), staff_only),
+        ((M::GET, "/api/v1/reception-days/schedule"), staff_only),
+        ((M::GET, "/api/v1/reception-days/settings"), staff_only),
+        ((M::PUT, "/api/v1/reception-days/settings"), staff_only),
+        (
+            (M::GET, "/api/v1/reception-days/{id}"),
+            staff_and_own_member,
+        ),
+        (
+            (M::POST, "/api/v1/reception-days/{id}/visits"),
+            staff_and_own_member,
+        ),
+        ((M::GET, "/api/v1/holidays"), staff_only),
+        ((M::PUT, "/api/v1/holidays"), staff_only),
+        ((M::GET, "/api/v1/cases"), case_handlers),
+        ((M::POST, "/api/v1/cases"), staff_only),
+        ((M::GET, "/api/v1/cases/figures"), staff_only),
+        ((M::GET, "/api/v1/cases/{id}"), case_handlers),
+        ((M::POST, "/api/v1/cases/{id}/steps"), case_handlers),
     ])
 }
 

@@ -151,6 +151,32 @@ async fn sign_in(client: &Client, app: &TestApp, username: &str) -> Result<(), S
     Ok(())
 }
 
+/// Wait until the page that a click leads to shows `css`.
+async fn wait_for(client: &Client, css: &str) -> Result<(), String> {
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("waiting for {css}: {e}"))
+}
+
+/// Wait until the address satisfies `arrived`.
+async fn wait_for_url(client: &Client, arrived: impl Fn(&str) -> bool) -> Result<(), String> {
+    for _ in 0..100 {
+        let url = client.current_url().await.map_err(fail)?;
+        if arrived(url.as_str()) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!(
+        "the page did not move on from {}",
+        client.current_url().await.map_err(fail)?
+    ))
+}
+
 async fn fill(client: &Client, name: &str, value: &str) -> Result<(), String> {
     let field = client
         .find(Locator::Css(&format!("[name={name}]")))
@@ -266,6 +292,7 @@ async fn a_members_first_page_fits_a_phone() {
     let (_driver, client) = open_browser(390, 844).await;
     run_flow("member_first_page_on_a_phone", &client, || async {
         sign_in(&client, &app, "member").await?;
+        wait_for(&client, "dl.profile").await?;
         let url = client.current_url().await.map_err(fail)?;
         if !url.path().starts_with("/members/") {
             return Err(format!("a member lands on their duty file, not {url}"));

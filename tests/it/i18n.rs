@@ -145,6 +145,20 @@ struct Used {
 /// arguments, a `let code = match`), else the codes, which must appear in that file.
 const DYNAMIC_CODES: &[(&str, Option<&[&str]>)] = &[
     ("src/domain/paging.rs", None),
+    (
+        "src/domain/cases.rs",
+        Some(&[
+            "case_closed",
+            "case_cannot_forward",
+            "case_cannot_accept",
+            "case_cannot_return",
+            "case_cannot_resolve",
+            "case_not_resolved",
+            "case_cannot_reopen",
+            "case_not_followed_up",
+            "case_cannot_escalate",
+        ]),
+    ),
     ("src/http/auth.rs", None),
     (
         "src/services/auth.rs",
@@ -488,6 +502,17 @@ fn every_key_in_use_exists_in_both_languages() {
     keys.extend(MemberStatus::ALL.iter().map(|v| v.label_key().to_string()));
     keys.extend(OrgKind::ALL.iter().map(|v| v.label_key().to_string()));
     keys.extend(Role::ALL.iter().map(|v| v.label_key().to_string()));
+    {
+        use lvzhi::domain::calendar::DayKind;
+        use lvzhi::domain::cases::{CaseAction, CaseSource, CaseStatus, Satisfaction};
+        use lvzhi::domain::reception::VisitOutcome;
+        keys.extend(CaseStatus::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(CaseAction::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(Satisfaction::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(CaseSource::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(DayKind::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(VisitOutcome::ALL.iter().map(|v| v.label_key().to_string()));
+    }
     keys.extend(
         [SortDir::Asc, SortDir::Desc]
             .iter()

@@ -29,6 +29,20 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/users"),
     ("post", "/users"),
     ("put", "/users/{id}/role"),
+    ("get", "/reception-days"),
+    ("post", "/reception-days"),
+    ("get", "/reception-days/schedule"),
+    ("get", "/reception-days/settings"),
+    ("put", "/reception-days/settings"),
+    ("get", "/reception-days/{id}"),
+    ("post", "/reception-days/{id}/visits"),
+    ("get", "/holidays"),
+    ("put", "/holidays"),
+    ("get", "/cases"),
+    ("post", "/cases"),
+    ("get", "/cases/figures"),
+    ("get", "/cases/{id}"),
+    ("post", "/cases/{id}/steps"),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];

@@ -1,7 +1,9 @@
 //! The JSON API under `/api/v1`, with its OpenAPI document.
 
+mod cases;
 mod members;
 mod orgs;
+mod reception;
 mod users;
 
 use axum::http::Method;
@@ -30,7 +32,7 @@ pub fn routes() -> Vec<RouteSpec> {
     const STAFF_OR_OWN: Access = Roles(&[Staff, Member]);
     const MANAGERS: Access = Roles(&[Admin, Staff]);
     const TREE_READERS: Access = Roles(&[Admin, Security, Staff]);
-    vec![
+    let mut all = vec![
         route(Method::GET, "/api/v1/openapi.json", Public, openapi_json),
         route(Method::GET, "/api/v1/members", STAFF, members::list),
         route(Method::POST, "/api/v1/members", STAFF, members::create),
@@ -104,7 +106,10 @@ pub fn routes() -> Vec<RouteSpec> {
             Roles(&[Security]),
             users::set_role,
         ),
-    ]
+    ];
+    all.extend(reception::routes());
+    all.extend(cases::routes());
+    all
 }
 
 /// Unknown API paths answer in the API's error format.
@@ -144,6 +149,9 @@ impl Modify for Security {
         orgs::list_orgs, orgs::create_org, orgs::list_groups, orgs::create_group,
         orgs::list_communities, orgs::create_community, orgs::list_departments, orgs::create_department,
         users::list, users::create, users::set_role,
+        reception::list, reception::create, reception::schedule, reception::get_settings, reception::put_settings,
+        reception::get, reception::add_visit, reception::list_holidays, reception::put_holidays,
+        cases::list, cases::create, cases::figures, cases::get, cases::step,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
     modifiers(&Security),

@@ -30,20 +30,9 @@ pub async fn home(page: PageActor) -> Response {
         },
         Role::Admin | Role::Security => "/admin/users".into(),
         Role::Auditor => "/audit".into(),
-        Role::Department => {
-            return render(&InboxTemplate {
-                ctx: Ctx::for_page(&page, "inbox"),
-            })
-        }
+        Role::Department => "/inbox".into(),
     };
     Redirect::to(&target).into_response()
-}
-
-/// A department handler's inbox: what is assigned to the department.
-#[derive(Template)]
-#[template(path = "inbox.html")]
-struct InboxTemplate {
-    ctx: Ctx,
 }
 
 #[derive(Template)]

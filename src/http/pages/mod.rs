@@ -2,8 +2,10 @@
 
 mod account;
 mod admin;
+mod cases;
 mod members;
 mod orgs;
+mod reception;
 
 use askama::Template;
 use axum::http::{Method, StatusCode};
@@ -23,7 +25,7 @@ pub fn routes() -> Vec<RouteSpec> {
     use Access::{Public, Roles, SignedIn};
     const STAFF: Access = Roles(&[Staff]);
     const MANAGERS: Access = Roles(&[Admin, Staff]);
-    vec![
+    let mut all = vec![
         route(Method::GET, "/", SignedIn, account::home),
         route(Method::GET, "/login", Public, account::login_form),
         route(Method::POST, "/login", Public, account::login),
@@ -105,7 +107,10 @@ pub fn routes() -> Vec<RouteSpec> {
             admin::set_role,
         ),
         route(Method::GET, "/audit", Roles(&[Auditor]), admin::audit),
-    ]
+    ];
+    all.extend(reception::routes());
+    all.extend(cases::routes());
+    all
 }
 
 /// What every page's layout needs: language, the signed-in user, the form token.
@@ -171,6 +176,8 @@ impl Ctx {
             Role::Staff => {
                 items.push(("members", "/members".into()));
                 items.push(("orgs", "/orgs".into()));
+                items.push(("reception", "/reception".into()));
+                items.push(("cases", "/cases".into()));
             }
             Role::Member => {
                 if let Some(id) = user.member_id {
@@ -183,7 +190,7 @@ impl Ctx {
             }
             Role::Security => items.push(("users", "/admin/users".into())),
             Role::Auditor => items.push(("audit", "/audit".into())),
-            Role::Department => items.push(("inbox", "/".into())),
+            Role::Department => items.push(("inbox", "/inbox".into())),
         }
         items.push(("totp", "/account/totp".into()));
         items.push(("password", "/account/password".into()));

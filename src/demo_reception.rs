@@ -1,0 +1,231 @@
+//! The demo committee's reception days and cases (`demo/reception.toml`),
+//! loaded through the services as staff would enter them from the records.
+
+use chrono::{Datelike, NaiveDate};
+use serde::Deserialize;
+
+use crate::crypto::FieldCipher;
+use crate::domain::reception::scheduled_day;
+use crate::error::AppError;
+use crate::services::cases::{self as case_service, StepInput};
+use crate::services::reception::{
+    self as reception_service, DayInput, HolidaysInput, VisitCaseInput, VisitInput,
+};
+use crate::services::{auth, Actor};
+use crate::storage::{calendar, orgs, reception, users, Db};
+
+const RECEPTION: &str = include_str!("../demo/reception.toml");
+const COMMITTEE: &str = "长江路街道政协工委";
+
+#[derive(Deserialize)]
+struct DemoFile {
+    holidays: Vec<DemoHolidays>,
+    days: Vec<DemoDay>,
+}
+
+#[derive(Deserialize)]
+struct DemoHolidays {
+    year: i32,
+    lines: String,
+}
+
+#[derive(Deserialize)]
+struct DemoDay {
+    /// An exact date, or …
+    #[serde(default)]
+    held_on: Option<String>,
+    /// … a month (`2012-01`) whose scheduled day it is.
+    #[serde(default)]
+    month: Option<String>,
+    #[serde(default)]
+    visits: Vec<DemoVisit>,
+}
+
+#[derive(Deserialize)]
+struct DemoVisit {
+    people: i64,
+    community: String,
+    summary: String,
+    outcome: String,
+    #[serde(default)]
+    answer: Option<String>,
+    #[serde(default)]
+    received_by: usize,
+    #[serde(default)]
+    cases: Vec<DemoCase>,
+}
+
+#[derive(Deserialize)]
+struct DemoCase {
+    subject: String,
+    description: String,
+    #[serde(default)]
+    steps: Vec<DemoStep>,
+}
+
+#[derive(Deserialize)]
+struct DemoStep {
+    action: String,
+    on: String,
+    #[serde(default)]
+    department: Option<String>,
+    #[serde(default)]
+    reply: Option<String>,
+    #[serde(default)]
+    satisfaction: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+fn demo_error(what: &str) -> AppError {
+    AppError::Internal(format!("demo reception data: {what}"))
+}
+
+/// Load the demo reception days and cases unless they are there already.
+pub async fn load_reception(db: &Db, cipher: &FieldCipher) -> Result<(), AppError> {
+    let demo: DemoFile = toml::from_str(RECEPTION).map_err(|e| demo_error(&e.to_string()))?;
+    let Some(committee) = orgs::find_org_by_name(db, COMMITTEE)
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(());
+    };
+    let staff_user = users::find_by_username(db, "staff")
+        .await?
+        .ok_or_else(|| demo_error("no staff account"))?;
+    let staff: Actor = auth::actor_for_user(db, staff_user.id, None)
+        .await?
+        .ok_or_else(|| demo_error("staff account unusable"))?;
+    let first = NaiveDate::from_ymd_opt(2011, 1, 15).ok_or_else(|| demo_error("date"))?;
+    if reception::find_day(db, committee.id, first)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    for h in &demo.holidays {
+        reception_service::load_holidays(
+            db,
+            &staff,
+            &HolidaysInput {
+                year: h.year.to_string(),
+                lines: h.lines.clone(),
+            },
+        )
+        .await?;
+    }
+    let departments = orgs::list_departments(db, &committee.path).await?;
+    let cal = calendar::calendar(db).await?;
+    for day in &demo.days {
+        let held_on = match (&day.held_on, &day.month) {
+            (Some(d), _) => d.clone(),
+            (None, Some(m)) => {
+                let first = NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
+                    .map_err(|_| demo_error("month"))?;
+                scheduled_day(first.year(), first.month(), 15, &cal)
+                    .ok_or_else(|| demo_error("schedule"))?
+                    .held_on
+                    .to_string()
+            }
+            (None, None) => return Err(demo_error("a day needs held_on or month")),
+        };
+        let created = reception_service::create_day(
+            db,
+            &staff,
+            &DayInput {
+                org_id: Some(committee.id.to_string()),
+                held_on: Some(held_on),
+                duty_member_ids: None,
+                note: None,
+            },
+        )
+        .await?;
+        let duty = reception::duty_members(db, created.id).await?;
+        for visit in &day.visits {
+            let received_by = duty.get(visit.received_by).map(|d| d.member_id.to_string());
+            let (_, case_ids) = reception_service::add_visit(
+                db,
+                &staff,
+                cipher,
+                created.id,
+                &VisitInput {
+                    people: visit.people.to_string(),
+                    community: visit.community.clone(),
+                    summary: visit.summary.clone(),
+                    visitor_name: None,
+                    phone: None,
+                    outcome: visit.outcome.clone(),
+                    answer: visit.answer.clone(),
+                    received_by,
+                    cases: visit
+                        .cases
+                        .iter()
+                        .map(|c| VisitCaseInput {
+                            subject: c.subject.clone(),
+                            description: c.description.clone(),
+                        })
+                        .collect(),
+                },
+            )
+            .await?;
+            for (case, id) in visit.cases.iter().zip(case_ids) {
+                for s in &case.steps {
+                    let current = case_service::get(db, &staff, id).await?;
+                    let department_id = match &s.department {
+                        Some(name) => Some(
+                            departments
+                                .iter()
+                                .find(|d| &d.name == name)
+                                .ok_or_else(|| demo_error("unknown department"))?
+                                .id
+                                .to_string(),
+                        ),
+                        None => None,
+                    };
+                    case_service::step(
+                        db,
+                        &staff,
+                        id,
+                        &StepInput {
+                            action: s.action.clone(),
+                            version: Some(current.version.to_string()),
+                            on: Some(s.on.clone()),
+                            department_id,
+                            due_on: None,
+                            reply: s.reply.clone(),
+                            satisfaction: s.satisfaction.clone(),
+                            note: s.note.clone(),
+                        },
+                    )
+                    .await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_half_of_2011_has_the_reports_figures() {
+        let demo: DemoFile = toml::from_str(RECEPTION).unwrap();
+        let h1: Vec<&DemoDay> = demo
+            .days
+            .iter()
+            .filter(|d| d.held_on.as_deref().is_some_and(|h| h < "2011-07-01"))
+            .collect();
+        assert_eq!(h1.len(), 6);
+        let people: i64 = h1.iter().flat_map(|d| &d.visits).map(|v| v.people).sum();
+        let cases: usize = h1
+            .iter()
+            .flat_map(|d| &d.visits)
+            .map(|v| v.cases.len())
+            .sum();
+        assert_eq!((people, cases), (12, 5));
+    }
+}

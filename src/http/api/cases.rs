@@ -1,0 +1,180 @@
+//! Citizens' cases as JSON: list, register, read with the timeline, the
+//! lifecycle steps, and the figures.
+
+use axum::extract::State;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::reception::{text_field, JsonObject};
+use super::Page;
+use crate::domain::roles::Role::{Department, Staff};
+use crate::error::ErrorBody;
+use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
+use crate::http::{route, AppState, RouteSpec};
+use crate::services::cases::{
+    self as service, CaseDetail, CaseInput, CaseQuery, Figures, StepInput,
+};
+use crate::storage::cases::Case;
+
+pub fn routes() -> Vec<RouteSpec> {
+    const STAFF: Access = Access::Roles(&[Staff]);
+    const HANDLERS: Access = Access::Roles(&[Staff, Department]);
+    vec![
+        route(Method::GET, "/api/v1/cases", HANDLERS, list),
+        route(Method::POST, "/api/v1/cases", STAFF, create),
+        route(Method::GET, "/api/v1/cases/figures", STAFF, figures),
+        route(Method::GET, "/api/v1/cases/{id}", HANDLERS, get),
+        route(Method::POST, "/api/v1/cases/{id}/steps", HANDLERS, step),
+    ]
+}
+
+/// Filters of the case list. A department handler sees their department's cases only.
+#[derive(Deserialize, IntoParams)]
+#[allow(dead_code)]
+pub struct CaseListParams {
+    /// Received on or after (YYYY-MM-DD).
+    from: Option<String>,
+    /// Received on or before (YYYY-MM-DD).
+    to: Option<String>,
+    /// Committee id (defaults to your own; its subtree is included).
+    org: Option<i64>,
+    /// registered | forwarded | in_progress | resolved | followed_up | closed
+    status: Option<String>,
+}
+
+/// A case in a list, with whether it is past its due date now.
+#[derive(Serialize, ToSchema)]
+pub struct CaseListItem {
+    #[serde(flatten)]
+    pub case: Case,
+    pub overdue: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(CaseListParams),
+    responses((status = 200, body = Page<CaseListItem>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<CaseQuery>,
+) -> Response {
+    match service::list(&state.db, &actor, &q).await {
+        Ok(cases) => {
+            let items: Vec<CaseListItem> = cases
+                .into_iter()
+                .map(|case| CaseListItem {
+                    overdue: service::overdue(&case),
+                    case,
+                })
+                .collect();
+            let total = items.len() as i64;
+            Json(Page { items, total }).into_response()
+        }
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = CaseInput,
+    responses((status = 201, body = Case), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<JsonObject>,
+) -> Response {
+    let input = CaseInput {
+        org_id: text_field(&body, "org_id"),
+        community: text_field(&body, "community").unwrap_or_default(),
+        subject: text_field(&body, "subject").unwrap_or_default(),
+        description: text_field(&body, "description").unwrap_or_default(),
+        contact_name: text_field(&body, "contact_name"),
+        contact_phone: text_field(&body, "contact_phone"),
+        received_on: text_field(&body, "received_on"),
+        raised_by: text_field(&body, "raised_by"),
+    };
+    match service::create(&state.db, &actor, &state.cipher, &input).await {
+        Ok(case) => (StatusCode::CREATED, Json(case)).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, body = CaseDetail), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+) -> Response {
+    match service::detail(&state.db, &actor, &state.cipher, id).await {
+        Ok(detail) => Json(detail).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+/// One lifecycle step. `action` says which; `version` is the case's version as read.
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct StepBody {
+    /// forward | accept | note | resolve | return | follow_up | reopen | close | escalate
+    action: String,
+    version: i64,
+    /// The date of the step (YYYY-MM-DD); today by default.
+    on: Option<String>,
+    /// forward: the department.
+    department_id: Option<i64>,
+    /// forward: due date; the committee's working days (15 by default) after forwarding when absent.
+    due_on: Option<String>,
+    /// resolve: the department's reply.
+    reply: Option<String>,
+    /// follow_up: satisfied | basically_satisfied | unsatisfied (unsatisfied reopens the case).
+    satisfaction: Option<String>,
+    /// A note; for return, the reason.
+    note: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/steps", tag = "cases", params(("id" = i64, Path)), request_body = StepBody,
+    responses((status = 200, body = Case), (status = 409, body = ErrorBody, description = "changed by someone else since it was read"),
+        (status = 422, body = ErrorBody, description = "the step is not possible now, or a field is invalid"), (status = 404, body = ErrorBody)))]
+pub async fn step(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<JsonObject>,
+) -> Response {
+    let input = StepInput {
+        action: text_field(&body, "action").unwrap_or_default(),
+        version: text_field(&body, "version"),
+        on: text_field(&body, "on"),
+        department_id: text_field(&body, "department_id"),
+        due_on: text_field(&body, "due_on"),
+        reply: text_field(&body, "reply"),
+        satisfaction: text_field(&body, "satisfaction"),
+        note: text_field(&body, "note"),
+    };
+    match service::step(&state.db, &actor, id, &input).await {
+        Ok(case) => Json(case).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[allow(dead_code)]
+pub struct FigureParams {
+    from: Option<String>,
+    to: Option<String>,
+    org: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/figures", tag = "cases", params(FigureParams),
+    responses((status = 200, body = Figures), (status = 400, body = ErrorBody)))]
+pub async fn figures(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<CaseQuery>,
+) -> Response {
+    match service::figures(&state.db, &actor, &q).await {
+        Ok(f) => Json(f).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}

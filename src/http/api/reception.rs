@@ -1,0 +1,307 @@
+//! Reception days, their visits, the schedule, the committee's settings and
+//! the official calendar, as JSON.
+
+use axum::extract::State;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::Page;
+use crate::domain::roles::Role::{Member, Staff};
+use crate::error::ErrorBody;
+use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
+use crate::http::{route, AppState, RouteSpec};
+use crate::services::cases::Settings;
+use crate::services::reception::{
+    self as service, DayDetail, DayInput, DayQuery, HolidaysInput, ScheduleEntry, ScheduleQuery,
+    SettingsInput, VisitInput,
+};
+use crate::storage::calendar::Holiday;
+use crate::storage::reception::{ReceptionDay, Visit};
+
+pub fn routes() -> Vec<RouteSpec> {
+    const STAFF: Access = Access::Roles(&[Staff]);
+    const ON_DUTY: Access = Access::Roles(&[Staff, Member]);
+    vec![
+        route(Method::GET, "/api/v1/reception-days", STAFF, list),
+        route(Method::POST, "/api/v1/reception-days", STAFF, create),
+        route(
+            Method::GET,
+            "/api/v1/reception-days/schedule",
+            STAFF,
+            schedule,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/reception-days/settings",
+            STAFF,
+            get_settings,
+        ),
+        route(
+            Method::PUT,
+            "/api/v1/reception-days/settings",
+            STAFF,
+            put_settings,
+        ),
+        route(Method::GET, "/api/v1/reception-days/{id}", ON_DUTY, get),
+        route(
+            Method::POST,
+            "/api/v1/reception-days/{id}/visits",
+            ON_DUTY,
+            add_visit,
+        ),
+        route(Method::GET, "/api/v1/holidays", STAFF, list_holidays),
+        route(Method::PUT, "/api/v1/holidays", STAFF, put_holidays),
+    ]
+}
+
+/// Filters of the reception-day list.
+#[derive(Deserialize, IntoParams)]
+#[allow(dead_code)]
+pub struct DayListParams {
+    /// Held on or after (YYYY-MM-DD).
+    from: Option<String>,
+    /// Held on or before (YYYY-MM-DD).
+    to: Option<String>,
+    /// Committee id (defaults to your own; its subtree is included).
+    org: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/reception-days", tag = "reception", params(DayListParams),
+    responses((status = 200, body = Page<ReceptionDay>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<DayQuery>,
+) -> Response {
+    match service::list_days(&state.db, &actor, &q).await {
+        Ok(items) => {
+            let total = items.len() as i64;
+            Json(Page { items, total }).into_response()
+        }
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+/// A reception day to hold.
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct DayBody {
+    /// Committee id; your own by default.
+    org_id: Option<i64>,
+    /// YYYY-MM-DD (see the schedule for the month's day).
+    held_on: String,
+    /// Members on duty; the rostered group by default.
+    duty_member_ids: Option<Vec<i64>>,
+    note: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/reception-days", tag = "reception", request_body = DayBody,
+    responses((status = 201, body = ReceptionDay), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<JsonObject>,
+) -> Response {
+    let input = DayInput {
+        org_id: text_field(&body, "org_id"),
+        held_on: text_field(&body, "held_on"),
+        duty_member_ids: body
+            .get("duty_member_ids")
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().map(text_of).collect()),
+        note: text_field(&body, "note"),
+    };
+    match service::create_day(&state.db, &actor, &input).await {
+        Ok(day) => (StatusCode::CREATED, Json(day)).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+/// A JSON value as the text a form would send: numbers and strings alike.
+pub(super) fn text_of(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// A JSON body that must be an object (a string, array or null is a 400).
+pub(super) type JsonObject = serde_json::Map<String, serde_json::Value>;
+
+pub(super) fn text_field(body: &JsonObject, name: &str) -> Option<String> {
+    body.get(name).map(text_of)
+}
+
+#[utoipa::path(get, path = "/api/v1/reception-days/{id}", tag = "reception", params(("id" = i64, Path)),
+    responses((status = 200, body = DayDetail), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+) -> Response {
+    match service::get_day(&state.db, &actor, id).await {
+        Ok(day) => Json(day).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+/// A visit registered, and the cases it opened.
+#[derive(Serialize, ToSchema)]
+pub struct VisitCreated {
+    pub visit: Visit,
+    pub case_ids: Vec<i64>,
+}
+
+#[utoipa::path(post, path = "/api/v1/reception-days/{id}/visits", tag = "reception", params(("id" = i64, Path)), request_body = VisitInput,
+    responses((status = 201, body = VisitCreated), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn add_visit(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<JsonObject>,
+) -> Response {
+    let cases = body
+        .get("cases")
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .map(|c| crate::services::reception::VisitCaseInput {
+                    subject: c
+                        .as_object()
+                        .and_then(|o| text_field(o, "subject"))
+                        .unwrap_or_default(),
+                    description: c
+                        .as_object()
+                        .and_then(|o| text_field(o, "description"))
+                        .unwrap_or_default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let input = VisitInput {
+        people: text_field(&body, "people").unwrap_or_default(),
+        community: text_field(&body, "community").unwrap_or_default(),
+        summary: text_field(&body, "summary").unwrap_or_default(),
+        visitor_name: text_field(&body, "visitor_name"),
+        phone: text_field(&body, "phone"),
+        outcome: text_field(&body, "outcome").unwrap_or_default(),
+        answer: text_field(&body, "answer"),
+        received_by: text_field(&body, "received_by"),
+        cases,
+    };
+    match service::add_visit(&state.db, &actor, &state.cipher, id, &input).await {
+        Ok((visit, case_ids)) => {
+            (StatusCode::CREATED, Json(VisitCreated { visit, case_ids })).into_response()
+        }
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[allow(dead_code)]
+pub struct ScheduleParams {
+    org: Option<i64>,
+    /// The year; this year by default.
+    year: Option<i32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/reception-days/schedule", tag = "reception", params(ScheduleParams),
+    responses((status = 200, body = Page<ScheduleEntry>), (status = 400, body = ErrorBody)))]
+pub async fn schedule(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<ScheduleQuery>,
+) -> Response {
+    match service::schedule(&state.db, &actor, &q).await {
+        Ok(items) => {
+            let total = items.len() as i64;
+            Json(Page { items, total }).into_response()
+        }
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct OrgParam {
+    /// Committee id; your own by default.
+    pub org: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/reception-days/settings", tag = "reception", params(OrgParam),
+    responses((status = 200, body = Settings), (status = 400, body = ErrorBody)))]
+pub async fn get_settings(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<OrgParam>,
+) -> Response {
+    match service::get_settings(&state.db, &actor, q.org.as_deref()).await {
+        Ok((_, settings)) => Json(settings).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[utoipa::path(put, path = "/api/v1/reception-days/settings", tag = "reception", request_body = SettingsInput,
+    responses((status = 200, body = Settings), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_settings(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<JsonObject>,
+) -> Response {
+    let input = SettingsInput {
+        org_id: text_field(&body, "org_id"),
+        day_of_month: text_field(&body, "day_of_month").unwrap_or_default(),
+        due_working_days: text_field(&body, "due_working_days").unwrap_or_default(),
+        return_working_days: text_field(&body, "return_working_days").unwrap_or_default(),
+        version: text_field(&body, "version"),
+    };
+    match service::save_settings(&state.db, &actor, &input).await {
+        Ok(settings) => Json(settings).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct YearParam {
+    /// The year; this year by default.
+    pub year: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/holidays", tag = "reception", params(YearParam),
+    responses((status = 200, body = Page<Holiday>), (status = 400, body = ErrorBody)))]
+pub async fn list_holidays(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<YearParam>,
+) -> Response {
+    match service::list_holidays(&state.db, &actor, q.year.as_deref()).await {
+        Ok(items) => {
+            let total = items.len() as i64;
+            Json(Page { items, total }).into_response()
+        }
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[utoipa::path(put, path = "/api/v1/holidays", tag = "reception", request_body = HolidaysInput,
+    responses((status = 200, body = Page<Holiday>), (status = 422, body = ErrorBody)))]
+pub async fn put_holidays(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<JsonObject>,
+) -> Response {
+    let input = HolidaysInput {
+        year: text_field(&body, "year").unwrap_or_default(),
+        lines: text_field(&body, "lines").unwrap_or_default(),
+    };
+    match service::load_holidays(&state.db, &actor, &input).await {
+        Ok(items) => {
+            let total = items.len() as i64;
+            Json(Page { items, total }).into_response()
+        }
+        Err(e) => e.into_json(actor.locale),
+    }
+}

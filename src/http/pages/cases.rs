@@ -1,0 +1,554 @@
+//! Case pages: the board by status with the figures, one case with its
+//! timeline and the steps the user may take, the department's inbox, and
+//! the public page where citizens write in and track their case.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::{error_page, render, render_status, Ctx};
+use crate::domain::cases::{CaseAction, CaseSource, CaseStatus, Satisfaction};
+use crate::domain::roles::Role::{self, Department, Staff};
+use crate::domain::validation::{FieldError, FieldErrors};
+use crate::error::AppError;
+use crate::http::auth::{visitor_locale, Access, ApiQuery, PageActor, PageForm, PathId};
+use crate::http::{route, AppState, RouteSpec};
+use crate::i18n::Locale;
+use crate::services::cases::{
+    self as service, CaseDetail, CaseInput, CaseQuery, Figures, PublicCaseInput, PublicStatus,
+    StepInput,
+};
+use crate::storage::cases::Case;
+use crate::storage::orgs::Department as Dept;
+
+pub fn routes() -> Vec<RouteSpec> {
+    const STAFF: Access = Access::Roles(&[Staff]);
+    const HANDLERS: Access = Access::Roles(&[Staff, Department]);
+    vec![
+        route(Method::GET, "/cases", STAFF, board),
+        route(Method::POST, "/cases", STAFF, create),
+        route(Method::GET, "/cases/{id}", HANDLERS, show),
+        route(Method::POST, "/cases/{id}/steps", HANDLERS, take_step),
+        route(Method::GET, "/inbox", Access::Roles(&[Department]), inbox),
+        route(Method::GET, "/public/{id}", Access::Public, public_form),
+        route(Method::POST, "/public/{id}", Access::Public, public_submit),
+        route(Method::GET, "/track", Access::Public, track_form),
+        route(Method::POST, "/track", Access::Public, track),
+    ]
+}
+
+/// A case on the board or in the inbox.
+pub struct CaseCard {
+    pub id: i64,
+    pub title: String,
+    pub community: String,
+    pub received_on: String,
+    pub department: String,
+    pub due_on: String,
+    pub status: String,
+    pub overdue: bool,
+    pub escalations: i64,
+}
+
+fn card(ctx: &Ctx, c: &Case) -> CaseCard {
+    CaseCard {
+        id: c.id,
+        title: c.title.clone(),
+        community: c.community.clone(),
+        received_on: c.received_on.to_string(),
+        department: c.department_name.clone().unwrap_or_default(),
+        due_on: c.due_on.map(|d| d.to_string()).unwrap_or_default(),
+        status: status_label(ctx, &c.status),
+        overdue: service::overdue(c),
+        escalations: c.escalations,
+    }
+}
+
+fn status_label(ctx: &Ctx, status: &str) -> String {
+    CaseStatus::parse("status", status)
+        .map(|s| ctx.t(s.label_key()))
+        .unwrap_or_else(|_| status.to_string())
+}
+
+/// One column of the board.
+pub struct Column {
+    pub label: String,
+    pub cards: Vec<CaseCard>,
+}
+
+#[derive(Template)]
+#[template(path = "cases/board.html")]
+struct BoardTemplate {
+    ctx: Ctx,
+    from: String,
+    to: String,
+    columns: Vec<Column>,
+    figures: Figures,
+    average: String,
+    input: CaseInput,
+    errors: FieldErrors,
+}
+
+async fn board_page(
+    state: &AppState,
+    page: &PageActor,
+    q: &CaseQuery,
+    input: CaseInput,
+    errors: FieldErrors,
+) -> Result<BoardTemplate, AppError> {
+    let ctx = Ctx::for_page(page, "cases");
+    let list = service::list(&state.db, &page.actor, q).await?;
+    let figures = service::figures(&state.db, &page.actor, q).await?;
+    let columns = CaseStatus::ALL
+        .iter()
+        .map(|s| Column {
+            label: ctx.t(s.label_key()),
+            cards: list
+                .iter()
+                .filter(|c| c.status == s.as_str())
+                .map(|c| card(&ctx, c))
+                .collect(),
+        })
+        .collect();
+    Ok(BoardTemplate {
+        from: q.from.clone().unwrap_or_default(),
+        to: q.to.clone().unwrap_or_default(),
+        average: figures
+            .average_days_to_resolve
+            .map(|a| format!("{a:.1}"))
+            .unwrap_or_else(|| "—".into()),
+        columns,
+        figures,
+        input,
+        errors,
+        ctx,
+    })
+}
+
+pub async fn board(
+    State(state): State<AppState>,
+    page: PageActor,
+    ApiQuery(q): ApiQuery<CaseQuery>,
+) -> Response {
+    match board_page(&state, &page, &q, CaseInput::default(), FieldErrors::new()).await {
+        Ok(t) => render(&t),
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+/// Staff register a case brought to them outside a reception day.
+pub async fn create(
+    State(state): State<AppState>,
+    PageForm { page, form }: PageForm<CaseInput>,
+) -> Response {
+    match service::create(&state.db, &page.actor, &state.cipher, &form).await {
+        Ok(case) => Redirect::to(&format!("/cases/{}", case.id)).into_response(),
+        Err(AppError::Validation(errors)) => {
+            match board_page(&state, &page, &CaseQuery::default(), form, errors).await {
+                Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),
+                Err(e) => error_page(page.actor.locale, Some(&page), e),
+            }
+        }
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+/// A timeline entry as shown.
+pub struct EventRow {
+    pub on: String,
+    pub at: String,
+    pub action: String,
+    pub status: String,
+    pub who: String,
+    pub note: String,
+}
+
+#[derive(Template)]
+#[template(path = "cases/show.html")]
+struct ShowTemplate {
+    ctx: Ctx,
+    case: CaseDetail,
+    status: String,
+    source: String,
+    satisfaction: String,
+    contact_phone: String,
+    events: Vec<EventRow>,
+    actions: Vec<(String, String)>,
+    departments: Vec<Dept>,
+    satisfactions: Vec<(String, String)>,
+    input: StepInput,
+    errors: FieldErrors,
+    conflict: bool,
+}
+
+fn actions_for(role: Role, status: &str) -> Vec<CaseAction> {
+    let Ok(status) = CaseStatus::parse("status", status) else {
+        return Vec::new();
+    };
+    CaseAction::ALL
+        .into_iter()
+        .filter(|a| crate::domain::cases::can_move(status, *a).is_ok())
+        .filter(|a| match role {
+            Role::Staff => *a != CaseAction::Return,
+            Role::Department => matches!(
+                a,
+                CaseAction::Accept | CaseAction::Note | CaseAction::Resolve | CaseAction::Return
+            ),
+            _ => false,
+        })
+        .collect()
+}
+
+async fn show_page(
+    state: &AppState,
+    page: &PageActor,
+    id: i64,
+    input: StepInput,
+    errors: FieldErrors,
+    conflict: bool,
+) -> Result<ShowTemplate, AppError> {
+    let case = service::detail(&state.db, &page.actor, &state.cipher, id).await?;
+    let current = if page.actor.role == Role::Staff {
+        "cases"
+    } else {
+        "inbox"
+    };
+    let ctx = Ctx::for_page(page, current);
+    let events = case
+        .events
+        .iter()
+        .map(|e| EventRow {
+            on: e.occurred_on.to_string(),
+            at: e.at.format("%Y-%m-%d %H:%M").to_string(),
+            action: CaseAction::parse("action", &e.action)
+                .map(|a| ctx.t(a.label_key()))
+                .unwrap_or_else(|_| ctx.t("case.event.register")),
+            status: status_label(&ctx, &e.to_status),
+            who: e.username.clone().unwrap_or_else(|| ctx.t("case.citizen")),
+            note: e.note.clone().unwrap_or_default(),
+        })
+        .collect();
+    let departments = if page.actor.role == Role::Staff {
+        crate::services::orgs::list_departments(&state.db, &page.actor).await?
+    } else {
+        Vec::new()
+    };
+    Ok(ShowTemplate {
+        status: status_label(&ctx, &case.case.status),
+        source: CaseSource::parse("source", &case.case.source)
+            .map(|s| ctx.t(s.label_key()))
+            .unwrap_or_default(),
+        satisfaction: case
+            .case
+            .satisfaction
+            .as_deref()
+            .and_then(|s| Satisfaction::parse("satisfaction", s).ok())
+            .map(|s| ctx.t(s.label_key()))
+            .unwrap_or_default(),
+        contact_phone: case
+            .contact_phone
+            .clone()
+            .or_else(|| case.case.contact_phone_masked.clone())
+            .unwrap_or_default(),
+        actions: actions_for(page.actor.role, &case.case.status)
+            .into_iter()
+            .map(|a| (a.as_str().to_string(), ctx.t(a.label_key())))
+            .collect(),
+        satisfactions: Satisfaction::ALL
+            .iter()
+            .map(|s| (s.as_str().to_string(), ctx.t(s.label_key())))
+            .collect(),
+        departments,
+        events,
+        input,
+        errors,
+        conflict,
+        case,
+        ctx,
+    })
+}
+
+pub async fn show(State(state): State<AppState>, page: PageActor, PathId(id): PathId) -> Response {
+    match show_page(
+        &state,
+        &page,
+        id,
+        StepInput::default(),
+        FieldErrors::new(),
+        false,
+    )
+    .await
+    {
+        Ok(t) => render(&t),
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+pub async fn take_step(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+    PageForm { page, form }: PageForm<StepInput>,
+) -> Response {
+    match service::step(&state.db, &page.actor, id, &form).await {
+        Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
+        Err(AppError::Validation(errors)) => {
+            match show_page(&state, &page, id, form, errors, false).await {
+                Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),
+                Err(e) => error_page(page.actor.locale, Some(&page), e),
+            }
+        }
+        // Someone else changed the case first: show it as it is now, with
+        // what this user typed kept in the form, to send again on purpose.
+        Err(AppError::Conflict(_)) => {
+            match show_page(&state, &page, id, form, FieldErrors::new(), true).await {
+                Ok(t) => render_status(StatusCode::CONFLICT, &t),
+                Err(e) => error_page(page.actor.locale, Some(&page), e),
+            }
+        }
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cases/inbox.html")]
+struct InboxTemplate {
+    ctx: Ctx,
+    cards: Vec<CaseCard>,
+}
+
+pub async fn inbox(State(state): State<AppState>, page: PageActor) -> Response {
+    let ctx = Ctx::for_page(&page, "inbox");
+    match service::inbox(&state.db, &page.actor).await {
+        Ok(list) => render(&InboxTemplate {
+            cards: list.iter().map(|c| card(&ctx, c)).collect(),
+            ctx,
+        }),
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "public/form.html")]
+struct PublicFormTemplate {
+    ctx: Ctx,
+    org_id: i64,
+    committee: String,
+    input: PublicCaseInput,
+    errors: FieldErrors,
+    code: String,
+    /// The form token, also in a cookie (double submit): no session here.
+    public_csrf: String,
+}
+
+/// The public form's token cookie.
+const PUBLIC_CSRF_COOKIE: &str = "lvzhi_public_csrf";
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct CsrfField {
+    csrf: String,
+}
+
+async fn committee_name(state: &AppState, id: i64) -> Option<String> {
+    match crate::storage::orgs::get_org(&state.db, id).await {
+        Ok(Some(o)) if o.kind == "subdistrict" || o.kind == "district" => Some(o.name),
+        _ => None,
+    }
+}
+
+pub async fn public_form(State(state): State<AppState>, request: Request) -> Response {
+    let (mut parts, _) = request.into_parts();
+    let locale = visitor_locale(&parts);
+    let id = match <PathId as axum::extract::FromRequestParts<AppState>>::from_request_parts(
+        &mut parts, &state,
+    )
+    .await
+    {
+        Ok(PathId(id)) => id,
+        Err(r) => return r,
+    };
+    let Some(committee) = committee_name(&state, id).await else {
+        return error_page(locale, None, AppError::NotFound);
+    };
+    let token = crate::security::random_token();
+    let jar = axum_extra::extract::cookie::CookieJar::new().add(crate::http::auth::cookie(
+        &state,
+        PUBLIC_CSRF_COOKIE,
+        token.clone(),
+    ));
+    let page = render(&PublicFormTemplate {
+        ctx: Ctx::visitor(locale),
+        org_id: id,
+        committee,
+        input: PublicCaseInput::default(),
+        errors: FieldErrors::new(),
+        code: String::new(),
+        public_csrf: token,
+    });
+    (jar, page).into_response()
+}
+
+const FORM_LIMIT: usize = 64 * 1024;
+
+async fn read_form<T: serde::de::DeserializeOwned + Default>(
+    body: axum::body::Body,
+    locale: Locale,
+) -> Result<T, Response> {
+    let bytes = axum::body::to_bytes(body, FORM_LIMIT).await.map_err(|_| {
+        error_page(
+            locale,
+            None,
+            AppError::BadRequest(FieldError::new("body", "body_too_large").into()),
+        )
+    })?;
+    serde_urlencoded::from_bytes::<T>(&bytes).map_err(|_| {
+        error_page(
+            locale,
+            None,
+            AppError::BadRequest(FieldError::new("body", "form_invalid").into()),
+        )
+    })
+}
+
+pub async fn public_submit(State(state): State<AppState>, request: Request) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let locale = visitor_locale(&parts);
+    let ip = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(a)| a.ip().to_string());
+    let id = match <PathId as axum::extract::FromRequestParts<AppState>>::from_request_parts(
+        &mut parts, &state,
+    )
+    .await
+    {
+        Ok(PathId(id)) => id,
+        Err(r) => return r,
+    };
+    let Some(committee) = committee_name(&state, id).await else {
+        return error_page(locale, None, AppError::NotFound);
+    };
+    let bytes = match axum::body::to_bytes(body, FORM_LIMIT).await {
+        Ok(b) => b,
+        Err(_) => {
+            return error_page(
+                locale,
+                None,
+                AppError::BadRequest(FieldError::new("body", "body_too_large").into()),
+            )
+        }
+    };
+    // The token of the form this browser was given (double submit).
+    let expected = axum_extra::extract::cookie::CookieJar::from_headers(&parts.headers)
+        .get(PUBLIC_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    let sent: CsrfField = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+    if expected.is_empty() || !crate::security::constant_time_eq(&expected, &sent.csrf) {
+        return error_page(locale, None, AppError::Forbidden);
+    }
+    let input: PublicCaseInput = match serde_urlencoded::from_bytes(&bytes) {
+        Ok(i) => i,
+        Err(_) => {
+            return error_page(
+                locale,
+                None,
+                AppError::BadRequest(FieldError::new("body", "form_invalid").into()),
+            )
+        }
+    };
+    match service::submit_public(&state.db, &state.cipher, id, &input, ip).await {
+        Ok((_, code)) => render_status(
+            StatusCode::CREATED,
+            &PublicFormTemplate {
+                ctx: Ctx::visitor(locale),
+                org_id: id,
+                committee,
+                input: PublicCaseInput::default(),
+                errors: FieldErrors::new(),
+                code,
+                public_csrf: expected,
+            },
+        ),
+        Err(AppError::Validation(errors)) => {
+            let status = if errors.for_field("body").is_some() {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            render_status(
+                status,
+                &PublicFormTemplate {
+                    ctx: Ctx::visitor(locale),
+                    org_id: id,
+                    committee,
+                    input,
+                    errors,
+                    code: String::new(),
+                    public_csrf: expected,
+                },
+            )
+        }
+        Err(e) => error_page(locale, None, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "public/track.html")]
+struct TrackTemplate {
+    ctx: Ctx,
+    code: String,
+    found: Option<PublicStatus>,
+    status: String,
+    errors: FieldErrors,
+}
+
+pub async fn track_form(request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    render(&TrackTemplate {
+        ctx: Ctx::visitor(visitor_locale(&parts)),
+        code: String::new(),
+        found: None,
+        status: String::new(),
+        errors: FieldErrors::new(),
+    })
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct TrackForm {
+    tracking_code: String,
+}
+
+pub async fn track(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let locale = visitor_locale(&parts);
+    let form: TrackForm = match read_form(body, locale).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let ctx = Ctx::visitor(locale);
+    match service::track(&state.db, &form.tracking_code).await {
+        Ok(found) => render(&TrackTemplate {
+            status: ctx.t(found.status.label_key()),
+            code: form.tracking_code,
+            found: Some(found),
+            errors: FieldErrors::new(),
+            ctx,
+        }),
+        Err(AppError::Validation(errors)) => render_status(
+            StatusCode::NOT_FOUND,
+            &TrackTemplate {
+                code: form.tracking_code,
+                found: None,
+                status: String::new(),
+                errors,
+                ctx,
+            },
+        ),
+        Err(e) => error_page(locale, None, e),
+    }
+}

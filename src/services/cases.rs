@@ -1,0 +1,1000 @@
+//! Citizens' cases: registration (at a reception day, by staff, or by a
+//! citizen on the public page), every lifecycle step with its timeline entry,
+//! the department inbox, the board and the figures.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{non_blank, Actor};
+use crate::crypto::FieldCipher;
+use crate::domain::calendar::Calendar;
+use crate::domain::cases::{
+    check_due, check_move, is_overdue, resolved_on_time, CaseAction, CaseSource, CaseStatus,
+    Satisfaction, DEFAULT_DUE_WORKING_DAYS, DEFAULT_RETURN_WORKING_DAYS,
+};
+use crate::domain::dates::{parse_optional_date, parse_optional_id};
+use crate::domain::orgs::OrgKind;
+use crate::domain::phone::MobilePhone;
+use crate::domain::reception::DEFAULT_DAY_OF_MONTH;
+use crate::domain::roles::Role;
+use crate::domain::text::{optional_text, required_line, required_text, PersonName};
+use crate::domain::validation::{FieldError, FieldErrors};
+use crate::error::AppError;
+use crate::storage::audit::NewAuditEntry;
+use crate::storage::cases::{Case, CaseEvent, CaseFilter, CaseUpdate, NewCase, NewEvent};
+use crate::storage::orgs::Org;
+use crate::storage::timeline::NewTimelineEntry;
+use crate::storage::{audit, calendar, cases, orgs, timeline, Db, Tx};
+
+/// A committee's settings, with the defaults where none were saved.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct Settings {
+    pub day_of_month: u32,
+    pub due_working_days: u32,
+    pub return_working_days: u32,
+    /// 0 when never saved.
+    pub version: i64,
+}
+
+pub async fn settings_for(db: &Db, org_id: i64) -> Result<Settings, AppError> {
+    let to_u32 = |v: i64, d: u32| u32::try_from(v).unwrap_or(d);
+    Ok(match calendar::get_settings(db, org_id).await? {
+        Some(s) => Settings {
+            day_of_month: to_u32(s.day_of_month, DEFAULT_DAY_OF_MONTH),
+            due_working_days: to_u32(s.due_working_days, DEFAULT_DUE_WORKING_DAYS),
+            return_working_days: to_u32(s.return_working_days, DEFAULT_RETURN_WORKING_DAYS),
+            version: s.version,
+        },
+        None => Settings {
+            day_of_month: DEFAULT_DAY_OF_MONTH,
+            due_working_days: DEFAULT_DUE_WORKING_DAYS,
+            return_working_days: DEFAULT_RETURN_WORKING_DAYS,
+            version: 0,
+        },
+    })
+}
+
+/// The committee an operation is about: `org` when given (a committee in the
+/// actor's subtree), else the actor's own organisation.
+pub async fn committee(
+    db: &Db,
+    actor: &Actor,
+    field: &'static str,
+    org: Option<&str>,
+) -> Result<Org, AppError> {
+    let id = parse_optional_id(field, org.unwrap_or(""))?.unwrap_or(actor.org_id);
+    match orgs::get_org(db, id).await? {
+        Some(o) if o.kind != OrgKind::Group.as_str() && actor.sees(&o.path) => Ok(o),
+        _ => Err(FieldError::new(field, "unknown_org").into()),
+    }
+}
+
+pub(crate) fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+fn internal(what: &str) -> AppError {
+    AppError::Internal(format!("validated value missing: {what}"))
+}
+
+/// A case as input by staff (or taken up at a visit).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct CaseInput {
+    /// The committee (defaults to the user's own).
+    pub org_id: Option<String>,
+    pub community: String,
+    pub subject: String,
+    pub description: String,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    /// ISO date; today when empty.
+    pub received_on: Option<String>,
+    /// The member who took the case up.
+    pub raised_by: Option<String>,
+}
+
+/// The validated fields of a new case.
+pub(crate) struct CaseValues {
+    pub community: String,
+    pub subject: String,
+    pub description: String,
+    pub contact_name: Option<String>,
+    pub phone: Option<MobilePhone>,
+}
+
+pub(crate) fn validate_case_fields(
+    errors: &mut FieldErrors,
+    community: &str,
+    subject: &str,
+    description: &str,
+    contact_name: Option<&str>,
+    contact_phone: Option<&str>,
+) -> Option<CaseValues> {
+    let community = errors.check(required_line("community", community, 50));
+    let title = errors.check(required_line("subject", subject, 100));
+    let description = errors.check(required_text("description", description, 2000));
+    let contact_name = match contact_name.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(n) => errors
+            .check(PersonName::parse("contact_name", n))
+            .map(|n| Some(n.into_string())),
+        None => Some(None),
+    };
+    let phone = match contact_phone.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(p) => errors
+            .check(MobilePhone::parse("contact_phone", p))
+            .map(Some),
+        None => Some(None),
+    };
+    Some(CaseValues {
+        community: community?,
+        subject: title?,
+        description: description?,
+        contact_name: contact_name?,
+        phone: phone?,
+    })
+}
+
+/// Who registers a case, for its first timeline entry.
+pub(crate) struct Registrar<'a> {
+    pub user_id: Option<i64>,
+    pub username: Option<&'a str>,
+}
+
+/// Insert a case with its first event, and the raising member's duty-file entry.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert_case(
+    tx: &mut Tx,
+    cipher: &FieldCipher,
+    org_id: i64,
+    source: CaseSource,
+    visit_id: Option<i64>,
+    raised_by: Option<i64>,
+    received_on: NaiveDate,
+    v: &CaseValues,
+    tracking_hash: Option<String>,
+    who: &Registrar<'_>,
+) -> Result<i64, sqlx::Error> {
+    let id = cases::insert(
+        tx,
+        &NewCase {
+            org_id,
+            source: source.as_str(),
+            visit_id,
+            raised_by,
+            community: &v.community,
+            title: &v.subject,
+            description: &v.description,
+            contact_name: v.contact_name.as_deref(),
+            contact_phone_enc: v.phone.as_ref().map(|p| cipher.encrypt(p.as_str())),
+            contact_phone_masked: v.phone.as_ref().map(MobilePhone::masked),
+            received_on,
+            tracking_hash,
+        },
+    )
+    .await?;
+    cases::insert_event(
+        tx,
+        &NewEvent {
+            case_id: id,
+            occurred_on: received_on,
+            action: "register",
+            from_status: None,
+            to_status: CaseStatus::Registered.as_str(),
+            department_id: None,
+            note: None,
+            user_id: who.user_id,
+            username: who.username,
+        },
+    )
+    .await?;
+    if let Some(member_id) = raised_by {
+        timeline::insert(
+            tx,
+            &NewTimelineEntry {
+                member_id,
+                occurred_on: received_on,
+                kind: "case_raised",
+                title: &v.subject,
+                object_type: Some("case"),
+                object_id: Some(id),
+                created_by: who.user_id,
+            },
+        )
+        .await?;
+    }
+    Ok(id)
+}
+
+/// A member of the committee `org` (for `raised_by`).
+pub(crate) async fn check_member_of(
+    db: &Db,
+    errors: &mut FieldErrors,
+    field: &'static str,
+    member_id: Option<i64>,
+    org: &Org,
+) -> Result<(), AppError> {
+    if let Some(id) = member_id {
+        let ok = match crate::storage::members::get(db, id).await? {
+            Some(m) => match orgs::get_org(db, m.org_id).await? {
+                Some(o) => crate::domain::orgs::is_within(&o.path, &org.path),
+                None => false,
+            },
+            None => false,
+        };
+        if !ok {
+            errors.push(FieldError::new(field, "unknown_member"));
+        }
+    }
+    Ok(())
+}
+
+fn check_not_future(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    date: Option<NaiveDate>,
+) -> Option<NaiveDate> {
+    match date {
+        Some(d) if d > today() => {
+            errors.push(FieldError::new(field, "date_in_future"));
+            None
+        }
+        Some(d) => Some(d),
+        None => Some(today()),
+    }
+}
+
+/// Staff register a case directly.
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    cipher: &FieldCipher,
+    input: &CaseInput,
+) -> Result<Case, AppError> {
+    actor.require(&[Role::Staff])?;
+    let mut errors = FieldErrors::new();
+    let org = match committee(db, actor, "org_id", input.org_id.as_deref()).await {
+        Ok(o) => Some(o),
+        Err(AppError::Validation(e)) => {
+            errors.0.extend(e.0);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let values = validate_case_fields(
+        &mut errors,
+        &input.community,
+        &input.subject,
+        &input.description,
+        input.contact_name.as_deref(),
+        input.contact_phone.as_deref(),
+    );
+    let received = errors
+        .check(parse_optional_date(
+            "received_on",
+            input.received_on.as_deref().unwrap_or(""),
+        ))
+        .and_then(|d| check_not_future(&mut errors, "received_on", d));
+    let raised_by = errors
+        .check(parse_optional_id(
+            "raised_by",
+            input.raised_by.as_deref().unwrap_or(""),
+        ))
+        .flatten();
+    if let Some(org) = &org {
+        check_member_of(db, &mut errors, "raised_by", raised_by, org).await?;
+    }
+    errors.into_result()?;
+    let (Some(org), Some(values), Some(received)) = (org, values, received) else {
+        return Err(internal("case"));
+    };
+    let mut tx = db.begin().await?;
+    let id = insert_case(
+        &mut tx,
+        cipher,
+        org.id,
+        CaseSource::Visit,
+        None,
+        raised_by,
+        received,
+        &values,
+        None,
+        &Registrar {
+            user_id: Some(actor.user_id),
+            username: Some(&actor.username),
+        },
+    )
+    .await?;
+    audit::insert(
+        &mut tx,
+        &actor.audit("create", "case", id, Some(audit_detail(&values))),
+    )
+    .await?;
+    tx.commit().await?;
+    cases::get(db, id).await?.ok_or(AppError::NotFound)
+}
+
+pub(crate) fn audit_detail(v: &CaseValues) -> String {
+    serde_json::json!({
+        "community": v.community, "title": v.subject,
+        "contact_name": v.contact_name, "contact_phone": v.phone.as_ref().map(MobilePhone::masked),
+    })
+    .to_string()
+}
+
+/// Whether the actor may see the case: staff within their subtree, a
+/// department handler only their department's cases. Others: not found.
+async fn visible(db: &Db, actor: &Actor, case: &Case) -> Result<bool, AppError> {
+    Ok(match actor.role {
+        Role::Staff => match orgs::get_org(db, case.org_id).await? {
+            Some(o) => actor.sees(&o.path),
+            None => false,
+        },
+        Role::Department => {
+            actor.department_id.is_some() && case.department_id == actor.department_id
+        }
+        _ => false,
+    })
+}
+
+pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Case, AppError> {
+    actor.require(&[Role::Staff, Role::Department])?;
+    let case = cases::get(db, id).await?.ok_or(AppError::NotFound)?;
+    if visible(db, actor, &case).await? {
+        Ok(case)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// A case with its timeline; the contact's phone in full for the staff handling it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseDetail {
+    #[serde(flatten)]
+    pub case: Case,
+    pub overdue: bool,
+    /// Only for staff of the committee: the citizen's phone in full.
+    pub contact_phone: Option<String>,
+    pub events: Vec<CaseEvent>,
+}
+
+pub async fn detail(
+    db: &Db,
+    actor: &Actor,
+    cipher: &FieldCipher,
+    id: i64,
+) -> Result<CaseDetail, AppError> {
+    let case = get(db, actor, id).await?;
+    let events = cases::events(db, id).await?;
+    let contact_phone = match (&actor.role, &case.contact_phone_enc) {
+        (Role::Staff, Some(enc)) => {
+            let phone = cipher
+                .decrypt(enc)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let mut tx = db.begin().await?;
+            audit::insert(
+                &mut tx,
+                &actor.audit("reveal_personal_data", "case", id, None),
+            )
+            .await?;
+            tx.commit().await?;
+            Some(phone)
+        }
+        _ => None,
+    };
+    Ok(CaseDetail {
+        overdue: overdue(&case),
+        case,
+        contact_phone,
+        events,
+    })
+}
+
+pub fn overdue(case: &Case) -> bool {
+    CaseStatus::parse("status", &case.status)
+        .map(|s| is_overdue(s, case.due_on, today()))
+        .unwrap_or(false)
+}
+
+/// List filters as they arrive in a query string.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CaseQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub org: Option<String>,
+    pub status: Option<String>,
+}
+
+pub(crate) struct Range {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+pub(crate) fn parse_range(from: &Option<String>, to: &Option<String>) -> Result<Range, AppError> {
+    let mut errors = FieldErrors::new();
+    let from = errors.check(parse_optional_date("from", from.as_deref().unwrap_or("")));
+    let to = errors.check(parse_optional_date("to", to.as_deref().unwrap_or("")));
+    if let (Some(Some(f)), Some(Some(t))) = (from, to) {
+        if t < f {
+            errors.push(FieldError::new("to", "range_reversed"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::BadRequest(errors));
+    }
+    Ok(Range {
+        from: from.flatten(),
+        to: to.flatten(),
+    })
+}
+
+fn bad_request(e: AppError) -> AppError {
+    match e {
+        AppError::Validation(errors) => AppError::BadRequest(errors),
+        other => other,
+    }
+}
+
+pub async fn list(db: &Db, actor: &Actor, q: &CaseQuery) -> Result<Vec<Case>, AppError> {
+    actor.require(&[Role::Staff, Role::Department])?;
+    let range = parse_range(&q.from, &q.to)?;
+    let status = match non_blank(&q.status) {
+        Some(s) => Some(
+            CaseStatus::parse("status", s)
+                .map_err(|e| AppError::BadRequest(e.into()))?
+                .as_str()
+                .to_string(),
+        ),
+        None => None,
+    };
+    let mut filter = CaseFilter {
+        status,
+        from: range.from,
+        to: range.to,
+        ..Default::default()
+    };
+    if actor.role == Role::Department {
+        filter.department_id = Some(actor.department_id.ok_or(AppError::Forbidden)?);
+    } else {
+        let org = committee(db, actor, "org", non_blank(&q.org))
+            .await
+            .map_err(bad_request)?;
+        filter.scope_path = Some(org.path);
+    }
+    Ok(cases::list(db, &filter, 1000).await?)
+}
+
+/// A department handler's inbox: their department's open cases, soonest due first.
+pub async fn inbox(db: &Db, actor: &Actor) -> Result<Vec<Case>, AppError> {
+    actor.require(&[Role::Department])?;
+    let department_id = actor.department_id.ok_or(AppError::Forbidden)?;
+    Ok(cases::list(
+        db,
+        &CaseFilter {
+            department_id: Some(department_id),
+            open_only: true,
+            ..Default::default()
+        },
+        500,
+    )
+    .await?)
+}
+
+/// One step on a case, as a form or the API sends it.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct StepInput {
+    /// forward | accept | note | resolve | return | follow_up | reopen | close | escalate
+    pub action: String,
+    /// The version that was read.
+    pub version: Option<String>,
+    /// The date of the step (ISO); today when empty.
+    pub on: Option<String>,
+    /// forward: the department.
+    pub department_id: Option<String>,
+    /// forward: the due date; by default the committee's working days from the forwarding date.
+    pub due_on: Option<String>,
+    /// resolve: the department's reply.
+    pub reply: Option<String>,
+    /// follow_up: satisfied | basically_satisfied | unsatisfied.
+    pub satisfaction: Option<String>,
+    /// A note; the reason, for return.
+    pub note: Option<String>,
+}
+
+fn may_take(actor: &Actor, action: CaseAction) -> bool {
+    use CaseAction as A;
+    match actor.role {
+        Role::Staff => !matches!(action, A::Return),
+        Role::Department => matches!(action, A::Accept | A::Note | A::Resolve | A::Return),
+        _ => false,
+    }
+}
+
+pub(crate) fn parse_version(input: &Option<String>) -> Result<i64, AppError> {
+    non_blank(input)
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|v| *v > 0)
+        .ok_or_else(|| AppError::Validation(FieldError::new("version", "version_required").into()))
+}
+
+/// Take one step on a case. Every refusal changes nothing.
+pub async fn step(db: &Db, actor: &Actor, id: i64, input: &StepInput) -> Result<Case, AppError> {
+    actor.require(&[Role::Staff, Role::Department])?;
+    let case = cases::get(db, id).await?.ok_or(AppError::NotFound)?;
+    if !visible(db, actor, &case).await? {
+        // A department is told plainly that the case is not (or no longer) theirs.
+        return Err(if actor.role == Role::Department {
+            FieldError::new("department", "case_other_department").into()
+        } else {
+            AppError::NotFound
+        });
+    }
+    let action = CaseAction::parse("action", &input.action)?;
+    if !may_take(actor, action) {
+        return Err(AppError::Forbidden);
+    }
+    let version = parse_version(&input.version)?;
+    let from = CaseStatus::parse("status", &case.status)?;
+    let mut errors = FieldErrors::new();
+    let mut to = Some(check_move("action", from, action)?);
+    let on = errors
+        .check(parse_optional_date("on", input.on.as_deref().unwrap_or("")))
+        .and_then(|d| check_not_future(&mut errors, "on", d));
+    if let Some(d) = on {
+        let last_step = cases::events(db, id).await?.last().map(|e| e.occurred_on);
+        if d < case.received_on {
+            errors.push(FieldError::new("on", "case_date_before_received"));
+        } else if last_step.is_some_and(|last| d < last) {
+            errors.push(FieldError::new("on", "case_date_before_last_step"));
+        }
+    }
+    let note = errors
+        .check(optional_text(
+            "note",
+            input.note.as_deref().unwrap_or(""),
+            2000,
+        ))
+        .flatten();
+    let settings = settings_for(db, case.org_id).await?;
+    let cal: Calendar = calendar::calendar(db).await?;
+    let mut update = CaseUpdate::of(&case);
+    let mut extra_event: Option<(CaseAction, CaseStatus)> = None;
+    let mut event_department = case.department_id;
+    let mut event_note = note.clone();
+    match action {
+        CaseAction::Forward => {
+            let department = errors
+                .check(parse_optional_id(
+                    "department",
+                    input.department_id.as_deref().unwrap_or(""),
+                ))
+                .flatten();
+            match department {
+                None if errors.for_field("department").is_none() => {
+                    errors.push(FieldError::new("department", "case_department_required"))
+                }
+                None => {}
+                Some(d) => {
+                    let known = crate::storage::orgs::list_departments(db, &actor.org_path)
+                        .await?
+                        .iter()
+                        .any(|x| x.id == d);
+                    if known {
+                        update.department_id = Some(d);
+                        event_department = Some(d);
+                    } else {
+                        errors.push(FieldError::new("department", "unknown_department"));
+                    }
+                }
+            }
+            let due = errors.check(parse_optional_date(
+                "due_on",
+                input.due_on.as_deref().unwrap_or(""),
+            ));
+            if let (Some(on), Some(due)) = (on, due) {
+                let due =
+                    due.unwrap_or_else(|| cal.add_working_days(on, settings.due_working_days));
+                if errors.check(check_due("due_on", on, due)).is_some() {
+                    update.forwarded_on = Some(on);
+                    update.due_on = Some(due);
+                }
+            }
+        }
+        CaseAction::Accept | CaseAction::Close => {}
+        CaseAction::Note => {
+            if note.is_none() && errors.for_field("note").is_none() {
+                errors.push(FieldError::new("note", "required"));
+            }
+        }
+        CaseAction::Resolve => {
+            if let Some(reply) = errors.check(required_text(
+                "reply",
+                input.reply.as_deref().unwrap_or(""),
+                4000,
+            )) {
+                event_note = Some(reply.clone());
+                update.reply = Some(reply);
+                update.resolved_on = on;
+            }
+        }
+        CaseAction::Return => {
+            if note.is_none() && errors.for_field("note").is_none() {
+                errors.push(FieldError::new("note", "case_return_reason"));
+            }
+            if let (Some(on), Some(forwarded)) = (on, case.forwarded_on) {
+                if cal.working_days_between(forwarded, on) > i64::from(settings.return_working_days)
+                {
+                    errors.push(
+                        FieldError::new("action", "case_return_too_late")
+                            .with("days", settings.return_working_days),
+                    );
+                }
+            }
+            update.department_id = None;
+            update.forwarded_on = None;
+            update.due_on = None;
+        }
+        CaseAction::FollowUp | CaseAction::Reopen => {
+            let satisfaction = match non_blank(&input.satisfaction) {
+                Some(s) => errors.check(Satisfaction::parse("satisfaction", s)),
+                None if action == CaseAction::Reopen => Some(Satisfaction::Unsatisfied),
+                None => {
+                    errors.push(FieldError::new("satisfaction", "required"));
+                    None
+                }
+            };
+            if let Some(s) = satisfaction {
+                update.satisfaction = Some(s.as_str().to_string());
+                event_note = Some(match &note {
+                    Some(n) => format!("{}: {n}", s.as_str()),
+                    None => s.as_str().to_string(),
+                });
+                if s == Satisfaction::Unsatisfied || action == CaseAction::Reopen {
+                    // Unsatisfied: the department works on it again, with a new due date.
+                    match check_move("action", from, CaseAction::Reopen) {
+                        Ok(reopened) => {
+                            if action == CaseAction::FollowUp {
+                                extra_event = Some((CaseAction::Reopen, reopened));
+                            }
+                            to = Some(reopened);
+                            update.resolved_on = None;
+                            if let Some(on) = on {
+                                update.due_on =
+                                    Some(cal.add_working_days(on, settings.due_working_days));
+                            }
+                        }
+                        Err(e) => errors.push(e),
+                    }
+                } else if action == CaseAction::Reopen {
+                    errors.push(FieldError::new("satisfaction", "case_reopen_unsatisfied"));
+                }
+            }
+        }
+        CaseAction::Escalate => {
+            if let Some(on) = on {
+                if !is_overdue(from, case.due_on, on) {
+                    errors.push(FieldError::new("action", "case_not_overdue"));
+                }
+                update.escalations += 1;
+                update.last_escalated_on = Some(on);
+            }
+        }
+    }
+    errors.into_result()?;
+    let (Some(on), Some(to)) = (on, to) else {
+        return Err(internal("step"));
+    };
+    update.status = to.as_str().to_string();
+    let mut tx = db.begin().await?;
+    if !cases::update(&mut tx, id, version, &update).await? {
+        return Err(AppError::Conflict("stale_version"));
+    }
+    // With an extra step (an unsatisfied follow-up reopens), the first event ends at Resolved's successor.
+    let first_to = if extra_event.is_some() {
+        CaseStatus::FollowedUp
+    } else {
+        to
+    };
+    cases::insert_event(
+        &mut tx,
+        &NewEvent {
+            case_id: id,
+            occurred_on: on,
+            action: action.as_str(),
+            from_status: Some(from.as_str()),
+            to_status: first_to.as_str(),
+            department_id: event_department,
+            note: event_note.as_deref(),
+            user_id: Some(actor.user_id),
+            username: Some(&actor.username),
+        },
+    )
+    .await?;
+    if let Some((extra, reopened)) = extra_event {
+        cases::insert_event(
+            &mut tx,
+            &NewEvent {
+                case_id: id,
+                occurred_on: on,
+                action: extra.as_str(),
+                from_status: Some(first_to.as_str()),
+                to_status: reopened.as_str(),
+                department_id: update.department_id,
+                note: None,
+                user_id: Some(actor.user_id),
+                username: Some(&actor.username),
+            },
+        )
+        .await?;
+    }
+    let detail = serde_json::json!({
+        "action": action.as_str(), "from": from.as_str(), "to": to.as_str(),
+        "department_id": update.department_id, "due_on": update.due_on, "on": on,
+    });
+    audit::insert(
+        &mut tx,
+        &actor.audit("case_step", "case", id, Some(detail.to_string())),
+    )
+    .await?;
+    tx.commit().await?;
+    cases::get(db, id).await?.ok_or(AppError::NotFound)
+}
+
+/// Figures for a period and committee, computed from the records.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct Figures {
+    pub org_id: i64,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Reception days held.
+    pub reception_days: i64,
+    /// Citizens received at reception days.
+    pub visitors: i64,
+    pub visits: i64,
+    /// Cases received (by date received), of which from visits and online.
+    pub received: i64,
+    pub from_visits: i64,
+    pub online: i64,
+    /// Cases forwarded in the period (by forwarding date).
+    pub forwarded: i64,
+    /// Cases resolved in the period (by resolution date).
+    pub resolved: i64,
+    pub resolved_on_time: i64,
+    /// Average calendar days from receipt to resolution, of the resolved.
+    pub average_days_to_resolve: Option<f64>,
+    /// Satisfaction at the latest follow-up, of the cases received in the period.
+    pub satisfied: i64,
+    pub basically_satisfied: i64,
+    pub unsatisfied: i64,
+    /// Cases received in the period that are past their due date now.
+    pub overdue: i64,
+    /// Cases by status now (of those received in the period).
+    pub by_status: Vec<(String, i64)>,
+}
+
+fn within(d: Option<NaiveDate>, from: Option<NaiveDate>, to: Option<NaiveDate>) -> bool {
+    match d {
+        Some(d) => from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t),
+        None => false,
+    }
+}
+
+pub async fn figures(db: &Db, actor: &Actor, q: &CaseQuery) -> Result<Figures, AppError> {
+    actor.require(&[Role::Staff])?;
+    let range = parse_range(&q.from, &q.to)?;
+    let org = committee(db, actor, "org", non_blank(&q.org))
+        .await
+        .map_err(bad_request)?;
+    let all = cases::list(
+        db,
+        &CaseFilter {
+            scope_path: Some(org.path.clone()),
+            ..Default::default()
+        },
+        1_000_000,
+    )
+    .await?;
+    let days = crate::storage::reception::list_days(db, &org.path, range.from, range.to).await?;
+    let visits = cases::visit_rows(db, &org.path, range.from, range.to).await?;
+    let (from, to) = (range.from, range.to);
+    let mut f = Figures {
+        org_id: org.id,
+        from,
+        to,
+        reception_days: days.len() as i64,
+        visitors: visits.iter().map(|(p, _)| p).sum(),
+        visits: visits.len() as i64,
+        ..Default::default()
+    };
+    let mut days_total = 0i64;
+    for c in &all {
+        if within(Some(c.received_on), from, to) {
+            f.received += 1;
+            if c.source == CaseSource::Online.as_str() {
+                f.online += 1;
+            } else {
+                f.from_visits += 1;
+            }
+        }
+        if within(c.forwarded_on, from, to) {
+            f.forwarded += 1;
+        }
+        if within(c.resolved_on, from, to) {
+            f.resolved += 1;
+            if resolved_on_time(c.resolved_on, c.due_on) {
+                f.resolved_on_time += 1;
+            }
+            if let Some(r) = c.resolved_on {
+                days_total += (r - c.received_on).num_days();
+            }
+        }
+        // The latest follow-up of the cases received in the period.
+        if within(Some(c.received_on), from, to) {
+            match c.satisfaction.as_deref() {
+                Some("satisfied") => f.satisfied += 1,
+                Some("basically_satisfied") => f.basically_satisfied += 1,
+                Some("unsatisfied") => f.unsatisfied += 1,
+                _ => {}
+            }
+        }
+        if overdue(c) && within(Some(c.received_on), from, to) {
+            f.overdue += 1;
+        }
+    }
+    if f.resolved > 0 {
+        f.average_days_to_resolve =
+            Some(((days_total as f64 / f.resolved as f64) * 10.0).round() / 10.0);
+    }
+    f.by_status = CaseStatus::ALL
+        .iter()
+        .map(|s| {
+            let n = all
+                .iter()
+                .filter(|c| c.status == s.as_str() && within(Some(c.received_on), from, to))
+                .count() as i64;
+            (s.as_str().to_string(), n)
+        })
+        .collect();
+    Ok(f)
+}
+
+/// What a citizen sends from the public page.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PublicCaseInput {
+    pub community: String,
+    pub subject: String,
+    pub description: String,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    /// "yes" when the citizen agreed to the personal-data line.
+    pub consent: Option<String>,
+}
+
+/// Submissions one address may make per day.
+pub const PUBLIC_LIMIT_PER_DAY: i64 = 5;
+
+/// A citizen's case from the public page: returns the tracking code, shown once.
+pub async fn submit_public(
+    db: &Db,
+    cipher: &FieldCipher,
+    org_id: i64,
+    input: &PublicCaseInput,
+    ip: Option<String>,
+) -> Result<(Case, String), AppError> {
+    let org = match orgs::get_org(db, org_id).await? {
+        Some(o)
+            if o.kind == OrgKind::Subdistrict.as_str() || o.kind == OrgKind::District.as_str() =>
+        {
+            o
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    let mut errors = FieldErrors::new();
+    let values = validate_case_fields(
+        &mut errors,
+        &input.community,
+        &input.subject,
+        &input.description,
+        input.contact_name.as_deref(),
+        input.contact_phone.as_deref(),
+    );
+    let gives_contact =
+        non_blank(&input.contact_name).is_some() || non_blank(&input.contact_phone).is_some();
+    if gives_contact && non_blank(&input.consent) != Some("yes") {
+        errors.push(FieldError::new("consent", "consent_required"));
+    }
+    errors.into_result()?;
+    let values = values.ok_or_else(|| internal("public case"))?;
+    let code = tracking_code();
+    let hash = crate::security::token_hash(&code);
+    let address = ip.clone().unwrap_or_else(|| "unknown".into());
+    let mut tx = db.begin().await?;
+    let since: DateTime<Utc> = Utc::now() - Duration::hours(24);
+    if cases::record_submission(&mut tx, &address, since).await? >= PUBLIC_LIMIT_PER_DAY {
+        drop(tx);
+        return Err(FieldError::new("body", "too_many_submissions").into());
+    }
+    let id = insert_case(
+        &mut tx,
+        cipher,
+        org.id,
+        CaseSource::Online,
+        None,
+        None,
+        today(),
+        &values,
+        Some(hash),
+        &Registrar {
+            user_id: None,
+            username: None,
+        },
+    )
+    .await?;
+    audit::insert(
+        &mut tx,
+        &NewAuditEntry {
+            ip,
+            action: "create",
+            object_type: Some("case"),
+            object_id: Some(id.to_string()),
+            outcome: "ok",
+            detail: Some(audit_detail(&values)),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let case = cases::get(db, id).await?.ok_or(AppError::NotFound)?;
+    Ok((case, crate::domain::cases::format_tracking_code(&code)))
+}
+
+/// 16 characters from an alphabet without look-alikes (no 0/O, 1/I).
+fn tracking_code() -> String {
+    use rand::RngCore;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes
+        .iter()
+        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
+        .collect()
+}
+
+/// What a citizen sees with a tracking code: the case's own status and reply, nothing else.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicStatus {
+    pub title: String,
+    pub received_on: NaiveDate,
+    pub status: CaseStatus,
+    pub department: Option<String>,
+    pub resolved_on: Option<NaiveDate>,
+    pub reply: Option<String>,
+}
+
+pub async fn track(db: &Db, code: &str) -> Result<PublicStatus, AppError> {
+    let code = crate::domain::cases::normalize_tracking_code(code).ok_or_else(|| {
+        AppError::Validation(FieldError::new("tracking_code", "tracking_code_unknown").into())
+    })?;
+    let case = cases::find_by_tracking_hash(db, &crate::security::token_hash(&code))
+        .await?
+        .ok_or_else(|| {
+            AppError::Validation(FieldError::new("tracking_code", "tracking_code_unknown").into())
+        })?;
+    let status = CaseStatus::parse("status", &case.status)?;
+    let answered = matches!(
+        status,
+        CaseStatus::Resolved | CaseStatus::FollowedUp | CaseStatus::Closed
+    );
+    Ok(PublicStatus {
+        title: case.title,
+        received_on: case.received_on,
+        status,
+        department: case.department_name,
+        resolved_on: case.resolved_on.filter(|_| answered),
+        reply: case.reply.filter(|_| answered),
+    })
+}

@@ -1,0 +1,628 @@
+//! Reception days: the schedule and roster, holding a day with its members
+//! on duty, registering visitors (answered on the spot or opened as cases),
+//! the committee's settings and the official calendar.
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::cases::{
+    committee, insert_case, parse_range, settings_for, today, validate_case_fields, Registrar,
+    Settings,
+};
+use super::{non_blank, Actor};
+use crate::crypto::FieldCipher;
+use crate::domain::calendar::parse_year;
+use crate::domain::cases::{parse_working_days, CaseSource};
+use crate::domain::dates::{parse_date, parse_optional_id};
+use crate::domain::orgs::OrgKind;
+use crate::domain::phone::MobilePhone;
+use crate::domain::reception::{
+    duty_group_for, parse_day_of_month, parse_people, scheduled_day, VisitOutcome,
+};
+use crate::domain::roles::Role;
+use crate::domain::text::{optional_line, optional_text, required_line, required_text, PersonName};
+use crate::domain::validation::{FieldError, FieldErrors};
+use crate::error::AppError;
+use crate::storage::calendar::Holiday;
+use crate::storage::orgs::Org;
+use crate::storage::reception::{DutyMember, NewDay, NewVisit, ReceptionDay, Visit};
+use crate::storage::timeline::NewTimelineEntry;
+use crate::storage::{
+    audit, calendar, is_unique_violation, members, orgs, reception, timeline, Db,
+};
+
+const STAFF: &[Role] = &[Role::Staff];
+
+/// The groups of a committee, in their fixed roster order.
+async fn groups_of(db: &Db, org: &Org) -> Result<Vec<Org>, AppError> {
+    let mut groups: Vec<Org> = orgs::list_orgs(db, &org.path, Some(OrgKind::Group.as_str()))
+        .await?
+        .into_iter()
+        .filter(|o| o.parent_id == Some(org.id))
+        .collect();
+    groups.sort_by_key(|g| g.id);
+    Ok(groups)
+}
+
+/// One month of the schedule.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ScheduleEntry {
+    pub month: u32,
+    pub nominal_on: NaiveDate,
+    pub held_on: NaiveDate,
+    /// The nominal day is a weekend or holiday: moved to the next working day.
+    pub shifted: bool,
+    pub duty_group_id: Option<i64>,
+    pub duty_group: Option<String>,
+    /// The reception day recorded for this date, if any.
+    pub reception_day_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ScheduleQuery {
+    pub org: Option<String>,
+    pub year: Option<String>,
+}
+
+pub async fn schedule(
+    db: &Db,
+    actor: &Actor,
+    q: &ScheduleQuery,
+) -> Result<Vec<ScheduleEntry>, AppError> {
+    actor.require(STAFF)?;
+    let org = committee(db, actor, "org", non_blank(&q.org))
+        .await
+        .map_err(as_bad_request)?;
+    let year = match non_blank(&q.year) {
+        Some(y) => y
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .ok_or_else(|| AppError::BadRequest(FieldError::new("year", "year_range").into()))?,
+        None => today().year(),
+    };
+    let settings = settings_for(db, org.id).await?;
+    let cal = calendar::calendar(db).await?;
+    let groups = groups_of(db, &org).await?;
+    let mut out = Vec::new();
+    for month in 1..=12 {
+        let Some(day) = scheduled_day(year, month, settings.day_of_month, &cal) else {
+            continue;
+        };
+        let group = duty_group_for(day.held_on, groups.len()).and_then(|i| groups.get(i));
+        let recorded = reception::find_day(db, org.id, day.held_on).await?;
+        out.push(ScheduleEntry {
+            month,
+            nominal_on: day.nominal,
+            held_on: day.held_on,
+            shifted: day.shifted(),
+            duty_group_id: group.map(|g| g.id),
+            duty_group: group.map(|g| g.name.clone()),
+            reception_day_id: recorded.map(|d| d.id),
+        });
+    }
+    Ok(out)
+}
+
+fn as_bad_request(e: AppError) -> AppError {
+    match e {
+        AppError::Validation(errors) => AppError::BadRequest(errors),
+        other => other,
+    }
+}
+
+/// A reception day as submitted.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct DayInput {
+    pub org_id: Option<String>,
+    /// ISO date (the schedule shows the month's day).
+    pub held_on: Option<String>,
+    /// Members on duty (ids); the rostered group's members when empty.
+    pub duty_member_ids: Option<Vec<String>>,
+    pub note: Option<String>,
+}
+
+/// Hold a reception day: the date (the schedule's by default), the group on
+/// duty by the roster, and its members' duty-file entries.
+pub async fn create_day(
+    db: &Db,
+    actor: &Actor,
+    input: &DayInput,
+) -> Result<ReceptionDay, AppError> {
+    actor.require(STAFF)?;
+    let mut errors = FieldErrors::new();
+    let org = match committee(db, actor, "org_id", input.org_id.as_deref()).await {
+        Ok(o) => Some(o),
+        Err(AppError::Validation(e)) => {
+            errors.0.extend(e.0);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let given = errors.check(parse_date(
+        "held_on",
+        input.held_on.as_deref().unwrap_or(""),
+    ));
+    let note = errors
+        .check(optional_text(
+            "note",
+            input.note.as_deref().unwrap_or(""),
+            500,
+        ))
+        .flatten();
+    let mut member_ids = Vec::new();
+    for raw in input.duty_member_ids.iter().flatten() {
+        if let Some(Some(id)) = errors.check(parse_optional_id("duty_member_ids", raw)) {
+            member_ids.push(id);
+        }
+    }
+    errors.into_result()?;
+    let org = org.ok_or_else(|| AppError::Internal("committee missing".into()))?;
+    let settings = settings_for(db, org.id).await?;
+    let cal = calendar::calendar(db).await?;
+    let held_on = given.ok_or_else(|| AppError::Internal("date missing".into()))?;
+    let scheduled = scheduled_day(held_on.year(), held_on.month(), settings.day_of_month, &cal)
+        .ok_or_else(|| AppError::Internal("no schedule".into()))?;
+    if held_on > today() {
+        return Err(FieldError::new("held_on", "date_in_future").into());
+    }
+    let groups = groups_of(db, &org).await?;
+    let group = duty_group_for(held_on, groups.len())
+        .and_then(|i| groups.get(i))
+        .cloned();
+    if member_ids.is_empty() {
+        if let Some(g) = &group {
+            let (found, _) = members::list(
+                db,
+                &crate::storage::members::MemberFilter {
+                    scope_path: org.path.clone(),
+                    group_id: Some(g.id),
+                    status: Some("active".into()),
+                    ..Default::default()
+                },
+                "m.name",
+                "ASC",
+                200,
+                0,
+            )
+            .await?;
+            member_ids = found.into_iter().map(|m| m.id).collect();
+        }
+    } else {
+        let mut errors = FieldErrors::new();
+        for id in &member_ids {
+            super::cases::check_member_of(db, &mut errors, "duty_member_ids", Some(*id), &org)
+                .await?;
+        }
+        errors.into_result()?;
+        member_ids.sort_unstable();
+        member_ids.dedup();
+    }
+    let mut tx = db.begin().await?;
+    let id = match reception::insert_day(
+        &mut tx,
+        &NewDay {
+            org_id: org.id,
+            nominal_on: if held_on == scheduled.held_on {
+                scheduled.nominal
+            } else {
+                held_on
+            },
+            held_on,
+            duty_group_id: group.as_ref().map(|g| g.id),
+            note: note.as_deref(),
+            created_by: Some(actor.user_id),
+        },
+    )
+    .await
+    {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => {
+            return Err(FieldError::new("held_on", "reception_day_taken").into())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let title = format!("{} {}", held_on, org.name);
+    for member_id in &member_ids {
+        reception::insert_duty(&mut tx, id, *member_id).await?;
+        timeline::insert(
+            &mut tx,
+            &NewTimelineEntry {
+                member_id: *member_id,
+                occurred_on: held_on,
+                kind: "reception_duty",
+                title: &title,
+                object_type: Some("reception_day"),
+                object_id: Some(id),
+                created_by: Some(actor.user_id),
+            },
+        )
+        .await?;
+    }
+    let detail = serde_json::json!({"org_id": org.id, "held_on": held_on, "duty": member_ids});
+    audit::insert(
+        &mut tx,
+        &actor.audit("create", "reception_day", id, Some(detail.to_string())),
+    )
+    .await?;
+    tx.commit().await?;
+    reception::get_day(db, id).await?.ok_or(AppError::NotFound)
+}
+
+/// A reception day with who was on duty and the visits.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DayDetail {
+    #[serde(flatten)]
+    pub day: ReceptionDay,
+    pub duty: Vec<DutyMember>,
+    pub visits: Vec<Visit>,
+}
+
+/// Staff within their subtree, or a member on duty that day.
+async fn visible_day(db: &Db, actor: &Actor, day: &ReceptionDay) -> Result<bool, AppError> {
+    Ok(match actor.role {
+        Role::Staff => match orgs::get_org(db, day.org_id).await? {
+            Some(o) => actor.sees(&o.path),
+            None => false,
+        },
+        Role::Member => match actor.member_id {
+            Some(m) => reception::is_on_duty(db, day.id, m).await?,
+            None => false,
+        },
+        _ => false,
+    })
+}
+
+pub async fn get_day(db: &Db, actor: &Actor, id: i64) -> Result<DayDetail, AppError> {
+    actor.require(&[Role::Staff, Role::Member])?;
+    let day = reception::get_day(db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !visible_day(db, actor, &day).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(DayDetail {
+        duty: reception::duty_members(db, id).await?,
+        visits: reception::visits_of_day(db, id).await?,
+        day,
+    })
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct DayQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub org: Option<String>,
+}
+
+pub async fn list_days(
+    db: &Db,
+    actor: &Actor,
+    q: &DayQuery,
+) -> Result<Vec<ReceptionDay>, AppError> {
+    actor.require(STAFF)?;
+    let range = parse_range(&q.from, &q.to)?;
+    let org = committee(db, actor, "org", non_blank(&q.org))
+        .await
+        .map_err(as_bad_request)?;
+    Ok(reception::list_days(db, &org.path, range.from, range.to).await?)
+}
+
+/// A case opened from a visit.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct VisitCaseInput {
+    pub subject: String,
+    pub description: String,
+}
+
+/// Visitors registered on a reception day.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct VisitInput {
+    /// How many people came together.
+    pub people: String,
+    pub community: String,
+    /// What they raised.
+    pub summary: String,
+    pub visitor_name: Option<String>,
+    pub phone: Option<String>,
+    /// answered | case
+    pub outcome: String,
+    /// For `answered`: what they were told.
+    pub answer: Option<String>,
+    /// The member on duty who received them.
+    pub received_by: Option<String>,
+    /// For `case`: one or more cases opened from the visit.
+    pub cases: Vec<VisitCaseInput>,
+}
+
+/// Register visitors; with outcome `case`, open each case in the same transaction.
+pub async fn add_visit(
+    db: &Db,
+    actor: &Actor,
+    cipher: &FieldCipher,
+    day_id: i64,
+    input: &VisitInput,
+) -> Result<(Visit, Vec<i64>), AppError> {
+    actor.require(&[Role::Staff, Role::Member])?;
+    let day = reception::get_day(db, day_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !visible_day(db, actor, &day).await? {
+        return Err(AppError::NotFound);
+    }
+    let mut errors = FieldErrors::new();
+    let people = errors.check(parse_people("people", &input.people));
+    let community = errors.check(required_line("community", &input.community, 50));
+    let summary = errors.check(required_text("summary", &input.summary, 2000));
+    let visitor_name = match non_blank(&input.visitor_name) {
+        Some(n) => errors
+            .check(PersonName::parse("visitor_name", n))
+            .map(|n| Some(n.into_string())),
+        None => Some(None),
+    };
+    let phone = match non_blank(&input.phone) {
+        Some(p) => errors.check(MobilePhone::parse("phone", p)).map(Some),
+        None => Some(None),
+    };
+    let outcome = errors.check(VisitOutcome::parse("outcome", &input.outcome));
+    let answer = errors
+        .check(optional_line(
+            "answer",
+            input.answer.as_deref().unwrap_or(""),
+            500,
+        ))
+        .flatten();
+    let received_by = errors
+        .check(parse_optional_id(
+            "received_by",
+            input.received_by.as_deref().unwrap_or(""),
+        ))
+        .flatten();
+    let received_by = match (received_by, actor.role) {
+        (None, Role::Member) => actor.member_id,
+        (r, _) => r,
+    };
+    if let Some(m) = received_by {
+        if !reception::is_on_duty(db, day.id, m).await? {
+            errors.push(FieldError::new("received_by", "not_on_duty"));
+        }
+    }
+    let mut case_values = Vec::new();
+    match outcome {
+        Some(VisitOutcome::Case) if input.cases.is_empty() => {
+            errors.push(FieldError::new("cases", "visit_case_required"))
+        }
+        Some(VisitOutcome::Answered) if !input.cases.is_empty() => {
+            errors.push(FieldError::new("cases", "visit_answered_no_cases"))
+        }
+        _ => {}
+    }
+    if input.cases.len() > 10 {
+        errors.push(FieldError::new("cases", "too_many_cases"));
+    }
+    for c in input.cases.iter().take(10) {
+        let v = validate_case_fields(
+            &mut errors,
+            &input.community,
+            &c.subject,
+            &c.description,
+            non_blank(&input.visitor_name),
+            non_blank(&input.phone),
+        );
+        case_values.extend(v);
+    }
+    errors.into_result()?;
+    let (
+        Some(people),
+        Some(community),
+        Some(summary),
+        Some(visitor_name),
+        Some(phone),
+        Some(outcome),
+    ) = (people, community, summary, visitor_name, phone, outcome)
+    else {
+        return Err(AppError::Internal("validated visit missing".into()));
+    };
+    let mut tx = db.begin().await?;
+    let visit_id = reception::insert_visit(
+        &mut tx,
+        &NewVisit {
+            reception_day_id: day.id,
+            people,
+            community: &community,
+            summary: &summary,
+            visitor_name: visitor_name.as_deref(),
+            phone_enc: phone.as_ref().map(|p| cipher.encrypt(p.as_str())),
+            phone_masked: phone.as_ref().map(MobilePhone::masked),
+            outcome: outcome.as_str(),
+            answer: answer.as_deref(),
+            received_by,
+            created_by: Some(actor.user_id),
+        },
+    )
+    .await?;
+    let mut case_ids = Vec::new();
+    for v in &case_values {
+        let id = insert_case(
+            &mut tx,
+            cipher,
+            day.org_id,
+            CaseSource::Visit,
+            Some(visit_id),
+            received_by,
+            day.held_on,
+            v,
+            None,
+            &Registrar {
+                user_id: Some(actor.user_id),
+                username: Some(&actor.username),
+            },
+        )
+        .await?;
+        case_ids.push(id);
+    }
+    reception::touch_day(&mut tx, day.id).await?;
+    let detail = serde_json::json!({
+        "reception_day_id": day.id, "people": people, "community": community, "outcome": outcome.as_str(),
+        "phone": phone.as_ref().map(MobilePhone::masked), "cases": case_ids,
+    });
+    audit::insert(
+        &mut tx,
+        &actor.audit("create", "visit", visit_id, Some(detail.to_string())),
+    )
+    .await?;
+    tx.commit().await?;
+    let visit = reception::visits_of_day(db, day.id)
+        .await?
+        .into_iter()
+        .find(|v| v.id == visit_id)
+        .ok_or(AppError::NotFound)?;
+    Ok((visit, case_ids))
+}
+
+/// A committee's settings as submitted.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct SettingsInput {
+    pub org_id: Option<String>,
+    pub day_of_month: String,
+    pub due_working_days: String,
+    pub return_working_days: String,
+    /// The version that was read (0 or empty when never saved).
+    pub version: Option<String>,
+}
+
+pub async fn get_settings(
+    db: &Db,
+    actor: &Actor,
+    org: Option<&str>,
+) -> Result<(Org, Settings), AppError> {
+    actor.require(STAFF)?;
+    let org = committee(db, actor, "org", org)
+        .await
+        .map_err(as_bad_request)?;
+    let s = settings_for(db, org.id).await?;
+    Ok((org, s))
+}
+
+pub async fn save_settings(
+    db: &Db,
+    actor: &Actor,
+    input: &SettingsInput,
+) -> Result<Settings, AppError> {
+    actor.require(STAFF)?;
+    let org = committee(db, actor, "org_id", input.org_id.as_deref()).await?;
+    let mut errors = FieldErrors::new();
+    let day = errors.check(parse_day_of_month("day_of_month", &input.day_of_month));
+    let due = errors.check(parse_working_days(
+        "due_working_days",
+        &input.due_working_days,
+    ));
+    let back = errors.check(parse_working_days(
+        "return_working_days",
+        &input.return_working_days,
+    ));
+    let version = match non_blank(&input.version) {
+        None | Some("0") => None,
+        Some(v) => match v.parse::<i64>() {
+            Ok(v) if v > 0 => Some(v),
+            _ => {
+                errors.push(FieldError::new("version", "version_required"));
+                None
+            }
+        },
+    };
+    errors.into_result()?;
+    let (Some(day), Some(due), Some(back)) = (day, due, back) else {
+        return Err(AppError::Internal("validated settings missing".into()));
+    };
+    let mut tx = db.begin().await?;
+    let saved = match calendar::save_settings(
+        &mut tx,
+        org.id,
+        version,
+        i64::from(day),
+        i64::from(due),
+        i64::from(back),
+    )
+    .await
+    {
+        Ok(saved) => saved,
+        Err(e) if is_unique_violation(&e) => false,
+        Err(e) => return Err(e.into()),
+    };
+    if !saved {
+        return Err(AppError::Conflict("stale_version"));
+    }
+    let detail = serde_json::json!({"day_of_month": day, "due_working_days": due, "return_working_days": back});
+    audit::insert(
+        &mut tx,
+        &actor.audit("update", "case_settings", org.id, Some(detail.to_string())),
+    )
+    .await?;
+    tx.commit().await?;
+    settings_for(db, org.id).await
+}
+
+/// A year of the official calendar, pasted one date a line.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct HolidaysInput {
+    pub year: String,
+    /// `2012-01-23 holiday 春节` / `2012-01-21 workday 调休`, one a line.
+    pub lines: String,
+}
+
+pub async fn load_holidays(
+    db: &Db,
+    actor: &Actor,
+    input: &HolidaysInput,
+) -> Result<Vec<Holiday>, AppError> {
+    actor.require(STAFF)?;
+    let year = input
+        .year
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+        .ok_or_else(|| AppError::Validation(FieldError::new("year", "year_range").into()))?;
+    if input.lines.chars().count() > 20_000 {
+        return Err(FieldError::new("lines", "too_long")
+            .with("max", 20_000)
+            .into());
+    }
+    let lines = parse_year(year, &input.lines)?;
+    let mut tx = db.begin().await?;
+    calendar::replace_year(&mut tx, year, &lines, Some(actor.user_id)).await?;
+    let detail = serde_json::json!({"year": year, "entries": lines.len()});
+    audit::insert(
+        &mut tx,
+        &actor.audit("update", "holidays", year, Some(detail.to_string())),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(calendar::list_year(db, year).await?)
+}
+
+pub async fn list_holidays(
+    db: &Db,
+    actor: &Actor,
+    year: Option<&str>,
+) -> Result<Vec<Holiday>, AppError> {
+    actor.require(STAFF)?;
+    let year = match year.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(y) => y
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .ok_or_else(|| AppError::BadRequest(FieldError::new("year", "year_range").into()))?,
+        None => today().year(),
+    };
+    Ok(calendar::list_year(db, year).await?)
+}

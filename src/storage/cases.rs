@@ -1,0 +1,285 @@
+//! Cases, their append-only timeline (`case_events`), figures, and the
+//! per-address record of public submissions.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::FromRow;
+use utoipa::ToSchema;
+
+use super::reception::date_param;
+use super::{Arg, Args, Db, Tx};
+use crate::{bind_args, on_db, on_tx};
+
+#[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
+pub struct Case {
+    pub id: i64,
+    pub org_id: i64,
+    /// visit | online
+    pub source: String,
+    pub visit_id: Option<i64>,
+    /// The member on duty who took the case up.
+    pub raised_by: Option<i64>,
+    pub community: String,
+    pub title: String,
+    pub description: String,
+    pub contact_name: Option<String>,
+    #[serde(skip)]
+    pub contact_phone_enc: Option<String>,
+    /// Masked, e.g. `138****5678`.
+    pub contact_phone_masked: Option<String>,
+    pub received_on: NaiveDate,
+    /// registered | forwarded | in_progress | resolved | followed_up | closed
+    pub status: String,
+    pub department_id: Option<i64>,
+    pub department_name: Option<String>,
+    pub forwarded_on: Option<NaiveDate>,
+    pub due_on: Option<NaiveDate>,
+    pub resolved_on: Option<NaiveDate>,
+    /// The department's reply.
+    pub reply: Option<String>,
+    /// satisfied | basically_satisfied | unsatisfied
+    pub satisfaction: Option<String>,
+    /// Times the case was escalated (督办).
+    pub escalations: i64,
+    pub last_escalated_on: Option<NaiveDate>,
+    #[serde(skip)]
+    pub tracking_hash: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Optimistic-concurrency version: send it back with every step.
+    pub version: i64,
+}
+
+const COLUMNS: &str = "c.id, c.org_id, c.source, c.visit_id, c.raised_by, c.community, c.title, c.description, \
+    c.contact_name, c.contact_phone_enc, c.contact_phone_masked, c.received_on, c.status, c.department_id, \
+    dp.name AS department_name, c.forwarded_on, c.due_on, c.resolved_on, c.reply, c.satisfaction, c.escalations, \
+    c.last_escalated_on, c.tracking_hash, c.created_at, c.updated_at, c.version";
+
+const FROM: &str = " FROM cases c JOIN orgs o ON o.id = c.org_id LEFT JOIN departments dp ON dp.id = c.department_id";
+
+#[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
+pub struct CaseEvent {
+    pub id: i64,
+    pub case_id: i64,
+    pub at: DateTime<Utc>,
+    /// The date the step happened (may be earlier than `at` for records entered later).
+    pub occurred_on: NaiveDate,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub department_id: Option<i64>,
+    pub note: Option<String>,
+    pub user_id: Option<i64>,
+    pub username: Option<String>,
+}
+
+pub struct NewCase<'a> {
+    pub org_id: i64,
+    pub source: &'a str,
+    pub visit_id: Option<i64>,
+    pub raised_by: Option<i64>,
+    pub community: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub contact_name: Option<&'a str>,
+    pub contact_phone_enc: Option<String>,
+    pub contact_phone_masked: Option<String>,
+    pub received_on: NaiveDate,
+    pub tracking_hash: Option<String>,
+}
+
+pub async fn insert(tx: &mut Tx, c: &NewCase<'_>) -> Result<i64, sqlx::Error> {
+    let now = Utc::now();
+    on_tx!(tx, conn => sqlx::query_scalar(
+        "INSERT INTO cases (org_id, source, visit_id, raised_by, community, title, description, contact_name, \
+         contact_phone_enc, contact_phone_masked, received_on, status, escalations, tracking_hash, created_at, updated_at, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'registered', 0, $12, $13, $13, 1) RETURNING id")
+        .bind(c.org_id).bind(c.source).bind(c.visit_id).bind(c.raised_by).bind(c.community).bind(c.title)
+        .bind(c.description).bind(c.contact_name).bind(&c.contact_phone_enc).bind(&c.contact_phone_masked)
+        .bind(c.received_on).bind(&c.tracking_hash).bind(now).fetch_one(conn).await)
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<Option<Case>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS}{FROM} WHERE c.id = $1");
+    on_db!(db, pool => sqlx::query_as::<_, Case>(&sql).bind(id).fetch_optional(pool).await)
+}
+
+pub async fn find_by_tracking_hash(db: &Db, hash: &str) -> Result<Option<Case>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS}{FROM} WHERE c.tracking_hash = $1");
+    on_db!(db, pool => sqlx::query_as::<_, Case>(&sql).bind(hash).fetch_optional(pool).await)
+}
+
+/// Which cases a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// Cases of committees within this path (staff), …
+    pub scope_path: Option<String>,
+    /// … or of this department only (department handlers).
+    pub department_id: Option<i64>,
+    pub status: Option<String>,
+    /// Received on or after / before.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Only cases still with a department (forwarded or in progress).
+    pub open_only: bool,
+}
+
+pub async fn list(db: &Db, f: &CaseFilter, limit: i64) -> Result<Vec<Case>, sqlx::Error> {
+    let mut args = Args::default();
+    let mut sql = format!("SELECT {COLUMNS}{FROM} WHERE 1 = 1");
+    if let Some(scope) = &f.scope_path {
+        let p = args.push(Arg::Text(scope.clone()));
+        sql.push_str(&format!(" AND substr(o.path, 1, length({p})) = {p}"));
+    }
+    if let Some(department) = f.department_id {
+        let p = args.push(Arg::Int(department));
+        sql.push_str(&format!(" AND c.department_id = {p}"));
+    }
+    if let Some(status) = &f.status {
+        let p = args.push(Arg::Text(status.clone()));
+        sql.push_str(&format!(" AND c.status = {p}"));
+    }
+    if f.open_only {
+        sql.push_str(" AND c.status IN ('forwarded', 'in_progress')");
+    }
+    if let Some(from) = f.from {
+        let p = args.push(Arg::Text(from.to_string()));
+        sql.push_str(&format!(" AND c.received_on >= {}", date_param(db, &p)));
+    }
+    if let Some(to) = f.to {
+        let p = args.push(Arg::Text(to.to_string()));
+        sql.push_str(&format!(" AND c.received_on <= {}", date_param(db, &p)));
+    }
+    let l = args.push(Arg::Int(limit));
+    if f.department_id.is_some() {
+        sql.push_str(&format!(
+            " ORDER BY c.due_on IS NULL, c.due_on, c.id LIMIT {l}"
+        ));
+    } else {
+        sql.push_str(&format!(
+            " ORDER BY c.received_on DESC, c.id DESC LIMIT {l}"
+        ));
+    }
+    on_db!(db, pool => bind_args!(sqlx::query_as::<_, Case>(&sql), args).fetch_all(pool).await)
+}
+
+/// The values a step writes.
+#[derive(Debug, Clone)]
+pub struct CaseUpdate {
+    pub status: String,
+    pub department_id: Option<i64>,
+    pub forwarded_on: Option<NaiveDate>,
+    pub due_on: Option<NaiveDate>,
+    pub resolved_on: Option<NaiveDate>,
+    pub reply: Option<String>,
+    pub satisfaction: Option<String>,
+    pub escalations: i64,
+    pub last_escalated_on: Option<NaiveDate>,
+}
+
+impl CaseUpdate {
+    pub fn of(c: &Case) -> Self {
+        CaseUpdate {
+            status: c.status.clone(),
+            department_id: c.department_id,
+            forwarded_on: c.forwarded_on,
+            due_on: c.due_on,
+            resolved_on: c.resolved_on,
+            reply: c.reply.clone(),
+            satisfaction: c.satisfaction.clone(),
+            escalations: c.escalations,
+            last_escalated_on: c.last_escalated_on,
+        }
+    }
+}
+
+/// Write a step when the stored version is still `expected_version`; false
+/// when someone else changed the case first.
+pub async fn update(
+    tx: &mut Tx,
+    id: i64,
+    expected_version: i64,
+    u: &CaseUpdate,
+) -> Result<bool, sqlx::Error> {
+    let affected = on_tx!(tx, conn => sqlx::query(
+        "UPDATE cases SET status = $1, department_id = $2, forwarded_on = $3, due_on = $4, resolved_on = $5, \
+         reply = $6, satisfaction = $7, escalations = $8, last_escalated_on = $9, updated_at = $10, \
+         version = version + 1 WHERE id = $11 AND version = $12")
+        .bind(&u.status).bind(u.department_id).bind(u.forwarded_on).bind(u.due_on).bind(u.resolved_on)
+        .bind(&u.reply).bind(&u.satisfaction).bind(u.escalations).bind(u.last_escalated_on).bind(Utc::now())
+        .bind(id).bind(expected_version)
+        .execute(conn).await.map(|r| r.rows_affected()))?;
+    Ok(affected == 1)
+}
+
+pub struct NewEvent<'a> {
+    pub case_id: i64,
+    pub occurred_on: NaiveDate,
+    pub action: &'a str,
+    pub from_status: Option<&'a str>,
+    pub to_status: &'a str,
+    pub department_id: Option<i64>,
+    pub note: Option<&'a str>,
+    pub user_id: Option<i64>,
+    pub username: Option<&'a str>,
+}
+
+pub async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>) -> Result<(), sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query(
+        "INSERT INTO case_events (case_id, at, occurred_on, action, from_status, to_status, department_id, note, user_id, username) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+        .bind(e.case_id).bind(Utc::now()).bind(e.occurred_on).bind(e.action).bind(e.from_status)
+        .bind(e.to_status).bind(e.department_id).bind(e.note).bind(e.user_id).bind(e.username)
+        .execute(conn).await.map(|_| ()))
+}
+
+pub async fn events(db: &Db, case_id: i64) -> Result<Vec<CaseEvent>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_as::<_, CaseEvent>(
+        "SELECT id, case_id, at, occurred_on, action, from_status, to_status, department_id, note, user_id, username \
+         FROM case_events WHERE case_id = $1 ORDER BY id")
+        .bind(case_id).fetch_all(pool).await)
+}
+
+/// Count this address's submissions since `since` and record one more, in
+/// the caller's transaction (serialised, so parallel requests cannot slip past).
+pub async fn record_submission(
+    tx: &mut Tx,
+    ip: &str,
+    since: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    if let Tx::Postgres(pg) = tx {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('lvzhi-public-cases'))")
+            .execute(&mut **pg)
+            .await?;
+    }
+    let before: i64 = on_tx!(tx, conn => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM public_submissions WHERE ip = $1 AND at > $2")
+        .bind(ip).bind(since).fetch_one(&mut *conn).await)?;
+    on_tx!(tx, conn => sqlx::query("INSERT INTO public_submissions (ip, at) VALUES ($1, $2)")
+        .bind(ip).bind(Utc::now()).execute(conn).await.map(|_| ()))?;
+    Ok(before)
+}
+
+/// Visits of reception days within a scope and date range: (people, outcome).
+pub async fn visit_rows(
+    db: &Db,
+    scope_path: &str,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    let mut args = Args::default();
+    let s = args.push(Arg::Text(scope_path.to_string()));
+    let mut sql = format!(
+        "SELECT v.people, v.outcome FROM visits v JOIN reception_days d ON d.id = v.reception_day_id \
+         JOIN orgs o ON o.id = d.org_id WHERE substr(o.path, 1, length({s})) = {s}"
+    );
+    if let Some(from) = from {
+        let p = args.push(Arg::Text(from.to_string()));
+        sql.push_str(&format!(" AND d.held_on >= {}", date_param(db, &p)));
+    }
+    if let Some(to) = to {
+        let p = args.push(Arg::Text(to.to_string()));
+        sql.push_str(&format!(" AND d.held_on <= {}", date_param(db, &p)));
+    }
+    on_db!(db, pool => bind_args!(sqlx::query_as::<_, (i64, String)>(&sql), args).fetch_all(pool).await)
+}
