@@ -98,6 +98,7 @@ pub async fn load(db: &Db, cipher: &FieldCipher) -> Result<DemoLogins, AppError>
         .await?
         .is_empty()
     {
+        crate::demo_activities::load_activities(db, cipher).await?;
         return Ok(logins);
     }
 
@@ -224,6 +225,7 @@ pub async fn load(db: &Db, cipher: &FieldCipher) -> Result<DemoLogins, AppError>
         input.member_id = first_member.map(|id| id.to_string());
         user_service::create(db, Creator::Cli, &input, Some(Role::Member)).await?;
     }
+    crate::demo_activities::load_activities(db, cipher).await?;
     Ok(logins)
 }
 

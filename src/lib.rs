@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod demo;
+pub mod demo_activities;
 pub mod domain;
 pub mod error;
 pub mod http;

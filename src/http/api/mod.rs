@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, with its OpenAPI document.
 
+pub(crate) mod activities;
 mod members;
 mod orgs;
 mod users;
@@ -30,7 +31,7 @@ pub fn routes() -> Vec<RouteSpec> {
     const STAFF_OR_OWN: Access = Roles(&[Staff, Member]);
     const MANAGERS: Access = Roles(&[Admin, Staff]);
     const TREE_READERS: Access = Roles(&[Admin, Security, Staff]);
-    vec![
+    let mut all = vec![
         route(Method::GET, "/api/v1/openapi.json", Public, openapi_json),
         route(Method::GET, "/api/v1/members", STAFF, members::list),
         route(Method::POST, "/api/v1/members", STAFF, members::create),
@@ -104,7 +105,9 @@ pub fn routes() -> Vec<RouteSpec> {
             Roles(&[Security]),
             users::set_role,
         ),
-    ]
+    ];
+    all.extend(activities::routes());
+    all
 }
 
 /// Unknown API paths answer in the API's error format.
@@ -144,6 +147,10 @@ impl Modify for Security {
         orgs::list_orgs, orgs::create_org, orgs::list_groups, orgs::create_group,
         orgs::list_communities, orgs::create_community, orgs::list_departments, orgs::create_department,
         users::list, users::create, users::set_role,
+        activities::list, activities::create, activities::get, activities::update, activities::invite,
+        activities::reply, activities::attendance, activities::decide, activities::report,
+        activities::list_attachments, activities::upload_to_activity, activities::download,
+        activities::list_awards, activities::create_award, activities::upload_to_award, activities::five_ones,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
     modifiers(&Security),

@@ -1,6 +1,7 @@
 //! Server-rendered pages (askama templates, checked at compile time).
 
 mod account;
+mod activities;
 mod admin;
 mod members;
 mod orgs;
@@ -23,7 +24,7 @@ pub fn routes() -> Vec<RouteSpec> {
     use Access::{Public, Roles, SignedIn};
     const STAFF: Access = Roles(&[Staff]);
     const MANAGERS: Access = Roles(&[Admin, Staff]);
-    vec![
+    let mut all = vec![
         route(Method::GET, "/", SignedIn, account::home),
         route(Method::GET, "/login", Public, account::login_form),
         route(Method::POST, "/login", Public, account::login),
@@ -105,7 +106,9 @@ pub fn routes() -> Vec<RouteSpec> {
             admin::set_role,
         ),
         route(Method::GET, "/audit", Roles(&[Auditor]), admin::audit),
-    ]
+    ];
+    all.extend(activities::routes());
+    all
 }
 
 /// What every page's layout needs: language, the signed-in user, the form token.
@@ -171,11 +174,14 @@ impl Ctx {
             Role::Staff => {
                 items.push(("members", "/members".into()));
                 items.push(("orgs", "/orgs".into()));
+                items.push(("activities", "/activities".into()));
+                items.push(("awards", "/awards".into()));
             }
             Role::Member => {
                 if let Some(id) = user.member_id {
                     items.push(("duty_file", format!("/members/{id}")));
                 }
+                items.push(("my_activities", "/activities".into()));
             }
             Role::Admin => {
                 items.push(("users", "/admin/users".into()));
