@@ -1032,3 +1032,181 @@ mod attachments_are_checked_kept_apart_and_shown_only_to_those_allowed_t {
         .await;
     }
 }
+
+// ---------------------------------------------------------------------------
+// Pages
+// ---------------------------------------------------------------------------
+
+async fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+async fn staff_and_members_work_through_the_pages(mut app: TestApp) {
+    let meng = member_id(&app, "孟爱云").await.to_string();
+    let sun = member_id(&app, "孙郑华").await.to_string();
+    let dou = member_id(&app, "豆雨霞").await.to_string();
+    app.login("staff").await;
+    let (status, html) = app.get_html("/activities").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("href=\"/activities\""), "navigation entry");
+
+    // Create: an invalid form comes back with its messages, then a valid one.
+    let r = app
+        .post_form(
+            "/activities",
+            &[("kind", "study"), ("title", ""), ("held_on", "2013-13-01")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("不能为空"), "messages shown");
+    let r = app
+        .post_form(
+            "/activities",
+            &[
+                ("kind", "study"),
+                ("title", "页面创建的集中学习"),
+                ("held_on", "2013-06-13"),
+                ("place", "委员之家"),
+                ("organiser", "长江路街道政协工委"),
+                ("description", "学习<script>alert(1)</script>"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let show = location(&r).await;
+    assert!(show.starts_with("/activities/"));
+
+    // Invite two members (checkboxes), then the page lists them.
+    let r = app
+        .post_form(
+            &format!("{show}/invitations"),
+            &[("member_ids", meng.as_str()), ("member_ids", sun.as_str())],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html(&show).await;
+    assert!(html.contains("孙郑华") && html.contains("孟爱云"));
+    assert!(!html.contains("<script>alert(1)</script>"), "escaped");
+
+    // Attendance for someone not invited: the page says why.
+    let r = app
+        .post_form(
+            &format!("{show}/attendance"),
+            &[("member_id", dou.as_str()), ("attendance", "present")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("未受邀"));
+
+    // Awards and the five-ones pages.
+    let (status, html) = app.get_html("/awards").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("富华花苑二期"));
+    let r = app
+        .post_form(
+            "/awards",
+            &[
+                ("member_id", sun.as_str()),
+                ("year", "2011"),
+                ("category", "other"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post_form(
+            "/awards",
+            &[
+                ("member_id", sun.as_str()),
+                ("year", "2011"),
+                ("category", "new_contribution"),
+                ("status", "awarded"),
+                ("title", "创文工作先进个人"),
+                ("evidence", "带队整治孙八砦社区环境卫生"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (status, html) = app
+        .get_html(&format!("/members/{meng}/five-ones?year=2011"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("办一件实事") && html.contains("1/5"),
+        "{html}"
+    );
+
+    // The member: their activities, a reply (an excuse needs its reason).
+    app.login("member").await;
+    let (status, html) = app.get_html("/activities").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("页面创建的集中学习"));
+    let r = app
+        .post_form(&format!("{show}/reply"), &[("reply", "excused")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post_form(
+            &format!("{show}/reply"),
+            &[("reply", "excused"), ("reason", "外出开会")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html(&show).await;
+    assert!(html.contains("外出开会"));
+    // Logging their own activity.
+    let (status, html) = app.get_html("/activities/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !html.contains("value=\"party_hearing\""),
+        "kinds members may log"
+    );
+    let r = app
+        .post_form(
+            "/activities",
+            &[
+                ("kind", "reception"),
+                ("title", "接待日值班"),
+                ("held_on", "2013-01-15"),
+                ("place", "委员之家"),
+                ("organiser", "孟爱云"),
+                ("five_ones", "information"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let mine = location(&r).await;
+    let (_, html) = app.get_html(&mine).await;
+    assert!(html.contains("待审核"));
+    // Not their duty file's neighbour: another member's five-ones is not found.
+    let (status, _) = app.get_html(&format!("/members/{sun}/five-ones")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Staff approve it from the page.
+    app.login("staff").await;
+    let r = app
+        .post_form(
+            &format!("{mine}/decision"),
+            &[("decision", "approve"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html(&mine).await;
+    assert!(html.contains("已确认"));
+    let r = app
+        .post_form(
+            &format!("{show}/attendance"),
+            &[("member_id", sun.as_str()), ("attendance", "present")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+dual_test!(
+    staff_and_members_work_through_the_pages_t,
+    staff_and_members_work_through_the_pages
+);

@@ -180,8 +180,10 @@ impl Ctx {
             Role::Member => {
                 if let Some(id) = user.member_id {
                     items.push(("duty_file", format!("/members/{id}")));
+                    items.push(("five_ones", format!("/members/{id}/five-ones")));
                 }
                 items.push(("my_activities", "/activities".into()));
+                items.push(("awards", "/awards".into()));
             }
             Role::Admin => {
                 items.push(("users", "/admin/users".into()));
