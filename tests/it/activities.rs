@@ -1091,6 +1091,24 @@ async fn staff_and_members_work_through_the_pages(mut app: TestApp) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, html) = app.get_html(&show).await;
     assert!(html.contains("孙郑华") && html.contains("孟爱云"));
+
+    // Edit with the version read; a stale version shows the form again.
+    let (status, html) = app.get_html(&format!("{show}/edit")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("value=\"页面创建的集中学习\""));
+    let edit = [
+        ("kind", "study"),
+        ("title", "页面修改的集中学习"),
+        ("held_on", "2013-06-13"),
+        ("place", "委员之家"),
+        ("organiser", "长江路街道政协工委"),
+        ("version", "1"),
+    ];
+    let r = app.post_form(&show, &edit).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app.post_form(&show, &edit).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("其他人已修改"));
     assert!(!html.contains("<script>alert(1)</script>"), "escaped");
 
     // Attendance for someone not invited: the page says why.
@@ -1145,7 +1163,7 @@ async fn staff_and_members_work_through_the_pages(mut app: TestApp) {
     app.login("member").await;
     let (status, html) = app.get_html("/activities").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("页面创建的集中学习"));
+    assert!(html.contains("页面修改的集中学习"));
     let r = app
         .post_form(&format!("{show}/reply"), &[("reply", "excused")])
         .await;

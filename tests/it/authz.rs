@@ -101,6 +101,8 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
         ((M::GET, "/activities/calendar"), staff_and_own_member),
         ((M::GET, "/activities/new"), staff_and_own_member),
         ((M::GET, "/activities/{id}"), staff_and_own_member),
+        ((M::POST, "/activities/{id}"), staff_only),
+        ((M::GET, "/activities/{id}/edit"), staff_only),
         ((M::POST, "/activities/{id}/invitations"), staff_only),
         ((M::POST, "/activities/{id}/reply"), member_only),
         ((M::POST, "/activities/{id}/attendance"), staff_only),

@@ -43,6 +43,8 @@ pub fn routes() -> Vec<RouteSpec> {
         route(Method::GET, "/activities/calendar", BOTH, calendar),
         route(Method::GET, "/activities/new", BOTH, new_form),
         route(Method::GET, "/activities/{id}", BOTH, show),
+        route(Method::POST, "/activities/{id}", STAFF, update),
+        route(Method::GET, "/activities/{id}/edit", STAFF, edit_form),
         route(Method::POST, "/activities/{id}/invitations", STAFF, invite),
         route(
             Method::POST,
@@ -350,6 +352,10 @@ pub async fn calendar(
 #[template(path = "activities/form.html")]
 struct FormTemplate {
     ctx: Ctx,
+    /// Where the form posts: `/activities` or `/activities/{id}`.
+    action: String,
+    editing: bool,
+    conflict: bool,
     input: ActivityInput,
     errors: FieldErrors,
     kinds: Vec<Choice>,
@@ -361,6 +367,7 @@ struct FormTemplate {
 async fn form_page(
     state: &AppState,
     page: &PageActor,
+    action: String,
     input: ActivityInput,
     errors: FieldErrors,
 ) -> FormTemplate {
@@ -391,6 +398,9 @@ async fn form_page(
     }];
     groups.extend(group_choices(state, page, input.group_id.as_deref().unwrap_or("")).await);
     FormTemplate {
+        editing: action != "/activities",
+        conflict: false,
+        action,
         input,
         errors,
         kinds,
@@ -406,7 +416,16 @@ pub async fn new_form(State(state): State<AppState>, page: PageActor) -> Respons
         held_on: Utc::now().date_naive().format("%Y-%m-%d").to_string(),
         ..Default::default()
     };
-    render(&form_page(&state, &page, input, FieldErrors::new()).await)
+    render(
+        &form_page(
+            &state,
+            &page,
+            "/activities".into(),
+            input,
+            FieldErrors::new(),
+        )
+        .await,
+    )
 }
 
 pub async fn create(
@@ -417,8 +436,72 @@ pub async fn create(
         Ok(a) => Redirect::to(&format!("/activities/{}", a.id)).into_response(),
         Err(AppError::Validation(errors)) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &form_page(&state, &page, form, errors).await,
+            &form_page(&state, &page, "/activities".into(), form, errors).await,
         ),
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+/// An activity's current values as form input.
+fn input_of(a: &Activity) -> ActivityInput {
+    ActivityInput {
+        kind: a.kind.clone(),
+        title: a.title.clone(),
+        held_on: a.held_on.format("%Y-%m-%d").to_string(),
+        place: a.place.clone(),
+        organiser: a.organiser.clone(),
+        description: a.description.clone(),
+        amount_yuan: a.amount_yuan.map(|v| v.to_string()),
+        five_ones: a.five_ones.clone(),
+        org_id: Some(a.org_id.to_string()),
+        group_id: a.group_id.map(|g| g.to_string()),
+        version: Some(a.version.to_string()),
+    }
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    page: PageActor,
+    PathId(id): PathId,
+) -> Response {
+    match service::get(&state.db, &page.actor, id).await {
+        Ok(a) => render(
+            &form_page(
+                &state,
+                &page,
+                format!("/activities/{id}"),
+                input_of(&a),
+                FieldErrors::new(),
+            )
+            .await,
+        ),
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+    PageForm { page, form }: PageForm<ActivityInput>,
+) -> Response {
+    let action = format!("/activities/{id}");
+    match service::update(&state.db, &page.actor, id, &form).await {
+        Ok(_) => Redirect::to(&action).into_response(),
+        Err(AppError::Validation(errors)) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form_page(&state, &page, action, form, errors).await,
+        ),
+        // Someone saved first: the form again, with the new version, so that
+        // saving again is a conscious choice.
+        Err(AppError::Conflict("stale_version")) => {
+            let mut form = form;
+            if let Ok(current) = service::get(&state.db, &page.actor, id).await {
+                form.version = Some(current.version.to_string());
+            }
+            let mut template = form_page(&state, &page, action, form, FieldErrors::new()).await;
+            template.conflict = true;
+            render_status(StatusCode::CONFLICT, &template)
+        }
         Err(e) => error_page(page.actor.locale, Some(&page), e),
     }
 }
