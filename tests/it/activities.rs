@@ -981,6 +981,33 @@ async fn attachments_are_checked_kept_apart_and_shown_only_to_those_allowed(
     assert_eq!(r.headers()["content-type"], "application/pdf");
     assert_eq!(stored_files(&dir).len(), 2);
 
+    // A member attaches to their own log while it waits for approval, not after.
+    let logged = create(
+        &app,
+        &member,
+        &activity("charity", "走访孤寡老人", "2013-02-02"),
+    )
+    .await;
+    let own = format!("/api/v1/activities/{}/attachments", logged["id"]);
+    let (status, saved) = upload(
+        &app,
+        &member,
+        &own,
+        "走访照片.png",
+        b"\x89PNG\r\n\x1a\n0000",
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    assert_eq!(saved["content_type"], "image/png");
+    app.api_post(
+        &staff,
+        &format!("/api/v1/activities/{}/decision", logged["id"]),
+        &json!({ "decision": "approve", "version": 1 }),
+    )
+    .await;
+    let (status, _) = upload(&app, &member, &own, "补充.png", b"\x89PNG\r\n\x1a\n0000").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
     // Award evidence: staff only.
     let (_, awards) = app.api_get(&staff, "/api/v1/awards").await;
     let award = awards["items"][0]["id"].as_i64().unwrap();

@@ -1201,7 +1201,18 @@ async fn write_routes(app: &TestApp) -> Vec<(Method, String, String)> {
 
 async fn table_counts(app: &TestApp) -> Vec<i64> {
     let mut counts = Vec::new();
-    for table in ["members", "orgs", "communities", "departments", "users"] {
+    for table in [
+        "members",
+        "orgs",
+        "communities",
+        "departments",
+        "users",
+        "activities",
+        "activity_invitations",
+        "research_reports",
+        "awards",
+        "attachments",
+    ] {
         counts.push(app.count(table).await);
     }
     counts
