@@ -275,7 +275,7 @@ async fn validate(
     if actor.role == Role::Member && kind.is_some_and(|k| !k.member_may_log()) {
         errors.push(FieldError::new("kind", "kind_not_for_members"));
     }
-    // A member logs their own activity a day in the future at most.
+    // A member logs what they did, not what is planned.
     if let Some(d) = held_on {
         if actor.role == Role::Member && d > Utc::now().date_naive() {
             errors.push(FieldError::new("held_on", "date_in_future"));

@@ -1255,3 +1255,133 @@ dual_test!(
     staff_and_members_work_through_the_pages_t,
     staff_and_members_work_through_the_pages
 );
+
+// ---------------------------------------------------------------------------
+// Another committee
+// ---------------------------------------------------------------------------
+
+async fn another_committee_sees_none_of_these_records(app: TestApp) {
+    use lvzhi::domain::roles::Role;
+    use lvzhi::services::orgs::OrgInput;
+    use lvzhi::services::users::{Creator, UserInput};
+    let admin_id = lvzhi::storage::users::find_by_username(&app.db, "admin")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let admin = lvzhi::services::auth::actor_for_user(&app.db, admin_id, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let district = app.group_id("二七区政协").await;
+    let org = lvzhi::services::orgs::create(
+        &app.db,
+        &admin,
+        &OrgInput {
+            name: "建设路街道政协工委".into(),
+            kind: "subdistrict".into(),
+            parent_id: Some(district.to_string()),
+            community_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    let input = UserInput {
+        username: "jianshe".into(),
+        display_name: "建设路 工作人员".into(),
+        org_id: Some(org.id.to_string()),
+        password: Some("Other-Committee-2026".into()),
+        ..Default::default()
+    };
+    lvzhi::services::users::create(&app.db, Creator::Cli, &input, Some(Role::Staff))
+        .await
+        .unwrap();
+    let other = app.token("jianshe").await;
+    let staff = app.token("staff").await;
+    let meng = member_id(&app, "孟爱云").await;
+    let (_, demo) = app.api_get(&staff, "/api/v1/activities?per_page=1").await;
+    let demo_id = demo["items"][0]["id"].as_i64().unwrap();
+    let demo_org = demo["items"][0]["org_id"].as_i64().unwrap();
+
+    let (_, list) = app.api_get(&other, "/api/v1/activities").await;
+    assert_eq!(list["total"], 0);
+    let (_, awards) = app.api_get(&other, "/api/v1/awards").await;
+    assert_eq!(awards["total"], 0);
+    let before = (
+        app.count("activity_invitations").await,
+        app.count("timeline_entries").await,
+    );
+    for (method, path, body) in [
+        (
+            Method::GET,
+            format!("/api/v1/activities/{demo_id}"),
+            json!({}),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/activities/{demo_id}/attachments"),
+            json!({}),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/activities/{demo_id}/attendance"),
+            json!({ "member_id": meng, "attendance": "absent" }),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/activities/{demo_id}/invitations"),
+            json!({ "member_ids": [meng] }),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/members/{meng}/five-ones?year=2011"),
+            json!({}),
+        ),
+    ] {
+        let (status, answer) = app.api_send(method.clone(), &other, &path, &body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {answer}");
+    }
+    // Nor can it file records into the demo committee, or invite its members.
+    let mut body = activity("study", "越权活动", "2013-01-01");
+    body["org_id"] = json!(demo_org);
+    let (status, answer) = app.api_post(&other, "/api/v1/activities", &body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(codes(&answer), [("org_id".into(), "unknown_org".into())]);
+    let own = create(&app, &other, &activity("study", "本工委学习", "2013-01-01")).await;
+    let (status, answer) = app
+        .api_post(
+            &other,
+            &format!("/api/v1/activities/{}/invitations", own["id"]),
+            &json!({ "member_ids": [meng] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        codes(&answer),
+        [("member_ids".into(), "unknown_member".into())]
+    );
+    let (status, _) = app
+        .api_post(
+            &other,
+            "/api/v1/awards",
+            &json!({ "member_id": meng, "year": 2011, "category": "other", "title": "x", "evidence": "x" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        (
+            app.count("activity_invitations").await,
+            app.count("timeline_entries").await,
+        ),
+        before
+    );
+    // The demo staff do not see the other committee's activity either.
+    let (status, _) = app
+        .api_get(&staff, &format!("/api/v1/activities/{}", own["id"]))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+dual_test!(
+    another_committee_sees_none_of_these_records_t,
+    another_committee_sees_none_of_these_records
+);
