@@ -42,6 +42,10 @@ pub struct Settings {
     /// Roles that must sign in with a one-time code (TOTP) as well, e.g.
     /// `["admin", "security", "auditor", "staff"]`; any user may enable it.
     pub totp_required_roles: Vec<String>,
+    /// Where attachments are kept: outside any served folder, under random names.
+    pub attachments_dir: PathBuf,
+    /// The largest attachment accepted, in bytes (at most 60 MiB).
+    pub attachment_max_bytes: u64,
 }
 
 impl Default for Settings {
@@ -63,6 +67,8 @@ impl Default for Settings {
             admin_password_days: 90,
             password_history: 5,
             totp_required_roles: Vec::new(),
+            attachments_dir: PathBuf::from("data/attachments"),
+            attachment_max_bytes: crate::domain::attachments::DEFAULT_MAX_BYTES,
         }
     }
 }

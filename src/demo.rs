@@ -99,6 +99,7 @@ pub async fn load(db: &Db, cipher: &FieldCipher) -> Result<DemoLogins, AppError>
         .is_empty()
     {
         crate::demo_reception::load_reception(db, cipher).await?;
+        crate::demo_activities::load_activities(db, cipher).await?;
         return Ok(logins);
     }
 
@@ -226,6 +227,7 @@ pub async fn load(db: &Db, cipher: &FieldCipher) -> Result<DemoLogins, AppError>
         user_service::create(db, Creator::Cli, &input, Some(Role::Member)).await?;
     }
     crate::demo_reception::load_reception(db, cipher).await?;
+    crate::demo_activities::load_activities(db, cipher).await?;
     Ok(logins)
 }
 

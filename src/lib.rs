@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod demo;
+pub mod demo_activities;
 pub mod demo_reception;
 pub mod domain;
 pub mod error;

@@ -108,7 +108,10 @@ pub fn parse_year(year: i32, text: &str) -> Result<Vec<HolidayLine>, FieldErrors
     let mut errors = FieldErrors::new();
     let mut out: Vec<HolidayLine> = Vec::new();
     if !(2000..=2100).contains(&year) {
-        return Err(FieldError::new("year", "year_range").into());
+        return Err(FieldError::new("year", "year_range")
+            .with("min", 2000)
+            .with("max", 2100)
+            .into());
     }
     for (index, raw) in text.lines().enumerate() {
         let line_no = index + 1;

@@ -1,6 +1,8 @@
 //! Pure domain logic: value types that parse and validate, lifecycle enums and
 //! rules. Nothing here does I/O.
 
+pub mod activities;
+pub mod attachments;
 pub mod audit;
 pub mod calendar;
 pub mod cases;

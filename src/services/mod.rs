@@ -1,7 +1,10 @@
 //! Operations: each checks who may do it, validates, writes in one transaction
 //! with its audit row, and is shared by the pages, the API and the CLI.
 
+pub mod activities;
+pub mod attachments;
 pub mod auth;
+pub mod awards;
 pub mod cases;
 pub mod members;
 pub mod orgs;

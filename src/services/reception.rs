@@ -80,7 +80,14 @@ pub async fn schedule(
             .parse::<i32>()
             .ok()
             .filter(|y| (2000..=2100).contains(y))
-            .ok_or_else(|| AppError::BadRequest(FieldError::new("year", "year_range").into()))?,
+            .ok_or_else(|| {
+                AppError::BadRequest(
+                    FieldError::new("year", "year_range")
+                        .with("min", 2000)
+                        .with("max", 2100)
+                        .into(),
+                )
+            })?,
         None => today().year(),
     };
     let settings = settings_for(db, org.id).await?;
@@ -591,7 +598,14 @@ pub async fn load_holidays(
         .parse::<i32>()
         .ok()
         .filter(|y| (2000..=2100).contains(y))
-        .ok_or_else(|| AppError::Validation(FieldError::new("year", "year_range").into()))?;
+        .ok_or_else(|| {
+            AppError::Validation(
+                FieldError::new("year", "year_range")
+                    .with("min", 2000)
+                    .with("max", 2100)
+                    .into(),
+            )
+        })?;
     if input.lines.chars().count() > 20_000 {
         return Err(FieldError::new("lines", "too_long")
             .with("max", 20_000)
@@ -621,7 +635,14 @@ pub async fn list_holidays(
             .parse::<i32>()
             .ok()
             .filter(|y| (2000..=2100).contains(y))
-            .ok_or_else(|| AppError::BadRequest(FieldError::new("year", "year_range").into()))?,
+            .ok_or_else(|| {
+                AppError::BadRequest(
+                    FieldError::new("year", "year_range")
+                        .with("min", 2000)
+                        .with("max", 2100)
+                        .into(),
+                )
+            })?,
         None => today().year(),
     };
     Ok(calendar::list_year(db, year).await?)

@@ -5,8 +5,11 @@
 //! [`on_db!`] and [`on_tx!`] macros, which type-check the same body once per backend.
 //! Where the SQL really differs, a module matches on [`Db`] in one visible place.
 
+pub mod activities;
+pub mod attachments;
 pub mod attempts;
 pub mod audit;
+pub mod awards;
 pub mod calendar;
 pub mod cases;
 pub mod members;

@@ -1107,6 +1107,7 @@ async fn write_routes(app: &TestApp) -> Vec<(Method, String, String)> {
     let staff = app.token("staff").await;
     let admin = app.token("admin").await;
     let security = app.token("security").await;
+    let member_token = app.token("member").await;
     let routes = vec![
         (Method::POST, "/api/v1/members".to_string(), staff.clone()),
         (
@@ -1154,6 +1155,52 @@ async fn write_routes(app: &TestApp) -> Vec<(Method, String, String)> {
             format!("/api/v1/users/{staff_user}/role"),
             security,
         ),
+        (
+            Method::POST,
+            "/api/v1/activities".to_string(),
+            staff.clone(),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/activities/{member}"),
+            staff.clone(),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/activities/{member}/invitations"),
+            staff.clone(),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/activities/{member}/reply"),
+            member_token,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/activities/{member}/attendance"),
+            staff.clone(),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/activities/{member}/decision"),
+            staff.clone(),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/activities/{member}/report"),
+            staff.clone(),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/activities/{member}/attachments"),
+            staff.clone(),
+        ),
+        (Method::POST, "/api/v1/awards".to_string(), staff.clone()),
+        (
+            Method::POST,
+            format!("/api/v1/awards/{member}/attachments"),
+            staff.clone(),
+        ),
     ];
     // A new API route that takes a body joins this list, or this fails.
     let known: BTreeSet<(String, String)> = routes
@@ -1176,7 +1223,18 @@ async fn write_routes(app: &TestApp) -> Vec<(Method, String, String)> {
 
 async fn table_counts(app: &TestApp) -> Vec<i64> {
     let mut counts = Vec::new();
-    for table in ["members", "orgs", "communities", "departments", "users"] {
+    for table in [
+        "members",
+        "orgs",
+        "communities",
+        "departments",
+        "users",
+        "activities",
+        "activity_invitations",
+        "research_reports",
+        "awards",
+        "attachments",
+    ] {
         counts.push(app.count(table).await);
     }
     counts

@@ -40,6 +40,7 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
     let public = [A, A, A, A, A, A, A];
     let staff_only = [F, F, F, A, F, F, L];
     let staff_and_own_member = [F, F, F, A, A, F, L];
+    let member_only = [F, F, F, F, A, F, L];
     let managers = [A, F, F, A, F, F, L];
     let account_admins = [A, A, F, F, F, F, L];
     let case_handlers = [F, F, F, A, F, A, L];
@@ -132,6 +133,52 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
         ((M::GET, "/api/v1/cases/figures"), staff_only),
         ((M::GET, "/api/v1/cases/{id}"), case_handlers),
         ((M::POST, "/api/v1/cases/{id}/steps"), case_handlers),
+        // Activities, attachments, awards, 'five-ones'.
+        ((M::GET, "/activities"), staff_and_own_member),
+        ((M::POST, "/activities"), staff_and_own_member),
+        ((M::GET, "/activities/calendar"), staff_and_own_member),
+        ((M::GET, "/activities/new"), staff_and_own_member),
+        ((M::GET, "/activities/{id}"), staff_and_own_member),
+        ((M::POST, "/activities/{id}"), staff_only),
+        ((M::GET, "/activities/{id}/edit"), staff_only),
+        ((M::POST, "/activities/{id}/invitations"), staff_only),
+        ((M::POST, "/activities/{id}/reply"), member_only),
+        ((M::POST, "/activities/{id}/attendance"), staff_only),
+        ((M::POST, "/activities/{id}/decision"), staff_only),
+        ((M::POST, "/activities/{id}/report"), staff_only),
+        (
+            (M::POST, "/activities/{id}/attachments"),
+            staff_and_own_member,
+        ),
+        ((M::GET, "/attachments/{id}"), staff_and_own_member),
+        ((M::GET, "/awards"), staff_and_own_member),
+        ((M::POST, "/awards"), staff_only),
+        ((M::GET, "/members/{id}/five-ones"), staff_and_own_member),
+        ((M::GET, "/api/v1/activities"), staff_and_own_member),
+        ((M::POST, "/api/v1/activities"), staff_and_own_member),
+        ((M::GET, "/api/v1/activities/{id}"), staff_and_own_member),
+        ((M::PUT, "/api/v1/activities/{id}"), staff_only),
+        ((M::POST, "/api/v1/activities/{id}/invitations"), staff_only),
+        ((M::POST, "/api/v1/activities/{id}/reply"), member_only),
+        ((M::POST, "/api/v1/activities/{id}/attendance"), staff_only),
+        ((M::POST, "/api/v1/activities/{id}/decision"), staff_only),
+        ((M::PUT, "/api/v1/activities/{id}/report"), staff_only),
+        (
+            (M::GET, "/api/v1/activities/{id}/attachments"),
+            staff_and_own_member,
+        ),
+        (
+            (M::POST, "/api/v1/activities/{id}/attachments"),
+            staff_and_own_member,
+        ),
+        ((M::GET, "/api/v1/attachments/{id}"), staff_and_own_member),
+        ((M::GET, "/api/v1/awards"), staff_and_own_member),
+        ((M::POST, "/api/v1/awards"), staff_only),
+        ((M::POST, "/api/v1/awards/{id}/attachments"), staff_only),
+        (
+            (M::GET, "/api/v1/members/{id}/five-ones"),
+            staff_and_own_member,
+        ),
     ])
 }
 

@@ -144,11 +144,9 @@ async fn sign_in(client: &Client, app: &TestApp, username: &str) -> Result<(), S
         .click()
         .await
         .map_err(fail)?;
-    let url = client.current_url().await.map_err(fail)?;
-    if url.path() == "/login" {
-        return Err(format!("{username} could not sign in"));
-    }
-    Ok(())
+    wait_for(client, "header nav")
+        .await
+        .map_err(|e| format!("{username} could not sign in ({e})"))
 }
 
 /// Wait until the page that a click leads to shows `css`.
@@ -217,6 +215,7 @@ async fn staff_registers_a_member_in_the_browser() {
             .click()
             .await
             .map_err(fail)?;
+        wait_for_url(&client, |u| u.contains("q=")).await?;
         let page = text_of_page(&client).await?;
         if !page.contains("孟爱云") || page.contains("孙郑华") {
             return Err(format!("search for 孟 should list 孟爱云 only: {page}"));
@@ -243,6 +242,7 @@ async fn staff_registers_a_member_in_the_browser() {
             .click()
             .await
             .map_err(fail)?;
+        wait_for(&client, "p.error").await?;
         let page = text_of_page(&client).await?;
         if !page.contains("身份证号：校验位不正确") {
             return Err(format!("the wrong check digit should be named: {page}"));
@@ -266,6 +266,7 @@ async fn staff_registers_a_member_in_the_browser() {
             .click()
             .await
             .map_err(fail)?;
+        wait_for(&client, "dl.profile").await?;
         let url = client.current_url().await.map_err(fail)?;
         if !url.path().starts_with("/members/") {
             return Err(format!("saving should open the duty file, not {url}"));

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod activities;
 mod attacks;
 mod auth;
 mod authz;

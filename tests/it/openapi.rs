@@ -43,6 +43,22 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/cases/figures"),
     ("get", "/cases/{id}"),
     ("post", "/cases/{id}/steps"),
+    ("get", "/activities"),
+    ("post", "/activities"),
+    ("get", "/activities/{id}"),
+    ("put", "/activities/{id}"),
+    ("post", "/activities/{id}/invitations"),
+    ("post", "/activities/{id}/reply"),
+    ("post", "/activities/{id}/attendance"),
+    ("post", "/activities/{id}/decision"),
+    ("put", "/activities/{id}/report"),
+    ("get", "/activities/{id}/attachments"),
+    ("post", "/activities/{id}/attachments"),
+    ("get", "/attachments/{id}"),
+    ("get", "/awards"),
+    ("post", "/awards"),
+    ("post", "/awards/{id}/attachments"),
+    ("get", "/members/{id}/five-ones"),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];
@@ -229,6 +245,12 @@ async fn every_documented_operation_answers(app: TestApp) {
             StatusCode::METHOD_NOT_ALLOWED,
             "{method} {url}: {answer}"
         );
+        // A download needs a stored file, which the demo has none of: its 404
+        // comes from the handler, in the API's format.
+        if path == "/api/v1/attachments/{id}" {
+            assert_eq!(answer["error"], "not_found", "{method} {url}");
+            continue;
+        }
         assert_ne!(status, StatusCode::NOT_FOUND, "{method} {url}: {answer}");
         assert!(answer.is_object(), "{method} {url} answers JSON: {answer}");
         if method == Method::GET {

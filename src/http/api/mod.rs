@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, with its OpenAPI document.
 
+pub(crate) mod activities;
 mod cases;
 mod members;
 mod orgs;
@@ -109,6 +110,7 @@ pub fn routes() -> Vec<RouteSpec> {
     ];
     all.extend(reception::routes());
     all.extend(cases::routes());
+    all.extend(activities::routes());
     all
 }
 
@@ -152,6 +154,10 @@ impl Modify for Security {
         reception::list, reception::create, reception::schedule, reception::get_settings, reception::put_settings,
         reception::get, reception::add_visit, reception::list_holidays, reception::put_holidays,
         cases::list, cases::create, cases::figures, cases::get, cases::step,
+        activities::list, activities::create, activities::get, activities::update, activities::invite,
+        activities::reply, activities::attendance, activities::decide, activities::report,
+        activities::list_attachments, activities::upload_to_activity, activities::download,
+        activities::list_awards, activities::create_award, activities::upload_to_award, activities::five_ones,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
     modifiers(&Security),

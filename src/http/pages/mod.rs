@@ -1,6 +1,7 @@
 //! Server-rendered pages (askama templates, checked at compile time).
 
 mod account;
+mod activities;
 mod admin;
 mod cases;
 mod members;
@@ -110,6 +111,7 @@ pub fn routes() -> Vec<RouteSpec> {
     ];
     all.extend(reception::routes());
     all.extend(cases::routes());
+    all.extend(activities::routes());
     all
 }
 
@@ -178,11 +180,16 @@ impl Ctx {
                 items.push(("orgs", "/orgs".into()));
                 items.push(("reception", "/reception".into()));
                 items.push(("cases", "/cases".into()));
+                items.push(("activities", "/activities".into()));
+                items.push(("awards", "/awards".into()));
             }
             Role::Member => {
                 if let Some(id) = user.member_id {
                     items.push(("duty_file", format!("/members/{id}")));
+                    items.push(("five_ones", format!("/members/{id}/five-ones")));
                 }
+                items.push(("my_activities", "/activities".into()));
+                items.push(("awards", "/awards".into()));
             }
             Role::Admin => {
                 items.push(("users", "/admin/users".into()));

@@ -1,0 +1,645 @@
+//! The API of activities, attachments, awards and the 'five-ones'.
+
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::Page;
+use crate::domain::validation::FieldError;
+use crate::error::{AppError, ErrorBody};
+use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
+use crate::http::{route, AppState, RouteSpec};
+use crate::services::activities::{
+    self as service, ActivityDetail, ActivityInput, ActivityQuery, FiveOnesChecklist, ReportInput,
+};
+use crate::services::attachments::{self as files, Owner, Upload, MAX_LIMIT_BYTES};
+use crate::services::awards::{self as award_service, AwardInput, AwardQuery};
+use crate::storage::activities::{Activity, Invitation, ResearchReport};
+use crate::storage::attachments::Attachment;
+use crate::storage::awards::Award;
+
+/// The upload routes take bodies up to the largest configurable file, plus
+/// room for the form's other parts; the configured limit is checked as the
+/// file arrives.
+pub const UPLOAD_BODY_LIMIT: usize = MAX_LIMIT_BYTES as usize + 1024 * 1024;
+
+/// A route whose body may be an upload.
+pub fn upload_route(spec: RouteSpec) -> RouteSpec {
+    RouteSpec {
+        handler: spec.handler.layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        ..spec
+    }
+}
+
+pub fn routes() -> Vec<RouteSpec> {
+    use crate::domain::roles::Role::{Member, Staff};
+    use Access::Roles;
+    const STAFF: Access = Roles(&[Staff]);
+    const BOTH: Access = Roles(&[Staff, Member]);
+    vec![
+        route(Method::GET, "/api/v1/activities", BOTH, list),
+        route(Method::POST, "/api/v1/activities", BOTH, create),
+        route(Method::GET, "/api/v1/activities/{id}", BOTH, get),
+        route(Method::PUT, "/api/v1/activities/{id}", STAFF, update),
+        route(
+            Method::POST,
+            "/api/v1/activities/{id}/invitations",
+            STAFF,
+            invite,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/activities/{id}/reply",
+            Roles(&[Member]),
+            reply,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/activities/{id}/attendance",
+            STAFF,
+            attendance,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/activities/{id}/decision",
+            STAFF,
+            decide,
+        ),
+        route(Method::PUT, "/api/v1/activities/{id}/report", STAFF, report),
+        route(
+            Method::GET,
+            "/api/v1/activities/{id}/attachments",
+            BOTH,
+            list_attachments,
+        ),
+        upload_route(route(
+            Method::POST,
+            "/api/v1/activities/{id}/attachments",
+            BOTH,
+            upload_to_activity,
+        )),
+        route(Method::GET, "/api/v1/attachments/{id}", BOTH, download),
+        route(Method::GET, "/api/v1/awards", BOTH, list_awards),
+        route(Method::POST, "/api/v1/awards", STAFF, create_award),
+        upload_route(route(
+            Method::POST,
+            "/api/v1/awards/{id}/attachments",
+            STAFF,
+            upload_to_award,
+        )),
+        route(
+            Method::GET,
+            "/api/v1/members/{id}/five-ones",
+            BOTH,
+            five_ones,
+        ),
+    ]
+}
+
+/// Query parameters of the activity list.
+#[derive(Deserialize, IntoParams)]
+#[allow(dead_code)]
+pub struct ActivityListParams {
+    /// Activity kind, e.g. `study`.
+    kind: Option<String>,
+    /// Member group id.
+    group: Option<i64>,
+    /// Committee (organisation) id.
+    org: Option<i64>,
+    /// From this date (YYYY-MM-DD), inclusive.
+    from: Option<String>,
+    /// To this date (YYYY-MM-DD), inclusive.
+    to: Option<String>,
+    /// pending | approved | rejected
+    approval: Option<String>,
+    page: Option<u32>,
+    per_page: Option<u32>,
+}
+
+fn text_of(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// An activity's fields as JSON. Numbers may be sent as numbers or strings.
+#[derive(Deserialize, ToSchema)]
+pub struct ActivityBody {
+    pub kind: String,
+    pub title: String,
+    /// YYYY-MM-DD
+    #[serde(default)]
+    pub held_on: String,
+    #[serde(default)]
+    pub place: String,
+    #[serde(default)]
+    pub organiser: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Whole 元.
+    #[serde(default)]
+    #[schema(value_type = Option<i64>)]
+    pub amount_yuan: Option<serde_json::Value>,
+    /// suggestion | deed | technical | information | poverty_aid
+    #[serde(default)]
+    pub five_ones: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<i64>)]
+    pub org_id: Option<serde_json::Value>,
+    #[serde(default)]
+    #[schema(value_type = Option<i64>)]
+    pub group_id: Option<serde_json::Value>,
+    /// Required on update.
+    #[serde(default)]
+    #[schema(value_type = Option<i64>)]
+    pub version: Option<serde_json::Value>,
+}
+
+impl From<ActivityBody> for ActivityInput {
+    fn from(b: ActivityBody) -> Self {
+        ActivityInput {
+            kind: b.kind,
+            title: b.title,
+            held_on: b.held_on,
+            place: b.place,
+            organiser: b.organiser,
+            description: b.description,
+            amount_yuan: b.amount_yuan.as_ref().map(text_of),
+            five_ones: b.five_ones,
+            org_id: b.org_id.as_ref().map(text_of),
+            group_id: b.group_id.as_ref().map(text_of),
+            version: b.version.as_ref().map(text_of),
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/activities", tag = "activities", params(ActivityListParams),
+    responses((status = 200, body = Page<Activity>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(query): ApiQuery<ActivityQuery>,
+) -> Response {
+    match service::list(&state.db, &actor, &query).await {
+        Ok(found) => Json(Page {
+            items: found.items,
+            total: found.total,
+        })
+        .into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/activities", tag = "activities", request_body = ActivityBody,
+    description = "Staff create an activity; a member logs their own, which counts once staff approve it.",
+    responses((status = 201, body = Activity), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<ActivityBody>,
+) -> Response {
+    match service::create(&state.db, &actor, &body.into()).await {
+        Ok(a) => (StatusCode::CREATED, Json(a)).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/activities/{id}", tag = "activities", params(("id" = i64, Path)),
+    responses((status = 200, body = ActivityDetail), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+) -> Response {
+    match service::detail(&state.db, &actor, id).await {
+        Ok(d) => Json(d).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[utoipa::path(put, path = "/api/v1/activities/{id}", tag = "activities", params(("id" = i64, Path)), request_body = ActivityBody,
+    responses((status = 200, body = Activity), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<ActivityBody>,
+) -> Response {
+    match service::update(&state.db, &actor, id, &body.into()).await {
+        Ok(a) => Json(a).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+/// Members to invite.
+#[derive(Deserialize, ToSchema)]
+pub struct InviteBody {
+    #[schema(value_type = Vec<i64>)]
+    pub member_ids: Vec<serde_json::Value>,
+}
+
+#[utoipa::path(post, path = "/api/v1/activities/{id}/invitations", tag = "activities", params(("id" = i64, Path)), request_body = InviteBody,
+    responses((status = 200, body = Vec<Invitation>), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn invite(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<InviteBody>,
+) -> Response {
+    let ids: Vec<String> = body.member_ids.iter().map(text_of).collect();
+    match service::invite(&state.db, &actor, id, &ids).await {
+        Ok(list) => Json(list).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+/// An invited member's answer.
+#[derive(Deserialize, ToSchema)]
+pub struct ReplyBody {
+    /// confirmed | excused
+    pub reply: String,
+    /// Required when excused.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/activities/{id}/reply", tag = "activities", params(("id" = i64, Path)), request_body = ReplyBody,
+    responses((status = 200, body = Invitation), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn reply(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<ReplyBody>,
+) -> Response {
+    match service::reply(&state.db, &actor, id, &body.reply, body.reason.as_deref()).await {
+        Ok(i) => Json(i).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+/// Attendance as staff confirm it.
+#[derive(Deserialize, ToSchema)]
+pub struct AttendanceBody {
+    #[schema(value_type = i64)]
+    pub member_id: serde_json::Value,
+    /// present | excused | absent
+    pub attendance: String,
+    /// Required when excused.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/activities/{id}/attendance", tag = "activities", params(("id" = i64, Path)), request_body = AttendanceBody,
+    description = "Only an invited member's attendance is recorded; any other member is refused with `not_invited`.",
+    responses((status = 200, body = Invitation), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn attendance(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<AttendanceBody>,
+) -> Response {
+    let member = text_of(&body.member_id);
+    match service::record_attendance(
+        &state.db,
+        &actor,
+        id,
+        &member,
+        &body.attendance,
+        body.reason.as_deref(),
+    )
+    .await
+    {
+        Ok(i) => Json(i).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+/// Staff's decision on a member's own log.
+#[derive(Deserialize, ToSchema)]
+pub struct DecisionBody {
+    /// approve | reject
+    pub decision: String,
+    /// Required to reject.
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<i64>)]
+    pub version: Option<serde_json::Value>,
+}
+
+#[utoipa::path(post, path = "/api/v1/activities/{id}/decision", tag = "activities", params(("id" = i64, Path)), request_body = DecisionBody,
+    responses((status = 200, body = Activity), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn decide(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<DecisionBody>,
+) -> Response {
+    let version = body.version.as_ref().map(text_of);
+    match service::decide(
+        &state.db,
+        &actor,
+        id,
+        &body.decision,
+        body.reason.as_deref(),
+        &version,
+    )
+    .await
+    {
+        Ok(a) => Json(a).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+/// A research report.
+#[derive(Deserialize, ToSchema)]
+pub struct ReportBody {
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub submitted_to: String,
+    /// YYYY-MM-DD
+    #[serde(default)]
+    pub submitted_on: String,
+    /// Required when replacing a report.
+    #[serde(default)]
+    #[schema(value_type = Option<i64>)]
+    pub version: Option<serde_json::Value>,
+}
+
+#[utoipa::path(put, path = "/api/v1/activities/{id}/report", tag = "activities", params(("id" = i64, Path)), request_body = ReportBody,
+    description = "The report (调研报告) of a research or inspection trip; its file is an attachment of category `report`.",
+    responses((status = 200, body = ResearchReport), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn report(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<ReportBody>,
+) -> Response {
+    let input = ReportInput {
+        title: body.title,
+        body: body.body,
+        submitted_to: body.submitted_to,
+        submitted_on: body.submitted_on,
+        version: body.version.as_ref().map(text_of),
+    };
+    match service::save_report(&state.db, &actor, id, &input).await {
+        Ok(r) => Json(r).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/activities/{id}/attachments", tag = "activities", params(("id" = i64, Path)),
+    responses((status = 200, body = Page<Attachment>), (status = 404, body = ErrorBody)))]
+pub async fn list_attachments(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+) -> Response {
+    match files::list(&state.db, &actor, Owner::Activity(id)).await {
+        Ok(items) => {
+            let total = items.len() as i64;
+            Json(Page { items, total }).into_response()
+        }
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+/// A multipart upload.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// JPEG, PNG, PDF, DOCX, XLSX or DOC, judged from the content; 20 MiB at most by default.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// photo | minutes | document | report | evidence
+    category: Option<String>,
+}
+
+/// Read an upload form: the file (up to `max` bytes kept), its category and,
+/// for pages, the form token.
+pub async fn read_upload(request: Request, max: u64) -> Result<(Upload, String), AppError> {
+    let malformed = || AppError::BadRequest(FieldError::new("body", "multipart_invalid").into());
+    let is_multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !is_multipart {
+        // Read what was sent before answering, so the connection stays usable.
+        let _ = axum::body::to_bytes(request.into_body(), UPLOAD_BODY_LIMIT).await;
+        return Err(malformed());
+    }
+    let mut multipart = Multipart::from_request(request, &())
+        .await
+        .map_err(|_| malformed())?;
+    let mut upload = Upload {
+        missing: true,
+        ..Default::default()
+    };
+    let mut csrf = String::new();
+    while let Some(mut field) = multipart.next_field().await.map_err(|_| malformed())? {
+        match field.name().unwrap_or("") {
+            "file" if upload.missing => {
+                upload.missing = false;
+                upload.name = field.file_name().unwrap_or("").to_string();
+                while let Some(chunk) = field.chunk().await.map_err(|_| malformed())? {
+                    if upload.too_large {
+                        continue;
+                    }
+                    if (upload.bytes.len() + chunk.len()) as u64 > max {
+                        upload.too_large = true;
+                        upload.bytes = Vec::new();
+                    } else {
+                        upload.bytes.extend_from_slice(&chunk);
+                    }
+                }
+            }
+            "category" => {
+                upload.category = field.text().await.map_err(|_| malformed())?;
+                upload.category.truncate(64);
+            }
+            "csrf" => {
+                csrf = field.text().await.map_err(|_| malformed())?;
+                csrf.truncate(256);
+            }
+            _ => {
+                // Unknown parts are read and dropped.
+                while field.chunk().await.map_err(|_| malformed())?.is_some() {}
+            }
+        }
+    }
+    Ok((upload, csrf))
+}
+
+async fn upload(
+    state: &AppState,
+    actor: &crate::services::Actor,
+    owner: Owner,
+    request: Request,
+) -> Response {
+    let store = files::Store::from_settings(&state.settings);
+    let upload = match read_upload(request, store.max_bytes).await {
+        Ok((upload, _)) => upload,
+        Err(e) => return e.into_json(actor.locale),
+    };
+    match files::attach(&state.db, &store, actor, owner, &upload).await {
+        Ok(a) => (StatusCode::CREATED, Json(a)).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/activities/{id}/attachments", tag = "activities", params(("id" = i64, Path)),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    description = "Staff attach photos, minutes, documents and report files; a member only to their own log while it waits for approval.",
+    responses((status = 201, body = Attachment), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody, description = "empty, too large, an executable, or not an accepted type"), (status = 404, body = ErrorBody)))]
+pub async fn upload_to_activity(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    request: Request,
+) -> Response {
+    upload(&state, &actor, Owner::Activity(id), request).await
+}
+
+#[utoipa::path(post, path = "/api/v1/awards/{id}/attachments", tag = "awards", params(("id" = i64, Path)),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = Attachment), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn upload_to_award(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    request: Request,
+) -> Response {
+    upload(&state, &actor, Owner::Award(id), request).await
+}
+
+/// A file as a download under its original name.
+pub fn download_response(attachment: &Attachment, bytes: Vec<u8>) -> Response {
+    let disposition = crate::domain::attachments::content_disposition(&attachment.original_name);
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&attachment.content_type) {
+        headers.insert(header::CONTENT_TYPE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    response
+}
+
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "activities", params(("id" = i64, Path)),
+    description = "The file, for those who may see its record (anyone else gets 404), as `Content-Disposition: attachment` under its original name.",
+    responses((status = 200, description = "the file's content"), (status = 404, body = ErrorBody)))]
+pub async fn download(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+) -> Response {
+    let store = files::Store::from_settings(&state.settings);
+    match files::open(&state.db, &store, &actor, id).await {
+        Ok((a, bytes)) => download_response(&a, bytes),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+/// Query parameters of the award list.
+#[derive(Deserialize, IntoParams)]
+#[allow(dead_code)]
+pub struct AwardListParams {
+    /// Member id.
+    member: Option<i64>,
+    year: Option<i32>,
+    /// new_suggestion | new_investment | new_contribution | other
+    category: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/awards", tag = "awards", params(AwardListParams),
+    responses((status = 200, body = Page<Award>), (status = 400, body = ErrorBody)))]
+pub async fn list_awards(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(query): ApiQuery<AwardQuery>,
+) -> Response {
+    match award_service::list(&state.db, &actor, &query).await {
+        Ok(items) => {
+            let total = items.len() as i64;
+            Json(Page { items, total }).into_response()
+        }
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+/// An award as JSON. Numbers may be sent as numbers or strings.
+#[derive(Deserialize, ToSchema)]
+pub struct AwardBody {
+    #[schema(value_type = i64)]
+    pub member_id: serde_json::Value,
+    #[serde(default)]
+    #[schema(value_type = i32)]
+    pub year: serde_json::Value,
+    #[serde(default)]
+    pub category: String,
+    pub title: String,
+    #[serde(default)]
+    pub evidence: String,
+    /// candidate | awarded
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/awards", tag = "awards", request_body = AwardBody,
+    responses((status = 201, body = Award), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_award(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<AwardBody>,
+) -> Response {
+    let input = AwardInput {
+        member_id: text_of(&body.member_id),
+        year: text_of(&body.year),
+        category: body.category,
+        title: body.title,
+        evidence: body.evidence,
+        status: body.status.unwrap_or_default(),
+    };
+    match award_service::create(&state.db, &actor, &input).await {
+        Ok(a) => (StatusCode::CREATED, Json(a)).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct YearParam {
+    /// The year; the current one when absent.
+    pub year: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/members/{id}/five-ones", tag = "activities", params(("id" = i64, Path), YearParam),
+    description = "The member's 'five-ones' (五个一) of a year: each item with the records that tick it.",
+    responses((status = 200, body = FiveOnesChecklist), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn five_ones(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    ApiQuery(q): ApiQuery<YearParam>,
+) -> Response {
+    match service::five_ones(&state.db, &actor, id, q.year.as_deref()).await {
+        Ok(c) => Json(c).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}

@@ -1,0 +1,189 @@
+//! Awards: staff record them (with evidence); a member sees their own.
+
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{non_blank, Actor};
+use crate::domain::activities::{parse_year, AwardCategory, AwardStatus, FiveOnesItem};
+use crate::domain::dates::{parse_id, parse_optional_id};
+use crate::domain::roles::Role;
+use crate::domain::text::{required_line, required_text};
+use crate::domain::validation::{FieldError, FieldErrors};
+use crate::error::AppError;
+use crate::storage::awards::{self as store, Award, AwardFilter, AwardValues};
+use crate::storage::timeline::{self, NewTimelineEntry};
+use crate::storage::{audit, members, orgs, Db};
+
+/// An award as submitted.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct AwardInput {
+    pub member_id: String,
+    /// e.g. `2011`
+    pub year: String,
+    /// new_suggestion (建言献策新成果奖) | new_investment (招商引资新项目奖) | new_contribution (建功立业新贡献奖) | other
+    pub category: String,
+    pub title: String,
+    /// What it was given for, e.g. the project and its figures.
+    pub evidence: String,
+    /// candidate | awarded; `candidate` when empty.
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct AwardQuery {
+    pub member: Option<String>,
+    pub year: Option<String>,
+    pub category: Option<String>,
+}
+
+pub async fn list(db: &Db, actor: &Actor, query: &AwardQuery) -> Result<Vec<Award>, AppError> {
+    let mut errors = FieldErrors::new();
+    let mut filter = match actor.role {
+        Role::Staff => AwardFilter {
+            scope_path: Some(actor.org_path.clone()),
+            ..Default::default()
+        },
+        Role::Member => AwardFilter {
+            member_id: Some(actor.member_id.ok_or(AppError::Forbidden)?),
+            ..Default::default()
+        },
+        _ => return Err(AppError::Forbidden),
+    };
+    if let Some(m) = errors
+        .check(parse_optional_id(
+            "member",
+            query.member.as_deref().unwrap_or(""),
+        ))
+        .flatten()
+    {
+        if filter.member_id.is_some_and(|own| own != m) {
+            return Ok(Vec::new());
+        }
+        filter.member_id = Some(m);
+    }
+    if let Some(y) = non_blank(&query.year) {
+        filter.year = errors.check(parse_year("year", y)).map(i64::from);
+    }
+    if let Some(c) = non_blank(&query.category) {
+        filter.category = errors
+            .check(AwardCategory::parse("category", c))
+            .map(|c| c.as_str().to_string());
+    }
+    if !errors.is_empty() {
+        return Err(AppError::BadRequest(errors));
+    }
+    Ok(store::list(db, &filter).await?)
+}
+
+/// An award the actor may see; anything else is "not found".
+pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Award, AppError> {
+    let award = store::get(db, id).await?.ok_or(AppError::NotFound)?;
+    let visible = match actor.role {
+        Role::Staff => match members::get(db, award.member_id).await? {
+            Some(m) => orgs::get_org(db, m.org_id)
+                .await?
+                .is_some_and(|o| actor.sees(&o.path)),
+            None => false,
+        },
+        Role::Member => actor.member_id == Some(award.member_id),
+        _ => false,
+    };
+    if visible {
+        Ok(award)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Record an award (or a candidacy) for a member of the actor's subtree.
+pub async fn create(db: &Db, actor: &Actor, input: &AwardInput) -> Result<Award, AppError> {
+    actor.require(&[Role::Staff])?;
+    let mut errors = FieldErrors::new();
+    let member_id = errors.check(parse_id("member_id", &input.member_id));
+    let year = errors.check(parse_year("year", &input.year));
+    let category = errors.check(AwardCategory::parse("category", &input.category));
+    let title = errors.check(required_line("title", &input.title, 100));
+    let evidence = errors.check(required_text("evidence", &input.evidence, 5000));
+    let status = if input.status.trim().is_empty() {
+        Some(AwardStatus::Candidate)
+    } else {
+        errors.check(AwardStatus::parse("status", &input.status))
+    };
+    if let Some(m) = member_id {
+        let visible = match members::get(db, m).await? {
+            Some(member) => orgs::get_org(db, member.org_id)
+                .await?
+                .is_some_and(|o| actor.sees(&o.path)),
+            None => false,
+        };
+        if !visible {
+            errors.push(FieldError::new("member_id", "unknown_member").with("id", m));
+        }
+    }
+    errors.into_result()?;
+    let (Some(member_id), Some(year), Some(category), Some(title), Some(evidence), Some(status)) =
+        (member_id, year, category, title, evidence, status)
+    else {
+        return Err(AppError::Internal("validated fields missing".into()));
+    };
+    let values = AwardValues {
+        member_id,
+        year: i64::from(year),
+        category: category.as_str().into(),
+        title,
+        evidence,
+        status: status.as_str().into(),
+    };
+    // On the duty file at the end of its year, or today for the current year.
+    let today = Utc::now().date_naive();
+    let occurred_on = NaiveDate::from_ymd_opt(year, 12, 31)
+        .map(|d| d.min(today))
+        .unwrap_or(today);
+    let mut tx = db.begin().await?;
+    let id = store::insert(&mut tx, &values, actor.user_id).await?;
+    timeline::insert(
+        &mut tx,
+        &NewTimelineEntry {
+            member_id,
+            occurred_on,
+            kind: "award",
+            title: &values.title,
+            object_type: Some("award"),
+            object_id: Some(id),
+            created_by: Some(actor.user_id),
+        },
+    )
+    .await?;
+    if FiveOnesItem::ALL
+        .iter()
+        .any(|item| item.ticked_by_award(category, status))
+    {
+        timeline::insert(
+            &mut tx,
+            &NewTimelineEntry {
+                member_id,
+                occurred_on,
+                kind: "five_ones",
+                title: &values.title,
+                object_type: Some("award"),
+                object_id: Some(id),
+                created_by: Some(actor.user_id),
+            },
+        )
+        .await?;
+    }
+    let detail = serde_json::json!({
+        "member_id": values.member_id, "year": values.year, "category": values.category,
+        "title": values.title, "status": values.status,
+    });
+    audit::insert(
+        &mut tx,
+        &actor.audit("create", "award", id, Some(detail.to_string())),
+    )
+    .await?;
+    tx.commit().await?;
+    store::get(db, id).await?.ok_or(AppError::NotFound)
+}
