@@ -237,6 +237,18 @@ pub async fn open(
     }
     let bytes = tokio::fs::read(files.path_of(&attachment.stored_name))
         .await
-        .map_err(|e| AppError::Internal(format!("reading attachment {id}: {e}")))?;
+        .map_err(|e| {
+            // A file removed from the folder behind the database's back: the
+            // record stays, the download is gone; say so, and log it.
+            if e.kind() == std::io::ErrorKind::NotFound {
+                tracing::error!(
+                    attachment = id,
+                    "attachment file is missing from the attachments folder"
+                );
+                AppError::Conflict("attachment_file_missing")
+            } else {
+                AppError::Internal(format!("reading attachment {id}: {e}"))
+            }
+        })?;
     Ok((attachment, bytes))
 }

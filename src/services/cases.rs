@@ -15,6 +15,7 @@ use crate::domain::cases::{
 };
 use crate::domain::dates::{parse_optional_date, parse_optional_id};
 use crate::domain::orgs::OrgKind;
+use crate::domain::paging::PageRequest;
 use crate::domain::phone::MobilePhone;
 use crate::domain::reception::DEFAULT_DAY_OF_MONTH;
 use crate::domain::roles::Role;
@@ -405,6 +406,8 @@ pub struct CaseQuery {
     pub to: Option<String>,
     pub org: Option<String>,
     pub status: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
 }
 
 pub(crate) struct Range {
@@ -438,6 +441,25 @@ fn bad_request(e: AppError) -> AppError {
 }
 
 pub async fn list(db: &Db, actor: &Actor, q: &CaseQuery) -> Result<Vec<Case>, AppError> {
+    let filter = list_filter(db, actor, q).await?;
+    Ok(cases::list(db, &filter, 1000).await?)
+}
+
+/// One page of the cases the actor may see, and how many there are in all.
+pub async fn list_page(
+    db: &Db,
+    actor: &Actor,
+    q: &CaseQuery,
+) -> Result<(Vec<Case>, i64), AppError> {
+    let page = PageRequest::parse(q.page.as_deref(), q.per_page.as_deref())
+        .map_err(AppError::BadRequest)?;
+    let filter = list_filter(db, actor, q).await?;
+    let total = cases::count(db, &filter).await?;
+    let items = cases::list_page(db, &filter, page.limit(), page.offset()).await?;
+    Ok((items, total))
+}
+
+async fn list_filter(db: &Db, actor: &Actor, q: &CaseQuery) -> Result<CaseFilter, AppError> {
     actor.require(&[Role::Staff, Role::Department])?;
     let range = parse_range(&q.from, &q.to)?;
     let status = match non_blank(&q.status) {
@@ -463,7 +485,7 @@ pub async fn list(db: &Db, actor: &Actor, q: &CaseQuery) -> Result<Vec<Case>, Ap
             .map_err(bad_request)?;
         filter.scope_path = Some(org.path);
     }
-    Ok(cases::list(db, &filter, 1000).await?)
+    Ok(filter)
 }
 
 /// A department handler's inbox: their department's open cases, soonest due first.

@@ -304,6 +304,8 @@ pub struct DayQuery {
     pub from: Option<String>,
     pub to: Option<String>,
     pub org: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
 }
 
 pub async fn list_days(

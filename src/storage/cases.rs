@@ -124,9 +124,9 @@ pub struct CaseFilter {
     pub open_only: bool,
 }
 
-pub async fn list(db: &Db, f: &CaseFilter, limit: i64) -> Result<Vec<Case>, sqlx::Error> {
-    let mut args = Args::default();
-    let mut sql = format!("SELECT {COLUMNS}{FROM} WHERE 1 = 1");
+/// The WHERE clause of a filter, with its arguments.
+fn filter_sql(db: &Db, f: &CaseFilter, args: &mut Args) -> String {
+    let mut sql = String::from(" WHERE 1 = 1");
     if let Some(scope) = &f.scope_path {
         let p = args.push(Arg::Text(scope.clone()));
         sql.push_str(&format!(" AND substr(o.path, 1, length({p})) = {p}"));
@@ -150,17 +150,43 @@ pub async fn list(db: &Db, f: &CaseFilter, limit: i64) -> Result<Vec<Case>, sqlx
         let p = args.push(Arg::Text(to.to_string()));
         sql.push_str(&format!(" AND c.received_on <= {}", date_param(db, &p)));
     }
+    sql
+}
+
+/// One page of the cases a filter selects: a department's soonest due
+/// first, otherwise newest first.
+pub async fn list_page(
+    db: &Db,
+    f: &CaseFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Case>, sqlx::Error> {
+    let mut args = Args::default();
+    let mut sql = format!("SELECT {COLUMNS}{FROM}{}", filter_sql(db, f, &mut args));
     let l = args.push(Arg::Int(limit));
+    let o = args.push(Arg::Int(offset));
     if f.department_id.is_some() {
         sql.push_str(&format!(
-            " ORDER BY c.due_on IS NULL, c.due_on, c.id LIMIT {l}"
+            " ORDER BY c.due_on IS NULL, c.due_on, c.id LIMIT {l} OFFSET {o}"
         ));
     } else {
         sql.push_str(&format!(
-            " ORDER BY c.received_on DESC, c.id DESC LIMIT {l}"
+            " ORDER BY c.received_on DESC, c.id DESC LIMIT {l} OFFSET {o}"
         ));
     }
     on_db!(db, pool => bind_args!(sqlx::query_as::<_, Case>(&sql), args).fetch_all(pool).await)
+}
+
+/// The first `limit` cases a filter selects.
+pub async fn list(db: &Db, f: &CaseFilter, limit: i64) -> Result<Vec<Case>, sqlx::Error> {
+    list_page(db, f, limit, 0).await
+}
+
+/// How many cases a filter selects.
+pub async fn count(db: &Db, f: &CaseFilter) -> Result<i64, sqlx::Error> {
+    let mut args = Args::default();
+    let sql = format!("SELECT COUNT(*){FROM}{}", filter_sql(db, f, &mut args));
+    on_db!(db, pool => bind_args!(sqlx::query_scalar::<_, i64>(&sql), args).fetch_one(pool).await)
 }
 
 /// The values a step writes.

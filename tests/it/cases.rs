@@ -924,3 +924,25 @@ dual_test!(
     pages_show_the_board_the_inbox_and_a_conflict_without_losing_input_t,
     pages_show_the_board_the_inbox_and_a_conflict_without_losing_input
 );
+
+async fn case_lists_page_with_the_whole_total(app: TestApp) {
+    let token = app.token("staff").await;
+    let all = app.count("cases").await;
+    assert!(all > 3, "the demo has cases: {all}");
+    let (status, first) = app.api_get(&token, "/api/v1/cases?per_page=2").await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["total"], all, "total counts every case, not the page");
+    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    let (_, second) = app.api_get(&token, "/api/v1/cases?per_page=2&page=2").await;
+    assert_ne!(
+        first["items"][0]["id"], second["items"][0]["id"],
+        "page 2 is another page"
+    );
+    let (status, bad) = app.api_get(&token, "/api/v1/cases?page=zero").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad["fields"][0]["field"], "page");
+}
+dual_test!(
+    case_lists_page_with_the_whole_total_t,
+    case_lists_page_with_the_whole_total
+);

@@ -43,6 +43,10 @@ pub struct CaseListParams {
     org: Option<i64>,
     /// registered | forwarded | in_progress | resolved | followed_up | closed
     status: Option<String>,
+    /// From 1.
+    page: Option<u32>,
+    /// 1–200, default 20.
+    per_page: Option<u32>,
 }
 
 /// A case in a list, with whether it is past its due date now.
@@ -60,8 +64,8 @@ pub async fn list(
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<CaseQuery>,
 ) -> Response {
-    match service::list(&state.db, &actor, &q).await {
-        Ok(cases) => {
+    match service::list_page(&state.db, &actor, &q).await {
+        Ok((cases, total)) => {
             let items: Vec<CaseListItem> = cases
                 .into_iter()
                 .map(|case| CaseListItem {
@@ -69,7 +73,6 @@ pub async fn list(
                     case,
                 })
                 .collect();
-            let total = items.len() as i64;
             Json(Page { items, total }).into_response()
         }
         Err(e) => e.into_json(actor.locale),
