@@ -213,31 +213,16 @@ pub async fn list(
     };
     let ctx = Ctx::for_page(&page, current_key(&page));
     let params = query_params(&query);
-    let pages = found.page.total_pages(found.total);
+    let pager = super::pager("/activities", &params, &found.page, found.total);
+    let pages = pager.pages;
     let sel = |o: &Option<String>| o.clone().unwrap_or_default();
     let template = ListTemplate {
         rows: found.items.iter().map(|a| row(&ctx, a)).collect(),
         total: found.total,
         page: found.page.page,
         pages,
-        prev: if found.page.page > 1 {
-            link_with(
-                "/activities",
-                &params,
-                &[("page", (found.page.page - 1).to_string())],
-            )
-        } else {
-            String::new()
-        },
-        next: if found.page.page < pages {
-            link_with(
-                "/activities",
-                &params,
-                &[("page", (found.page.page + 1).to_string())],
-            )
-        } else {
-            String::new()
-        },
+        prev: pager.prev,
+        next: pager.next,
         kinds: kind_choices(&ctx, &sel(&query.kind)),
         groups: group_choices(&state, &page, &sel(&query.group)).await,
         from: sel(&query.from),

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::members::Choice;
-use super::{error_page, link_with, render, render_status, Ctx};
+use super::{error_page, render, render_status, Ctx};
 use crate::domain::paging::PageRequest;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
@@ -90,29 +90,13 @@ async fn users_page(
             must_change_password: u.must_change_password,
         })
         .collect();
-    let pages = request.total_pages(total);
     let params = [("per_page", query.per_page.clone().unwrap_or_default())];
+    let pager = super::pager("/admin/users", &params, &request, total);
     Ok(UsersTemplate {
         rows,
         total,
-        prev: if request.page > 1 {
-            link_with(
-                "/admin/users",
-                &params,
-                &[("page", (request.page - 1).to_string())],
-            )
-        } else {
-            String::new()
-        },
-        next: if request.page < pages {
-            link_with(
-                "/admin/users",
-                &params,
-                &[("page", (request.page + 1).to_string())],
-            )
-        } else {
-            String::new()
-        },
+        prev: pager.prev,
+        next: pager.next,
         can_create: page.actor.role == Role::Admin,
         can_grant: page.actor.role == Role::Security,
         roles: Role::ALL
@@ -271,30 +255,14 @@ pub async fn audit(
     .await;
     match result {
         Ok((entries, total, request)) => {
-            let pages = request.total_pages(total);
             let params = [("per_page", query.per_page.clone().unwrap_or_default())];
+            let pager = super::pager("/audit", &params, &request, total);
             render(&AuditTemplate {
                 ctx: Ctx::for_page(&page, "audit"),
                 entries,
                 total,
-                prev: if request.page > 1 {
-                    link_with(
-                        "/audit",
-                        &params,
-                        &[("page", (request.page - 1).to_string())],
-                    )
-                } else {
-                    String::new()
-                },
-                next: if request.page < pages {
-                    link_with(
-                        "/audit",
-                        &params,
-                        &[("page", (request.page + 1).to_string())],
-                    )
-                } else {
-                    String::new()
-                },
+                prev: pager.prev,
+                next: pager.next,
             })
         }
         Err(e) => error_page(page.actor.locale, Some(&page), e),

@@ -165,7 +165,8 @@ pub async fn list(
         .await
         .unwrap_or_default();
     let params = query_params(&query);
-    let pages = found.page.total_pages(found.total);
+    let pager = super::pager("/members", &params, &found.page, found.total);
+    let pages = pager.pages;
     let headers = MemberSort::ALL
         .iter()
         .map(|key| {
@@ -200,24 +201,8 @@ pub async fn list(
         total: found.total,
         page: found.page.page,
         pages,
-        prev: if found.page.page > 1 {
-            link_with(
-                "/members",
-                &params,
-                &[("page", (found.page.page - 1).to_string())],
-            )
-        } else {
-            String::new()
-        },
-        next: if found.page.page < pages {
-            link_with(
-                "/members",
-                &params,
-                &[("page", (found.page.page + 1).to_string())],
-            )
-        } else {
-            String::new()
-        },
+        prev: pager.prev,
+        next: pager.next,
         q: sel(&query.q),
         groups: choices(
             groups.iter().map(|g| (g.id.to_string(), g.name.clone())),

@@ -264,6 +264,37 @@ pub fn error_page(locale: Locale, page: Option<&PageActor>, error: AppError) -> 
     render_status(status, &template)
 }
 
+/// The links of a paged list: previous and next page (empty at either end),
+/// keeping the other query parameters.
+pub struct Pager {
+    pub pages: u32,
+    pub prev: String,
+    pub next: String,
+}
+
+pub fn pager(
+    base: &str,
+    params: &[(&str, String)],
+    page: &crate::domain::paging::PageRequest,
+    total: i64,
+) -> Pager {
+    let pages = page.total_pages(total);
+    let link = |n: u32| link_with(base, params, &[("page", n.to_string())]);
+    Pager {
+        pages,
+        prev: if page.page > 1 {
+            link(page.page - 1)
+        } else {
+            String::new()
+        },
+        next: if page.page < pages {
+            link(page.page + 1)
+        } else {
+            String::new()
+        },
+    }
+}
+
 /// A page link that keeps the query parameters and changes some.
 pub fn link_with(base: &str, params: &[(&str, String)], changes: &[(&str, String)]) -> String {
     let mut merged: Vec<(&str, String)> = params
