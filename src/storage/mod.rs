@@ -15,6 +15,7 @@ pub mod cases;
 pub mod members;
 pub mod orgs;
 pub mod reception;
+pub mod search;
 pub mod sessions;
 pub mod timeline;
 pub mod users;
