@@ -50,6 +50,9 @@ enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Manage the search index.
+    #[command(subcommand)]
+    Search(SearchCommand),
     /// Write an encrypted backup of the database while it stays in use.
     ///
     /// SQLite: a consistent copy with VACUUM INTO; PostgreSQL: pg_dump (must be on
@@ -89,6 +92,14 @@ enum AuditCommand {
     /// Recompute the audit log's hash chain; exits 1 and names the first row
     /// that was changed or whose predecessor was removed.
     Verify,
+}
+
+#[derive(Subcommand, Debug)]
+enum SearchCommand {
+    /// Rebuild the search index from the database: every running server
+    /// starts afresh on its next refresh (within `search_refresh_seconds`).
+    /// Prints how many documents the index holds. Audited.
+    Rebuild,
 }
 
 #[derive(Args, Debug)]
@@ -284,6 +295,21 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             println!("{token}");
             Ok(())
         }
+        Command::Search(SearchCommand::Rebuild) => {
+            let db = open(&settings).await?;
+            let documents = crate::services::search::request_rebuild(&db)
+                .await
+                .map_err(describe)?;
+            println!(
+                "{}",
+                i18n::t_with(
+                    Locale::ZhCn,
+                    "cli.search_rebuilt",
+                    &[("documents", documents.to_string())]
+                )
+            );
+            Ok(())
+        }
         Command::Audit(AuditCommand::Verify) => {
             let db = open(&settings).await?;
             match crate::storage::audit::verify(&db)
@@ -439,10 +465,18 @@ async fn serve(mut settings: Settings, args: ServeArgs) -> Result<(), String> {
         .map_err(|e| format!("listen {}: {e}", settings.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     println!("lvzhi: http://{address}/");
+    let search = Arc::new(crate::services::search::SearchIndex::default());
+    let indexed = search.rebuild(&db).await.map_err(describe)?;
+    tracing::info!(documents = indexed, "search index built");
+    Arc::clone(&search).spawn_refresher(
+        db.clone(),
+        std::time::Duration::from_secs(settings.search_refresh_seconds.max(1)),
+    );
     let state = AppState {
         db: db.clone(),
         cipher: Arc::new(cipher),
         settings: Arc::new(settings),
+        search,
     };
     let result = crate::http::serve(state, listener)
         .await

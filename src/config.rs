@@ -46,6 +46,8 @@ pub struct Settings {
     pub attachments_dir: PathBuf,
     /// The largest attachment accepted, in bytes (at most 60 MiB).
     pub attachment_max_bytes: u64,
+    /// Seconds between replays of other servers' changes into the search index.
+    pub search_refresh_seconds: u64,
 }
 
 impl Default for Settings {
@@ -69,6 +71,7 @@ impl Default for Settings {
             totp_required_roles: Vec::new(),
             attachments_dir: PathBuf::from("data/attachments"),
             attachment_max_bytes: crate::domain::attachments::DEFAULT_MAX_BYTES,
+            search_refresh_seconds: 2,
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod id_number;
 pub mod members;
 pub mod orgs;
 pub mod paging;
+pub mod proposals;
 pub mod passwords;
 pub mod phone;
 pub mod reception;

@@ -28,6 +28,8 @@ pub struct AppState {
     pub db: Db,
     pub cipher: Arc<FieldCipher>,
     pub settings: Arc<Settings>,
+    /// The search index, shared by this server's requests.
+    pub search: Arc<crate::services::search::SearchIndex>,
 }
 
 impl AppState {

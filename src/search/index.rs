@@ -31,6 +31,12 @@ pub struct Doc {
     pub date: NaiveDate,
     pub title: String,
     pub body: String,
+    /// Who may read it besides the staff of its committee: members who wrote
+    /// it (or were invited to), departments handling it, and whether every
+    /// member of the committee may (an accepted proposal is a public record).
+    pub members: Vec<i64>,
+    pub departments: Vec<i64>,
+    pub public: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +63,7 @@ pub struct Hit {
     pub kind: DocKind,
     pub id: i64,
     pub score: f32,
+    pub date: NaiveDate,
     pub title: Vec<(String, bool)>,
     pub snippet: Vec<(String, bool)>,
 }
@@ -217,9 +224,16 @@ impl Index {
             length,
             live: true,
         });
-        self.norms.push(0.0);
         self.live += 1;
         self.total_length += f64::from(length);
+        // Found by `similar` at once, with today's IDFs; the next refresh evens it out.
+        let norm = self.slots[slot as usize]
+            .terms
+            .iter()
+            .map(|(t, c)| (self.idf(*t) * tf_weight(*c)).powi(2))
+            .sum::<f32>()
+            .sqrt();
+        self.norms.push(norm);
     }
 
     /// Remove a document (its postings are skipped from now on).
@@ -240,8 +254,8 @@ impl Index {
 
     /// Cosine norms depend on every IDF; recompute them when the collection
     /// has changed by more than 1% (or at all, while it is small), so that
-    /// adding one document costs little.
-    fn refresh_norms(&mut self) {
+    /// adding one document costs little. Call it after a batch of changes.
+    pub fn refresh_norms(&mut self) {
         let drift = self.live.abs_diff(self.norms_at);
         if drift == 0 || (self.live > 10_000 && drift * 100 < self.live) {
             return;
@@ -279,14 +293,14 @@ impl Index {
     /// The documents most like a draft (TF-IDF cosine), best first, of the
     /// given kind, for which `visible` holds.
     pub fn similar(
-        &mut self,
+        &self,
         kind: DocKind,
         title: &str,
         body: &str,
         k: usize,
         visible: impl Fn(&Doc) -> bool,
     ) -> Vec<Similar> {
-        self.refresh_norms();
+        
         let query = self.query_vector(title, body);
         let query_norm = query.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
         if query_norm == 0.0 {
@@ -444,6 +458,7 @@ impl Index {
                 let doc = &self.slots[slot as usize].doc;
                 Hit {
                     kind: doc.kind,
+                    date: doc.date,
                     id: doc.id,
                     score,
                     title: highlight(&doc.title, &query_terms, usize::MAX),
@@ -526,6 +541,9 @@ mod tests {
             date: NaiveDate::from_ymd_opt(2012, 3, 1).unwrap(),
             title: title.into(),
             body: body.into(),
+            members: Vec::new(),
+            departments: Vec::new(),
+            public: true,
         }
     }
 
@@ -551,12 +569,13 @@ mod tests {
             "关于高砦城中村改造拆迁补偿公开的建议",
             "城中村改造中拆迁补偿标准应公开，安置房分配应公平。",
         ));
+        index.refresh_norms();
         index
     }
 
     #[test]
     fn similar_finds_the_same_topic_first() {
-        let mut index = sample();
+        let index = sample();
         let found = index.similar(
             DocKind::Proposal,
             "关于城中村改造安置房尽快交付的建议",

@@ -384,6 +384,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &ActivityInput) -> Result<Act
             .await?
         }
     };
+    crate::storage::search::record_change(&mut tx, "activity", id).await?;
     audit::insert(
         &mut tx,
         &actor.audit("create", "activity", id, Some(audit_detail(&values))),
@@ -409,6 +410,7 @@ pub async fn update(
     }
     let detail =
         serde_json::json!({ "before_version": before.version, "after": audit_detail(&values) });
+    crate::storage::search::record_change(&mut tx, "activity", id).await?;
     audit::insert(
         &mut tx,
         &actor.audit("update", "activity", id, Some(detail.to_string())),
@@ -458,6 +460,7 @@ pub async fn invite(
             added.push(*member_id);
         }
     }
+    crate::storage::search::record_change(&mut tx, "activity", activity.id).await?;
     audit::insert(
         &mut tx,
         &actor.audit(
@@ -680,6 +683,7 @@ pub async fn decide(
             }
         }
     }
+    crate::storage::search::record_change(&mut tx, "activity", id).await?;
     audit::insert(
         &mut tx,
         &actor.audit(

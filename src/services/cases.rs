@@ -190,6 +190,7 @@ pub(crate) async fn insert_case(
         },
     )
     .await?;
+    crate::storage::search::record_change(tx, "case", id).await?;
     if let Some(member_id) = raised_by {
         timeline::insert(
             tx,
@@ -756,6 +757,7 @@ pub async fn step(db: &Db, actor: &Actor, id: i64, input: &StepInput) -> Result<
         "action": action.as_str(), "from": from.as_str(), "to": to.as_str(),
         "department_id": update.department_id, "due_on": update.due_on, "on": on,
     });
+    crate::storage::search::record_change(&mut tx, "case", id).await?;
     audit::insert(
         &mut tx,
         &actor.audit("case_step", "case", id, Some(detail.to_string())),

@@ -8,7 +8,9 @@ pub mod awards;
 pub mod cases;
 pub mod members;
 pub mod orgs;
+pub mod proposals;
 pub mod reception;
+pub mod search;
 pub mod users;
 
 use crate::domain::orgs::is_within;

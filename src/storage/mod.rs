@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod cases;
 pub mod members;
 pub mod orgs;
+pub mod proposals;
 pub mod reception;
 pub mod search;
 pub mod sessions;

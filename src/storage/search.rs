@@ -29,3 +29,118 @@ pub async fn latest_change(db: &Db) -> Result<i64, sqlx::Error> {
     on_db!(db, pool => sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM search_changes")
         .fetch_one(pool).await.map(|v| v.unwrap_or(0)))
 }
+
+/// A searchable record as the index needs it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DocRow {
+    pub id: i64,
+    pub org_path: String,
+    pub day: chrono::NaiveDate,
+    pub title: String,
+    pub body: String,
+    /// proposal: its status; case: its status; activity: its approval.
+    pub state: String,
+    /// proposal: lead member; case: department; activity: member who logged it.
+    pub person: Option<i64>,
+}
+
+/// (record id, member or department id) pairs.
+pub type Links = Vec<(i64, i64)>;
+
+/// `ids` as an `IN (…)` list of placeholders, or the whole table when `None`.
+fn id_clause(column: &str, ids: Option<&[i64]>, args: &mut super::Args) -> String {
+    match ids {
+        None => String::new(),
+        Some(ids) => {
+            let list: Vec<String> = ids.iter().map(|id| args.push(super::Arg::Int(*id))).collect();
+            format!(" AND {column} IN ({})", list.join(", "))
+        }
+    }
+}
+
+async fn rows(db: &Db, select: &str, column: &str, ids: Option<&[i64]>) -> Result<Vec<DocRow>, sqlx::Error> {
+    if ids.is_some_and(<[i64]>::is_empty) {
+        return Ok(Vec::new());
+    }
+    let mut args = super::Args::default();
+    let sql = format!("{select}{}", id_clause(column, ids, &mut args));
+    on_db!(db, pool => crate::bind_args!(sqlx::query_as::<_, DocRow>(&sql), args).fetch_all(pool).await)
+}
+
+async fn links(db: &Db, select: &str, column: &str, ids: Option<&[i64]>) -> Result<Links, sqlx::Error> {
+    if ids.is_some_and(<[i64]>::is_empty) {
+        return Ok(Vec::new());
+    }
+    let mut args = super::Args::default();
+    let sql = format!("{select}{}", id_clause(column, ids, &mut args));
+    on_db!(db, pool => crate::bind_args!(sqlx::query_as::<_, (i64, i64)>(&sql), args).fetch_all(pool).await)
+}
+
+/// Proposals past the draft stage (drafts are their author's alone).
+pub async fn proposals(db: &Db, ids: Option<&[i64]>) -> Result<Vec<DocRow>, sqlx::Error> {
+    rows(
+        db,
+        "SELECT p.id, o.path AS org_path, p.submitted_on AS day, p.title, p.body, p.status AS state, \
+         p.lead_member_id AS person FROM proposals p JOIN orgs o ON o.id = p.org_id \
+         WHERE p.status NOT IN ('draft', 'withdrawn') AND p.submitted_on IS NOT NULL",
+        "p.id",
+        ids,
+    )
+    .await
+}
+
+/// Co-signers who have not declined, by proposal.
+pub async fn proposal_members(db: &Db, ids: Option<&[i64]>) -> Result<Links, sqlx::Error> {
+    links(
+        db,
+        "SELECT proposal_id, member_id FROM proposal_cosigners WHERE status <> 'declined'",
+        "proposal_id",
+        ids,
+    )
+    .await
+}
+
+/// Handling departments, by proposal.
+pub async fn proposal_departments(db: &Db, ids: Option<&[i64]>) -> Result<Links, sqlx::Error> {
+    links(
+        db,
+        "SELECT proposal_id, department_id FROM proposal_handlers WHERE 1 = 1",
+        "proposal_id",
+        ids,
+    )
+    .await
+}
+
+pub async fn cases(db: &Db, ids: Option<&[i64]>) -> Result<Vec<DocRow>, sqlx::Error> {
+    rows(
+        db,
+        "SELECT c.id, o.path AS org_path, c.received_on AS day, c.title, c.description AS body, c.status AS state, \
+         c.department_id AS person FROM cases c JOIN orgs o ON o.id = c.org_id WHERE 1 = 1",
+        "c.id",
+        ids,
+    )
+    .await
+}
+
+pub async fn activities(db: &Db, ids: Option<&[i64]>) -> Result<Vec<DocRow>, sqlx::Error> {
+    rows(
+        db,
+        "SELECT a.id, o.path AS org_path, a.held_on AS day, a.title, \
+         COALESCE(a.description, '') AS body, a.approval AS state, a.logged_by AS person \
+         FROM activities a JOIN orgs o ON o.id = a.org_id WHERE 1 = 1",
+        "a.id",
+        ids,
+    )
+    .await
+}
+
+/// Invited members, by activity.
+pub async fn activity_members(db: &Db, ids: Option<&[i64]>) -> Result<Links, sqlx::Error> {
+    links(
+        db,
+        "SELECT activity_id, member_id FROM activity_invitations WHERE 1 = 1",
+        "activity_id",
+        ids,
+    )
+    .await
+}

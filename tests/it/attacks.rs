@@ -590,6 +590,7 @@ async fn pages_and_api_send_the_security_headers(mut app: TestApp) {
         db: app.db.clone(),
         cipher: Arc::new(crate::helpers::cipher()),
         settings: Arc::new(settings),
+        search: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());

@@ -465,6 +465,7 @@ async fn token_create_prints_a_working_token() {
             database_url: database_url(dir.path()),
             ..Settings::default()
         }),
+        search: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());

@@ -146,6 +146,7 @@ pub async fn spawn_app_configured(
         db: db.clone(),
         cipher: Arc::new(cipher),
         settings: Arc::new(settings),
+        search: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -1,0 +1,1552 @@
+//! Proposals (提案): drafting with co-signers, submission into a session,
+//! review (accept with a number, not accept, merge), assignment to
+//! departments, returns, co-handlers' views, answers, the authors' ratings
+//! with a second answer on 不满意, key proposals and supervision, and the
+//! figures of a session.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::cases::{committee, parse_version, today};
+use super::{non_blank, Actor};
+use crate::domain::calendar::Calendar;
+use crate::domain::cases::Satisfaction;
+use crate::domain::dates::{parse_optional_date, parse_optional_id};
+use crate::domain::orgs::is_within;
+use crate::domain::paging::{parse_sort, PageRequest, SortDir};
+use crate::domain::proposals::{
+    add_months, after_ratings, answered_on_time, check_due, check_merge_target, check_move,
+    is_numbered, is_overdue, is_public, is_received, parse_cutoff, parse_months, session_for,
+    AnswerClass, Category, CosignStatus, ProposalAction, ProposalStatus, RatingOutcome,
+    SubmitterKind, BODY_MAX_CHARS, DEFAULT_ANSWER_MONTHS, DEFAULT_CUTOFF,
+    DEFAULT_RETURN_WORKING_DAYS, DEFAULT_SECOND_ANSWER_MONTHS, TITLE_MAX_CHARS,
+};
+use crate::domain::roles::Role;
+use crate::domain::text::{optional_text, required_line, required_text};
+use crate::domain::validation::{FieldError, FieldErrors};
+use crate::error::AppError;
+use crate::storage::orgs::Org;
+use crate::storage::proposals::{
+    self as store, Cosigner, Handler, NewEvent, NewProposal, Proposal, ProposalEvent,
+    ProposalFilter, ProposalSort, ProposalUpdate, Rating, StoredSettings,
+};
+use crate::storage::timeline::NewTimelineEntry;
+use crate::storage::{audit, calendar, members, orgs, search, timeline, Db, Tx};
+
+/// A committee's proposal settings, with the defaults where none were saved.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct Settings {
+    /// Submissions after this day (month, day) belong to the next session.
+    pub cutoff_month: u32,
+    pub cutoff_day: u32,
+    pub answer_months: u32,
+    pub second_answer_months: u32,
+    pub return_working_days: u32,
+    /// 0 when never saved.
+    pub version: i64,
+}
+
+impl Settings {
+    pub fn cutoff(&self) -> (u32, u32) {
+        (self.cutoff_month, self.cutoff_day)
+    }
+}
+
+pub async fn settings_for(db: &Db, org_id: i64) -> Result<Settings, AppError> {
+    let to_u32 = |v: i64, d: u32| u32::try_from(v).unwrap_or(d);
+    Ok(match store::get_settings(db, org_id).await? {
+        Some(s) => Settings {
+            cutoff_month: to_u32(s.cutoff_month, DEFAULT_CUTOFF.0),
+            cutoff_day: to_u32(s.cutoff_day, DEFAULT_CUTOFF.1),
+            answer_months: to_u32(s.answer_months, DEFAULT_ANSWER_MONTHS),
+            second_answer_months: to_u32(s.second_answer_months, DEFAULT_SECOND_ANSWER_MONTHS),
+            return_working_days: to_u32(s.return_working_days, DEFAULT_RETURN_WORKING_DAYS),
+            version: s.version,
+        },
+        None => Settings {
+            cutoff_month: DEFAULT_CUTOFF.0,
+            cutoff_day: DEFAULT_CUTOFF.1,
+            answer_months: DEFAULT_ANSWER_MONTHS,
+            second_answer_months: DEFAULT_SECOND_ANSWER_MONTHS,
+            return_working_days: DEFAULT_RETURN_WORKING_DAYS,
+            version: 0,
+        },
+    })
+}
+
+/// Settings as a form or the API sends them.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct SettingsInput {
+    /// The committee (defaults to your own).
+    pub org_id: Option<String>,
+    /// MM-DD: submissions after it belong to the next session.
+    pub cutoff: String,
+    /// 1–6.
+    pub answer_months: String,
+    /// 1–6.
+    pub second_answer_months: String,
+    /// 1–120.
+    pub return_working_days: String,
+    /// The version read (0 or empty when never saved).
+    pub version: Option<String>,
+}
+
+pub async fn get_settings(db: &Db, actor: &Actor, org: Option<&str>) -> Result<Settings, AppError> {
+    actor.require(&[Role::Staff])?;
+    let org = committee(db, actor, "org_id", org).await?;
+    settings_for(db, org.id).await
+}
+
+pub async fn put_settings(
+    db: &Db,
+    actor: &Actor,
+    input: &SettingsInput,
+) -> Result<Settings, AppError> {
+    actor.require(&[Role::Staff])?;
+    let org = committee(db, actor, "org_id", non_blank(&input.org_id)).await?;
+    let mut errors = FieldErrors::new();
+    let cutoff = errors.check(parse_cutoff("cutoff", &input.cutoff));
+    let answer = errors.check(parse_months("answer_months", &input.answer_months));
+    let second = errors.check(parse_months(
+        "second_answer_months",
+        &input.second_answer_months,
+    ));
+    let days = errors.check(crate::domain::cases::parse_working_days(
+        "return_working_days",
+        &input.return_working_days,
+    ));
+    let version = match non_blank(&input.version) {
+        None => Some(0),
+        Some(v) => errors.check(
+            v.parse::<i64>()
+                .ok()
+                .filter(|v| *v >= 0)
+                .ok_or_else(|| FieldError::new("version", "version_required")),
+        ),
+    };
+    errors.into_result()?;
+    let (Some(cutoff), Some(answer), Some(second), Some(days), Some(version)) =
+        (cutoff, answer, second, days, version)
+    else {
+        return Err(internal("settings"));
+    };
+    let stored = StoredSettings {
+        org_id: org.id,
+        cutoff_month: i64::from(cutoff.0),
+        cutoff_day: i64::from(cutoff.1),
+        answer_months: i64::from(answer),
+        second_answer_months: i64::from(second),
+        return_working_days: i64::from(days),
+        version,
+    };
+    let mut tx = db.begin().await?;
+    if !store::put_settings(&mut tx, &stored, version).await? {
+        return Err(AppError::Conflict("stale_version"));
+    }
+    let detail = serde_json::json!({
+        "cutoff": input.cutoff.trim(), "answer_months": answer, "second_answer_months": second,
+        "return_working_days": days,
+    });
+    audit::insert(
+        &mut tx,
+        &actor.audit("update", "proposal_settings", org.id, Some(detail.to_string())),
+    )
+    .await?;
+    tx.commit().await?;
+    settings_for(db, org.id).await
+}
+
+fn internal(what: &str) -> AppError {
+    AppError::Internal(format!("validated value missing: {what}"))
+}
+
+/// A proposal as a form or the API sends it.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct ProposalInput {
+    /// Staff: the committee (defaults to your own).
+    pub org_id: Option<String>,
+    /// Staff: member | group | committee (a member's own proposal is always `member`).
+    pub submitter_kind: Option<String>,
+    /// Staff: the lead member of a member's proposal.
+    pub lead_member_id: Option<String>,
+    /// The group of a group proposal.
+    pub group_id: Option<String>,
+    pub title: String,
+    pub body: String,
+    pub category: String,
+    /// Members invited to co-sign (附议).
+    pub cosigner_ids: Vec<String>,
+    /// "yes" to submit at once rather than keep a draft.
+    pub submit: Option<String>,
+    /// Staff entering a paper proposal: the date it was handed in (ISO).
+    pub submitted_on: Option<String>,
+    /// For an edit: the version read.
+    pub version: Option<String>,
+}
+
+fn yes(input: &Option<String>) -> bool {
+    matches!(non_blank(input), Some("yes" | "true" | "1" | "on"))
+}
+
+/// Validated fields of a proposal.
+struct Values {
+    org: Org,
+    kind: SubmitterKind,
+    lead_member_id: Option<i64>,
+    group_id: Option<i64>,
+    title: String,
+    body: String,
+    category: Category,
+    cosigners: Vec<i64>,
+    submitted_on: Option<NaiveDate>,
+}
+
+async fn validate(db: &Db, actor: &Actor, input: &ProposalInput) -> Result<Values, AppError> {
+    let mut errors = FieldErrors::new();
+    let title = errors.check(required_line("title", &input.title, TITLE_MAX_CHARS));
+    let body = errors.check(required_text("body", &input.body, BODY_MAX_CHARS));
+    let category = errors.check(Category::parse("category", &input.category));
+    // Who writes it, and for which committee.
+    let (org, kind, lead) = match actor.role {
+        Role::Member => {
+            let me = actor.member_id.ok_or(AppError::Forbidden)?;
+            let member = members::get(db, me).await?.ok_or(AppError::Forbidden)?;
+            let org = orgs::get_org(db, member.org_id)
+                .await?
+                .ok_or(AppError::Forbidden)?;
+            (Some(org), Some(SubmitterKind::Member), Some(me))
+        }
+        _ => {
+            let org = match committee(db, actor, "org_id", non_blank(&input.org_id)).await {
+                Ok(o) => Some(o),
+                Err(AppError::Validation(e)) => {
+                    errors.0.extend(e.0);
+                    None
+                }
+                Err(e) => return Err(e),
+            };
+            let kind = match non_blank(&input.submitter_kind) {
+                Some(k) => errors.check(SubmitterKind::parse("submitter_kind", k)),
+                None => Some(SubmitterKind::Committee),
+            };
+            let lead = errors
+                .check(parse_optional_id(
+                    "lead_member_id",
+                    input.lead_member_id.as_deref().unwrap_or(""),
+                ))
+                .flatten();
+            if kind == Some(SubmitterKind::Member) && lead.is_none() {
+                if errors.for_field("lead_member_id").is_none() {
+                    errors.push(FieldError::new("lead_member_id", "required"));
+                }
+            }
+            let lead = if kind == Some(SubmitterKind::Member) {
+                lead
+            } else {
+                None
+            };
+            (org, kind, lead)
+        }
+    };
+    let group_id = errors
+        .check(parse_optional_id(
+            "group_id",
+            input.group_id.as_deref().unwrap_or(""),
+        ))
+        .flatten();
+    if kind == Some(SubmitterKind::Group) && group_id.is_none() {
+        if errors.for_field("group_id").is_none() {
+            errors.push(FieldError::new("group_id", "required"));
+        }
+    }
+    let mut cosigners = Vec::new();
+    for raw in input.cosigner_ids.iter().filter(|s| !s.trim().is_empty()) {
+        match errors.check(parse_optional_id("cosigner_ids", raw)).flatten() {
+            Some(id) if Some(id) == lead => {
+                errors.push(FieldError::new("cosigner_ids", "proposal_cosigner_is_lead"))
+            }
+            Some(id) if !cosigners.contains(&id) => cosigners.push(id),
+            _ => {}
+        }
+    }
+    if kind.is_some_and(|k| k != SubmitterKind::Member) && !cosigners.is_empty() {
+        errors.push(FieldError::new("cosigner_ids", "proposal_cosigners_members_only"));
+    }
+    let submitted_on = if actor.role == Role::Staff {
+        let d = errors
+            .check(parse_optional_date(
+                "submitted_on",
+                input.submitted_on.as_deref().unwrap_or(""),
+            ))
+            .flatten();
+        if d.is_some_and(|d| d > today()) {
+            errors.push(FieldError::new("submitted_on", "date_in_future"));
+        }
+        d
+    } else {
+        None
+    };
+    if let Some(org) = &org {
+        if actor.role == Role::Staff {
+            check_member_in(db, &mut errors, "lead_member_id", lead, org).await?;
+        }
+        for id in &cosigners {
+            if !member_in(db, *id, org).await? {
+                errors.push(
+                    FieldError::new("cosigner_ids", "proposal_cosigner_unknown").with("id", id),
+                );
+            }
+        }
+        if let Some(group) = group_id {
+            let ok = orgs::get_org(db, group).await?.is_some_and(|g| {
+                g.kind == crate::domain::orgs::OrgKind::Group.as_str()
+                    && is_within(&g.path, &org.path)
+            });
+            if !ok {
+                errors.push(FieldError::new("group_id", "unknown_group"));
+            }
+        }
+    }
+    errors.into_result()?;
+    let (Some(org), Some(kind), Some(title), Some(body), Some(category)) =
+        (org, kind, title, body, category)
+    else {
+        return Err(internal("proposal"));
+    };
+    Ok(Values {
+        org,
+        kind,
+        lead_member_id: lead,
+        group_id: if kind == SubmitterKind::Group {
+            group_id
+        } else {
+            None
+        },
+        title,
+        body,
+        category,
+        cosigners,
+        submitted_on,
+    })
+}
+
+async fn member_in(db: &Db, member_id: i64, org: &Org) -> Result<bool, AppError> {
+    Ok(match members::get(db, member_id).await? {
+        Some(m) if m.status == "active" => orgs::get_org(db, m.org_id)
+            .await?
+            .is_some_and(|o| is_within(&o.path, &org.path)),
+        _ => false,
+    })
+}
+
+async fn check_member_in(
+    db: &Db,
+    errors: &mut FieldErrors,
+    field: &'static str,
+    member: Option<i64>,
+    org: &Org,
+) -> Result<(), AppError> {
+    if let Some(id) = member {
+        if !member_in(db, id, org).await? {
+            errors.push(FieldError::new(field, "unknown_member"));
+        }
+    }
+    Ok(())
+}
+
+fn event<'a>(
+    actor: &'a Actor,
+    id: i64,
+    on: NaiveDate,
+    action: &'a str,
+    from: Option<ProposalStatus>,
+    to: ProposalStatus,
+    department_id: Option<i64>,
+    note: Option<&'a str>,
+) -> NewEvent<'a> {
+    NewEvent {
+        proposal_id: id,
+        occurred_on: on,
+        action,
+        from_status: from.map(|s| s.as_str()),
+        to_status: to.as_str(),
+        department_id,
+        note,
+        user_id: Some(actor.user_id),
+        username: Some(&actor.username),
+    }
+}
+
+async fn note_in_timeline(
+    tx: &mut Tx,
+    actor: &Actor,
+    member_id: i64,
+    on: NaiveDate,
+    kind: &str,
+    title: &str,
+    id: i64,
+) -> Result<(), sqlx::Error> {
+    timeline::insert(
+        tx,
+        &NewTimelineEntry {
+            member_id,
+            occurred_on: on,
+            kind,
+            title,
+            object_type: Some("proposal"),
+            object_id: Some(id),
+            created_by: Some(actor.user_id),
+        },
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Draft (or submit at once) a proposal.
+pub async fn create(db: &Db, actor: &Actor, input: &ProposalInput) -> Result<Proposal, AppError> {
+    actor.require(&[Role::Staff, Role::Member])?;
+    let v = validate(db, actor, input).await?;
+    let submit = yes(&input.submit);
+    let on = v.submitted_on.unwrap_or_else(today);
+    let settings = settings_for(db, v.org.id).await?;
+    let (status, session, submitted_on) = if submit {
+        (
+            ProposalStatus::Submitted,
+            Some(i64::from(session_for(on, settings.cutoff()))),
+            Some(on),
+        )
+    } else {
+        (ProposalStatus::Draft, None, None)
+    };
+    let mut tx = db.begin().await?;
+    let id = store::insert(
+        &mut tx,
+        &NewProposal {
+            org_id: v.org.id,
+            submitter_kind: v.kind.as_str(),
+            lead_member_id: v.lead_member_id,
+            group_id: v.group_id,
+            title: &v.title,
+            body: &v.body,
+            category: v.category.as_str(),
+            status: status.as_str(),
+            session,
+            submitted_on,
+            created_by: Some(actor.user_id),
+        },
+    )
+    .await?;
+    store::invite(&mut tx, id, &v.cosigners).await?;
+    store::insert_event(
+        &mut tx,
+        &event(actor, id, on, "create", None, ProposalStatus::Draft, None, None),
+    )
+    .await?;
+    if submit {
+        store::insert_event(
+            &mut tx,
+            &event(
+                actor,
+                id,
+                on,
+                ProposalAction::Submit.as_str(),
+                Some(ProposalStatus::Draft),
+                status,
+                None,
+                None,
+            ),
+        )
+        .await?;
+        if let Some(lead) = v.lead_member_id {
+            note_in_timeline(&mut tx, actor, lead, on, "proposal_submitted", &v.title, id).await?;
+        }
+    }
+    search::record_change(&mut tx, "proposal", id).await?;
+    let detail = serde_json::json!({
+        "title": v.title, "category": v.category.as_str(), "status": status.as_str(),
+        "submitter_kind": v.kind.as_str(), "lead_member_id": v.lead_member_id, "cosigners": v.cosigners,
+        "session": session,
+    });
+    audit::insert(
+        &mut tx,
+        &actor.audit("create", "proposal", id, Some(detail.to_string())),
+    )
+    .await?;
+    tx.commit().await?;
+    store::get(db, id).await?.ok_or(AppError::NotFound)
+}
+
+/// The members who wrote a proposal: the lead and the co-signers who
+/// accepted, with those of proposals merged into it.
+pub async fn authors(db: &Db, p: &Proposal) -> Result<Vec<i64>, AppError> {
+    let mut all = Vec::new();
+    let mut sources = vec![p.clone()];
+    sources.extend(store::merged_into(db, p.id).await?);
+    for s in &sources {
+        if let Some(lead) = s.lead_member_id {
+            all.push(lead);
+        }
+        for c in store::cosigners(db, s.id).await? {
+            if c.status == CosignStatus::Accepted.as_str() {
+                all.push(c.member_id);
+            }
+        }
+    }
+    all.sort_unstable();
+    all.dedup();
+    Ok(all)
+}
+
+/// Whether the actor may read the proposal: staff of its committee; the
+/// authors and invited co-signers; members of the committee once it is
+/// accepted; the departments handling it.
+async fn visible(db: &Db, actor: &Actor, p: &Proposal) -> Result<bool, AppError> {
+    let org = orgs::get_org(db, p.org_id).await?;
+    let status = ProposalStatus::parse("status", &p.status)?;
+    Ok(match actor.role {
+        Role::Staff => org.is_some_and(|o| actor.sees(&o.path)),
+        Role::Member => {
+            let Some(me) = actor.member_id else {
+                return Ok(false);
+            };
+            if p.lead_member_id == Some(me) {
+                return Ok(true);
+            }
+            let invited = store::cosigners(db, p.id)
+                .await?
+                .iter()
+                .any(|c| c.member_id == me && c.status != CosignStatus::Declined.as_str());
+            if invited && status != ProposalStatus::Draft {
+                return Ok(true);
+            }
+            if is_public(status) || authors(db, p).await?.contains(&me) {
+                let mine = members::get(db, me).await?;
+                let my_org = match mine {
+                    Some(m) => orgs::get_org(db, m.org_id).await?,
+                    None => None,
+                };
+                match (org, my_org) {
+                    (Some(o), Some(mine)) => is_within(&o.path, &mine.path),
+                    _ => false,
+                }
+            } else {
+                false
+            }
+        }
+        Role::Department => match actor.department_id {
+            Some(d) => {
+                matches!(
+                    status,
+                    ProposalStatus::Assigned | ProposalStatus::Answered | ProposalStatus::Closed
+                ) && store::handlers(db, p.id)
+                    .await?
+                    .iter()
+                    .any(|h| h.department_id == d)
+            }
+            None => false,
+        },
+        _ => false,
+    })
+}
+
+pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Proposal, AppError> {
+    actor.require(&[Role::Staff, Role::Member, Role::Department])?;
+    let p = store::get(db, id).await?.ok_or(AppError::NotFound)?;
+    if visible(db, actor, &p).await? {
+        Ok(p)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// A proposal with everything its page shows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProposalDetail {
+    #[serde(flatten)]
+    pub proposal: Proposal,
+    pub overdue: bool,
+    pub cosigners: Vec<Cosigner>,
+    pub handlers: Vec<Handler>,
+    pub ratings: Vec<Rating>,
+    /// Proposals merged into this one: they share its answer.
+    pub merged: Vec<Proposal>,
+    /// For a merged proposal: the one that answers it.
+    pub merged_into: Option<Proposal>,
+    pub authors: Vec<i64>,
+    pub events: Vec<ProposalEvent>,
+}
+
+pub async fn detail(db: &Db, actor: &Actor, id: i64) -> Result<ProposalDetail, AppError> {
+    let proposal = get(db, actor, id).await?;
+    let merged_into = match proposal.merged_into_id {
+        Some(t) => store::get(db, t).await?,
+        None => None,
+    };
+    // A merged proposal's authors read the answer of the one it was merged into.
+    let answering = merged_into.as_ref().unwrap_or(&proposal);
+    let ratings = store::ratings(db, answering.id).await?;
+    let authors = authors(db, answering).await?;
+    Ok(ProposalDetail {
+        overdue: overdue(&proposal),
+        cosigners: store::cosigners(db, id).await?,
+        handlers: store::handlers(db, id).await?,
+        merged: store::merged_into(db, id).await?,
+        events: store::events(db, id).await?,
+        ratings,
+        authors,
+        merged_into,
+        proposal,
+    })
+}
+
+pub fn overdue(p: &Proposal) -> bool {
+    ProposalStatus::parse("status", &p.status)
+        .map(|s| is_overdue(s, p.due_on, today()))
+        .unwrap_or(false)
+}
+
+/// Change a draft (its author or the staff who entered it), or a submitted
+/// proposal before review (staff, to correct it).
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    input: &ProposalInput,
+) -> Result<Proposal, AppError> {
+    actor.require(&[Role::Staff, Role::Member])?;
+    let p = get(db, actor, id).await?;
+    let status = ProposalStatus::parse("status", &p.status)?;
+    let may = match actor.role {
+        Role::Member => status == ProposalStatus::Draft && p.lead_member_id == actor.member_id,
+        _ => matches!(status, ProposalStatus::Draft | ProposalStatus::Submitted),
+    };
+    if !may {
+        return Err(if actor.role == Role::Member && p.lead_member_id != actor.member_id {
+            AppError::Forbidden
+        } else {
+            FieldError::new("status", "proposal_not_editable").into()
+        });
+    }
+    let version = parse_version(&input.version)?;
+    let v = validate(db, actor, input).await?;
+    if v.org.id != p.org_id {
+        return Err(FieldError::new("org_id", "proposal_org_fixed").into());
+    }
+    let mut u = ProposalUpdate::of(&p);
+    u.title = v.title.clone();
+    u.body = v.body.clone();
+    u.category = v.category.as_str().to_string();
+    let mut tx = db.begin().await?;
+    if !store::update(&mut tx, id, version, &u).await? {
+        return Err(AppError::Conflict("stale_version"));
+    }
+    if status == ProposalStatus::Draft {
+        store::uninvite_others(&mut tx, id, &v.cosigners).await?;
+        store::invite(&mut tx, id, &v.cosigners).await?;
+    }
+    store::insert_event(
+        &mut tx,
+        &event(actor, id, today(), "edit", Some(status), status, None, None),
+    )
+    .await?;
+    search::record_change(&mut tx, "proposal", id).await?;
+    let detail = serde_json::json!({"title": v.title, "category": v.category.as_str(), "cosigners": v.cosigners});
+    audit::insert(
+        &mut tx,
+        &actor.audit("update", "proposal", id, Some(detail.to_string())),
+    )
+    .await?;
+    tx.commit().await?;
+    store::get(db, id).await?.ok_or(AppError::NotFound)
+}
+
+/// An invited member's reply: co-sign or decline.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct CosignInput {
+    /// accepted | declined
+    pub response: String,
+}
+
+pub async fn cosign(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    input: &CosignInput,
+) -> Result<Proposal, AppError> {
+    actor.require(&[Role::Member])?;
+    let me = actor.member_id.ok_or(AppError::Forbidden)?;
+    let p = store::get(db, id).await?.ok_or(AppError::NotFound)?;
+    let invitation = store::cosigners(db, id)
+        .await?
+        .into_iter()
+        .find(|c| c.member_id == me);
+    let Some(invitation) = invitation else {
+        return Err(AppError::NotFound);
+    };
+    let response = CosignStatus::parse("response", &input.response)?;
+    if response == CosignStatus::Invited {
+        return Err(FieldError::new("response", "invalid_choice").into());
+    }
+    if invitation.status != CosignStatus::Invited.as_str() {
+        return Err(FieldError::new("response", "proposal_cosign_answered").into());
+    }
+    let status = ProposalStatus::parse("status", &p.status)?;
+    if !matches!(status, ProposalStatus::Draft | ProposalStatus::Submitted) {
+        return Err(FieldError::new("response", "proposal_cosign_closed").into());
+    }
+    let mut tx = db.begin().await?;
+    if !store::respond(&mut tx, id, me, response.as_str()).await? {
+        return Err(AppError::Conflict("stale_version"));
+    }
+    if response == CosignStatus::Accepted {
+        note_in_timeline(&mut tx, actor, me, today(), "proposal_cosigned", &p.title, id).await?;
+    }
+    audit::insert(
+        &mut tx,
+        &actor.audit(
+            "cosign",
+            "proposal",
+            id,
+            Some(serde_json::json!({"response": response.as_str()}).to_string()),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    store::get(db, id).await?.ok_or(AppError::NotFound)
+}
+
+/// Proposals where the member is invited and has not answered yet.
+pub async fn invitations(db: &Db, actor: &Actor) -> Result<Vec<Proposal>, AppError> {
+    actor.require(&[Role::Member])?;
+    let me = actor.member_id.ok_or(AppError::Forbidden)?;
+    let mine = store::list_page(
+        db,
+        &ProposalFilter {
+            member_id: Some(me),
+            ..Default::default()
+        },
+        ProposalSort::Submitted,
+        SortDir::Desc,
+        200,
+        0,
+    )
+    .await?;
+    let mut open = Vec::new();
+    for p in mine {
+        let pending = store::cosigners(db, p.id)
+            .await?
+            .iter()
+            .any(|c| c.member_id == me && c.status == CosignStatus::Invited.as_str());
+        if pending && matches!(p.status.as_str(), "draft" | "submitted") {
+            open.push(p);
+        }
+    }
+    Ok(open)
+}
+
+/// List filters as they arrive in a query string.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ProposalQuery {
+    pub org: Option<String>,
+    pub session: Option<String>,
+    pub status: Option<String>,
+    pub category: Option<String>,
+    /// "yes": key proposals only.
+    pub key: Option<String>,
+    /// "yes": overdue only.
+    pub overdue: Option<String>,
+    /// "yes" (members): only my own and those I co-sign.
+    pub mine: Option<String>,
+    /// Words in the title.
+    pub q: Option<String>,
+    pub sort: Option<String>,
+    pub dir: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+/// The most proposals one answer may hold (a whole session, for exports).
+pub const MAX_PER_PAGE: u32 = 5000;
+
+/// One page of the proposals the actor may see, and how many there are in all.
+pub async fn list_page(
+    db: &Db,
+    actor: &Actor,
+    q: &ProposalQuery,
+) -> Result<(Vec<Proposal>, i64, PageRequest), AppError> {
+    actor.require(&[Role::Staff, Role::Member, Role::Department])?;
+    let mut errors = FieldErrors::new();
+    let page = match PageRequest::parse(q.page.as_deref(), None) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            errors.0.extend(e.0);
+            None
+        }
+    };
+    let per_page = match non_blank(&q.per_page) {
+        None => Some(PageRequest::DEFAULT_PER_PAGE),
+        Some(v) => errors.check(
+            v.parse::<u32>()
+                .ok()
+                .filter(|n| (1..=MAX_PER_PAGE).contains(n))
+                .ok_or_else(|| {
+                    FieldError::new("per_page", "per_page_range")
+                        .with("min", 1)
+                        .with("max", MAX_PER_PAGE)
+                }),
+        ),
+    };
+    let session = match non_blank(&q.session) {
+        Some(s) => errors.check(
+            s.parse::<i64>()
+                .ok()
+                .filter(|y| (1949..=2200).contains(y))
+                .ok_or_else(|| FieldError::new("session", "proposal_session_invalid")),
+        ),
+        None => None,
+    };
+    let status = match non_blank(&q.status) {
+        Some(s) => errors
+            .check(ProposalStatus::parse("status", s))
+            .map(|s| s.as_str().to_string()),
+        None => None,
+    };
+    let category = match non_blank(&q.category) {
+        Some(c) => errors
+            .check(Category::parse("category", c))
+            .map(|c| c.as_str().to_string()),
+        None => None,
+    };
+    let sort = errors.check(parse_sort(q.sort.as_deref(), ProposalSort::Submitted));
+    let dir = errors.check(SortDir::parse_or(q.dir.as_deref(), SortDir::Desc));
+    let title = match non_blank(&q.q) {
+        Some(t) => errors
+            .check(crate::domain::text::optional_line("q", t, 100))
+            .flatten(),
+        None => None,
+    };
+    if !errors.is_empty() {
+        return Err(AppError::BadRequest(errors));
+    }
+    let (Some(page), Some(per_page), Some(sort), Some(dir)) = (page, per_page, sort, dir) else {
+        return Err(internal("query"));
+    };
+    let page = PageRequest {
+        page: page.page,
+        per_page,
+    };
+    let mut filter = ProposalFilter {
+        session,
+        status,
+        category,
+        key_only: yes(&q.key),
+        overdue_on: yes(&q.overdue).then(today),
+        title,
+        ..Default::default()
+    };
+    match actor.role {
+        Role::Staff => {
+            let org = committee(db, actor, "org", non_blank(&q.org))
+                .await
+                .map_err(|e| match e {
+                    AppError::Validation(errors) => AppError::BadRequest(errors),
+                    other => other,
+                })?;
+            filter.scope_path = Some(org.path);
+        }
+        Role::Member => {
+            let me = actor.member_id.ok_or(AppError::Forbidden)?;
+            filter.member_id = Some(me);
+            if !yes(&q.mine) {
+                let member = members::get(db, me).await?.ok_or(AppError::Forbidden)?;
+                let org = orgs::get_org(db, member.org_id)
+                    .await?
+                    .ok_or(AppError::Forbidden)?;
+                filter.public_path = Some(org.path);
+            }
+        }
+        _ => filter.department_id = Some(actor.department_id.ok_or(AppError::Forbidden)?),
+    }
+    let total = store::count(db, &filter).await?;
+    let items = store::list_page(db, &filter, sort, dir, page.limit(), page.offset()).await?;
+    Ok((items, total, page))
+}
+
+/// One step on a proposal, as a form or the API sends it.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct StepInput {
+    /// submit | withdraw | accept | not_accept | merge | assign | return | view | answer | rate | close | mark_key | supervise
+    pub action: String,
+    /// The version that was read.
+    pub version: Option<String>,
+    /// The date of the step (ISO); today when empty.
+    pub on: Option<String>,
+    /// not_accept: the reason; return: the reason; supervise: a note.
+    pub note: Option<String>,
+    /// merge: the proposal it goes into.
+    pub target_id: Option<String>,
+    /// assign: the lead department.
+    pub lead_department_id: Option<String>,
+    /// assign: co-handling departments.
+    pub co_department_ids: Vec<String>,
+    /// assign: the answer's due date; by default the committee's months from the assignment.
+    pub due_on: Option<String>,
+    /// view: a co-handler's view; answer: the answer's text.
+    pub text: Option<String>,
+    /// answer: a | b | c
+    pub answer_class: Option<String>,
+    /// answer: one of the proposal's attachments.
+    pub attachment_id: Option<String>,
+    /// rate: satisfied | basically_satisfied | unsatisfied
+    pub rating: Option<String>,
+    /// mark_key: "yes" to mark, "no" to unmark.
+    pub key: Option<String>,
+}
+
+fn may_take(actor: &Actor, action: ProposalAction) -> bool {
+    use ProposalAction as A;
+    match actor.role {
+        Role::Staff => !matches!(action, A::Return | A::View | A::Answer | A::Rate),
+        Role::Member => matches!(action, A::Submit | A::Withdraw | A::Rate),
+        Role::Department => matches!(action, A::Return | A::View | A::Answer),
+        _ => false,
+    }
+}
+
+/// Take one step on a proposal. Every refusal changes nothing.
+pub async fn step(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    input: &StepInput,
+) -> Result<Proposal, AppError> {
+    actor.require(&[Role::Staff, Role::Member, Role::Department])?;
+    let p = get(db, actor, id).await?;
+    let action = ProposalAction::parse("action", &input.action)?;
+    if !may_take(actor, action) {
+        return Err(AppError::Forbidden);
+    }
+    if action == ProposalAction::ToInfo {
+        return Err(FieldError::new("action", "proposal_cannot_to_info").into());
+    }
+    let version = parse_version(&input.version)?;
+    let from = ProposalStatus::parse("status", &p.status)?;
+    let mut errors = FieldErrors::new();
+    let mut to = check_move("action", from, action)?;
+    let on = errors
+        .check(parse_optional_date("on", input.on.as_deref().unwrap_or("")))
+        .map(|d| d.unwrap_or_else(today));
+    if let Some(d) = on {
+        if d > today() {
+            errors.push(FieldError::new("on", "date_in_future"));
+        }
+        let last = store::events(db, id).await?.last().map(|e| e.occurred_on);
+        if last.is_some_and(|last| d < last) {
+            errors.push(FieldError::new("on", "proposal_date_before_last_step"));
+        }
+    }
+    let note = errors
+        .check(optional_text(
+            "note",
+            input.note.as_deref().unwrap_or(""),
+            2000,
+        ))
+        .flatten();
+    let settings = settings_for(db, p.org_id).await?;
+    let mut u = ProposalUpdate::of(&p);
+    let mut event_note = note.clone();
+    let mut event_department: Option<i64> = None;
+    // What else the step writes, once validated.
+    let mut handlers: Option<(i64, Vec<i64>)> = None;
+    let mut clear_handlers = false;
+    let mut view: Option<(i64, String)> = None;
+    let mut rating: Option<(i64, Satisfaction)> = None;
+    let mut timeline_kind: Option<&'static str> = None;
+    let handlers_now = store::handlers(db, id).await?;
+    let my_handler = actor
+        .department_id
+        .and_then(|d| handlers_now.iter().find(|h| h.department_id == d));
+    match action {
+        ProposalAction::Submit | ProposalAction::Withdraw => {
+            if actor.role == Role::Member && p.lead_member_id != actor.member_id {
+                return Err(AppError::Forbidden);
+            }
+            if action == ProposalAction::Submit {
+                if let Some(on) = on {
+                    u.submitted_on = Some(on);
+                    u.session = Some(i64::from(session_for(on, settings.cutoff())));
+                    timeline_kind = Some("proposal_submitted");
+                }
+            }
+        }
+        ProposalAction::Accept => {
+            u.reviewed_on = on;
+            timeline_kind = Some("proposal_accepted");
+        }
+        ProposalAction::NotAccept => {
+            if note.is_none() && errors.for_field("note").is_none() {
+                errors.push(FieldError::new("note", "proposal_reason_required"));
+            }
+            u.reviewed_on = on;
+            u.not_accepted_reason = note.clone();
+        }
+        ProposalAction::Merge => {
+            let target = errors
+                .check(parse_optional_id(
+                    "target_id",
+                    input.target_id.as_deref().unwrap_or(""),
+                ))
+                .flatten();
+            match target {
+                None if errors.for_field("target_id").is_none() => {
+                    errors.push(FieldError::new("target_id", "required"))
+                }
+                None => {}
+                Some(t) => match store::get(db, t).await? {
+                    Some(target) if visible(db, actor, &target).await? => {
+                        let status = ProposalStatus::parse("status", &target.status)?;
+                        let same = target.org_id == p.org_id && target.session == p.session;
+                        if errors
+                            .check(check_merge_target("target_id", id, t, status, same))
+                            .is_some()
+                        {
+                            u.merged_into_id = Some(t);
+                            u.reviewed_on = on;
+                            event_note = Some(match &note {
+                                Some(n) => format!("→ #{t}: {n}"),
+                                None => format!("→ #{t}"),
+                            });
+                        }
+                    }
+                    _ if t == id => errors.push(FieldError::new("target_id", "proposal_merge_self")),
+                    _ => errors.push(FieldError::new("target_id", "proposal_unknown")),
+                },
+            }
+        }
+        ProposalAction::Assign => {
+            let lead = errors
+                .check(parse_optional_id(
+                    "lead_department_id",
+                    input.lead_department_id.as_deref().unwrap_or(""),
+                ))
+                .flatten();
+            let known: Vec<i64> = orgs::list_departments(db, &actor.org_path)
+                .await?
+                .iter()
+                .map(|d| d.id)
+                .collect();
+            match lead {
+                None if errors.for_field("lead_department_id").is_none() => errors.push(
+                    FieldError::new("lead_department_id", "proposal_lead_required"),
+                ),
+                Some(d) if !known.contains(&d) => {
+                    errors.push(FieldError::new("lead_department_id", "unknown_department"))
+                }
+                _ => {}
+            }
+            let mut co = Vec::new();
+            for raw in input.co_department_ids.iter().filter(|s| !s.trim().is_empty()) {
+                match errors.check(parse_optional_id("co_department_ids", raw)).flatten() {
+                    Some(d) if Some(d) == lead => errors.push(FieldError::new(
+                        "co_department_ids",
+                        "proposal_co_is_lead",
+                    )),
+                    Some(d) if !known.contains(&d) => {
+                        errors.push(FieldError::new("co_department_ids", "unknown_department"))
+                    }
+                    Some(d) if !co.contains(&d) => co.push(d),
+                    _ => {}
+                }
+            }
+            let due = errors.check(parse_optional_date(
+                "due_on",
+                input.due_on.as_deref().unwrap_or(""),
+            ));
+            if let (Some(on), Some(due)) = (on, due) {
+                let due = due.unwrap_or_else(|| add_months(on, settings.answer_months));
+                if errors.check(check_due("due_on", on, due)).is_some() {
+                    u.assigned_on = Some(on);
+                    u.due_on = Some(due);
+                }
+            }
+            if let Some(lead) = lead {
+                event_department = Some(lead);
+                handlers = Some((lead, co));
+            }
+        }
+        ProposalAction::Return => {
+            let Some(h) = my_handler.filter(|h| h.role == "lead") else {
+                return Err(FieldError::new("department", "proposal_not_lead").into());
+            };
+            event_department = Some(h.department_id);
+            if note.is_none() && errors.for_field("note").is_none() {
+                errors.push(FieldError::new("note", "proposal_return_reason"));
+            }
+            if let (Some(on), Some(assigned)) = (on, p.assigned_on) {
+                let cal: Calendar = calendar::calendar(db).await?;
+                if cal.working_days_between(assigned, on)
+                    > i64::from(settings.return_working_days)
+                {
+                    errors.push(
+                        FieldError::new("action", "proposal_return_too_late")
+                            .with("days", settings.return_working_days),
+                    );
+                }
+            }
+            u.assigned_on = None;
+            u.due_on = None;
+            clear_handlers = true;
+        }
+        ProposalAction::View => {
+            let Some(h) = my_handler.filter(|h| h.role == "co") else {
+                return Err(FieldError::new("department", "proposal_not_co_handler").into());
+            };
+            if h.view.is_some() {
+                errors.push(FieldError::new("text", "proposal_view_sent"));
+            }
+            event_department = Some(h.department_id);
+            if let Some(text) = errors.check(required_text(
+                "text",
+                input.text.as_deref().unwrap_or(""),
+                4000,
+            )) {
+                event_note = Some(text.clone());
+                view = Some((h.department_id, text));
+            }
+        }
+        ProposalAction::Answer => {
+            let Some(h) = my_handler.filter(|h| h.role == "lead") else {
+                return Err(FieldError::new("department", "proposal_not_lead").into());
+            };
+            event_department = Some(h.department_id);
+            let missing: Vec<&str> = handlers_now
+                .iter()
+                .filter(|h| h.role == "co" && h.view.is_none())
+                .map(|h| h.department_name.as_str())
+                .collect();
+            if !missing.is_empty() {
+                errors.push(
+                    FieldError::new("text", "proposal_views_missing")
+                        .with("departments", missing.join("、")),
+                );
+            }
+            let text = errors.check(required_text(
+                "text",
+                input.text.as_deref().unwrap_or(""),
+                20_000,
+            ));
+            let class = match non_blank(&input.answer_class) {
+                Some(c) => errors.check(AnswerClass::parse("answer_class", c)),
+                None => {
+                    errors.push(FieldError::new("answer_class", "required"));
+                    None
+                }
+            };
+            let attachment = errors
+                .check(parse_optional_id(
+                    "attachment_id",
+                    input.attachment_id.as_deref().unwrap_or(""),
+                ))
+                .flatten();
+            if let Some(a) = attachment {
+                let ok = crate::storage::attachments::get(db, a)
+                    .await?
+                    .is_some_and(|a| a.owner_type == "proposal" && a.owner_id == id);
+                if !ok {
+                    errors.push(FieldError::new("attachment_id", "proposal_attachment_unknown"));
+                }
+            }
+            if let (Some(text), Some(class)) = (text, class) {
+                event_note = Some(format!("{}: {text}", class.as_str().to_uppercase()));
+                u.answer = Some(text);
+                u.answer_class = Some(class.as_str().to_string());
+                u.answered_on = on;
+                u.answer_attachment_id = attachment;
+                timeline_kind = Some("proposal_answered");
+            }
+        }
+        ProposalAction::Rate => {
+            let me = actor.member_id.ok_or(AppError::Forbidden)?;
+            if !authors(db, &p).await?.contains(&me) {
+                return Err(FieldError::new("rating", "proposal_not_author").into());
+            }
+            let value = match non_blank(&input.rating) {
+                Some(r) => errors.check(Satisfaction::parse("rating", r)),
+                None => {
+                    errors.push(FieldError::new("rating", "required"));
+                    None
+                }
+            };
+            if let Some(value) = value {
+                if value == Satisfaction::Unsatisfied && note.is_none() {
+                    errors.push(FieldError::new("note", "proposal_unsatisfied_reason"));
+                }
+                event_note = Some(match &note {
+                    Some(n) => format!("{}: {n}", value.as_str()),
+                    None => value.as_str().to_string(),
+                });
+                rating = Some((me, value));
+            }
+        }
+        ProposalAction::Close => {
+            u.closed_on = on;
+        }
+        ProposalAction::MarkKey => {
+            u.is_key = match non_blank(&input.key) {
+                Some("no" | "false" | "0") => false,
+                _ => true,
+            };
+            event_note = Some(if u.is_key { "key" } else { "not_key" }.to_string());
+        }
+        ProposalAction::Supervise => {
+            let overdue_now = on.is_some_and(|on| is_overdue(from, p.due_on, on));
+            if !p.is_key && !overdue_now {
+                errors.push(FieldError::new("action", "proposal_supervise_not_key"));
+            }
+            u.supervisions += 1;
+            u.last_supervised_on = on;
+        }
+        ProposalAction::ToInfo => {}
+    }
+    errors.into_result()?;
+    let Some(on) = on else {
+        return Err(internal("step"));
+    };
+    let mut tx = db.begin().await?;
+    if action == ProposalAction::Accept {
+        let session = p.session.unwrap_or_else(|| i64::from(session_for(on, settings.cutoff())));
+        u.session = Some(session);
+        u.number = Some(store::next_number(&mut tx, p.org_id, session).await?);
+        event_note = u.number.map(|n| format!("#{n}"));
+    }
+    // The authors' ratings of this round decide what comes next.
+    let mut second_round = false;
+    if let Some((member, value)) = rating {
+        if !store::insert_rating(
+            &mut tx,
+            id,
+            member,
+            p.round,
+            value.as_str(),
+            note.as_deref(),
+            on,
+            actor.user_id,
+        )
+        .await?
+        {
+            return Err(FieldError::new("rating", "proposal_already_rated").into());
+        }
+        let rated: Vec<Satisfaction> = store::round_ratings(&mut tx, id, p.round)
+            .await?
+            .iter()
+            .filter_map(|(_, r)| Satisfaction::parse("rating", r).ok())
+            .collect();
+        match after_ratings(&rated, authors(db, &p).await?.len(), p.round) {
+            RatingOutcome::Waiting => {}
+            RatingOutcome::Close => {
+                to = ProposalStatus::Closed;
+                u.closed_on = Some(on);
+            }
+            RatingOutcome::SecondAnswer => {
+                to = ProposalStatus::Assigned;
+                second_round = true;
+                u.round = p.round + 1;
+                u.due_on = Some(add_months(on, settings.second_answer_months));
+            }
+        }
+    }
+    u.status = to.as_str().to_string();
+    if !store::update(&mut tx, id, version, &u).await? {
+        return Err(AppError::Conflict("stale_version"));
+    }
+    if let Some((lead, co)) = &handlers {
+        store::set_handlers(&mut tx, id, *lead, co).await?;
+    }
+    if clear_handlers {
+        store::clear_handlers(&mut tx, id).await?;
+    }
+    if let Some((department, text)) = &view {
+        if !store::record_view(&mut tx, id, *department, text, on).await? {
+            return Err(FieldError::new("text", "proposal_view_sent").into());
+        }
+    }
+    let answered_to = if second_round {
+        ProposalStatus::Answered
+    } else {
+        to
+    };
+    store::insert_event(
+        &mut tx,
+        &event(
+            actor,
+            id,
+            on,
+            action.as_str(),
+            Some(from),
+            answered_to,
+            event_department,
+            event_note.as_deref(),
+        ),
+    )
+    .await?;
+    if answered_to != to || (to == ProposalStatus::Closed && action == ProposalAction::Rate) {
+        let follow = if second_round { "second_answer" } else { "close" };
+        store::insert_event(
+            &mut tx,
+            &event(
+                actor,
+                id,
+                on,
+                follow,
+                Some(answered_to),
+                to,
+                None,
+                u.due_on.map(|d| d.to_string()).as_deref().filter(|_| second_round),
+            ),
+        )
+        .await?;
+    }
+    if let Some(kind) = timeline_kind {
+        let people = if kind == "proposal_submitted" {
+            p.lead_member_id.into_iter().collect()
+        } else {
+            authors(db, &p).await?
+        };
+        for member in people {
+            note_in_timeline(&mut tx, actor, member, on, kind, &p.title, id).await?;
+        }
+    }
+    search::record_change(&mut tx, "proposal", id).await?;
+    let detail = serde_json::json!({
+        "action": action.as_str(), "from": from.as_str(), "to": to.as_str(), "on": on,
+        "number": u.number, "merged_into": u.merged_into_id, "due_on": u.due_on,
+        "handlers": handlers, "answer_class": u.answer_class, "is_key": u.is_key,
+        "rating": rating.map(|(_, r)| r.as_str()), "round": u.round,
+    });
+    audit::insert(
+        &mut tx,
+        &actor.audit("proposal_step", "proposal", id, Some(detail.to_string())),
+    )
+    .await?;
+    tx.commit().await?;
+    store::get(db, id).await?.ok_or(AppError::NotFound)
+}
+
+/// A department's open proposals: assigned to it, soonest due first.
+pub async fn inbox(db: &Db, actor: &Actor) -> Result<Vec<Proposal>, AppError> {
+    actor.require(&[Role::Department])?;
+    let department = actor.department_id.ok_or(AppError::Forbidden)?;
+    Ok(store::list_page(
+        db,
+        &ProposalFilter {
+            department_id: Some(department),
+            status: Some(ProposalStatus::Assigned.as_str().to_string()),
+            ..Default::default()
+        },
+        ProposalSort::Due,
+        SortDir::Asc,
+        500,
+        0,
+    )
+    .await?)
+}
+
+/// Counts by a label.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct Breakdown {
+    pub key: String,
+    pub received: i64,
+    pub accepted: i64,
+    pub answered: i64,
+    pub answered_on_time: i64,
+}
+
+/// The figures of a committee's session, computed from the records.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct Figures {
+    pub org_id: i64,
+    pub session: i64,
+    /// Submitted (drafts and withdrawn ones not counted).
+    pub received: i64,
+    /// Accepted and numbered (立案).
+    pub accepted: i64,
+    pub merged: i64,
+    pub not_accepted: i64,
+    /// Still waiting for review.
+    pub pending_review: i64,
+    pub assigned: i64,
+    pub answered: i64,
+    pub answered_on_time: i64,
+    /// Assigned and past due now.
+    pub overdue: i64,
+    pub closed: i64,
+    pub key: i64,
+    pub class_a: i64,
+    pub class_b: i64,
+    pub class_c: i64,
+    /// Each author's latest rating.
+    pub satisfied: i64,
+    pub basically_satisfied: i64,
+    pub unsatisfied: i64,
+    /// Proposals that needed a second answer.
+    pub second_answers: i64,
+    /// Members with at least one proposal (lead or co-signer).
+    pub members_with_proposals: i64,
+    pub by_category: Vec<Breakdown>,
+    /// As lead department.
+    pub by_department: Vec<Breakdown>,
+}
+
+/// Figures query.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct FiguresQuery {
+    pub org: Option<String>,
+    pub session: Option<String>,
+}
+
+pub async fn figures(db: &Db, actor: &Actor, q: &FiguresQuery) -> Result<Figures, AppError> {
+    actor.require(&[Role::Staff])?;
+    let org = committee(db, actor, "org", non_blank(&q.org))
+        .await
+        .map_err(|e| match e {
+            AppError::Validation(errors) => AppError::BadRequest(errors),
+            other => other,
+        })?;
+    let session = match non_blank(&q.session) {
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|y| (1949..=2200).contains(y))
+            .ok_or_else(|| {
+                AppError::BadRequest(FieldError::new("session", "proposal_session_invalid").into())
+            })?,
+        None => {
+            let settings = settings_for(db, org.id).await?;
+            i64::from(session_for(today(), settings.cutoff()))
+        }
+    };
+    let all = store::for_session(db, &org.path, session).await?;
+    let handlers = store::handlers_for_session(db, &org.path, session).await?;
+    let ratings = store::ratings_for_session(db, &org.path, session).await?;
+    let mut f = Figures {
+        org_id: org.id,
+        session,
+        ..Default::default()
+    };
+    let today = today();
+    let mut categories: Vec<Breakdown> = Category::ALL
+        .iter()
+        .map(|c| Breakdown {
+            key: c.as_str().to_string(),
+            ..Default::default()
+        })
+        .collect();
+    let mut departments: Vec<Breakdown> = Vec::new();
+    let mut writers: Vec<i64> = Vec::new();
+    for p in &all {
+        let Ok(status) = ProposalStatus::parse("status", &p.status) else {
+            continue;
+        };
+        if !is_received(status) {
+            continue;
+        }
+        f.received += 1;
+        let numbered = is_numbered(status) || p.number.is_some();
+        let answered = p.answered_on.is_some();
+        // The latest answer against the deadline it had (the second one's, after a return).
+        let on_time = answered_on_time(p.answered_on, p.due_on);
+        match status {
+            ProposalStatus::Submitted => f.pending_review += 1,
+            ProposalStatus::NotAccepted => f.not_accepted += 1,
+            ProposalStatus::Merged => f.merged += 1,
+            ProposalStatus::Closed => f.closed += 1,
+            _ => {}
+        }
+        if numbered && status != ProposalStatus::Merged {
+            f.accepted += 1;
+        }
+        if p.assigned_on.is_some() || answered {
+            f.assigned += 1;
+        }
+        if answered {
+            f.answered += 1;
+            if on_time {
+                f.answered_on_time += 1;
+            }
+            match p.answer_class.as_deref() {
+                Some("a") => f.class_a += 1,
+                Some("b") => f.class_b += 1,
+                Some("c") => f.class_c += 1,
+                _ => {}
+            }
+        }
+        if is_overdue(status, p.due_on, today) {
+            f.overdue += 1;
+        }
+        if p.is_key {
+            f.key += 1;
+        }
+        if p.round > 1 {
+            f.second_answers += 1;
+        }
+        if let Some(lead) = p.lead_member_id {
+            writers.push(lead);
+        }
+        if let Some(c) = categories.iter_mut().find(|c| c.key == p.category) {
+            c.received += 1;
+            c.accepted += i64::from(numbered && status != ProposalStatus::Merged);
+            c.answered += i64::from(answered);
+            c.answered_on_time += i64::from(answered && on_time);
+        }
+        for (_, name, _) in handlers
+            .iter()
+            .filter(|(pid, _, role)| *pid == p.id && role == "lead")
+        {
+            let entry = match departments.iter_mut().position(|d| &d.key == name) {
+                Some(i) => &mut departments[i],
+                None => {
+                    departments.push(Breakdown {
+                        key: name.clone(),
+                        ..Default::default()
+                    });
+                    departments.last_mut().ok_or_else(|| internal("department"))?
+                }
+            };
+            entry.received += 1;
+            entry.accepted += 1;
+            entry.answered += i64::from(answered);
+            entry.answered_on_time += i64::from(answered && on_time);
+        }
+    }
+    writers.extend(store::cosigners_for_session(db, &org.path, session).await?);
+    writers.sort_unstable();
+    writers.dedup();
+    f.members_with_proposals = writers.len() as i64;
+    // Each author's latest rating per proposal (ordered by round).
+    let mut latest: Vec<((i64, i64), String)> = Vec::new();
+    for (pid, member, _, rating) in ratings {
+        match latest.iter_mut().find(|(k, _)| *k == (pid, member)) {
+            Some(entry) => entry.1 = rating,
+            None => latest.push(((pid, member), rating)),
+        }
+    }
+    for (_, rating) in latest {
+        match rating.as_str() {
+            "satisfied" => f.satisfied += 1,
+            "basically_satisfied" => f.basically_satisfied += 1,
+            "unsatisfied" => f.unsatisfied += 1,
+            _ => {}
+        }
+    }
+    departments.sort_by(|a, b| b.received.cmp(&a.received).then(a.key.cmp(&b.key)));
+    f.by_category = categories.into_iter().filter(|c| c.received > 0).collect();
+    f.by_department = departments;
+    Ok(f)
+}

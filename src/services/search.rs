@@ -1,0 +1,559 @@
+//! The search box and similar proposals, over an in-memory index kept in
+//! step with the database through the `search_changes` log: every write to
+//! a searchable record appends to it in the same transaction, and each
+//! server replays what it has not seen before answering (and every few
+//! seconds in the background), so several servers on one database agree.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::cases::{committee, parse_range};
+use super::{non_blank, Actor};
+use crate::domain::orgs::is_within;
+use crate::domain::proposals::{is_public, ProposalStatus};
+use crate::domain::roles::Role;
+use crate::domain::text::{optional_text, required_line};
+use crate::domain::validation::{FieldError, FieldErrors};
+use crate::error::AppError;
+use crate::search::index::{Doc, DocKind, Index};
+use crate::storage::search::{self as store, DocRow, Links};
+use crate::storage::{members, orgs, proposals, Db};
+
+/// The change that tells every server to rebuild its index from the database.
+pub const REBUILD: &str = "rebuild";
+
+/// How many changes one replay reads at a time.
+const BATCH: i64 = 5000;
+
+#[derive(Default)]
+struct State {
+    index: Index,
+    /// The last change replayed.
+    seen: i64,
+    built: bool,
+}
+
+/// The index shared by every request of one server.
+#[derive(Default)]
+pub struct SearchIndex {
+    state: RwLock<State>,
+    /// One replay at a time; the others wait for it and find nothing left.
+    replay: tokio::sync::Mutex<()>,
+}
+
+fn kind_name(kind: DocKind) -> &'static str {
+    match kind {
+        DocKind::Proposal => "proposal",
+        DocKind::InfoReport => "info",
+        DocKind::Case => "case",
+        DocKind::Activity => "activity",
+    }
+}
+
+fn kind_of(name: &str) -> Option<DocKind> {
+    match name {
+        "proposal" => Some(DocKind::Proposal),
+        "info" => Some(DocKind::InfoReport),
+        "case" => Some(DocKind::Case),
+        "activity" => Some(DocKind::Activity),
+        _ => None,
+    }
+}
+
+fn grouped(links: Links) -> HashMap<i64, Vec<i64>> {
+    let mut map: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (record, other) in links {
+        map.entry(record).or_default().push(other);
+    }
+    map
+}
+
+fn doc(kind: DocKind, row: DocRow) -> Doc {
+    Doc {
+        kind,
+        id: row.id,
+        org_path: row.org_path,
+        date: row.day,
+        title: row.title,
+        body: row.body,
+        members: Vec::new(),
+        departments: Vec::new(),
+        public: false,
+    }
+}
+
+/// The documents of one kind (all of them, or those of `ids`).
+async fn load(db: &Db, kind: DocKind, ids: Option<&[i64]>) -> Result<Vec<Doc>, AppError> {
+    Ok(match kind {
+        DocKind::Proposal => {
+            let mut people = grouped(store::proposal_members(db, ids).await?);
+            let mut handlers = grouped(store::proposal_departments(db, ids).await?);
+            store::proposals(db, ids)
+                .await?
+                .into_iter()
+                .map(|row| {
+                    let status = ProposalStatus::parse("status", &row.state).ok();
+                    let handled = matches!(
+                        status,
+                        Some(
+                            ProposalStatus::Assigned
+                                | ProposalStatus::Answered
+                                | ProposalStatus::Closed
+                        )
+                    );
+                    let mut members = people.remove(&row.id).unwrap_or_default();
+                    members.extend(row.person);
+                    let departments = handlers.remove(&row.id).unwrap_or_default();
+                    Doc {
+                        members,
+                        departments: if handled { departments } else { Vec::new() },
+                        public: status.is_some_and(is_public),
+                        ..doc(kind, row)
+                    }
+                })
+                .collect()
+        }
+        DocKind::Case => store::cases(db, ids)
+            .await?
+            .into_iter()
+            .map(|row| Doc {
+                departments: row.person.into_iter().collect(),
+                ..doc(kind, row)
+            })
+            .collect(),
+        DocKind::Activity => {
+            let mut invited = grouped(store::activity_members(db, ids).await?);
+            store::activities(db, ids)
+                .await?
+                .into_iter()
+                .map(|row| {
+                    let mut members = invited.remove(&row.id).unwrap_or_default();
+                    members.extend(row.person);
+                    Doc {
+                        members,
+                        ..doc(kind, row)
+                    }
+                })
+                .collect()
+        }
+        DocKind::InfoReport => info_docs(db, ids).await?,
+    })
+}
+
+/// Information reports: the author reads their own; staff their committee's.
+async fn info_docs(_db: &Db, _ids: Option<&[i64]>) -> Result<Vec<Doc>, AppError> {
+    Ok(Vec::new())
+}
+
+const KINDS: [DocKind; 4] = [
+    DocKind::Proposal,
+    DocKind::InfoReport,
+    DocKind::Case,
+    DocKind::Activity,
+];
+
+impl SearchIndex {
+    /// Build the index afresh from the database; returns how many documents it holds.
+    pub async fn rebuild(&self, db: &Db) -> Result<usize, AppError> {
+        let _replay = self.replay.lock().await;
+        self.rebuild_locked(db).await
+    }
+
+    async fn rebuild_locked(&self, db: &Db) -> Result<usize, AppError> {
+        // Changes after this point are replayed later (upserts are idempotent).
+        let seen = store::latest_change(db).await?;
+        let mut index = Index::new();
+        for kind in KINDS {
+            for d in load(db, kind, None).await? {
+                index.upsert(d);
+            }
+        }
+        index.refresh_norms();
+        let size = index.len();
+        let mut state = self.state.write().map_err(poisoned)?;
+        *state = State {
+            index,
+            seen,
+            built: true,
+        };
+        Ok(size)
+    }
+
+    /// Replay the changes this server has not seen yet (building the index first if needed).
+    pub async fn catch_up(&self, db: &Db) -> Result<(), AppError> {
+        if !self.state.read().map_err(poisoned)?.built {
+            self.rebuild(db).await?;
+        }
+        let _replay = self.replay.lock().await;
+        let mut seen = self.state.read().map_err(poisoned)?.seen;
+        loop {
+            let changes = store::changes_since(db, seen, BATCH).await?;
+            let Some(last) = changes.last().map(|c| c.0) else {
+                return Ok(());
+            };
+            if changes.iter().any(|(_, kind, _)| kind == REBUILD) {
+                // `lvzhi search rebuild` asks every server to start afresh.
+                self.rebuild_locked(db).await?;
+                seen = self.state.read().map_err(poisoned)?.seen.max(last);
+                self.state.write().map_err(poisoned)?.seen = seen;
+                continue;
+            }
+            let mut by_kind: HashMap<DocKind, Vec<i64>> = HashMap::new();
+            for (_, kind, id) in &changes {
+                if let Some(kind) = kind_of(kind) {
+                    let ids = by_kind.entry(kind).or_default();
+                    if !ids.contains(id) {
+                        ids.push(*id);
+                    }
+                }
+            }
+            let mut fresh = Vec::new();
+            for (kind, ids) in &by_kind {
+                for chunk in ids.chunks(500) {
+                    fresh.push((*kind, chunk.to_vec(), load(db, *kind, Some(chunk)).await?));
+                }
+            }
+            let mut state = self.state.write().map_err(poisoned)?;
+            for (kind, ids, docs) in fresh {
+                // A record no longer searchable (a draft again, say) is dropped.
+                for id in ids {
+                    state.index.remove(kind, id);
+                }
+                for d in docs {
+                    state.index.upsert(d);
+                }
+            }
+            state.index.refresh_norms();
+            state.seen = last;
+            seen = last;
+        }
+    }
+
+    /// How many documents the index holds and the last change it replayed.
+    pub fn status(&self) -> (usize, i64) {
+        self.state
+            .read()
+            .map(|s| (s.index.len(), s.seen))
+            .unwrap_or((0, 0))
+    }
+
+    /// Keep replaying in the background, for servers sharing one database.
+    pub fn spawn_refresher(self: Arc<Self>, db: Db, every: Duration) {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                if let Err(e) = self.catch_up(&db).await {
+                    tracing::warn!(error = %e, "search index refresh failed");
+                }
+            }
+        });
+    }
+}
+
+fn poisoned<T>(_: T) -> AppError {
+    AppError::Internal("search index lock poisoned".into())
+}
+
+/// Who is asking, resolved once per query.
+struct Viewer {
+    role: Role,
+    org_path: String,
+    member_id: Option<i64>,
+    /// A member's committee: its accepted proposals are theirs to read.
+    committee_path: Option<String>,
+    department_id: Option<i64>,
+}
+
+impl Viewer {
+    async fn of(db: &Db, actor: &Actor) -> Result<Self, AppError> {
+        let committee_path = match actor.member_id {
+            Some(me) if actor.role == Role::Member => match members::get(db, me).await? {
+                Some(m) => orgs::get_org(db, m.org_id).await?.map(|o| o.path),
+                None => None,
+            },
+            _ => None,
+        };
+        Ok(Viewer {
+            role: actor.role,
+            org_path: actor.org_path.clone(),
+            member_id: actor.member_id,
+            committee_path,
+            department_id: actor.department_id,
+        })
+    }
+
+    fn sees(&self, d: &Doc) -> bool {
+        match self.role {
+            Role::Staff => is_within(&d.org_path, &self.org_path),
+            Role::Member => {
+                self.member_id.is_some_and(|me| d.members.contains(&me))
+                    || (d.public
+                        && self
+                            .committee_path
+                            .as_deref()
+                            .is_some_and(|c| is_within(&d.org_path, c)))
+            }
+            Role::Department => self
+                .department_id
+                .is_some_and(|dep| d.departments.contains(&dep)),
+            _ => false,
+        }
+    }
+}
+
+/// A draft to compare with the proposals on record.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct SimilarInput {
+    pub title: String,
+    pub body: String,
+    /// The proposal under review, left out of its own list.
+    pub exclude_id: Option<String>,
+    /// 1–50, default 10.
+    pub limit: Option<String>,
+}
+
+/// A proposal like the draft, with its cosine score (0–1).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SimilarProposal {
+    pub id: i64,
+    pub score: f32,
+    pub title: String,
+    pub session: Option<i64>,
+    pub number: Option<i64>,
+    pub status: String,
+    pub lead_member_name: Option<String>,
+    pub submitted_on: Option<NaiveDate>,
+}
+
+/// The proposals (this session and earlier) most like a draft that the actor may read.
+pub async fn similar(
+    index: &SearchIndex,
+    db: &Db,
+    actor: &Actor,
+    input: &SimilarInput,
+) -> Result<Vec<SimilarProposal>, AppError> {
+    actor.require(&[Role::Staff, Role::Member])?;
+    let mut errors = FieldErrors::new();
+    let title = errors
+        .check(optional_text("title", &input.title, 200))
+        .flatten();
+    let body = errors
+        .check(optional_text("body", &input.body, 20_000))
+        .flatten();
+    if title.is_none() && body.is_none() && errors.is_empty() {
+        errors.push(FieldError::new("title", "similar_needs_text"));
+    }
+    let exclude = errors
+        .check(crate::domain::dates::parse_optional_id(
+            "exclude_id",
+            input.exclude_id.as_deref().unwrap_or(""),
+        ))
+        .flatten();
+    let limit = match non_blank(&input.limit) {
+        None => Some(10),
+        Some(l) => errors.check(
+            l.parse::<usize>()
+                .ok()
+                .filter(|n| (1..=50).contains(n))
+                .ok_or_else(|| FieldError::new("limit", "per_page_range").with("min", 1).with("max", 50)),
+        ),
+    };
+    errors.into_result()?;
+    let limit = limit.unwrap_or(10);
+    index.catch_up(db).await?;
+    let viewer = Viewer::of(db, actor).await?;
+    let found = {
+        let state = index.state.read().map_err(poisoned)?;
+        state.index.similar(
+            DocKind::Proposal,
+            title.as_deref().unwrap_or(""),
+            body.as_deref().unwrap_or(""),
+            limit + 1,
+            |d| Some(d.id) != exclude && viewer.sees(d),
+        )
+    };
+    let ids: Vec<i64> = found.iter().map(|s| s.id).collect();
+    let rows = proposals::get_many(db, &ids).await?;
+    Ok(found
+        .into_iter()
+        .filter_map(|s| {
+            let p = rows.iter().find(|p| p.id == s.id)?;
+            Some(SimilarProposal {
+                id: p.id,
+                score: (s.score * 1000.0).round() / 1000.0,
+                title: p.title.clone(),
+                session: p.session,
+                number: p.number,
+                status: p.status.clone(),
+                lead_member_name: p.lead_member_name.clone(),
+                submitted_on: p.submitted_on,
+            })
+        })
+        .take(limit)
+        .collect())
+}
+
+/// What the search box sends.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SearchQuery {
+    pub q: Option<String>,
+    /// proposal | info | case | activity
+    pub kind: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// A committee in the user's subtree (staff).
+    pub org: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+/// A piece of a highlighted text.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Piece {
+    pub text: String,
+    /// A matched word.
+    pub hit: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchHit {
+    /// proposal | info | case | activity
+    pub kind: String,
+    pub id: i64,
+    pub score: f32,
+    pub date: NaiveDate,
+    pub title: Vec<Piece>,
+    pub snippet: Vec<Piece>,
+    /// Where the record's page is.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchResults {
+    pub items: Vec<SearchHit>,
+    pub total: i64,
+}
+
+fn pieces(parts: Vec<(String, bool)>) -> Vec<Piece> {
+    parts
+        .into_iter()
+        .map(|(text, hit)| Piece { text, hit })
+        .collect()
+}
+
+fn url_of(kind: DocKind, id: i64) -> String {
+    match kind {
+        DocKind::Proposal => format!("/proposals/{id}"),
+        DocKind::InfoReport => format!("/info/{id}"),
+        DocKind::Case => format!("/cases/{id}"),
+        DocKind::Activity => format!("/activities/{id}"),
+    }
+}
+
+/// Ranked, highlighted results the actor may see.
+pub async fn search(
+    index: &SearchIndex,
+    db: &Db,
+    actor: &Actor,
+    q: &SearchQuery,
+) -> Result<SearchResults, AppError> {
+    actor.require(&[Role::Staff, Role::Member, Role::Department])?;
+    let mut errors = FieldErrors::new();
+    let text = errors.check(required_line("q", q.q.as_deref().unwrap_or(""), 100));
+    let kind = match non_blank(&q.kind) {
+        Some(k) => match kind_of(k) {
+            Some(k) => Some(k),
+            None => {
+                errors.push(FieldError::new("kind", "invalid_choice"));
+                None
+            }
+        },
+        None => None,
+    };
+    let page = match crate::domain::paging::PageRequest::parse(q.page.as_deref(), q.per_page.as_deref())
+    {
+        Ok(p) => Some(p),
+        Err(e) => {
+            errors.0.extend(e.0);
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return Err(AppError::BadRequest(errors));
+    }
+    let range = parse_range(&q.from, &q.to)?;
+    let scope = match non_blank(&q.org) {
+        Some(org) => Some(
+            committee(db, actor, "org", Some(org))
+                .await
+                .map_err(|e| match e {
+                    AppError::Validation(errors) => AppError::BadRequest(errors),
+                    other => other,
+                })?
+                .path,
+        ),
+        None => None,
+    };
+    let (Some(text), Some(page)) = (text, page) else {
+        return Err(AppError::Internal("validated query missing".into()));
+    };
+    index.catch_up(db).await?;
+    let viewer = Viewer::of(db, actor).await?;
+    let (hits, total) = {
+        let state = index.state.read().map_err(poisoned)?;
+        state.index.search(
+            &text,
+            |d| {
+                kind.is_none_or(|k| d.kind == k)
+                    && range.from.is_none_or(|f| d.date >= f)
+                    && range.to.is_none_or(|t| d.date <= t)
+                    && scope.as_deref().is_none_or(|s| is_within(&d.org_path, s))
+                    && viewer.sees(d)
+            },
+            page.offset() as usize,
+            page.limit() as usize,
+        )
+    };
+    let items = hits
+        .into_iter()
+        .map(|h| SearchHit {
+            kind: kind_name(h.kind).to_string(),
+            id: h.id,
+            score: (h.score * 1000.0).round() / 1000.0,
+            date: h.date,
+            url: url_of(h.kind, h.id),
+            title: pieces(h.title),
+            snippet: pieces(h.snippet),
+        })
+        .collect();
+    Ok(SearchResults {
+        items,
+        total: total as i64,
+    })
+}
+
+/// `lvzhi search rebuild`: every server rebuilds its index on its next
+/// replay; returns how many documents a fresh build holds now.
+pub async fn request_rebuild(db: &Db) -> Result<usize, AppError> {
+    let mut tx = db.begin().await?;
+    store::record_change(&mut tx, REBUILD, 0).await?;
+    crate::storage::audit::insert(
+        &mut tx,
+        &crate::storage::audit::NewAuditEntry {
+            action: "search_rebuild",
+            outcome: "ok",
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    SearchIndex::default().rebuild(db).await
+}
