@@ -260,7 +260,9 @@ pub fn parse_months(field: &'static str, input: &str) -> Result<u32, FieldError>
         .parse::<u32>()
         .ok()
         .filter(|n| (1..=MAX_ANSWER_MONTHS).contains(n))
-        .ok_or_else(|| FieldError::new(field, "proposal_months_range").with("max", MAX_ANSWER_MONTHS))
+        .ok_or_else(|| {
+            FieldError::new(field, "proposal_months_range").with("max", MAX_ANSWER_MONTHS)
+        })
 }
 
 /// `months` after `from` (the last day of a shorter month when needed).
@@ -372,7 +374,10 @@ mod tests {
             assert_eq!(can_move(s, A::Accept), Err("proposal_already_accepted"));
         }
         assert_eq!(can_move(S::Draft, A::Accept), Err("proposal_not_submitted"));
-        assert_eq!(can_move(S::NotAccepted, A::Accept), Err("proposal_not_submitted"));
+        assert_eq!(
+            can_move(S::NotAccepted, A::Accept),
+            Err("proposal_not_submitted")
+        );
     }
 
     #[test]
@@ -380,14 +385,23 @@ mod tests {
         assert_eq!(can_move(S::Submitted, A::NotAccept), Ok(S::NotAccepted));
         assert_eq!(can_move(S::Submitted, A::Merge), Ok(S::Merged));
         assert_eq!(can_move(S::Accepted, A::Merge), Ok(S::Merged));
-        assert_eq!(can_move(S::Merged, A::Merge), Err("proposal_already_merged"));
-        assert_eq!(can_move(S::Assigned, A::Merge), Err("proposal_cannot_merge"));
+        assert_eq!(
+            can_move(S::Merged, A::Merge),
+            Err("proposal_already_merged")
+        );
+        assert_eq!(
+            can_move(S::Assigned, A::Merge),
+            Err("proposal_cannot_merge")
+        );
     }
 
     #[test]
     fn a_returned_proposal_waits_for_a_new_assignment() {
         assert_eq!(can_move(S::Assigned, A::Return), Ok(S::Accepted));
-        assert_eq!(can_move(S::Answered, A::Return), Err("proposal_cannot_return"));
+        assert_eq!(
+            can_move(S::Answered, A::Return),
+            Err("proposal_cannot_return")
+        );
         assert_eq!(can_move(S::Accepted, A::Assign), Ok(S::Assigned));
     }
 
@@ -430,7 +444,10 @@ mod tests {
         assert_eq!(parse_cutoff("c", "11-30"), Ok((11, 30)));
         assert_eq!(parse_cutoff("c", " 1-5 "), Ok((1, 5)));
         for bad in ["2-30", "13-01", "02-29", "x", "11/30"] {
-            assert_eq!(parse_cutoff("c", bad).unwrap_err().code, "proposal_cutoff_invalid");
+            assert_eq!(
+                parse_cutoff("c", bad).unwrap_err().code,
+                "proposal_cutoff_invalid"
+            );
         }
         assert_eq!(parse_cutoff("c", "").unwrap_err().code, "required");
     }
@@ -468,8 +485,14 @@ mod tests {
     fn ratings_close_or_ask_for_a_second_answer() {
         use Satisfaction::*;
         assert_eq!(after_ratings(&[Satisfied], 2, 1), RatingOutcome::Waiting);
-        assert_eq!(after_ratings(&[Satisfied, BasicallySatisfied], 2, 1), RatingOutcome::Close);
-        assert_eq!(after_ratings(&[Satisfied, Unsatisfied], 2, 1), RatingOutcome::SecondAnswer);
+        assert_eq!(
+            after_ratings(&[Satisfied, BasicallySatisfied], 2, 1),
+            RatingOutcome::Close
+        );
+        assert_eq!(
+            after_ratings(&[Satisfied, Unsatisfied], 2, 1),
+            RatingOutcome::SecondAnswer
+        );
         // The second answer closes whatever the rating.
         assert_eq!(after_ratings(&[Unsatisfied], 1, 2), RatingOutcome::Close);
         // A group or committee proposal has no member author: one rating recorded by staff.
@@ -480,19 +503,27 @@ mod tests {
     #[test]
     fn merge_targets_are_checked() {
         assert_eq!(
-            check_merge_target("t", 5, 5, S::Accepted, true).unwrap_err().code,
+            check_merge_target("t", 5, 5, S::Accepted, true)
+                .unwrap_err()
+                .code,
             "proposal_merge_self"
         );
         assert_eq!(
-            check_merge_target("t", 5, 6, S::Merged, true).unwrap_err().code,
+            check_merge_target("t", 5, 6, S::Merged, true)
+                .unwrap_err()
+                .code,
             "proposal_merge_into_merged"
         );
         assert_eq!(
-            check_merge_target("t", 5, 6, S::Submitted, true).unwrap_err().code,
+            check_merge_target("t", 5, 6, S::Submitted, true)
+                .unwrap_err()
+                .code,
             "proposal_merge_target_state"
         );
         assert_eq!(
-            check_merge_target("t", 5, 6, S::Accepted, false).unwrap_err().code,
+            check_merge_target("t", 5, 6, S::Accepted, false)
+                .unwrap_err()
+                .code,
             "proposal_merge_other_session"
         );
         assert!(check_merge_target("t", 5, 6, S::Assigned, true).is_ok());

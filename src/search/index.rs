@@ -300,7 +300,6 @@ impl Index {
         k: usize,
         visible: impl Fn(&Doc) -> bool,
     ) -> Vec<Similar> {
-        
         let query = self.query_vector(title, body);
         let query_norm = query.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
         if query_norm == 0.0 {

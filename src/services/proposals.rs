@@ -151,7 +151,12 @@ pub async fn put_settings(
     });
     audit::insert(
         &mut tx,
-        &actor.audit("update", "proposal_settings", org.id, Some(detail.to_string())),
+        &actor.audit(
+            "update",
+            "proposal_settings",
+            org.id,
+            Some(detail.to_string()),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -264,7 +269,10 @@ async fn validate(db: &Db, actor: &Actor, input: &ProposalInput) -> Result<Value
     }
     let mut cosigners = Vec::new();
     for raw in input.cosigner_ids.iter().filter(|s| !s.trim().is_empty()) {
-        match errors.check(parse_optional_id("cosigner_ids", raw)).flatten() {
+        match errors
+            .check(parse_optional_id("cosigner_ids", raw))
+            .flatten()
+        {
             Some(id) if Some(id) == lead => {
                 errors.push(FieldError::new("cosigner_ids", "proposal_cosigner_is_lead"))
             }
@@ -273,7 +281,10 @@ async fn validate(db: &Db, actor: &Actor, input: &ProposalInput) -> Result<Value
         }
     }
     if kind.is_some_and(|k| k != SubmitterKind::Member) && !cosigners.is_empty() {
-        errors.push(FieldError::new("cosigner_ids", "proposal_cosigners_members_only"));
+        errors.push(FieldError::new(
+            "cosigner_ids",
+            "proposal_cosigners_members_only",
+        ));
     }
     let submitted_on = if actor.role == Role::Staff {
         let d = errors
@@ -442,7 +453,16 @@ pub async fn create(db: &Db, actor: &Actor, input: &ProposalInput) -> Result<Pro
     store::invite(&mut tx, id, &v.cosigners).await?;
     store::insert_event(
         &mut tx,
-        &event(actor, id, on, "create", None, ProposalStatus::Draft, None, None),
+        &event(
+            actor,
+            id,
+            on,
+            "create",
+            None,
+            ProposalStatus::Draft,
+            None,
+            None,
+        ),
     )
     .await?;
     if submit {
@@ -624,11 +644,13 @@ pub async fn update(
         _ => matches!(status, ProposalStatus::Draft | ProposalStatus::Submitted),
     };
     if !may {
-        return Err(if actor.role == Role::Member && p.lead_member_id != actor.member_id {
-            AppError::Forbidden
-        } else {
-            FieldError::new("status", "proposal_not_editable").into()
-        });
+        return Err(
+            if actor.role == Role::Member && p.lead_member_id != actor.member_id {
+                AppError::Forbidden
+            } else {
+                FieldError::new("status", "proposal_not_editable").into()
+            },
+        );
     }
     let version = parse_version(&input.version)?;
     let v = validate(db, actor, input).await?;
@@ -703,7 +725,16 @@ pub async fn cosign(
         return Err(AppError::Conflict("stale_version"));
     }
     if response == CosignStatus::Accepted {
-        note_in_timeline(&mut tx, actor, me, today(), "proposal_cosigned", &p.title, id).await?;
+        note_in_timeline(
+            &mut tx,
+            actor,
+            me,
+            today(),
+            "proposal_cosigned",
+            &p.title,
+            id,
+        )
+        .await?;
     }
     audit::insert(
         &mut tx,
@@ -927,7 +958,15 @@ pub async fn step(
     input: &StepInput,
 ) -> Result<Proposal, AppError> {
     actor.require(&[Role::Staff, Role::Member, Role::Department])?;
-    let p = get(db, actor, id).await?;
+    let p = store::get(db, id).await?.ok_or(AppError::NotFound)?;
+    if !visible(db, actor, &p).await? {
+        // A department is told plainly that the proposal is not (or no longer) theirs.
+        return Err(if actor.role == Role::Department {
+            FieldError::new("department", "proposal_other_department").into()
+        } else {
+            AppError::NotFound
+        });
+    }
     let action = ProposalAction::parse("action", &input.action)?;
     if !may_take(actor, action) {
         return Err(AppError::Forbidden);
@@ -1024,7 +1063,9 @@ pub async fn step(
                             });
                         }
                     }
-                    _ if t == id => errors.push(FieldError::new("target_id", "proposal_merge_self")),
+                    _ if t == id => {
+                        errors.push(FieldError::new("target_id", "proposal_merge_self"))
+                    }
                     _ => errors.push(FieldError::new("target_id", "proposal_unknown")),
                 },
             }
@@ -1051,12 +1092,18 @@ pub async fn step(
                 _ => {}
             }
             let mut co = Vec::new();
-            for raw in input.co_department_ids.iter().filter(|s| !s.trim().is_empty()) {
-                match errors.check(parse_optional_id("co_department_ids", raw)).flatten() {
-                    Some(d) if Some(d) == lead => errors.push(FieldError::new(
-                        "co_department_ids",
-                        "proposal_co_is_lead",
-                    )),
+            for raw in input
+                .co_department_ids
+                .iter()
+                .filter(|s| !s.trim().is_empty())
+            {
+                match errors
+                    .check(parse_optional_id("co_department_ids", raw))
+                    .flatten()
+                {
+                    Some(d) if Some(d) == lead => {
+                        errors.push(FieldError::new("co_department_ids", "proposal_co_is_lead"))
+                    }
                     Some(d) if !known.contains(&d) => {
                         errors.push(FieldError::new("co_department_ids", "unknown_department"))
                     }
@@ -1090,8 +1137,7 @@ pub async fn step(
             }
             if let (Some(on), Some(assigned)) = (on, p.assigned_on) {
                 let cal: Calendar = calendar::calendar(db).await?;
-                if cal.working_days_between(assigned, on)
-                    > i64::from(settings.return_working_days)
+                if cal.working_days_between(assigned, on) > i64::from(settings.return_working_days)
                 {
                     errors.push(
                         FieldError::new("action", "proposal_return_too_late")
@@ -1159,7 +1205,10 @@ pub async fn step(
                     .await?
                     .is_some_and(|a| a.owner_type == "proposal" && a.owner_id == id);
                 if !ok {
-                    errors.push(FieldError::new("attachment_id", "proposal_attachment_unknown"));
+                    errors.push(FieldError::new(
+                        "attachment_id",
+                        "proposal_attachment_unknown",
+                    ));
                 }
             }
             if let (Some(text), Some(class)) = (text, class) {
@@ -1220,7 +1269,9 @@ pub async fn step(
     };
     let mut tx = db.begin().await?;
     if action == ProposalAction::Accept {
-        let session = p.session.unwrap_or_else(|| i64::from(session_for(on, settings.cutoff())));
+        let session = p
+            .session
+            .unwrap_or_else(|| i64::from(session_for(on, settings.cutoff())));
         u.session = Some(session);
         u.number = Some(store::next_number(&mut tx, p.org_id, session).await?);
         event_note = u.number.map(|n| format!("#{n}"));
@@ -1296,7 +1347,11 @@ pub async fn step(
     )
     .await?;
     if answered_to != to || (to == ProposalStatus::Closed && action == ProposalAction::Rate) {
-        let follow = if second_round { "second_answer" } else { "close" };
+        let follow = if second_round {
+            "second_answer"
+        } else {
+            "close"
+        };
         store::insert_event(
             &mut tx,
             &event(
@@ -1307,7 +1362,10 @@ pub async fn step(
                 Some(answered_to),
                 to,
                 None,
-                u.due_on.map(|d| d.to_string()).as_deref().filter(|_| second_round),
+                u.due_on
+                    .map(|d| d.to_string())
+                    .as_deref()
+                    .filter(|_| second_round),
             ),
         )
         .await?;
@@ -1516,7 +1574,9 @@ pub async fn figures(db: &Db, actor: &Actor, q: &FiguresQuery) -> Result<Figures
                         key: name.clone(),
                         ..Default::default()
                     });
-                    departments.last_mut().ok_or_else(|| internal("department"))?
+                    departments
+                        .last_mut()
+                        .ok_or_else(|| internal("department"))?
                 }
             };
             entry.received += 1;

@@ -362,7 +362,11 @@ pub async fn similar(
             l.parse::<usize>()
                 .ok()
                 .filter(|n| (1..=50).contains(n))
-                .ok_or_else(|| FieldError::new("limit", "per_page_range").with("min", 1).with("max", 50)),
+                .ok_or_else(|| {
+                    FieldError::new("limit", "per_page_range")
+                        .with("min", 1)
+                        .with("max", 50)
+                }),
         ),
     };
     errors.into_result()?;
@@ -478,14 +482,14 @@ pub async fn search(
         },
         None => None,
     };
-    let page = match crate::domain::paging::PageRequest::parse(q.page.as_deref(), q.per_page.as_deref())
-    {
-        Ok(p) => Some(p),
-        Err(e) => {
-            errors.0.extend(e.0);
-            None
-        }
-    };
+    let page =
+        match crate::domain::paging::PageRequest::parse(q.page.as_deref(), q.per_page.as_deref()) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                errors.0.extend(e.0);
+                None
+            }
+        };
     if !errors.is_empty() {
         return Err(AppError::BadRequest(errors));
     }

@@ -52,13 +52,21 @@ fn id_clause(column: &str, ids: Option<&[i64]>, args: &mut super::Args) -> Strin
     match ids {
         None => String::new(),
         Some(ids) => {
-            let list: Vec<String> = ids.iter().map(|id| args.push(super::Arg::Int(*id))).collect();
+            let list: Vec<String> = ids
+                .iter()
+                .map(|id| args.push(super::Arg::Int(*id)))
+                .collect();
             format!(" AND {column} IN ({})", list.join(", "))
         }
     }
 }
 
-async fn rows(db: &Db, select: &str, column: &str, ids: Option<&[i64]>) -> Result<Vec<DocRow>, sqlx::Error> {
+async fn rows(
+    db: &Db,
+    select: &str,
+    column: &str,
+    ids: Option<&[i64]>,
+) -> Result<Vec<DocRow>, sqlx::Error> {
     if ids.is_some_and(<[i64]>::is_empty) {
         return Ok(Vec::new());
     }
@@ -67,7 +75,12 @@ async fn rows(db: &Db, select: &str, column: &str, ids: Option<&[i64]>) -> Resul
     on_db!(db, pool => crate::bind_args!(sqlx::query_as::<_, DocRow>(&sql), args).fetch_all(pool).await)
 }
 
-async fn links(db: &Db, select: &str, column: &str, ids: Option<&[i64]>) -> Result<Links, sqlx::Error> {
+async fn links(
+    db: &Db,
+    select: &str,
+    column: &str,
+    ids: Option<&[i64]>,
+) -> Result<Links, sqlx::Error> {
     if ids.is_some_and(<[i64]>::is_empty) {
         return Ok(Vec::new());
     }

@@ -1174,7 +1174,7 @@ async fn write_routes(app: &TestApp) -> Vec<(Method, String, String)> {
         (
             Method::POST,
             format!("/api/v1/activities/{member}/reply"),
-            member_token,
+            member_token.clone(),
         ),
         (
             Method::POST,
@@ -1201,6 +1201,32 @@ async fn write_routes(app: &TestApp) -> Vec<(Method, String, String)> {
             Method::POST,
             format!("/api/v1/awards/{member}/attachments"),
             staff.clone(),
+        ),
+        (Method::POST, "/api/v1/proposals".to_string(), staff.clone()),
+        (
+            Method::POST,
+            "/api/v1/proposals/similar".to_string(),
+            staff.clone(),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/proposals/settings".to_string(),
+            staff.clone(),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/proposals/{member}"),
+            staff.clone(),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/proposals/{member}/steps"),
+            staff.clone(),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/proposals/{member}/cosign"),
+            member_token.clone(),
         ),
     ];
     // A new API route that takes a body joins this list, or this fails.
@@ -1235,6 +1261,9 @@ async fn table_counts(app: &TestApp) -> Vec<i64> {
         "research_reports",
         "awards",
         "attachments",
+        "proposals",
+        "proposal_events",
+        "proposal_settings",
     ] {
         counts.push(app.count(table).await);
     }

@@ -44,6 +44,7 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
     let managers = [A, F, F, A, F, F, L];
     let account_admins = [A, A, F, F, F, F, L];
     let case_handlers = [F, F, F, A, F, A, L];
+    let proposal_readers = [F, F, F, A, A, A, L];
     HashMap::from([
         ((M::GET, "/healthz"), public),
         ((M::GET, "/static/app.css"), public),
@@ -87,6 +88,18 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
         ((M::GET, "/cases/{id}"), case_handlers),
         ((M::POST, "/cases/{id}/steps"), case_handlers),
         ((M::GET, "/inbox"), [F, F, F, F, F, A, L]),
+        ((M::GET, "/proposals"), proposal_readers),
+        ((M::GET, "/proposals/new"), staff_and_own_member),
+        ((M::POST, "/proposals"), staff_and_own_member),
+        ((M::GET, "/proposals/figures"), staff_only),
+        ((M::POST, "/proposals/settings"), staff_only),
+        ((M::GET, "/proposals/{id}"), proposal_readers),
+        ((M::GET, "/proposals/{id}/edit"), staff_and_own_member),
+        ((M::POST, "/proposals/{id}"), staff_and_own_member),
+        ((M::POST, "/proposals/{id}/steps"), proposal_readers),
+        ((M::POST, "/proposals/{id}/cosign"), member_only),
+        ((M::GET, "/proposals/{id}/print"), proposal_readers),
+        ((M::GET, "/search"), proposal_readers),
         ((M::GET, "/public/{id}"), public),
         // Without the public form's token every submission is refused (CSRF).
         ((M::POST, "/public/{id}"), [F, F, F, F, F, F, F]),
@@ -133,6 +146,17 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
         ((M::GET, "/api/v1/cases/figures"), staff_only),
         ((M::GET, "/api/v1/cases/{id}"), case_handlers),
         ((M::POST, "/api/v1/cases/{id}/steps"), case_handlers),
+        ((M::GET, "/api/v1/proposals"), proposal_readers),
+        ((M::POST, "/api/v1/proposals"), staff_and_own_member),
+        ((M::POST, "/api/v1/proposals/similar"), staff_and_own_member),
+        ((M::GET, "/api/v1/proposals/figures"), staff_only),
+        ((M::GET, "/api/v1/proposals/settings"), staff_only),
+        ((M::PUT, "/api/v1/proposals/settings"), staff_only),
+        ((M::GET, "/api/v1/proposals/{id}"), proposal_readers),
+        ((M::PUT, "/api/v1/proposals/{id}"), staff_and_own_member),
+        ((M::POST, "/api/v1/proposals/{id}/steps"), proposal_readers),
+        ((M::POST, "/api/v1/proposals/{id}/cosign"), member_only),
+        ((M::GET, "/api/v1/search"), proposal_readers),
         // Activities, attachments, awards, 'five-ones'.
         ((M::GET, "/activities"), staff_and_own_member),
         ((M::POST, "/activities"), staff_and_own_member),

@@ -18,6 +18,7 @@ mod member_pages;
 mod members_api;
 mod openapi;
 mod orgs_api;
+mod proposals;
 mod reception;
 mod schema;
 mod security;

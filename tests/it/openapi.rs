@@ -59,6 +59,17 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/awards"),
     ("post", "/awards/{id}/attachments"),
     ("get", "/members/{id}/five-ones"),
+    ("get", "/proposals"),
+    ("post", "/proposals"),
+    ("post", "/proposals/similar"),
+    ("get", "/proposals/figures"),
+    ("get", "/proposals/settings"),
+    ("put", "/proposals/settings"),
+    ("get", "/proposals/{id}"),
+    ("put", "/proposals/{id}"),
+    ("post", "/proposals/{id}/steps"),
+    ("post", "/proposals/{id}/cosign"),
+    ("get", "/search"),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];

@@ -4,6 +4,7 @@ pub(crate) mod activities;
 mod cases;
 mod members;
 mod orgs;
+mod proposals;
 mod reception;
 mod users;
 
@@ -111,6 +112,7 @@ pub fn routes() -> Vec<RouteSpec> {
     all.extend(reception::routes());
     all.extend(cases::routes());
     all.extend(activities::routes());
+    all.extend(proposals::routes());
     all
 }
 
@@ -158,6 +160,9 @@ impl Modify for Security {
         activities::reply, activities::attendance, activities::decide, activities::report,
         activities::list_attachments, activities::upload_to_activity, activities::download,
         activities::list_awards, activities::create_award, activities::upload_to_award, activities::five_ones,
+        proposals::list, proposals::create, proposals::similar, proposals::figures, proposals::get_settings,
+        proposals::put_settings, proposals::get, proposals::update, proposals::step, proposals::cosign,
+        proposals::search_api,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
     modifiers(&Security),

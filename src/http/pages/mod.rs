@@ -6,6 +6,7 @@ mod admin;
 mod cases;
 mod members;
 mod orgs;
+mod proposals;
 mod reception;
 
 use askama::Template;
@@ -112,6 +113,7 @@ pub fn routes() -> Vec<RouteSpec> {
     all.extend(reception::routes());
     all.extend(cases::routes());
     all.extend(activities::routes());
+    all.extend(proposals::routes());
     all
 }
 
@@ -182,6 +184,8 @@ impl Ctx {
                 items.push(("cases", "/cases".into()));
                 items.push(("activities", "/activities".into()));
                 items.push(("awards", "/awards".into()));
+                items.push(("proposals", "/proposals".into()));
+                items.push(("search", "/search".into()));
             }
             Role::Member => {
                 if let Some(id) = user.member_id {
@@ -190,6 +194,8 @@ impl Ctx {
                 }
                 items.push(("my_activities", "/activities".into()));
                 items.push(("awards", "/awards".into()));
+                items.push(("proposals", "/proposals".into()));
+                items.push(("search", "/search".into()));
             }
             Role::Admin => {
                 items.push(("users", "/admin/users".into()));
@@ -197,7 +203,11 @@ impl Ctx {
             }
             Role::Security => items.push(("users", "/admin/users".into())),
             Role::Auditor => items.push(("audit", "/audit".into())),
-            Role::Department => items.push(("inbox", "/inbox".into())),
+            Role::Department => {
+                items.push(("inbox", "/inbox".into()));
+                items.push(("proposal_inbox", "/proposals".into()));
+                items.push(("search", "/search".into()));
+            }
         }
         items.push(("totp", "/account/totp".into()));
         items.push(("password", "/account/password".into()));

@@ -1,0 +1,350 @@
+//! Proposals as JSON: list, draft or submit, read with the timeline, edit,
+//! the lifecycle steps, co-signing, similar proposals, figures and settings;
+//! and the search box over every searchable record.
+
+use axum::extract::State;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::reception::{text_field, text_of, JsonObject};
+use super::Page;
+use crate::domain::roles::Role::{Department, Member, Staff};
+use crate::error::ErrorBody;
+use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
+use crate::http::{route, AppState, RouteSpec};
+use crate::services::proposals::{
+    self as service, CosignInput, Figures, FiguresQuery, ProposalDetail, ProposalInput,
+    ProposalQuery, Settings, SettingsInput, StepInput,
+};
+use crate::services::search::{self, SearchQuery, SearchResults, SimilarInput, SimilarProposal};
+use crate::storage::proposals::Proposal;
+
+pub fn routes() -> Vec<RouteSpec> {
+    const STAFF: Access = Access::Roles(&[Staff]);
+    const WRITERS: Access = Access::Roles(&[Staff, Member]);
+    const READERS: Access = Access::Roles(&[Staff, Member, Department]);
+    vec![
+        route(Method::GET, "/api/v1/proposals", READERS, list),
+        route(Method::POST, "/api/v1/proposals", WRITERS, create),
+        route(Method::POST, "/api/v1/proposals/similar", WRITERS, similar),
+        route(Method::GET, "/api/v1/proposals/figures", STAFF, figures),
+        route(
+            Method::GET,
+            "/api/v1/proposals/settings",
+            STAFF,
+            get_settings,
+        ),
+        route(
+            Method::PUT,
+            "/api/v1/proposals/settings",
+            STAFF,
+            put_settings,
+        ),
+        route(Method::GET, "/api/v1/proposals/{id}", READERS, get),
+        route(Method::PUT, "/api/v1/proposals/{id}", WRITERS, update),
+        route(Method::POST, "/api/v1/proposals/{id}/steps", READERS, step),
+        route(
+            Method::POST,
+            "/api/v1/proposals/{id}/cosign",
+            Access::Roles(&[Member]),
+            cosign,
+        ),
+        route(Method::GET, "/api/v1/search", READERS, search_api),
+    ]
+}
+
+/// Filters of the proposal list. Staff see their committee's; members their
+/// own, those they co-sign and the accepted ones of their committee;
+/// departments those assigned to them.
+#[derive(Deserialize, IntoParams)]
+#[allow(dead_code)]
+pub struct ProposalListParams {
+    /// Committee id (staff; defaults to your own, its subtree included).
+    org: Option<i64>,
+    /// The session (year).
+    session: Option<i64>,
+    /// draft | submitted | accepted | not_accepted | merged | assigned | answered | closed | withdrawn
+    status: Option<String>,
+    /// economy | urban | education | health | welfare | culture | environment | traffic | governance | other
+    category: Option<String>,
+    /// `yes`: key proposals only.
+    key: Option<String>,
+    /// `yes`: assigned and past due only.
+    overdue: Option<String>,
+    /// `yes` (members): only your own and those you co-sign.
+    mine: Option<String>,
+    /// Words in the title.
+    q: Option<String>,
+    /// submitted | number | due | title
+    sort: Option<String>,
+    /// asc | desc (default desc)
+    dir: Option<String>,
+    /// From 1.
+    page: Option<u32>,
+    /// 1–5000, default 20.
+    per_page: Option<u32>,
+}
+
+/// A proposal in a list, with whether its answer is overdue now.
+#[derive(Serialize, ToSchema)]
+pub struct ProposalListItem {
+    #[serde(flatten)]
+    pub proposal: Proposal,
+    pub overdue: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/proposals", tag = "proposals", params(ProposalListParams),
+    responses((status = 200, body = Page<ProposalListItem>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<ProposalQuery>,
+) -> Response {
+    match service::list_page(&state.db, &actor, &q).await {
+        Ok((items, total, _)) => Json(Page {
+            items: items
+                .into_iter()
+                .map(|proposal| ProposalListItem {
+                    overdue: service::overdue(&proposal),
+                    proposal,
+                })
+                .collect(),
+            total,
+        })
+        .into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+fn list_of(body: &JsonObject, name: &str) -> Vec<String> {
+    match body.get(name) {
+        Some(serde_json::Value::Array(items)) => items.iter().map(text_of).collect(),
+        Some(other) => vec![text_of(other)],
+        None => Vec::new(),
+    }
+}
+
+fn proposal_input(body: &JsonObject) -> ProposalInput {
+    ProposalInput {
+        org_id: text_field(body, "org_id"),
+        submitter_kind: text_field(body, "submitter_kind"),
+        lead_member_id: text_field(body, "lead_member_id"),
+        group_id: text_field(body, "group_id"),
+        title: text_field(body, "title").unwrap_or_default(),
+        body: text_field(body, "body").unwrap_or_default(),
+        category: text_field(body, "category").unwrap_or_default(),
+        cosigner_ids: list_of(body, "cosigner_ids"),
+        submit: text_field(body, "submit"),
+        submitted_on: text_field(body, "submitted_on"),
+        version: text_field(body, "version"),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/proposals", tag = "proposals", request_body = ProposalInput,
+    responses((status = 201, body = Proposal), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<JsonObject>,
+) -> Response {
+    match service::create(&state.db, &actor, &proposal_input(&body)).await {
+        Ok(p) => (StatusCode::CREATED, Json(p)).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/proposals/{id}", tag = "proposals", params(("id" = i64, Path)),
+    responses((status = 200, body = ProposalDetail), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+) -> Response {
+    match service::detail(&state.db, &actor, id).await {
+        Ok(d) => Json(d).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[utoipa::path(put, path = "/api/v1/proposals/{id}", tag = "proposals", params(("id" = i64, Path)), request_body = ProposalInput,
+    responses((status = 200, body = Proposal), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<JsonObject>,
+) -> Response {
+    match service::update(&state.db, &actor, id, &proposal_input(&body)).await {
+        Ok(p) => Json(p).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/proposals/{id}/steps", tag = "proposals", params(("id" = i64, Path)), request_body = StepInput,
+    responses((status = 200, body = Proposal), (status = 409, body = ErrorBody, description = "changed by someone else since it was read"),
+        (status = 422, body = ErrorBody, description = "the step is not possible now, or a field is invalid"), (status = 404, body = ErrorBody)))]
+pub async fn step(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<JsonObject>,
+) -> Response {
+    let input = StepInput {
+        action: text_field(&body, "action").unwrap_or_default(),
+        version: text_field(&body, "version"),
+        on: text_field(&body, "on"),
+        note: text_field(&body, "note"),
+        target_id: text_field(&body, "target_id"),
+        lead_department_id: text_field(&body, "lead_department_id"),
+        co_department_ids: list_of(&body, "co_department_ids"),
+        due_on: text_field(&body, "due_on"),
+        text: text_field(&body, "text"),
+        answer_class: text_field(&body, "answer_class"),
+        attachment_id: text_field(&body, "attachment_id"),
+        rating: text_field(&body, "rating"),
+        key: text_field(&body, "key"),
+    };
+    match service::step(&state.db, &actor, id, &input).await {
+        Ok(p) => Json(p).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/proposals/{id}/cosign", tag = "proposals", params(("id" = i64, Path)), request_body = CosignInput,
+    responses((status = 200, body = Proposal), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn cosign(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<JsonObject>,
+) -> Response {
+    let input = CosignInput {
+        response: text_field(&body, "response").unwrap_or_default(),
+    };
+    match service::cosign(&state.db, &actor, id, &input).await {
+        Ok(p) => Json(p).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/proposals/similar", tag = "proposals", request_body = SimilarInput,
+    responses((status = 200, body = Vec<SimilarProposal>, description = "best first, with cosine scores 0–1"), (status = 422, body = ErrorBody)))]
+pub async fn similar(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<JsonObject>,
+) -> Response {
+    let input = SimilarInput {
+        title: text_field(&body, "title").unwrap_or_default(),
+        body: text_field(&body, "body").unwrap_or_default(),
+        exclude_id: text_field(&body, "exclude_id"),
+        limit: text_field(&body, "limit"),
+    };
+    match search::similar(&state.search, &state.db, &actor, &input).await {
+        Ok(list) => Json(list).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[allow(dead_code)]
+pub struct FigureParams {
+    /// Committee id (defaults to your own).
+    org: Option<i64>,
+    /// The session (year); the current one by default.
+    session: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/proposals/figures", tag = "proposals", params(FigureParams),
+    responses((status = 200, body = Figures), (status = 400, body = ErrorBody)))]
+pub async fn figures(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<FiguresQuery>,
+) -> Response {
+    match service::figures(&state.db, &actor, &q).await {
+        Ok(f) => Json(f).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[allow(dead_code)]
+pub struct SettingsParams {
+    /// Committee id (defaults to your own).
+    org: Option<i64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct OrgParam {
+    org: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/proposals/settings", tag = "proposals", params(SettingsParams),
+    responses((status = 200, body = Settings)))]
+pub async fn get_settings(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<OrgParam>,
+) -> Response {
+    match service::get_settings(&state.db, &actor, q.org.as_deref()).await {
+        Ok(s) => Json(s).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[utoipa::path(put, path = "/api/v1/proposals/settings", tag = "proposals", request_body = SettingsInput,
+    responses((status = 200, body = Settings), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_settings(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<JsonObject>,
+) -> Response {
+    let input = SettingsInput {
+        org_id: text_field(&body, "org_id"),
+        cutoff: text_field(&body, "cutoff").unwrap_or_default(),
+        answer_months: text_field(&body, "answer_months").unwrap_or_default(),
+        second_answer_months: text_field(&body, "second_answer_months").unwrap_or_default(),
+        return_working_days: text_field(&body, "return_working_days").unwrap_or_default(),
+        version: text_field(&body, "version"),
+    };
+    match service::put_settings(&state.db, &actor, &input).await {
+        Ok(s) => Json(s).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[allow(dead_code)]
+pub struct SearchParams {
+    /// The words to look for (Chinese is segmented).
+    q: String,
+    /// proposal | info | case | activity
+    kind: Option<String>,
+    /// Dated on or after (YYYY-MM-DD).
+    from: Option<String>,
+    /// Dated on or before (YYYY-MM-DD).
+    to: Option<String>,
+    /// A committee in your subtree.
+    org: Option<i64>,
+    page: Option<u32>,
+    /// 1–200, default 20.
+    per_page: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchParams),
+    responses((status = 200, body = SearchResults, description = "ranked (BM25), highlighted, only what you may read"), (status = 400, body = ErrorBody)))]
+pub async fn search_api(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<SearchQuery>,
+) -> Response {
+    match search::search(&state.search, &state.db, &actor, &q).await {
+        Ok(r) => Json(r).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}

@@ -1,0 +1,944 @@
+//! Proposals through the JSON API and the pages: the whole lifecycle with a
+//! co-signer, a co-handling department and a second answer; every refusal
+//! the issue names (which changes nothing); who sees what; the session
+//! cut-off; similar proposals and the search box, also across two servers
+//! sharing one database.
+
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::dual_test;
+use crate::helpers::TestApp;
+
+/// The id of the demo member account's member (孟爱云) and another member of the committee.
+async fn members(app: &TestApp) -> (i64, i64) {
+    let me = lvzhi::storage::users::find_by_username(&app.db, "member")
+        .await
+        .unwrap()
+        .unwrap()
+        .member_id
+        .unwrap();
+    let staff = app.token("staff").await;
+    let (_, list) = app.api_get(&staff, "/api/v1/members?per_page=50").await;
+    let other = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["status"] == "active")
+        .map(|m| m["id"].as_i64().unwrap())
+        .find(|id| *id != me)
+        .unwrap();
+    (me, other)
+}
+
+/// A sign-in for a member (or a department handler), returning its API token.
+async fn account(
+    app: &TestApp,
+    username: &str,
+    member: Option<i64>,
+    department: Option<i64>,
+) -> String {
+    let org_id = lvzhi::storage::users::find_by_username(
+        &app.db,
+        if member.is_some() {
+            "member"
+        } else {
+            "department"
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .org_id;
+    let role = if member.is_some() {
+        lvzhi::domain::roles::Role::Member
+    } else {
+        lvzhi::domain::roles::Role::Department
+    };
+    lvzhi::services::users::create(
+        &app.db,
+        lvzhi::services::users::Creator::Cli,
+        &lvzhi::services::users::UserInput {
+            username: username.into(),
+            display_name: username.into(),
+            org_id: Some(org_id.to_string()),
+            member_id: member.map(|m| m.to_string()),
+            department_id: department.map(|d| d.to_string()),
+            password: Some("Another-Account-2012".into()),
+        },
+        Some(role),
+    )
+    .await
+    .unwrap();
+    app.token(username).await
+}
+
+/// The demo handler's department and another one.
+async fn departments(app: &TestApp) -> (i64, i64) {
+    let own = lvzhi::storage::users::find_by_username(&app.db, "department")
+        .await
+        .unwrap()
+        .unwrap()
+        .department_id
+        .unwrap();
+    let staff = app.token("staff").await;
+    let (_, all) = app.api_get(&staff, "/api/v1/departments").await;
+    let other = all["items"]
+        .as_array()
+        .or_else(|| all.as_array())
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_i64().unwrap())
+        .find(|id| *id != own)
+        .unwrap();
+    (own, other)
+}
+
+async fn propose(app: &TestApp, token: &str, body: Value) -> Value {
+    let (status, p) = app.api_post(token, "/api/v1/proposals", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}: {p}");
+    p
+}
+
+async fn step(app: &TestApp, token: &str, id: i64, body: Value) -> (StatusCode, Value) {
+    let staff = app.token("staff").await;
+    let (_, current) = app
+        .api_get(&staff, &format!("/api/v1/proposals/{id}"))
+        .await;
+    let mut body = body;
+    if body.get("version").is_none() {
+        body["version"] = current["version"].clone();
+    }
+    app.api_post(token, &format!("/api/v1/proposals/{id}/steps"), &body)
+        .await
+}
+
+async fn ok_step(app: &TestApp, token: &str, id: i64, body: Value) -> Value {
+    let (status, answer) = step(app, token, id, body.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}: {answer}");
+    answer
+}
+
+fn field_of(error: &Value) -> Vec<String> {
+    error["fields"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["field"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn codes_of(error: &Value) -> Vec<String> {
+    error["fields"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["code"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn the_whole_lifecycle(app: TestApp) {
+    let staff = app.token("staff").await;
+    let member = app.token("member").await;
+    let (me, other) = members(&app).await;
+    let cosigner = account(&app, "cosigner", Some(other), None).await;
+    let (lead_dept, co_dept) = departments(&app).await;
+    let lead = app.token("department").await;
+    let co = account(&app, "co_handler", None, Some(co_dept)).await;
+    let audit_before = app.audit_count("proposal_step").await;
+
+    // A joint proposal, submitted at once.
+    let p = propose(
+        &app,
+        &member,
+        json!({"title": "关于加快孙八砦城中村改造安置房建设的建议", "body": "安置房建设进度慢，群众长期在外过渡，建议倒排工期、按期交付。",
+               "category": "urban", "cosigner_ids": [other], "submit": "yes"}),
+    )
+    .await;
+    let id = p["id"].as_i64().unwrap();
+    assert_eq!(p["status"], "submitted");
+    assert_eq!(p["lead_member_id"], me);
+    assert_eq!(
+        p["session"].as_i64().unwrap(),
+        i64::from(
+            chrono::Utc::now()
+                .date_naive()
+                .format("%Y")
+                .to_string()
+                .parse::<i32>()
+                .unwrap()
+        )
+    );
+    assert!(p["number"].is_null());
+    let (status, signed) = app
+        .api_post(
+            &cosigner,
+            &format!("/api/v1/proposals/{id}/cosign"),
+            &json!({"response": "accepted"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{signed}");
+    let (status, again) = app
+        .api_post(
+            &cosigner,
+            &format!("/api/v1/proposals/{id}/cosign"),
+            &json!({"response": "declined"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{again}");
+    assert!(codes_of(&again).contains(&"proposal_cosign_answered".to_string()));
+
+    // Accepted with the next number of the session; a second accept is refused and changes nothing.
+    let accepted = ok_step(&app, &staff, id, json!({"action": "accept"})).await;
+    let number = accepted["number"].as_i64().unwrap();
+    assert!(number >= 1);
+    let (status, refused) = step(&app, &staff, id, json!({"action": "accept"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(codes_of(&refused).contains(&"proposal_already_accepted".to_string()));
+    assert!(refused["fields"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("立案"));
+    let (_, unchanged) = app
+        .api_get(&staff, &format!("/api/v1/proposals/{id}"))
+        .await;
+    assert_eq!(unchanged["version"], accepted["version"]);
+    assert_eq!(unchanged["number"].as_i64(), Some(number));
+    let second = propose(
+        &app,
+        &member,
+        json!({"title": "关于大学路小学门前交通疏导的建议", "body": "上下学高峰拥堵，建议设置护学岗和临时停车点。", "category": "traffic", "submit": "yes"}),
+    )
+    .await;
+    let second_id = second["id"].as_i64().unwrap();
+    let numbered = ok_step(&app, &staff, second_id, json!({"action": "accept"})).await;
+    assert_eq!(
+        numbered["number"].as_i64(),
+        Some(number + 1),
+        "numbers never repeat within a session"
+    );
+
+    // Assigned to a lead and a co-handling department; the answer is due in three months.
+    let today = chrono::Utc::now().date_naive();
+    let assigned = ok_step(
+        &app,
+        &staff,
+        id,
+        json!({"action": "assign", "lead_department_id": lead_dept, "co_department_ids": [co_dept]}),
+    )
+    .await;
+    assert_eq!(assigned["status"], "assigned");
+    assert_eq!(
+        assigned["due_on"].as_str().unwrap(),
+        today
+            .checked_add_months(chrono::Months::new(3))
+            .unwrap()
+            .to_string()
+    );
+    // Too long a deadline is refused.
+    let (status, late) = step(
+        &app,
+        &staff,
+        second_id,
+        json!({"action": "assign", "lead_department_id": lead_dept, "due_on": today.checked_add_months(chrono::Months::new(7)).unwrap().to_string()}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_of(&late), vec!["due_on".to_string()]);
+
+    // The lead waits for the co-handler's view before answering.
+    let (status, early) = step(
+        &app,
+        &lead,
+        id,
+        json!({"action": "answer", "text": "已列入计划。", "answer_class": "b"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{early}");
+    assert!(codes_of(&early).contains(&"proposal_views_missing".to_string()));
+    let (status, not_lead) = step(
+        &app,
+        &co,
+        id,
+        json!({"action": "answer", "text": "x", "answer_class": "a"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{not_lead}");
+    ok_step(
+        &app,
+        &co,
+        id,
+        json!({"action": "view", "text": "同意主办单位意见，配合做好规划调整。"}),
+    )
+    .await;
+    let answered = ok_step(
+        &app,
+        &lead,
+        id,
+        json!({"action": "answer", "text": "安置房一期已开工，计划明年底交付。", "answer_class": "b"}),
+    )
+    .await;
+    assert_eq!(answered["status"], "answered");
+    assert_eq!(answered["answer_class"], "b");
+
+    // A department not handling the second proposal cannot answer it.
+    ok_step(
+        &app,
+        &staff,
+        second_id,
+        json!({"action": "assign", "lead_department_id": co_dept}),
+    )
+    .await;
+    let (status, other_dept) = step(
+        &app,
+        &lead,
+        second_id,
+        json!({"action": "answer", "text": "x", "answer_class": "a"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{other_dept}");
+    assert!(codes_of(&other_dept).contains(&"proposal_other_department".to_string()));
+
+    // Ratings: an unsatisfied author needs a reason, and sends it back for a second answer.
+    let (status, no_reason) = step(
+        &app,
+        &member,
+        id,
+        json!({"action": "rate", "rating": "unsatisfied"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_of(&no_reason), vec!["note".to_string()]);
+    let waiting = ok_step(
+        &app,
+        &member,
+        id,
+        json!({"action": "rate", "rating": "unsatisfied", "note": "交付时间太晚"}),
+    )
+    .await;
+    assert_eq!(
+        waiting["status"], "answered",
+        "the co-signer has not rated yet"
+    );
+    let (status, twice) = step(
+        &app,
+        &member,
+        id,
+        json!({"action": "rate", "rating": "satisfied"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{twice}");
+    let back = ok_step(
+        &app,
+        &cosigner,
+        id,
+        json!({"action": "rate", "rating": "satisfied"}),
+    )
+    .await;
+    assert_eq!(back["status"], "assigned");
+    assert_eq!(back["round"], 2);
+    assert_eq!(
+        back["due_on"].as_str().unwrap(),
+        today
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap()
+            .to_string()
+    );
+    ok_step(&app, &lead, id, json!({"action": "answer", "text": "经协调，一期安置房提前至今年底交付。", "answer_class": "a"})).await;
+    ok_step(
+        &app,
+        &member,
+        id,
+        json!({"action": "rate", "rating": "basically_satisfied"}),
+    )
+    .await;
+    let closed = ok_step(
+        &app,
+        &cosigner,
+        id,
+        json!({"action": "rate", "rating": "satisfied"}),
+    )
+    .await;
+    assert_eq!(closed["status"], "closed");
+
+    // Every step is audited and on the timeline; the authors' duty files show it.
+    assert_eq!(app.audit_count("proposal_step").await, audit_before + 11);
+    let (_, detail) = app
+        .api_get(&member, &format!("/api/v1/proposals/{id}"))
+        .await;
+    let actions: Vec<&str> = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for a in [
+        "create",
+        "submit",
+        "accept",
+        "assign",
+        "view",
+        "answer",
+        "rate",
+        "second_answer",
+        "close",
+    ] {
+        assert!(actions.contains(&a), "{a} in {actions:?}");
+    }
+    assert_eq!(detail["ratings"].as_array().unwrap().len(), 4);
+    let (_, timeline) = app
+        .api_get(&staff, &format!("/api/v1/members/{other}/timeline"))
+        .await;
+    let kinds: Vec<String> = timeline
+        .as_array()
+        .or_else(|| timeline["items"].as_array())
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        kinds.contains(&"proposal_cosigned".to_string()),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&"proposal_answered".to_string()),
+        "{kinds:?}"
+    );
+
+    // The session's figures come from these records.
+    let session = today.format("%Y").to_string();
+    let (status, f) = app
+        .api_get(
+            &staff,
+            &format!("/api/v1/proposals/figures?session={session}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{f}");
+    assert_eq!(f["received"], 2);
+    assert_eq!(f["accepted"], 2);
+    assert_eq!(f["answered"], 1);
+    assert_eq!(f["answered_on_time"], 1);
+    assert_eq!(f["class_a"], 1);
+    assert_eq!(f["closed"], 1);
+    assert_eq!(f["second_answers"], 1);
+    assert_eq!(f["basically_satisfied"], 1);
+    assert_eq!(f["satisfied"], 1);
+    assert_eq!(
+        f["unsatisfied"], 0,
+        "only each author's latest rating counts"
+    );
+    assert_eq!(f["members_with_proposals"], 2);
+}
+dual_test!(the_whole_lifecycle_t, the_whole_lifecycle);
+
+async fn refusals_change_nothing(app: TestApp) {
+    let staff = app.token("staff").await;
+    let member = app.token("member").await;
+    let before = app.count("proposals").await;
+    // No title, empty body, unknown category: every field named at once.
+    let (status, e) = app
+        .api_post(
+            &member,
+            "/api/v1/proposals",
+            &json!({"title": "  ", "body": "", "category": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut fields = field_of(&e);
+    fields.sort();
+    assert_eq!(fields, vec!["body", "category", "title"]);
+    assert!(e["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|x| !x["message"].as_str().unwrap().is_empty()));
+    // A co-signer who is not a member.
+    let (status, e) = app
+        .api_post(&member, "/api/v1/proposals", &json!({"title": "关于老旧小区加装电梯的建议", "body": "建议简化审批。", "category": "urban", "cosigner_ids": [987654]}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert!(codes_of(&e).contains(&"proposal_cosigner_unknown".to_string()));
+    // A title over 100 characters is refused, not cut.
+    let (status, e) = app
+        .api_post(
+            &member,
+            "/api/v1/proposals",
+            &json!({"title": "长".repeat(101), "body": "正文", "category": "other"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_of(&e), vec!["title".to_string()]);
+    assert_eq!(app.count("proposals").await, before);
+
+    // Merging into itself, and into a merged proposal.
+    let a = propose(&app, &member, json!({"title": "关于增设社区养老服务站的建议", "body": "老人多，站点少。", "category": "welfare", "submit": "yes"})).await;
+    let b = propose(&app, &member, json!({"title": "关于社区养老助餐点建设的建议", "body": "增加助餐点。", "category": "welfare", "submit": "yes"})).await;
+    let c = propose(&app, &member, json!({"title": "关于居家养老上门服务的建议", "body": "上门服务不足。", "category": "welfare", "submit": "yes"})).await;
+    let (a, b, c) = (
+        a["id"].as_i64().unwrap(),
+        b["id"].as_i64().unwrap(),
+        c["id"].as_i64().unwrap(),
+    );
+    let (status, e) = step(&app, &staff, a, json!({"action": "merge", "target_id": a})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(codes_of(&e).contains(&"proposal_merge_self".to_string()));
+    ok_step(&app, &staff, a, json!({"action": "accept"})).await;
+    ok_step(&app, &staff, b, json!({"action": "merge", "target_id": a})).await;
+    let (status, e) = step(&app, &staff, c, json!({"action": "merge", "target_id": b})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        codes_of(&e).contains(&"proposal_merge_into_merged".to_string()),
+        "{e}"
+    );
+    // Not accepted needs a reason.
+    let (status, e) = step(&app, &staff, c, json!({"action": "not_accept"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_of(&e), vec!["note".to_string()]);
+    let rejected = ok_step(
+        &app,
+        &staff,
+        c,
+        json!({"action": "not_accept", "note": "与已立案提案重复，作为意见建议转有关部门参考"}),
+    )
+    .await;
+    assert_eq!(rejected["status"], "not_accepted");
+    // A stale version is a conflict, and nothing changes.
+    let (status, e) = step(&app, &staff, a, json!({"action": "mark_key", "version": 1})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{e}");
+    // Members cannot take staff steps; a member cannot rate what they did not write.
+    let (status, _) = step(&app, &member, a, json!({"action": "accept"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, other) = members(&app).await;
+    let outsider = account(&app, "outsider", Some(other), None).await;
+    let (lead_dept, _) = departments(&app).await;
+    let lead = app.token("department").await;
+    ok_step(
+        &app,
+        &staff,
+        a,
+        json!({"action": "assign", "lead_department_id": lead_dept}),
+    )
+    .await;
+    ok_step(
+        &app,
+        &lead,
+        a,
+        json!({"action": "answer", "text": "已增设两处服务站。", "answer_class": "a"}),
+    )
+    .await;
+    let (status, e) = step(
+        &app,
+        &outsider,
+        a,
+        json!({"action": "rate", "rating": "satisfied"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert!(codes_of(&e).contains(&"proposal_not_author".to_string()));
+    // The merged proposal's author reads the answer of the one it went into.
+    let (_, merged) = app
+        .api_get(&member, &format!("/api/v1/proposals/{b}"))
+        .await;
+    assert_eq!(merged["merged_into"]["answer"], "已增设两处服务站。");
+}
+dual_test!(refusals_change_nothing_t, refusals_change_nothing);
+
+async fn who_sees_what(app: TestApp) {
+    let staff = app.token("staff").await;
+    let member = app.token("member").await;
+    let (_, other) = members(&app).await;
+    let outsider = account(&app, "neighbour", Some(other), None).await;
+    let lead = app.token("department").await;
+    let draft = propose(&app, &member, json!({"title": "关于规范夜市经营秩序的建议", "body": "夜市占道。", "category": "governance"})).await;
+    let id = draft["id"].as_i64().unwrap();
+    // A draft is its author's alone: staff and other members do not see it.
+    assert_eq!(
+        app.api_get(&outsider, &format!("/api/v1/proposals/{id}"))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.api_get(&staff, &format!("/api/v1/proposals/{id}"))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (_, list) = app.api_get(&staff, "/api/v1/proposals?status=draft").await;
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == id),
+        "staff may filter drafts of their committee"
+    );
+    let (_, list) = app.api_get(&staff, "/api/v1/proposals").await;
+    assert!(
+        !list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == id),
+        "drafts are not in the default list"
+    );
+    // Submitted: still not public; accepted: every member of the committee reads it.
+    ok_step(&app, &member, id, json!({"action": "submit"})).await;
+    assert_eq!(
+        app.api_get(&outsider, &format!("/api/v1/proposals/{id}"))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    ok_step(&app, &staff, id, json!({"action": "accept"})).await;
+    assert_eq!(
+        app.api_get(&outsider, &format!("/api/v1/proposals/{id}"))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // A department sees it only once assigned to it.
+    assert_eq!(
+        app.api_get(&lead, &format!("/api/v1/proposals/{id}"))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    let (lead_dept, _) = departments(&app).await;
+    ok_step(
+        &app,
+        &staff,
+        id,
+        json!({"action": "assign", "lead_department_id": lead_dept}),
+    )
+    .await;
+    assert_eq!(
+        app.api_get(&lead, &format!("/api/v1/proposals/{id}"))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (_, inbox) = app.api_get(&lead, "/api/v1/proposals").await;
+    assert!(inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["lead_department_id"] == lead_dept || p["status"] != "draft"));
+    // Other roles: 403.
+    let admin = app.token("admin").await;
+    assert_eq!(
+        app.api_get(&admin, "/api/v1/proposals").await.0,
+        StatusCode::FORBIDDEN
+    );
+    // Per page up to 5000 in one answer; beyond, a clear 400.
+    assert_eq!(
+        app.api_get(&staff, "/api/v1/proposals?per_page=5000")
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (status, e) = app.api_get(&staff, "/api/v1/proposals?per_page=5001").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(field_of(&e), vec!["per_page".to_string()]);
+    let (status, e) = app.api_get(&staff, "/api/v1/proposals?sort=id;drop").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{e}");
+}
+dual_test!(who_sees_what_t, who_sees_what);
+
+async fn the_cut_off_moves_the_session(app: TestApp) {
+    let staff = app.token("staff").await;
+    let (status, s) = app
+        .api_send(reqwest::Method::PUT, &staff, "/api/v1/proposals/settings",
+            &json!({"cutoff": "11-30", "answer_months": 3, "second_answer_months": 1, "return_working_days": 5}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    let (status, e) = app
+        .api_send(reqwest::Method::PUT, &staff, "/api/v1/proposals/settings",
+            &json!({"cutoff": "02-30", "answer_months": 7, "second_answer_months": 1, "return_working_days": 5, "version": s["version"]}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut fields = field_of(&e);
+    fields.sort();
+    assert_eq!(fields, vec!["answer_months", "cutoff"]);
+    let (member, _) = members(&app).await;
+    let late = propose(&app, &staff, json!({"title": "关于冬季供暖保障的建议", "body": "老旧小区供暖不足。", "category": "welfare",
+        "submitter_kind": "member", "lead_member_id": member, "submitted_on": "2011-12-15", "submit": "yes"})).await;
+    assert_eq!(
+        late["session"], 2012,
+        "after the 11-30 cut-off: the next session"
+    );
+    let early = propose(
+        &app,
+        &staff,
+        json!({"title": "关于秋季校园安全的建议", "body": "校门口交通。", "category": "education",
+        "submitter_kind": "committee", "submitted_on": "2011-11-30", "submit": "yes"}),
+    )
+    .await;
+    assert_eq!(early["session"], 2011);
+    assert!(early["lead_member_id"].is_null());
+}
+dual_test!(
+    the_cut_off_moves_the_session_t,
+    the_cut_off_moves_the_session
+);
+
+async fn similar_and_search(app: TestApp) {
+    let staff = app.token("staff").await;
+    let member = app.token("member").await;
+    let village = propose(&app, &staff, json!({"title": "关于高砦城中村改造拆迁补偿公开透明的建议", "body": "城中村改造拆迁补偿标准应公开，安置房分配应公平公正。",
+        "category": "urban", "submitter_kind": "committee", "submit": "yes"})).await;
+    let village_id = village["id"].as_i64().unwrap();
+    ok_step(&app, &staff, village_id, json!({"action": "accept"})).await;
+    let filler = propose(&app, &staff, json!({"title": "关于进一步加强和改进工作的建议", "body": "建议进一步加强领导，切实提高认识，认真抓好落实。",
+        "category": "other", "submitter_kind": "committee", "submit": "yes"})).await;
+    ok_step(
+        &app,
+        &staff,
+        filler["id"].as_i64().unwrap(),
+        json!({"action": "accept"}),
+    )
+    .await;
+
+    let draft = json!({"title": "关于进一步加强城中村改造安置工作的建议", "body": "城中村改造后安置房迟迟不能交付，拆迁群众意见大。"});
+    let (status, similar) = app
+        .api_post(&member, "/api/v1/proposals/similar", &draft)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{similar}");
+    let list = similar.as_array().unwrap();
+    assert_eq!(list[0]["id"], village_id, "{similar}");
+    assert!(list[0]["score"].as_f64().unwrap() > 0.1);
+    assert!(
+        !list.iter().any(|s| s["id"] == filler["id"]),
+        "filler words alone are no similarity: {similar}"
+    );
+    // A member does not see a submitted proposal of someone else among the similar ones.
+    let hidden = propose(
+        &app,
+        &staff,
+        json!({"title": "关于城中村改造安置房质量监督的建议", "body": "安置房质量问题多。",
+        "category": "urban", "submitter_kind": "committee", "submit": "yes"}),
+    )
+    .await;
+    let (_, for_member) = app
+        .api_post(&member, "/api/v1/proposals/similar", &draft)
+        .await;
+    assert!(!for_member
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["id"] == hidden["id"]));
+    let (_, for_staff) = app
+        .api_post(&staff, "/api/v1/proposals/similar", &draft)
+        .await;
+    assert!(
+        for_staff
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"] == hidden["id"]),
+        "staff see it at once: {for_staff}"
+    );
+    let (status, e) = app
+        .api_post(
+            &member,
+            "/api/v1/proposals/similar",
+            &json!({"title": "", "body": ""}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+
+    // The search box: ranked, highlighted, filtered by kind, only what the user may read.
+    let (status, r) = app.api_get(&staff, "/api/v1/search?q=城中村%20拆迁").await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let items = r["items"].as_array().unwrap();
+    assert!(
+        items
+            .iter()
+            .any(|h| h["kind"] == "proposal" && h["id"] == village_id),
+        "{r}"
+    );
+    assert!(
+        items[0]["title"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["hit"] == true),
+        "{r}"
+    );
+    let (_, only_cases) = app
+        .api_get(&staff, "/api/v1/search?q=城中村&kind=case")
+        .await;
+    assert!(only_cases["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|h| h["kind"] == "case"));
+    let (_, as_member) = app.api_get(&member, "/api/v1/search?q=城中村").await;
+    assert!(
+        as_member["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["kind"] != "case"),
+        "members do not read cases: {as_member}"
+    );
+    assert!(!as_member["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h["id"] == hidden["id"] && h["kind"] == "proposal"));
+    let (status, e) = app.api_get(&staff, "/api/v1/search?q=").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(field_of(&e), vec!["q".to_string()]);
+    let (status, _) = app.api_get(&staff, "/api/v1/search?q=x&kind=secret").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // A second server on the same database sees the first one's writes.
+    let state = lvzhi::http::AppState {
+        db: app.db.clone(),
+        cipher: Arc::new(crate::helpers::cipher()),
+        settings: Arc::new(lvzhi::config::Settings {
+            database_url: app.database_url.clone(),
+            ..lvzhi::config::Settings::default()
+        }),
+        search: Default::default(),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let second = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let _ = lvzhi::http::serve(state, listener).await;
+    });
+    let ask = |q: &'static str| {
+        let client = app.client.clone();
+        let url = format!("{second}/api/v1/search?q={q}");
+        let token = staff.clone();
+        async move {
+            let r = client.get(url).bearer_auth(token).send().await.unwrap();
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let before = ask("垃圾分类").await;
+    assert_eq!(before["total"], 0);
+    let fresh = propose(
+        &app,
+        &staff,
+        json!({"title": "关于推进社区垃圾分类的建议", "body": "垃圾分类设施不足。",
+        "category": "environment", "submitter_kind": "committee", "submit": "yes"}),
+    )
+    .await;
+    let after = ask("垃圾分类").await;
+    assert!(
+        after["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["id"] == fresh["id"]),
+        "{after}"
+    );
+    server.abort();
+
+    // `lvzhi search rebuild` asks every server to rebuild, and is audited.
+    let documents = lvzhi::services::search::request_rebuild(&app.db)
+        .await
+        .unwrap();
+    assert!(documents >= 4);
+    assert_eq!(app.audit_count("search_rebuild").await, 1);
+    let (_, after_rebuild) = app.api_get(&staff, "/api/v1/search?q=垃圾分类").await;
+    assert_eq!(after_rebuild["total"], 1);
+}
+dual_test!(similar_and_search_t, similar_and_search);
+
+async fn pages_draft_review_and_print(mut app: TestApp) {
+    app.login("member").await;
+    let (status, html) = app.get_html("/proposals/new").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("name=\"cosigner_ids\""));
+    // Asking for similar proposals saves nothing.
+    let before = app.count("proposals").await;
+    let r = app
+        .post_form(
+            "/proposals",
+            &[
+                ("title", "关于城中村改造的建议"),
+                ("body", "安置"),
+                ("category", "urban"),
+                ("intent", "similar"),
+            ],
+        )
+        .await;
+    let status = r.status();
+    let body = r.text().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(app.count("proposals").await, before);
+    // Missing fields: the form again, with each field's message and what was typed.
+    let r = app
+        .post_form(
+            "/proposals",
+            &[
+                ("title", "关于<script>alert(1)</script>的建议"),
+                ("body", ""),
+                ("category", "urban"),
+                ("intent", "submit"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("alert(1)"), "typed title kept");
+    assert!(!html.contains("<script>alert(1)"));
+    assert_eq!(app.count("proposals").await, before);
+    let r = app
+        .post_form(
+            "/proposals",
+            &[
+                ("title", "关于完善社区文体设施的建议"),
+                ("body", "社区缺少健身场地。"),
+                ("category", "culture"),
+                ("intent", "submit"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let (status, html) = app.get_html(&location).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("完善社区文体设施"));
+    let (status, html) = app.get_html(&format!("{location}/print")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("提案表"));
+    // Staff accept it from the page.
+    app.login("staff").await;
+    let id: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
+    let (_, html) = app.get_html(&location).await;
+    let version = {
+        let at =
+            html.find("name=\"version\" value=\"").unwrap() + "name=\"version\" value=\"".len();
+        html[at..].split('"').next().unwrap().to_string()
+    };
+    let r = app
+        .post_form(
+            &format!("/proposals/{id}/steps"),
+            &[("version", &version), ("action", "accept")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html(&location).await;
+    assert!(
+        html.contains("第"),
+        "numbered: {}",
+        &html[..200.min(html.len())]
+    );
+    let (status, html) = app.get_html("/proposals/figures").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("fig-received"));
+    let (status, html) = app.get_html("/search?q=文体设施").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<mark>"), "highlighted");
+}
+dual_test!(pages_draft_review_and_print_t, pages_draft_review_and_print);
