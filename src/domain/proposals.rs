@@ -342,6 +342,7 @@ pub fn check_merge_target(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use ProposalAction as A;

@@ -179,8 +179,10 @@ pub struct ProposalInput {
     pub lead_member_id: Option<String>,
     /// The group of a group proposal.
     pub group_id: Option<String>,
-    pub title: String,
-    pub body: String,
+    /// The title (标题).
+    pub headline: String,
+    /// The body (正文).
+    pub text: String,
     pub category: String,
     /// Members invited to co-sign (附议).
     pub cosigner_ids: Vec<String>,
@@ -211,8 +213,8 @@ struct Values {
 
 async fn validate(db: &Db, actor: &Actor, input: &ProposalInput) -> Result<Values, AppError> {
     let mut errors = FieldErrors::new();
-    let title = errors.check(required_line("title", &input.title, TITLE_MAX_CHARS));
-    let body = errors.check(required_text("body", &input.body, BODY_MAX_CHARS));
+    let title = errors.check(required_line("headline", &input.headline, TITLE_MAX_CHARS));
+    let body = errors.check(required_text("text", &input.text, BODY_MAX_CHARS));
     let category = errors.check(Category::parse("category", &input.category));
     // Who writes it, and for which committee.
     let (org, kind, lead) = match actor.role {
@@ -243,10 +245,11 @@ async fn validate(db: &Db, actor: &Actor, input: &ProposalInput) -> Result<Value
                     input.lead_member_id.as_deref().unwrap_or(""),
                 ))
                 .flatten();
-            if kind == Some(SubmitterKind::Member) && lead.is_none() {
-                if errors.for_field("lead_member_id").is_none() {
-                    errors.push(FieldError::new("lead_member_id", "required"));
-                }
+            if kind == Some(SubmitterKind::Member)
+                && lead.is_none()
+                && errors.for_field("lead_member_id").is_none()
+            {
+                errors.push(FieldError::new("lead_member_id", "required"));
             }
             let lead = if kind == Some(SubmitterKind::Member) {
                 lead
@@ -262,10 +265,11 @@ async fn validate(db: &Db, actor: &Actor, input: &ProposalInput) -> Result<Value
             input.group_id.as_deref().unwrap_or(""),
         ))
         .flatten();
-    if kind == Some(SubmitterKind::Group) && group_id.is_none() {
-        if errors.for_field("group_id").is_none() {
-            errors.push(FieldError::new("group_id", "required"));
-        }
+    if kind == Some(SubmitterKind::Group)
+        && group_id.is_none()
+        && errors.for_field("group_id").is_none()
+    {
+        errors.push(FieldError::new("group_id", "required"));
     }
     let mut cosigners = Vec::new();
     for raw in input.cosigner_ids.iter().filter(|s| !s.trim().is_empty()) {
@@ -368,6 +372,7 @@ async fn check_member_in(
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn event<'a>(
     actor: &'a Actor,
     id: i64,
@@ -646,7 +651,7 @@ pub async fn update(
     if !may {
         return Err(
             if actor.role == Role::Member && p.lead_member_id != actor.member_id {
-                AppError::Forbidden
+                FieldError::new("lead_member_id", "proposal_not_lead_member").into()
             } else {
                 FieldError::new("status", "proposal_not_editable").into()
             },
@@ -929,7 +934,7 @@ pub struct StepInput {
     /// assign: the answer's due date; by default the committee's months from the assignment.
     pub due_on: Option<String>,
     /// view: a co-handler's view; answer: the answer's text.
-    pub text: Option<String>,
+    pub reply: Option<String>,
     /// answer: a | b | c
     pub answer_class: Option<String>,
     /// answer: one of the proposal's attachments.
@@ -1014,7 +1019,7 @@ pub async fn step(
     match action {
         ProposalAction::Submit | ProposalAction::Withdraw => {
             if actor.role == Role::Member && p.lead_member_id != actor.member_id {
-                return Err(AppError::Forbidden);
+                return Err(FieldError::new("lead_member_id", "proposal_not_lead_member").into());
             }
             if action == ProposalAction::Submit {
                 if let Some(on) = on {
@@ -1154,12 +1159,12 @@ pub async fn step(
                 return Err(FieldError::new("department", "proposal_not_co_handler").into());
             };
             if h.view.is_some() {
-                errors.push(FieldError::new("text", "proposal_view_sent"));
+                errors.push(FieldError::new("reply", "proposal_view_sent"));
             }
             event_department = Some(h.department_id);
             if let Some(text) = errors.check(required_text(
-                "text",
-                input.text.as_deref().unwrap_or(""),
+                "reply",
+                input.reply.as_deref().unwrap_or(""),
                 4000,
             )) {
                 event_note = Some(text.clone());
@@ -1178,13 +1183,13 @@ pub async fn step(
                 .collect();
             if !missing.is_empty() {
                 errors.push(
-                    FieldError::new("text", "proposal_views_missing")
+                    FieldError::new("reply", "proposal_views_missing")
                         .with("departments", missing.join("、")),
                 );
             }
             let text = errors.check(required_text(
-                "text",
-                input.text.as_deref().unwrap_or(""),
+                "reply",
+                input.reply.as_deref().unwrap_or(""),
                 20_000,
             ));
             let class = match non_blank(&input.answer_class) {
@@ -1247,10 +1252,7 @@ pub async fn step(
             u.closed_on = on;
         }
         ProposalAction::MarkKey => {
-            u.is_key = match non_blank(&input.key) {
-                Some("no" | "false" | "0") => false,
-                _ => true,
-            };
+            u.is_key = !matches!(non_blank(&input.key), Some("no" | "false" | "0"));
             event_note = Some(if u.is_key { "key" } else { "not_key" }.to_string());
         }
         ProposalAction::Supervise => {
@@ -1324,7 +1326,7 @@ pub async fn step(
     }
     if let Some((department, text)) = &view {
         if !store::record_view(&mut tx, id, *department, text, on).await? {
-            return Err(FieldError::new("text", "proposal_view_sent").into());
+            return Err(FieldError::new("reply", "proposal_view_sent").into());
         }
     }
     let answered_to = if second_round {

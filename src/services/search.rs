@@ -311,8 +311,10 @@ impl Viewer {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct SimilarInput {
-    pub title: String,
-    pub body: String,
+    /// The draft's title.
+    pub headline: String,
+    /// The draft's body.
+    pub text: String,
     /// The proposal under review, left out of its own list.
     pub exclude_id: Option<String>,
     /// 1–50, default 10.
@@ -342,13 +344,13 @@ pub async fn similar(
     actor.require(&[Role::Staff, Role::Member])?;
     let mut errors = FieldErrors::new();
     let title = errors
-        .check(optional_text("title", &input.title, 200))
+        .check(optional_text("headline", &input.headline, 200))
         .flatten();
     let body = errors
-        .check(optional_text("body", &input.body, 20_000))
+        .check(optional_text("text", &input.text, 20_000))
         .flatten();
     if title.is_none() && body.is_none() && errors.is_empty() {
-        errors.push(FieldError::new("title", "similar_needs_text"));
+        errors.push(FieldError::new("headline", "similar_needs_text"));
     }
     let exclude = errors
         .check(crate::domain::dates::parse_optional_id(
@@ -471,6 +473,13 @@ pub async fn search(
 ) -> Result<SearchResults, AppError> {
     actor.require(&[Role::Staff, Role::Member, Role::Department])?;
     let mut errors = FieldErrors::new();
+    // Nothing asked: nothing found (the box is empty, not wrong).
+    if non_blank(&q.q).is_none() {
+        return Ok(SearchResults {
+            items: Vec::new(),
+            total: 0,
+        });
+    }
     let text = errors.check(required_line("q", q.q.as_deref().unwrap_or(""), 100));
     let kind = match non_blank(&q.kind) {
         Some(k) => match kind_of(k) {

@@ -540,6 +540,7 @@ pub async fn round_ratings(
 }
 
 /// Record a rating; false when this author already rated this round.
+#[allow(clippy::too_many_arguments)]
 pub async fn insert_rating(
     tx: &mut Tx,
     proposal_id: i64,

@@ -161,6 +161,25 @@ const DYNAMIC_CODES: &[(&str, Option<&[&str]>)] = &[
     ),
     ("src/http/auth.rs", None),
     (
+        "src/domain/proposals.rs",
+        Some(&[
+            "proposal_not_draft",
+            "proposal_cannot_withdraw",
+            "proposal_already_accepted",
+            "proposal_not_submitted",
+            "proposal_already_merged",
+            "proposal_cannot_merge",
+            "proposal_cannot_assign",
+            "proposal_cannot_return",
+            "proposal_not_assigned",
+            "proposal_not_answered",
+            "proposal_cannot_close",
+            "proposal_cannot_mark_key",
+            "proposal_cannot_supervise",
+            "proposal_cannot_to_info",
+        ]),
+    ),
+    (
         "src/services/auth.rs",
         Some(&["account_locked", "too_many_attempts"]),
     ),
@@ -438,6 +457,9 @@ fn every_key_in_use_exists_in_both_languages() {
         "member.sort.",
         "timeline.kind.",
         "cli.audit_reason.",
+        "proposal.event.",
+        "proposal.sort.",
+        "search.kind.",
     ];
     let unknown: Vec<&String> = used
         .families
@@ -512,6 +534,46 @@ fn every_key_in_use_exists_in_both_languages() {
         keys.extend(CaseSource::ALL.iter().map(|v| v.label_key().to_string()));
         keys.extend(DayKind::ALL.iter().map(|v| v.label_key().to_string()));
         keys.extend(VisitOutcome::ALL.iter().map(|v| v.label_key().to_string()));
+    }
+    {
+        use lvzhi::domain::proposals::{
+            AnswerClass, Category, CosignStatus, HandlerRole, ProposalAction, ProposalStatus,
+            SubmitterKind,
+        };
+        use lvzhi::storage::proposals::ProposalSort;
+        keys.extend(
+            ProposalStatus::ALL
+                .iter()
+                .map(|v| v.label_key().to_string()),
+        );
+        keys.extend(
+            ProposalAction::ALL
+                .iter()
+                .map(|v| v.label_key().to_string()),
+        );
+        keys.extend(SubmitterKind::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(Category::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(AnswerClass::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(CosignStatus::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(HandlerRole::ALL.iter().map(|v| v.label_key().to_string()));
+        // The timeline's actions: every step, and the entries a step writes itself.
+        keys.extend(
+            ProposalAction::ALL
+                .iter()
+                .map(|a| a.as_str())
+                .chain(["create", "edit", "second_answer"])
+                .map(|a| format!("proposal.event.{a}")),
+        );
+        keys.extend(
+            ProposalSort::ALL
+                .iter()
+                .map(|k| format!("proposal.sort.{}", k.as_str())),
+        );
+        keys.extend(
+            ["proposal", "info", "case", "activity"]
+                .iter()
+                .map(|k| format!("search.kind.{k}")),
+        );
     }
     keys.extend(
         [SortDir::Asc, SortDir::Desc]

@@ -157,7 +157,7 @@ async fn the_whole_lifecycle(app: TestApp) {
     let p = propose(
         &app,
         &member,
-        json!({"title": "关于加快孙八砦城中村改造安置房建设的建议", "body": "安置房建设进度慢，群众长期在外过渡，建议倒排工期、按期交付。",
+        json!({"headline": "关于加快孙八砦城中村改造安置房建设的建议", "text": "安置房建设进度慢，群众长期在外过渡，建议倒排工期、按期交付。",
                "category": "urban", "cosigner_ids": [other], "submit": "yes"}),
     )
     .await;
@@ -213,7 +213,7 @@ async fn the_whole_lifecycle(app: TestApp) {
     let second = propose(
         &app,
         &member,
-        json!({"title": "关于大学路小学门前交通疏导的建议", "body": "上下学高峰拥堵，建议设置护学岗和临时停车点。", "category": "traffic", "submit": "yes"}),
+        json!({"headline": "关于大学路小学门前交通疏导的建议", "text": "上下学高峰拥堵，建议设置护学岗和临时停车点。", "category": "traffic", "submit": "yes"}),
     )
     .await;
     let second_id = second["id"].as_i64().unwrap();
@@ -257,7 +257,7 @@ async fn the_whole_lifecycle(app: TestApp) {
         &app,
         &lead,
         id,
-        json!({"action": "answer", "text": "已列入计划。", "answer_class": "b"}),
+        json!({"action": "answer", "reply": "已列入计划。", "answer_class": "b"}),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{early}");
@@ -266,7 +266,7 @@ async fn the_whole_lifecycle(app: TestApp) {
         &app,
         &co,
         id,
-        json!({"action": "answer", "text": "x", "answer_class": "a"}),
+        json!({"action": "answer", "reply": "x", "answer_class": "a"}),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{not_lead}");
@@ -274,14 +274,14 @@ async fn the_whole_lifecycle(app: TestApp) {
         &app,
         &co,
         id,
-        json!({"action": "view", "text": "同意主办单位意见，配合做好规划调整。"}),
+        json!({"action": "view", "reply": "同意主办单位意见，配合做好规划调整。"}),
     )
     .await;
     let answered = ok_step(
         &app,
         &lead,
         id,
-        json!({"action": "answer", "text": "安置房一期已开工，计划明年底交付。", "answer_class": "b"}),
+        json!({"action": "answer", "reply": "安置房一期已开工，计划明年底交付。", "answer_class": "b"}),
     )
     .await;
     assert_eq!(answered["status"], "answered");
@@ -299,7 +299,7 @@ async fn the_whole_lifecycle(app: TestApp) {
         &app,
         &lead,
         second_id,
-        json!({"action": "answer", "text": "x", "answer_class": "a"}),
+        json!({"action": "answer", "reply": "x", "answer_class": "a"}),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{other_dept}");
@@ -350,7 +350,7 @@ async fn the_whole_lifecycle(app: TestApp) {
             .unwrap()
             .to_string()
     );
-    ok_step(&app, &lead, id, json!({"action": "answer", "text": "经协调，一期安置房提前至今年底交付。", "answer_class": "a"})).await;
+    ok_step(&app, &lead, id, json!({"action": "answer", "reply": "经协调，一期安置房提前至今年底交付。", "answer_class": "a"})).await;
     ok_step(
         &app,
         &member,
@@ -446,13 +446,13 @@ async fn refusals_change_nothing(app: TestApp) {
         .api_post(
             &member,
             "/api/v1/proposals",
-            &json!({"title": "  ", "body": "", "category": "x"}),
+            &json!({"headline": "  ", "text": "", "category": "x"}),
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let mut fields = field_of(&e);
     fields.sort();
-    assert_eq!(fields, vec!["body", "category", "title"]);
+    assert_eq!(fields, vec!["category", "headline", "text"]);
     assert!(e["fields"]
         .as_array()
         .unwrap()
@@ -460,7 +460,7 @@ async fn refusals_change_nothing(app: TestApp) {
         .all(|x| !x["message"].as_str().unwrap().is_empty()));
     // A co-signer who is not a member.
     let (status, e) = app
-        .api_post(&member, "/api/v1/proposals", &json!({"title": "关于老旧小区加装电梯的建议", "body": "建议简化审批。", "category": "urban", "cosigner_ids": [987654]}))
+        .api_post(&member, "/api/v1/proposals", &json!({"headline": "关于老旧小区加装电梯的建议", "text": "建议简化审批。", "category": "urban", "cosigner_ids": [987654]}))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert!(codes_of(&e).contains(&"proposal_cosigner_unknown".to_string()));
@@ -469,17 +469,17 @@ async fn refusals_change_nothing(app: TestApp) {
         .api_post(
             &member,
             "/api/v1/proposals",
-            &json!({"title": "长".repeat(101), "body": "正文", "category": "other"}),
+            &json!({"headline": "长".repeat(101), "text": "正文", "category": "other"}),
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(field_of(&e), vec!["title".to_string()]);
+    assert_eq!(field_of(&e), vec!["headline".to_string()]);
     assert_eq!(app.count("proposals").await, before);
 
     // Merging into itself, and into a merged proposal.
-    let a = propose(&app, &member, json!({"title": "关于增设社区养老服务站的建议", "body": "老人多，站点少。", "category": "welfare", "submit": "yes"})).await;
-    let b = propose(&app, &member, json!({"title": "关于社区养老助餐点建设的建议", "body": "增加助餐点。", "category": "welfare", "submit": "yes"})).await;
-    let c = propose(&app, &member, json!({"title": "关于居家养老上门服务的建议", "body": "上门服务不足。", "category": "welfare", "submit": "yes"})).await;
+    let a = propose(&app, &member, json!({"headline": "关于增设社区养老服务站的建议", "text": "老人多，站点少。", "category": "welfare", "submit": "yes"})).await;
+    let b = propose(&app, &member, json!({"headline": "关于社区养老助餐点建设的建议", "text": "增加助餐点。", "category": "welfare", "submit": "yes"})).await;
+    let c = propose(&app, &member, json!({"headline": "关于居家养老上门服务的建议", "text": "上门服务不足。", "category": "welfare", "submit": "yes"})).await;
     let (a, b, c) = (
         a["id"].as_i64().unwrap(),
         b["id"].as_i64().unwrap(),
@@ -529,7 +529,7 @@ async fn refusals_change_nothing(app: TestApp) {
         &app,
         &lead,
         a,
-        json!({"action": "answer", "text": "已增设两处服务站。", "answer_class": "a"}),
+        json!({"action": "answer", "reply": "已增设两处服务站。", "answer_class": "a"}),
     )
     .await;
     let (status, e) = step(
@@ -555,7 +555,7 @@ async fn who_sees_what(app: TestApp) {
     let (_, other) = members(&app).await;
     let outsider = account(&app, "neighbour", Some(other), None).await;
     let lead = app.token("department").await;
-    let draft = propose(&app, &member, json!({"title": "关于规范夜市经营秩序的建议", "body": "夜市占道。", "category": "governance"})).await;
+    let draft = propose(&app, &member, json!({"headline": "关于规范夜市经营秩序的建议", "text": "夜市占道。", "category": "governance"})).await;
     let id = draft["id"].as_i64().unwrap();
     // A draft is its author's alone: staff and other members do not see it.
     assert_eq!(
@@ -667,7 +667,7 @@ async fn the_cut_off_moves_the_session(app: TestApp) {
     fields.sort();
     assert_eq!(fields, vec!["answer_months", "cutoff"]);
     let (member, _) = members(&app).await;
-    let late = propose(&app, &staff, json!({"title": "关于冬季供暖保障的建议", "body": "老旧小区供暖不足。", "category": "welfare",
+    let late = propose(&app, &staff, json!({"headline": "关于冬季供暖保障的建议", "text": "老旧小区供暖不足。", "category": "welfare",
         "submitter_kind": "member", "lead_member_id": member, "submitted_on": "2011-12-15", "submit": "yes"})).await;
     assert_eq!(
         late["session"], 2012,
@@ -676,7 +676,7 @@ async fn the_cut_off_moves_the_session(app: TestApp) {
     let early = propose(
         &app,
         &staff,
-        json!({"title": "关于秋季校园安全的建议", "body": "校门口交通。", "category": "education",
+        json!({"headline": "关于秋季校园安全的建议", "text": "校门口交通。", "category": "education",
         "submitter_kind": "committee", "submitted_on": "2011-11-30", "submit": "yes"}),
     )
     .await;
@@ -691,11 +691,11 @@ dual_test!(
 async fn similar_and_search(app: TestApp) {
     let staff = app.token("staff").await;
     let member = app.token("member").await;
-    let village = propose(&app, &staff, json!({"title": "关于高砦城中村改造拆迁补偿公开透明的建议", "body": "城中村改造拆迁补偿标准应公开，安置房分配应公平公正。",
+    let village = propose(&app, &staff, json!({"headline": "关于高砦城中村改造拆迁补偿公开透明的建议", "text": "城中村改造拆迁补偿标准应公开，安置房分配应公平公正。",
         "category": "urban", "submitter_kind": "committee", "submit": "yes"})).await;
     let village_id = village["id"].as_i64().unwrap();
     ok_step(&app, &staff, village_id, json!({"action": "accept"})).await;
-    let filler = propose(&app, &staff, json!({"title": "关于进一步加强和改进工作的建议", "body": "建议进一步加强领导，切实提高认识，认真抓好落实。",
+    let filler = propose(&app, &staff, json!({"headline": "关于进一步加强和改进工作的建议", "text": "建议进一步加强领导，切实提高认识，认真抓好落实。",
         "category": "other", "submitter_kind": "committee", "submit": "yes"})).await;
     ok_step(
         &app,
@@ -705,7 +705,7 @@ async fn similar_and_search(app: TestApp) {
     )
     .await;
 
-    let draft = json!({"title": "关于进一步加强城中村改造安置工作的建议", "body": "城中村改造后安置房迟迟不能交付，拆迁群众意见大。"});
+    let draft = json!({"headline": "关于进一步加强城中村改造安置工作的建议", "text": "城中村改造后安置房迟迟不能交付，拆迁群众意见大。"});
     let (status, similar) = app
         .api_post(&member, "/api/v1/proposals/similar", &draft)
         .await;
@@ -721,7 +721,7 @@ async fn similar_and_search(app: TestApp) {
     let hidden = propose(
         &app,
         &staff,
-        json!({"title": "关于城中村改造安置房质量监督的建议", "body": "安置房质量问题多。",
+        json!({"headline": "关于城中村改造安置房质量监督的建议", "text": "安置房质量问题多。",
         "category": "urban", "submitter_kind": "committee", "submit": "yes"}),
     )
     .await;
@@ -748,7 +748,7 @@ async fn similar_and_search(app: TestApp) {
         .api_post(
             &member,
             "/api/v1/proposals/similar",
-            &json!({"title": "", "body": ""}),
+            &json!({"headline": "", "text": ""}),
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
@@ -793,7 +793,12 @@ async fn similar_and_search(app: TestApp) {
         .unwrap()
         .iter()
         .any(|h| h["id"] == hidden["id"] && h["kind"] == "proposal"));
-    let (status, e) = app.api_get(&staff, "/api/v1/search?q=").await;
+    let (status, empty) = app.api_get(&staff, "/api/v1/search?q=").await;
+    assert_eq!(status, StatusCode::OK, "nothing asked, nothing found");
+    assert_eq!(empty["total"], 0);
+    let (status, e) = app
+        .api_get(&staff, &format!("/api/v1/search?q={}", "长".repeat(101)))
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(field_of(&e), vec!["q".to_string()]);
     let (status, _) = app.api_get(&staff, "/api/v1/search?q=x&kind=secret").await;
@@ -823,16 +828,16 @@ async fn similar_and_search(app: TestApp) {
             r.json::<Value>().await.unwrap()
         }
     };
-    let before = ask("垃圾分类").await;
+    let before = ask("充电桩").await;
     assert_eq!(before["total"], 0);
     let fresh = propose(
         &app,
         &staff,
-        json!({"title": "关于推进社区垃圾分类的建议", "body": "垃圾分类设施不足。",
+        json!({"headline": "关于在小区增设电动车充电桩的建议", "text": "小区充电设施不足，飞线充电隐患大。",
         "category": "environment", "submitter_kind": "committee", "submit": "yes"}),
     )
     .await;
-    let after = ask("垃圾分类").await;
+    let after = ask("充电桩").await;
     assert!(
         after["items"]
             .as_array()
@@ -849,7 +854,7 @@ async fn similar_and_search(app: TestApp) {
         .unwrap();
     assert!(documents >= 4);
     assert_eq!(app.audit_count("search_rebuild").await, 1);
-    let (_, after_rebuild) = app.api_get(&staff, "/api/v1/search?q=垃圾分类").await;
+    let (_, after_rebuild) = app.api_get(&staff, "/api/v1/search?q=充电桩").await;
     assert_eq!(after_rebuild["total"], 1);
 }
 dual_test!(similar_and_search_t, similar_and_search);
@@ -865,8 +870,8 @@ async fn pages_draft_review_and_print(mut app: TestApp) {
         .post_form(
             "/proposals",
             &[
-                ("title", "关于城中村改造的建议"),
-                ("body", "安置"),
+                ("headline", "关于城中村改造的建议"),
+                ("text", "安置"),
                 ("category", "urban"),
                 ("intent", "similar"),
             ],
@@ -881,8 +886,8 @@ async fn pages_draft_review_and_print(mut app: TestApp) {
         .post_form(
             "/proposals",
             &[
-                ("title", "关于<script>alert(1)</script>的建议"),
-                ("body", ""),
+                ("headline", "关于<script>alert(1)</script>的建议"),
+                ("text", ""),
                 ("category", "urban"),
                 ("intent", "submit"),
             ],
@@ -897,8 +902,8 @@ async fn pages_draft_review_and_print(mut app: TestApp) {
         .post_form(
             "/proposals",
             &[
-                ("title", "关于完善社区文体设施的建议"),
-                ("body", "社区缺少健身场地。"),
+                ("headline", "关于完善社区文体设施的建议"),
+                ("text", "社区缺少健身场地。"),
                 ("category", "culture"),
                 ("intent", "submit"),
             ],
@@ -942,3 +947,72 @@ async fn pages_draft_review_and_print(mut app: TestApp) {
     assert!(html.contains("<mark>"), "highlighted");
 }
 dual_test!(pages_draft_review_and_print_t, pages_draft_review_and_print);
+
+/// The demo's proposals reproduce their figures from the records.
+async fn demo_figures(app: TestApp) {
+    let staff = app.token("staff").await;
+    let (status, f) = app
+        .api_get(&staff, "/api/v1/proposals/figures?session=2011")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{f}");
+    for (key, value) in [
+        ("received", 8),
+        ("accepted", 6),
+        ("merged", 1),
+        ("not_accepted", 1),
+        ("answered", 6),
+        ("answered_on_time", 6),
+        ("class_a", 4),
+        ("class_b", 2),
+        ("class_c", 0),
+        ("closed", 6),
+        ("second_answers", 1),
+        ("key", 1),
+        ("overdue", 0),
+        ("pending_review", 0),
+    ] {
+        assert_eq!(f[key], value, "2011 {key}: {f}");
+    }
+    let (_, f) = app
+        .api_get(&staff, "/api/v1/proposals/figures?session=2012")
+        .await;
+    for (key, value) in [
+        ("received", 4),
+        ("accepted", 3),
+        ("pending_review", 1),
+        ("overdue", 1),
+        ("answered", 1),
+        ("key", 1),
+    ] {
+        assert_eq!(f[key], value, "2012 {key}: {f}");
+    }
+    // The merged pair answers together; the not-accepted one keeps its reason.
+    let (_, list) = app
+        .api_get(&staff, "/api/v1/proposals?session=2011&status=merged")
+        .await;
+    let merged = &list["items"][0];
+    let (_, detail) = app
+        .api_get(&staff, &format!("/api/v1/proposals/{}", merged["id"]))
+        .await;
+    assert!(detail["merged_into"]["answer"]
+        .as_str()
+        .unwrap()
+        .contains("公示"));
+    let (_, list) = app
+        .api_get(&staff, "/api/v1/proposals?session=2011&status=not_accepted")
+        .await;
+    assert!(list["items"][0]["not_accepted_reason"]
+        .as_str()
+        .unwrap()
+        .contains("不予立案"));
+    // Overdue and key proposals are flagged in the list.
+    let (_, overdue) = app.api_get(&staff, "/api/v1/proposals?overdue=yes").await;
+    assert_eq!(overdue["total"], 1);
+    assert_eq!(overdue["items"][0]["overdue"], true);
+    assert_eq!(overdue["items"][0]["is_key"], true);
+    // The department sees the key proposal it co-handles, overdue, in its list.
+    let lead = app.token("department").await;
+    let (_, mine) = app.api_get(&lead, "/api/v1/proposals?overdue=yes").await;
+    assert_eq!(mine["total"], 1, "{mine}");
+}
+dual_test!(demo_figures_t, demo_figures);

@@ -292,7 +292,14 @@ async fn schema_parity() {
                 .map(move |(c, _)| format!("{t}.{c}"))
         })
         .collect();
-    assert_eq!(booleans, ["users.disabled", "users.must_change_password"]);
+    assert_eq!(
+        booleans,
+        [
+            "proposals.is_key",
+            "users.disabled",
+            "users.must_change_password"
+        ]
+    );
 
     assert_eq!(
         sqlite.primary_keys, postgres.primary_keys,

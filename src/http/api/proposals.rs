@@ -133,8 +133,8 @@ fn proposal_input(body: &JsonObject) -> ProposalInput {
         submitter_kind: text_field(body, "submitter_kind"),
         lead_member_id: text_field(body, "lead_member_id"),
         group_id: text_field(body, "group_id"),
-        title: text_field(body, "title").unwrap_or_default(),
-        body: text_field(body, "body").unwrap_or_default(),
+        headline: text_field(body, "headline").unwrap_or_default(),
+        text: text_field(body, "text").unwrap_or_default(),
         category: text_field(body, "category").unwrap_or_default(),
         cosigner_ids: list_of(body, "cosigner_ids"),
         submit: text_field(body, "submit"),
@@ -201,7 +201,7 @@ pub async fn step(
         lead_department_id: text_field(&body, "lead_department_id"),
         co_department_ids: list_of(&body, "co_department_ids"),
         due_on: text_field(&body, "due_on"),
-        text: text_field(&body, "text"),
+        reply: text_field(&body, "reply"),
         answer_class: text_field(&body, "answer_class"),
         attachment_id: text_field(&body, "attachment_id"),
         rating: text_field(&body, "rating"),
@@ -238,8 +238,8 @@ pub async fn similar(
     ApiJson(body): ApiJson<JsonObject>,
 ) -> Response {
     let input = SimilarInput {
-        title: text_field(&body, "title").unwrap_or_default(),
-        body: text_field(&body, "body").unwrap_or_default(),
+        headline: text_field(&body, "headline").unwrap_or_default(),
+        text: text_field(&body, "text").unwrap_or_default(),
         exclude_id: text_field(&body, "exclude_id"),
         limit: text_field(&body, "limit"),
     };

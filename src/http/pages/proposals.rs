@@ -58,6 +58,12 @@ fn status_label(ctx: &Ctx, status: &str) -> String {
         .unwrap_or_else(|_| status.to_string())
 }
 
+fn handler_role(ctx: &Ctx, role: &str) -> String {
+    crate::domain::proposals::HandlerRole::parse("role", role)
+        .map(|r| ctx.t(r.label_key()))
+        .unwrap_or_default()
+}
+
 fn category_label(ctx: &Ctx, category: &str) -> String {
     Category::parse("category", category)
         .map(|c| ctx.t(c.label_key()))
@@ -320,8 +326,8 @@ fn input_from(pairs: &[(String, String)]) -> (ProposalInput, String) {
             "submitter_kind" => input.submitter_kind = Some(v),
             "lead_member_id" => input.lead_member_id = Some(v),
             "group_id" => input.group_id = Some(v),
-            "title" => input.title = v,
-            "body" => input.body = v,
+            "headline" => input.headline = v,
+            "text" => input.text = v,
             "category" => input.category = v,
             "cosigner_ids" => input.cosigner_ids.push(v),
             "submitted_on" => input.submitted_on = Some(v),
@@ -393,14 +399,14 @@ async fn form_page(
             label: g.name,
         })
         .collect();
-    let similar = if looked || !input.title.trim().is_empty() {
+    let similar = if looked || !input.headline.trim().is_empty() {
         let found = search::similar(
             &state.search,
             &state.db,
             actor,
             &SimilarInput {
-                title: input.title.clone(),
-                body: input.body.clone(),
+                headline: input.headline.clone(),
+                text: input.text.clone(),
                 exclude_id: id.map(|i| i.to_string()),
                 limit: None,
             },
@@ -487,8 +493,8 @@ pub async fn edit_form(
         let detail = service::detail(&state.db, &page.actor, id).await?;
         let p = &detail.proposal;
         let input = ProposalInput {
-            title: p.title.clone(),
-            body: p.body.clone(),
+            headline: p.title.clone(),
+            text: p.body.clone(),
             category: p.category.clone(),
             submitter_kind: Some(p.submitter_kind.clone()),
             lead_member_id: p.lead_member_id.map(|m| m.to_string()),
@@ -712,8 +718,8 @@ async fn show_page(
             &state.db,
             &page.actor,
             &SimilarInput {
-                title: d.proposal.title.clone(),
-                body: d.proposal.body.clone(),
+                headline: d.proposal.title.clone(),
+                text: d.proposal.body.clone(),
                 exclude_id: Some(id.to_string()),
                 limit: Some("5".into()),
             },
@@ -753,7 +759,9 @@ async fn show_page(
             .map(|c| {
                 (
                     c.member_name.clone(),
-                    ctx.t(&format!("label.cosign_status.{}", c.status)),
+                    crate::domain::proposals::CosignStatus::parse("status", &c.status)
+                        .map(|s| ctx.t(s.label_key()))
+                        .unwrap_or_default(),
                 )
             })
             .collect(),
@@ -763,7 +771,7 @@ async fn show_page(
             .map(|h| {
                 (
                     h.department_name.clone(),
-                    ctx.t(&format!("label.handler_role.{}", h.role)),
+                    handler_role(&ctx, &h.role),
                     h.view.clone().unwrap_or_default(),
                 )
             })
@@ -843,7 +851,7 @@ fn step_from(pairs: &[(String, String)]) -> StepInput {
             "lead_department_id" => input.lead_department_id = Some(v),
             "co_department_ids" => input.co_department_ids.push(v),
             "due_on" => input.due_on = Some(v),
-            "text" => input.text = Some(v),
+            "reply" => input.reply = Some(v),
             "answer_class" => input.answer_class = Some(v),
             "attachment_id" => input.attachment_id = Some(v),
             "rating" => input.rating = Some(v),
@@ -934,13 +942,7 @@ pub async fn print(State(state): State<AppState>, page: PageActor, PathId(id): P
             handlers: d
                 .handlers
                 .iter()
-                .map(|h| {
-                    format!(
-                        "{}（{}）",
-                        h.department_name,
-                        ctx.t(&format!("label.handler_role.{}", h.role))
-                    )
-                })
+                .map(|h| format!("{}（{}）", h.department_name, handler_role(&ctx, &h.role)))
                 .collect::<Vec<_>>()
                 .join("、"),
             answer_class: d
