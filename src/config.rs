@@ -46,6 +46,9 @@ pub struct Settings {
     pub attachments_dir: PathBuf,
     /// The largest attachment accepted, in bytes (at most 60 MiB).
     pub attachment_max_bytes: u64,
+    /// The longest body of an information report (社情民意信息), in characters
+    /// (a Chinese character or an emoji counts as one); longer bodies are refused.
+    pub info_max_chars: u32,
 }
 
 impl Default for Settings {
@@ -69,6 +72,7 @@ impl Default for Settings {
             totp_required_roles: Vec::new(),
             attachments_dir: PathBuf::from("data/attachments"),
             attachment_max_bytes: crate::domain::attachments::DEFAULT_MAX_BYTES,
+            info_max_chars: crate::domain::info::DEFAULT_MAX_CHARS,
         }
     }
 }
