@@ -119,6 +119,15 @@ pub fn check_move(
     can_move(from, action).map_err(|code| FieldError::new(field, code))
 }
 
+/// [`author_may`] as a field error. `None`: not an author's step.
+pub fn check_author_move(
+    field: &'static str,
+    from: InfoStatus,
+    action: InfoAction,
+) -> Option<Result<InfoStatus, FieldError>> {
+    author_may(from, action).map(|r| r.map_err(|code| FieldError::new(field, code)))
+}
+
 /// A report's body: trimmed, not empty, without control characters other than
 /// line breaks and tabs, and at most `max_chars` characters (not bytes: a
 /// Chinese character or an emoji is one). Too long is refused, never cut.

@@ -15,7 +15,7 @@ use super::cases::{check_member_of, committee, parse_range, parse_version, today
 use super::{non_blank, Actor};
 use crate::domain::dates::{parse_optional_date, parse_optional_id};
 use crate::domain::info::{
-    author_may, check_move, plan_met, quarter_of, validate_body, AdoptionLevel, InfoAction,
+    check_author_move, check_move, plan_met, quarter_of, validate_body, AdoptionLevel, InfoAction,
     InfoKind, InfoStatus,
 };
 use crate::domain::orgs::OrgKind;
@@ -408,9 +408,8 @@ pub async fn update(
     let version = parse_version(&input.version)?;
     let from = InfoStatus::parse("status", &report.status)?;
     let to = match actor.role {
-        Role::Member => author_may(from, InfoAction::Edit)
-            .unwrap_or(Err("info_cannot_edit"))
-            .map_err(|code| FieldError::new("action", code))?,
+        Role::Member => check_author_move("action", from, InfoAction::Edit)
+            .unwrap_or_else(|| Err(FieldError::new("action", "info_cannot_edit")))?,
         _ => check_move("action", from, InfoAction::Edit)?,
     };
     let mut errors = FieldErrors::new();
@@ -502,8 +501,8 @@ pub async fn step(
     }
     let from = InfoStatus::parse("status", &report.status)?;
     let to = match actor.role {
-        Role::Member => match author_may(from, action) {
-            Some(result) => result.map_err(|code| FieldError::new("action", code))?,
+        Role::Member => match check_author_move("action", from, action) {
+            Some(result) => result?,
             None => return Err(AppError::Forbidden),
         },
         Role::Staff if action != InfoAction::Withdraw => check_move("action", from, action)?,

@@ -2,6 +2,7 @@
 
 pub(crate) mod activities;
 mod cases;
+mod info;
 mod members;
 mod orgs;
 mod reception;
@@ -111,6 +112,7 @@ pub fn routes() -> Vec<RouteSpec> {
     all.extend(reception::routes());
     all.extend(cases::routes());
     all.extend(activities::routes());
+    all.extend(info::routes());
     all
 }
 
@@ -158,6 +160,7 @@ impl Modify for Security {
         activities::reply, activities::attendance, activities::decide, activities::report,
         activities::list_attachments, activities::upload_to_activity, activities::download,
         activities::list_awards, activities::create_award, activities::upload_to_award, activities::five_ones,
+        info::list, info::create, info::figures, info::get, info::update, info::step,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
     modifiers(&Security),

@@ -4,6 +4,7 @@ mod account;
 mod activities;
 mod admin;
 mod cases;
+mod info;
 mod members;
 mod orgs;
 mod reception;
@@ -112,6 +113,7 @@ pub fn routes() -> Vec<RouteSpec> {
     all.extend(reception::routes());
     all.extend(cases::routes());
     all.extend(activities::routes());
+    all.extend(info::routes());
     all
 }
 
@@ -181,6 +183,7 @@ impl Ctx {
                 items.push(("reception", "/reception".into()));
                 items.push(("cases", "/cases".into()));
                 items.push(("activities", "/activities".into()));
+                items.push(("info", "/info".into()));
                 items.push(("awards", "/awards".into()));
             }
             Role::Member => {
@@ -189,6 +192,7 @@ impl Ctx {
                     items.push(("five_ones", format!("/members/{id}/five-ones")));
                 }
                 items.push(("my_activities", "/activities".into()));
+                items.push(("my_info", "/info".into()));
                 items.push(("awards", "/awards".into()));
             }
             Role::Admin => {
