@@ -20,7 +20,11 @@ pub struct InfoReport {
     pub author_name: Option<String>,
     /// social_condition | work
     pub kind: String,
+    /// The title (标题); `headline` in the API, as in its input.
+    #[serde(rename = "headline")]
     pub title: String,
+    /// The text (正文); `text` in the API, as in its input.
+    #[serde(rename = "text")]
     pub body: String,
     /// submitted | edited | forwarded | adopted | withdrawn
     pub status: String,
@@ -108,6 +112,18 @@ pub async fn insert(tx: &mut Tx, r: &NewReport<'_>) -> Result<i64, sqlx::Error> 
 pub async fn get(db: &Db, id: i64) -> Result<Option<InfoReport>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS}{FROM} WHERE r.id = $1");
     on_db!(db, pool => sqlx::query_as::<_, InfoReport>(&sql).bind(id).fetch_optional(pool).await)
+}
+
+/// A committee's report with this exact title (the demo loads each once).
+pub async fn find_by_title(
+    db: &Db,
+    org_id: i64,
+    title: &str,
+) -> Result<Option<InfoReport>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS}{FROM} WHERE r.org_id = $1 AND r.title = $2 ORDER BY r.id LIMIT 1"
+    );
+    on_db!(db, pool => sqlx::query_as::<_, InfoReport>(&sql).bind(org_id).bind(title).fetch_optional(pool).await)
 }
 
 /// Every report, or those with the given ids, for the search index.

@@ -59,6 +59,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/awards"),
     ("post", "/awards/{id}/attachments"),
     ("get", "/members/{id}/five-ones"),
+    ("get", "/info-reports"),
+    ("post", "/info-reports"),
+    ("get", "/info-reports/figures"),
+    ("get", "/info-reports/{id}"),
+    ("put", "/info-reports/{id}"),
+    ("post", "/info-reports/{id}/steps"),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];
