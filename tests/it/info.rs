@@ -945,6 +945,21 @@ async fn the_demo_figures_come_from_the_records(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{f}");
 
+    // The search index reads every report, or just those asked for.
+    let all = lvzhi::storage::info::for_index(&app.db, None)
+        .await
+        .unwrap();
+    assert_eq!(all.len() as i64, app.count("info_reports").await);
+    let one = lvzhi::storage::info::for_index(&app.db, Some(&[all[1].id, 999_999]))
+        .await
+        .unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].title, all[1].title);
+    assert!(lvzhi::storage::info::for_index(&app.db, Some(&[]))
+        .await
+        .unwrap()
+        .is_empty());
+
     // Loading the demo again adds nothing.
     let before = app.count("info_reports").await;
     lvzhi::demo::load(&app.db, &crate::helpers::cipher())
