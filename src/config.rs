@@ -48,6 +48,9 @@ pub struct Settings {
     pub attachment_max_bytes: u64,
     /// Seconds between replays of other servers' changes into the search index.
     pub search_refresh_seconds: u64,
+    /// The longest body of an information report (社情民意信息), in characters
+    /// (a Chinese character or an emoji counts as one); longer bodies are refused.
+    pub info_max_chars: u32,
 }
 
 impl Default for Settings {
@@ -72,6 +75,7 @@ impl Default for Settings {
             attachments_dir: PathBuf::from("data/attachments"),
             attachment_max_bytes: crate::domain::attachments::DEFAULT_MAX_BYTES,
             search_refresh_seconds: 2,
+            info_max_chars: crate::domain::info::DEFAULT_MAX_CHARS,
         }
     }
 }

@@ -101,6 +101,7 @@ pub async fn load(db: &Db, cipher: &FieldCipher) -> Result<DemoLogins, AppError>
         crate::demo_reception::load_reception(db, cipher).await?;
         crate::demo_activities::load_activities(db, cipher).await?;
         crate::demo_proposals::load_proposals(db).await?;
+        crate::demo_info::load_info(db).await?;
         return Ok(logins);
     }
 
@@ -230,6 +231,7 @@ pub async fn load(db: &Db, cipher: &FieldCipher) -> Result<DemoLogins, AppError>
     crate::demo_reception::load_reception(db, cipher).await?;
     crate::demo_activities::load_activities(db, cipher).await?;
     crate::demo_proposals::load_proposals(db).await?;
+    crate::demo_info::load_info(db).await?;
     Ok(logins)
 }
 

@@ -253,7 +253,7 @@ pub async fn load_proposals(db: &Db) -> Result<(), AppError> {
             key: (s.action == "mark_key").then(|| "yes".into()),
             ..Default::default()
         };
-        service::step(db, &by, id, &input)
+        service::step(db, &by, id, &input, crate::domain::info::DEFAULT_MAX_CHARS)
             .await
             .map_err(|e| demo_error(&format!("{} {}: {e:?}", p.title, s.action)))?;
     }

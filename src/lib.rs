@@ -14,6 +14,7 @@ pub mod config;
 pub mod crypto;
 pub mod demo;
 pub mod demo_activities;
+pub mod demo_info;
 pub mod demo_proposals;
 pub mod demo_reception;
 pub mod domain;

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod cases;
 pub mod dates;
 pub mod id_number;
+pub mod info;
 pub mod members;
 pub mod orgs;
 pub mod paging;

@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod auth;
 pub mod awards;
 pub mod cases;
+pub mod info;
 pub mod members;
 pub mod orgs;
 pub mod proposals;

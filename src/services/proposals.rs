@@ -961,6 +961,7 @@ pub async fn step(
     actor: &Actor,
     id: i64,
     input: &StepInput,
+    info_max_chars: u32,
 ) -> Result<Proposal, AppError> {
     actor.require(&[Role::Staff, Role::Member, Role::Department])?;
     let p = store::get(db, id).await?.ok_or(AppError::NotFound)?;
@@ -975,9 +976,6 @@ pub async fn step(
     let action = ProposalAction::parse("action", &input.action)?;
     if !may_take(actor, action) {
         return Err(AppError::Forbidden);
-    }
-    if action == ProposalAction::ToInfo {
-        return Err(FieldError::new("action", "proposal_cannot_to_info").into());
     }
     let version = parse_version(&input.version)?;
     let from = ProposalStatus::parse("status", &p.status)?;
@@ -1263,7 +1261,11 @@ pub async fn step(
             u.supervisions += 1;
             u.last_supervised_on = on;
         }
-        ProposalAction::ToInfo => {}
+        ProposalAction::ToInfo => {
+            if let Some(info) = store::info_made_from(db, id).await? {
+                errors.push(FieldError::new("action", "proposal_already_info").with("id", info));
+            }
+        }
     }
     errors.into_result()?;
     let Some(on) = on else {
@@ -1317,6 +1319,26 @@ pub async fn step(
     u.status = to.as_str().to_string();
     if !store::update(&mut tx, id, version, &u).await? {
         return Err(AppError::Conflict("stale_version"));
+    }
+    if action == ProposalAction::ToInfo {
+        // Kept on record as an opinion, and sent on as social-condition information.
+        let info = crate::services::info::create_from_proposal(
+            &mut tx,
+            info_max_chars,
+            &crate::services::info::FromProposal {
+                proposal_id: id,
+                org_id: p.org_id,
+                author_member_id: p.lead_member_id,
+                kind: crate::domain::info::InfoKind::SocialCondition,
+                title: &p.title,
+                body: &p.body,
+                submitted_on: on,
+                user_id: Some(actor.user_id),
+                username: Some(&actor.username),
+            },
+        )
+        .await?;
+        event_note = Some(format!("→ info #{info}"));
     }
     if let Some((lead, co)) = &handlers {
         store::set_handlers(&mut tx, id, *lead, co).await?;

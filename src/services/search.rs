@@ -146,8 +146,15 @@ async fn load(db: &Db, kind: DocKind, ids: Option<&[i64]>) -> Result<Vec<Doc>, A
 }
 
 /// Information reports: the author reads their own; staff their committee's.
-async fn info_docs(_db: &Db, _ids: Option<&[i64]>) -> Result<Vec<Doc>, AppError> {
-    Ok(Vec::new())
+async fn info_docs(db: &Db, ids: Option<&[i64]>) -> Result<Vec<Doc>, AppError> {
+    Ok(store::infos(db, ids)
+        .await?
+        .into_iter()
+        .map(|row| Doc {
+            members: row.person.into_iter().collect(),
+            ..doc(DocKind::InfoReport, row)
+        })
+        .collect())
 }
 
 const KINDS: [DocKind; 4] = [

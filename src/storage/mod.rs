@@ -12,6 +12,7 @@ pub mod audit;
 pub mod awards;
 pub mod calendar;
 pub mod cases;
+pub mod info;
 pub mod members;
 pub mod orgs;
 pub mod proposals;

@@ -380,6 +380,13 @@ pub async fn merged_into(db: &Db, id: i64) -> Result<Vec<Proposal>, sqlx::Error>
     on_db!(db, pool => sqlx::query_as::<_, Proposal>(&sql).bind(id).fetch_all(pool).await)
 }
 
+/// The information report a proposal was turned into, if any.
+pub async fn info_made_from(db: &Db, id: i64) -> Result<Option<i64>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM info_reports WHERE origin_proposal_id = $1")
+        .bind(id).fetch_optional(pool).await)
+}
+
 // ---- co-signers ----
 
 #[derive(Debug, Clone, FromRow, Serialize, ToSchema)]

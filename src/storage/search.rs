@@ -147,6 +147,19 @@ pub async fn activities(db: &Db, ids: Option<&[i64]>) -> Result<Vec<DocRow>, sql
     .await
 }
 
+/// Information reports (withdrawn ones are no longer searchable).
+pub async fn infos(db: &Db, ids: Option<&[i64]>) -> Result<Vec<DocRow>, sqlx::Error> {
+    rows(
+        db,
+        "SELECT r.id, o.path AS org_path, r.submitted_on AS day, r.title, r.body, r.status AS state, \
+         r.author_member_id AS person FROM info_reports r JOIN orgs o ON o.id = r.org_id \
+         WHERE r.status <> 'withdrawn'",
+        "r.id",
+        ids,
+    )
+    .await
+}
+
 /// Invited members, by activity.
 pub async fn activity_members(db: &Db, ids: Option<&[i64]>) -> Result<Links, sqlx::Error> {
     links(

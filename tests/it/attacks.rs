@@ -1228,6 +1228,21 @@ async fn write_routes(app: &TestApp) -> Vec<(Method, String, String)> {
             format!("/api/v1/proposals/{member}/cosign"),
             member_token.clone(),
         ),
+        (
+            Method::POST,
+            "/api/v1/info-reports".to_string(),
+            staff.clone(),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/info-reports/{member}"),
+            staff.clone(),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/info-reports/{member}/steps"),
+            staff.clone(),
+        ),
     ];
     // A new API route that takes a body joins this list, or this fails.
     let known: BTreeSet<(String, String)> = routes
@@ -1264,6 +1279,10 @@ async fn table_counts(app: &TestApp) -> Vec<i64> {
         "proposals",
         "proposal_events",
         "proposal_settings",
+        "info_reports",
+        "info_events",
+        "info_adoptions",
+        "info_instructions",
     ] {
         counts.push(app.count(table).await);
     }

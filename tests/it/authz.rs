@@ -203,6 +203,24 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
             (M::GET, "/api/v1/members/{id}/five-ones"),
             staff_and_own_member,
         ),
+        // Information reports: a member's own, staff's subtree.
+        ((M::GET, "/info"), staff_and_own_member),
+        ((M::POST, "/info"), staff_and_own_member),
+        ((M::GET, "/info/new"), staff_and_own_member),
+        ((M::GET, "/info/figures"), staff_only),
+        ((M::GET, "/info/{id}"), staff_and_own_member),
+        ((M::POST, "/info/{id}"), staff_and_own_member),
+        ((M::GET, "/info/{id}/edit"), staff_and_own_member),
+        ((M::POST, "/info/{id}/steps"), staff_and_own_member),
+        ((M::GET, "/api/v1/info-reports"), staff_and_own_member),
+        ((M::POST, "/api/v1/info-reports"), staff_and_own_member),
+        ((M::GET, "/api/v1/info-reports/figures"), staff_only),
+        ((M::GET, "/api/v1/info-reports/{id}"), staff_and_own_member),
+        ((M::PUT, "/api/v1/info-reports/{id}"), staff_and_own_member),
+        (
+            (M::POST, "/api/v1/info-reports/{id}/steps"),
+            staff_and_own_member,
+        ),
     ])
 }
 

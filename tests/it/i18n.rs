@@ -159,6 +159,17 @@ const DYNAMIC_CODES: &[(&str, Option<&[&str]>)] = &[
             "case_cannot_escalate",
         ]),
     ),
+    (
+        "src/domain/info.rs",
+        Some(&[
+            "info_withdrawn",
+            "info_cannot_edit",
+            "info_cannot_forward",
+            "info_not_forwarded",
+            "info_cannot_withdraw",
+            "info_author_edit_submitted",
+        ]),
+    ),
     ("src/http/auth.rs", None),
     (
         "src/domain/proposals.rs",
@@ -534,6 +545,11 @@ fn every_key_in_use_exists_in_both_languages() {
         keys.extend(CaseSource::ALL.iter().map(|v| v.label_key().to_string()));
         keys.extend(DayKind::ALL.iter().map(|v| v.label_key().to_string()));
         keys.extend(VisitOutcome::ALL.iter().map(|v| v.label_key().to_string()));
+        use lvzhi::domain::info::{AdoptionLevel, InfoAction, InfoKind, InfoStatus};
+        keys.extend(InfoKind::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(InfoStatus::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(InfoAction::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(AdoptionLevel::ALL.iter().map(|v| v.label_key().to_string()));
     }
     {
         use lvzhi::domain::proposals::{

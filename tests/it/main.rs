@@ -14,6 +14,7 @@ mod cases;
 mod cli;
 mod crash;
 mod i18n;
+mod info;
 mod member_pages;
 mod members_api;
 mod openapi;

@@ -70,6 +70,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/proposals/{id}/steps"),
     ("post", "/proposals/{id}/cosign"),
     ("get", "/search"),
+    ("get", "/info-reports"),
+    ("post", "/info-reports"),
+    ("get", "/info-reports/figures"),
+    ("get", "/info-reports/{id}"),
+    ("put", "/info-reports/{id}"),
+    ("post", "/info-reports/{id}/steps"),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];

@@ -508,6 +508,26 @@ async fn refusals_change_nothing(app: TestApp) {
     )
     .await;
     assert_eq!(rejected["status"], "not_accepted");
+    // Kept as an opinion, it becomes social-condition information once.
+    let infos_before = app.count("info_reports").await;
+    let kept = ok_step(&app, &staff, c, json!({"action": "to_info"})).await;
+    assert_eq!(kept["status"], "not_accepted");
+    assert_eq!(app.count("info_reports").await, infos_before + 1);
+    let origin: i64 = lvzhi::on_db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM info_reports WHERE origin_proposal_id = $1").bind(c).fetch_one(pool).await).unwrap();
+    assert_eq!(origin, 1);
+    let (status, e) = step(&app, &staff, c, json!({"action": "to_info"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        codes_of(&e).contains(&"proposal_already_info".to_string()),
+        "{e}"
+    );
+    let (status, _) = step(&app, &staff, a, json!({"action": "to_info"})).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "only a proposal not accepted"
+    );
     // A stale version is a conflict, and nothing changes.
     let (status, e) = step(&app, &staff, a, json!({"action": "mark_key", "version": 1})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{e}");

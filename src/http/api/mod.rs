@@ -2,6 +2,7 @@
 
 pub(crate) mod activities;
 mod cases;
+mod info;
 mod members;
 mod orgs;
 mod proposals;
@@ -113,6 +114,7 @@ pub fn routes() -> Vec<RouteSpec> {
     all.extend(cases::routes());
     all.extend(activities::routes());
     all.extend(proposals::routes());
+    all.extend(info::routes());
     all
 }
 
@@ -163,6 +165,7 @@ impl Modify for Security {
         proposals::list, proposals::create, proposals::similar, proposals::figures, proposals::get_settings,
         proposals::put_settings, proposals::get, proposals::update, proposals::step, proposals::cosign,
         proposals::search_api,
+        info::list, info::create, info::figures, info::get, info::update, info::step,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
     modifiers(&Security),

@@ -207,7 +207,7 @@ pub async fn step(
         rating: text_field(&body, "rating"),
         key: text_field(&body, "key"),
     };
-    match service::step(&state.db, &actor, id, &input).await {
+    match service::step(&state.db, &actor, id, &input, state.settings.info_max_chars).await {
         Ok(p) => Json(p).into_response(),
         Err(e) => e.into_json(actor.locale),
     }

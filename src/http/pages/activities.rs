@@ -80,7 +80,10 @@ pub struct Choice {
     pub selected: bool,
 }
 
-fn choices(pairs: impl IntoIterator<Item = (String, String)>, selected: &str) -> Vec<Choice> {
+pub(super) fn choices(
+    pairs: impl IntoIterator<Item = (String, String)>,
+    selected: &str,
+) -> Vec<Choice> {
     pairs
         .into_iter()
         .map(|(value, label)| Choice {

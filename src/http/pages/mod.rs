@@ -4,6 +4,7 @@ mod account;
 mod activities;
 mod admin;
 mod cases;
+mod info;
 mod members;
 mod orgs;
 mod proposals;
@@ -114,6 +115,7 @@ pub fn routes() -> Vec<RouteSpec> {
     all.extend(cases::routes());
     all.extend(activities::routes());
     all.extend(proposals::routes());
+    all.extend(info::routes());
     all
 }
 
@@ -183,6 +185,7 @@ impl Ctx {
                 items.push(("reception", "/reception".into()));
                 items.push(("cases", "/cases".into()));
                 items.push(("activities", "/activities".into()));
+                items.push(("info", "/info".into()));
                 items.push(("awards", "/awards".into()));
                 items.push(("proposals", "/proposals".into()));
                 items.push(("search", "/search".into()));
@@ -193,6 +196,7 @@ impl Ctx {
                     items.push(("five_ones", format!("/members/{id}/five-ones")));
                 }
                 items.push(("my_activities", "/activities".into()));
+                items.push(("my_info", "/info".into()));
                 items.push(("awards", "/awards".into()));
                 items.push(("proposals", "/proposals".into()));
                 items.push(("search", "/search".into()));

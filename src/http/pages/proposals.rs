@@ -565,6 +565,7 @@ pub async fn update(
                     version: Some(p.version.to_string()),
                     ..Default::default()
                 },
+                state.settings.info_max_chars,
             )
             .await
         }
@@ -651,7 +652,7 @@ fn actions_for(page: &PageActor, d: &ProposalDetail) -> Vec<ProposalAction> {
         .and_then(|dep| d.handlers.iter().find(|h| h.department_id == dep));
     ProposalAction::ALL
         .into_iter()
-        .filter(|a| *a != ProposalAction::ToInfo && can_move(status, *a).is_ok())
+        .filter(|a| can_move(status, *a).is_ok())
         .filter(|a| {
             use ProposalAction as A;
             match actor.role {
@@ -868,7 +869,15 @@ pub async fn take_step(
     PageForm { page, form }: PageForm<Vec<(String, String)>>,
 ) -> Response {
     let input = step_from(&form);
-    match service::step(&state.db, &page.actor, id, &input).await {
+    match service::step(
+        &state.db,
+        &page.actor,
+        id,
+        &input,
+        state.settings.info_max_chars,
+    )
+    .await
+    {
         Ok(_) => Redirect::to(&format!("/proposals/{id}")).into_response(),
         Err(AppError::Validation(errors)) => {
             match show_page(&state, &page, id, input, errors, false).await {

@@ -1,0 +1,559 @@
+//! Information report pages: the list (filtered by kind, status and dates,
+//! paged), the form to submit or edit, one report with its adoptions,
+//! instructions, timeline and the steps the user may take, and the quarterly
+//! figures against the plan.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+
+use super::activities::{choices, Choice};
+use super::{error_page, link_with, render, render_status, Ctx};
+use crate::domain::info::{AdoptionLevel, InfoAction, InfoKind, InfoStatus};
+use crate::domain::roles::Role;
+use crate::domain::validation::FieldErrors;
+use crate::error::AppError;
+use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
+use crate::http::{route, AppState, RouteSpec};
+use crate::services::info::{
+    self as service, FigureQuery, InfoDetail, InfoFigures, InfoInput, InfoQuery, InfoStepInput,
+    QuarterFigures,
+};
+use crate::storage::info::InfoReport;
+use crate::storage::members::MemberFilter;
+
+pub fn routes() -> Vec<RouteSpec> {
+    use crate::domain::roles::Role::{Member, Staff};
+    use Access::Roles;
+    const STAFF: Access = Roles(&[Staff]);
+    const BOTH: Access = Roles(&[Staff, Member]);
+    vec![
+        route(Method::GET, "/info", BOTH, list),
+        route(Method::POST, "/info", BOTH, create),
+        route(Method::GET, "/info/new", BOTH, new_form),
+        route(Method::GET, "/info/figures", STAFF, figures),
+        route(Method::GET, "/info/{id}", BOTH, show),
+        route(Method::POST, "/info/{id}", BOTH, update),
+        route(Method::GET, "/info/{id}/edit", BOTH, edit_form),
+        route(Method::POST, "/info/{id}/steps", BOTH, take_step),
+    ]
+}
+
+fn current_key(page: &PageActor) -> &'static str {
+    if page.actor.role == Role::Member {
+        "my_info"
+    } else {
+        "info"
+    }
+}
+
+fn kind_label(ctx: &Ctx, kind: &str) -> String {
+    InfoKind::parse("kind", kind)
+        .map(|k| ctx.t(k.label_key()))
+        .unwrap_or_else(|_| kind.to_string())
+}
+
+fn status_label(ctx: &Ctx, status: &str) -> String {
+    InfoStatus::parse("status", status)
+        .map(|s| ctx.t(s.label_key()))
+        .unwrap_or_else(|_| status.to_string())
+}
+
+fn level_label(ctx: &Ctx, level: &str) -> String {
+    AdoptionLevel::parse("level", level)
+        .map(|l| ctx.t(l.label_key()))
+        .unwrap_or_else(|_| level.to_string())
+}
+
+fn kind_choices(ctx: &Ctx, selected: &str) -> Vec<Choice> {
+    choices(
+        InfoKind::ALL
+            .iter()
+            .map(|k| (k.as_str().to_string(), ctx.t(k.label_key()))),
+        selected,
+    )
+}
+
+/// A report as a row of the list.
+pub struct InfoRow {
+    pub id: i64,
+    pub submitted_on: String,
+    pub kind: String,
+    pub title: String,
+    pub author: String,
+    pub status: String,
+}
+
+fn row(ctx: &Ctx, r: &InfoReport) -> InfoRow {
+    InfoRow {
+        id: r.id,
+        submitted_on: r.submitted_on.to_string(),
+        kind: kind_label(ctx, &r.kind),
+        title: r.title.clone(),
+        author: r
+            .author_name
+            .clone()
+            .unwrap_or_else(|| ctx.t("info.committee_own")),
+        status: status_label(ctx, &r.status),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "info/list.html")]
+struct ListTemplate {
+    ctx: Ctx,
+    rows: Vec<InfoRow>,
+    total: i64,
+    page: u32,
+    pages: u32,
+    prev: String,
+    next: String,
+    kinds: Vec<Choice>,
+    statuses: Vec<Choice>,
+    from: String,
+    to: String,
+    is_staff: bool,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    page: PageActor,
+    ApiQuery(q): ApiQuery<InfoQuery>,
+) -> Response {
+    let (items, total, request) = match service::list_page(&state.db, &page.actor, &q).await {
+        Ok(found) => found,
+        Err(e) => return error_page(page.actor.locale, Some(&page), e),
+    };
+    let ctx = Ctx::for_page(&page, current_key(&page));
+    let v = |o: &Option<String>| o.clone().unwrap_or_default();
+    let params = [
+        ("kind", v(&q.kind)),
+        ("status", v(&q.status)),
+        ("from", v(&q.from)),
+        ("to", v(&q.to)),
+        ("org", v(&q.org)),
+        ("per_page", v(&q.per_page)),
+    ];
+    let pager = super::pager("/info", &params, &request, total);
+    let template = ListTemplate {
+        rows: items.iter().map(|r| row(&ctx, r)).collect(),
+        total,
+        page: request.page,
+        pages: pager.pages,
+        prev: pager.prev,
+        next: pager.next,
+        kinds: kind_choices(&ctx, &v(&q.kind)),
+        statuses: choices(
+            InfoStatus::ALL
+                .iter()
+                .map(|s| (s.as_str().to_string(), ctx.t(s.label_key()))),
+            &v(&q.status),
+        ),
+        from: v(&q.from),
+        to: v(&q.to),
+        is_staff: page.actor.role == Role::Staff,
+        ctx,
+    };
+    render(&template)
+}
+
+#[derive(Template)]
+#[template(path = "info/form.html")]
+struct FormTemplate {
+    ctx: Ctx,
+    /// Where the form posts: `/info` or `/info/{id}`.
+    action: String,
+    editing: bool,
+    conflict: bool,
+    input: InfoInput,
+    errors: FieldErrors,
+    kinds: Vec<Choice>,
+    authors: Vec<Choice>,
+    is_staff: bool,
+    max_chars: u32,
+}
+
+async fn form_page(
+    state: &AppState,
+    page: &PageActor,
+    action: String,
+    input: InfoInput,
+    errors: FieldErrors,
+) -> FormTemplate {
+    let ctx = Ctx::for_page(page, current_key(page));
+    let is_staff = page.actor.role == Role::Staff;
+    let editing = action != "/info";
+    let mut authors = Vec::new();
+    if is_staff && !editing {
+        authors.push(Choice {
+            value: String::new(),
+            label: ctx.t("info.committee_own"),
+            selected: false,
+        });
+        let filter = MemberFilter {
+            scope_path: page.actor.org_path.clone(),
+            status: Some("active".into()),
+            ..Default::default()
+        };
+        if let Ok((found, _)) =
+            crate::storage::members::list(&state.db, &filter, "m.name", "ASC", 500, 0).await
+        {
+            authors.extend(choices(
+                found.into_iter().map(|m| (m.id.to_string(), m.name)),
+                input.author_member_id.as_deref().unwrap_or(""),
+            ));
+        }
+    }
+    FormTemplate {
+        kinds: kind_choices(&ctx, &input.kind),
+        editing,
+        conflict: false,
+        action,
+        input,
+        errors,
+        authors,
+        is_staff,
+        max_chars: state.settings.info_max_chars,
+        ctx,
+    }
+}
+
+pub async fn new_form(State(state): State<AppState>, page: PageActor) -> Response {
+    let input = InfoInput {
+        kind: InfoKind::SocialCondition.as_str().into(),
+        submitted_on: Some(Utc::now().date_naive().to_string()),
+        ..Default::default()
+    };
+    render(&form_page(&state, &page, "/info".into(), input, FieldErrors::new()).await)
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    PageForm { page, form }: PageForm<InfoInput>,
+) -> Response {
+    match service::create(&state.db, &page.actor, state.settings.info_max_chars, &form).await {
+        Ok(r) => Redirect::to(&format!("/info/{}", r.id)).into_response(),
+        Err(AppError::Validation(errors)) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form_page(&state, &page, "/info".into(), form, errors).await,
+        ),
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+/// A report's current values as form input.
+fn input_of(r: &InfoReport) -> InfoInput {
+    InfoInput {
+        kind: r.kind.clone(),
+        headline: r.title.clone(),
+        text: r.body.clone(),
+        author_member_id: r.author_member_id.map(|id| id.to_string()),
+        org_id: Some(r.org_id.to_string()),
+        submitted_on: Some(r.submitted_on.to_string()),
+        version: Some(r.version.to_string()),
+        on: None,
+    }
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    page: PageActor,
+    PathId(id): PathId,
+) -> Response {
+    match service::get(&state.db, &page.actor, id).await {
+        Ok(r) => render(
+            &form_page(
+                &state,
+                &page,
+                format!("/info/{id}"),
+                input_of(&r),
+                FieldErrors::new(),
+            )
+            .await,
+        ),
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+    PageForm { page, form }: PageForm<InfoInput>,
+) -> Response {
+    let action = format!("/info/{id}");
+    match service::update(
+        &state.db,
+        &page.actor,
+        state.settings.info_max_chars,
+        id,
+        &form,
+    )
+    .await
+    {
+        Ok(_) => Redirect::to(&action).into_response(),
+        Err(AppError::Validation(errors)) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form_page(&state, &page, action, form, errors).await,
+        ),
+        // Someone saved first: the form again with what was typed and the new
+        // version, so that saving again is a conscious choice.
+        Err(AppError::Conflict(_)) => {
+            let mut form = form;
+            if let Ok(current) = service::get(&state.db, &page.actor, id).await {
+                form.version = Some(current.version.to_string());
+            }
+            let mut template = form_page(&state, &page, action, form, FieldErrors::new()).await;
+            template.conflict = true;
+            render_status(StatusCode::CONFLICT, &template)
+        }
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+/// A timeline entry as shown.
+pub struct EventRow {
+    pub on: String,
+    pub at: String,
+    pub action: String,
+    pub status: String,
+    pub who: String,
+    pub note: String,
+}
+
+/// An adoption as shown.
+pub struct AdoptionRow {
+    pub on: String,
+    pub level: String,
+    pub publication: String,
+    pub note: String,
+}
+
+#[derive(Template)]
+#[template(path = "info/show.html")]
+struct ShowTemplate {
+    ctx: Ctx,
+    d: InfoDetail,
+    kind: String,
+    status: String,
+    author: String,
+    chars: usize,
+    adoptions: Vec<AdoptionRow>,
+    events: Vec<EventRow>,
+    /// The steps this user may take now (besides editing).
+    actions: Vec<Choice>,
+    may_edit: bool,
+    is_staff: bool,
+    levels: Vec<Choice>,
+    input: InfoStepInput,
+    errors: FieldErrors,
+    conflict: bool,
+}
+
+/// The steps (other than editing) the user may take on a report in `status`.
+fn actions_for(role: Role, status: &str) -> Vec<InfoAction> {
+    let Ok(status) = InfoStatus::parse("status", status) else {
+        return Vec::new();
+    };
+    InfoAction::ALL
+        .into_iter()
+        .filter(|a| *a != InfoAction::Edit)
+        .filter(|a| match role {
+            Role::Staff => {
+                *a != InfoAction::Withdraw && crate::domain::info::can_move(status, *a).is_ok()
+            }
+            Role::Member => {
+                matches!(crate::domain::info::author_may(status, *a), Some(Ok(_)))
+            }
+            _ => false,
+        })
+        .collect()
+}
+
+fn may_edit(role: Role, status: &str) -> bool {
+    let Ok(status) = InfoStatus::parse("status", status) else {
+        return false;
+    };
+    match role {
+        Role::Staff => crate::domain::info::can_move(status, InfoAction::Edit).is_ok(),
+        Role::Member => matches!(
+            crate::domain::info::author_may(status, InfoAction::Edit),
+            Some(Ok(_))
+        ),
+        _ => false,
+    }
+}
+
+async fn show_page(
+    state: &AppState,
+    page: &PageActor,
+    id: i64,
+    input: InfoStepInput,
+    errors: FieldErrors,
+    conflict: bool,
+) -> Result<ShowTemplate, AppError> {
+    let d = service::detail(&state.db, &page.actor, id).await?;
+    let ctx = Ctx::for_page(page, current_key(page));
+    let role = page.actor.role;
+    let events = d
+        .events
+        .iter()
+        .map(|e| EventRow {
+            on: e.occurred_on.to_string(),
+            at: e.at.format("%Y-%m-%d %H:%M").to_string(),
+            action: InfoAction::parse("action", &e.action)
+                .map(|a| ctx.t(a.label_key()))
+                .unwrap_or_else(|_| ctx.t("info.event.submit")),
+            status: status_label(&ctx, &e.to_status),
+            who: e.username.clone().unwrap_or_default(),
+            note: e.note.clone().unwrap_or_default(),
+        })
+        .collect();
+    let adoptions = d
+        .adoptions
+        .iter()
+        .map(|a| AdoptionRow {
+            on: a.adopted_on.to_string(),
+            level: level_label(&ctx, &a.level),
+            publication: a.publication.clone().unwrap_or_default(),
+            note: a.note.clone().unwrap_or_default(),
+        })
+        .collect();
+    let selected = input.action.clone();
+    Ok(ShowTemplate {
+        kind: kind_label(&ctx, &d.report.kind),
+        status: status_label(&ctx, &d.report.status),
+        author: d
+            .report
+            .author_name
+            .clone()
+            .unwrap_or_else(|| ctx.t("info.committee_own")),
+        chars: d.report.body.chars().count(),
+        adoptions,
+        events,
+        actions: choices(
+            actions_for(role, &d.report.status)
+                .into_iter()
+                .map(|a| (a.as_str().to_string(), ctx.t(a.label_key()))),
+            &selected,
+        ),
+        may_edit: may_edit(role, &d.report.status),
+        is_staff: role == Role::Staff,
+        levels: choices(
+            AdoptionLevel::ALL
+                .iter()
+                .map(|l| (l.as_str().to_string(), ctx.t(l.label_key()))),
+            input.level.as_deref().unwrap_or(""),
+        ),
+        input,
+        errors,
+        conflict,
+        d,
+        ctx,
+    })
+}
+
+pub async fn show(State(state): State<AppState>, page: PageActor, PathId(id): PathId) -> Response {
+    match show_page(
+        &state,
+        &page,
+        id,
+        InfoStepInput::default(),
+        FieldErrors::new(),
+        false,
+    )
+    .await
+    {
+        Ok(t) => render(&t),
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+pub async fn take_step(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+    PageForm { page, form }: PageForm<InfoStepInput>,
+) -> Response {
+    match service::step(&state.db, &page.actor, id, &form).await {
+        Ok(_) => Redirect::to(&format!("/info/{id}")).into_response(),
+        Err(AppError::Validation(errors)) => {
+            match show_page(&state, &page, id, form, errors, false).await {
+                Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),
+                Err(e) => error_page(page.actor.locale, Some(&page), e),
+            }
+        }
+        // Someone else changed the report first: show it as it is now, with
+        // what this user typed kept in the form, to send again on purpose.
+        Err(AppError::Conflict(_)) => {
+            match show_page(&state, &page, id, form, FieldErrors::new(), true).await {
+                Ok(t) => render_status(StatusCode::CONFLICT, &t),
+                Err(e) => error_page(page.actor.locale, Some(&page), e),
+            }
+        }
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "info/figures.html")]
+struct FiguresTemplate {
+    ctx: Ctx,
+    f: InfoFigures,
+    rows: Vec<QuarterRow>,
+    prev: String,
+    next: String,
+}
+
+/// One row of the figures table.
+pub struct QuarterRow {
+    pub label: String,
+    pub q: QuarterFigures,
+    pub plan: String,
+    pub met: bool,
+}
+
+pub async fn figures(
+    State(state): State<AppState>,
+    page: PageActor,
+    ApiQuery(q): ApiQuery<FigureQuery>,
+) -> Response {
+    let f = match service::figures(&state.db, &page.actor, &q).await {
+        Ok(f) => f,
+        Err(e) => return error_page(page.actor.locale, Some(&page), e),
+    };
+    let ctx = Ctx::for_page(&page, "info");
+    let plan = |met: bool| {
+        ctx.t(if met {
+            "info.plan_met"
+        } else {
+            "info.plan_missed"
+        })
+    };
+    let mut rows: Vec<QuarterRow> = f
+        .quarters
+        .iter()
+        .map(|q| QuarterRow {
+            label: crate::i18n::t_with(ctx.locale, "info.quarter", &[("n", q.quarter.to_string())]),
+            q: q.clone(),
+            plan: plan(q.plan_met),
+            met: q.plan_met,
+        })
+        .collect();
+    rows.push(QuarterRow {
+        label: ctx.t("info.whole_year"),
+        q: f.year_total.clone(),
+        plan: plan(f.year_total.plan_met),
+        met: f.year_total.plan_met,
+    });
+    let keep = [("org", q.org.clone().unwrap_or_default())];
+    let year = f.year;
+    let template = FiguresTemplate {
+        prev: link_with("/info/figures", &keep, &[("year", (year - 1).to_string())]),
+        next: link_with("/info/figures", &keep, &[("year", (year + 1).to_string())]),
+        rows,
+        f,
+        ctx,
+    };
+    render(&template)
+}
