@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod demo;
 pub mod demo_activities;
 pub mod demo_reception;
+pub mod demo_scale;
 pub mod domain;
 pub mod error;
 pub mod http;
