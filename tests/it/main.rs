@@ -19,6 +19,7 @@ mod members_api;
 mod openapi;
 mod orgs_api;
 mod reception;
+mod scale;
 mod schema;
 mod security;
 mod totp;
