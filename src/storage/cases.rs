@@ -129,7 +129,7 @@ fn filter_sql(db: &Db, f: &CaseFilter, args: &mut Args) -> String {
     let mut sql = String::from(" WHERE 1 = 1");
     if let Some(scope) = &f.scope_path {
         let p = args.push(Arg::Text(scope.clone()));
-        sql.push_str(&format!(" AND substr(o.path, 1, length({p})) = {p}"));
+        sql.push_str(&format!(" AND c.org_id IN {}", super::scope_ids(&p)));
     }
     if let Some(department) = f.department_id {
         let p = args.push(Arg::Int(department));
@@ -355,7 +355,8 @@ pub async fn figures_by_status(
          {satisfied} AS satisfied, {basically} AS basically_satisfied, {unsatisfied} AS unsatisfied, \
          {overdue} AS overdue \
          FROM cases c JOIN orgs o ON o.id = c.org_id \
-         WHERE substr(o.path, 1, length({s})) = {s} GROUP BY c.status",
+         WHERE c.org_id IN {scope} GROUP BY c.status",
+        scope = super::scope_ids(&s),
         received_n = count(&received),
         online = count(&format!("{received} AND c.source = 'online'")),
         forwarded_n = count(&forwarded),
@@ -392,13 +393,14 @@ pub async fn reception_figures(
         range.push_str(&format!(" AND d.held_on <= {}", date_param(db, &p)));
     }
     let sql = format!(
-        "SELECT (SELECT COUNT(*) FROM reception_days d JOIN orgs o ON o.id = d.org_id \
-           WHERE substr(o.path, 1, length({s})) = {s}{range}), \
+        "SELECT (SELECT COUNT(*) FROM reception_days d \
+           WHERE d.org_id IN {scope}{range}), \
          (SELECT COUNT(*) FROM visits v JOIN reception_days d ON d.id = v.reception_day_id \
-           JOIN orgs o ON o.id = d.org_id WHERE substr(o.path, 1, length({s})) = {s}{range}), \
+           WHERE d.org_id IN {scope}{range}), \
          (SELECT CAST(COALESCE(SUM(v.people), 0) AS BIGINT) FROM visits v \
            JOIN reception_days d ON d.id = v.reception_day_id \
-           JOIN orgs o ON o.id = d.org_id WHERE substr(o.path, 1, length({s})) = {s}{range})"
+           WHERE d.org_id IN {scope}{range})",
+        scope = super::scope_ids(&s),
     );
     on_db!(db, pool => bind_args!(sqlx::query_as::<_, (i64, i64, i64)>(&sql), args).fetch_one(pool).await)
 }

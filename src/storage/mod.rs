@@ -270,6 +270,14 @@ macro_rules! bind_args {
     }};
 }
 
+/// `(SELECT id FROM orgs …)`: the ids of the organisations within the scope
+/// path bound at `placeholder`. Filtering a large table by `org_id IN` this
+/// list lets both engines read it through its `org_id` index, where a
+/// condition on the joined organisation's path made them scan it whole.
+pub fn scope_ids(placeholder: &str) -> String {
+    format!("(SELECT id FROM orgs WHERE substr(path, 1, length({placeholder})) = {placeholder})")
+}
+
 /// Escape `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
 pub fn like_pattern(needle: &str) -> String {
     let mut out = String::with_capacity(needle.len() + 2);
