@@ -48,7 +48,7 @@ if [ -n "$PG_URL" ]; then
 else
     DB="sqlite://$WORK/lvzhi.db"
 fi
-echo "== engine: ${PG_URL:+PostgreSQL}${PG_URL:-SQLite}; data in $WORK"
+echo "== engine: $([ -n "$PG_URL" ] && echo PostgreSQL || echo SQLite); data in $WORK"
 
 echo "== load: lvzhi demo --scale $SCALE"
 START=$(date +%s%N)

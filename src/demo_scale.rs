@@ -962,6 +962,28 @@ fn days(d: NaiveDate, n: i64) -> NaiveDate {
 
 // ------------------------------------------------------------- the generator
 
+/// A case step: date, action, from, to, department, note, taken by the department.
+type CaseStep = (
+    NaiveDate,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    Option<i64>,
+    Option<String>,
+    bool,
+);
+
+/// A proposal step: date, action, from, to, department, note, (user id, user name).
+type ProposalStep = (
+    NaiveDate,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    Option<i64>,
+    Option<String>,
+    (Option<i64>, Option<String>),
+);
+
 struct Committee {
     id: i64,
     name: String,
@@ -1657,15 +1679,7 @@ impl Gen<'_> {
         let end = last_day();
         let description = format!("{subject}，{}", pick(&mut self.rng, CASE_ASKS));
         let staff = (Some(c.staff_user), Some(c.staff_username.clone()));
-        let mut events: Vec<(
-            NaiveDate,
-            &str,
-            Option<&str>,
-            &str,
-            Option<i64>,
-            Option<String>,
-            bool,
-        )> = Vec::new();
+        let mut events: Vec<CaseStep> = Vec::new();
         // (date, action, from, to, department, note, by department)
         events.push((received, "register", None, "registered", None, None, false));
         let mut status = "registered";
@@ -2142,15 +2156,7 @@ impl Gen<'_> {
                         &[(0u8, 2), (1, 1), (2, 2), (3, 5), (4, 10), (5, 80)],
                     )
                 };
-                let mut events: Vec<(
-                    NaiveDate,
-                    &str,
-                    Option<&str>,
-                    &str,
-                    Option<i64>,
-                    Option<String>,
-                    (Option<i64>, Option<String>),
-                )> = Vec::new();
+                let mut events: Vec<ProposalStep> = Vec::new();
                 let member_who = (Some(user), Some(username.clone()));
                 let staff_who = (Some(c.staff_user), Some(c.staff_username.clone()));
                 events.push((

@@ -142,8 +142,8 @@ impl Loader {
             let values = std::mem::take(&mut buffer.values);
             let rows = values.len() / buffer.table.columns.len();
             match &mut tx {
-                Tx::Sqlite(conn) => insert_sqlite(&mut **conn, buffer.table, values).await?,
-                Tx::Postgres(conn) => copy_postgres(&mut **conn, buffer.table, &values).await?,
+                Tx::Sqlite(conn) => insert_sqlite(conn, buffer.table, values).await?,
+                Tx::Postgres(conn) => copy_postgres(conn, buffer.table, &values).await?,
             }
             buffer.written += rows as u64;
         }

@@ -24,6 +24,18 @@ where
     on_db!(&app.db, pool => sqlx::query_as::<_, T>(sql).fetch_all(pool).await).expect(sql)
 }
 
+/// id, ID number (encrypted, hash, masked), phone (encrypted, masked), gender, birth date.
+type MemberRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    NaiveDate,
+);
+
 async fn scalar(app: &TestApp, sql: &str) -> i64 {
     on_db!(&app.db, pool => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await).expect(sql)
 }
@@ -93,7 +105,7 @@ async fn generated_data_keeps_the_rules(mut app: TestApp) {
     // Every member's ID and phone number decrypt, validate and match their
     // keyed hash, masked copy, gender and birth date.
     let cipher = cipher();
-    let members: Vec<(i64, String, String, String, String, String, String, NaiveDate)> = rows(
+    let members: Vec<MemberRow> = rows(
         &app,
         "SELECT id, id_number_enc, id_number_hash, id_number_masked, phone_enc, phone_masked, gender, birth_date FROM members",
     )
