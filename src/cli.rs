@@ -37,8 +37,17 @@ pub struct Cli {
 enum Command {
     /// Run the web server (pages and the JSON API).
     Serve(ServeArgs),
-    /// Load the demo committee (长江路街道政协工委) into the database.
-    Demo,
+    /// Load the demo committee (长江路街道政协工委) into the database, or with
+    /// --scale a large generated tree for load tests.
+    ///
+    /// --scale district|city|province generates, from --seed, a committee tree
+    /// with five years (2021–2025) of reception days, visits, cases with every
+    /// step, activities with attendance, proposals and duty files: district is
+    /// about 1/20 of province, city about 1/5, province over 30,000 members,
+    /// 3,000 departments and millions of rows. Every generated account's
+    /// password is Lvzhi-Scale-2025. Only into an empty database (a new
+    /// SQLite file or a new PostgreSQL database); prints the rows per table.
+    Demo(DemoArgs),
     /// Bring the database schema up to date.
     Migrate,
     /// Manage user accounts.
@@ -68,6 +77,21 @@ enum Command {
     /// and the audit chain verified. Audited. PostgreSQL: uses pg_restore, into an
     /// existing database.
     Restore(RestoreArgs),
+}
+
+#[derive(Args, Debug)]
+struct DemoArgs {
+    /// Generate a large tree instead of the demo committee: district | city | province.
+    #[arg(long, value_name = "SCALE", value_parser = parse_scale)]
+    scale: Option<crate::demo_scale::Scale>,
+    /// The seed of the generated data: the same seed gives the same data.
+    #[arg(long, default_value_t = crate::demo_scale::DEFAULT_SEED, requires = "scale")]
+    seed: u64,
+}
+
+fn parse_scale(s: &str) -> Result<crate::demo_scale::Scale, String> {
+    crate::demo_scale::Scale::parse(s)
+        .ok_or_else(|| format!("unknown scale '{s}': use district, city or province"))
 }
 
 #[derive(Args, Debug)]
@@ -229,7 +253,17 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             println!("{}", i18n::t(Locale::ZhCn, "cli.migrated"));
             Ok(())
         }
-        Command::Demo => {
+        Command::Demo(DemoArgs {
+            scale: Some(scale),
+            seed,
+        }) => {
+            let db = open(&settings).await?;
+            let result = crate::demo_scale::load(&db, &cipher(&settings)?, scale, seed).await;
+            db.close().await;
+            print_scale_report(&result.map_err(|e| e.to_string())?);
+            Ok(())
+        }
+        Command::Demo(DemoArgs { scale: None, .. }) => {
             let db = open(&settings).await?;
             let logins = crate::demo::load(&db, &cipher(&settings)?)
                 .await
@@ -431,6 +465,36 @@ async fn restore(settings: &Settings, args: RestoreArgs) -> Result<(), String> {
             "backup.restored_chain_broken",
             &[("id", id.to_string())],
         )),
+    }
+}
+
+fn print_scale_report(report: &crate::demo_scale::Report) {
+    println!(
+        "{}",
+        i18n::t_with(
+            Locale::ZhCn,
+            "cli.scale_loaded",
+            &[
+                ("scale", report.scale.as_str().to_string()),
+                ("seed", report.seed.to_string()),
+                ("rows", report.total().to_string()),
+                ("seconds", format!("{:.1}", report.elapsed.as_secs_f64())),
+            ],
+        )
+    );
+    let mut seen = Vec::new();
+    for (table, _) in &report.tables {
+        if !seen.contains(table) {
+            seen.push(table);
+            println!("  {table:<22} {:>10}", report.rows(table));
+        }
+    }
+    println!("{}", i18n::t(Locale::ZhCn, "cli.demo_logins"));
+    for (role, username, org) in &report.logins {
+        println!(
+            "  {role:<11} {username:<24} {} {org}",
+            crate::demo_scale::PASSWORD
+        );
     }
 }
 

@@ -17,6 +17,7 @@ pub mod demo_activities;
 pub mod demo_info;
 pub mod demo_proposals;
 pub mod demo_reception;
+pub mod demo_scale;
 pub mod domain;
 pub mod error;
 pub mod http;

@@ -107,6 +107,17 @@ impl AsRef<str> for ResidentId {
     }
 }
 
+/// Complete 17 digits (region, birth date, sequence) with their check
+/// character: a number that [`ResidentId::parse`] accepts when the region and
+/// date are valid. `None` unless given exactly 17 ASCII digits.
+pub fn with_check_char(first17: &str) -> Option<String> {
+    let bytes = first17.as_bytes();
+    if bytes.len() != 17 || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(format!("{first17}{}", char::from(check_char(bytes))))
+}
+
 /// The check character for 17 ASCII digits.
 fn check_char(digits: &[u8]) -> u8 {
     let sum: u32 = digits
@@ -174,6 +185,18 @@ mod tests {
         ResidentId::parse_at("id_number", input, today())
             .unwrap_err()
             .code
+    }
+
+    #[test]
+    fn with_check_char_completes_valid_numbers() {
+        assert_eq!(
+            with_check_char("11010519491231002").as_deref(),
+            Some("11010519491231002X")
+        );
+        let raw = with_check_char("41010219800101151").unwrap();
+        assert!(ResidentId::parse_at("id", &raw, today()).is_ok());
+        assert_eq!(with_check_char("4101021980010115"), None);
+        assert_eq!(with_check_char("4101021980010115a"), None);
     }
 
     #[test]

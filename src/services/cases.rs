@@ -10,8 +10,8 @@ use super::{non_blank, Actor};
 use crate::crypto::FieldCipher;
 use crate::domain::calendar::Calendar;
 use crate::domain::cases::{
-    check_due, check_move, is_overdue, resolved_on_time, CaseAction, CaseSource, CaseStatus,
-    Satisfaction, DEFAULT_DUE_WORKING_DAYS, DEFAULT_RETURN_WORKING_DAYS,
+    check_due, check_move, is_overdue, CaseAction, CaseSource, CaseStatus, Satisfaction,
+    DEFAULT_DUE_WORKING_DAYS, DEFAULT_RETURN_WORKING_DAYS,
 };
 use crate::domain::dates::{parse_optional_date, parse_optional_id};
 use crate::domain::orgs::OrgKind;
@@ -799,74 +799,40 @@ pub struct Figures {
     pub by_status: Vec<(String, i64)>,
 }
 
-fn within(d: Option<NaiveDate>, from: Option<NaiveDate>, to: Option<NaiveDate>) -> bool {
-    match d {
-        Some(d) => from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t),
-        None => false,
-    }
-}
-
+/// The figures of a committee's subtree, counted by the database: at a
+/// province's scale the cases are never loaded.
 pub async fn figures(db: &Db, actor: &Actor, q: &CaseQuery) -> Result<Figures, AppError> {
     actor.require(&[Role::Staff])?;
     let range = parse_range(&q.from, &q.to)?;
     let org = committee(db, actor, "org", non_blank(&q.org))
         .await
         .map_err(bad_request)?;
-    let all = cases::list(
-        db,
-        &CaseFilter {
-            scope_path: Some(org.path.clone()),
-            ..Default::default()
-        },
-        1_000_000,
-    )
-    .await?;
-    let days = crate::storage::reception::list_days(db, &org.path, range.from, range.to).await?;
-    let visits = cases::visit_rows(db, &org.path, range.from, range.to).await?;
     let (from, to) = (range.from, range.to);
+    let (reception_days, visits, visitors) =
+        cases::reception_figures(db, &org.path, from, to).await?;
+    let rows = cases::figures_by_status(db, &org.path, from, to, today()).await?;
     let mut f = Figures {
         org_id: org.id,
         from,
         to,
-        reception_days: days.len() as i64,
-        visitors: visits.iter().map(|(p, _)| p).sum(),
-        visits: visits.len() as i64,
+        reception_days,
+        visitors,
+        visits,
         ..Default::default()
     };
     let mut days_total = 0i64;
-    for c in &all {
-        if within(Some(c.received_on), from, to) {
-            f.received += 1;
-            if c.source == CaseSource::Online.as_str() {
-                f.online += 1;
-            } else {
-                f.from_visits += 1;
-            }
-        }
-        if within(c.forwarded_on, from, to) {
-            f.forwarded += 1;
-        }
-        if within(c.resolved_on, from, to) {
-            f.resolved += 1;
-            if resolved_on_time(c.resolved_on, c.due_on) {
-                f.resolved_on_time += 1;
-            }
-            if let Some(r) = c.resolved_on {
-                days_total += (r - c.received_on).num_days();
-            }
-        }
-        // The latest follow-up of the cases received in the period.
-        if within(Some(c.received_on), from, to) {
-            match c.satisfaction.as_deref() {
-                Some("satisfied") => f.satisfied += 1,
-                Some("basically_satisfied") => f.basically_satisfied += 1,
-                Some("unsatisfied") => f.unsatisfied += 1,
-                _ => {}
-            }
-        }
-        if overdue(c) && within(Some(c.received_on), from, to) {
-            f.overdue += 1;
-        }
+    for r in &rows {
+        f.received += r.received;
+        f.online += r.online;
+        f.from_visits += r.received - r.online;
+        f.forwarded += r.forwarded;
+        f.resolved += r.resolved;
+        f.resolved_on_time += r.resolved_on_time;
+        days_total += r.days_to_resolve;
+        f.satisfied += r.satisfied;
+        f.basically_satisfied += r.basically_satisfied;
+        f.unsatisfied += r.unsatisfied;
+        f.overdue += r.overdue;
     }
     if f.resolved > 0 {
         f.average_days_to_resolve =
@@ -875,10 +841,11 @@ pub async fn figures(db: &Db, actor: &Actor, q: &CaseQuery) -> Result<Figures, A
     f.by_status = CaseStatus::ALL
         .iter()
         .map(|s| {
-            let n = all
+            let n = rows
                 .iter()
-                .filter(|c| c.status == s.as_str() && within(Some(c.received_on), from, to))
-                .count() as i64;
+                .filter(|r| r.status == s.as_str())
+                .map(|r| r.received)
+                .sum();
             (s.as_str().to_string(), n)
         })
         .collect();

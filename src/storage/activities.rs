@@ -78,7 +78,7 @@ fn where_clause(f: &ActivityFilter, args: &mut Args, pg: bool) -> String {
     let mut sql = String::from(" WHERE 1 = 1");
     if let Some(scope) = &f.scope_path {
         let p = args.push(Arg::Text(scope.clone()));
-        sql.push_str(&format!(" AND substr(o.path, 1, length({p})) = {p}"));
+        sql.push_str(&format!(" AND a.org_id IN {}", super::scope_ids(&p)));
     }
     if let Some(member) = f.member_id {
         let p = args.push(Arg::Int(member));

@@ -129,7 +129,7 @@ fn filter_sql(db: &Db, f: &CaseFilter, args: &mut Args) -> String {
     let mut sql = String::from(" WHERE 1 = 1");
     if let Some(scope) = &f.scope_path {
         let p = args.push(Arg::Text(scope.clone()));
-        sql.push_str(&format!(" AND substr(o.path, 1, length({p})) = {p}"));
+        sql.push_str(&format!(" AND c.org_id IN {}", super::scope_ids(&p)));
     }
     if let Some(department) = f.department_id {
         let p = args.push(Arg::Int(department));
@@ -286,26 +286,121 @@ pub async fn record_submission(
     Ok(before)
 }
 
-/// Visits of reception days within a scope and date range: (people, outcome).
-pub async fn visit_rows(
+/// Case counts of one status, for the figures (see `services::cases::figures`).
+#[derive(Debug, Clone, Default, FromRow)]
+pub struct StatusFigures {
+    pub status: String,
+    /// Received in the period, of which online.
+    pub received: i64,
+    pub online: i64,
+    /// Forwarded / resolved in the period (by those dates).
+    pub forwarded: i64,
+    pub resolved: i64,
+    pub resolved_on_time: i64,
+    /// Calendar days from receipt to resolution, summed over the resolved.
+    pub days_to_resolve: i64,
+    /// The latest follow-up of the cases received in the period.
+    pub satisfied: i64,
+    pub basically_satisfied: i64,
+    pub unsatisfied: i64,
+    /// Received in the period and past their due date on `today`.
+    pub overdue: i64,
+}
+
+/// Case figures of committees within `scope_path`, one row per status,
+/// counted by the database (no case is loaded).
+pub async fn figures_by_status(
     db: &Db,
     scope_path: &str,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
-) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    today: NaiveDate,
+) -> Result<Vec<StatusFigures>, sqlx::Error> {
     let mut args = Args::default();
     let s = args.push(Arg::Text(scope_path.to_string()));
-    let mut sql = format!(
-        "SELECT v.people, v.outcome FROM visits v JOIN reception_days d ON d.id = v.reception_day_id \
-         JOIN orgs o ON o.id = d.org_id WHERE substr(o.path, 1, length({s})) = {s}"
+    let from = from.map(|d| date_param(db, &args.push(Arg::Text(d.to_string()))));
+    let to = to.map(|d| date_param(db, &args.push(Arg::Text(d.to_string()))));
+    let today = date_param(db, &args.push(Arg::Text(today.to_string())));
+    // "The date is set and within the period."
+    let within = |column: &str| {
+        let mut sql = format!("{column} IS NOT NULL");
+        if let Some(f) = &from {
+            sql.push_str(&format!(" AND {column} >= {f}"));
+        }
+        if let Some(t) = &to {
+            sql.push_str(&format!(" AND {column} <= {t}"));
+        }
+        sql
+    };
+    let received = within("c.received_on");
+    let forwarded = within("c.forwarded_on");
+    let resolved = within("c.resolved_on");
+    let days = match db {
+        Db::Sqlite(_) => {
+            "CAST(julianday(c.resolved_on) - julianday(c.received_on) AS INTEGER)".to_string()
+        }
+        Db::Postgres(_) => "(c.resolved_on - c.received_on)".to_string(),
+    };
+    // PostgreSQL sums BIGINT into NUMERIC: every sum is cast back.
+    let sum = |expr: &str| match db {
+        Db::Sqlite(_) => format!("SUM({expr})"),
+        Db::Postgres(_) => format!("CAST(SUM({expr}) AS BIGINT)"),
+    };
+    let count = |condition: &str| sum(&format!("CASE WHEN {condition} THEN 1 ELSE 0 END"));
+    let days_sum = sum(&format!("CASE WHEN {resolved} THEN {days} ELSE 0 END"));
+    let sql = format!(
+        "SELECT c.status, {received_n} AS received, {online} AS online, {forwarded_n} AS forwarded, \
+         {resolved_n} AS resolved, {on_time} AS resolved_on_time, \
+         {days_sum} AS days_to_resolve, \
+         {satisfied} AS satisfied, {basically} AS basically_satisfied, {unsatisfied} AS unsatisfied, \
+         {overdue} AS overdue \
+         FROM cases c JOIN orgs o ON o.id = c.org_id \
+         WHERE c.org_id IN {scope} GROUP BY c.status",
+        scope = super::scope_ids(&s),
+        received_n = count(&received),
+        online = count(&format!("{received} AND c.source = 'online'")),
+        forwarded_n = count(&forwarded),
+        resolved_n = count(&resolved),
+        on_time = count(&format!(
+            "{resolved} AND c.due_on IS NOT NULL AND c.resolved_on <= c.due_on"
+        )),
+        satisfied = count(&format!("{received} AND c.satisfaction = 'satisfied'")),
+        basically = count(&format!("{received} AND c.satisfaction = 'basically_satisfied'")),
+        unsatisfied = count(&format!("{received} AND c.satisfaction = 'unsatisfied'")),
+        overdue = count(&format!(
+            "{received} AND c.status IN ('forwarded', 'in_progress') AND c.due_on IS NOT NULL AND c.due_on < {today}"
+        )),
     );
+    on_db!(db, pool => bind_args!(sqlx::query_as::<_, StatusFigures>(&sql), args).fetch_all(pool).await)
+}
+
+/// Reception days held, visits and visitors within a scope and period, counted.
+pub async fn reception_figures(
+    db: &Db,
+    scope_path: &str,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<(i64, i64, i64), sqlx::Error> {
+    let mut args = Args::default();
+    let s = args.push(Arg::Text(scope_path.to_string()));
+    let mut range = String::new();
     if let Some(from) = from {
         let p = args.push(Arg::Text(from.to_string()));
-        sql.push_str(&format!(" AND d.held_on >= {}", date_param(db, &p)));
+        range.push_str(&format!(" AND d.held_on >= {}", date_param(db, &p)));
     }
     if let Some(to) = to {
         let p = args.push(Arg::Text(to.to_string()));
-        sql.push_str(&format!(" AND d.held_on <= {}", date_param(db, &p)));
+        range.push_str(&format!(" AND d.held_on <= {}", date_param(db, &p)));
     }
-    on_db!(db, pool => bind_args!(sqlx::query_as::<_, (i64, String)>(&sql), args).fetch_all(pool).await)
+    let sql = format!(
+        "SELECT (SELECT COUNT(*) FROM reception_days d \
+           WHERE d.org_id IN {scope}{range}), \
+         (SELECT COUNT(*) FROM visits v JOIN reception_days d ON d.id = v.reception_day_id \
+           WHERE d.org_id IN {scope}{range}), \
+         (SELECT CAST(COALESCE(SUM(v.people), 0) AS BIGINT) FROM visits v \
+           JOIN reception_days d ON d.id = v.reception_day_id \
+           WHERE d.org_id IN {scope}{range})",
+        scope = super::scope_ids(&s),
+    );
+    on_db!(db, pool => bind_args!(sqlx::query_as::<_, (i64, i64, i64)>(&sql), args).fetch_one(pool).await)
 }

@@ -115,7 +115,7 @@ pub struct MemberFilter {
 
 fn where_clause(filter: &MemberFilter, args: &mut Args) -> String {
     let scope = args.push(Arg::Text(filter.scope_path.clone()));
-    let mut sql = format!(" WHERE substr(o.path, 1, length({scope})) = {scope}");
+    let mut sql = format!(" WHERE m.org_id IN {}", super::scope_ids(&scope));
     if let Some(name) = &filter.name {
         let p = args.push(Arg::Text(like_pattern(name)));
         sql.push_str(&format!(" AND m.name LIKE {p} ESCAPE '\\'"));

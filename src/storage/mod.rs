@@ -10,6 +10,7 @@ pub mod attachments;
 pub mod attempts;
 pub mod audit;
 pub mod awards;
+pub mod bulk;
 pub mod calendar;
 pub mod cases;
 pub mod info;
@@ -269,6 +270,14 @@ macro_rules! bind_args {
         }
         query
     }};
+}
+
+/// `(SELECT id FROM orgs …)`: the ids of the organisations within the scope
+/// path bound at `placeholder`. Filtering a large table by `org_id IN` this
+/// list lets both engines read it through its `org_id` index, where a
+/// condition on the joined organisation's path made them scan it whole.
+pub fn scope_ids(placeholder: &str) -> String {
+    format!("(SELECT id FROM orgs WHERE substr(path, 1, length({placeholder})) = {placeholder})")
 }
 
 /// Escape `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.

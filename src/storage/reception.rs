@@ -107,7 +107,8 @@ pub async fn list_days(
     let scope = args.push(Arg::Text(scope_path.to_string()));
     let mut sql = format!(
         "SELECT {DAY_COLUMNS} FROM reception_days d JOIN orgs o ON o.id = d.org_id \
-         WHERE substr(o.path, 1, length({scope})) = {scope}"
+         WHERE d.org_id IN {}",
+        super::scope_ids(&scope)
     );
     if let Some(from) = from {
         let p = args.push(Arg::Text(from.to_string()));

@@ -67,6 +67,31 @@ async fn open(dir: &Path) -> Db {
 }
 
 #[test]
+fn demo_scale_rejects_unknown_scales_and_databases_holding_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = lvzhi(dir.path(), &["demo", "--scale", "country"]);
+    fails_saying(
+        &out,
+        "unknown scale 'country': use district, city or province",
+        "demo --scale country",
+    );
+    assert!(!dir.path().join("x.db").exists(), "nothing was opened");
+    let out = lvzhi(dir.path(), &["demo", "--seed", "7"]);
+    assert!(!out.status.success(), "--seed needs --scale");
+
+    // A database holding the demo committee is refused, and left as it was.
+    succeeds(&lvzhi(dir.path(), &["demo"]), "demo");
+    let out = lvzhi(dir.path(), &["demo", "--scale", "district"]);
+    fails_saying(
+        &out,
+        "already holds data",
+        "demo --scale on a full database",
+    );
+    let out = lvzhi(dir.path(), &["demo", "--scale", "tiny", "--seed", "3"]);
+    fails_saying(&out, "already holds data", "hidden tiny scale");
+}
+
+#[test]
 fn help_lists_every_command_and_flag() {
     let dir = tempfile::tempdir().unwrap();
     let cases: &[(&[&str], &[&str])] = &[
@@ -84,7 +109,10 @@ fn help_lists_every_command_and_flag() {
             ],
         ),
         (&["serve", "--help"], &["--listen", "--demo", "--database"]),
-        (&["demo", "--help"], &["长江路街道政协工委"]),
+        (
+            &["demo", "--help"],
+            &["长江路街道政协工委", "--scale", "--seed", "province"],
+        ),
         (&["migrate", "--help"], &["--database"]),
         (&["user", "--help"], &["add"]),
         (

@@ -23,9 +23,31 @@ pub fn postgres_skipped() -> bool {
     pg_admin_url() == "skip"
 }
 
-/// Run a test body once on SQLite and once on PostgreSQL.
+/// Run a test body once on SQLite and once on PostgreSQL; with `empty`, on
+/// an empty database instead of the demo committee.
 #[macro_export]
 macro_rules! dual_test {
+    ($name:ident, $body:ident, empty) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app =
+                    $crate::helpers::spawn_app_with(lvzhi::storage::Backend::Sqlite, false).await;
+                super::$body(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if $crate::helpers::postgres_skipped() {
+                    eprintln!("PostgreSQL side skipped (LVZHI_TEST_POSTGRES=skip)");
+                    return;
+                }
+                let app =
+                    $crate::helpers::spawn_app_with(lvzhi::storage::Backend::Postgres, false).await;
+                super::$body(app).await;
+            }
+        }
+    };
     ($name:ident, $body:ident) => {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -21,6 +21,7 @@ mod openapi;
 mod orgs_api;
 mod proposals;
 mod reception;
+mod scale;
 mod schema;
 mod security;
 mod totp;

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Load test: generated province data, a real server, many users at once.
+#
+#   scripts/loadtest.sh [--postgres URL] [--scale province] [--seconds 60] [--connections 32]
+#
+# Builds the release binary and the load client (examples/load.rs), loads the
+# generated data (`lvzhi demo --scale`) into a fresh SQLite file — or, with
+# --postgres, into the EMPTY PostgreSQL database at URL (create it first:
+# `createdb -h 127.0.0.1 -U postgres lvzhi_scale`) — timing the load, starts
+# `lvzhi serve`, signs a district's staff and a member in (session cookies)
+# and makes an API token for the staff, then runs the mix of page reads, API
+# reads and writes for a bounded time. It prints p50/p99 per kind of request,
+# the non-2xx count, the lost-write check, and the server's peak memory
+# (VmHWM). Exits non-zero on any failed request or lost write.
+#
+# It installs nothing. The client is Rust (reqwest, a dev-dependency), so
+# that latencies are reported per kind of request; wrk is not needed. To
+# cross-check one page with wrk instead: `apt-get install -y wrk`, then
+#   wrk -t2 -c32 -d30s -H "Cookie: lvzhi_session=…" http://127.0.0.1:18080/members
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+PG_URL=""
+SCALE=province
+SECONDS_RUN=60
+CONNECTIONS=32
+PORT=18080
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --postgres) PG_URL="$2"; shift 2 ;;
+        --scale) SCALE="$2"; shift 2 ;;
+        --seconds) SECONDS_RUN="$2"; shift 2 ;;
+        --connections) CONNECTIONS="$2"; shift 2 ;;
+        --port) PORT="$2"; shift 2 ;;
+        *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+done
+
+cargo build --release --bin lvzhi --example load
+BIN=target/release/lvzhi
+LOAD=target/release/examples/load
+
+WORK=$(mktemp -d /tmp/lvzhi-load.XXXXXX)
+export LVZHI_DATA_KEY_FILE="$WORK/lvzhi.key"
+export LVZHI_ATTACHMENTS_DIR="$WORK/attachments"
+if [ -n "$PG_URL" ]; then
+    DB="$PG_URL"
+else
+    DB="sqlite://$WORK/lvzhi.db"
+fi
+echo "== engine: $([ -n "$PG_URL" ] && echo PostgreSQL || echo SQLite); data in $WORK"
+
+echo "== load: lvzhi demo --scale $SCALE"
+START=$(date +%s%N)
+"$BIN" demo --scale "$SCALE" --database "$DB" | tee "$WORK/load.txt"
+END=$(date +%s%N)
+echo "load wall time: $(( (END - START) / 1000000 )) ms"
+
+echo "== serve on 127.0.0.1:$PORT"
+LVZHI_LOG=warn "$BIN" serve --listen "127.0.0.1:$PORT" --database "$DB" > "$WORK/serve.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$PORT/healthz" > /dev/null 2>&1 && break
+    sleep 0.2
+done
+echo "server pid $SERVER, memory after start: $(grep VmRSS /proc/$SERVER/status)"
+
+STAFF=staff-c01-d01
+TOKEN=$("$BIN" token create --username "$STAFF" --name loadtest --database "$DB")
+
+echo "== $CONNECTIONS connections for $SECONDS_RUN s"
+set +e
+"$LOAD" --url "http://127.0.0.1:$PORT" --token "$TOKEN" --staff "$STAFF" --member m1 \
+    --connections "$CONNECTIONS" --seconds "$SECONDS_RUN"
+STATUS=$?
+set -e
+echo "server peak memory: $(grep VmHWM /proc/$SERVER/status)"
+kill $SERVER
+wait $SERVER 2>/dev/null || true
+trap - EXIT
+if [ -z "$PG_URL" ]; then
+    rm -rf "$WORK"
+fi
+exit $STATUS
