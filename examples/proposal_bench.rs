@@ -19,12 +19,36 @@ use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 
 const TOPICS: &[&str] = &[
-    "城中村改造", "安置房建设", "拆迁补偿", "创建文明城市", "背街小巷整治", "居家养老", "老年助餐",
-    "学前教育", "中小学学位", "校园周边交通", "公交线路优化", "停车难", "老旧小区改造", "加装电梯",
-    "垃圾分类", "社区医疗", "法律援助", "夜市管理", "电动车充电", "公共文化设施",
+    "城中村改造",
+    "安置房建设",
+    "拆迁补偿",
+    "创建文明城市",
+    "背街小巷整治",
+    "居家养老",
+    "老年助餐",
+    "学前教育",
+    "中小学学位",
+    "校园周边交通",
+    "公交线路优化",
+    "停车难",
+    "老旧小区改造",
+    "加装电梯",
+    "垃圾分类",
+    "社区医疗",
+    "法律援助",
+    "夜市管理",
+    "电动车充电",
+    "公共文化设施",
 ];
 const ASKS: &[&str] = &[
-    "加快推进", "完善", "规范", "加大投入", "建立长效机制", "统筹规划", "强化监管", "优化服务",
+    "加快推进",
+    "完善",
+    "规范",
+    "加大投入",
+    "建立长效机制",
+    "统筹规划",
+    "强化监管",
+    "优化服务",
 ];
 const SENTENCES: &[&str] = &[
     "群众反映强烈，亟待解决。",
@@ -106,9 +130,10 @@ fn row(name: &str, n: usize, mut times: Vec<Duration>, note: String) {
 async fn main() {
     let o = options();
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = o.database.clone().unwrap_or_else(|| {
-        format!("sqlite://{}", dir.path().join("bench.db").display())
-    });
+    let url = o
+        .database
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
     let db = lvzhi::storage::Db::connect(&url).await.expect("connect");
     db.migrate().await.expect("migrate");
     let cipher = lvzhi::crypto::FieldCipher::from_master_key(&[7u8; 32]);
@@ -140,7 +165,14 @@ async fn main() {
         .expect("client");
     let mut rng = StdRng::seed_from_u64(o.seed);
 
-    println!("engine: {}", if url.starts_with("sqlite") { "SQLite (WAL, synchronous=FULL)" } else { "PostgreSQL" });
+    println!(
+        "engine: {}",
+        if url.starts_with("sqlite") {
+            "SQLite (WAL, synchronous=FULL)"
+        } else {
+            "PostgreSQL"
+        }
+    );
     println!();
     println!("| operation | n | p50 ms | p99 ms | max ms | note |");
     println!("|---|---|---|---|---|---|");
@@ -155,8 +187,10 @@ async fn main() {
         let r = client
             .post(format!("{base}/api/v1/proposals"))
             .bearer_auth(&token)
-            .json(&json!({"headline": title, "text": body, "category": "urban",
-                          "submitter_kind": "committee", "submit": "yes"}))
+            .json(
+                &json!({"headline": title, "text": body, "category": "urban",
+                          "submitter_kind": "committee", "submit": "yes"}),
+            )
             .send()
             .await
             .expect("create");
@@ -215,7 +249,11 @@ async fn main() {
         "read a random proposal (GET)",
         n,
         times,
-        format!("{} connections, {:.0} per second", o.connections, n as f64 / elapsed),
+        format!(
+            "{} connections, {:.0} per second",
+            o.connections,
+            n as f64 / elapsed
+        ),
     );
 
     // 3. The whole list in one answer.
@@ -257,6 +295,11 @@ async fn main() {
         times.push(t.elapsed());
         assert!(ok);
     }
-    row("similar proposals for a draft (POST)", 200, times, "top 10".into());
+    row(
+        "similar proposals for a draft (POST)",
+        200,
+        times,
+        "top 10".into(),
+    );
     db.close().await;
 }

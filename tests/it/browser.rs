@@ -339,3 +339,269 @@ async fn a_members_first_page_fits_a_phone() {
     .await;
     let _ = client.close().await;
 }
+
+async fn click(client: &Client, css: &str) -> Result<(), String> {
+    client
+        .find(Locator::Css(css))
+        .await
+        .map_err(|e| format!("{css}: {e}"))?
+        .click()
+        .await
+        .map_err(fail)
+}
+
+/// Click, then wait until the browser has loaded the page the click leads to
+/// (a new document: the mark set on the old one is gone).
+async fn click_and_load(client: &Client, css: &str) -> Result<(), String> {
+    client
+        .execute("window.__lvzhi_old_page = true; return true;", vec![])
+        .await
+        .map_err(fail)?;
+    click(client, css).await?;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let loaded = client
+            .execute(
+                "return window.__lvzhi_old_page === undefined && document.readyState === 'complete';",
+                vec![],
+            )
+            .await;
+        if matches!(loaded, Ok(serde_json::Value::Bool(true))) {
+            return Ok(());
+        }
+    }
+    Err(format!("clicking {css} loaded no new page"))
+}
+
+async fn sign_out(client: &Client) -> Result<(), String> {
+    click_and_load(client, "form[action='/logout'] button").await?;
+    wait_for(client, "input[name=username]").await
+}
+
+/// Take a step with the step form of a case or proposal page, and wait for the page again.
+async fn take_step(client: &Client, fields: &[(&str, &str)]) -> Result<String, String> {
+    for (name, value) in fields {
+        let css = format!("form[action$='/steps'] [name={name}]");
+        let field = client
+            .find(Locator::Css(&css))
+            .await
+            .map_err(|e| format!("{css}: {e}"))?;
+        if field.tag_name().await.map_err(fail)? == "select" {
+            field.select_by_value(value).await.map_err(fail)?;
+        } else {
+            field.clear().await.map_err(fail)?;
+            field.send_keys(value).await.map_err(fail)?;
+        }
+    }
+    click_and_load(client, "form[action$='/steps'] button[type=submit]").await?;
+    // The page comes back (redirect after the step) with its timeline.
+    wait_for(client, "ol.timeline").await?;
+    let page = text_of_page(client).await?;
+    if client.find(Locator::Css("p.error")).await.is_ok() {
+        return Err(format!("the step {fields:?} was refused: {page}"));
+    }
+    Ok(page)
+}
+
+async fn open_link_with_text(client: &Client, text: &str) -> Result<(), String> {
+    client
+        .execute("window.__lvzhi_old_page = true; return true;", vec![])
+        .await
+        .map_err(fail)?;
+    client
+        .find(Locator::LinkText(text))
+        .await
+        .map_err(|e| format!("link {text}: {e}"))?
+        .click()
+        .await
+        .map_err(fail)?;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if let Ok(serde_json::Value::Bool(true)) = client
+            .execute("return window.__lvzhi_old_page === undefined;", vec![])
+            .await
+        {
+            break;
+        }
+    }
+    wait_for(client, "ol.timeline").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reception_visit_becomes_a_case_and_is_answered() {
+    if skipped() {
+        return;
+    }
+    let app = spawn_app(lvzhi::storage::Backend::Sqlite).await;
+    let day: i64 = lvzhi::on_db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM reception_days ORDER BY held_on DESC LIMIT 1").fetch_one(pool).await)
+    .unwrap();
+    let department = lvzhi::storage::users::find_by_username(&app.db, "department")
+        .await
+        .unwrap()
+        .unwrap()
+        .department_id
+        .unwrap()
+        .to_string();
+    let (_driver, client) = open_browser(1280, 900).await;
+    run_flow("reception_visit_to_answered_case", &client, || async {
+        // Staff register a visitor whose matter becomes a case.
+        sign_in(&client, &app, "staff").await?;
+        client
+            .goto(&app.url(&format!("/reception/{day}")))
+            .await
+            .map_err(fail)?;
+        wait_for(&client, "form[action$='/visits']").await?;
+        fill(&client, "people", "2").await?;
+        fill(&client, "community", "孙八砦社区").await?;
+        fill(&client, "summary", "反映小区门口路灯长期不亮").await?;
+        fill(&client, "visitor_name", "李大爷").await?;
+        select(&client, "outcome", "case").await?;
+        fill(&client, "subject_1", "孙八砦社区门口路灯不亮").await?;
+        fill(&client, "description_1", "路灯坏了三个月，夜间出行不便").await?;
+        click_and_load(&client, "form[action$='/visits'] button[type=submit]").await?;
+        wait_for_url(&client, |u| u.ends_with(&format!("/reception/{day}"))).await?;
+        let page = text_of_page(&client).await?;
+        if !page.contains("反映小区门口路灯长期不亮") {
+            return Err(format!("the visit is listed on its day: {page}"));
+        }
+        // Forward it to the department.
+        client.goto(&app.url("/cases")).await.map_err(fail)?;
+        open_link_with_text(&client, "孙八砦社区门口路灯不亮").await?;
+        let case_url = client.current_url().await.map_err(fail)?.to_string();
+        take_step(
+            &client,
+            &[("action", "forward"), ("department_id", &department)],
+        )
+        .await?;
+        sign_out(&client).await?;
+        // The department finds it in its inbox and replies.
+        sign_in(&client, &app, "department").await?;
+        client.goto(&app.url("/inbox")).await.map_err(fail)?;
+        open_link_with_text(&client, "孙八砦社区门口路灯不亮").await?;
+        let page = take_step(
+            &client,
+            &[
+                ("action", "resolve"),
+                ("reply", "已更换路灯灯具三盏，恢复照明。"),
+            ],
+        )
+        .await?;
+        if !page.contains("已更换路灯灯具三盏") {
+            return Err(format!("the reply is on the case: {page}"));
+        }
+        sign_out(&client).await?;
+        // Staff follow up with the visitor.
+        sign_in(&client, &app, "staff").await?;
+        client.goto(&case_url).await.map_err(fail)?;
+        wait_for(&client, "ol.timeline").await?;
+        let page = take_step(
+            &client,
+            &[("action", "follow_up"), ("satisfaction", "satisfied")],
+        )
+        .await?;
+        if !page.contains("已回访") || !page.contains("满意") {
+            return Err(format!("the case is followed up: {page}"));
+        }
+        Ok(())
+    })
+    .await;
+    let _ = client.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proposal_from_draft_to_rating() {
+    if skipped() {
+        return;
+    }
+    let app = spawn_app(lvzhi::storage::Backend::Sqlite).await;
+    let department = lvzhi::storage::users::find_by_username(&app.db, "department")
+        .await
+        .unwrap()
+        .unwrap()
+        .department_id
+        .unwrap()
+        .to_string();
+    let (_driver, client) = open_browser(1280, 900).await;
+    run_flow("proposal_draft_to_rating", &client, || async {
+        // A member drafts; the similar proposals appear beside the draft as they type.
+        sign_in(&client, &app, "member").await?;
+        client
+            .goto(&app.url("/proposals/new"))
+            .await
+            .map_err(fail)?;
+        wait_for(&client, "#proposal-form").await?;
+        fill(&client, "headline", "关于城中村改造安置房尽快交付的建议").await?;
+        fill(
+            &client,
+            "text",
+            "城中村改造后安置房迟迟不能交付，拆迁群众在外过渡时间长，意见很大。",
+        )
+        .await?;
+        wait_for(&client, "#similar ol.similar li a").await?;
+        let similar = client
+            .find(Locator::Css("#similar"))
+            .await
+            .map_err(fail)?
+            .text()
+            .await
+            .map_err(fail)?;
+        if !similar.contains("孙八砦城中村改造安置房") {
+            return Err(format!(
+                "the similar list names the earlier proposal: {similar}"
+            ));
+        }
+        select(&client, "category", "urban").await?;
+        click_and_load(&client, "button[name=intent][value=submit]").await?;
+        wait_for(&client, "ol.timeline").await?;
+        let proposal_url = client.current_url().await.map_err(fail)?.to_string();
+        let page = text_of_page(&client).await?;
+        if !page.contains("已提交") {
+            return Err(format!("the proposal is submitted: {page}"));
+        }
+        sign_out(&client).await?;
+        // Staff accept and assign it.
+        sign_in(&client, &app, "staff").await?;
+        client.goto(&proposal_url).await.map_err(fail)?;
+        wait_for(&client, "ol.timeline").await?;
+        let page = text_of_page(&client).await?;
+        if !page.contains("相似提案") {
+            return Err(format!("staff reviewing see the similar proposals: {page}"));
+        }
+        let page = take_step(&client, &[("action", "accept")]).await?;
+        if !page.contains("号") {
+            return Err(format!("accepted with a number: {page}"));
+        }
+        take_step(
+            &client,
+            &[("action", "assign"), ("lead_department_id", &department)],
+        )
+        .await?;
+        sign_out(&client).await?;
+        // The department answers.
+        sign_in(&client, &app, "department").await?;
+        client.goto(&app.url("/proposals")).await.map_err(fail)?;
+        open_link_with_text(&client, "关于城中村改造安置房尽快交付的建议").await?;
+        take_step(
+            &client,
+            &[
+                ("action", "answer"),
+                ("answer_class", "b"),
+                ("reply", "安置房二期已列入明年计划，年底前交付一期。"),
+            ],
+        )
+        .await?;
+        sign_out(&client).await?;
+        // The member rates the answer: the proposal is closed.
+        sign_in(&client, &app, "member").await?;
+        client.goto(&proposal_url).await.map_err(fail)?;
+        wait_for(&client, "ol.timeline").await?;
+        let page = take_step(&client, &[("action", "rate"), ("rating", "satisfied")]).await?;
+        if !page.contains("已办结") || !page.contains("安置房二期已列入明年计划") {
+            return Err(format!("rated and closed, with the answer shown: {page}"));
+        }
+        Ok(())
+    })
+    .await;
+    let _ = client.close().await;
+}
