@@ -507,18 +507,29 @@ pub async fn create(db: &Db, actor: &Actor, input: &ProposalInput) -> Result<Pro
 /// The members who wrote a proposal: the lead and the co-signers who
 /// accepted, with those of proposals merged into it.
 pub async fn authors(db: &Db, p: &Proposal) -> Result<Vec<i64>, AppError> {
-    let mut all = Vec::new();
-    let mut sources = vec![p.clone()];
-    sources.extend(store::merged_into(db, p.id).await?);
-    for s in &sources {
-        if let Some(lead) = s.lead_member_id {
-            all.push(lead);
-        }
-        for c in store::cosigners(db, s.id).await? {
-            if c.status == CosignStatus::Accepted.as_str() {
-                all.push(c.member_id);
-            }
-        }
+    let cosigners = store::cosigners(db, p.id).await?;
+    let merged = store::merged_into(db, p.id).await?;
+    authors_from(db, p, &cosigners, &merged).await
+}
+
+/// [`authors`] from the co-signers and merged proposals already read.
+async fn authors_from(
+    db: &Db,
+    p: &Proposal,
+    cosigners: &[Cosigner],
+    merged: &[Proposal],
+) -> Result<Vec<i64>, AppError> {
+    let signed = |list: &[Cosigner]| -> Vec<i64> {
+        list.iter()
+            .filter(|c| c.status == CosignStatus::Accepted.as_str())
+            .map(|c| c.member_id)
+            .collect()
+    };
+    let mut all: Vec<i64> = p.lead_member_id.into_iter().collect();
+    all.extend(signed(cosigners));
+    for source in merged {
+        all.extend(source.lead_member_id);
+        all.extend(signed(&store::cosigners(db, source.id).await?));
     }
     all.sort_unstable();
     all.dedup();
@@ -610,16 +621,25 @@ pub async fn detail(db: &Db, actor: &Actor, id: i64) -> Result<ProposalDetail, A
         Some(t) => store::get(db, t).await?,
         None => None,
     };
+    let cosigners = store::cosigners(db, id).await?;
+    let merged = store::merged_into(db, id).await?;
     // A merged proposal's authors read the answer of the one it was merged into.
-    let answering = merged_into.as_ref().unwrap_or(&proposal);
-    let ratings = store::ratings(db, answering.id).await?;
-    let authors = authors(db, answering).await?;
+    let (ratings, authors) = match &merged_into {
+        Some(target) => (
+            store::ratings(db, target.id).await?,
+            authors(db, target).await?,
+        ),
+        None => (
+            store::ratings(db, id).await?,
+            authors_from(db, &proposal, &cosigners, &merged).await?,
+        ),
+    };
     Ok(ProposalDetail {
         overdue: overdue(&proposal),
-        cosigners: store::cosigners(db, id).await?,
         handlers: store::handlers(db, id).await?,
-        merged: store::merged_into(db, id).await?,
         events: store::events(db, id).await?,
+        cosigners,
+        merged,
         ratings,
         authors,
         merged_into,
