@@ -7,6 +7,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
@@ -39,14 +40,37 @@ pub struct Doc {
     pub public: bool,
 }
 
+/// What the index keeps of a document: only what filters and visibility
+/// need. Titles and bodies stay in the database (a search page reads the
+/// texts of the hits it shows), which keeps the index small.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub kind: DocKind,
+    pub id: i64,
+    /// Shared between the documents of one organisation.
+    pub org_path: Arc<str>,
+    pub date: NaiveDate,
+    pub members: Box<[i64]>,
+    pub departments: Box<[i64]>,
+    pub public: bool,
+}
+
 #[derive(Debug, Clone)]
 struct Stored {
-    doc: Doc,
-    /// Distinct terms with their weighted counts (title counts twice).
-    terms: Vec<(u32, f32)>,
+    entry: Entry,
+    /// Its distinct terms (to forget them when it is removed).
+    terms: Box<[u32]>,
     /// Weighted length, for BM25.
     length: f32,
     live: bool,
+}
+
+/// One term's postings: the documents holding it, in slot order, and the
+/// weighted count in each (title words count twice), kept apart to stay small.
+#[derive(Debug, Clone, Default)]
+struct Postings {
+    slots: Vec<u32>,
+    counts: Vec<u16>,
 }
 
 /// A similar document and its cosine score (0–1).
@@ -57,15 +81,19 @@ pub struct Similar {
     pub score: f32,
 }
 
-/// A search hit with a highlighted snippet: pieces of text, each marked or not.
+/// A search hit; the caller highlights its texts with [`highlight`] and
+/// [`query_terms`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
     pub kind: DocKind,
     pub id: i64,
     pub score: f32,
     pub date: NaiveDate,
-    pub title: Vec<(String, bool)>,
-    pub snippet: Vec<(String, bool)>,
+}
+
+/// The words of a query, as they are matched (for highlighting).
+pub fn query_terms(query: &str) -> Vec<String> {
+    segmenter().terms(query)
 }
 
 /// Title words weigh twice: a title says what a proposal is about.
@@ -76,8 +104,9 @@ const BM25_B: f32 = 0.75;
 #[derive(Default)]
 pub struct Index {
     vocabulary: HashMap<String, u32>,
-    /// Per term: (slot, weighted count, its sublinear weight).
-    postings: Vec<Vec<(u32, f32, f32)>>,
+    postings: Vec<Postings>,
+    /// Organisation paths, shared by the documents that have them.
+    paths: HashMap<String, Arc<str>>,
     /// Per term: live documents containing it.
     doc_freq: Vec<u32>,
     slots: Vec<Stored>,
@@ -151,6 +180,12 @@ fn weighted_counts(title: &[String], body: &[String]) -> HashMap<String, f32> {
     counts
 }
 
+/// A weighted count as kept in the postings (whole numbers: the title
+/// weight is 2), never zero.
+fn stored_count(count: f32) -> u16 {
+    count.round().clamp(1.0, f32::from(u16::MAX)) as u16
+}
+
 /// Sublinear term frequency.
 fn tf_weight(count: f32) -> f32 {
     1.0 + count.ln()
@@ -196,7 +231,7 @@ impl Index {
         }
         let id = self.postings.len() as u32;
         self.vocabulary.insert(term.to_string(), id);
-        self.postings.push(Vec::new());
+        self.postings.push(Postings::default());
         self.doc_freq.push(0);
         id
     }
@@ -208,32 +243,54 @@ impl Index {
         let slot = self.slots.len() as u32;
         let mut terms = Vec::with_capacity(counts.len());
         let mut length = 0.0;
+        let mut norm = 0.0f32;
         for (term, count) in counts {
             let id = self.term_id(&term);
-            self.postings[id as usize].push((slot, count, tf_weight(count)));
+            let count = stored_count(count);
+            let postings = &mut self.postings[id as usize];
+            postings.slots.push(slot);
+            postings.counts.push(count);
             self.doc_freq[id as usize] += 1;
-            terms.push((id, count));
-            length += count;
+            terms.push(id);
+            length += f32::from(count);
         }
+        self.live += 1;
+        // Found by `similar` at once, with today's IDFs; the next refresh evens it out.
+        for id in &terms {
+            let count = self.postings[*id as usize]
+                .counts
+                .last()
+                .copied()
+                .unwrap_or(1);
+            norm += (self.idf(*id) * tf_weight(f32::from(count))).powi(2);
+        }
+        let org_path = match self.paths.get(&doc.org_path) {
+            Some(shared) => Arc::clone(shared),
+            None => {
+                let shared: Arc<str> = Arc::from(doc.org_path.as_str());
+                self.paths.insert(doc.org_path.clone(), Arc::clone(&shared));
+                shared
+            }
+        };
         self.by_key.insert((doc.kind, doc.id), slot);
         self.alive.push(true);
         self.kinds.push(doc.kind);
         self.slots.push(Stored {
-            doc,
-            terms,
+            entry: Entry {
+                kind: doc.kind,
+                id: doc.id,
+                org_path,
+                date: doc.date,
+                members: doc.members.into_boxed_slice(),
+                departments: doc.departments.into_boxed_slice(),
+                public: doc.public,
+            },
+            terms: terms.into_boxed_slice(),
             length,
             live: true,
         });
-        self.live += 1;
+        self.norms.push(norm.sqrt());
         self.total_length += f64::from(length);
-        // Found by `similar` at once, with today's IDFs; the next refresh evens it out.
-        let norm = self.slots[slot as usize]
-            .terms
-            .iter()
-            .map(|(t, c)| (self.idf(*t) * tf_weight(*c)).powi(2))
-            .sum::<f32>()
-            .sqrt();
-        self.norms.push(norm);
     }
 
     /// Remove a document (its postings are skipped from now on).
@@ -244,7 +301,7 @@ impl Index {
         if let Some(stored) = self.slots.get_mut(slot as usize) {
             stored.live = false;
             self.alive[slot as usize] = false;
-            for (term, _) in &stored.terms {
+            for term in stored.terms.iter() {
                 self.doc_freq[*term as usize] = self.doc_freq[*term as usize].saturating_sub(1);
             }
             self.live -= 1;
@@ -260,21 +317,16 @@ impl Index {
         if drift == 0 || (self.live > 10_000 && drift * 100 < self.live) {
             return;
         }
-        let idf: Vec<f32> = (0..self.postings.len() as u32)
-            .map(|t| self.idf(t))
-            .collect();
-        for (slot, stored) in self.slots.iter().enumerate() {
-            self.norms[slot] = if stored.live {
-                stored
-                    .terms
-                    .iter()
-                    .map(|(t, c)| (idf[*t as usize] * tf_weight(*c)).powi(2))
-                    .sum::<f32>()
-                    .sqrt()
-            } else {
-                0.0
-            };
+        let mut squares = vec![0.0f32; self.slots.len()];
+        for (term, postings) in self.postings.iter().enumerate() {
+            let idf = self.idf(term as u32);
+            for (slot, count) in postings.slots.iter().zip(&postings.counts) {
+                if self.alive[*slot as usize] {
+                    squares[*slot as usize] += (idf * tf_weight(f32::from(*count))).powi(2);
+                }
+            }
         }
+        self.norms = squares.into_iter().map(f32::sqrt).collect();
         self.norms_at = self.live;
     }
 
@@ -298,7 +350,7 @@ impl Index {
         title: &str,
         body: &str,
         k: usize,
-        visible: impl Fn(&Doc) -> bool,
+        visible: impl Fn(&Entry) -> bool,
     ) -> Vec<Similar> {
         let query = self.query_vector(title, body);
         let query_norm = query.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
@@ -310,12 +362,13 @@ impl Index {
         let mut touched: Vec<u32> = Vec::new();
         for (term, weight) in &query {
             let factor = weight * self.idf(*term);
-            for (slot, _, tfw) in &self.postings[*term as usize] {
+            let postings = &self.postings[*term as usize];
+            for (slot, count) in postings.slots.iter().zip(&postings.counts) {
                 let score = &mut scores[*slot as usize];
                 if *score == 0.0 {
                     touched.push(*slot);
                 }
-                *score += factor * tfw;
+                *score += factor * tf_weight(f32::from(*count));
             }
         }
         // Keep the k best; the document itself (and the caller's visibility
@@ -335,7 +388,7 @@ impl Index {
             {
                 continue;
             }
-            if !visible(&self.slots[i].doc) {
+            if !visible(&self.slots[i].entry) {
                 continue;
             }
             heap.push(Ranked(score, slot));
@@ -351,10 +404,10 @@ impl Index {
         });
         best.into_iter()
             .map(|(slot, score)| {
-                let doc = &self.slots[slot as usize].doc;
+                let entry = &self.slots[slot as usize].entry;
                 Similar {
-                    kind: doc.kind,
-                    id: doc.id,
+                    kind: entry.kind,
+                    id: entry.id,
                     score,
                 }
             })
@@ -377,13 +430,19 @@ impl Index {
             return Vec::new();
         }
         let scores = self.slots.iter().enumerate().filter_map(|(slot, stored)| {
-            if !stored.live || stored.doc.kind != kind {
+            if !stored.live || stored.entry.kind != kind {
                 return None;
             }
+            // Each of the document's terms, its count found in the term's postings.
             let dot: f32 = stored
                 .terms
                 .iter()
-                .filter_map(|(t, c)| query.get(t).map(|q| q * self.idf(*t) * tf_weight(*c)))
+                .filter_map(|t| {
+                    let q = query.get(t)?;
+                    let postings = &self.postings[*t as usize];
+                    let at = postings.slots.binary_search(&(slot as u32)).ok()?;
+                    Some(q * self.idf(*t) * tf_weight(f32::from(postings.counts[at])))
+                })
                 .sum();
             let norm = self.norms[slot];
             (norm > 0.0).then(|| (slot as u32, dot / (norm * query_norm)))
@@ -391,10 +450,10 @@ impl Index {
         top_k(scores, k)
             .into_iter()
             .map(|(slot, score)| {
-                let doc = &self.slots[slot as usize].doc;
+                let entry = &self.slots[slot as usize].entry;
                 Similar {
-                    kind: doc.kind,
-                    id: doc.id,
+                    kind: entry.kind,
+                    id: entry.id,
                     score,
                 }
             })
@@ -402,11 +461,11 @@ impl Index {
     }
 
     /// Full-text search (BM25) among documents that pass `filter`, best
-    /// first, skipping `offset`; with highlighted titles and snippets.
+    /// first, skipping `offset`.
     pub fn search(
         &self,
         query: &str,
-        filter: impl Fn(&Doc) -> bool,
+        filter: impl Fn(&Entry) -> bool,
         offset: usize,
         limit: usize,
     ) -> (Vec<Hit>, usize) {
@@ -429,11 +488,13 @@ impl Index {
         for term in &terms {
             let df = self.doc_freq[*term as usize] as f32;
             let idf = ((self.live as f32 - df + 0.5) / (df + 0.5) + 1.0).ln();
-            for (slot, count, _) in &self.postings[*term as usize] {
+            let postings = &self.postings[*term as usize];
+            for (slot, count) in postings.slots.iter().zip(&postings.counts) {
                 let stored = &self.slots[*slot as usize];
                 if !stored.live {
                     continue;
                 }
+                let count = f32::from(*count);
                 let norm = BM25_K1 * (1.0 - BM25_B + BM25_B * stored.length / average.max(1.0));
                 let score = &mut scores[*slot as usize];
                 if *score == 0.0 {
@@ -444,24 +505,21 @@ impl Index {
         }
         let matching: Vec<(u32, f32)> = touched
             .into_iter()
-            .filter(|slot| filter(&self.slots[*slot as usize].doc))
+            .filter(|slot| filter(&self.slots[*slot as usize].entry))
             .map(|slot| (slot, scores[slot as usize]))
             .collect();
         let total = matching.len();
         let ranked = top_k(matching.into_iter(), offset + limit);
-        let query_terms: Vec<String> = segmenter().terms(query);
         let hits = ranked
             .into_iter()
             .skip(offset)
             .map(|(slot, score)| {
-                let doc = &self.slots[slot as usize].doc;
+                let entry = &self.slots[slot as usize].entry;
                 Hit {
-                    kind: doc.kind,
-                    date: doc.date,
-                    id: doc.id,
+                    kind: entry.kind,
+                    date: entry.date,
+                    id: entry.id,
                     score,
-                    title: highlight(&doc.title, &query_terms, usize::MAX),
-                    snippet: highlight(&doc.body, &query_terms, 120),
                 }
             })
             .collect();
@@ -626,14 +684,18 @@ mod tests {
         let (hits, total) = index.search("城中村 安置房", |_| true, 0, 10);
         assert_eq!(total, 2);
         assert_eq!(hits[0].id, 1);
-        let marked: Vec<&str> = hits[0]
-            .title
+        let title = highlight(
+            "关于加快孙八砦城中村改造安置房建设的建议",
+            &query_terms("城中村 安置房"),
+            usize::MAX,
+        );
+        let marked: Vec<&str> = title
             .iter()
             .filter(|(_, m)| *m)
             .map(|(t, _)| t.as_str())
             .collect();
-        assert!(marked.contains(&"城中村"), "{:?}", hits[0].title);
-        let joined: String = hits[0].title.iter().map(|(t, _)| t.as_str()).collect();
+        assert!(marked.contains(&"城中村"), "{title:?}");
+        let joined: String = title.iter().map(|(t, _)| t.as_str()).collect();
         assert_eq!(
             joined, "关于加快孙八砦城中村改造安置房建设的建议",
             "highlighting keeps the text whole"

@@ -20,7 +20,7 @@ use crate::domain::roles::Role;
 use crate::domain::text::{optional_text, required_line};
 use crate::domain::validation::{FieldError, FieldErrors};
 use crate::error::AppError;
-use crate::search::index::{Doc, DocKind, Index};
+use crate::search::index::{highlight, query_terms, Doc, DocKind, Entry, Index};
 use crate::storage::search::{self as store, DocRow, Links};
 use crate::storage::{members, orgs, proposals, Db};
 
@@ -295,7 +295,7 @@ impl Viewer {
         })
     }
 
-    fn sees(&self, d: &Doc) -> bool {
+    fn sees(&self, d: &Entry) -> bool {
         match self.role {
             Role::Staff => is_within(&d.org_path, &self.org_path),
             Role::Member => {
@@ -542,16 +542,34 @@ pub async fn search(
             page.limit() as usize,
         )
     };
+    // The texts of the hits shown, read from the database and highlighted.
+    let words = query_terms(&text);
+    let mut texts: HashMap<(DocKind, i64), (String, String)> = HashMap::new();
+    for kind in KINDS {
+        let ids: Vec<i64> = hits
+            .iter()
+            .filter(|h| h.kind == kind)
+            .map(|h| h.id)
+            .collect();
+        if !ids.is_empty() {
+            for d in load(db, kind, Some(&ids)).await? {
+                texts.insert((kind, d.id), (d.title, d.body));
+            }
+        }
+    }
     let items = hits
         .into_iter()
-        .map(|h| SearchHit {
-            kind: kind_name(h.kind).to_string(),
-            id: h.id,
-            score: (h.score * 1000.0).round() / 1000.0,
-            date: h.date,
-            url: url_of(h.kind, h.id),
-            title: pieces(h.title),
-            snippet: pieces(h.snippet),
+        .filter_map(|h| {
+            let (title, body) = texts.get(&(h.kind, h.id))?;
+            Some(SearchHit {
+                kind: kind_name(h.kind).to_string(),
+                id: h.id,
+                score: (h.score * 1000.0).round() / 1000.0,
+                date: h.date,
+                url: url_of(h.kind, h.id),
+                title: pieces(highlight(title, &words, usize::MAX)),
+                snippet: pieces(highlight(body, &words, 120)),
+            })
         })
         .collect();
     Ok(SearchResults {
