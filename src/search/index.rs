@@ -293,6 +293,26 @@ impl Index {
         self.total_length += f64::from(length);
     }
 
+    /// How many (term, document) pairs the index holds, and distinct terms.
+    pub fn size(&self) -> (usize, usize) {
+        (
+            self.postings.iter().map(|p| p.slots.len()).sum(),
+            self.postings.len(),
+        )
+    }
+
+    /// Give back the room the postings grew into while the index was built.
+    pub fn compact(&mut self) {
+        for postings in &mut self.postings {
+            postings.slots.shrink_to_fit();
+            postings.counts.shrink_to_fit();
+        }
+        self.slots.shrink_to_fit();
+        self.norms.shrink_to_fit();
+        self.alive.shrink_to_fit();
+        self.kinds.shrink_to_fit();
+    }
+
     /// Remove a document (its postings are skipped from now on).
     pub fn remove(&mut self, kind: DocKind, id: i64) {
         let Some(slot) = self.by_key.remove(&(kind, id)) else {

@@ -55,6 +55,15 @@ fn kind_name(kind: DocKind) -> &'static str {
     }
 }
 
+fn table_of(kind: DocKind) -> &'static str {
+    match kind {
+        DocKind::Proposal => "proposals",
+        DocKind::InfoReport => "info_reports",
+        DocKind::Case => "cases",
+        DocKind::Activity => "activities",
+    }
+}
+
 fn kind_of(name: &str) -> Option<DocKind> {
     match name {
         "proposal" => Some(DocKind::Proposal),
@@ -176,11 +185,23 @@ impl SearchIndex {
         let seen = store::latest_change(db).await?;
         let mut index = Index::new();
         for kind in KINDS {
-            for d in load(db, kind, None).await? {
-                index.upsert(d);
+            // In chunks, so that the texts read never all sit in memory at once.
+            let ids = store::ids(db, table_of(kind)).await?;
+            for chunk in ids.chunks(1000) {
+                for d in load(db, kind, Some(chunk)).await? {
+                    index.upsert(d);
+                }
             }
         }
         index.refresh_norms();
+        index.compact();
+        let (postings, terms) = index.size();
+        tracing::info!(
+            documents = index.len(),
+            postings,
+            terms,
+            "search index ready"
+        );
         let size = index.len();
         let mut state = self.state.write().map_err(poisoned)?;
         *state = State {

@@ -170,3 +170,10 @@ pub async fn activity_members(db: &Db, ids: Option<&[i64]>) -> Result<Links, sql
     )
     .await
 }
+
+/// The ids of every record of a kind, in order (the index is built in chunks).
+pub async fn ids(db: &Db, table: &str) -> Result<Vec<i64>, sqlx::Error> {
+    // `table` is one of the index's own table names, never from a request.
+    let sql = format!("SELECT id FROM {table} ORDER BY id");
+    on_db!(db, pool => sqlx::query_scalar::<_, i64>(&sql).fetch_all(pool).await)
+}
