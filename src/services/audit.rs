@@ -105,21 +105,21 @@ pub struct Export {
     pub rows: i64,
 }
 
-/// The columns of an export, in order: their headings come from the catalogue.
-const COLUMNS: [&str; 13] = [
-    "id",
-    "at",
-    "user_id",
-    "username",
-    "role",
-    "ip",
-    "action",
-    "object_type",
-    "object_id",
-    "outcome",
-    "detail",
-    "prev_hash",
-    "hash",
+/// The headings of an export's columns (catalogue keys), in order.
+const HEADINGS: [&str; 13] = [
+    "audit.column.id",
+    "audit.column.at",
+    "audit.column.user_id",
+    "audit.column.username",
+    "audit.column.role",
+    "audit.column.ip",
+    "audit.column.action",
+    "audit.column.object_type",
+    "audit.column.object_id",
+    "audit.column.outcome",
+    "audit.column.detail",
+    "audit.column.prev_hash",
+    "audit.column.hash",
 ];
 
 fn record(e: &AuditEntry) -> [String; 13] {
@@ -165,9 +165,9 @@ pub async fn export(
         ));
     }
     let mut body = String::from(csv::BOM);
-    let headings: Vec<String> = COLUMNS
+    let headings: Vec<String> = HEADINGS
         .iter()
-        .map(|c| i18n::t(actor.locale, &format!("audit.column.{c}")))
+        .map(|key| i18n::t(actor.locale, key))
         .collect();
     csv::push_record(&mut body, &headings);
     let mut after = 0;
