@@ -753,3 +753,41 @@ dual_test!(
     the_operator_resets_and_disables_the_trio_at_the_command_line_t,
     the_operator_resets_and_disables_the_trio_at_the_command_line
 );
+
+/// Retention holds because nothing removes audit rows: the database refuses
+/// (tested in `security`), and no code of the application tries — the
+/// clean-ups of sessions and sign-in attempts leave the log alone.
+#[test]
+fn no_code_deletes_or_prunes_the_audit_log() {
+    fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs" || e == "sql") {
+                out.push(path);
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    sources(&root.join("src"), &mut files);
+    assert!(files.len() > 20);
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap().to_lowercase();
+        let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for forbidden in [
+            "delete from audit_log",
+            "truncate audit_log",
+            "truncate table audit_log",
+            "drop table audit_log",
+            "update audit_log",
+        ] {
+            assert!(
+                !text.contains(forbidden),
+                "{} contains \"{forbidden}\"",
+                file.display()
+            );
+        }
+    }
+}
