@@ -51,7 +51,13 @@ pub struct Settings {
     /// The longest body of an information report (社情民意信息), in characters
     /// (a Chinese character or an emoji counts as one); longer bodies are refused.
     pub info_max_chars: u32,
+    /// How many days of audit log must be kept (等保三级: at least 180). The
+    /// application never deletes audit rows; a lower value is refused at start-up.
+    pub audit_retention_days: i64,
 }
+
+/// The shortest audit-log retention the settings accept, in days (GB/T 22239-2019: six months).
+pub const MIN_AUDIT_RETENTION_DAYS: i64 = 180;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -76,6 +82,7 @@ impl Default for Settings {
             attachment_max_bytes: crate::domain::attachments::DEFAULT_MAX_BYTES,
             search_refresh_seconds: 2,
             info_max_chars: crate::domain::info::DEFAULT_MAX_CHARS,
+            audit_retention_days: MIN_AUDIT_RETENTION_DAYS,
         }
     }
 }
@@ -106,6 +113,22 @@ impl Settings {
                 .filter_map(|r| crate::domain::roles::Role::parse("totp_required_roles", r).ok())
                 .collect(),
         }
+    }
+
+    /// Refuse settings that would break a rule the installation is assessed
+    /// against; the message (Chinese, for the operator) says which and why.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.audit_retention_days < MIN_AUDIT_RETENTION_DAYS {
+            return Err(crate::i18n::t_with(
+                crate::i18n::Locale::ZhCn,
+                "settings.audit_retention_too_short",
+                &[
+                    ("days", self.audit_retention_days.to_string()),
+                    ("min", MIN_AUDIT_RETENTION_DAYS.to_string()),
+                ],
+            ));
+        }
+        Ok(())
     }
 
     /// Load from `config_file` (if it exists) and the environment.
@@ -139,6 +162,28 @@ mod tests {
             assert_eq!(s.listen, "0.0.0.0:9000");
             assert_eq!(s.session_idle_minutes, 15);
             assert_eq!(s.database_url, "sqlite://data/lvzhi.db");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn audit_retention_below_180_days_is_refused() {
+        assert_eq!(Settings::default().audit_retention_days, 180);
+        assert!(Settings::default().validate().is_ok());
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("x.toml", "audit_retention_days = 365")?;
+            let s = Settings::load(Some(Path::new("x.toml"))).unwrap();
+            assert_eq!(s.audit_retention_days, 365);
+            assert!(s.validate().is_ok());
+            jail.set_env("LVZHI_AUDIT_RETENTION_DAYS", "90");
+            let s = Settings::load(Some(Path::new("x.toml"))).unwrap();
+            let message = s.validate().unwrap_err();
+            assert!(message.contains("audit_retention_days"), "{message}");
+            assert!(
+                message.contains("90") && message.contains("180"),
+                "{message}"
+            );
+            assert!(message.contains("审计日志"), "{message}");
             Ok(())
         });
     }

@@ -147,6 +147,10 @@ pub async fn login(
         _ => {
             attempts::finish_attempt(db, attempt, "failed").await?;
             entry.outcome = "failed";
+            // For the auditor only: the answer stays the same for every failure.
+            if password_ok && user.as_ref().is_some_and(|u| u.disabled) {
+                entry.detail = Some("account disabled".into());
+            }
             audit::insert_alone(db, &entry).await?;
             Err(AppError::Validation(FieldErrors::single(FieldError::new(
                 "password",

@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod attachments;
+pub mod audit;
 pub mod auth;
 pub mod awards;
 pub mod cases;

@@ -347,3 +347,125 @@ pub async fn bootstrap_admin(db: &Db) -> Result<Option<(String, String)>, AppErr
     tx.commit().await?;
     Ok(Some(("admin".into(), password)))
 }
+
+/// What an account action sends: the version read, so that a second,
+/// concurrent change is refused (409).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct AccountActionInput {
+    pub version: Option<String>,
+}
+
+/// What the system administrator (or the operator) does to an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountAction {
+    Disable,
+    Enable,
+    ResetPassword,
+}
+
+impl AccountAction {
+    /// The audit log's action.
+    pub fn audit_action(self) -> &'static str {
+        match self {
+            AccountAction::Disable => "disable",
+            AccountAction::Enable => "enable",
+            AccountAction::ResetPassword => "password_reset",
+        }
+    }
+}
+
+/// The outcome of an account action: the account as it is now, and for a
+/// reset the new password, shown this once.
+pub struct AccountChange {
+    pub user: User,
+    pub password: Option<String>,
+}
+
+/// Disable, re-enable or reset the password of an account.
+///
+/// The system administrator acts on accounts within their organisation's
+/// subtree, never on their own and never on the administrator trio's
+/// (admin, security, auditor: 三权分立 — those are for the operator, with
+/// `lvzhi user …` at the server). Disabling ends the account's sessions and
+/// revokes its API tokens at once; a reset does the same, and the random
+/// new password must be changed at the next sign-in. Every action is audited.
+pub async fn account_action(
+    db: &Db,
+    by: Creator<'_>,
+    user_id: i64,
+    action: AccountAction,
+    input: &AccountActionInput,
+) -> Result<AccountChange, AppError> {
+    let user = users::get(db, user_id).await?.ok_or(AppError::NotFound)?;
+    let mut version = None;
+    if let Creator::Admin(actor) = &by {
+        actor.require(&[Role::Admin])?;
+        let org = orgs::get_org(db, user.org_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if !actor.sees(&org.path) {
+            return Err(AppError::NotFound);
+        }
+        if user.id == actor.user_id {
+            return Err(AppError::Validation(
+                FieldError::new("account", "account_self").into(),
+            ));
+        }
+        let trio = user
+            .role
+            .as_deref()
+            .and_then(|r| Role::parse("role", r).ok())
+            .is_some_and(|r| r.is_admin_trio());
+        if trio {
+            return Err(AppError::Validation(
+                FieldError::new("account", "account_admin_trio").into(),
+            ));
+        }
+        version = non_blank(&input.version).and_then(|v| v.parse::<i64>().ok());
+        if version.is_none() {
+            return Err(AppError::Validation(
+                FieldError::new("version", "version_required").into(),
+            ));
+        }
+    }
+    let mut tx = db.begin().await?;
+    let mut password = None;
+    let changed = match action {
+        AccountAction::Disable => users::set_disabled(&mut tx, user.id, version, true).await?,
+        AccountAction::Enable => users::set_disabled(&mut tx, user.id, version, false).await?,
+        AccountAction::ResetPassword => {
+            let new = random_password();
+            let hash = hash_password(&new);
+            password = Some(new);
+            let changed = users::reset_password(&mut tx, user.id, version, &hash).await?;
+            if changed {
+                users::insert_password_history(&mut tx, user.id, &hash).await?;
+            }
+            changed
+        }
+    };
+    if !changed {
+        return Err(AppError::Conflict("stale_version"));
+    }
+    let mut detail = format!("username={}", user.username);
+    if action != AccountAction::Enable {
+        // Whoever held the account's sessions or tokens is out at once.
+        let sessions_ended = sessions::delete_for_user(&mut tx, user.id).await?;
+        let tokens_revoked = users::revoke_tokens(&mut tx, user.id).await?;
+        detail.push_str(&format!(
+            "; sessions_ended={sessions_ended}; tokens_revoked={tokens_revoked}"
+        ));
+    }
+    if action == AccountAction::ResetPassword {
+        detail.push_str("; must_change_password=true");
+    }
+    let entry = match &by {
+        Creator::Admin(actor) => actor.audit(action.audit_action(), "user", user.id, Some(detail)),
+        Creator::Cli => cli_audit(action.audit_action(), "user", user.id, detail),
+    };
+    audit::insert(&mut tx, &entry).await?;
+    tx.commit().await?;
+    let user = users::get(db, user.id).await?.ok_or(AppError::NotFound)?;
+    Ok(AccountChange { user, password })
+}

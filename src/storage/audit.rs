@@ -6,9 +6,9 @@ use serde::Serialize;
 use sqlx::FromRow;
 use utoipa::ToSchema;
 
-use super::{Db, Tx};
+use super::{Arg, Args, Db, Tx};
 use crate::domain::audit::{chain_hash, ChainedFields, GENESIS};
-use crate::{on_db, on_tx};
+use crate::{bind_args, on_db, on_tx};
 
 #[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
 pub struct AuditEntry {
@@ -98,12 +98,115 @@ pub async fn insert_alone(db: &Db, e: &NewAuditEntry) -> Result<(), sqlx::Error>
 
 const COLUMNS: &str = "id, at, user_id, username, role, ip, action, object_type, object_id, outcome, detail, prev_hash, hash";
 
-pub async fn list(db: &Db, limit: i64, offset: i64) -> Result<(Vec<AuditEntry>, i64), sqlx::Error> {
-    let total: i64 = on_db!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(pool).await)?;
-    let sql = format!("SELECT {COLUMNS} FROM audit_log ORDER BY id DESC LIMIT $1 OFFSET $2");
-    let rows = on_db!(db, pool => sqlx::query_as::<_, AuditEntry>(&sql)
-        .bind(limit).bind(offset).fetch_all(pool).await)?;
+/// Which rows a listing or an export selects; every part is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Rows at or after this instant…
+    pub from: Option<DateTime<Utc>>,
+    /// …and before this one (exclusive).
+    pub until: Option<DateTime<Utc>>,
+    /// Exactly this action (`login`, `export`, …).
+    pub action: Option<String>,
+    /// Exactly this user name.
+    pub username: Option<String>,
+    /// Rows up to this id: an export reads one consistent snapshot.
+    pub max_id: Option<i64>,
+}
+
+/// A timestamp bound as the engine compares it: SQLite keeps the text sqlx
+/// writes (RFC 3339, which sorts as time does); PostgreSQL casts it back.
+fn time_condition(db: &Db, args: &mut Args, op: &str, at: &DateTime<Utc>) -> String {
+    let p = args.push(Arg::Text(at.to_rfc3339_opts(SecondsFormat::AutoSi, false)));
+    match db {
+        Db::Sqlite(_) => format!("at {op} {p}"),
+        Db::Postgres(_) => format!("at {op} CAST({p} AS TIMESTAMPTZ)"),
+    }
+}
+
+fn filter_sql(db: &Db, f: &AuditFilter, args: &mut Args) -> String {
+    let mut conditions = Vec::new();
+    if let Some(from) = &f.from {
+        conditions.push(time_condition(db, args, ">=", from));
+    }
+    if let Some(until) = &f.until {
+        conditions.push(time_condition(db, args, "<", until));
+    }
+    if let Some(action) = &f.action {
+        conditions.push(format!("action = {}", args.push(Arg::Text(action.clone()))));
+    }
+    if let Some(username) = &f.username {
+        conditions.push(format!(
+            "username = {}",
+            args.push(Arg::Text(username.clone()))
+        ));
+    }
+    if let Some(max_id) = f.max_id {
+        conditions.push(format!("id <= {}", args.push(Arg::Int(max_id))));
+    }
+    if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    }
+}
+
+/// One page of the rows a filter selects, newest first, and how many it selects.
+pub async fn list(
+    db: &Db,
+    f: &AuditFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<AuditEntry>, i64), sqlx::Error> {
+    let total = count(db, f).await?;
+    let mut args = Args::default();
+    let mut sql = format!(
+        "SELECT {COLUMNS} FROM audit_log{}",
+        filter_sql(db, f, &mut args)
+    );
+    let l = args.push(Arg::Int(limit));
+    let o = args.push(Arg::Int(offset));
+    sql.push_str(&format!(" ORDER BY id DESC LIMIT {l} OFFSET {o}"));
+    let rows = on_db!(db, pool => bind_args!(sqlx::query_as::<_, AuditEntry>(&sql), args).fetch_all(pool).await)?;
     Ok((rows, total))
+}
+
+/// How many rows a filter selects.
+pub async fn count(db: &Db, f: &AuditFilter) -> Result<i64, sqlx::Error> {
+    let mut args = Args::default();
+    let sql = format!(
+        "SELECT COUNT(*) FROM audit_log{}",
+        filter_sql(db, f, &mut args)
+    );
+    on_db!(db, pool => bind_args!(sqlx::query_scalar::<_, i64>(&sql), args).fetch_one(pool).await)
+}
+
+/// The next `limit` rows a filter selects after `after_id`, oldest first (for exports).
+pub async fn batch_after(
+    db: &Db,
+    f: &AuditFilter,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    let mut args = Args::default();
+    let filter = filter_sql(db, f, &mut args);
+    let after = args.push(Arg::Int(after_id));
+    let l = args.push(Arg::Int(limit));
+    let joiner = if filter.is_empty() { " WHERE" } else { " AND" };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM audit_log{filter}{joiner} id > {after} ORDER BY id LIMIT {l}"
+    );
+    on_db!(db, pool => bind_args!(sqlx::query_as::<_, AuditEntry>(&sql), args).fetch_all(pool).await)
+}
+
+/// The newest row's id (0 for an empty log).
+pub async fn max_id(db: &Db) -> Result<i64, sqlx::Error> {
+    let id: Option<i64> = on_db!(db, pool => sqlx::query_scalar("SELECT MAX(id) FROM audit_log").fetch_one(pool).await)?;
+    Ok(id.unwrap_or(0))
+}
+
+/// When the first row of the log was written: how far back it reaches.
+pub async fn oldest(db: &Db) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_scalar("SELECT at FROM audit_log ORDER BY id LIMIT 1").fetch_optional(pool).await)
 }
 
 /// The result of walking the chain.

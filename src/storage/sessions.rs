@@ -60,8 +60,7 @@ pub async fn delete_expired(
 }
 
 /// End every session of a user (password change, account disabled).
-pub async fn delete_for_user(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
+pub async fn delete_for_user(tx: &mut Tx, user_id: i64) -> Result<u64, sqlx::Error> {
     on_tx!(tx, conn => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user_id).execute(conn).await.map(|r| r.rows_affected()))?;
-    Ok(())
+        .bind(user_id).execute(conn).await.map(|r| r.rows_affected()))
 }

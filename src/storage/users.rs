@@ -129,11 +129,44 @@ pub async fn set_role(
     Ok(result == 1)
 }
 
-pub async fn set_disabled(tx: &mut Tx, id: i64, disabled: bool) -> Result<(), sqlx::Error> {
+/// Disable or re-enable an account; with `expected_version`, only while the
+/// stored version is still that one (false when it moved on).
+pub async fn set_disabled(
+    tx: &mut Tx,
+    id: i64,
+    expected_version: Option<i64>,
+    disabled: bool,
+) -> Result<bool, sqlx::Error> {
+    let changed = on_tx!(tx, conn => sqlx::query(
+        "UPDATE users SET disabled = $1, updated_at = $2, version = version + 1 \
+         WHERE id = $3 AND ($4 IS NULL OR version = $4)")
+        .bind(disabled).bind(Utc::now()).bind(id).bind(expected_version)
+        .execute(conn).await.map(|r| r.rows_affected()))?;
+    Ok(changed == 1)
+}
+
+/// Replace a password by one the account must change at its next sign-in
+/// (a reset); the same version rule as [`set_disabled`].
+pub async fn reset_password(
+    tx: &mut Tx,
+    id: i64,
+    expected_version: Option<i64>,
+    password_hash: &str,
+) -> Result<bool, sqlx::Error> {
+    let now = Utc::now();
+    let changed = on_tx!(tx, conn => sqlx::query(
+        "UPDATE users SET password_hash = $1, must_change_password = $2, password_changed_at = $3, \
+         updated_at = $3, version = version + 1 WHERE id = $4 AND ($5 IS NULL OR version = $5)")
+        .bind(password_hash).bind(true).bind(now).bind(id).bind(expected_version)
+        .execute(conn).await.map(|r| r.rows_affected()))?;
+    Ok(changed == 1)
+}
+
+/// Revoke every API token of an account; how many were still valid.
+pub async fn revoke_tokens(tx: &mut Tx, user_id: i64) -> Result<u64, sqlx::Error> {
     on_tx!(tx, conn => sqlx::query(
-        "UPDATE users SET disabled = $1, updated_at = $2, version = version + 1 WHERE id = $3")
-        .bind(disabled).bind(Utc::now()).bind(id).execute(conn).await.map(|r| r.rows_affected()))?;
-    Ok(())
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+        .bind(Utc::now()).bind(user_id).execute(conn).await.map(|r| r.rows_affected()))
 }
 
 pub async fn member_has_user(db: &Db, member_id: i64) -> Result<bool, sqlx::Error> {

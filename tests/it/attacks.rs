@@ -1128,7 +1128,22 @@ async fn write_routes(app: &TestApp) -> Vec<(Method, String, String)> {
             "/api/v1/departments".to_string(),
             staff.clone(),
         ),
-        (Method::POST, "/api/v1/users".to_string(), admin),
+        (Method::POST, "/api/v1/users".to_string(), admin.clone()),
+        (
+            Method::POST,
+            format!("/api/v1/users/{staff_user}/disable"),
+            admin.clone(),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/users/{staff_user}/enable"),
+            admin.clone(),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/users/{staff_user}/reset-password"),
+            admin,
+        ),
         (
             Method::POST,
             "/api/v1/reception-days".to_string(),

@@ -75,7 +75,17 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
         ((M::GET, "/admin/users"), account_admins),
         ((M::POST, "/admin/users"), [A, F, F, F, F, F, L]),
         ((M::POST, "/admin/users/{id}/role"), [F, A, F, F, F, F, L]),
+        (
+            (M::POST, "/admin/users/{id}/disable"),
+            [A, F, F, F, F, F, L],
+        ),
+        ((M::POST, "/admin/users/{id}/enable"), [A, F, F, F, F, F, L]),
+        (
+            (M::POST, "/admin/users/{id}/reset-password"),
+            [A, F, F, F, F, F, L],
+        ),
         ((M::GET, "/audit"), [F, F, A, F, F, F, L]),
+        ((M::GET, "/audit/export"), [F, F, A, F, F, F, L]),
         ((M::GET, "/reception"), staff_only),
         ((M::POST, "/reception"), staff_only),
         ((M::POST, "/reception/settings"), staff_only),
@@ -126,6 +136,20 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
         ((M::GET, "/api/v1/users"), account_admins),
         ((M::POST, "/api/v1/users"), [A, F, F, F, F, F, L]),
         ((M::PUT, "/api/v1/users/{id}/role"), [F, A, F, F, F, F, L]),
+        (
+            (M::POST, "/api/v1/users/{id}/disable"),
+            [A, F, F, F, F, F, L],
+        ),
+        (
+            (M::POST, "/api/v1/users/{id}/enable"),
+            [A, F, F, F, F, F, L],
+        ),
+        (
+            (M::POST, "/api/v1/users/{id}/reset-password"),
+            [A, F, F, F, F, F, L],
+        ),
+        ((M::GET, "/api/v1/audit"), [F, F, A, F, F, F, L]),
+        ((M::GET, "/api/v1/audit/export"), [F, F, A, F, F, F, L]),
         ((M::GET, "/api/v1/reception-days"), staff_only),
         ((M::POST, "/api/v1/reception-days"), staff_only),
         ((M::GET, "/api/v1/reception-days/schedule"), staff_only),

@@ -29,6 +29,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/users"),
     ("post", "/users"),
     ("put", "/users/{id}/role"),
+    ("post", "/users/{id}/disable"),
+    ("post", "/users/{id}/enable"),
+    ("post", "/users/{id}/reset-password"),
+    ("get", "/audit"),
+    ("get", "/audit/export"),
     ("get", "/reception-days"),
     ("post", "/reception-days"),
     ("get", "/reception-days/schedule"),
@@ -208,6 +213,7 @@ async fn every_documented_operation_answers(app: TestApp) {
     let doc = openapi_document(&app).await;
     let token = app.token("staff").await;
     let security = app.token("security").await;
+    let auditor = app.token("auditor").await;
     let member: i64 = lvzhi::on_db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
         "SELECT id FROM members WHERE name = '孟爱云'").fetch_one(pool).await)
     .unwrap();
@@ -233,6 +239,8 @@ async fn every_documented_operation_answers(app: TestApp) {
         // Accounts are the security administrator's; everything else the staff's.
         let (id, token) = if path.starts_with("/api/v1/users") {
             (user, &security)
+        } else if path.starts_with("/api/v1/audit") {
+            (user, &auditor)
         } else {
             (member, &token)
         };
@@ -266,6 +274,11 @@ async fn every_documented_operation_answers(app: TestApp) {
         // comes from the handler, in the API's format.
         if path == "/api/v1/attachments/{id}" {
             assert_eq!(answer["error"], "not_found", "{method} {url}");
+            continue;
+        }
+        // The export answers CSV, not JSON.
+        if path == "/api/v1/audit/export" {
+            assert_eq!(status, StatusCode::OK, "{method} {url}");
             continue;
         }
         assert_ne!(status, StatusCode::NOT_FOUND, "{method} {url}: {answer}");

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, with its OpenAPI document.
 
 pub(crate) mod activities;
+pub(crate) mod audit;
 mod cases;
 mod info;
 mod members;
@@ -29,7 +30,7 @@ pub struct Page<T> {
 
 /// The API's routes, under `/api/v1`, with who may call each.
 pub fn routes() -> Vec<RouteSpec> {
-    use crate::domain::roles::Role::{Admin, Department, Member, Security, Staff};
+    use crate::domain::roles::Role::{Admin, Auditor, Department, Member, Security, Staff};
     use Access::{Public, Roles};
     const STAFF: Access = Roles(&[Staff]);
     const STAFF_OR_OWN: Access = Roles(&[Staff, Member]);
@@ -109,6 +110,31 @@ pub fn routes() -> Vec<RouteSpec> {
             Roles(&[Security]),
             users::set_role,
         ),
+        route(
+            Method::POST,
+            "/api/v1/users/{id}/disable",
+            Roles(&[Admin]),
+            users::disable,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/users/{id}/enable",
+            Roles(&[Admin]),
+            users::enable,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/users/{id}/reset-password",
+            Roles(&[Admin]),
+            users::reset_password,
+        ),
+        route(Method::GET, "/api/v1/audit", Roles(&[Auditor]), audit::list),
+        route(
+            Method::GET,
+            "/api/v1/audit/export",
+            Roles(&[Auditor]),
+            audit::export,
+        ),
     ];
     all.extend(reception::routes());
     all.extend(cases::routes());
@@ -154,7 +180,8 @@ impl Modify for Security {
         members::list, members::create, members::get, members::update, members::delete, members::timeline,
         orgs::list_orgs, orgs::create_org, orgs::list_groups, orgs::create_group,
         orgs::list_communities, orgs::create_community, orgs::list_departments, orgs::create_department,
-        users::list, users::create, users::set_role,
+        users::list, users::create, users::set_role, users::disable, users::enable, users::reset_password,
+        audit::list, audit::export,
         reception::list, reception::create, reception::schedule, reception::get_settings, reception::put_settings,
         reception::get, reception::add_visit, reception::list_holidays, reception::put_holidays,
         cases::list, cases::create, cases::figures, cases::get, cases::step,

@@ -11,7 +11,9 @@ use crate::domain::paging::PageRequest;
 use crate::error::{AppError, ErrorBody};
 use crate::http::auth::{ApiActor, ApiJson, ApiQuery, PathId};
 use crate::http::AppState;
-use crate::services::users::{self as service, Creator, RoleInput, UserInput};
+use crate::services::users::{
+    self as service, AccountAction, AccountActionInput, Creator, RoleInput, UserInput,
+};
 use crate::storage::users::User;
 
 /// A new account. Roles are not part of it: only the security administrator
@@ -116,4 +118,76 @@ pub async fn set_role(
         Ok(user) => Json(user).into_response(),
         Err(e) => e.into_json(actor.locale),
     }
+}
+
+/// What an account action sends: the account's version, as read.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountActionBody {
+    pub version: i64,
+}
+
+/// The account after an action; after a reset, its new password, shown this once.
+#[derive(Serialize, ToSchema)]
+pub struct AccountChanged {
+    pub user: User,
+    /// Only after a reset: must be changed at the next sign-in.
+    pub new_password: Option<String>,
+}
+
+async fn account_action(
+    state: &AppState,
+    actor: &crate::services::Actor,
+    id: i64,
+    action: AccountAction,
+    body: AccountActionBody,
+) -> Response {
+    let input = AccountActionInput {
+        version: Some(body.version.to_string()),
+    };
+    match service::account_action(&state.db, Creator::Admin(actor), id, action, &input).await {
+        Ok(change) => Json(AccountChanged {
+            user: change.user,
+            new_password: change.password,
+        })
+        .into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "users", params(("id" = i64, Path)), request_body = AccountActionBody,
+    responses((status = 200, body = AccountChanged), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+/// Disable an account: its sessions end and its API tokens are revoked at once.
+pub async fn disable(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<AccountActionBody>,
+) -> Response {
+    account_action(&state, &actor, id, AccountAction::Disable, body).await
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/enable", tag = "users", params(("id" = i64, Path)), request_body = AccountActionBody,
+    responses((status = 200, body = AccountChanged), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+/// Re-enable a disabled account.
+pub async fn enable(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<AccountActionBody>,
+) -> Response {
+    account_action(&state, &actor, id, AccountAction::Enable, body).await
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/reset-password", tag = "users", params(("id" = i64, Path)), request_body = AccountActionBody,
+    responses((status = 200, body = AccountChanged), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+/// Reset an account's password to a random one (answered once); it must be
+/// changed at the next sign-in, and the account's sessions and tokens end.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<AccountActionBody>,
+) -> Response {
+    account_action(&state, &actor, id, AccountAction::ResetPassword, body).await
 }

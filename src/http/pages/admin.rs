@@ -14,7 +14,10 @@ use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::http::auth::{ApiQuery, PageActor, PageForm, PathId};
 use crate::http::AppState;
-use crate::services::users::{self as service, Creator, RoleInput, UserInput};
+use crate::services::audit::{self as audit_service, AuditQuery};
+use crate::services::users::{
+    self as service, AccountAction, AccountActionInput, Creator, RoleInput, UserInput,
+};
 use crate::storage::audit::AuditEntry;
 use crate::storage::users::User;
 
@@ -34,6 +37,9 @@ pub struct UserRow {
     pub org: String,
     pub version: i64,
     pub must_change_password: bool,
+    pub disabled: bool,
+    /// The system admin may disable or reset it: not their own, not the trio's.
+    pub manageable: bool,
 }
 
 #[derive(Template)]
@@ -88,6 +94,14 @@ async fn users_page(
             org: org_name(u.org_id),
             version: u.version,
             must_change_password: u.must_change_password,
+            disabled: u.disabled,
+            manageable: page.actor.role == Role::Admin
+                && u.id != page.actor.user_id
+                && !u
+                    .role
+                    .as_deref()
+                    .and_then(|r| Role::parse("role", r).ok())
+                    .is_some_and(|r| r.is_admin_trio()),
         })
         .collect();
     let params = [("per_page", query.per_page.clone().unwrap_or_default())];
@@ -237,34 +251,135 @@ struct AuditTemplate {
     total: i64,
     prev: String,
     next: String,
+    query: AuditQuery,
+    export: String,
+    retention: String,
 }
 
+/// The audit log, filtered (from, to, action, user name) and paged, with
+/// how far back it reaches and an export of what the filters select.
 pub async fn audit(
     State(state): State<AppState>,
     page: PageActor,
-    ApiQuery(query): ApiQuery<PageQuery>,
+    ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Response {
     let result = async {
-        page.actor.require(&[Role::Auditor])?;
-        let request = PageRequest::parse(query.page.as_deref(), query.per_page.as_deref())
-            .map_err(AppError::BadRequest)?;
-        let (entries, total) =
-            crate::storage::audit::list(&state.db, request.limit(), request.offset()).await?;
-        Ok::<_, AppError>((entries, total, request))
+        let (entries, total, request) = audit_service::list(&state.db, &page.actor, &query).await?;
+        let retention =
+            audit_service::retention(&state.db, state.settings.audit_retention_days).await?;
+        Ok::<_, AppError>((entries, total, request, retention))
     }
     .await;
     match result {
-        Ok((entries, total, request)) => {
-            let params = [("per_page", query.per_page.clone().unwrap_or_default())];
+        Ok((entries, total, request, retention)) => {
+            let mut params = query.params();
+            params.push(("per_page", query.per_page.clone().unwrap_or_default()));
             let pager = super::pager("/audit", &params, &request, total);
+            let export = super::link_with("/audit/export", &query.params(), &[]);
             render(&AuditTemplate {
                 ctx: Ctx::for_page(&page, "audit"),
                 entries,
                 total,
                 prev: pager.prev,
                 next: pager.next,
+                export,
+                retention: retention.describe(page.actor.locale),
+                query,
             })
         }
         Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+/// The CSV export of what the audit page's filters select (audited).
+pub async fn audit_export(
+    State(state): State<AppState>,
+    page: PageActor,
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> Response {
+    match audit_service::export(&state.db, &page.actor, &query, "page").await {
+        Ok(export) => crate::http::api::audit::csv_response(export),
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+/// Disable an account (system admin; POST with the version read).
+pub async fn disable_user(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+    PageForm { page, form }: PageForm<AccountActionInput>,
+) -> Response {
+    account_action(&state, &page, id, AccountAction::Disable, &form).await
+}
+
+/// Re-enable a disabled account.
+pub async fn enable_user(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+    PageForm { page, form }: PageForm<AccountActionInput>,
+) -> Response {
+    account_action(&state, &page, id, AccountAction::Enable, &form).await
+}
+
+/// Reset an account's password to a random one, shown once on the answer.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+    PageForm { page, form }: PageForm<AccountActionInput>,
+) -> Response {
+    account_action(&state, &page, id, AccountAction::ResetPassword, &form).await
+}
+
+async fn account_action(
+    state: &AppState,
+    page: &PageActor,
+    id: i64,
+    action: AccountAction,
+    form: &AccountActionInput,
+) -> Response {
+    let query = PageQuery::default();
+    let locale = page.actor.locale;
+    let result =
+        service::account_action(&state.db, Creator::Admin(&page.actor), id, action, form).await;
+    let rendered = match result {
+        Ok(change) => {
+            let username = change.user.username.clone();
+            let message = match (action, change.password) {
+                (AccountAction::ResetPassword, Some(password)) => crate::i18n::t_with(
+                    locale,
+                    "account.reset_done",
+                    &[("username", username), ("password", password)],
+                ),
+                (AccountAction::Disable, _) => {
+                    crate::i18n::t_with(locale, "account.disabled_done", &[("username", username)])
+                }
+                _ => crate::i18n::t_with(locale, "account.enabled_done", &[("username", username)]),
+            };
+            users_page(
+                state,
+                page,
+                &query,
+                UserInput::default(),
+                FieldErrors::new(),
+                message,
+            )
+            .await
+            .map(|t| (StatusCode::OK, t))
+        }
+        Err(AppError::Validation(errors)) => users_page(
+            state,
+            page,
+            &query,
+            UserInput::default(),
+            errors,
+            String::new(),
+        )
+        .await
+        .map(|t| (StatusCode::UNPROCESSABLE_ENTITY, t)),
+        Err(e) => Err(e),
+    };
+    match rendered {
+        Ok((status, t)) => render_status(status, &t),
+        Err(e) => error_page(locale, Some(page), e),
     }
 }

@@ -109,7 +109,31 @@ pub fn routes() -> Vec<RouteSpec> {
             Roles(&[Security]),
             admin::set_role,
         ),
+        route(
+            Method::POST,
+            "/admin/users/{id}/disable",
+            Roles(&[Admin]),
+            admin::disable_user,
+        ),
+        route(
+            Method::POST,
+            "/admin/users/{id}/enable",
+            Roles(&[Admin]),
+            admin::enable_user,
+        ),
+        route(
+            Method::POST,
+            "/admin/users/{id}/reset-password",
+            Roles(&[Admin]),
+            admin::reset_password,
+        ),
         route(Method::GET, "/audit", Roles(&[Auditor]), admin::audit),
+        route(
+            Method::GET,
+            "/audit/export",
+            Roles(&[Auditor]),
+            admin::audit_export,
+        ),
     ];
     all.extend(reception::routes());
     all.extend(cases::routes());

@@ -1,0 +1,260 @@
+//! Reading the audit log (audit admin only): filtered pages, the CSV export
+//! (itself audited), and how far back the log reaches.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{non_blank, Actor};
+use crate::domain::csv;
+use crate::domain::dates::parse_optional_date;
+use crate::domain::paging::PageRequest;
+use crate::domain::roles::Role;
+use crate::domain::validation::{FieldError, FieldErrors};
+use crate::error::AppError;
+use crate::i18n::{self, Locale};
+use crate::storage::audit::{self, AuditEntry, AuditFilter};
+use crate::storage::Db;
+
+/// The most rows one export may hold; a wider range is refused, to be narrowed.
+pub const EXPORT_MAX_ROWS: i64 = 200_000;
+
+/// The filters of the audit page and the API, as sent (dates in UTC, as shown).
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// First day, `YYYY-MM-DD` (UTC), inclusive.
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD` (UTC), inclusive.
+    pub to: Option<String>,
+    /// Exactly this action, e.g. `login`, `export`, `disable`.
+    pub action: Option<String>,
+    /// Exactly this user name.
+    pub username: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+impl AuditQuery {
+    /// The filters as query parameters (for links that keep them), paging aside.
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        let value = |v: &Option<String>| non_blank(v).unwrap_or("").to_string();
+        vec![
+            ("from", value(&self.from)),
+            ("to", value(&self.to)),
+            ("action", value(&self.action)),
+            ("username", value(&self.username)),
+        ]
+    }
+
+    /// Check the filters; dates are whole days in UTC.
+    pub fn filter(&self) -> Result<AuditFilter, AppError> {
+        let mut errors = FieldErrors::new();
+        let from = errors
+            .check(parse_optional_date(
+                "from",
+                self.from.as_deref().unwrap_or(""),
+            ))
+            .flatten();
+        let to = errors
+            .check(parse_optional_date("to", self.to.as_deref().unwrap_or("")))
+            .flatten();
+        if let (Some(from), Some(to)) = (from, to) {
+            if to < from {
+                errors.push(FieldError::new("to", "date_range"));
+            }
+        }
+        let short = |v: &Option<String>| non_blank(v).map(|s| s.chars().take(64).collect());
+        if !errors.is_empty() {
+            return Err(AppError::BadRequest(errors));
+        }
+        Ok(AuditFilter {
+            from: from.map(start_of),
+            until: to.and_then(|d| d.succ_opt()).map(start_of),
+            action: short(&self.action),
+            username: short(&self.username),
+            max_id: None,
+        })
+    }
+}
+
+fn start_of(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+}
+
+/// One page of the log, newest first, and how many rows the filters select.
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    query: &AuditQuery,
+) -> Result<(Vec<AuditEntry>, i64, PageRequest), AppError> {
+    actor.require(&[Role::Auditor])?;
+    let filter = query.filter()?;
+    let page = PageRequest::parse(query.page.as_deref(), query.per_page.as_deref())
+        .map_err(AppError::BadRequest)?;
+    let (rows, total) = audit::list(db, &filter, page.limit(), page.offset()).await?;
+    Ok((rows, total, page))
+}
+
+/// A finished export: the file and how many rows it holds.
+pub struct Export {
+    pub filename: String,
+    /// UTF-8 with a byte-order mark, CRLF line ends.
+    pub body: String,
+    pub rows: i64,
+}
+
+/// The headings of an export's columns (catalogue keys), in order.
+const HEADINGS: [&str; 13] = [
+    "audit.column.id",
+    "audit.column.at",
+    "audit.column.user_id",
+    "audit.column.username",
+    "audit.column.role",
+    "audit.column.ip",
+    "audit.column.action",
+    "audit.column.object_type",
+    "audit.column.object_id",
+    "audit.column.outcome",
+    "audit.column.detail",
+    "audit.column.prev_hash",
+    "audit.column.hash",
+];
+
+fn record(e: &AuditEntry) -> [String; 13] {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    [
+        e.id.to_string(),
+        e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        e.user_id.map(|v| v.to_string()).unwrap_or_default(),
+        text(&e.username),
+        text(&e.role),
+        text(&e.ip),
+        e.action.clone(),
+        text(&e.object_type),
+        text(&e.object_id),
+        e.outcome.clone(),
+        text(&e.detail),
+        e.prev_hash.clone(),
+        e.hash.clone(),
+    ]
+}
+
+/// Export the rows the filters select as CSV, oldest first, with the hash
+/// chain's columns so that it can be checked outside. The export is itself
+/// audited (`export`, `audit_log`, the filters and the row count), in the
+/// same step: no audit row, no file. `via` says where it was asked for.
+pub async fn export(
+    db: &Db,
+    actor: &Actor,
+    query: &AuditQuery,
+    via: &'static str,
+) -> Result<Export, AppError> {
+    actor.require(&[Role::Auditor])?;
+    let mut filter = query.filter()?;
+    // One snapshot: rows written while the export runs (its own among them) stay out.
+    filter.max_id = Some(audit::max_id(db).await?);
+    let rows = audit::count(db, &filter).await?;
+    if rows > EXPORT_MAX_ROWS {
+        return Err(AppError::Validation(
+            FieldError::new("to", "export_too_many")
+                .with("rows", rows)
+                .with("max", EXPORT_MAX_ROWS)
+                .into(),
+        ));
+    }
+    let mut body = String::from(csv::BOM);
+    let headings: Vec<String> = HEADINGS
+        .iter()
+        .map(|key| i18n::t(actor.locale, key))
+        .collect();
+    csv::push_record(&mut body, &headings);
+    let mut after = 0;
+    let mut written = 0i64;
+    loop {
+        let batch = audit::batch_after(db, &filter, after, 1000).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.id;
+        for e in &batch {
+            csv::push_record(&mut body, &record(e));
+            written += 1;
+        }
+    }
+    let params = query.params();
+    let mut detail: Vec<String> = params
+        .iter()
+        .map(|(k, v)| format!("{k}={}", if v.is_empty() { "-" } else { v }))
+        .collect();
+    detail.push(format!("rows={written}"));
+    detail.push(format!("format=csv; via={via}"));
+    let mut entry = actor.audit("export", "audit_log", "", Some(detail.join("; ")));
+    entry.object_id = None;
+    audit::insert_alone(db, &entry).await?;
+    let day = |v: &str| {
+        if v.is_empty() {
+            "all".to_string()
+        } else {
+            v.to_string()
+        }
+    };
+    let filename = format!("audit-log_{}_{}.csv", day(&params[0].1), day(&params[1].1));
+    Ok(Export {
+        filename,
+        body,
+        rows: written,
+    })
+}
+
+/// How far back the audit log reaches, against the retention it must keep.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Retention {
+    /// When the oldest row was written (none for an empty log).
+    pub oldest: Option<DateTime<Utc>>,
+    /// Whole days from the oldest row to now.
+    pub days_kept: i64,
+    /// The setting `audit_retention_days` (at least 180).
+    pub required_days: i64,
+}
+
+impl Retention {
+    /// "最早一条：2012-01-01，已保存 400 天（至少保存 180 天）…", for the page and the CLI.
+    pub fn describe(&self, locale: Locale) -> String {
+        match self.oldest {
+            None => i18n::t_with(
+                locale,
+                "audit.retention_empty",
+                &[("required", self.required_days.to_string())],
+            ),
+            Some(oldest) => i18n::t_with(
+                locale,
+                if self.days_kept >= self.required_days {
+                    "audit.retention_met"
+                } else {
+                    "audit.retention_young"
+                },
+                &[
+                    ("oldest", oldest.format("%Y-%m-%d").to_string()),
+                    ("days", self.days_kept.to_string()),
+                    ("required", self.required_days.to_string()),
+                ],
+            ),
+        }
+    }
+}
+
+/// The retention status: the oldest row and the days kept. The application
+/// deletes no audit row (and the database refuses to), and the hash chain
+/// starts from its genesis link, so an intact chain also proves that nothing
+/// older was removed.
+pub async fn retention(db: &Db, required_days: i64) -> Result<Retention, AppError> {
+    let oldest = audit::oldest(db).await?;
+    let days_kept = oldest
+        .map(|at| (Utc::now() - at).num_days().max(0))
+        .unwrap_or(0);
+    Ok(Retention {
+        oldest,
+        days_kept,
+        required_days,
+    })
+}
