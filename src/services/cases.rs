@@ -434,7 +434,7 @@ pub(crate) fn parse_range(from: &Option<String>, to: &Option<String>) -> Result<
     })
 }
 
-fn bad_request(e: AppError) -> AppError {
+pub(crate) fn bad_request(e: AppError) -> AppError {
     match e {
         AppError::Validation(errors) => AppError::BadRequest(errors),
         other => other,

@@ -909,10 +909,7 @@ pub async fn list_page(
         Role::Staff => {
             let org = committee(db, actor, "org", non_blank(&q.org))
                 .await
-                .map_err(|e| match e {
-                    AppError::Validation(errors) => AppError::BadRequest(errors),
-                    other => other,
-                })?;
+                .map_err(super::cases::bad_request)?;
             filter.scope_path = Some(org.path);
         }
         Role::Member => {
@@ -1517,10 +1514,7 @@ pub async fn figures(db: &Db, actor: &Actor, q: &FiguresQuery) -> Result<Figures
     actor.require(&[Role::Staff])?;
     let org = committee(db, actor, "org", non_blank(&q.org))
         .await
-        .map_err(|e| match e {
-            AppError::Validation(errors) => AppError::BadRequest(errors),
-            other => other,
-        })?;
+        .map_err(super::cases::bad_request)?;
     let session = match non_blank(&q.session) {
         Some(s) => s
             .parse::<i64>()

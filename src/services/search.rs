@@ -535,10 +535,7 @@ pub async fn search(
         Some(org) => Some(
             committee(db, actor, "org", Some(org))
                 .await
-                .map_err(|e| match e {
-                    AppError::Validation(errors) => AppError::BadRequest(errors),
-                    other => other,
-                })?
+                .map_err(super::cases::bad_request)?
                 .path,
         ),
         None => None,
