@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use super::{activities, awards, Actor};
+use super::{activities, awards, proposals, Actor};
 use crate::domain::attachments::{self as rules, AttachmentCategory};
 use crate::domain::roles::Role;
 use crate::domain::validation::{FieldError, FieldErrors};
@@ -56,6 +56,8 @@ impl Store {
 pub enum Owner {
     Activity(i64),
     Award(i64),
+    /// A proposal: its supporting files, and the department's answer letter.
+    Proposal(i64),
 }
 
 impl Owner {
@@ -63,6 +65,7 @@ impl Owner {
         match self {
             Owner::Activity(id) => ("activity", *id),
             Owner::Award(id) => ("award", *id),
+            Owner::Proposal(id) => ("proposal", *id),
         }
     }
 
@@ -70,6 +73,7 @@ impl Owner {
         match a.owner_type.as_str() {
             "activity" => Some(Owner::Activity(a.owner_id)),
             "award" => Some(Owner::Award(a.owner_id)),
+            "proposal" => Some(Owner::Proposal(a.owner_id)),
             _ => None,
         }
     }
@@ -80,6 +84,7 @@ async fn check_visible(db: &Db, actor: &Actor, owner: Owner) -> Result<(), AppEr
     match owner {
         Owner::Activity(id) => activities::get(db, actor, id).await.map(|_| ()),
         Owner::Award(id) => awards::get(db, actor, id).await.map(|_| ()),
+        Owner::Proposal(id) => proposals::get(db, actor, id).await.map(|_| ()),
     }
 }
 
@@ -98,6 +103,13 @@ async fn check_may_attach(db: &Db, actor: &Actor, owner: Owner) -> Result<(), Ap
         (Role::Member, Owner::Award(id)) => {
             awards::get(db, actor, id).await?;
             Err(AppError::Conflict("attachment_not_allowed"))
+        }
+        (Role::Member | Role::Department, Owner::Proposal(id)) => {
+            if proposals::may_attach(db, actor, id).await? {
+                Ok(())
+            } else {
+                Err(AppError::Conflict("attachment_not_allowed"))
+            }
         }
         _ => Err(AppError::Forbidden),
     }
@@ -138,7 +150,7 @@ pub async fn attach(
     let mut errors = FieldErrors::new();
     let category = if upload.category.trim().is_empty() {
         Some(match owner {
-            Owner::Activity(_) => AttachmentCategory::Document,
+            Owner::Activity(_) | Owner::Proposal(_) => AttachmentCategory::Document,
             Owner::Award(_) => AttachmentCategory::Evidence,
         })
     } else {

@@ -555,7 +555,8 @@ async fn visible(db: &Db, actor: &Actor, p: &Proposal) -> Result<bool, AppError>
                 .await?
                 .iter()
                 .any(|c| c.member_id == me && c.status != CosignStatus::Declined.as_str());
-            if invited && status != ProposalStatus::Draft {
+            // An invited co-signer reads the draft they are asked to sign.
+            if invited {
                 return Ok(true);
             }
             if is_public(status) || authors(db, p).await?.contains(&me) {
@@ -598,6 +599,26 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Proposal, AppError> 
     }
 }
 
+/// Who may add a file: the lead member while the proposal is a draft or
+/// waits for review; the lead department while it answers. (Staff: always.)
+pub async fn may_attach(db: &Db, actor: &Actor, id: i64) -> Result<bool, AppError> {
+    let p = get(db, actor, id).await?;
+    Ok(match actor.role {
+        Role::Member => {
+            p.lead_member_id == actor.member_id
+                && matches!(p.status.as_str(), "draft" | "submitted")
+        }
+        Role::Department => {
+            p.status == ProposalStatus::Assigned.as_str()
+                && store::handlers(db, id)
+                    .await?
+                    .iter()
+                    .any(|h| h.role == "lead" && Some(h.department_id) == actor.department_id)
+        }
+        _ => false,
+    })
+}
+
 /// A proposal with everything its page shows.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProposalDetail {
@@ -612,6 +633,8 @@ pub struct ProposalDetail {
     /// For a merged proposal: the one that answers it.
     pub merged_into: Option<Proposal>,
     pub authors: Vec<i64>,
+    /// Supporting files and answer letters.
+    pub attachments: Vec<crate::storage::attachments::Attachment>,
     pub events: Vec<ProposalEvent>,
 }
 
@@ -638,6 +661,7 @@ pub async fn detail(db: &Db, actor: &Actor, id: i64) -> Result<ProposalDetail, A
         overdue: overdue(&proposal),
         handlers: store::handlers(db, id).await?,
         events: store::events(db, id).await?,
+        attachments: crate::storage::attachments::for_owner(db, "proposal", id).await?,
         cosigners,
         merged,
         ratings,

@@ -766,7 +766,7 @@ fn multipart_body(name: &str, bytes: &[u8], category: &str, csrf: Option<&str>) 
     body
 }
 
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     token: &str,
     path: &str,
@@ -789,7 +789,7 @@ async fn upload(
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-fn jpeg() -> Vec<u8> {
+pub(crate) fn jpeg() -> Vec<u8> {
     let mut bytes = vec![
         0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0,
     ];

@@ -1245,6 +1245,11 @@ async fn write_routes(app: &TestApp) -> Vec<(Method, String, String)> {
         ),
         (
             Method::POST,
+            format!("/api/v1/proposals/{member}/attachments"),
+            staff.clone(),
+        ),
+        (
+            Method::POST,
             "/api/v1/info-reports".to_string(),
             staff.clone(),
         ),

@@ -109,6 +109,7 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
         ((M::POST, "/proposals/{id}/steps"), proposal_readers),
         ((M::POST, "/proposals/{id}/cosign"), member_only),
         ((M::GET, "/proposals/{id}/print"), proposal_readers),
+        ((M::POST, "/proposals/{id}/attachments"), proposal_readers),
         ((M::GET, "/search"), proposal_readers),
         ((M::GET, "/public/{id}"), public),
         // Without the public form's token every submission is refused (CSRF).
@@ -181,6 +182,10 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
         ((M::POST, "/api/v1/proposals/{id}/steps"), proposal_readers),
         ((M::POST, "/api/v1/proposals/{id}/cosign"), member_only),
         ((M::GET, "/api/v1/search"), proposal_readers),
+        (
+            (M::POST, "/api/v1/proposals/{id}/attachments"),
+            proposal_readers,
+        ),
         // Activities, attachments, awards, 'five-ones'.
         ((M::GET, "/activities"), staff_and_own_member),
         ((M::POST, "/activities"), staff_and_own_member),
@@ -198,7 +203,7 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
             (M::POST, "/activities/{id}/attachments"),
             staff_and_own_member,
         ),
-        ((M::GET, "/attachments/{id}"), staff_and_own_member),
+        ((M::GET, "/attachments/{id}"), proposal_readers),
         ((M::GET, "/awards"), staff_and_own_member),
         ((M::POST, "/awards"), staff_only),
         ((M::GET, "/members/{id}/five-ones"), staff_and_own_member),
@@ -219,7 +224,7 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
             (M::POST, "/api/v1/activities/{id}/attachments"),
             staff_and_own_member,
         ),
-        ((M::GET, "/api/v1/attachments/{id}"), staff_and_own_member),
+        ((M::GET, "/api/v1/attachments/{id}"), proposal_readers),
         ((M::GET, "/api/v1/awards"), staff_and_own_member),
         ((M::POST, "/api/v1/awards"), staff_only),
         ((M::POST, "/api/v1/awards/{id}/attachments"), staff_only),

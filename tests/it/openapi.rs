@@ -75,6 +75,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/proposals/{id}/steps"),
     ("post", "/proposals/{id}/cosign"),
     ("get", "/search"),
+    ("post", "/proposals/{id}/attachments"),
     ("get", "/info-reports"),
     ("post", "/info-reports"),
     ("get", "/info-reports/figures"),

@@ -277,15 +277,34 @@ async fn the_whole_lifecycle(app: TestApp) {
         json!({"action": "view", "reply": "同意主办单位意见，配合做好规划调整。"}),
     )
     .await;
+    // The lead department uploads its answer letter (a co-handler may not), and names it in the answer.
+    let jpeg = crate::activities::jpeg();
+    let path = format!("/api/v1/proposals/{id}/attachments");
+    let (status, _) = crate::activities::upload(&app, &co, &path, "会办意见.jpg", &jpeg).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "only the lead department adds the answer's file"
+    );
+    let (status, letter) = crate::activities::upload(&app, &lead, &path, "答复函.jpg", &jpeg).await;
+    assert_eq!(status, StatusCode::CREATED, "{letter}");
     let answered = ok_step(
         &app,
         &lead,
         id,
-        json!({"action": "answer", "reply": "安置房一期已开工，计划明年底交付。", "answer_class": "b"}),
+        json!({"action": "answer", "reply": "安置房一期已开工，计划明年底交付。", "answer_class": "b", "attachment_id": letter["id"]}),
     )
     .await;
     assert_eq!(answered["status"], "answered");
     assert_eq!(answered["answer_class"], "b");
+    assert_eq!(answered["answer_attachment_id"], letter["id"]);
+    // Every author downloads it; after the answer the department adds nothing more.
+    let (status, _) = app
+        .api_get(&cosigner, &format!("/api/v1/attachments/{}", letter["id"]))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = crate::activities::upload(&app, &lead, &path, "补充.jpg", &jpeg).await;
+    assert_eq!(status, StatusCode::CONFLICT);
 
     // A department not handling the second proposal cannot answer it.
     ok_step(

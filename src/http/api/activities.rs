@@ -35,7 +35,7 @@ pub fn upload_route(spec: RouteSpec) -> RouteSpec {
 }
 
 pub fn routes() -> Vec<RouteSpec> {
-    use crate::domain::roles::Role::{Member, Staff};
+    use crate::domain::roles::Role::{Department, Member, Staff};
     use Access::Roles;
     const STAFF: Access = Roles(&[Staff]);
     const BOTH: Access = Roles(&[Staff, Member]);
@@ -81,7 +81,12 @@ pub fn routes() -> Vec<RouteSpec> {
             BOTH,
             upload_to_activity,
         )),
-        route(Method::GET, "/api/v1/attachments/{id}", BOTH, download),
+        route(
+            Method::GET,
+            "/api/v1/attachments/{id}",
+            Roles(&[Staff, Member, Department]),
+            download,
+        ),
         route(Method::GET, "/api/v1/awards", BOTH, list_awards),
         route(Method::POST, "/api/v1/awards", STAFF, create_award),
         upload_route(route(
@@ -478,7 +483,7 @@ pub async fn read_upload(request: Request, max: u64) -> Result<(Upload, String),
     Ok((upload, csrf))
 }
 
-async fn upload(
+pub(crate) async fn upload(
     state: &AppState,
     actor: &crate::services::Actor,
     owner: Owner,

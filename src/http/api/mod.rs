@@ -191,7 +191,7 @@ impl Modify for Security {
         activities::list_awards, activities::create_award, activities::upload_to_award, activities::five_ones,
         proposals::list, proposals::create, proposals::similar, proposals::figures, proposals::get_settings,
         proposals::put_settings, proposals::get, proposals::update, proposals::step, proposals::cosign,
-        proposals::search_api,
+        proposals::search_api, proposals::upload_to_proposal,
         info::list, info::create, info::figures, info::get, info::update, info::step,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),

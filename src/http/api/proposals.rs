@@ -52,6 +52,12 @@ pub fn routes() -> Vec<RouteSpec> {
             Access::Roles(&[Member]),
             cosign,
         ),
+        super::activities::upload_route(route(
+            Method::POST,
+            "/api/v1/proposals/{id}/attachments",
+            READERS,
+            upload_to_proposal,
+        )),
         route(Method::GET, "/api/v1/search", READERS, search_api),
     ]
 }
@@ -316,6 +322,25 @@ pub async fn put_settings(
         Ok(s) => Json(s).into_response(),
         Err(e) => e.into_json(actor.locale),
     }
+}
+
+#[utoipa::path(post, path = "/api/v1/proposals/{id}/attachments", tag = "proposals", params(("id" = i64, Path)),
+    request_body(content = super::activities::UploadForm, content_type = "multipart/form-data"),
+    description = "The lead member adds supporting files while the proposal is a draft or awaits review; the lead department its answer letter while it answers (then names it in the answer's `attachment_id`); staff at any time.",
+    responses((status = 201, body = crate::storage::attachments::Attachment), (status = 409, body = ErrorBody, description = "not allowed at this stage"), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn upload_to_proposal(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    request: axum::extract::Request,
+) -> Response {
+    super::activities::upload(
+        &state,
+        &actor,
+        crate::services::attachments::Owner::Proposal(id),
+        request,
+    )
+    .await
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -66,7 +66,12 @@ pub fn routes() -> Vec<RouteSpec> {
             BOTH,
             upload,
         )),
-        route(Method::GET, "/attachments/{id}", BOTH, download),
+        route(
+            Method::GET,
+            "/attachments/{id}",
+            Access::Roles(&[Staff, Member, Role::Department]),
+            download,
+        ),
         route(Method::GET, "/awards", BOTH, awards),
         route(Method::POST, "/awards", STAFF, create_award),
         route(Method::GET, "/members/{id}/five-ones", BOTH, five_ones),

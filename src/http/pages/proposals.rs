@@ -48,6 +48,12 @@ pub fn routes() -> Vec<RouteSpec> {
             cosign,
         ),
         route(Method::GET, "/proposals/{id}/print", READERS, print),
+        crate::http::api::activities::upload_route(route(
+            Method::POST,
+            "/proposals/{id}/attachments",
+            READERS,
+            upload,
+        )),
         route(Method::GET, "/search", READERS, search_page),
     ]
 }
@@ -634,6 +640,9 @@ struct ShowTemplate {
     /// The signed-in member may answer an open co-signing invitation.
     may_cosign: bool,
     may_edit: bool,
+    /// Files: (id, name, size).
+    files: Vec<(i64, String, String)>,
+    can_upload: bool,
     is_member: bool,
     is_department: bool,
     answered_on: String,
@@ -735,6 +744,11 @@ async fn show_page(
             .iter()
             .any(|c| c.member_id == me && c.status == "invited")
     }) && matches!(d.proposal.status.as_str(), "draft" | "submitted");
+    let can_upload = match page.actor.role {
+        Role::Staff => true,
+        Role::Member | Role::Department => service::may_attach(&state.db, &page.actor, id).await?,
+        _ => false,
+    };
     let may_edit = match page.actor.role {
         Role::Member => {
             d.proposal.status == "draft" && d.proposal.lead_member_id == page.actor.member_id
@@ -808,6 +822,18 @@ async fn show_page(
         events,
         may_cosign,
         may_edit,
+        files: d
+            .attachments
+            .iter()
+            .map(|f| {
+                (
+                    f.id,
+                    f.original_name.clone(),
+                    crate::domain::attachments::mib(u64::try_from(f.size_bytes).unwrap_or(0)),
+                )
+            })
+            .collect(),
+        can_upload,
         is_member: page.actor.role == Role::Member,
         is_department: page.actor.role == Role::Department,
         answered_on: d
@@ -888,6 +914,36 @@ pub async fn take_step(
         Err(AppError::Conflict(_)) => {
             match show_page(&state, &page, id, input, FieldErrors::new(), true).await {
                 Ok(t) => render_status(StatusCode::CONFLICT, &t),
+                Err(e) => error_page(page.actor.locale, Some(&page), e),
+            }
+        }
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+/// A file added from the proposal's page (multipart, with the form token).
+pub async fn upload(
+    State(state): State<AppState>,
+    page: PageActor,
+    PathId(id): PathId,
+    request: axum::extract::Request,
+) -> Response {
+    let store = crate::services::attachments::Store::from_settings(&state.settings);
+    let (upload, csrf) =
+        match crate::http::api::activities::read_upload(request, store.max_bytes).await {
+            Ok(read) => read,
+            Err(e) => return error_page(page.actor.locale, Some(&page), e),
+        };
+    if csrf.is_empty() || !crate::security::constant_time_eq(&csrf, &page.csrf) {
+        return error_page(page.actor.locale, Some(&page), AppError::Forbidden);
+    }
+    let owner = crate::services::attachments::Owner::Proposal(id);
+    match crate::services::attachments::attach(&state.db, &store, &page.actor, owner, &upload).await
+    {
+        Ok(_) => Redirect::to(&format!("/proposals/{id}")).into_response(),
+        Err(AppError::Validation(errors)) => {
+            match show_page(&state, &page, id, StepInput::default(), errors, false).await {
+                Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),
                 Err(e) => error_page(page.actor.locale, Some(&page), e),
             }
         }
