@@ -211,7 +211,7 @@ pub async fn load(db: &Db, cipher: &FieldCipher) -> Result<DemoLogins, AppError>
             party: m.party.clone(),
             sector: m.sector.clone(),
             workplace: Some(m.workplace.clone()),
-            title: Some(m.title.clone()),
+            position: Some(m.title.clone()),
             phone: m.phone.clone(),
             id_number: format!("{first17}{}", id_check_char(&first17)),
             term: demo.term.to_string(),

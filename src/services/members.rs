@@ -37,7 +37,8 @@ pub struct MemberInput {
     /// 界别, e.g. `经济界`.
     pub sector: String,
     pub workplace: Option<String>,
-    pub title: Option<String>,
+    /// 职务 (stored as the member's title).
+    pub position: Option<String>,
     /// Mainland mobile number.
     pub phone: String,
     /// 18-character resident ID number (checksum verified).
@@ -197,8 +198,8 @@ async fn validate(
         100,
     ));
     let title = errors.check(optional_line(
-        "title",
-        input.title.as_deref().unwrap_or(""),
+        "position",
+        input.position.as_deref().unwrap_or(""),
         100,
     ));
     let phone = errors.check(MobilePhone::parse("phone", &input.phone));
@@ -306,7 +307,7 @@ fn duplicate_id_number() -> AppError {
 fn audit_detail(v: &MemberValues) -> String {
     serde_json::json!({
         "name": v.name, "gender": v.gender, "ethnicity": v.ethnicity, "party": v.party,
-        "sector": v.sector, "workplace": v.workplace, "title": v.title,
+        "sector": v.sector, "workplace": v.workplace, "position": v.title,
         "phone": v.phone_masked, "id_number": v.id_number_masked, "term": v.term,
         "status": v.status, "org_id": v.org_id, "group_id": v.group_id, "joined_on": v.joined_on,
     })

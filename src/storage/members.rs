@@ -22,6 +22,8 @@ pub struct Member {
     pub party: String,
     pub sector: String,
     pub workplace: Option<String>,
+    /// 职务
+    #[serde(rename = "position")]
     pub title: Option<String>,
     #[serde(skip)]
     pub phone_enc: String,

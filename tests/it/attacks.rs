@@ -116,7 +116,7 @@ fn member_form(name: &str, id: &str, group: &str, version: &str) -> Vec<(&'stati
         ("party", "ccp".into()),
         ("sector", "经济界".into()),
         ("workplace", "测试单位".into()),
-        ("title", "经理".into()),
+        ("position", "经理".into()),
         ("phone", "13812345678".into()),
         ("id_number", id.to_string()),
         ("term", "7".into()),
@@ -207,7 +207,7 @@ async fn stored_xss_is_escaped_on_every_page(mut app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{department}");
     let mut body = member_body("韩晓梅", "19900101", "022");
-    body["title"] = json!(script(1));
+    body["position"] = json!(script(1));
     body["sector"] = json!(img(2));
     body["workplace"] = json!(js(3));
     body["group_id"] = group["id"].clone();
@@ -246,7 +246,7 @@ async fn stored_xss_is_escaped_on_every_page(mut app: TestApp) {
     let (_, got) = app
         .api_get(&staff, &format!("/api/v1/members/{member_id}"))
         .await;
-    assert_eq!(got["title"], script(1));
+    assert_eq!(got["position"], script(1));
     assert_eq!(got["sector"], img(2));
     assert_eq!(got["workplace"], js(3));
     let raw = app
@@ -330,7 +330,7 @@ async fn stored_xss_is_escaped_on_every_page(mut app: TestApp) {
     form.retain(|(k, _)| *k != "version");
     for (key, value) in form.iter_mut() {
         match *key {
-            "title" => *value = script(1),
+            "position" => *value = script(1),
             "workplace" => *value = js(3),
             _ => {}
         }
@@ -773,7 +773,7 @@ async fn another_committee_cannot_reach_demo_records_by_id(mut app: TestApp) {
         answers.push((format!("GET {path}"), status));
         let mut body = member_body("孟爱云", "19680312", "042");
         body["version"] = json!(version);
-        body["title"] = json!("越权修改");
+        body["position"] = json!("越权修改");
         let (status, answer) = app.api_send(Method::PUT, &token, &path, &body).await;
         assert_eq!(answer, missing, "PUT {path}: no oracle");
         answers.push((format!("PUT {path}"), status));
@@ -946,7 +946,7 @@ async fn parallel_duplicates_are_written_once(app: TestApp) {
     for i in 0..10 {
         let (client, url, token) = (app.client.clone(), url.clone(), token.clone());
         let mut body = body.clone();
-        body["title"] = json!(format!("职务{i}"));
+        body["position"] = json!(format!("职务{i}"));
         body["version"] = json!(version);
         tasks.push(tokio::spawn(async move {
             let r = client
@@ -977,7 +977,10 @@ async fn parallel_duplicates_are_written_once(app: TestApp) {
     assert_eq!(conflicts, 9);
     let (_, now) = app.api_get(&token, &format!("/api/v1/members/{id}")).await;
     assert_eq!(now["version"], version + 1);
-    assert_eq!(now["title"], saved[0]["title"], "the winner's values stand");
+    assert_eq!(
+        now["position"], saved[0]["position"],
+        "the winner's values stand"
+    );
     let updates: i64 = lvzhi::on_db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'update' AND object_type = 'member' AND object_id = $1")
         .bind(id.to_string()).fetch_one(pool).await)
@@ -1026,7 +1029,7 @@ async fn browser_session_needs_the_csrf_header_on_the_api(mut app: TestApp) {
     let member_url = app.url(&format!("/api/v1/members/{target}"));
     let mut update = member_body("孟爱云", "19680312", "042");
     update["version"] = json!(version);
-    update["title"] = json!("跨站修改");
+    update["position"] = json!("跨站修改");
     for token in [None, Some(""), Some("forged"), Some(other.csrf.as_str())] {
         let with = |request: reqwest::RequestBuilder| match token {
             Some(t) => request.header("X-CSRF-Token", t),
@@ -1089,7 +1092,7 @@ async fn browser_session_needs_the_csrf_header_on_the_api(mut app: TestApp) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let updated: Value = r.json().await.unwrap();
-    assert_eq!(updated["title"], "跨站修改");
+    assert_eq!(updated["position"], "跨站修改");
     assert_eq!(app.count("members").await, before.len() as i64 + 1);
 }
 dual_test!(
@@ -1608,7 +1611,7 @@ async fn server_owned_fields_in_bodies_are_ignored(app: TestApp) {
     let mut update = member_body("赋值委员", "19860606", "028");
     update["version"] = json!(1);
     update["id"] = json!(first);
-    update["title"] = json!("只改自己");
+    update["position"] = json!("只改自己");
     let (status, updated) = app
         .api_send(
             Method::PUT,
@@ -1619,12 +1622,12 @@ async fn server_owned_fields_in_bodies_are_ignored(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::OK, "{updated}");
     assert_eq!(updated["id"], id);
-    assert_eq!(updated["title"], "只改自己");
+    assert_eq!(updated["position"], "只改自己");
     let (_, untouched) = app
         .api_get(&token, &format!("/api/v1/members/{first}"))
         .await;
     assert_eq!(untouched["version"], first_version);
-    assert_ne!(untouched["title"], "只改自己");
+    assert_ne!(untouched["position"], "只改自己");
 }
 dual_test!(
     server_owned_fields_in_bodies_are_ignored_t,

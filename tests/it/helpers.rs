@@ -425,7 +425,7 @@ pub fn member_body(name: &str, birth: &str, seq: &str) -> Value {
     };
     serde_json::json!({
         "name": name, "gender": gender, "ethnicity": "汉族", "party": "ccp", "sector": "经济界",
-        "workplace": "测试单位", "title": "经理", "phone": "13812345678",
+        "workplace": "测试单位", "position": "经理", "phone": "13812345678",
         "id_number": id_number(birth, seq), "term": 7
     })
 }

@@ -110,7 +110,7 @@ fn member_form(name: &str, id: &str, group: i64) -> Vec<(&'static str, String)> 
         ("party", "ccp".into()),
         ("sector", "经济界".into()),
         ("workplace", "测试单位".into()),
-        ("title", "经理".into()),
+        ("position", "经理".into()),
         ("phone", "13812345678".into()),
         ("id_number", id.to_string()),
         ("term", "7".into()),
@@ -363,7 +363,7 @@ async fn invalid_form_answers_422_with_messages_and_keeps_the_input(mut app: Tes
     set(&mut form, "phone", "12345");
     set(&mut form, "sector", "教育界<b>&</b>");
     set(&mut form, "workplace", "\"大学路\"小学");
-    set(&mut form, "title", "教导主任");
+    set(&mut form, "position", "教导主任");
     set(&mut form, "term", "100");
     set(&mut form, "party", "cdl");
     set(&mut form, "joined_on", "2999-01-01");
@@ -384,7 +384,7 @@ async fn invalid_form_answers_422_with_messages_and_keeps_the_input(mut app: Tes
     // What was typed stays in the inputs, escaped.
     assert_eq!(input_value(&html, "id_number"), "410103198503040261");
     assert_eq!(input_value(&html, "phone"), "12345");
-    assert_eq!(input_value(&html, "title"), "教导主任");
+    assert_eq!(input_value(&html, "position"), "教导主任");
     assert_eq!(input_value(&html, "term"), "100");
     assert_eq!(input_value(&html, "joined_on"), "2999-01-01");
     assert_eq!(unescape(&input_value(&html, "sector")), "教育界<b>&</b>");
@@ -465,7 +465,7 @@ async fn stale_edit_answers_409_and_keeps_the_typed_values(mut app: TestApp) {
     let mut form = member_form("豆雨霞", &id_number("19650107", "028"), group);
     set(&mut form, "party", "non_party");
     set(&mut form, "sector", "社会福利和社会保障界");
-    set(&mut form, "title", "名誉院长");
+    set(&mut form, "position", "名誉院长");
     form.push(("version", "1".into()));
     let (status, location, _) = post(&app, &format!("/members/{member}"), &form).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -474,13 +474,13 @@ async fn stale_edit_answers_409_and_keeps_the_typed_values(mut app: TestApp) {
     assert!(html.contains("名誉院长"));
 
     // Someone saved meanwhile: this user's second save, still at version 1.
-    set(&mut form, "title", "理事长");
+    set(&mut form, "position", "理事长");
     set(&mut form, "workplace", "郑州爱馨养老集团");
     let (status, _, html) = post(&app, &format!("/members/{member}"), &form).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(html.contains("该记录已被他人修改"));
     assert_eq!(
-        input_value(&html, "title"),
+        input_value(&html, "position"),
         "理事长",
         "what the user typed is kept"
     );
@@ -515,7 +515,7 @@ async fn stale_edit_answers_409_and_keeps_the_typed_values(mut app: TestApp) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("手机号："));
     assert_eq!(input_value(&html, "phone"), "1390371");
-    assert_eq!(input_value(&html, "title"), "理事长");
+    assert_eq!(input_value(&html, "position"), "理事长");
 }
 dual_test!(
     stale_edit_answers_409_and_keeps_the_typed_values_t,

@@ -34,7 +34,7 @@ async fn staff_create_read_update_a_member(app: TestApp) {
     assert_eq!(got["id_number_masked"].as_str().unwrap().len(), 18);
 
     let mut update = body.clone();
-    update["title"] = json!("总经理");
+    update["position"] = json!("总经理");
     update["version"] = got["version"].clone();
     let (status, updated) = app
         .api_send(
@@ -45,7 +45,7 @@ async fn staff_create_read_update_a_member(app: TestApp) {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{updated}");
-    assert_eq!(updated["title"], "总经理");
+    assert_eq!(updated["position"], "总经理");
     assert_eq!(updated["version"], 2);
 
     // The same version again: someone else's save came first.

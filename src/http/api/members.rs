@@ -48,8 +48,9 @@ pub struct MemberBody {
     pub sector: String,
     #[serde(default)]
     pub workplace: Option<String>,
+    /// 职务
     #[serde(default)]
-    pub title: Option<String>,
+    pub position: Option<String>,
     pub phone: String,
     pub id_number: String,
     #[schema(value_type = i64)]
@@ -88,7 +89,7 @@ impl From<MemberBody> for MemberInput {
             party: b.party,
             sector: b.sector,
             workplace: b.workplace,
-            title: b.title,
+            position: b.position,
             phone: b.phone,
             id_number: b.id_number,
             term: text_of(&b.term),

@@ -357,7 +357,7 @@ fn input_of(m: &Member) -> MemberInput {
         party: m.party.clone(),
         sector: m.sector.clone(),
         workplace: m.workplace.clone(),
-        title: m.title.clone(),
+        position: m.title.clone(),
         phone: String::new(),
         id_number: String::new(),
         term: m.term.to_string(),
