@@ -219,6 +219,14 @@ impl SearchIndex {
         }
         let _replay = self.replay.lock().await;
         let mut seen = self.state.read().map_err(poisoned)?.seen;
+        // Changes this server never saw were pruned: start afresh.
+        if store::oldest_change(db)
+            .await?
+            .is_some_and(|oldest| oldest > seen + 1)
+        {
+            self.rebuild_locked(db).await?;
+            seen = self.state.read().map_err(poisoned)?.seen;
+        }
         loop {
             let changes = store::changes_since(db, seen, BATCH).await?;
             let Some(last) = changes.last().map(|c| c.0) else {
@@ -270,14 +278,23 @@ impl SearchIndex {
             .unwrap_or((0, 0))
     }
 
-    /// Keep replaying in the background, for servers sharing one database.
+    /// Keep replaying in the background, for servers sharing one database,
+    /// and, hourly, forget changes older than a day.
     pub fn spawn_refresher(self: Arc<Self>, db: Db, every: Duration) {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
+            let mut pruned = std::time::Instant::now();
             loop {
                 tick.tick().await;
                 if let Err(e) = self.catch_up(&db).await {
                     tracing::warn!(error = %e, "search index refresh failed");
+                }
+                if pruned.elapsed() > Duration::from_secs(3600) {
+                    pruned = std::time::Instant::now();
+                    let day_ago = chrono::Utc::now() - chrono::Duration::days(1);
+                    if let Err(e) = store::prune_changes(&db, day_ago).await {
+                        tracing::warn!(error = %e, "pruning the search change log failed");
+                    }
                 }
             }
         });

@@ -24,6 +24,19 @@ pub async fn changes_since(
         .bind(after).bind(limit).fetch_all(pool).await)
 }
 
+/// Forget changes older than `before`: every server has replayed them long
+/// since, and one that has not rebuilds (see [`oldest_change`]).
+pub async fn prune_changes(db: &Db, before: chrono::DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    on_db!(db, pool => sqlx::query("DELETE FROM search_changes WHERE at < $1")
+        .bind(before).execute(pool).await.map(|r| r.rows_affected()))
+}
+
+/// The oldest change still kept (None when none is).
+pub async fn oldest_change(db: &Db) -> Result<Option<i64>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_scalar::<_, Option<i64>>("SELECT MIN(id) FROM search_changes")
+        .fetch_one(pool).await)
+}
+
 /// The newest change id (0 when none): where a freshly built index starts.
 pub async fn latest_change(db: &Db) -> Result<i64, sqlx::Error> {
     on_db!(db, pool => sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM search_changes")

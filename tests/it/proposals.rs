@@ -885,6 +885,38 @@ async fn similar_and_search(app: TestApp) {
             .any(|h| h["id"] == fresh["id"]),
         "{after}"
     );
+    // A change the second server never saw is pruned: it notices, and rebuilds.
+    let missed = propose(
+        &app,
+        &staff,
+        json!({"headline": "关于加强社区消防通道管理的建议", "text": "消防通道被占用。",
+        "category": "governance", "submitter_kind": "committee", "submit": "yes"}),
+    )
+    .await;
+    let pruned = lvzhi::storage::search::prune_changes(
+        &app.db,
+        chrono::Utc::now() + chrono::Duration::seconds(1),
+    )
+    .await
+    .unwrap();
+    assert!(pruned >= 1);
+    propose(
+        &app,
+        &staff,
+        json!({"headline": "关于社区消防器材更新的建议", "text": "灭火器过期。",
+        "category": "governance", "submitter_kind": "committee", "submit": "yes"}),
+    )
+    .await;
+    let both = ask("消防&kind=proposal").await;
+    assert!(
+        both["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["id"] == missed["id"]),
+        "{both}"
+    );
+    assert_eq!(both["total"], 2, "{both}");
     server.abort();
 
     // `lvzhi search rebuild` asks every server to rebuild, and is audited.
