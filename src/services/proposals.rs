@@ -603,20 +603,26 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Proposal, AppError> 
 /// waits for review; the lead department while it answers. (Staff: always.)
 pub async fn may_attach(db: &Db, actor: &Actor, id: i64) -> Result<bool, AppError> {
     let p = get(db, actor, id).await?;
-    Ok(match actor.role {
+    let handlers = store::handlers(db, id).await?;
+    Ok(attach_allowed(actor, &p, &handlers))
+}
+
+/// [`may_attach`] from a proposal and its handlers already read.
+pub fn attach_allowed(actor: &Actor, p: &Proposal, handlers: &[Handler]) -> bool {
+    match actor.role {
+        Role::Staff => true,
         Role::Member => {
             p.lead_member_id == actor.member_id
                 && matches!(p.status.as_str(), "draft" | "submitted")
         }
         Role::Department => {
             p.status == ProposalStatus::Assigned.as_str()
-                && store::handlers(db, id)
-                    .await?
+                && handlers
                     .iter()
                     .any(|h| h.role == "lead" && Some(h.department_id) == actor.department_id)
         }
         _ => false,
-    })
+    }
 }
 
 /// A proposal with everything its page shows.
@@ -1052,6 +1058,13 @@ pub async fn step(
     let mut rating: Option<(i64, Satisfaction)> = None;
     let mut timeline_kind: Option<&'static str> = None;
     let handlers_now = store::handlers(db, id).await?;
+    // Who wrote it: read once for the rating check, the outcome and the duty files.
+    let proposal_authors = match action {
+        ProposalAction::Rate | ProposalAction::Accept | ProposalAction::Answer => {
+            authors(db, &p).await?
+        }
+        _ => Vec::new(),
+    };
     let my_handler = actor
         .department_id
         .and_then(|d| handlers_now.iter().find(|h| h.department_id == d));
@@ -1266,7 +1279,7 @@ pub async fn step(
         }
         ProposalAction::Rate => {
             let me = actor.member_id.ok_or(AppError::Forbidden)?;
-            if !authors(db, &p).await?.contains(&me) {
+            if !proposal_authors.contains(&me) {
                 return Err(FieldError::new("rating", "proposal_not_author").into());
             }
             let value = match non_blank(&input.rating) {
@@ -1343,7 +1356,7 @@ pub async fn step(
             .iter()
             .filter_map(|(_, r)| Satisfaction::parse("rating", r).ok())
             .collect();
-        match after_ratings(&rated, authors(db, &p).await?.len(), p.round) {
+        match after_ratings(&rated, proposal_authors.len(), p.round) {
             RatingOutcome::Waiting => {}
             RatingOutcome::Close => {
                 to = ProposalStatus::Closed;
@@ -1439,7 +1452,7 @@ pub async fn step(
         let people = if kind == "proposal_submitted" {
             p.lead_member_id.into_iter().collect()
         } else {
-            authors(db, &p).await?
+            proposal_authors.clone()
         };
         for member in people {
             note_in_timeline(&mut tx, actor, member, on, kind, &p.title, id).await?;

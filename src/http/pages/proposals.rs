@@ -744,11 +744,7 @@ async fn show_page(
             .iter()
             .any(|c| c.member_id == me && c.status == "invited")
     }) && matches!(d.proposal.status.as_str(), "draft" | "submitted");
-    let can_upload = match page.actor.role {
-        Role::Staff => true,
-        Role::Member | Role::Department => service::may_attach(&state.db, &page.actor, id).await?,
-        _ => false,
-    };
+    let can_upload = service::attach_allowed(&page.actor, &d.proposal, &d.handlers);
     let may_edit = match page.actor.role {
         Role::Member => {
             d.proposal.status == "draft" && d.proposal.lead_member_id == page.actor.member_id
