@@ -119,6 +119,16 @@ pub fn is_overdue(status: CaseStatus, due_on: Option<NaiveDate>, today: NaiveDat
         && due_on.is_some_and(|due| today > due)
 }
 
+/// Whether a case is still waiting on someone (staff to forward it, or a
+/// department to finish it): such lists show the most urgent first, the
+/// others the newest first.
+pub fn awaits_work(status: CaseStatus) -> bool {
+    matches!(
+        status,
+        CaseStatus::Registered | CaseStatus::Forwarded | CaseStatus::InProgress
+    )
+}
+
 /// Whether a resolved case was resolved by its due date.
 pub fn resolved_on_time(resolved_on: Option<NaiveDate>, due_on: Option<NaiveDate>) -> bool {
     matches!((resolved_on, due_on), (Some(r), Some(d)) if r <= d)
@@ -235,6 +245,12 @@ mod tests {
             can_move(S::Resolved, A::Escalate),
             Err("case_cannot_escalate")
         );
+    }
+
+    #[test]
+    fn cases_awaiting_work_are_the_open_ones() {
+        let waiting: Vec<_> = S::ALL.iter().filter(|s| awaits_work(**s)).collect();
+        assert_eq!(waiting, [&S::Registered, &S::Forwarded, &S::InProgress]);
     }
 
     #[test]

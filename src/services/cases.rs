@@ -10,8 +10,8 @@ use super::{non_blank, Actor};
 use crate::crypto::FieldCipher;
 use crate::domain::calendar::Calendar;
 use crate::domain::cases::{
-    check_due, check_move, is_overdue, CaseAction, CaseSource, CaseStatus, Satisfaction,
-    DEFAULT_DUE_WORKING_DAYS, DEFAULT_RETURN_WORKING_DAYS,
+    awaits_work, check_due, check_move, is_overdue, CaseAction, CaseSource, CaseStatus,
+    Satisfaction, DEFAULT_DUE_WORKING_DAYS, DEFAULT_RETURN_WORKING_DAYS,
 };
 use crate::domain::dates::{parse_optional_date, parse_optional_id};
 use crate::domain::orgs::OrgKind;
@@ -441,11 +441,6 @@ pub(crate) fn bad_request(e: AppError) -> AppError {
     }
 }
 
-pub async fn list(db: &Db, actor: &Actor, q: &CaseQuery) -> Result<Vec<Case>, AppError> {
-    let filter = list_filter(db, actor, q).await?;
-    Ok(cases::list(db, &filter, 1000).await?)
-}
-
 /// One page of the cases the actor may see, and how many there are in all.
 pub async fn list_page(
     db: &Db,
@@ -464,16 +459,14 @@ async fn list_filter(db: &Db, actor: &Actor, q: &CaseQuery) -> Result<CaseFilter
     actor.require(&[Role::Staff, Role::Department])?;
     let range = parse_range(&q.from, &q.to)?;
     let status = match non_blank(&q.status) {
-        Some(s) => Some(
-            CaseStatus::parse("status", s)
-                .map_err(|e| AppError::BadRequest(e.into()))?
-                .as_str()
-                .to_string(),
-        ),
+        Some(s) => {
+            Some(CaseStatus::parse("status", s).map_err(|e| AppError::BadRequest(e.into()))?)
+        }
         None => None,
     };
     let mut filter = CaseFilter {
-        status,
+        status: status.map(|s| s.as_str().to_string()),
+        urgent_first: status.is_some_and(awaits_work),
         from: range.from,
         to: range.to,
         ..Default::default()
@@ -489,20 +482,49 @@ async fn list_filter(db: &Db, actor: &Actor, q: &CaseQuery) -> Result<CaseFilter
     Ok(filter)
 }
 
-/// A department handler's inbox: their department's open cases, soonest due first.
-pub async fn inbox(db: &Db, actor: &Actor) -> Result<Vec<Case>, AppError> {
+/// Cards each column of the board shows; its heading links to the whole list.
+pub const BOARD_CARDS: i64 = 20;
+
+/// The board: for each status, the first [`BOARD_CARDS`] cases of the
+/// actor's scope in that status, most urgent first where work is awaited,
+/// otherwise newest first. The counts come with the figures.
+pub async fn board(
+    db: &Db,
+    actor: &Actor,
+    q: &CaseQuery,
+) -> Result<Vec<(CaseStatus, Vec<Case>)>, AppError> {
+    actor.require(&[Role::Staff])?;
+    let base = list_filter(db, actor, q).await?;
+    let mut columns = Vec::with_capacity(CaseStatus::ALL.len());
+    for status in CaseStatus::ALL {
+        let filter = CaseFilter {
+            status: Some(status.as_str().to_string()),
+            urgent_first: awaits_work(status),
+            ..base.clone()
+        };
+        columns.push((status, cases::list(db, &filter, BOARD_CARDS).await?));
+    }
+    Ok(columns)
+}
+
+/// A department handler's inbox: one page of their department's open cases,
+/// soonest due first, and how many there are in all.
+pub async fn inbox(
+    db: &Db,
+    actor: &Actor,
+    page: Option<&str>,
+) -> Result<(Vec<Case>, i64, PageRequest), AppError> {
     actor.require(&[Role::Department])?;
     let department_id = actor.department_id.ok_or(AppError::Forbidden)?;
-    Ok(cases::list(
-        db,
-        &CaseFilter {
-            department_id: Some(department_id),
-            open_only: true,
-            ..Default::default()
-        },
-        500,
-    )
-    .await?)
+    let page = PageRequest::parse(page, None).map_err(AppError::BadRequest)?;
+    let filter = CaseFilter {
+        department_id: Some(department_id),
+        open_only: true,
+        ..Default::default()
+    };
+    let total = cases::count(db, &filter).await?;
+    let items = cases::list_page(db, &filter, page.limit(), page.offset()).await?;
+    Ok((items, total, page))
 }
 
 /// One step on a case, as a form or the API sends it.

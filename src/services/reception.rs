@@ -2,6 +2,7 @@
 //! on duty, registering visitors (answered on the spot or opened as cases),
 //! the committee's settings and the official calendar.
 
+use crate::domain::paging::PageRequest;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -93,13 +94,20 @@ pub async fn schedule(
     let settings = settings_for(db, org.id).await?;
     let cal = calendar::calendar(db).await?;
     let groups = groups_of(db, &org).await?;
+    let held = reception::days_between(
+        db,
+        org.id,
+        NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default(),
+        NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default(),
+    )
+    .await?;
     let mut out = Vec::new();
     for month in 1..=12 {
         let Some(day) = scheduled_day(year, month, settings.day_of_month, &cal) else {
             continue;
         };
         let group = duty_group_for(day.held_on, groups.len()).and_then(|i| groups.get(i));
-        let recorded = reception::find_day(db, org.id, day.held_on).await?;
+        let recorded = held.iter().find(|d| d.held_on == day.held_on);
         out.push(ScheduleEntry {
             month,
             nominal_on: day.nominal,
@@ -308,17 +316,31 @@ pub struct DayQuery {
     pub per_page: Option<String>,
 }
 
+/// One page of the days held by committees of the actor's scope, newest
+/// first, and how many there are in all.
 pub async fn list_days(
     db: &Db,
     actor: &Actor,
     q: &DayQuery,
-) -> Result<Vec<ReceptionDay>, AppError> {
+) -> Result<(Vec<ReceptionDay>, i64, PageRequest), AppError> {
     actor.require(STAFF)?;
+    let page = PageRequest::parse(q.page.as_deref(), q.per_page.as_deref())
+        .map_err(AppError::BadRequest)?;
     let range = parse_range(&q.from, &q.to)?;
     let org = committee(db, actor, "org", non_blank(&q.org))
         .await
         .map_err(as_bad_request)?;
-    Ok(reception::list_days(db, &org.path, range.from, range.to).await?)
+    let total = reception::count_days(db, &org.path, range.from, range.to).await?;
+    let items = reception::list_days(
+        db,
+        &org.path,
+        range.from,
+        range.to,
+        page.limit(),
+        page.offset(),
+    )
+    .await?;
+    Ok((items, total, page))
 }
 
 /// A case opened from a visit.

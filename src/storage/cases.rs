@@ -122,6 +122,8 @@ pub struct CaseFilter {
     pub to: Option<NaiveDate>,
     /// Only cases still with a department (forwarded or in progress).
     pub open_only: bool,
+    /// Soonest due first (then the longest waiting), instead of newest first.
+    pub urgent_first: bool,
 }
 
 /// The WHERE clause of a filter, with its arguments.
@@ -153,8 +155,8 @@ fn filter_sql(db: &Db, f: &CaseFilter, args: &mut Args) -> String {
     sql
 }
 
-/// One page of the cases a filter selects: a department's soonest due
-/// first, otherwise newest first.
+/// One page of the cases a filter selects: soonest due first for a
+/// department or an urgent-first filter, otherwise newest first.
 pub async fn list_page(
     db: &Db,
     f: &CaseFilter,
@@ -165,9 +167,9 @@ pub async fn list_page(
     let mut sql = format!("SELECT {COLUMNS}{FROM}{}", filter_sql(db, f, &mut args));
     let l = args.push(Arg::Int(limit));
     let o = args.push(Arg::Int(offset));
-    if f.department_id.is_some() {
+    if f.department_id.is_some() || f.urgent_first {
         sql.push_str(&format!(
-            " ORDER BY c.due_on IS NULL, c.due_on, c.id LIMIT {l} OFFSET {o}"
+            " ORDER BY c.due_on IS NULL, c.due_on, c.received_on, c.id LIMIT {l} OFFSET {o}"
         ));
     } else {
         sql.push_str(&format!(

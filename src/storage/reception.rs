@@ -96,20 +96,17 @@ pub async fn find_day(
     on_db!(db, pool => sqlx::query_as::<_, ReceptionDay>(&sql).bind(org_id).bind(held_on).fetch_optional(pool).await)
 }
 
-/// Days of committees within `scope_path`, newest first.
-pub async fn list_days(
+/// The WHERE clause selecting the days of committees within `scope_path`
+/// held in a date range.
+fn days_filter(
     db: &Db,
+    args: &mut Args,
     scope_path: &str,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
-) -> Result<Vec<ReceptionDay>, sqlx::Error> {
-    let mut args = Args::default();
+) -> String {
     let scope = args.push(Arg::Text(scope_path.to_string()));
-    let mut sql = format!(
-        "SELECT {DAY_COLUMNS} FROM reception_days d JOIN orgs o ON o.id = d.org_id \
-         WHERE d.org_id IN {}",
-        super::scope_ids(&scope)
-    );
+    let mut sql = format!(" WHERE d.org_id IN {}", super::scope_ids(&scope));
     if let Some(from) = from {
         let p = args.push(Arg::Text(from.to_string()));
         sql.push_str(&format!(" AND d.held_on >= {}", date_param(db, &p)));
@@ -118,8 +115,56 @@ pub async fn list_days(
         let p = args.push(Arg::Text(to.to_string()));
         sql.push_str(&format!(" AND d.held_on <= {}", date_param(db, &p)));
     }
-    sql.push_str(" ORDER BY d.held_on DESC, d.id DESC LIMIT 500");
+    sql
+}
+
+/// One page of the days of committees within `scope_path`, newest first.
+pub async fn list_days(
+    db: &Db,
+    scope_path: &str,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ReceptionDay>, sqlx::Error> {
+    let mut args = Args::default();
+    let filter = days_filter(db, &mut args, scope_path, from, to);
+    let l = args.push(Arg::Int(limit));
+    let o = args.push(Arg::Int(offset));
+    let sql = format!(
+        "SELECT {DAY_COLUMNS} FROM reception_days d{filter} \
+         ORDER BY d.held_on DESC, d.id DESC LIMIT {l} OFFSET {o}"
+    );
     on_db!(db, pool => bind_args!(sqlx::query_as::<_, ReceptionDay>(&sql), args).fetch_all(pool).await)
+}
+
+/// How many days [`list_days`] selects in all.
+pub async fn count_days(
+    db: &Db,
+    scope_path: &str,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<i64, sqlx::Error> {
+    let mut args = Args::default();
+    let filter = days_filter(db, &mut args, scope_path, from, to);
+    let sql = format!("SELECT COUNT(*) FROM reception_days d{filter}");
+    on_db!(db, pool => bind_args!(sqlx::query_scalar::<_, i64>(&sql), args).fetch_one(pool).await)
+}
+
+/// The days a committee holds in a date range, by date.
+pub async fn days_between(
+    db: &Db,
+    org_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<ReceptionDay>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {DAY_COLUMNS} FROM reception_days d \
+         WHERE d.org_id = $1 AND d.held_on >= {} AND d.held_on <= {} ORDER BY d.held_on, d.id",
+        date_param(db, "$2"),
+        date_param(db, "$3")
+    );
+    on_db!(db, pool => sqlx::query_as::<_, ReceptionDay>(&sql).bind(org_id).bind(from.to_string()).bind(to.to_string()).fetch_all(pool).await)
 }
 
 /// A text parameter used as a date: PostgreSQL needs the cast.

@@ -946,3 +946,197 @@ dual_test!(
     case_lists_page_with_the_whole_total_t,
     case_lists_page_with_the_whole_total
 );
+
+/// The cards of one column of the board page: the `<section>` whose heading
+/// links to `status`'s list.
+fn board_column<'a>(html: &'a str, status: &str) -> &'a str {
+    let start = html
+        .find(&format!("status={status}\">"))
+        .unwrap_or_else(|| panic!("no column {status}"));
+    let end = html[start..].find("</section>").unwrap() + start;
+    &html[start..end]
+}
+
+async fn board_shows_the_first_cards_of_each_status_and_lists_page_the_rest(mut app: TestApp) {
+    let staff = app.token("staff").await;
+    let (own, _) = departments(&app).await;
+    // 22 new cases, received on 2024-02-01 … 2024-02-22, each forwarded.
+    let mut forwarded = Vec::new();
+    for day in 1..=22 {
+        let (status, case) = app
+            .api_post(
+                &staff,
+                "/api/v1/cases",
+                &json!({"community": "孙八砦社区", "subject": format!("看板分页{day:02}"),
+                        "description": "路面破损", "received_on": format!("2024-02-{day:02}")}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{case}");
+        let case = ok_step(
+            &app,
+            &staff,
+            &case,
+            json!({"action": "forward", "department_id": own, "on": format!("2024-02-{day:02}"),
+                   "due_on": format!("2024-03-{day:02}")}),
+        )
+        .await;
+        forwarded.push(case);
+    }
+    let (_, all_forwarded) = app
+        .api_get(&staff, "/api/v1/cases?status=forwarded&per_page=1")
+        .await;
+    let total = all_forwarded["total"].as_i64().unwrap();
+    assert!(total >= 22, "{all_forwarded}");
+
+    app.login("staff").await;
+    let (status, html) = app.get_html("/cases").await;
+    assert_eq!(status, StatusCode::OK);
+    let column = board_column(&html, "forwarded");
+    assert_eq!(
+        column.matches("<p><a href=\"/cases/").count(),
+        20,
+        "a column shows 20 cards, not all {total}"
+    );
+    assert!(
+        column.contains(&format!("<small>{total}</small>")),
+        "the heading counts them all: {column}"
+    );
+    assert!(
+        column.contains(&format!("查看全部 ({total})")),
+        "and links to all of them"
+    );
+
+    // The whole list of a status, soonest due first, a page at a time.
+    let (status, page1) = app.get_html("/cases?status=forwarded&per_page=10").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page1.contains(&format!("共 {total}")), "total shown");
+    assert_eq!(page1.matches("<td data-label=\"受理日期\">").count(), 10);
+    assert!(page1.contains("rel=\"next\""));
+    let (_, rows) = app
+        .api_get(&staff, "/api/v1/cases?status=forwarded&per_page=200")
+        .await;
+    let mut due: Vec<String> = rows["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["due_on"].as_str().unwrap_or("").to_string())
+        .collect();
+    due.sort();
+    let first_title = rows["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["due_on"].as_str() == Some(due[0].as_str()))
+        .unwrap()["title"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let first_row = &page1[page1.find("<tbody>").unwrap()..];
+    let first_row = &first_row[..first_row.find("</tr>").unwrap()];
+    assert!(
+        first_row.contains(&first_title),
+        "the soonest due ({}) comes first: {first_row}",
+        due[0]
+    );
+    let last_page = (total + 9) / 10;
+    let (_, last) = app
+        .get_html(&format!(
+            "/cases?status=forwarded&per_page=10&page={last_page}"
+        ))
+        .await;
+    assert_eq!(
+        last.matches("<td data-label=\"受理日期\">").count() as i64,
+        total - (last_page - 1) * 10
+    );
+    assert!(!last.contains("rel=\"next\"") && last.contains("rel=\"prev\""));
+    let (status, bad) = app.get_html("/cases?status=lost").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(bad.contains("状态"), "the field is named");
+
+    // The department's inbox pages too: 20 of its open cases, then the rest.
+    let mut dept = crate::helpers::spawn_client_for(&app).await;
+    dept.login_as("department", crate::helpers::DEMO_PASSWORD)
+        .await;
+    let (_, open) = app
+        .api_get(
+            &staff,
+            &format!("/api/v1/cases?per_page=1&status=forwarded"),
+        )
+        .await;
+    assert!(open["total"].as_i64().unwrap() > 20);
+    let inbox = dept
+        .client
+        .get(dept.url("/inbox"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(inbox.matches("<a href=\"/cases/").count(), 20);
+    assert!(inbox.contains("rel=\"next\""), "more on the next page");
+    let inbox2 = dept
+        .client
+        .get(dept.url("/inbox?page=2"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(inbox2.contains("<a href=\"/cases/") && inbox2.contains("rel=\"prev\""));
+    assert!(
+        forwarded.iter().all(|c| {
+            let link = format!("<a href=\"/cases/{}\">", c["id"]);
+            inbox.contains(&link) || inbox2.contains(&link)
+        }),
+        "every case forwarded to the department is on one of the pages"
+    );
+}
+dual_test!(
+    board_shows_the_first_cards_of_each_status_and_lists_page_the_rest_t,
+    board_shows_the_first_cards_of_each_status_and_lists_page_the_rest
+);
+
+async fn reception_overview_lists_the_chosen_years_days_and_the_api_pages_them_all(
+    mut app: TestApp,
+) {
+    let staff = app.token("staff").await;
+    let (_, all) = app
+        .api_get(&staff, "/api/v1/reception-days?per_page=200")
+        .await;
+    let days = all["items"].as_array().unwrap();
+    assert_eq!(all["total"].as_u64().unwrap() as usize, days.len());
+    let held: Vec<&str> = days
+        .iter()
+        .map(|d| d["held_on"].as_str().unwrap())
+        .collect();
+    assert!(held.iter().any(|d| d.starts_with("2011")));
+    assert!(held.iter().any(|d| d.starts_with("2012")));
+    let (_, second) = app
+        .api_get(&staff, "/api/v1/reception-days?per_page=1&page=2")
+        .await;
+    assert_eq!(
+        second["items"][0]["id"], days[1]["id"],
+        "newest first, paged"
+    );
+    assert_eq!(second["total"], all["total"]);
+
+    app.login("staff").await;
+    let (status, html) = app.get_html("/reception?year=2011").await;
+    assert_eq!(status, StatusCode::OK);
+    let list = &html[html.find("已举办的接待日").unwrap()..];
+    let in_2011 = held.iter().filter(|d| d.starts_with("2011")).count();
+    assert_eq!(
+        list.matches("<a href=\"/reception/").count(),
+        in_2011.min(20)
+    );
+    assert!(
+        !list.contains("\">2012-"),
+        "only the chosen year's days are listed"
+    );
+}
+dual_test!(
+    reception_overview_lists_the_chosen_years_days_and_the_api_pages_them_all_t,
+    reception_overview_lists_the_chosen_years_days_and_the_api_pages_them_all
+);

@@ -80,25 +80,8 @@ pub async fn list(
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<DayQuery>,
 ) -> Response {
-    let page =
-        match crate::domain::paging::PageRequest::parse(q.page.as_deref(), q.per_page.as_deref()) {
-            Ok(page) => page,
-            Err(errors) => {
-                return crate::error::AppError::BadRequest(errors).into_json(actor.locale)
-            }
-        };
-    // A committee holds about twelve reception days a year: the list is
-    // read whole and paged here.
     match service::list_days(&state.db, &actor, &q).await {
-        Ok(all) => {
-            let total = all.len() as i64;
-            let items: Vec<_> = all
-                .into_iter()
-                .skip(page.offset() as usize)
-                .take(page.limit() as usize)
-                .collect();
-            Json(Page { items, total }).into_response()
-        }
+        Ok((items, total, _)) => Json(Page { items, total }).into_response(),
         Err(e) => e.into_json(actor.locale),
     }
 }

@@ -9,8 +9,9 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::{error_page, render, render_status, Ctx};
+use super::{error_page, link_with, pager, render, render_status, Ctx, Pager};
 use crate::domain::cases::{CaseAction, CaseSource, CaseStatus, Satisfaction};
+use crate::domain::paging::PageRequest;
 use crate::domain::roles::Role::{self, Department, Staff};
 use crate::domain::validation::{FieldError, FieldErrors};
 use crate::error::AppError;
@@ -73,9 +74,12 @@ fn status_label(ctx: &Ctx, status: &str) -> String {
         .unwrap_or_else(|_| status.to_string())
 }
 
-/// One column of the board.
+/// One column of the board: the first cards of a status, how many cases
+/// are in it, and the link to all of them.
 pub struct Column {
     pub label: String,
+    pub total: i64,
+    pub all_href: String,
     pub cards: Vec<CaseCard>,
 }
 
@@ -92,6 +96,15 @@ struct BoardTemplate {
     errors: FieldErrors,
 }
 
+/// The date filters a board or list link carries on.
+fn range_params(q: &CaseQuery) -> Vec<(&'static str, String)> {
+    vec![
+        ("from", q.from.clone().unwrap_or_default()),
+        ("to", q.to.clone().unwrap_or_default()),
+        ("org", q.org.clone().unwrap_or_default()),
+    ]
+}
+
 async fn board_page(
     state: &AppState,
     page: &PageActor,
@@ -100,17 +113,24 @@ async fn board_page(
     errors: FieldErrors,
 ) -> Result<BoardTemplate, AppError> {
     let ctx = Ctx::for_page(page, "cases");
-    let list = service::list(&state.db, &page.actor, q).await?;
+    let board = service::board(&state.db, &page.actor, q).await?;
     let figures = service::figures(&state.db, &page.actor, q).await?;
-    let columns = CaseStatus::ALL
+    let params = range_params(q);
+    let columns = board
         .iter()
-        .map(|s| Column {
-            label: ctx.t(s.label_key()),
-            cards: list
+        .map(|(status, cases)| Column {
+            label: ctx.t(status.label_key()),
+            total: figures
+                .by_status
                 .iter()
-                .filter(|c| c.status == s.as_str())
-                .map(|c| card(&ctx, c))
-                .collect(),
+                .find(|(s, _)| s == status.as_str())
+                .map_or(0, |(_, n)| *n),
+            all_href: link_with(
+                "/cases",
+                &params,
+                &[("status", status.as_str().to_string())],
+            ),
+            cards: cases.iter().map(|c| card(&ctx, c)).collect(),
         })
         .collect();
     Ok(BoardTemplate {
@@ -128,11 +148,54 @@ async fn board_page(
     })
 }
 
+#[derive(Template)]
+#[template(path = "cases/list.html")]
+struct StatusListTemplate {
+    ctx: Ctx,
+    heading: String,
+    board_href: String,
+    cards: Vec<CaseCard>,
+    total: i64,
+    page: u32,
+    pager: Pager,
+}
+
+/// All the cases of one status, a page at a time (the board shows the first few).
+async fn status_list_page(
+    state: &AppState,
+    page: &PageActor,
+    q: &CaseQuery,
+    status: &str,
+) -> Result<StatusListTemplate, AppError> {
+    let ctx = Ctx::for_page(page, "cases");
+    let request = PageRequest::parse(q.page.as_deref(), q.per_page.as_deref())
+        .map_err(AppError::BadRequest)?;
+    let (items, total) = service::list_page(&state.db, &page.actor, q).await?;
+    let mut params = range_params(q);
+    params.push(("status", status.to_string()));
+    params.push(("per_page", q.per_page.clone().unwrap_or_default()));
+    Ok(StatusListTemplate {
+        heading: status_label(&ctx, status),
+        board_href: link_with("/cases", &range_params(q), &[]),
+        cards: items.iter().map(|c| card(&ctx, c)).collect(),
+        total,
+        page: request.page,
+        pager: pager("/cases", &params, &request, total),
+        ctx,
+    })
+}
+
 pub async fn board(
     State(state): State<AppState>,
     page: PageActor,
     ApiQuery(q): ApiQuery<CaseQuery>,
 ) -> Response {
+    if let Some(status) = q.status.clone().filter(|s| !s.trim().is_empty()) {
+        return match status_list_page(&state, &page, &q, &status).await {
+            Ok(t) => render(&t),
+            Err(e) => error_page(page.actor.locale, Some(&page), e),
+        };
+    }
     match board_page(&state, &page, &q, CaseInput::default(), FieldErrors::new()).await {
         Ok(t) => render(&t),
         Err(e) => error_page(page.actor.locale, Some(&page), e),
@@ -317,13 +380,29 @@ pub async fn take_step(
 struct InboxTemplate {
     ctx: Ctx,
     cards: Vec<CaseCard>,
+    total: i64,
+    page: u32,
+    pager: Pager,
 }
 
-pub async fn inbox(State(state): State<AppState>, page: PageActor) -> Response {
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct InboxQuery {
+    page: Option<String>,
+}
+
+pub async fn inbox(
+    State(state): State<AppState>,
+    page: PageActor,
+    ApiQuery(q): ApiQuery<InboxQuery>,
+) -> Response {
     let ctx = Ctx::for_page(&page, "inbox");
-    match service::inbox(&state.db, &page.actor).await {
-        Ok(list) => render(&InboxTemplate {
+    match service::inbox(&state.db, &page.actor, q.page.as_deref()).await {
+        Ok((list, total, request)) => render(&InboxTemplate {
             cards: list.iter().map(|c| card(&ctx, c)).collect(),
+            total,
+            page: request.page,
+            pager: pager("/inbox", &[], &request, total),
             ctx,
         }),
         Err(e) => error_page(page.actor.locale, Some(&page), e),

@@ -7,7 +7,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{error_page, render, render_status, Ctx};
+use super::{error_page, pager, render, render_status, Ctx, Pager};
 use crate::domain::reception::VisitOutcome;
 use crate::domain::roles::Role::{Member, Staff};
 use crate::domain::validation::FieldErrors;
@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::reception::{
-    self as service, DayDetail, DayInput, HolidaysInput, ScheduleEntry, ScheduleQuery,
+    self as service, DayDetail, DayInput, DayQuery, HolidaysInput, ScheduleEntry, ScheduleQuery,
     SettingsInput, VisitCaseInput, VisitInput,
 };
 use crate::storage::calendar::Holiday;
@@ -41,7 +41,11 @@ struct OverviewTemplate {
     ctx: Ctx,
     year: i32,
     schedule: Vec<ScheduleEntry>,
+    /// The year's days held in the scope, a page at a time.
     days: Vec<ReceptionDay>,
+    days_total: i64,
+    page: u32,
+    pager: Pager,
     settings: SettingsInput,
     errors: FieldErrors,
     conflict: bool,
@@ -51,26 +55,34 @@ struct OverviewTemplate {
 #[serde(default)]
 pub struct YearQuery {
     year: Option<String>,
+    page: Option<String>,
 }
 
 async fn overview_page(
     state: &AppState,
     page: &PageActor,
-    year: Option<String>,
+    q: YearQuery,
     settings_input: Option<SettingsInput>,
     errors: FieldErrors,
     conflict: bool,
 ) -> Result<OverviewTemplate, AppError> {
-    let q = ScheduleQuery {
+    let schedule_query = ScheduleQuery {
         org: None,
-        year: year.clone(),
+        year: q.year.clone(),
     };
-    let schedule = service::schedule(&state.db, &page.actor, &q).await?;
-    let year = schedule
-        .first()
-        .map(|s| chrono::Datelike::year(&s.held_on))
-        .unwrap_or(2012);
-    let days = service::list_days(&state.db, &page.actor, &Default::default()).await?;
+    let schedule = service::schedule(&state.db, &page.actor, &schedule_query).await?;
+    let year = schedule.first().map_or_else(
+        || chrono::Datelike::year(&chrono::Local::now().date_naive()),
+        |s| chrono::Datelike::year(&s.held_on),
+    );
+    let days_query = DayQuery {
+        from: Some(format!("{year}-01-01")),
+        to: Some(format!("{year}-12-31")),
+        page: q.page.clone(),
+        ..Default::default()
+    };
+    let (days, days_total, request) =
+        service::list_days(&state.db, &page.actor, &days_query).await?;
     let (_, settings) = service::get_settings(&state.db, &page.actor, None).await?;
     let settings = settings_input.unwrap_or(SettingsInput {
         org_id: None,
@@ -84,6 +96,14 @@ async fn overview_page(
         year,
         schedule,
         days,
+        days_total,
+        page: request.page,
+        pager: pager(
+            "/reception",
+            &[("year", year.to_string())],
+            &request,
+            days_total,
+        ),
         settings,
         errors,
         conflict,
@@ -95,7 +115,7 @@ pub async fn overview(
     page: PageActor,
     ApiQuery(q): ApiQuery<YearQuery>,
 ) -> Response {
-    match overview_page(&state, &page, q.year, None, FieldErrors::new(), false).await {
+    match overview_page(&state, &page, q, None, FieldErrors::new(), false).await {
         Ok(t) => render(&t),
         Err(e) => error_page(page.actor.locale, Some(&page), e),
     }
@@ -121,7 +141,7 @@ pub async fn create_day(
     match service::create_day(&state.db, &page.actor, &input).await {
         Ok(day) => Redirect::to(&format!("/reception/{}", day.id)).into_response(),
         Err(AppError::Validation(errors)) => {
-            match overview_page(&state, &page, None, None, errors, false).await {
+            match overview_page(&state, &page, YearQuery::default(), None, errors, false).await {
                 Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),
                 Err(e) => error_page(page.actor.locale, Some(&page), e),
             }
@@ -137,7 +157,16 @@ pub async fn save_settings(
     match service::save_settings(&state.db, &page.actor, &form).await {
         Ok(_) => Redirect::to("/reception").into_response(),
         Err(AppError::Validation(errors)) => {
-            match overview_page(&state, &page, None, Some(form), errors, false).await {
+            match overview_page(
+                &state,
+                &page,
+                YearQuery::default(),
+                Some(form),
+                errors,
+                false,
+            )
+            .await
+            {
                 Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),
                 Err(e) => error_page(page.actor.locale, Some(&page), e),
             }
@@ -148,7 +177,16 @@ pub async fn save_settings(
             if let Ok((_, s)) = service::get_settings(&state.db, &page.actor, None).await {
                 form.version = Some(s.version.to_string());
             }
-            match overview_page(&state, &page, None, Some(form), FieldErrors::new(), true).await {
+            match overview_page(
+                &state,
+                &page,
+                YearQuery::default(),
+                Some(form),
+                FieldErrors::new(),
+                true,
+            )
+            .await
+            {
                 Ok(t) => render_status(StatusCode::CONFLICT, &t),
                 Err(e) => error_page(page.actor.locale, Some(&page), e),
             }
