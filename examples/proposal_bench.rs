@@ -151,6 +151,7 @@ async fn main() {
             ..lvzhi::config::Settings::default()
         }),
         search,
+        case_figures: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

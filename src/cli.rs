@@ -628,6 +628,7 @@ async fn serve(mut settings: Settings, args: ServeArgs) -> Result<(), String> {
         cipher: Arc::new(cipher),
         settings: Arc::new(settings),
         search,
+        case_figures: Default::default(),
     };
     let result = crate::http::serve(state, listener)
         .await

@@ -30,6 +30,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The search index, shared by this server's requests.
     pub search: Arc<crate::services::search::SearchIndex>,
+    /// Case figures counted at the current data version.
+    pub case_figures: Arc<crate::services::cases::FiguresCache>,
 }
 
 impl AppState {

@@ -2,6 +2,9 @@
 //! citizen on the public page), every lifecycle step with its timeline entry,
 //! the department inbox, the board and the figures.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -821,9 +824,49 @@ pub struct Figures {
     pub by_status: Vec<(String, i64)>,
 }
 
+/// What case figures were counted from: the scope, the period, the day
+/// (overdue depends on it) and the cases' data version.
+type FiguresKey = (
+    String,
+    Option<NaiveDate>,
+    Option<NaiveDate>,
+    NaiveDate,
+    (i64, i64),
+);
+
+/// Case figures already counted, for as long as the cases they were counted
+/// from are unchanged: a district's board counts thousands of cases, and is
+/// opened far more often than a case changes. Never stale: any change to a
+/// case moves the data version, and the key with it.
+#[derive(Default)]
+pub struct FiguresCache(Mutex<HashMap<FiguresKey, Vec<cases::StatusFigures>>>);
+
+impl FiguresCache {
+    /// Keys kept before the cache starts afresh (old versions are never asked again).
+    const CAPACITY: usize = 256;
+
+    fn get(&self, key: &FiguresKey) -> Option<Vec<cases::StatusFigures>> {
+        self.0.lock().ok()?.get(key).cloned()
+    }
+
+    fn put(&self, key: FiguresKey, rows: Vec<cases::StatusFigures>) {
+        if let Ok(mut entries) = self.0.lock() {
+            if entries.len() >= Self::CAPACITY {
+                entries.clear();
+            }
+            entries.insert(key, rows);
+        }
+    }
+}
+
 /// The figures of a committee's subtree, counted by the database: at a
 /// province's scale the cases are never loaded.
-pub async fn figures(db: &Db, actor: &Actor, q: &CaseQuery) -> Result<Figures, AppError> {
+pub async fn figures(
+    db: &Db,
+    cache: &FiguresCache,
+    actor: &Actor,
+    q: &CaseQuery,
+) -> Result<Figures, AppError> {
     actor.require(&[Role::Staff])?;
     let range = parse_range(&q.from, &q.to)?;
     let org = committee(db, actor, "org", non_blank(&q.org))
@@ -832,7 +875,21 @@ pub async fn figures(db: &Db, actor: &Actor, q: &CaseQuery) -> Result<Figures, A
     let (from, to) = (range.from, range.to);
     let (reception_days, visits, visitors) =
         cases::reception_figures(db, &org.path, from, to).await?;
-    let rows = cases::figures_by_status(db, &org.path, from, to, today()).await?;
+    let key = (
+        org.path.clone(),
+        from,
+        to,
+        today(),
+        cases::data_version(db).await?,
+    );
+    let rows = match cache.get(&key) {
+        Some(rows) => rows,
+        None => {
+            let rows = cases::figures_by_status(db, &org.path, from, to, key.3).await?;
+            cache.put(key, rows.clone());
+            rows
+        }
+    };
     let mut f = Figures {
         org_id: org.id,
         from,

@@ -74,11 +74,12 @@ pub struct ActivityFilter {
 
 const FROM: &str = " FROM activities a JOIN orgs o ON o.id = a.org_id";
 
-fn where_clause(f: &ActivityFilter, args: &mut Args, pg: bool) -> String {
+fn where_clause(db: &Db, f: &ActivityFilter, args: &mut Args) -> String {
+    let pg = matches!(db, Db::Postgres(_));
     let mut sql = String::from(" WHERE 1 = 1");
     if let Some(scope) = &f.scope_path {
         let p = args.push(Arg::Text(scope.clone()));
-        sql.push_str(&format!(" AND a.org_id IN {}", super::scope_ids(&p)));
+        sql.push_str(&format!(" AND a.org_id IN {}", super::scope_ids(db, &p)));
     }
     if let Some(member) = f.member_id {
         let p = args.push(Arg::Int(member));
@@ -120,10 +121,10 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Activity>, i64), sqlx::Error> {
-    let pg = matches!(db, Db::Postgres(_));
     let mut args = Args::default();
-    let where_sql = where_clause(filter, &mut args, pg);
-    let count_sql = format!("SELECT COUNT(*){FROM}{where_sql}");
+    let where_sql = where_clause(db, filter, &mut args);
+    // The filter names activities' columns only: counting needs no join.
+    let count_sql = format!("SELECT COUNT(*) FROM activities a{where_sql}");
     let total: i64 =
         on_db!(db, pool => bind_args!(sqlx::query_scalar(&count_sql), args).fetch_one(pool).await)?;
     let l = args.push(Arg::Int(limit));

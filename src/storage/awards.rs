@@ -55,7 +55,7 @@ pub async fn list(db: &Db, f: &AwardFilter) -> Result<Vec<Award>, sqlx::Error> {
     let mut sql = format!("SELECT {COLUMNS}{FROM} WHERE 1 = 1");
     if let Some(scope) = &f.scope_path {
         let p = args.push(Arg::Text(scope.clone()));
-        sql.push_str(&format!(" AND substr(o.path, 1, length({p})) = {p}"));
+        sql.push_str(&format!(" AND m.org_id IN {}", super::scope_ids(db, &p)));
     }
     for (column, value) in [("w.member_id", f.member_id), ("w.year", f.year)] {
         if let Some(v) = value {

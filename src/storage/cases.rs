@@ -131,7 +131,7 @@ fn filter_sql(db: &Db, f: &CaseFilter, args: &mut Args) -> String {
     let mut sql = String::from(" WHERE 1 = 1");
     if let Some(scope) = &f.scope_path {
         let p = args.push(Arg::Text(scope.clone()));
-        sql.push_str(&format!(" AND c.org_id IN {}", super::scope_ids(&p)));
+        sql.push_str(&format!(" AND c.org_id IN {}", super::scope_ids(db, &p)));
     }
     if let Some(department) = f.department_id {
         let p = args.push(Arg::Int(department));
@@ -164,18 +164,21 @@ pub async fn list_page(
     offset: i64,
 ) -> Result<Vec<Case>, sqlx::Error> {
     let mut args = Args::default();
-    let mut sql = format!("SELECT {COLUMNS}{FROM}{}", filter_sql(db, f, &mut args));
+    let filter = filter_sql(db, f, &mut args);
     let l = args.push(Arg::Int(limit));
     let o = args.push(Arg::Int(offset));
-    if f.department_id.is_some() || f.urgent_first {
-        sql.push_str(&format!(
-            " ORDER BY c.due_on IS NULL, c.due_on, c.received_on, c.id LIMIT {l} OFFSET {o}"
-        ));
+    let order = if f.department_id.is_some() || f.urgent_first {
+        "c.due_on IS NULL, c.due_on, c.received_on, c.id"
     } else {
-        sql.push_str(&format!(
-            " ORDER BY c.received_on DESC, c.id DESC LIMIT {l} OFFSET {o}"
-        ));
-    }
+        "c.received_on DESC, c.id DESC"
+    };
+    // The page's ids are chosen from the indexes alone; only those rows are
+    // read whole (a district holds thousands of cases with long texts).
+    let sql = format!(
+        "SELECT {COLUMNS}{FROM} WHERE c.id IN \
+         (SELECT c.id FROM cases c{filter} ORDER BY {order} LIMIT {l} OFFSET {o}) \
+         ORDER BY {order}"
+    );
     on_db!(db, pool => bind_args!(sqlx::query_as::<_, Case>(&sql), args).fetch_all(pool).await)
 }
 
@@ -187,7 +190,10 @@ pub async fn list(db: &Db, f: &CaseFilter, limit: i64) -> Result<Vec<Case>, sqlx
 /// How many cases a filter selects.
 pub async fn count(db: &Db, f: &CaseFilter) -> Result<i64, sqlx::Error> {
     let mut args = Args::default();
-    let sql = format!("SELECT COUNT(*){FROM}{}", filter_sql(db, f, &mut args));
+    let sql = format!(
+        "SELECT COUNT(*) FROM cases c{}",
+        filter_sql(db, f, &mut args)
+    );
     on_db!(db, pool => bind_args!(sqlx::query_scalar::<_, i64>(&sql), args).fetch_one(pool).await)
 }
 
@@ -356,9 +362,8 @@ pub async fn figures_by_status(
          {days_sum} AS days_to_resolve, \
          {satisfied} AS satisfied, {basically} AS basically_satisfied, {unsatisfied} AS unsatisfied, \
          {overdue} AS overdue \
-         FROM cases c JOIN orgs o ON o.id = c.org_id \
-         WHERE c.org_id IN {scope} GROUP BY c.status",
-        scope = super::scope_ids(&s),
+         FROM cases c WHERE c.org_id IN {scope} GROUP BY c.status",
+        scope = super::scope_ids(db, &s),
         received_n = count(&received),
         online = count(&format!("{received} AND c.source = 'online'")),
         forwarded_n = count(&forwarded),
@@ -374,6 +379,15 @@ pub async fn figures_by_status(
         )),
     );
     on_db!(db, pool => bind_args!(sqlx::query_as::<_, StatusFigures>(&sql), args).fetch_all(pool).await)
+}
+
+/// The newest case and the newest case event: every change to a case adds
+/// one or the other in its transaction (events are append-only), so figures
+/// counted at one version hold until it changes.
+pub async fn data_version(db: &Db) -> Result<(i64, i64), sqlx::Error> {
+    on_db!(db, pool => sqlx::query_as::<_, (i64, i64)>(
+        "SELECT COALESCE((SELECT MAX(id) FROM cases), 0), COALESCE((SELECT MAX(id) FROM case_events), 0)")
+        .fetch_one(pool).await)
 }
 
 /// Reception days held, visits and visitors within a scope and period, counted.
@@ -402,7 +416,7 @@ pub async fn reception_figures(
          (SELECT CAST(COALESCE(SUM(v.people), 0) AS BIGINT) FROM visits v \
            JOIN reception_days d ON d.id = v.reception_day_id \
            WHERE d.org_id IN {scope}{range})",
-        scope = super::scope_ids(&s),
+        scope = super::scope_ids(db, &s),
     );
     on_db!(db, pool => bind_args!(sqlx::query_as::<_, (i64, i64, i64)>(&sql), args).fetch_one(pool).await)
 }

@@ -159,7 +159,7 @@ fn filter_sql(db: &Db, f: &InfoFilter, args: &mut Args) -> String {
     let mut sql = String::from(" WHERE 1 = 1");
     if let Some(scope) = &f.scope_path {
         let p = args.push(Arg::Text(scope.clone()));
-        sql.push_str(&format!(" AND substr(o.path, 1, length({p})) = {p}"));
+        sql.push_str(&format!(" AND r.org_id IN {}", super::scope_ids(db, &p)));
     }
     if let Some(author) = f.author_member_id {
         let p = args.push(Arg::Int(author));
@@ -332,8 +332,8 @@ pub type FigureRow = (String, String, NaiveDate, Option<NaiveDate>);
 /// The reports of committees within `scope_path`, for the figures.
 pub async fn figure_rows(db: &Db, scope_path: &str) -> Result<Vec<FigureRow>, sqlx::Error> {
     on_db!(db, pool => sqlx::query_as::<_, FigureRow>(
-        "SELECT r.kind, r.status, r.submitted_on, r.forwarded_on FROM info_reports r \
-         JOIN orgs o ON o.id = r.org_id WHERE substr(o.path, 1, length($1)) = $1")
+        &format!("SELECT r.kind, r.status, r.submitted_on, r.forwarded_on FROM info_reports r \
+         WHERE r.org_id IN {scope}", scope = super::scope_ids(db, "$1")))
         .bind(scope_path).fetch_all(pool).await)
 }
 
@@ -343,17 +343,17 @@ pub async fn adoption_rows(
     scope_path: &str,
 ) -> Result<Vec<(String, NaiveDate, i64)>, sqlx::Error> {
     on_db!(db, pool => sqlx::query_as::<_, (String, NaiveDate, i64)>(
-        "SELECT a.level, a.adopted_on, a.report_id FROM info_adoptions a \
-         JOIN info_reports r ON r.id = a.report_id JOIN orgs o ON o.id = r.org_id \
-         WHERE substr(o.path, 1, length($1)) = $1")
+        &format!("SELECT a.level, a.adopted_on, a.report_id FROM info_adoptions a \
+         JOIN info_reports r ON r.id = a.report_id \
+         WHERE r.org_id IN {scope}", scope = super::scope_ids(db, "$1")))
         .bind(scope_path).fetch_all(pool).await)
 }
 
 /// The dates of instructions on reports within `scope_path`.
 pub async fn instruction_dates(db: &Db, scope_path: &str) -> Result<Vec<NaiveDate>, sqlx::Error> {
     on_db!(db, pool => sqlx::query_scalar::<_, NaiveDate>(
-        "SELECT i.instructed_on FROM info_instructions i \
-         JOIN info_reports r ON r.id = i.report_id JOIN orgs o ON o.id = r.org_id \
-         WHERE substr(o.path, 1, length($1)) = $1")
+        &format!("SELECT i.instructed_on FROM info_instructions i \
+         JOIN info_reports r ON r.id = i.report_id \
+         WHERE r.org_id IN {scope}", scope = super::scope_ids(db, "$1")))
         .bind(scope_path).fetch_all(pool).await)
 }

@@ -115,9 +115,9 @@ pub struct MemberFilter {
     pub status: Option<String>,
 }
 
-fn where_clause(filter: &MemberFilter, args: &mut Args) -> String {
+fn where_clause(db: &Db, filter: &MemberFilter, args: &mut Args) -> String {
     let scope = args.push(Arg::Text(filter.scope_path.clone()));
-    let mut sql = format!(" WHERE m.org_id IN {}", super::scope_ids(&scope));
+    let mut sql = format!(" WHERE m.org_id IN {}", super::scope_ids(db, &scope));
     if let Some(name) = &filter.name {
         let p = args.push(Arg::Text(like_pattern(name)));
         sql.push_str(&format!(" AND m.name LIKE {p} ESCAPE '\\'"));
@@ -151,8 +151,9 @@ pub async fn list(
     offset: i64,
 ) -> Result<(Vec<Member>, i64), sqlx::Error> {
     let mut args = Args::default();
-    let where_sql = where_clause(filter, &mut args);
-    let count_sql = format!("SELECT COUNT(*){FROM}{where_sql}");
+    let where_sql = where_clause(db, filter, &mut args);
+    // The filter names members' columns only: counting needs no join.
+    let count_sql = format!("SELECT COUNT(*) FROM members m{where_sql}");
     let total: i64 =
         on_db!(db, pool => bind_args!(sqlx::query_scalar(&count_sql), args).fetch_one(pool).await)?;
     let l = args.push(Arg::Int(limit));
@@ -177,8 +178,8 @@ pub async fn count_in_group(db: &Db, group_id: i64) -> Result<i64, sqlx::Error> 
 
 pub async fn distinct_sectors(db: &Db, scope_path: &str) -> Result<Vec<String>, sqlx::Error> {
     on_db!(db, pool => sqlx::query_scalar(
-        "SELECT DISTINCT m.sector FROM members m JOIN orgs o ON o.id = m.org_id \
-         WHERE substr(o.path, 1, length($1)) = $1 ORDER BY m.sector")
+        &format!("SELECT DISTINCT m.sector FROM members m \
+         WHERE m.org_id IN {scope} ORDER BY m.sector", scope = super::scope_ids(db, "$1")))
         .bind(scope_path).fetch_all(pool).await)
 }
 

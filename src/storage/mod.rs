@@ -132,7 +132,10 @@ impl Db {
                     // FULL: a commit that returned survives a power loss.
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(10));
+                    .busy_timeout(Duration::from_secs(10))
+                    // Statistics follow the data: each connection leaving the
+                    // pool refreshes those that drifted.
+                    .optimize_on_close(true, Some(1000));
                 if let Some(parent) = options.get_filename().parent() {
                     if !parent.as_os_str().is_empty() {
                         std::fs::create_dir_all(parent)
@@ -167,7 +170,14 @@ impl Db {
     /// Bring the schema up to date; safe to run at every start.
     pub async fn migrate(&self) -> Result<(), StorageError> {
         match self {
-            Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
+            Db::Sqlite(pool) => {
+                sqlx::migrate!("migrations/sqlite").run(pool).await?;
+                // SQLite keeps no statistics by itself; the planner's choice
+                // of index depends on them as tables grow. Bounded, so cheap.
+                sqlx::raw_sql("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")
+                    .execute(pool)
+                    .await?;
+            }
             Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
         Ok(())
@@ -276,8 +286,28 @@ macro_rules! bind_args {
 /// path bound at `placeholder`. Filtering a large table by `org_id IN` this
 /// list lets both engines read it through its `org_id` index, where a
 /// condition on the joined organisation's path made them scan it whole.
-pub fn scope_ids(placeholder: &str) -> String {
-    format!("(SELECT id FROM orgs WHERE substr(path, 1, length({placeholder})) = {placeholder})")
+pub fn scope_ids(db: &Db, placeholder: &str) -> String {
+    format!(
+        "(SELECT id FROM orgs WHERE {})",
+        within_scope(db, "path", placeholder)
+    )
+}
+
+/// `column` (an organisation path) lies within the scope path bound at
+/// `placeholder`. Paths are made of digits and `/` only (see
+/// `domain::orgs::child_path`), so on SQLite, whose text order is bytewise,
+/// they also lie between the scope path and the scope path followed by `~`:
+/// that range reads the `orgs_path` index instead of every organisation.
+/// PostgreSQL's order follows the database's collation, so there only the
+/// exact prefix test is made.
+pub fn within_scope(db: &Db, column: &str, placeholder: &str) -> String {
+    let prefix = format!("substr({column}, 1, length({placeholder})) = {placeholder}");
+    match db {
+        Db::Sqlite(_) => {
+            format!("{column} >= {placeholder} AND {column} < {placeholder} || '~' AND {prefix}")
+        }
+        Db::Postgres(_) => prefix,
+    }
 }
 
 /// Escape `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.

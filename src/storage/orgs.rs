@@ -65,8 +65,9 @@ pub async fn list_orgs(
     kind: Option<&str>,
 ) -> Result<Vec<Org>, sqlx::Error> {
     let sql = format!(
-        "SELECT {ORG_COLUMNS} FROM orgs WHERE substr(path, 1, length($1)) = $1 \
-         AND ($2 = '' OR kind = $2) ORDER BY path, name"
+        "SELECT {ORG_COLUMNS} FROM orgs WHERE {scope} \
+         AND ($2 = '' OR kind = $2) ORDER BY path, name",
+        scope = super::within_scope(db, "path", "$1"),
     );
     let kind = kind.unwrap_or("").to_string();
     on_db!(db, pool => sqlx::query_as::<_, Org>(&sql)
@@ -118,9 +119,9 @@ pub async fn get_community(db: &Db, id: i64) -> Result<Option<Community>, sqlx::
 /// Communities owned by organisations within `scope_path`.
 pub async fn list_communities(db: &Db, scope_path: &str) -> Result<Vec<Community>, sqlx::Error> {
     on_db!(db, pool => sqlx::query_as::<_, Community>(
-        "SELECT c.id, c.org_id, c.name, c.created_at, c.updated_at, c.version \
-         FROM communities c JOIN orgs o ON o.id = c.org_id \
-         WHERE substr(o.path, 1, length($1)) = $1 ORDER BY c.name")
+        &format!("SELECT c.id, c.org_id, c.name, c.created_at, c.updated_at, c.version \
+         FROM communities c \
+         WHERE c.org_id IN {scope} ORDER BY c.name", scope = super::scope_ids(db, "$1")))
         .bind(scope_path).fetch_all(pool).await)
 }
 
@@ -156,8 +157,9 @@ pub async fn get_department(db: &Db, id: i64) -> Result<Option<Department>, sqlx
 pub async fn list_departments(db: &Db, scope_path: &str) -> Result<Vec<Department>, sqlx::Error> {
     on_db!(db, pool => sqlx::query_as::<_, Department>(
         "SELECT d.id, d.org_id, d.name, d.contact, d.created_at, d.updated_at, d.version \
-         FROM departments d JOIN orgs o ON o.id = d.org_id \
-         WHERE substr(o.path, 1, length($1)) = $1 OR substr($1, 1, length(o.path)) = o.path \
+         FROM departments d \
+         WHERE d.org_id IN (SELECT id FROM orgs \
+             WHERE substr(path, 1, length($1)) = $1 OR substr($1, 1, length(path)) = path) \
          ORDER BY d.name")
         .bind(scope_path).fetch_all(pool).await)
 }

@@ -179,7 +179,7 @@ fn filter_sql(db: &Db, f: &ProposalFilter, args: &mut Args) -> String {
     let mut sql = String::from(" WHERE 1 = 1");
     if let Some(scope) = &f.scope_path {
         let p = args.push(Arg::Text(scope.clone()));
-        sql.push_str(&format!(" AND substr(o.path, 1, length({p})) = {p}"));
+        sql.push_str(&format!(" AND p.org_id IN {}", super::scope_ids(db, &p)));
     }
     if let Some(member) = f.member_id {
         let m = args.push(Arg::Int(member));
@@ -192,7 +192,8 @@ fn filter_sql(db: &Db, f: &ProposalFilter, args: &mut Args) -> String {
                 let p = args.push(Arg::Text(path.clone()));
                 sql.push_str(&format!(
                     " AND ({own} OR (p.status IN ('accepted', 'assigned', 'answered', 'closed') \
-                     AND substr(o.path, 1, length({p})) = {p}))"
+                     AND p.org_id IN {}))",
+                    super::scope_ids(db, &p)
                 ));
             }
             None => sql.push_str(&format!(" AND ({own})")),
@@ -666,8 +667,9 @@ pub async fn for_session(
     session: i64,
 ) -> Result<Vec<Proposal>, sqlx::Error> {
     let sql = format!(
-        "SELECT {COLUMNS}{FROM} WHERE substr(o.path, 1, length($1)) = $1 AND p.session = $2 \
-         AND p.status NOT IN ('draft', 'withdrawn') ORDER BY p.id"
+        "SELECT {COLUMNS}{FROM} WHERE p.org_id IN {scope} AND p.session = $2 \
+         AND p.status NOT IN ('draft', 'withdrawn') ORDER BY p.id",
+        scope = super::scope_ids(db, "$1")
     );
     on_db!(db, pool => sqlx::query_as::<_, Proposal>(&sql).bind(scope_path).bind(session).fetch_all(pool).await)
 }
@@ -679,9 +681,9 @@ pub async fn handlers_for_session(
     session: i64,
 ) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
     on_db!(db, pool => sqlx::query_as::<_, (i64, String, String)>(
-        "SELECT h.proposal_id, d.name, h.role FROM proposal_handlers h JOIN departments d ON d.id = h.department_id \
-         JOIN proposals p ON p.id = h.proposal_id JOIN orgs o ON o.id = p.org_id \
-         WHERE substr(o.path, 1, length($1)) = $1 AND p.session = $2")
+        &format!("SELECT h.proposal_id, d.name, h.role FROM proposal_handlers h JOIN departments d ON d.id = h.department_id \
+         JOIN proposals p ON p.id = h.proposal_id \
+         WHERE p.org_id IN {scope} AND p.session = $2", scope = super::scope_ids(db, "$1")))
         .bind(scope_path).bind(session).fetch_all(pool).await)
 }
 
@@ -692,9 +694,9 @@ pub async fn ratings_for_session(
     session: i64,
 ) -> Result<Vec<(i64, i64, i64, String)>, sqlx::Error> {
     on_db!(db, pool => sqlx::query_as::<_, (i64, i64, i64, String)>(
-        "SELECT r.proposal_id, r.member_id, r.round, r.rating FROM proposal_ratings r \
-         JOIN proposals p ON p.id = r.proposal_id JOIN orgs o ON o.id = p.org_id \
-         WHERE substr(o.path, 1, length($1)) = $1 AND p.session = $2 ORDER BY r.round")
+        &format!("SELECT r.proposal_id, r.member_id, r.round, r.rating FROM proposal_ratings r \
+         JOIN proposals p ON p.id = r.proposal_id \
+         WHERE p.org_id IN {scope} AND p.session = $2 ORDER BY r.round", scope = super::scope_ids(db, "$1")))
         .bind(scope_path).bind(session).fetch_all(pool).await)
 }
 
@@ -705,8 +707,8 @@ pub async fn cosigners_for_session(
     session: i64,
 ) -> Result<Vec<i64>, sqlx::Error> {
     on_db!(db, pool => sqlx::query_scalar::<_, i64>(
-        "SELECT c.member_id FROM proposal_cosigners c JOIN proposals p ON p.id = c.proposal_id \
-         JOIN orgs o ON o.id = p.org_id WHERE substr(o.path, 1, length($1)) = $1 AND p.session = $2 \
-         AND c.status = 'accepted' AND p.status NOT IN ('draft', 'withdrawn')")
+        &format!("SELECT c.member_id FROM proposal_cosigners c JOIN proposals p ON p.id = c.proposal_id \
+         WHERE p.org_id IN {scope} AND p.session = $2 \
+         AND c.status = 'accepted' AND p.status NOT IN ('draft', 'withdrawn')", scope = super::scope_ids(db, "$1")))
         .bind(scope_path).bind(session).fetch_all(pool).await)
 }

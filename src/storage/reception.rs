@@ -106,7 +106,7 @@ fn days_filter(
     to: Option<NaiveDate>,
 ) -> String {
     let scope = args.push(Arg::Text(scope_path.to_string()));
-    let mut sql = format!(" WHERE d.org_id IN {}", super::scope_ids(&scope));
+    let mut sql = format!(" WHERE d.org_id IN {}", super::scope_ids(db, &scope));
     if let Some(from) = from {
         let p = args.push(Arg::Text(from.to_string()));
         sql.push_str(&format!(" AND d.held_on >= {}", date_param(db, &p)));

@@ -61,16 +61,18 @@ pub async fn list(
     offset: i64,
 ) -> Result<(Vec<User>, i64), sqlx::Error> {
     let total: i64 = on_db!(db, pool => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users u JOIN orgs o ON o.id = u.org_id WHERE substr(o.path, 1, length($1)) = $1")
+        &format!("SELECT COUNT(*) FROM users u WHERE u.org_id IN {scope}", scope = super::scope_ids(db, "$1")))
         .bind(scope_path).fetch_one(pool).await)?;
     let sql = format!(
-        "SELECT {} FROM users u JOIN orgs o ON o.id = u.org_id \
-         WHERE substr(o.path, 1, length($1)) = $1 ORDER BY u.username LIMIT $2 OFFSET $3",
+        "SELECT {} FROM users u \
+         WHERE u.org_id IN {scope} \
+         ORDER BY u.username LIMIT $2 OFFSET $3",
         COLUMNS
             .split(", ")
             .map(|c| format!("u.{c}"))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", "),
+        scope = super::scope_ids(db, "$1"),
     );
     let rows = on_db!(db, pool => sqlx::query_as::<_, User>(&sql)
         .bind(scope_path).bind(limit).bind(offset).fetch_all(pool).await)?;

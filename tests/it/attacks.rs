@@ -591,6 +591,7 @@ async fn pages_and_api_send_the_security_headers(mut app: TestApp) {
         cipher: Arc::new(crate::helpers::cipher()),
         settings: Arc::new(settings),
         search: Default::default(),
+        case_figures: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());

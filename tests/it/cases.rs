@@ -1140,3 +1140,45 @@ dual_test!(
     reception_overview_lists_the_chosen_years_days_and_the_api_pages_them_all_t,
     reception_overview_lists_the_chosen_years_days_and_the_api_pages_them_all
 );
+
+async fn case_figures(app: &TestApp, token: &str) -> Value {
+    let (status, f) = app.api_get(token, "/api/v1/cases/figures").await;
+    assert_eq!(status, StatusCode::OK, "{f}");
+    f
+}
+
+async fn figures_follow_every_change_though_they_are_kept_between_reads(app: TestApp) {
+    let staff = app.token("staff").await;
+    let (own, _) = departments(&app).await;
+    let before = case_figures(&app, &staff).await;
+    assert_eq!(
+        case_figures(&app, &staff).await,
+        before,
+        "read twice, unchanged"
+    );
+    let case = new_case(&app, &staff, "统计跟随变化").await;
+    let after_new = case_figures(&app, &staff).await;
+    assert_eq!(
+        after_new["received"].as_i64().unwrap(),
+        before["received"].as_i64().unwrap() + 1,
+        "a new case is counted at once"
+    );
+    ok_step(
+        &app,
+        &staff,
+        &case,
+        json!({"action": "forward", "department_id": own, "on": "2024-01-03"}),
+    )
+    .await;
+    let after_forward = case_figures(&app, &staff).await;
+    assert_eq!(
+        after_forward["forwarded"].as_i64().unwrap(),
+        after_new["forwarded"].as_i64().unwrap() + 1,
+        "a step is counted at once"
+    );
+    assert_eq!(after_forward["received"], after_new["received"]);
+}
+dual_test!(
+    figures_follow_every_change_though_they_are_kept_between_reads_t,
+    figures_follow_every_change_though_they_are_kept_between_reads
+);

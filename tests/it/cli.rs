@@ -494,6 +494,7 @@ async fn token_create_prints_a_working_token() {
             ..Settings::default()
         }),
         search: Default::default(),
+        case_figures: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());

@@ -169,6 +169,7 @@ pub async fn spawn_app_configured(
         cipher: Arc::new(cipher),
         settings: Arc::new(settings),
         search: Default::default(),
+        case_figures: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -852,6 +852,7 @@ async fn similar_and_search(app: TestApp) {
             ..lvzhi::config::Settings::default()
         }),
         search: Default::default(),
+        case_figures: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let second = format!("http://{}", listener.local_addr().unwrap());

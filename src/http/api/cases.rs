@@ -176,7 +176,7 @@ pub async fn figures(
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<CaseQuery>,
 ) -> Response {
-    match service::figures(&state.db, &actor, &q).await {
+    match service::figures(&state.db, &state.case_figures, &actor, &q).await {
         Ok(f) => Json(f).into_response(),
         Err(e) => e.into_json(actor.locale),
     }

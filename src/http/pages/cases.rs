@@ -114,7 +114,7 @@ async fn board_page(
 ) -> Result<BoardTemplate, AppError> {
     let ctx = Ctx::for_page(page, "cases");
     let board = service::board(&state.db, &page.actor, q).await?;
-    let figures = service::figures(&state.db, &page.actor, q).await?;
+    let figures = service::figures(&state.db, &state.case_figures, &page.actor, q).await?;
     let params = range_params(q);
     let columns = board
         .iter()
