@@ -1058,10 +1058,7 @@ async fn board_shows_the_first_cards_of_each_status_and_lists_page_the_rest(mut 
     dept.login_as("department", crate::helpers::DEMO_PASSWORD)
         .await;
     let (_, open) = app
-        .api_get(
-            &staff,
-            &format!("/api/v1/cases?per_page=1&status=forwarded"),
-        )
+        .api_get(&staff, "/api/v1/cases?per_page=1&status=forwarded")
         .await;
     assert!(open["total"].as_i64().unwrap() > 20);
     let inbox = dept
