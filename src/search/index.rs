@@ -196,6 +196,15 @@ impl Index {
         Self::default()
     }
 
+    /// Make room for `documents` more documents at once: a build that grows
+    /// its arrays by doubling holds up to twice their size at its peak.
+    pub fn reserve(&mut self, documents: usize) {
+        self.slots.reserve_exact(documents);
+        self.alive.reserve_exact(documents);
+        self.kinds.reserve_exact(documents);
+        self.by_key.reserve(documents);
+    }
+
     /// An index that keeps filler words: the naive baseline of the benchmark.
     pub fn keeping_filler() -> Self {
         Self {

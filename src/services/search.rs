@@ -184,9 +184,13 @@ impl SearchIndex {
         // Changes after this point are replayed later (upserts are idempotent).
         let seen = store::latest_change(db).await?;
         let mut index = Index::new();
+        let mut all_ids = Vec::with_capacity(KINDS.len());
         for kind in KINDS {
+            all_ids.push((kind, store::ids(db, table_of(kind)).await?));
+        }
+        index.reserve(all_ids.iter().map(|(_, ids)| ids.len()).sum());
+        for (kind, ids) in all_ids {
             // In chunks, so that the texts read never all sit in memory at once.
-            let ids = store::ids(db, table_of(kind)).await?;
             for chunk in ids.chunks(1000) {
                 for d in load(db, kind, Some(chunk)).await? {
                     index.upsert(d);
