@@ -359,21 +359,33 @@ pub struct CaseDetail {
     #[serde(flatten)]
     pub case: Case,
     pub overdue: bool,
-    /// Only for staff of the committee: the citizen's phone in full.
+    /// Only for staff of the committee who asked for it (`reveal=phone`):
+    /// the citizen's phone in full.
     pub contact_phone: Option<String>,
     pub events: Vec<CaseEvent>,
 }
 
+/// `reveal=phone`: staff see the contact's phone in full (audited).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RevealQuery {
+    pub reveal: Option<String>,
+}
+
+/// A case with its timeline. The contact's phone stays masked unless staff
+/// ask to see it in full (`reveal_phone`), which is audited: a case is read
+/// far more often than its phone is needed.
 pub async fn detail(
     db: &Db,
     actor: &Actor,
     cipher: &FieldCipher,
     id: i64,
+    reveal_phone: bool,
 ) -> Result<CaseDetail, AppError> {
     let case = get(db, actor, id).await?;
     let events = cases::events(db, id).await?;
     let contact_phone = match (&actor.role, &case.contact_phone_enc) {
-        (Role::Staff, Some(enc)) => {
+        (Role::Staff, Some(enc)) if reveal_phone => {
             let phone = cipher
                 .decrypt(enc)
                 .map_err(|e| AppError::Internal(e.to_string()))?;

@@ -299,18 +299,22 @@ pub fn scope_ids(db: &Db, placeholder: &str) -> String {
 
 /// `column` (an organisation path) lies within the scope path bound at
 /// `placeholder`. Paths are made of digits and `/` only (see
-/// `domain::orgs::child_path`), so on SQLite, whose text order is bytewise,
-/// they also lie between the scope path and the scope path followed by `~`:
-/// that range reads the `orgs_path` index instead of every organisation.
-/// PostgreSQL's order follows the database's collation, so there only the
-/// exact prefix test is made.
+/// `domain::orgs::child_path`), so they also lie between the scope path and
+/// the scope path followed by `~` in bytewise order: that range is read from
+/// an index (`orgs_path` on SQLite, whose text order is bytewise;
+/// `orgs_path_pattern` on PostgreSQL, through the `text_pattern_ops`
+/// operators that compare bytes whatever the database's collation), and
+/// lets the planners estimate the scope's size. The prefix test keeps the
+/// condition exact.
 pub fn within_scope(db: &Db, column: &str, placeholder: &str) -> String {
     let prefix = format!("substr({column}, 1, length({placeholder})) = {placeholder}");
     match db {
         Db::Sqlite(_) => {
             format!("{column} >= {placeholder} AND {column} < {placeholder} || '~' AND {prefix}")
         }
-        Db::Postgres(_) => prefix,
+        Db::Postgres(_) => format!(
+            "{column} ~>=~ {placeholder} AND {column} ~<~ ({placeholder} || '~') AND {prefix}"
+        ),
     }
 }
 

@@ -5,8 +5,8 @@ use serde::Serialize;
 use sqlx::FromRow;
 use utoipa::ToSchema;
 
-use super::{Db, Tx};
-use crate::{on_db, on_tx};
+use super::{Arg, Args, Db, Tx};
+use crate::{bind_args, on_db, on_tx};
 
 #[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
 pub struct Org {
@@ -155,13 +155,23 @@ pub async fn get_department(db: &Db, id: i64) -> Result<Option<Department>, sqlx
 /// user's own level or above (a sub-district forwards to the district's
 /// departments) and those registered within the user's subtree.
 pub async fn list_departments(db: &Db, scope_path: &str) -> Result<Vec<Department>, sqlx::Error> {
-    on_db!(db, pool => sqlx::query_as::<_, Department>(
+    let mut args = Args::default();
+    let scope = args.push(Arg::Text(scope_path.to_string()));
+    // The ancestors' ids are the path's own segments (`/1/2/3/`).
+    let mut at_or_above = Vec::new();
+    for id in scope_path.split('/').filter_map(|s| s.parse::<i64>().ok()) {
+        at_or_above.push(args.push(Arg::Int(id)));
+    }
+    if at_or_above.is_empty() {
+        at_or_above.push("NULL".to_string());
+    }
+    let sql = format!(
         "SELECT d.id, d.org_id, d.name, d.contact, d.created_at, d.updated_at, d.version \
-         FROM departments d \
-         WHERE d.org_id IN (SELECT id FROM orgs \
-             WHERE substr(path, 1, length($1)) = $1 OR substr($1, 1, length(path)) = path) \
-         ORDER BY d.name")
-        .bind(scope_path).fetch_all(pool).await)
+         FROM departments d WHERE d.org_id IN {} OR d.org_id IN ({}) ORDER BY d.name",
+        super::scope_ids(db, &scope),
+        at_or_above.join(", ")
+    );
+    on_db!(db, pool => bind_args!(sqlx::query_as::<_, Department>(&sql), args).fetch_all(pool).await)
 }
 
 pub async fn insert_department(

@@ -343,10 +343,29 @@ async fn a_department_sees_only_its_own_cases(app: TestApp) {
     assert_eq!(seen["contact_phone_masked"], "138****5678");
     assert!(seen["contact_phone"].is_null());
     assert!(!seen.to_string().contains("13812345678"));
+    let reveals = app.audit_count("reveal_personal_data").await;
     let (_, seen) = app
         .api_get(&staff, &format!("/api/v1/cases/{}", mine["id"]))
         .await;
+    assert!(seen["contact_phone"].is_null(), "masked unless asked for");
+    assert_eq!(seen["contact_phone_masked"], "138****5678");
+    assert_eq!(app.audit_count("reveal_personal_data").await, reveals);
+    let (_, seen) = app
+        .api_get(
+            &staff,
+            &format!("/api/v1/cases/{}?reveal=phone", mine["id"]),
+        )
+        .await;
     assert_eq!(seen["contact_phone"], "13812345678");
+    assert_eq!(
+        app.audit_count("reveal_personal_data").await,
+        reveals + 1,
+        "seeing it in full is audited"
+    );
+    let (_, seen) = app
+        .api_get(&dept, &format!("/api/v1/cases/{}?reveal=phone", mine["id"]))
+        .await;
+    assert!(seen["contact_phone"].is_null(), "never for a department");
 
     let (_, list) = app.api_get(&handler2, "/api/v1/cases").await;
     let items = list["items"].as_array().unwrap();
@@ -820,8 +839,15 @@ async fn pages_show_the_board_the_inbox_and_a_conflict_without_losing_input(mut 
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("name=\"version\" value=\"1\""));
     assert!(
+        !html.contains("13812345678") && html.contains("138****5678"),
+        "the phone is masked on the page"
+    );
+    assert!(html.contains(&format!("/cases/{id}?reveal=phone")));
+    let (status, html) = app.get_html(&format!("/cases/{id}?reveal=phone")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
         html.contains("13812345678"),
-        "staff handling the case see the phone"
+        "staff handling the case see the phone when they ask"
     );
 
     // Someone else adds a note first; this user's forward comes back with a conflict.

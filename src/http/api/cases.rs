@@ -102,14 +102,18 @@ pub async fn create(
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases",
+    params(("id" = i64, Path),
+        ("reveal" = Option<String>, Query, description = "`phone`: the contact's phone in full, for staff (audited); masked otherwise")),
     responses((status = 200, body = CaseDetail), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
+    ApiQuery(q): ApiQuery<service::RevealQuery>,
 ) -> Response {
-    match service::detail(&state.db, &actor, &state.cipher, id).await {
+    let reveal = q.reveal.as_deref() == Some("phone");
+    match service::detail(&state.db, &actor, &state.cipher, id, reveal).await {
         Ok(detail) => Json(detail).into_response(),
         Err(e) => e.into_json(actor.locale),
     }

@@ -238,6 +238,8 @@ struct ShowTemplate {
     source: String,
     satisfaction: String,
     contact_phone: String,
+    /// Staff may ask for the phone in full (`?reveal=phone`, audited).
+    may_reveal: bool,
     events: Vec<EventRow>,
     actions: Vec<(String, String)>,
     departments: Vec<Dept>,
@@ -272,8 +274,9 @@ async fn show_page(
     input: StepInput,
     errors: FieldErrors,
     conflict: bool,
+    reveal_phone: bool,
 ) -> Result<ShowTemplate, AppError> {
-    let case = service::detail(&state.db, &page.actor, &state.cipher, id).await?;
+    let case = service::detail(&state.db, &page.actor, &state.cipher, id, reveal_phone).await?;
     let current = if page.actor.role == Role::Staff {
         "cases"
     } else {
@@ -316,6 +319,9 @@ async fn show_page(
             .clone()
             .or_else(|| case.case.contact_phone_masked.clone())
             .unwrap_or_default(),
+        may_reveal: page.actor.role == Role::Staff
+            && case.contact_phone.is_none()
+            && case.case.contact_phone_enc.is_some(),
         actions: actions_for(page.actor.role, &case.case.status)
             .into_iter()
             .map(|a| (a.as_str().to_string(), ctx.t(a.label_key())))
@@ -334,7 +340,12 @@ async fn show_page(
     })
 }
 
-pub async fn show(State(state): State<AppState>, page: PageActor, PathId(id): PathId) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    page: PageActor,
+    PathId(id): PathId,
+    ApiQuery(q): ApiQuery<service::RevealQuery>,
+) -> Response {
     match show_page(
         &state,
         &page,
@@ -342,6 +353,7 @@ pub async fn show(State(state): State<AppState>, page: PageActor, PathId(id): Pa
         StepInput::default(),
         FieldErrors::new(),
         false,
+        q.reveal.as_deref() == Some("phone"),
     )
     .await
     {
@@ -358,7 +370,7 @@ pub async fn take_step(
     match service::step(&state.db, &page.actor, id, &form).await {
         Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
         Err(AppError::Validation(errors)) => {
-            match show_page(&state, &page, id, form, errors, false).await {
+            match show_page(&state, &page, id, form, errors, false, false).await {
                 Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),
                 Err(e) => error_page(page.actor.locale, Some(&page), e),
             }
@@ -366,7 +378,7 @@ pub async fn take_step(
         // Someone else changed the case first: show it as it is now, with
         // what this user typed kept in the form, to send again on purpose.
         Err(AppError::Conflict(_)) => {
-            match show_page(&state, &page, id, form, FieldErrors::new(), true).await {
+            match show_page(&state, &page, id, form, FieldErrors::new(), true, false).await {
                 Ok(t) => render_status(StatusCode::CONFLICT, &t),
                 Err(e) => error_page(page.actor.locale, Some(&page), e),
             }
