@@ -843,7 +843,7 @@ type FiguresKey = (
     Option<NaiveDate>,
     Option<NaiveDate>,
     NaiveDate,
-    (i64, i64),
+    String,
 );
 
 /// Case figures already counted, for as long as the cases they were counted

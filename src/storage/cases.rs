@@ -381,13 +381,29 @@ pub async fn figures_by_status(
     on_db!(db, pool => bind_args!(sqlx::query_as::<_, StatusFigures>(&sql), args).fetch_all(pool).await)
 }
 
-/// The newest case and the newest case event: every change to a case adds
-/// one or the other in its transaction (events are append-only), so figures
-/// counted at one version hold until it changes.
-pub async fn data_version(db: &Db) -> Result<(i64, i64), sqlx::Error> {
-    on_db!(db, pool => sqlx::query_as::<_, (i64, i64)>(
-        "SELECT COALESCE((SELECT MAX(id) FROM cases), 0), COALESCE((SELECT MAX(id) FROM case_events), 0)")
-        .fetch_one(pool).await)
+/// A key that changes whenever a change to a case becomes visible, so that
+/// figures counted under one key hold while it stays. On SQLite, whose
+/// writers take turns, ids grow in commit order, and every change to a case
+/// adds a case or a case event (events are append-only): the newest of each.
+/// On PostgreSQL concurrent transactions may commit out of id order, so the
+/// key is the snapshot of committed transactions itself.
+pub async fn data_version(db: &Db) -> Result<String, sqlx::Error> {
+    match db {
+        Db::Sqlite(pool) => {
+            let (cases, events) = sqlx::query_as::<_, (i64, i64)>(
+                "SELECT COALESCE((SELECT MAX(id) FROM cases), 0), \
+                 COALESCE((SELECT MAX(id) FROM case_events), 0)",
+            )
+            .fetch_one(pool)
+            .await?;
+            Ok(format!("{cases}:{events}"))
+        }
+        Db::Postgres(pool) => {
+            sqlx::query_scalar::<_, String>("SELECT CAST(pg_current_snapshot() AS TEXT)")
+                .fetch_one(pool)
+                .await
+        }
+    }
 }
 
 /// Reception days held, visits and visitors within a scope and period, counted.
