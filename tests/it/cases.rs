@@ -926,15 +926,7 @@ async fn pages_show_the_board_the_inbox_and_a_conflict_without_losing_input(mut 
         .await;
     let r = dept.client.get(dept.url("/")).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/inbox");
-    let html = dept
-        .client
-        .get(dept.url("/inbox"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = dept.page_text("/inbox").await;
     assert!(html.contains("页面冲突"));
     assert!(!html.contains("13812345678"));
 
@@ -1087,26 +1079,10 @@ async fn board_shows_the_first_cards_of_each_status_and_lists_page_the_rest(mut 
         .api_get(&staff, "/api/v1/cases?per_page=1&status=forwarded")
         .await;
     assert!(open["total"].as_i64().unwrap() > 20);
-    let inbox = dept
-        .client
-        .get(dept.url("/inbox"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let inbox = dept.page_text("/inbox").await;
     assert_eq!(inbox.matches("<a href=\"/cases/").count(), 20);
     assert!(inbox.contains("rel=\"next\""), "more on the next page");
-    let inbox2 = dept
-        .client
-        .get(dept.url("/inbox?page=2"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let inbox2 = dept.page_text("/inbox?page=2").await;
     assert!(inbox2.contains("<a href=\"/cases/") && inbox2.contains("rel=\"prev\""));
     assert!(
         forwarded.iter().all(|c| {

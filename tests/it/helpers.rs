@@ -219,6 +219,18 @@ impl Browser {
         format!("{}{path}", self.address)
     }
 
+    /// The text of a page, as this client's session sees it.
+    pub async fn page_text(&self, path: &str) -> String {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Sign in through the login page; keeps the session cookie and form token.
     pub async fn login_as(&mut self, username: &str, password: &str) -> Response {
         let page = self
