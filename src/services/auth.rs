@@ -1,6 +1,6 @@
 //! Sign-in, sessions, API tokens and password changes.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use super::Actor;
 use crate::crypto::FieldCipher;
@@ -12,8 +12,8 @@ use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::security::{hash_password, random_token, token_hash, verify_password};
 use crate::storage::audit::{self, NewAuditEntry};
-use crate::storage::users::User;
-use crate::storage::{attempts, orgs, sessions, users, Db};
+use crate::storage::users::{Principal, User};
+use crate::storage::{attempts, sessions, users, Db};
 
 /// A freshly created session: the cookie value and the form token.
 pub struct NewSession {
@@ -301,6 +301,7 @@ pub async fn logout(db: &Db, actor: &Actor, session_token: &str) -> Result<(), A
 
 /// The actor behind a session cookie, and the session's form token; `None`
 /// when the session is unknown or expired (an expired one is removed).
+/// One query finds the session, its account and the account's organisation.
 pub async fn actor_from_session(
     db: &Db,
     policies: &Policies,
@@ -309,7 +310,7 @@ pub async fn actor_from_session(
 ) -> Result<Option<(Actor, String)>, AppError> {
     let limits = policies.sessions;
     let id_hash = token_hash(session_token);
-    let Some(session) = sessions::get(db, &id_hash).await? else {
+    let Some(session) = sessions::get_with_principal(db, &id_hash).await? else {
         return Ok(None);
     };
     let now = Utc::now();
@@ -319,10 +320,9 @@ pub async fn actor_from_session(
         tx.commit().await?;
         return Ok(None);
     }
-    let Some(actor) = actor_for_user(db, session.user_id, ip).await? else {
+    let Some(actor) = actor_with_duties(session.principal, ip, policies, now) else {
         return Ok(None);
     };
-    let actor = apply_account_duties(db, policies, actor).await?;
     // Writing on every request would serialise readers on SQLite; a minute's
     // precision is plenty for an idle timeout of many minutes.
     if now - session.last_seen_at > Duration::seconds(60) {
@@ -338,35 +338,53 @@ pub async fn actor_from_token(
     token: &str,
     ip: Option<String>,
 ) -> Result<Option<Actor>, AppError> {
-    let found = match users::find_token(db, &token_hash(token)).await? {
-        Some(found) => actor_for_user(db, found.user_id, ip).await?,
-        None => None,
-    };
-    match found {
-        Some(actor) => Ok(Some(apply_account_duties(db, policies, actor).await?)),
-        None => Ok(None),
-    }
+    Ok(users::principal_by_token(db, &token_hash(token))
+        .await?
+        .and_then(|principal| actor_with_duties(principal, ip, policies, Utc::now())))
 }
 
-/// What the account must do before anything else: administrators'
-/// passwords expire, and roles that require a second factor must set it up.
-async fn apply_account_duties(
-    db: &Db,
+/// The actor for an account, with what it must do before anything else:
+/// administrators' passwords expire, and roles that require a second factor
+/// must set it up.
+fn actor_with_duties(
+    principal: Principal,
+    ip: Option<String>,
     policies: &Policies,
-    mut actor: Actor,
-) -> Result<Actor, AppError> {
-    let check_age = actor.role.is_admin_trio() && !actor.must_change_password;
-    let check_totp = policies.totp_required.contains(&actor.role);
-    if check_age || check_totp {
-        if let Some(user) = users::get(db, actor.user_id).await? {
-            if check_age && Utc::now() - user.password_changed_at > policies.admin_password_max_age
-            {
-                actor.must_change_password = true;
-            }
-            actor.needs_totp = check_totp && user.totp_secret_enc.is_none();
-        }
+    now: DateTime<Utc>,
+) -> Option<Actor> {
+    let password_age = now - principal.password_changed_at;
+    let has_totp = principal.has_totp;
+    let mut actor = actor_from_principal(principal, ip)?;
+    if actor.role.is_admin_trio() && password_age > policies.admin_password_max_age {
+        actor.must_change_password = true;
     }
-    Ok(actor)
+    actor.needs_totp = policies.totp_required.contains(&actor.role) && !has_totp;
+    Some(actor)
+}
+
+/// The actor for an enabled account with a role; `None` otherwise.
+fn actor_from_principal(principal: Principal, ip: Option<String>) -> Option<Actor> {
+    if principal.disabled {
+        return None;
+    }
+    let role = principal
+        .role
+        .as_deref()
+        .and_then(|r| Role::parse("role", r).ok())?;
+    Some(Actor {
+        user_id: principal.user_id,
+        username: principal.username,
+        display_name: principal.display_name,
+        role,
+        org_id: principal.org_id,
+        org_path: principal.org_path,
+        member_id: principal.member_id,
+        department_id: principal.department_id,
+        locale: Locale::parse(&principal.locale).unwrap_or_default(),
+        ip,
+        must_change_password: principal.must_change_password,
+        needs_totp: false,
+    })
 }
 
 /// Build the actor for an enabled user with a role.
@@ -375,36 +393,9 @@ pub async fn actor_for_user(
     user_id: i64,
     ip: Option<String>,
 ) -> Result<Option<Actor>, AppError> {
-    let Some(user) = users::get(db, user_id).await? else {
-        return Ok(None);
-    };
-    if user.disabled {
-        return Ok(None);
-    }
-    let Some(role) = user
-        .role
-        .as_deref()
-        .and_then(|r| Role::parse("role", r).ok())
-    else {
-        return Ok(None);
-    };
-    let org = orgs::get_org(db, user.org_id)
+    Ok(users::principal(db, user_id)
         .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(Some(Actor {
-        user_id: user.id,
-        username: user.username,
-        display_name: user.display_name,
-        role,
-        org_id: org.id,
-        org_path: org.path,
-        member_id: user.member_id,
-        department_id: user.department_id,
-        locale: Locale::parse(&user.locale).unwrap_or_default(),
-        ip,
-        must_change_password: user.must_change_password,
-        needs_totp: false,
-    }))
+        .and_then(|principal| actor_from_principal(principal, ip)))
 }
 
 /// Issue an API token for a user; the token is shown once and stored hashed.

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 
+use super::users::{Principal, PRINCIPAL_COLUMNS};
 use super::{Db, Tx};
 use crate::{on_db, on_tx};
 
@@ -35,6 +36,28 @@ pub async fn get(db: &Db, id_hash: &str) -> Result<Option<Session>, sqlx::Error>
     on_db!(db, pool => sqlx::query_as::<_, Session>(
         "SELECT id_hash, user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE id_hash = $1")
         .bind(id_hash).fetch_optional(pool).await)
+}
+
+/// A session with its account, in one query: every request asks this.
+#[derive(Debug, Clone, FromRow)]
+pub struct SessionPrincipal {
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    pub principal: Principal,
+}
+
+pub async fn get_with_principal(
+    db: &Db,
+    id_hash: &str,
+) -> Result<Option<SessionPrincipal>, sqlx::Error> {
+    let sql = format!(
+        "SELECT s.csrf_token, s.created_at, s.last_seen_at, {PRINCIPAL_COLUMNS} \
+         FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id \
+         WHERE s.id_hash = $1"
+    );
+    on_db!(db, pool => sqlx::query_as::<_, SessionPrincipal>(&sql).bind(id_hash).fetch_optional(pool).await)
 }
 
 pub async fn touch(db: &Db, id_hash: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {

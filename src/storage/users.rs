@@ -39,6 +39,50 @@ const COLUMNS: &str =
     "id, username, display_name, password_hash, role, org_id, member_id, department_id, \
     locale, totp_secret_enc, totp_last_step, must_change_password, disabled, password_changed_at, created_at, updated_at, version";
 
+/// An account as a request needs it, read in one query with its
+/// organisation's path: who is asking, where, and what they must do first.
+#[derive(Debug, Clone, FromRow)]
+pub struct Principal {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Option<String>,
+    pub org_id: i64,
+    pub org_path: String,
+    pub member_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub locale: String,
+    pub must_change_password: bool,
+    pub disabled: bool,
+    pub password_changed_at: DateTime<Utc>,
+    pub has_totp: bool,
+}
+
+/// The columns of [`Principal`] over `users u JOIN orgs o`.
+pub const PRINCIPAL_COLUMNS: &str =
+    "u.id AS user_id, u.username, u.display_name, u.role, u.org_id, o.path AS org_path, \
+     u.member_id, u.department_id, u.locale, u.must_change_password, u.disabled, \
+     u.password_changed_at, (u.totp_secret_enc IS NOT NULL) AS has_totp";
+
+pub async fn principal(db: &Db, user_id: i64) -> Result<Option<Principal>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {PRINCIPAL_COLUMNS} FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = $1"
+    );
+    on_db!(db, pool => sqlx::query_as::<_, Principal>(&sql).bind(user_id).fetch_optional(pool).await)
+}
+
+/// The account behind a live API token.
+pub async fn principal_by_token(
+    db: &Db,
+    token_hash: &str,
+) -> Result<Option<Principal>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {PRINCIPAL_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         JOIN orgs o ON o.id = u.org_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
+    );
+    on_db!(db, pool => sqlx::query_as::<_, Principal>(&sql).bind(token_hash).fetch_optional(pool).await)
+}
+
 pub async fn get(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
     on_db!(db, pool => sqlx::query_as::<_, User>(&sql).bind(id).fetch_optional(pool).await)
