@@ -18,7 +18,7 @@ use crate::domain::roles::Role;
 use crate::domain::text::{optional_line, required_line, PersonName};
 use crate::domain::validation::{FieldError, FieldErrors};
 use crate::error::AppError;
-use crate::storage::members::{Member, MemberFilter, MemberSort, MemberValues};
+use crate::storage::members::{Member, MemberFilter, MemberPlace, MemberSort, MemberValues};
 use crate::storage::timeline::{NewTimelineEntry, TimelineEntry};
 use crate::storage::{audit, is_unique_violation, members, orgs, timeline, users, Db};
 
@@ -150,33 +150,31 @@ pub async fn list(db: &Db, actor: &Actor, query: &MemberQuery) -> Result<MemberP
 /// A member the actor may see: staff within their subtree, a member only
 /// themself. Anything else is "not found", so ids reveal nothing.
 pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Member, AppError> {
+    Ok(get_placed(db, actor, id).await?.0)
+}
+
+/// A member the actor may see, with where they sit.
+async fn get_placed(db: &Db, actor: &Actor, id: i64) -> Result<(Member, MemberPlace), AppError> {
     let member = members::get(db, id).await?.ok_or(AppError::NotFound)?;
+    let place = members::place(db, id).await?.ok_or(AppError::NotFound)?;
     match actor.role {
-        Role::Staff => {
-            let org = orgs::get_org(db, member.org_id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            if actor.sees(&org.path) {
-                Ok(member)
-            } else {
-                Err(AppError::NotFound)
-            }
-        }
-        Role::Member if actor.member_id == Some(id) => Ok(member),
+        Role::Staff if actor.sees(&place.org_path) => Ok((member, place)),
+        Role::Staff => Err(AppError::NotFound),
+        Role::Member if actor.member_id == Some(id) => Ok((member, place)),
         Role::Member => Err(AppError::NotFound),
         _ => Err(AppError::Forbidden),
     }
 }
 
-/// The duty file: the member and their timeline.
+/// The duty file: the member, where they sit, and their timeline.
 pub async fn duty_file(
     db: &Db,
     actor: &Actor,
     id: i64,
-) -> Result<(Member, Vec<TimelineEntry>), AppError> {
-    let member = get(db, actor, id).await?;
+) -> Result<(Member, MemberPlace, Vec<TimelineEntry>), AppError> {
+    let (member, place) = get_placed(db, actor, id).await?;
     let entries = timeline::for_member(db, id).await?;
-    Ok((member, entries))
+    Ok((member, place, entries))
 }
 
 /// Validate a submission into the values to store; every problem is reported at once.

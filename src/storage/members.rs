@@ -171,6 +171,24 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Member>, sqlx::Error> {
     on_db!(db, pool => sqlx::query_as::<_, Member>(&sql).bind(id).fetch_optional(pool).await)
 }
 
+/// Where a member sits: their organisation, and their group's name and
+/// community, for the duty file's heading and the scope check.
+#[derive(Debug, Clone, FromRow)]
+pub struct MemberPlace {
+    pub org_path: String,
+    pub org_name: String,
+    pub group_name: Option<String>,
+    pub community: Option<String>,
+}
+
+pub async fn place(db: &Db, id: i64) -> Result<Option<MemberPlace>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_as::<_, MemberPlace>(
+        "SELECT o.path AS org_path, o.name AS org_name, g.name AS group_name, cm.name AS community \
+         FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN orgs g ON g.id = m.group_id \
+         LEFT JOIN communities cm ON cm.id = g.community_id WHERE m.id = $1")
+        .bind(id).fetch_optional(pool).await)
+}
+
 pub async fn count_in_group(db: &Db, group_id: i64) -> Result<i64, sqlx::Error> {
     on_db!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE group_id = $1")
         .bind(group_id).fetch_one(pool).await)

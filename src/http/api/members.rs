@@ -187,7 +187,7 @@ pub async fn timeline(
     PathId(id): PathId,
 ) -> Response {
     match service::duty_file(&state.db, &actor, id).await {
-        Ok((_, entries)) => {
+        Ok((_, _, entries)) => {
             let total = entries.len() as i64;
             Json(Page {
                 items: entries,

@@ -481,7 +481,7 @@ async fn show_page(
     id: i64,
     revealed: Option<(String, String)>,
 ) -> Response {
-    let (member, entries) = match service::duty_file(&state.db, &page.actor, id).await {
+    let (member, place, entries) = match service::duty_file(&state.db, &page.actor, id).await {
         Ok(found) => found,
         Err(e) => return error_page(page.actor.locale, Some(page), e),
     };
@@ -493,22 +493,6 @@ async fn show_page(
             "members"
         },
     );
-    let org = crate::storage::orgs::get_org(&state.db, member.org_id)
-        .await
-        .ok()
-        .flatten();
-    let mut groups = Vec::new();
-    let mut community = String::new();
-    if let Some(g) = member.group_id {
-        if let Ok(Some(group)) = crate::storage::orgs::get_org(&state.db, g).await {
-            if let Some(c) = group.community_id {
-                if let Ok(Some(c)) = crate::storage::orgs::get_community(&state.db, c).await {
-                    community = c.name;
-                }
-            }
-            groups.push(group);
-        }
-    }
     let timeline = entries
         .iter()
         .map(|e: &TimelineEntry| TimelineRow {
@@ -522,14 +506,17 @@ async fn show_page(
         None => (member.id_number_masked.clone(), member.phone_masked.clone()),
     };
     let template = ShowTemplate {
-        row: row(&ctx, &member, &groups),
+        row: MemberRow {
+            group: place.group_name.unwrap_or_default(),
+            ..row(&ctx, &member, &[])
+        },
         ethnicity: member.ethnicity.clone(),
         birth_date: member.birth_date.format("%Y-%m-%d").to_string(),
         joined_on: member.joined_on.format("%Y-%m-%d").to_string(),
         workplace: member.workplace.clone().unwrap_or_default(),
         title: member.title.clone().unwrap_or_default(),
-        org: org.map(|o| o.name).unwrap_or_default(),
-        community,
+        org: place.org_name,
+        community: place.community.unwrap_or_default(),
         id_number,
         phone,
         revealed: revealed.is_some(),
