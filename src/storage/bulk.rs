@@ -282,7 +282,8 @@ async fn copy_postgres(
     Ok(())
 }
 
-/// Refresh the planner's statistics after a load.
+/// Refresh the planner's statistics after a load (and, on PostgreSQL, the
+/// visibility map).
 pub async fn analyze(db: &Db) -> Result<(), sqlx::Error> {
     match db {
         Db::Sqlite(pool) => {
@@ -292,8 +293,10 @@ pub async fn analyze(db: &Db) -> Result<(), sqlx::Error> {
                 .await?;
             sqlx::query("ANALYZE").execute(&mut *conn).await?;
         }
+        // Vacuum too: it marks the freshly written pages all-visible, without
+        // which no scan is index-only until autovacuum comes by.
         Db::Postgres(pool) => {
-            sqlx::query("ANALYZE").execute(pool).await?;
+            sqlx::query("VACUUM (ANALYZE)").execute(pool).await?;
         }
     }
     Ok(())

@@ -1181,3 +1181,144 @@ dual_test!(
     figures_follow_every_change_though_they_are_kept_between_reads_t,
     figures_follow_every_change_though_they_are_kept_between_reads
 );
+
+/// Every page of `path` (which has `per_page`), concatenated.
+async fn all_pages(app: &TestApp, token: &str, path: &str) -> (Vec<Value>, i64) {
+    let mut items = Vec::new();
+    let mut total = 0;
+    for page in 1.. {
+        let (status, body) = app.api_get(token, &format!("{path}&page={page}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        total = body["total"].as_i64().unwrap();
+        let got = body["items"].as_array().unwrap().clone();
+        if got.is_empty() {
+            break;
+        }
+        items.extend(got);
+    }
+    (items, total)
+}
+
+/// PostgreSQL picks a page from the first cases of each organisation of the
+/// scope (`storage::cases::list_page`); the pages must still be the one
+/// order of the whole scope, without gaps or repeats, on both engines.
+async fn case_pages_follow_one_order_across_the_committees_of_a_scope(app: TestApp) {
+    let staff = app.token("staff").await;
+    let (own, _) = departments(&app).await;
+    // Cases at the committee itself, some forwarded (each gets a due date),
+    // and cases at one of its groups (stored directly: the forms file cases
+    // under committees), received on the days between: registered, and one
+    // forwarded without a due date, as a record entered before due dates were.
+    for day in 1..=7 {
+        let body = json!({"community": "孙八砦社区", "subject": format!("分页顺序{day}"),
+                          "description": "路灯不亮", "received_on": format!("2024-05-{:02}", 2 * day)});
+        let (status, case) = app.api_post(&staff, "/api/v1/cases", &body).await;
+        assert_eq!(status, StatusCode::CREATED, "{case}");
+        if day <= 4 {
+            let step = json!({"action": "forward", "department_id": own, "on": "2024-05-20",
+                              "due_on": format!("2024-06-{:02}", 10 - day)});
+            ok_step(&app, &staff, &case, step).await;
+        }
+    }
+    let group: i64 = lvzhi::on_db!(&app.db, pool => sqlx::query_scalar(
+        "SELECT id FROM orgs WHERE kind = 'group' ORDER BY id LIMIT 1").fetch_one(pool).await)
+    .unwrap();
+    let mut tx = app.db.begin().await.unwrap();
+    for day in 1..=5 {
+        let received_on = chrono::NaiveDate::from_ymd_opt(2024, 5, 2 * day + 1).unwrap();
+        let id = lvzhi::storage::cases::insert(
+            &mut tx,
+            &lvzhi::storage::cases::NewCase {
+                org_id: group,
+                source: "visit",
+                visit_id: None,
+                raised_by: None,
+                community: "孙八砦社区",
+                title: "小组的来访事件",
+                description: "井盖缺失",
+                contact_name: None,
+                contact_phone_enc: None,
+                contact_phone_masked: None,
+                received_on,
+                tracking_hash: None,
+            },
+        )
+        .await
+        .unwrap();
+        if day == 5 {
+            let forwarded = lvzhi::storage::cases::CaseUpdate {
+                status: "forwarded".into(),
+                department_id: Some(own),
+                forwarded_on: Some(received_on),
+                due_on: None,
+                resolved_on: None,
+                reply: None,
+                satisfaction: None,
+                escalations: 0,
+                last_escalated_on: None,
+            };
+            assert!(lvzhi::storage::cases::update(&mut tx, id, 1, &forwarded)
+                .await
+                .unwrap());
+        }
+    }
+    tx.commit().await.unwrap();
+
+    let (newest, total) = all_pages(&app, &staff, "/api/v1/cases?per_page=3").await;
+    assert_eq!(newest.len() as i64, total, "every case once");
+    let key = |c: &Value| {
+        (
+            c["received_on"].as_str().unwrap().to_string(),
+            c["id"].as_i64().unwrap(),
+        )
+    };
+    let mut expected: Vec<(String, i64)> = newest.iter().map(key).collect();
+    expected.sort();
+    expected.reverse();
+    assert_eq!(
+        newest.iter().map(key).collect::<Vec<_>>(),
+        expected,
+        "newest received first, then the higher id"
+    );
+
+    let (urgent, total) =
+        all_pages(&app, &staff, "/api/v1/cases?status=forwarded&per_page=2").await;
+    assert!(total >= 4, "{total}");
+    assert_eq!(urgent.len() as i64, total, "every forwarded case once");
+    // Soonest due first, undated last, then the longest waiting.
+    let urgency = |c: &Value| {
+        (
+            c["due_on"].is_null(),
+            c["due_on"].as_str().unwrap_or("").to_string(),
+            c["received_on"].as_str().unwrap().to_string(),
+            c["id"].as_i64().unwrap(),
+        )
+    };
+    let mut expected: Vec<_> = urgent.iter().map(urgency).collect();
+    expected.sort();
+    assert_eq!(urgent.iter().map(urgency).collect::<Vec<_>>(), expected);
+    assert!(
+        urgent.last().is_some_and(|c| c["due_on"].is_null()),
+        "the case without a due date comes last"
+    );
+
+    let (registered, total) =
+        all_pages(&app, &staff, "/api/v1/cases?status=registered&per_page=2").await;
+    assert_eq!(registered.len() as i64, total, "every registered case once");
+    assert!(
+        registered.iter().any(|c| c["org_id"] == group)
+            && registered.iter().any(|c| c["org_id"] != group),
+        "the registered cases lie in two organisations of the scope"
+    );
+    let mut expected: Vec<_> = registered.iter().map(urgency).collect();
+    expected.sort();
+    assert_eq!(
+        registered.iter().map(urgency).collect::<Vec<_>>(),
+        expected,
+        "the longest waiting first, across the organisations"
+    );
+}
+dual_test!(
+    case_pages_follow_one_order_across_the_committees_of_a_scope_t,
+    case_pages_follow_one_order_across_the_committees_of_a_scope
+);

@@ -113,8 +113,10 @@ async fn board_page(
     errors: FieldErrors,
 ) -> Result<BoardTemplate, AppError> {
     let ctx = Ctx::for_page(page, "cases");
-    let board = service::board(&state.db, &page.actor, q).await?;
-    let figures = service::figures(&state.db, &state.case_figures, &page.actor, q).await?;
+    let (board, figures) = tokio::try_join!(
+        service::board(&state.db, &page.actor, q),
+        service::figures(&state.db, &state.case_figures, &page.actor, q)
+    )?;
     let params = range_params(q);
     let columns = board
         .iter()
