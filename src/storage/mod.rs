@@ -121,6 +121,9 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// A PostgreSQL connection idle this long is pinged before it is used again.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
+
 impl Db {
     /// Open a pool for `url`, creating a SQLite file (and its folder) if needed.
     pub async fn connect(url: &str) -> Result<Db, StorageError> {
@@ -146,8 +149,11 @@ impl Db {
                 // writer works at a time: on the two cores measured (see
                 // BENCHMARKS.md) 4 connections served 1,011 requests/s at
                 // 32 clients against 946 with 8, with less memory.
+                // sqlx pings a pooled connection before every use by default:
+                // a round trip to its thread for a file that cannot hang up.
                 let pool = SqlitePoolOptions::new()
                     .max_connections(4)
+                    .test_before_acquire(false)
                     .connect_with(options)
                     .await?;
                 Ok(Db::Sqlite(pool))
@@ -162,9 +168,22 @@ impl Db {
                 if !url.contains("random_page_cost") {
                     options = options.options([("random_page_cost", "1.1")]);
                 }
+                // sqlx pings a pooled connection before every use by default:
+                // a network round trip for each query. Only a connection idle
+                // for a while is checked (a server restart or a firewall may
+                // have dropped it); a busy one proves itself with each query.
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))
+                    .test_before_acquire(false)
+                    .before_acquire(|conn, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for > IDLE_BEFORE_PING {
+                                sqlx::Connection::ping(conn).await?;
+                            }
+                            Ok(true)
+                        })
+                    })
                     .connect_with(options)
                     .await?;
                 Ok(Db::Postgres(pool))
