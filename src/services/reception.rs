@@ -76,7 +76,14 @@ pub async fn schedule(
     let org = committee(db, actor, "org", non_blank(&q.org))
         .await
         .map_err(as_bad_request)?;
-    let year = match non_blank(&q.year) {
+    let year = year_or_this(&q.year)?;
+    let settings = settings_for(db, org.id).await?;
+    schedule_of(db, &org, &settings, year).await
+}
+
+/// `year=`: a year from 2000 to 2100, this year when blank.
+fn year_or_this(year: &Option<String>) -> Result<i32, AppError> {
+    match non_blank(year) {
         Some(y) => y
             .parse::<i32>()
             .ok()
@@ -88,12 +95,21 @@ pub async fn schedule(
                         .with("max", 2100)
                         .into(),
                 )
-            })?,
-        None => today().year(),
-    };
-    let settings = settings_for(db, org.id).await?;
+            }),
+        None => Ok(today().year()),
+    }
+}
+
+/// The year's scheduled days of a committee, with the duty group of each
+/// and the day recorded, if any.
+async fn schedule_of(
+    db: &Db,
+    org: &Org,
+    settings: &Settings,
+    year: i32,
+) -> Result<Vec<ScheduleEntry>, AppError> {
     let cal = calendar::calendar(db).await?;
-    let groups = groups_of(db, &org).await?;
+    let groups = groups_of(db, org).await?;
     let held = reception::days_between(
         db,
         org.id,
@@ -119,6 +135,48 @@ pub async fn schedule(
         });
     }
     Ok(out)
+}
+
+/// The reception overview of the actor's committee: a year's schedule,
+/// one page of the days held within the scope that year, and the
+/// committee's settings, read with one lookup of the committee.
+pub struct Overview {
+    pub year: i32,
+    pub schedule: Vec<ScheduleEntry>,
+    pub days: Vec<ReceptionDay>,
+    pub days_total: i64,
+    pub page: PageRequest,
+    pub settings: Settings,
+}
+
+pub async fn overview(
+    db: &Db,
+    actor: &Actor,
+    year: &Option<String>,
+    page: Option<&str>,
+) -> Result<Overview, AppError> {
+    actor.require(STAFF)?;
+    let year = year_or_this(year)?;
+    let page = PageRequest::parse(page, None).map_err(AppError::BadRequest)?;
+    let org = committee(db, actor, "org", None)
+        .await
+        .map_err(as_bad_request)?;
+    let settings = settings_for(db, org.id).await?;
+    let schedule = schedule_of(db, &org, &settings, year).await?;
+    let (from, to) = (
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        NaiveDate::from_ymd_opt(year, 12, 31),
+    );
+    let days_total = reception::count_days(db, &org.path, from, to).await?;
+    let days = reception::list_days(db, &org.path, from, to, page.limit(), page.offset()).await?;
+    Ok(Overview {
+        year,
+        schedule,
+        days,
+        days_total,
+        page,
+        settings,
+    })
 }
 
 fn as_bad_request(e: AppError) -> AppError {

@@ -15,8 +15,8 @@ use crate::error::AppError;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::reception::{
-    self as service, DayDetail, DayInput, DayQuery, HolidaysInput, ScheduleEntry, ScheduleQuery,
-    SettingsInput, VisitCaseInput, VisitInput,
+    self as service, DayDetail, DayInput, HolidaysInput, ScheduleEntry, SettingsInput,
+    VisitCaseInput, VisitInput,
 };
 use crate::storage::calendar::Holiday;
 use crate::storage::reception::ReceptionDay;
@@ -66,24 +66,8 @@ async fn overview_page(
     errors: FieldErrors,
     conflict: bool,
 ) -> Result<OverviewTemplate, AppError> {
-    let schedule_query = ScheduleQuery {
-        org: None,
-        year: q.year.clone(),
-    };
-    let schedule = service::schedule(&state.db, &page.actor, &schedule_query).await?;
-    let year = schedule.first().map_or_else(
-        || chrono::Datelike::year(&chrono::Local::now().date_naive()),
-        |s| chrono::Datelike::year(&s.held_on),
-    );
-    let days_query = DayQuery {
-        from: Some(format!("{year}-01-01")),
-        to: Some(format!("{year}-12-31")),
-        page: q.page.clone(),
-        ..Default::default()
-    };
-    let (days, days_total, request) =
-        service::list_days(&state.db, &page.actor, &days_query).await?;
-    let (_, settings) = service::get_settings(&state.db, &page.actor, None).await?;
+    let overview = service::overview(&state.db, &page.actor, &q.year, q.page.as_deref()).await?;
+    let settings = overview.settings;
     let settings = settings_input.unwrap_or(SettingsInput {
         org_id: None,
         day_of_month: settings.day_of_month.to_string(),
@@ -93,16 +77,16 @@ async fn overview_page(
     });
     Ok(OverviewTemplate {
         ctx: Ctx::for_page(page, "reception"),
-        year,
-        schedule,
-        days,
-        days_total,
-        page: request.page,
+        year: overview.year,
+        schedule: overview.schedule,
+        days: overview.days,
+        days_total: overview.days_total,
+        page: overview.page.page,
         pager: pager(
             "/reception",
-            &[("year", year.to_string())],
-            &request,
-            days_total,
+            &[("year", overview.year.to_string())],
+            &overview.page,
+            overview.days_total,
         ),
         settings,
         errors,
