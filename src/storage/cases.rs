@@ -48,12 +48,15 @@ pub struct Case {
     pub updated_at: DateTime<Utc>,
     /// Optimistic-concurrency version: send it back with every step.
     pub version: i64,
+    /// The committee's path, for the scope check without another query.
+    #[serde(skip)]
+    pub org_path: String,
 }
 
 const COLUMNS: &str = "c.id, c.org_id, c.source, c.visit_id, c.raised_by, c.community, c.title, c.description, \
     c.contact_name, c.contact_phone_enc, c.contact_phone_masked, c.received_on, c.status, c.department_id, \
     dp.name AS department_name, c.forwarded_on, c.due_on, c.resolved_on, c.reply, c.satisfaction, c.escalations, \
-    c.last_escalated_on, c.tracking_hash, c.created_at, c.updated_at, c.version";
+    c.last_escalated_on, c.tracking_hash, c.created_at, c.updated_at, c.version, o.path AS org_path";
 
 const FROM: &str = " FROM cases c JOIN orgs o ON o.id = c.org_id LEFT JOIN departments dp ON dp.id = c.department_id";
 
