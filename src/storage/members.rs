@@ -139,9 +139,6 @@ fn where_clause(db: &Db, filter: &MemberFilter, args: &mut Args) -> String {
     sql
 }
 
-const FROM: &str =
-    " FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN orgs g ON g.id = m.group_id";
-
 pub async fn list(
     db: &Db,
     filter: &MemberFilter,
@@ -152,18 +149,40 @@ pub async fn list(
 ) -> Result<(Vec<Member>, i64), sqlx::Error> {
     let mut args = Args::default();
     let where_sql = where_clause(db, filter, &mut args);
-    // The filter names members' columns only: counting needs no join.
-    let count_sql = format!("SELECT COUNT(*) FROM members m{where_sql}");
-    let total: i64 =
-        on_db!(db, pool => bind_args!(sqlx::query_scalar(&count_sql), args).fetch_one(pool).await)?;
+    let filter_args = Args(args.0.clone());
     let l = args.push(Arg::Int(limit));
     let o = args.push(Arg::Int(offset));
-    // sort_column comes from the MemberSort whitelist, never from the request.
+    // The page and the count of the whole list in one query. The list is
+    // sorted on its keys alone (rows carry long encrypted fields) and only
+    // the page's rows are read whole. sort_column comes from the MemberSort
+    // whitelist, never from the request.
+    let order = format!("{sort_column} {sort_dir}, m.id {sort_dir}");
     let sql = format!(
-        "SELECT {COLUMNS}{FROM}{where_sql} ORDER BY {sort_column} {sort_dir}, m.id {sort_dir} LIMIT {l} OFFSET {o}"
+        "SELECT {COLUMNS}, p.total FROM \
+         (SELECT m.id AS page_id, COUNT(*) OVER () AS total FROM members m \
+          LEFT JOIN orgs g ON g.id = m.group_id{where_sql} ORDER BY {order} LIMIT {l} OFFSET {o}) p \
+         JOIN members m ON m.id = p.page_id LEFT JOIN orgs g ON g.id = m.group_id ORDER BY {order}"
     );
-    let rows = on_db!(db, pool => bind_args!(sqlx::query_as::<_, Member>(&sql), args).fetch_all(pool).await)?;
-    Ok((rows, total))
+    let rows: Vec<Counted> = on_db!(db, pool => bind_args!(sqlx::query_as::<_, Counted>(&sql), args).fetch_all(pool).await)?;
+    let total = match rows.first() {
+        Some(row) => row.total,
+        None if offset == 0 => 0,
+        // A page past the end: count on its own. The filter names members'
+        // columns only, so counting needs no join.
+        None => {
+            let count_sql = format!("SELECT COUNT(*) FROM members m{where_sql}");
+            on_db!(db, pool => bind_args!(sqlx::query_scalar(&count_sql), filter_args).fetch_one(pool).await)?
+        }
+    };
+    Ok((rows.into_iter().map(|row| row.member).collect(), total))
+}
+
+/// A member with the number of members the list selects.
+#[derive(FromRow)]
+struct Counted {
+    #[sqlx(flatten)]
+    member: Member,
+    total: i64,
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Member>, sqlx::Error> {

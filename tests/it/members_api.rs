@@ -174,6 +174,17 @@ async fn lists_page_sort_and_filter_on_the_server(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(page["total"], 14);
     assert_eq!(page["items"].as_array().unwrap().len(), 4);
+    // The count comes with the page's rows; past the last page it is
+    // counted on its own, and a filter that selects nobody counts none.
+    let (_, past) = app
+        .api_get(&token, "/api/v1/members?per_page=5&page=9")
+        .await;
+    assert_eq!(past["total"], 14, "{past}");
+    assert!(past["items"].as_array().unwrap().is_empty());
+    let (_, nobody) = app
+        .api_get(&token, "/api/v1/members?q=%E6%97%A0%E6%AD%A4%E4%BA%BA")
+        .await; // 无此人
+    assert_eq!(nobody["total"], 0, "{nobody}");
 
     let group = app.group_id("第一委员小组").await;
     let (_, filtered) = app
