@@ -503,3 +503,92 @@ pub async fn set_locale(db: &Db, actor: &Actor, locale: &str) -> Result<(), AppE
     tx.commit().await?;
     Ok(())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn principal(role: Option<&str>) -> Principal {
+        Principal {
+            user_id: 7,
+            username: "u".into(),
+            display_name: "用户".into(),
+            role: role.map(str::to_string),
+            org_id: 3,
+            org_path: "/1/3/".into(),
+            member_id: None,
+            department_id: None,
+            locale: "en".into(),
+            must_change_password: false,
+            disabled: false,
+            password_changed_at: Utc::now(),
+            has_totp: false,
+        }
+    }
+
+    #[test]
+    fn an_enabled_account_with_a_role_becomes_an_actor_in_its_scope() {
+        let actor =
+            actor_from_principal(principal(Some("staff")), Some("10.0.0.1".into())).unwrap();
+        assert_eq!(actor.role, Role::Staff);
+        assert_eq!(actor.org_path, "/1/3/");
+        assert_eq!(actor.locale, Locale::parse("en").unwrap());
+        assert_eq!(actor.ip.as_deref(), Some("10.0.0.1"));
+    }
+
+    #[test]
+    fn disabled_accounts_and_accounts_without_a_known_role_are_nobody() {
+        let mut disabled = principal(Some("staff"));
+        disabled.disabled = true;
+        assert!(actor_from_principal(disabled, None).is_none());
+        assert!(actor_from_principal(principal(None), None).is_none());
+        assert!(actor_from_principal(principal(Some("root")), None).is_none());
+    }
+
+    #[test]
+    fn an_administrators_old_password_must_be_changed_a_staff_members_need_not() {
+        let policies = Policies::default();
+        let now = Utc::now();
+        let mut admin = principal(Some("admin"));
+        admin.password_changed_at = now - policies.admin_password_max_age - Duration::days(1);
+        assert!(
+            actor_with_duties(admin.clone(), None, &policies, now)
+                .unwrap()
+                .must_change_password
+        );
+        admin.password_changed_at = now - Duration::days(1);
+        assert!(
+            !actor_with_duties(admin, None, &policies, now)
+                .unwrap()
+                .must_change_password
+        );
+        let mut staff = principal(Some("staff"));
+        staff.password_changed_at = now - Duration::days(3650);
+        assert!(
+            !actor_with_duties(staff, None, &policies, now)
+                .unwrap()
+                .must_change_password
+        );
+    }
+
+    #[test]
+    fn a_role_that_requires_a_second_factor_must_set_one_up_first() {
+        let policies = Policies {
+            totp_required: vec![Role::Staff],
+            ..Policies::default()
+        };
+        let now = Utc::now();
+        let without = actor_with_duties(principal(Some("staff")), None, &policies, now).unwrap();
+        assert!(without.needs_totp);
+        let mut with = principal(Some("staff"));
+        with.has_totp = true;
+        assert!(
+            !actor_with_duties(with, None, &policies, now)
+                .unwrap()
+                .needs_totp
+        );
+        let member = actor_with_duties(principal(Some("member")), None, &policies, now).unwrap();
+        assert!(!member.needs_totp, "only the roles the policy names");
+    }
+}
