@@ -8,15 +8,6 @@ use super::users::{Principal, PRINCIPAL_COLUMNS};
 use super::{Db, Tx};
 use crate::{on_db, on_tx};
 
-#[derive(Debug, Clone, FromRow)]
-pub struct Session {
-    pub id_hash: String,
-    pub user_id: i64,
-    pub csrf_token: String,
-    pub created_at: DateTime<Utc>,
-    pub last_seen_at: DateTime<Utc>,
-}
-
 pub async fn insert(
     tx: &mut Tx,
     id_hash: &str,
@@ -30,12 +21,6 @@ pub async fn insert(
          VALUES ($1, $2, $3, $4, $4, $5)")
         .bind(id_hash).bind(user_id).bind(csrf_token).bind(now).bind(ip).execute(conn).await.map(|r| r.rows_affected()))?;
     Ok(())
-}
-
-pub async fn get(db: &Db, id_hash: &str) -> Result<Option<Session>, sqlx::Error> {
-    on_db!(db, pool => sqlx::query_as::<_, Session>(
-        "SELECT id_hash, user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE id_hash = $1")
-        .bind(id_hash).fetch_optional(pool).await)
 }
 
 /// A session with its account, in one query: every request asks this.

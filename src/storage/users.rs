@@ -221,13 +221,6 @@ pub async fn member_has_user(db: &Db, member_id: i64) -> Result<bool, sqlx::Erro
     Ok(n > 0)
 }
 
-#[derive(Debug, Clone, FromRow)]
-pub struct ApiToken {
-    pub id: i64,
-    pub user_id: i64,
-    pub name: String,
-}
-
 pub async fn insert_token(
     tx: &mut Tx,
     user_id: i64,
@@ -237,12 +230,6 @@ pub async fn insert_token(
     on_tx!(tx, conn => sqlx::query_scalar(
         "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
         .bind(user_id).bind(name).bind(token_hash).bind(Utc::now()).fetch_one(conn).await)
-}
-
-pub async fn find_token(db: &Db, token_hash: &str) -> Result<Option<ApiToken>, sqlx::Error> {
-    on_db!(db, pool => sqlx::query_as::<_, ApiToken>(
-        "SELECT id, user_id, name FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
-        .bind(token_hash).fetch_optional(pool).await)
 }
 
 /// The latest `count` password hashes a user has had (newest first).
