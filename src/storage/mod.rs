@@ -146,13 +146,14 @@ impl Db {
                     }
                 }
                 // Each SQLite connection runs on a thread of its own, and one
-                // writer works at a time: on the two cores measured (see
-                // BENCHMARKS.md) 4 connections served 1,011 requests/s at
-                // 32 clients against 946 with 8, with less memory.
+                // writer works at a time. On the two cores measured (BENCHMARKS.md,
+                // "Fifth run") 6 connections served 1,714–1,719 requests/s at 32
+                // clients against 1,483–1,570 with 4; 8 added little more
+                // (1,717–1,858) for 8 MB more peak memory.
                 // sqlx pings a pooled connection before every use by default:
                 // a round trip to its thread for a file that cannot hang up.
                 let pool = SqlitePoolOptions::new()
-                    .max_connections(4)
+                    .max_connections(6)
                     .test_before_acquire(false)
                     .connect_with(options)
                     .await?;

@@ -363,3 +363,44 @@ async fn migrations_are_idempotent_and_recorded() {
         );
     }
 }
+
+/// A SQLite file is opened as durability asks (WAL, every commit synced,
+/// foreign keys enforced), with the SQLite lvzhi builds: without the shared
+/// page cache and the allocation statistics whose global locks held the
+/// connections' threads back (`.cargo/config.toml`, BENCHMARKS.md).
+#[tokio::test]
+async fn sqlite_is_opened_durable_and_built_without_global_locks() {
+    let app = spawn_app_with(Backend::Sqlite, false).await;
+    let Db::Sqlite(pool) = &app.db else {
+        panic!("not SQLite")
+    };
+    let mut conn = pool.acquire().await.unwrap();
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(journal, "wal");
+    let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(synchronous, 2, "synchronous=FULL");
+    let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(foreign_keys, 1);
+    let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+    assert!(
+        options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+        "memory statistics off: {options:?}"
+    );
+    assert!(
+        !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+        "one page cache per connection: {options:?}"
+    );
+    assert!(options.iter().any(|o| o == "THREADSAFE=1"), "{options:?}");
+}
