@@ -839,6 +839,14 @@ async fn pages_show_the_board_the_inbox_and_a_conflict_without_losing_input(mut 
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("name=\"version\" value=\"1\""));
     assert!(
+        html.contains("name=\"department_id\"") && html.contains("name=\"due_on\""),
+        "a new case may be forwarded: the form asks for a department and a due date"
+    );
+    assert!(
+        !html.contains("name=\"satisfaction\""),
+        "no follow-up before the department's reply"
+    );
+    assert!(
         !html.contains("13812345678") && html.contains("138****5678"),
         "the phone is masked on the page"
     );
@@ -929,6 +937,24 @@ async fn pages_show_the_board_the_inbox_and_a_conflict_without_losing_input(mut 
     let html = dept.page_text("/inbox").await;
     assert!(html.contains("页面冲突"));
     assert!(!html.contains("13812345678"));
+
+    // Resolved by the department, the case asks for the visitor's
+    // satisfaction and can no longer be forwarded.
+    let dept_token = app.token("department").await;
+    let (status, body) = app
+        .api_post(
+            &dept_token,
+            &format!("/api/v1/cases/{id}/steps"),
+            &json!({"action": "resolve", "version": 3, "reply": "已修复"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, html) = app.get_html(&format!("/cases/{id}")).await;
+    assert!(
+        html.contains("name=\"satisfaction\""),
+        "a follow-up is next"
+    );
+    assert!(!html.contains("name=\"department_id\"") && !html.contains("name=\"due_on\""));
 
     // Reception pages.
     let (status, html) = app.get_html("/reception?year=2012").await;

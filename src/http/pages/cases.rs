@@ -245,6 +245,10 @@ struct ShowTemplate {
     events: Vec<EventRow>,
     actions: Vec<(String, String)>,
     departments: Vec<Dept>,
+    /// The step form asks for a department and a due date (forwarding)…
+    may_forward: bool,
+    /// …and for the visitor's satisfaction (a follow-up or reopening).
+    asks_satisfaction: bool,
     satisfactions: Vec<(String, String)>,
     input: StepInput,
     errors: FieldErrors,
@@ -299,7 +303,13 @@ async fn show_page(
             note: e.note.clone().unwrap_or_default(),
         })
         .collect();
-    let departments = if page.actor.role == Role::Staff {
+    let actions = actions_for(page.actor.role, &case.case.status);
+    // Only forwarding names a department: the list is read only when the
+    // case may be forwarded.
+    let may_forward = actions.contains(&CaseAction::Forward);
+    let asks_satisfaction =
+        actions.contains(&CaseAction::FollowUp) || actions.contains(&CaseAction::Reopen);
+    let departments = if may_forward {
         crate::services::orgs::list_departments(&state.db, &page.actor).await?
     } else {
         Vec::new()
@@ -324,7 +334,7 @@ async fn show_page(
         may_reveal: page.actor.role == Role::Staff
             && case.contact_phone.is_none()
             && case.case.contact_phone_enc.is_some(),
-        actions: actions_for(page.actor.role, &case.case.status)
+        actions: actions
             .into_iter()
             .map(|a| (a.as_str().to_string(), ctx.t(a.label_key())))
             .collect(),
@@ -333,6 +343,8 @@ async fn show_page(
             .map(|s| (s.as_str().to_string(), ctx.t(s.label_key())))
             .collect(),
         departments,
+        may_forward,
+        asks_satisfaction,
         events,
         input,
         errors,
