@@ -226,6 +226,45 @@ dual_test!(
     audit_log_is_append_only_and_its_chain_finds_tampering
 );
 
+/// Writers in parallel extend one chain: each takes the chain's lock before
+/// it reads the newest hash (PostgreSQL) or writes in its turn (SQLite), so
+/// no two rows follow the same one. (Without the lock, PostgreSQL's chain
+/// broke at the first pair of writers that read the same newest hash.)
+async fn parallel_writers_extend_one_audit_chain(app: TestApp) {
+    use lvzhi::storage::audit::{insert_alone, verify, ChainCheck, NewAuditEntry};
+    let ChainCheck::Intact { rows: before } = verify(&app.db).await.unwrap() else {
+        panic!("the demo's chain is intact")
+    };
+    let writers: Vec<_> = (0..12)
+        .map(|writer| {
+            let db = app.db.clone();
+            tokio::spawn(async move {
+                for n in 0..10 {
+                    let entry = NewAuditEntry {
+                        username: Some(format!("writer-{writer}")),
+                        action: "export",
+                        object_id: Some(n.to_string()),
+                        outcome: "ok",
+                        ..Default::default()
+                    };
+                    insert_alone(&db, &entry).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    assert_eq!(
+        verify(&app.db).await.unwrap(),
+        ChainCheck::Intact { rows: before + 120 }
+    );
+}
+dual_test!(
+    parallel_writers_extend_one_audit_chain_t,
+    parallel_writers_extend_one_audit_chain
+);
+
 async fn audit_rows_never_hold_secrets(mut app: TestApp) {
     app.login("staff").await;
     let _ = app.login_as("staff", "Secret-Typo-Password-9").await;
