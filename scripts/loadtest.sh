@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load test: generated province data, a real server, many users at once.
 #
-#   scripts/loadtest.sh [--postgres URL [--reuse]] [--scale province] [--seconds 60] [--connections 32]
+#   scripts/loadtest.sh [--postgres URL [--reuse]] [--scale province] [--seconds 60] [--connections 32] [--wrk SECONDS]
 #
 # Builds the release binary and the load client (examples/load.rs), loads the
 # generated data (`lvzhi demo --scale`) into a fresh SQLite file — or, with
@@ -16,9 +16,11 @@
 # (VmHWM). Exits non-zero on any failed request or lost write.
 #
 # It installs nothing. The client is Rust (reqwest, a dev-dependency), so
-# that latencies are reported per kind of request; wrk is not needed. To
-# cross-check one page with wrk instead: `apt-get install -y wrk`, then
-#   wrk -t2 -c32 -d30s -H "Cookie: lvzhi_session=…" http://127.0.0.1:18080/members
+# that latencies are reported per kind of request and writes are checked
+# afterwards. With --wrk SECONDS, after the mix, wrk (Debian's package:
+# `apt-get install -y wrk`) cross-checks two pages on their own, each for
+# SECONDS at the same number of connections, signed in as the same staff
+# user: the member list and a case (its latency distribution, --latency).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -28,6 +30,7 @@ SECONDS_RUN=60
 CONNECTIONS=32
 PORT=18080
 REUSE=""
+WRK_SECONDS=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --postgres) PG_URL="$2"; shift 2 ;;
@@ -36,6 +39,7 @@ while [ $# -gt 0 ]; do
         --seconds) SECONDS_RUN="$2"; shift 2 ;;
         --connections) CONNECTIONS="$2"; shift 2 ;;
         --port) PORT="$2"; shift 2 ;;
+        --wrk) WRK_SECONDS="$2"; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -83,7 +87,39 @@ set +e
     --connections "$CONNECTIONS" --seconds "$SECONDS_RUN"
 STATUS=$?
 set -e
+
 echo "server peak memory: $(grep VmHWM /proc/$SERVER/status)"
+
+if [ -n "$WRK_SECONDS" ]; then
+    if ! command -v wrk > /dev/null; then
+        echo "wrk is not installed (apt-get install -y wrk): cross-check skipped" >&2
+    else
+        # Sign the staff user in as a browser does: the login form's CSRF
+        # token, then the session cookie from the answer.
+        JAR="$WORK/cookies.txt"
+        CSRF=$(curl -fs -c "$JAR" "http://127.0.0.1:$PORT/login" \
+            | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n1)
+        curl -fs -b "$JAR" -c "$JAR" -o /dev/null \
+            --data-urlencode "username=$STAFF" --data-urlencode "password=Lvzhi-Scale-2025" \
+            --data-urlencode "csrf=$CSRF" --data-urlencode "next=/" "http://127.0.0.1:$PORT/login"
+        COOKIE=$(awk '$6 ~ /session/ { print $6 "=" $7 }' "$JAR" | tail -n1)
+        CASE_ID=$(curl -fs -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/cases?per_page=1" \
+            | sed -n 's/.*"id":\([0-9]*\).*/\1/p' | head -n1)
+        for path in /members "/cases/$CASE_ID"; do
+            # A cookie that did not sign in would measure the login redirect.
+            CODE=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE" "http://127.0.0.1:$PORT$path")
+            if [ "$CODE" != 200 ]; then
+                echo "wrk: $path answered $CODE to the signed-in staff user: not measured" >&2
+                STATUS=1
+                continue
+            fi
+            echo "== wrk: $path, $CONNECTIONS connections for $WRK_SECONDS s"
+            wrk -t2 -c"$CONNECTIONS" -d"${WRK_SECONDS}s" --latency -H "Cookie: $COOKIE" \
+                "http://127.0.0.1:$PORT$path"
+        done
+        echo "server peak memory, with the wrk runs: $(grep VmHWM /proc/$SERVER/status)"
+    fi
+fi
 kill $SERVER
 wait $SERVER 2>/dev/null || true
 trap - EXIT
