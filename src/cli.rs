@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::Settings;
-use crate::crypto::FieldCipher;
+use crate::app::config::Settings;
+use crate::app::i18n::{self, Locale};
 use crate::domain::roles::Role;
-use crate::error::AppError;
 use crate::http::AppState;
-use crate::i18n::{self, Locale};
+use crate::security::crypto::FieldCipher;
+use crate::services::error::AppError;
 use crate::services::{auth, orgs as org_service, users as user_service};
 use crate::storage::{redact_url, Db};
 
@@ -83,14 +83,14 @@ enum Command {
 struct DemoArgs {
     /// Generate a large tree instead of the demo committee: district | city | province.
     #[arg(long, value_name = "SCALE", value_parser = parse_scale)]
-    scale: Option<crate::demo_scale::Scale>,
+    scale: Option<crate::demo::scale::Scale>,
     /// The seed of the generated data: the same seed gives the same data.
-    #[arg(long, default_value_t = crate::demo_scale::DEFAULT_SEED, requires = "scale")]
+    #[arg(long, default_value_t = crate::demo::scale::DEFAULT_SEED, requires = "scale")]
     seed: u64,
 }
 
-fn parse_scale(s: &str) -> Result<crate::demo_scale::Scale, String> {
-    crate::demo_scale::Scale::parse(s)
+fn parse_scale(s: &str) -> Result<crate::demo::scale::Scale, String> {
+    crate::demo::scale::Scale::parse(s)
         .ok_or_else(|| format!("unknown scale '{s}': use district, city or province"))
 }
 
@@ -280,7 +280,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             seed,
         }) => {
             let db = open(&settings).await?;
-            let result = crate::demo_scale::load(&db, &cipher(&settings)?, scale, seed).await;
+            let result = crate::demo::scale::load(&db, &cipher(&settings)?, scale, seed).await;
             db.close().await;
             print_scale_report(&result.map_err(|e| e.to_string())?);
             Ok(())
@@ -467,10 +467,11 @@ async fn account_action(
 async fn backup(settings: &Settings, args: BackupArgs) -> Result<(), String> {
     let db = open(settings).await?;
     let cipher = cipher(settings)?;
-    let result = crate::backup::backup(&db, &settings.database_url, &cipher, &args.output).await;
+    let result =
+        crate::ops::backup::backup(&db, &settings.database_url, &cipher, &args.output).await;
     let outcome = match result {
         Ok(report) => {
-            let engine = crate::backup::engine_name(report.engine);
+            let engine = crate::ops::backup::engine_name(report.engine);
             let mut entry = user_service::cli_audit(
                 "backup",
                 "database",
@@ -492,7 +493,10 @@ async fn backup(settings: &Settings, args: BackupArgs) -> Result<(), String> {
                     "backup.done",
                     &[
                         ("file", args.output.display().to_string()),
-                        ("engine", crate::backup::engine_label(report.engine).into()),
+                        (
+                            "engine",
+                            crate::ops::backup::engine_label(report.engine).into()
+                        ),
                         ("bytes", report.bytes.to_string()),
                     ],
                 )
@@ -508,11 +512,12 @@ async fn backup(settings: &Settings, args: BackupArgs) -> Result<(), String> {
 async fn restore(settings: &Settings, args: RestoreArgs) -> Result<(), String> {
     let cipher = cipher(settings)?;
     // The target is not opened before: restore replaces a SQLite file whole.
-    let report = crate::backup::restore(&settings.database_url, &cipher, &args.input, args.force)
-        .await
-        .map_err(|e| e.message(Locale::ZhCn))?;
+    let report =
+        crate::ops::backup::restore(&settings.database_url, &cipher, &args.input, args.force)
+            .await
+            .map_err(|e| e.message(Locale::ZhCn))?;
     let db = open(settings).await?;
-    let engine = crate::backup::engine_name(report.engine);
+    let engine = crate::ops::backup::engine_name(report.engine);
     let mut entry = user_service::cli_audit(
         "restore",
         "database",
@@ -539,7 +544,10 @@ async fn restore(settings: &Settings, args: RestoreArgs) -> Result<(), String> {
                     &[
                         ("file", args.input.display().to_string()),
                         ("target", redact_url(&settings.database_url)),
-                        ("engine", crate::backup::engine_label(report.engine).into()),
+                        (
+                            "engine",
+                            crate::ops::backup::engine_label(report.engine).into()
+                        ),
                         ("tables", report.tables.to_string()),
                         ("rows", rows.to_string()),
                     ],
@@ -555,7 +563,7 @@ async fn restore(settings: &Settings, args: RestoreArgs) -> Result<(), String> {
     }
 }
 
-fn print_scale_report(report: &crate::demo_scale::Report) {
+fn print_scale_report(report: &crate::demo::scale::Report) {
     println!(
         "{}",
         i18n::t_with(
@@ -580,7 +588,7 @@ fn print_scale_report(report: &crate::demo_scale::Report) {
     for (role, username, org) in &report.logins {
         println!(
             "  {role:<11} {username:<24} {} {org}",
-            crate::demo_scale::PASSWORD
+            crate::demo::scale::PASSWORD
         );
     }
 }

@@ -8,20 +8,12 @@
 // No fallback: a key missing from one language shows up in the catalogue test.
 rust_i18n::i18n!("locales");
 
-pub mod backup;
+pub mod app;
 pub mod cli;
-pub mod config;
-pub mod crypto;
 pub mod demo;
-pub mod demo_activities;
-pub mod demo_info;
-pub mod demo_proposals;
-pub mod demo_reception;
-pub mod demo_scale;
 pub mod domain;
-pub mod error;
 pub mod http;
-pub mod i18n;
+pub mod ops;
 pub mod search;
 pub mod security;
 pub mod services;

@@ -17,11 +17,11 @@ use serde::Deserialize;
 
 use super::pages::error_page;
 use super::AppState;
+use crate::app::i18n::Locale;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldError;
-use crate::error::AppError;
-use crate::i18n::Locale;
 use crate::security::constant_time_eq;
+use crate::services::error::AppError;
 use crate::services::{auth, Actor};
 
 /// The client's address as the socket saw it.

@@ -16,8 +16,8 @@ use axum::Router;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::config::Settings;
-use crate::crypto::FieldCipher;
+use crate::app::config::Settings;
+use crate::security::crypto::FieldCipher;
 use crate::services::auth::Policies;
 use crate::storage::Db;
 use auth::Access;

@@ -17,7 +17,7 @@ use crate::domain::paging::PageRequest;
 use crate::domain::roles::Role;
 use crate::domain::text::{optional_text, required_line, required_text};
 use crate::domain::validation::{FieldError, FieldErrors};
-use crate::error::AppError;
+use crate::services::error::AppError;
 use crate::storage::activities::{
     self as store, Activity, ActivityFilter, ActivityValues, Invitation, ReportValues,
     ResearchReport,

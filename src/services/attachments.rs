@@ -11,7 +11,7 @@ use super::{activities, awards, proposals, Actor};
 use crate::domain::attachments::{self as rules, AttachmentCategory};
 use crate::domain::roles::Role;
 use crate::domain::validation::{FieldError, FieldErrors};
-use crate::error::AppError;
+use crate::services::error::AppError;
 use crate::storage::attachments::{self as store, Attachment, NewAttachment};
 use crate::storage::{audit, Db};
 
@@ -39,7 +39,7 @@ pub struct Store {
 }
 
 impl Store {
-    pub fn from_settings(settings: &crate::config::Settings) -> Self {
+    pub fn from_settings(settings: &crate::app::config::Settings) -> Self {
         Store {
             dir: settings.attachments_dir.clone(),
             max_bytes: settings.attachment_max_bytes.clamp(1, MAX_LIMIT_BYTES),

@@ -6,13 +6,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{non_blank, Actor};
+use crate::app::i18n::{self, Locale};
 use crate::domain::csv;
 use crate::domain::dates::parse_optional_date;
 use crate::domain::paging::PageRequest;
 use crate::domain::roles::Role;
 use crate::domain::validation::{FieldError, FieldErrors};
-use crate::error::AppError;
-use crate::i18n::{self, Locale};
+use crate::services::error::AppError;
 use crate::storage::audit::{self, AuditEntry, AuditFilter};
 use crate::storage::Db;
 

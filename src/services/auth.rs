@@ -3,14 +3,14 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::Actor;
-use crate::crypto::FieldCipher;
+use crate::app::i18n::Locale;
 use crate::domain::passwords::PasswordPolicy;
 use crate::domain::roles::Role;
 use crate::domain::totp;
 use crate::domain::validation::{FieldError, FieldErrors};
-use crate::error::AppError;
-use crate::i18n::Locale;
+use crate::security::crypto::FieldCipher;
 use crate::security::{hash_password, random_token, token_hash, verify_password};
+use crate::services::error::AppError;
 use crate::storage::audit::{self, NewAuditEntry};
 use crate::storage::users::{Principal, User};
 use crate::storage::{attempts, sessions, users, Db};
@@ -50,7 +50,7 @@ pub struct Policies {
 
 impl Default for Policies {
     fn default() -> Self {
-        crate::config::Settings::default().policies()
+        crate::app::config::Settings::default().policies()
     }
 }
 

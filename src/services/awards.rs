@@ -10,7 +10,7 @@ use crate::domain::dates::{parse_id, parse_optional_id};
 use crate::domain::roles::Role;
 use crate::domain::text::{required_line, required_text};
 use crate::domain::validation::{FieldError, FieldErrors};
-use crate::error::AppError;
+use crate::services::error::AppError;
 use crate::storage::awards::{self as store, Award, AwardFilter, AwardValues};
 use crate::storage::timeline::{self, NewTimelineEntry};
 use crate::storage::{audit, members, orgs, Db};

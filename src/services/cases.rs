@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{non_blank, Actor};
-use crate::crypto::FieldCipher;
 use crate::domain::calendar::Calendar;
 use crate::domain::cases::{
     awaits_work, check_due, check_move, is_overdue, CaseAction, CaseSource, CaseStatus,
@@ -24,7 +23,8 @@ use crate::domain::reception::DEFAULT_DAY_OF_MONTH;
 use crate::domain::roles::Role;
 use crate::domain::text::{optional_text, required_line, required_text, PersonName};
 use crate::domain::validation::{FieldError, FieldErrors};
-use crate::error::AppError;
+use crate::security::crypto::FieldCipher;
+use crate::services::error::AppError;
 use crate::storage::audit::NewAuditEntry;
 use crate::storage::cases::{Case, CaseEvent, CaseFilter, CaseUpdate, NewCase, NewEvent};
 use crate::storage::orgs::Org;

@@ -23,7 +23,7 @@ use crate::domain::paging::PageRequest;
 use crate::domain::roles::Role;
 use crate::domain::text::{optional_line, optional_text, required_line, required_text};
 use crate::domain::validation::{FieldError, FieldErrors};
-use crate::error::AppError;
+use crate::services::error::AppError;
 use crate::storage::info::{
     self as store, Adoption, InfoEvent, InfoFilter, InfoReport, Instruction, NewAdoption, NewEvent,
     NewInstruction, NewReport, ReportUpdate,

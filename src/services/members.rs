@@ -5,7 +5,6 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{non_blank, Actor};
-use crate::crypto::FieldCipher;
 use crate::domain::dates::{parse_optional_date, parse_optional_id};
 use crate::domain::id_number::ResidentId;
 use crate::domain::members::{
@@ -17,7 +16,8 @@ use crate::domain::phone::MobilePhone;
 use crate::domain::roles::Role;
 use crate::domain::text::{optional_line, required_line, PersonName};
 use crate::domain::validation::{FieldError, FieldErrors};
-use crate::error::AppError;
+use crate::security::crypto::FieldCipher;
+use crate::services::error::AppError;
 use crate::storage::members::{Member, MemberFilter, MemberPlace, MemberSort, MemberValues};
 use crate::storage::timeline::{NewTimelineEntry, TimelineEntry};
 use crate::storage::{audit, is_unique_violation, members, orgs, timeline, users, Db};

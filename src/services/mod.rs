@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod awards;
 pub mod cases;
+pub mod error;
 pub mod info;
 pub mod members;
 pub mod orgs;
@@ -15,10 +16,10 @@ pub mod reception;
 pub mod search;
 pub mod users;
 
+use crate::app::i18n::Locale;
 use crate::domain::orgs::is_within;
 use crate::domain::roles::Role;
-use crate::error::AppError;
-use crate::i18n::Locale;
+use crate::services::error::AppError;
 use crate::storage::audit::NewAuditEntry;
 
 /// The signed-in user an operation runs for.

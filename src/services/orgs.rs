@@ -9,7 +9,7 @@ use crate::domain::orgs::{validate_parent, OrgKind};
 use crate::domain::roles::Role;
 use crate::domain::text::{optional_line, required_line};
 use crate::domain::validation::{FieldError, FieldErrors};
-use crate::error::AppError;
+use crate::services::error::AppError;
 use crate::storage::orgs::{Community, Department, NewOrg, Org};
 use crate::storage::{audit, is_unique_violation, orgs, Db};
 

@@ -25,7 +25,7 @@ use crate::domain::proposals::{
 use crate::domain::roles::Role;
 use crate::domain::text::{optional_text, required_line, required_text};
 use crate::domain::validation::{FieldError, FieldErrors};
-use crate::error::AppError;
+use crate::services::error::AppError;
 use crate::storage::orgs::Org;
 use crate::storage::proposals::{
     self as store, Cosigner, Handler, NewEvent, NewProposal, Proposal, ProposalEvent,

@@ -12,7 +12,6 @@ use super::cases::{
     Settings,
 };
 use super::{non_blank, Actor};
-use crate::crypto::FieldCipher;
 use crate::domain::calendar::parse_year;
 use crate::domain::cases::{parse_working_days, CaseSource};
 use crate::domain::dates::{parse_date, parse_optional_id};
@@ -24,7 +23,8 @@ use crate::domain::reception::{
 use crate::domain::roles::Role;
 use crate::domain::text::{optional_line, optional_text, required_line, required_text, PersonName};
 use crate::domain::validation::{FieldError, FieldErrors};
-use crate::error::AppError;
+use crate::security::crypto::FieldCipher;
+use crate::services::error::AppError;
 use crate::storage::calendar::Holiday;
 use crate::storage::orgs::Org;
 use crate::storage::reception::{DutyMember, NewDay, NewVisit, ReceptionDay, Visit};

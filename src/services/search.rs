@@ -19,8 +19,8 @@ use crate::domain::proposals::{is_public, ProposalStatus};
 use crate::domain::roles::Role;
 use crate::domain::text::{optional_text, required_line};
 use crate::domain::validation::{FieldError, FieldErrors};
-use crate::error::AppError;
 use crate::search::index::{highlight, query_terms, Doc, DocKind, Entry, Index};
+use crate::services::error::AppError;
 use crate::storage::search::{self as store, DocRow, Links};
 use crate::storage::{members, orgs, proposals, Db};
 

@@ -3,7 +3,7 @@
 //! hold for every generated row, and the SQL figures equal a plain count.
 
 use chrono::{NaiveDate, Utc};
-use lvzhi::demo_scale::{self, Scale, ScaleError};
+use lvzhi::demo::scale::{self, Scale, ScaleError};
 use lvzhi::domain::id_number::ResidentId;
 use lvzhi::domain::phone::MobilePhone;
 use lvzhi::on_db;
@@ -41,7 +41,7 @@ async fn scalar(app: &TestApp, sql: &str) -> i64 {
 }
 
 async fn generated_data_keeps_the_rules(mut app: TestApp) {
-    let report = demo_scale::load(&app.db, &cipher(), Scale::Tiny, 11)
+    let report = scale::load(&app.db, &cipher(), Scale::Tiny, 11)
         .await
         .expect("tiny load");
 
@@ -59,7 +59,7 @@ async fn generated_data_keeps_the_rules(mut app: TestApp) {
     assert_eq!(app.count("audit_log").await, 1);
 
     // Loading again is refused, and changes nothing.
-    match demo_scale::load(&app.db, &cipher(), Scale::Tiny, 11).await {
+    match scale::load(&app.db, &cipher(), Scale::Tiny, 11).await {
         Err(ScaleError::NotEmpty(_)) => {}
         other => panic!("second load: {other:?}"),
     }
@@ -126,9 +126,7 @@ async fn generated_data_keeps_the_rules(mut app: TestApp) {
 
     // A committee's staff sign in with the generated password and see their
     // committee's members only.
-    let r = app
-        .login_as("staff-c01-d01-s01", demo_scale::PASSWORD)
-        .await;
+    let r = app.login_as("staff-c01-d01-s01", scale::PASSWORD).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (committee, path): (i64, String) = rows(
         &app,

@@ -9,7 +9,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::Page;
 use crate::domain::validation::FieldError;
-use crate::error::{AppError, ErrorBody};
 use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::activities::{
@@ -17,6 +16,7 @@ use crate::services::activities::{
 };
 use crate::services::attachments::{self as files, Owner, Upload, MAX_LIMIT_BYTES};
 use crate::services::awards::{self as award_service, AwardInput, AwardQuery};
+use crate::services::error::{AppError, ErrorBody};
 use crate::storage::activities::{Activity, Invitation, ResearchReport};
 use crate::storage::attachments::Attachment;
 use crate::storage::awards::Award;

@@ -7,10 +7,10 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{AppError, ErrorBody};
 use crate::http::auth::{ApiActor, ApiQuery};
 use crate::http::AppState;
 use crate::services::audit::{self as service, AuditQuery, Export, Retention};
+use crate::services::error::{AppError, ErrorBody};
 use crate::storage::audit::AuditEntry;
 
 /// One page of the audit log, newest first, and how far back the log reaches.

@@ -11,12 +11,12 @@ use utoipa::{IntoParams, ToSchema};
 use super::reception::{text_field, JsonObject};
 use super::Page;
 use crate::domain::roles::Role::{Department, Staff};
-use crate::error::ErrorBody;
 use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::cases::{
     self as service, CaseDetail, CaseInput, CaseQuery, Figures, StepInput,
 };
+use crate::services::error::ErrorBody;
 use crate::storage::cases::Case;
 
 pub fn routes() -> Vec<RouteSpec> {

@@ -12,9 +12,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::reception::{text_field, JsonObject};
 use super::Page;
 use crate::domain::roles::Role::{Member, Staff};
-use crate::error::ErrorBody;
 use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
 use crate::http::{route, AppState, RouteSpec};
+use crate::services::error::ErrorBody;
 use crate::services::info::{
     self as service, FigureQuery, InfoDetail, InfoFigures, InfoInput, InfoQuery, InfoStepInput,
 };

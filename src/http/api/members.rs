@@ -6,9 +6,9 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::Page;
-use crate::error::ErrorBody;
 use crate::http::auth::{ApiActor, ApiJson, ApiQuery, PathId};
 use crate::http::AppState;
+use crate::services::error::ErrorBody;
 use crate::services::members::{self as service, MemberInput, MemberQuery};
 use crate::storage::members::Member;
 use crate::storage::timeline::TimelineEntry;

@@ -19,7 +19,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::auth::Access;
 use super::{route, RouteSpec};
-use crate::error::AppError;
+use crate::services::error::AppError;
 
 /// Every list answers with its items of one page and the total across pages.
 #[derive(Debug, Serialize, ToSchema)]
@@ -194,7 +194,7 @@ impl Modify for Security {
         proposals::search_api, proposals::upload_to_proposal,
         info::list, info::create, info::figures, info::get, info::update, info::step,
     ),
-    components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
+    components(schemas(crate::services::error::ErrorBody, crate::services::error::FieldErrorBody)),
     modifiers(&Security),
     security(("bearer" = [])),
 )]

@@ -12,9 +12,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::reception::{text_field, text_of, JsonObject};
 use super::Page;
 use crate::domain::roles::Role::{Department, Member, Staff};
-use crate::error::ErrorBody;
 use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
 use crate::http::{route, AppState, RouteSpec};
+use crate::services::error::ErrorBody;
 use crate::services::proposals::{
     self as service, CosignInput, Figures, FiguresQuery, ProposalDetail, ProposalInput,
     ProposalQuery, Settings, SettingsInput, StepInput,

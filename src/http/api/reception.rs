@@ -10,10 +10,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::Page;
 use crate::domain::roles::Role::{Member, Staff};
-use crate::error::ErrorBody;
 use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::cases::Settings;
+use crate::services::error::ErrorBody;
 use crate::services::reception::{
     self as service, DayDetail, DayInput, DayQuery, HolidaysInput, ScheduleEntry, ScheduleQuery,
     SettingsInput, VisitInput,

@@ -8,9 +8,9 @@ use utoipa::ToSchema;
 use super::orgs::PageParams;
 use super::Page;
 use crate::domain::paging::PageRequest;
-use crate::error::{AppError, ErrorBody};
 use crate::http::auth::{ApiActor, ApiJson, ApiQuery, PathId};
 use crate::http::AppState;
+use crate::services::error::{AppError, ErrorBody};
 use crate::services::users::{
     self as service, AccountAction, AccountActionInput, Creator, RoleInput, UserInput,
 };

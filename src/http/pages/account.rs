@@ -12,11 +12,11 @@ use serde::Deserialize;
 use super::{error_page, render, render_status, Ctx};
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
-use crate::error::AppError;
 use crate::http::auth::{client_ip, cookie, visitor_locale, PageActor, PageForm};
 use crate::http::AppState;
 use crate::security::{constant_time_eq, random_token};
 use crate::services::auth;
+use crate::services::error::AppError;
 
 const LOGIN_CSRF_COOKIE: &str = "lvzhi_login_csrf";
 
@@ -68,7 +68,7 @@ fn safe_next(next: &str) -> String {
 
 fn login_page(
     state: &AppState,
-    parts_locale: crate::i18n::Locale,
+    parts_locale: crate::app::i18n::Locale,
     username: String,
     next: String,
     error: String,
@@ -147,7 +147,7 @@ pub async fn login(
             (jar, Redirect::to(&safe_next(&form.next))).into_response()
         }
         Err(AppError::Validation(errors)) => {
-            let message = crate::i18n::field_messages(locale, &errors).join("；");
+            let message = crate::app::i18n::field_messages(locale, &errors).join("；");
             login_page(
                 &state,
                 locale,

@@ -18,7 +18,6 @@ use crate::domain::attachments::AttachmentCategory;
 use crate::domain::orgs::OrgKind;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
-use crate::error::AppError;
 use crate::http::api::activities::{download_response, read_upload, upload_route};
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
 use crate::http::{route, AppState, RouteSpec};
@@ -28,6 +27,7 @@ use crate::services::activities::{
 };
 use crate::services::attachments::{self as files, Owner};
 use crate::services::awards::{self as award_service, AwardInput, AwardQuery};
+use crate::services::error::AppError;
 use crate::services::orgs as org_service;
 use crate::storage::activities::Activity;
 use crate::storage::members::MemberFilter;

@@ -11,10 +11,10 @@ use super::{error_page, render, render_status, Ctx};
 use crate::domain::paging::PageRequest;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
-use crate::error::AppError;
 use crate::http::auth::{ApiQuery, PageActor, PageForm, PathId};
 use crate::http::AppState;
 use crate::services::audit::{self as audit_service, AuditQuery};
+use crate::services::error::AppError;
 use crate::services::users::{
     self as service, AccountAction, AccountActionInput, Creator, RoleInput, UserInput,
 };
@@ -174,13 +174,13 @@ pub async fn create_user(
             let created = match password {
                 Some(p) => format!(
                     "{}：{} / {}",
-                    crate::i18n::t(page.actor.locale, "user.created"),
+                    crate::app::i18n::t(page.actor.locale, "user.created"),
                     user.username,
                     p
                 ),
                 None => format!(
                     "{}：{}",
-                    crate::i18n::t(page.actor.locale, "user.created"),
+                    crate::app::i18n::t(page.actor.locale, "user.created"),
                     user.username
                 ),
             };
@@ -345,15 +345,21 @@ async fn account_action(
         Ok(change) => {
             let username = change.user.username.clone();
             let message = match (action, change.password) {
-                (AccountAction::ResetPassword, Some(password)) => crate::i18n::t_with(
+                (AccountAction::ResetPassword, Some(password)) => crate::app::i18n::t_with(
                     locale,
                     "account.reset_done",
                     &[("username", username), ("password", password)],
                 ),
-                (AccountAction::Disable, _) => {
-                    crate::i18n::t_with(locale, "account.disabled_done", &[("username", username)])
-                }
-                _ => crate::i18n::t_with(locale, "account.enabled_done", &[("username", username)]),
+                (AccountAction::Disable, _) => crate::app::i18n::t_with(
+                    locale,
+                    "account.disabled_done",
+                    &[("username", username)],
+                ),
+                _ => crate::app::i18n::t_with(
+                    locale,
+                    "account.enabled_done",
+                    &[("username", username)],
+                ),
             };
             users_page(
                 state,

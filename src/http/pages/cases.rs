@@ -10,18 +10,18 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::{error_page, link_with, pager, render, render_status, Ctx, Pager};
+use crate::app::i18n::Locale;
 use crate::domain::cases::{CaseAction, CaseSource, CaseStatus, Satisfaction};
 use crate::domain::paging::PageRequest;
 use crate::domain::roles::Role::{self, Department, Staff};
 use crate::domain::validation::{FieldError, FieldErrors};
-use crate::error::AppError;
 use crate::http::auth::{visitor_locale, Access, ApiQuery, PageActor, PageForm, PathId};
 use crate::http::{route, AppState, RouteSpec};
-use crate::i18n::Locale;
 use crate::services::cases::{
     self as service, CaseDetail, CaseInput, CaseQuery, Figures, PublicCaseInput, PublicStatus,
     StepInput,
 };
+use crate::services::error::AppError;
 use crate::storage::cases::Case;
 use crate::storage::orgs::Department as Dept;
 

@@ -14,9 +14,9 @@ use super::{error_page, link_with, render, render_status, Ctx};
 use crate::domain::info::{AdoptionLevel, InfoAction, InfoKind, InfoStatus};
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
-use crate::error::AppError;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
 use crate::http::{route, AppState, RouteSpec};
+use crate::services::error::AppError;
 use crate::services::info::{
     self as service, FigureQuery, InfoDetail, InfoFigures, InfoInput, InfoQuery, InfoStepInput,
     QuarterFigures,
@@ -534,7 +534,11 @@ pub async fn figures(
         .quarters
         .iter()
         .map(|q| QuarterRow {
-            label: crate::i18n::t_with(ctx.locale, "info.quarter", &[("n", q.quarter.to_string())]),
+            label: crate::app::i18n::t_with(
+                ctx.locale,
+                "info.quarter",
+                &[("n", q.quarter.to_string())],
+            ),
             q: q.clone(),
             plan: plan(q.plan_met),
             met: q.plan_met,

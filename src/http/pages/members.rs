@@ -7,14 +7,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{error_page, link_with, render, render_status, Ctx};
+use crate::app::i18n::Locale;
 use crate::domain::members::{Gender, MemberStatus, Party, Term, ETHNICITIES};
 use crate::domain::orgs::OrgKind;
 use crate::domain::paging::{SortDir, SortKey};
 use crate::domain::validation::FieldErrors;
-use crate::error::AppError;
 use crate::http::auth::{ApiQuery, PageActor, PageForm, PathId};
 use crate::http::AppState;
-use crate::i18n::Locale;
+use crate::services::error::AppError;
 use crate::services::members::{self as service, MemberInput, MemberQuery};
 use crate::services::orgs as org_service;
 use crate::storage::members::{Member, MemberSort};

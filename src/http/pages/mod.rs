@@ -17,10 +17,10 @@ use axum::response::{Html, IntoResponse, Response};
 use super::auth::Access;
 use super::auth::PageActor;
 use super::{route, RouteSpec};
+use crate::app::i18n::{self, Locale};
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
-use crate::error::AppError;
-use crate::i18n::{self, Locale};
+use crate::services::error::AppError;
 
 /// The pages' routes, with who may call each.
 pub fn routes() -> Vec<RouteSpec> {

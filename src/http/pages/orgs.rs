@@ -11,9 +11,9 @@ use super::{error_page, render_status, Ctx};
 use crate::domain::orgs::OrgKind;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
-use crate::error::AppError;
 use crate::http::auth::{PageActor, PageForm};
 use crate::http::AppState;
+use crate::services::error::AppError;
 use crate::services::orgs::{self as service, OrgInput, UnitInput};
 use crate::storage::orgs::{Community, Department, Org};
 

@@ -16,9 +16,9 @@ use crate::domain::proposals::{
 };
 use crate::domain::roles::Role::{self, Department, Member, Staff};
 use crate::domain::validation::FieldErrors;
-use crate::error::AppError;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
 use crate::http::{route, AppState, RouteSpec};
+use crate::services::error::AppError;
 use crate::services::proposals::{
     self as service, Figures, FiguresQuery, ProposalDetail, ProposalInput, ProposalQuery,
     SettingsInput, StepInput,
@@ -79,7 +79,7 @@ fn category_label(ctx: &Ctx, category: &str) -> String {
 /// 第N号 (session), or nothing before acceptance.
 fn number_label(ctx: &Ctx, p: &Proposal) -> String {
     match (p.session, p.number) {
-        (Some(s), Some(n)) => crate::i18n::t_with(
+        (Some(s), Some(n)) => crate::app::i18n::t_with(
             ctx.locale,
             "proposal.number_format",
             &[("session", s.to_string()), ("number", n.to_string())],
@@ -307,7 +307,7 @@ fn similar_rows(ctx: &Ctx, list: &[SimilarProposal]) -> Vec<SimilarRow> {
             percent: format!("{:.0}%", s.score * 100.0),
             title: s.title.clone(),
             number: match (s.session, s.number) {
-                (Some(session), Some(n)) => crate::i18n::t_with(
+                (Some(session), Some(n)) => crate::app::i18n::t_with(
                     ctx.locale,
                     "proposal.number_format",
                     &[("session", session.to_string()), ("number", n.to_string())],

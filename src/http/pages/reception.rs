@@ -11,9 +11,9 @@ use super::{error_page, pager, render, render_status, Ctx, Pager};
 use crate::domain::reception::VisitOutcome;
 use crate::domain::roles::Role::{Member, Staff};
 use crate::domain::validation::FieldErrors;
-use crate::error::AppError;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
 use crate::http::{route, AppState, RouteSpec};
+use crate::services::error::AppError;
 use crate::services::reception::{
     self as service, DayDetail, DayInput, HolidaysInput, ScheduleEntry, SettingsInput,
     VisitCaseInput, VisitInput,

@@ -26,9 +26,9 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection, SqlitePool};
 
-use crate::crypto::{FieldCipher, BACKUP_KEY_ID_LEN};
-use crate::i18n::{t, t_with, Locale};
+use crate::app::i18n::{t, t_with, Locale};
 use crate::on_db;
+use crate::security::crypto::{FieldCipher, BACKUP_KEY_ID_LEN};
 use crate::storage::audit::{self, ChainCheck};
 use crate::storage::{Backend, Db, StorageError};
 

@@ -8,13 +8,13 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use crate::domain::info::DEFAULT_MAX_CHARS;
-use crate::error::AppError;
+use crate::services::error::AppError;
 use crate::services::info::{self as info, InfoInput, InfoStepInput};
 use crate::services::{auth, Actor};
 use crate::storage::members::MemberFilter;
 use crate::storage::{self, Db};
 
-pub(crate) const INFO: &str = include_str!("../demo/info.toml");
+pub(crate) const INFO: &str = include_str!("../../demo/info.toml");
 
 #[derive(Deserialize)]
 pub(crate) struct DemoFile {

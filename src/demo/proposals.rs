@@ -8,13 +8,13 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use crate::domain::roles::Role;
-use crate::error::AppError;
+use crate::services::error::AppError;
 use crate::services::proposals::{self as service, ProposalInput, StepInput};
 use crate::services::{auth, Actor};
 use crate::storage::members::MemberFilter;
 use crate::storage::{self, Db};
 
-const PROPOSALS: &str = include_str!("../demo/proposals.toml");
+const PROPOSALS: &str = include_str!("../../demo/proposals.toml");
 
 #[derive(Deserialize)]
 struct DemoFile {

@@ -119,8 +119,8 @@ impl Settings {
     /// against; the message (Chinese, for the operator) says which and why.
     pub fn validate(&self) -> Result<(), String> {
         if self.audit_retention_days < MIN_AUDIT_RETENTION_DAYS {
-            return Err(crate::i18n::t_with(
-                crate::i18n::Locale::ZhCn,
+            return Err(crate::app::i18n::t_with(
+                crate::app::i18n::Locale::ZhCn,
                 "settings.audit_retention_too_short",
                 &[
                     ("days", self.audit_retention_days.to_string()),

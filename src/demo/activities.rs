@@ -6,15 +6,15 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use crate::crypto::FieldCipher;
-use crate::error::AppError;
+use crate::security::crypto::FieldCipher;
 use crate::services::activities::{self as activities, ActivityInput, ReportInput};
 use crate::services::awards::{self as awards, AwardInput};
+use crate::services::error::AppError;
 use crate::services::{auth, Actor};
 use crate::storage::members::MemberFilter;
 use crate::storage::{self, Db};
 
-const ACTIVITIES: &str = include_str!("../demo/activities.toml");
+const ACTIVITIES: &str = include_str!("../../demo/activities.toml");
 
 #[derive(Deserialize)]
 struct DemoFile {

@@ -7,8 +7,8 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::app::i18n::{self, Locale};
 use crate::domain::validation::{FieldError, FieldErrors};
-use crate::i18n::{self, Locale};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {

@@ -1,18 +1,24 @@
 //! The demo committee (`demo/committee.toml`), loaded through the same
 //! services as real input, so the demo data passes every validation.
 
+pub mod activities;
+pub mod info;
+pub mod proposals;
+pub mod reception;
+pub mod scale;
+
 use serde::Deserialize;
 
-use crate::crypto::FieldCipher;
 use crate::domain::roles::Role;
-use crate::error::AppError;
+use crate::security::crypto::FieldCipher;
+use crate::services::error::AppError;
 use crate::services::members::{self, MemberInput};
 use crate::services::users::{self as user_service, Creator, UserInput};
 use crate::services::{auth, Actor};
 use crate::storage::orgs::{self, NewOrg};
 use crate::storage::{audit, Db};
 
-const COMMITTEE: &str = include_str!("../demo/committee.toml");
+const COMMITTEE: &str = include_str!("../../demo/committee.toml");
 
 #[derive(Deserialize)]
 struct DemoFile {
@@ -98,10 +104,10 @@ pub async fn load(db: &Db, cipher: &FieldCipher) -> Result<DemoLogins, AppError>
         .await?
         .is_empty()
     {
-        crate::demo_reception::load_reception(db, cipher).await?;
-        crate::demo_activities::load_activities(db, cipher).await?;
-        crate::demo_proposals::load_proposals(db).await?;
-        crate::demo_info::load_info(db).await?;
+        crate::demo::reception::load_reception(db, cipher).await?;
+        crate::demo::activities::load_activities(db, cipher).await?;
+        crate::demo::proposals::load_proposals(db).await?;
+        crate::demo::info::load_info(db).await?;
         return Ok(logins);
     }
 
@@ -228,10 +234,10 @@ pub async fn load(db: &Db, cipher: &FieldCipher) -> Result<DemoLogins, AppError>
         input.member_id = first_member.map(|id| id.to_string());
         user_service::create(db, Creator::Cli, &input, Some(Role::Member)).await?;
     }
-    crate::demo_reception::load_reception(db, cipher).await?;
-    crate::demo_activities::load_activities(db, cipher).await?;
-    crate::demo_proposals::load_proposals(db).await?;
-    crate::demo_info::load_info(db).await?;
+    crate::demo::reception::load_reception(db, cipher).await?;
+    crate::demo::activities::load_activities(db, cipher).await?;
+    crate::demo::proposals::load_proposals(db).await?;
+    crate::demo::info::load_info(db).await?;
     Ok(logins)
 }
 

@@ -4,17 +4,17 @@
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
-use crate::crypto::FieldCipher;
 use crate::domain::reception::scheduled_day;
-use crate::error::AppError;
+use crate::security::crypto::FieldCipher;
 use crate::services::cases::{self as case_service, StepInput};
+use crate::services::error::AppError;
 use crate::services::reception::{
     self as reception_service, DayInput, HolidaysInput, VisitCaseInput, VisitInput,
 };
 use crate::services::{auth, Actor};
 use crate::storage::{calendar, orgs, reception, users, Db};
 
-const RECEPTION: &str = include_str!("../demo/reception.toml");
+const RECEPTION: &str = include_str!("../../demo/reception.toml");
 const COMMITTEE: &str = "长江路街道政协工委";
 
 #[derive(Deserialize)]

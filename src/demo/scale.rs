@@ -20,9 +20,9 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
-use crate::crypto::FieldCipher;
 use crate::domain::id_number::{with_check_char, ResidentId};
 use crate::domain::phone::MobilePhone;
+use crate::security::crypto::FieldCipher;
 use crate::storage::bulk::{Loader, Table, Val};
 use crate::storage::{audit, Db};
 

@@ -1,0 +1,3 @@
+//! Operating a deployment: encrypted online backup and restore.
+
+pub mod backup;
