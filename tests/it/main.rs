@@ -6,6 +6,7 @@ mod helpers;
 
 mod accounts;
 mod activities;
+mod architecture;
 mod attacks;
 mod auth;
 mod authz;
