@@ -136,7 +136,7 @@ async fn main() {
         .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
     let db = lvzhi::storage::Db::connect(&url).await.expect("connect");
     db.migrate().await.expect("migrate");
-    let cipher = lvzhi::crypto::FieldCipher::from_master_key(&[7u8; 32]);
+    let cipher = lvzhi::security::crypto::FieldCipher::from_master_key(&[7u8; 32]);
     lvzhi::demo::load(&db, &cipher).await.expect("demo");
     let token = lvzhi::services::auth::create_token(&db, "staff", "bench")
         .await
@@ -146,9 +146,9 @@ async fn main() {
     let state = lvzhi::http::AppState {
         db: db.clone(),
         cipher: Arc::new(cipher),
-        settings: Arc::new(lvzhi::config::Settings {
+        settings: Arc::new(lvzhi::app::config::Settings {
             database_url: url.clone(),
-            ..lvzhi::config::Settings::default()
+            ..lvzhi::app::config::Settings::default()
         }),
         search,
         case_figures: Default::default(),

@@ -719,7 +719,7 @@ async fn demo_activities_load_once(app: TestApp) {
     lvzhi::demo::load(&app.db, &crate::helpers::cipher())
         .await
         .unwrap();
-    lvzhi::demo_activities::load_activities(&app.db, &crate::helpers::cipher())
+    lvzhi::demo::activities::load_activities(&app.db, &crate::helpers::cipher())
         .await
         .unwrap();
     let again = [

@@ -581,10 +581,10 @@ async fn pages_and_api_send_the_security_headers(mut app: TestApp) {
     }
 
     // Behind TLS (`secure_cookies`), the same server adds HSTS.
-    let settings = lvzhi::config::Settings {
+    let settings = lvzhi::app::config::Settings {
         database_url: app.database_url.clone(),
         secure_cookies: true,
-        ..lvzhi::config::Settings::default()
+        ..lvzhi::app::config::Settings::default()
     };
     let state = lvzhi::http::AppState {
         db: app.db.clone(),

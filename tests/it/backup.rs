@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use lvzhi::backup::{self, BackupError};
-use lvzhi::crypto::FieldCipher;
-use lvzhi::i18n::Locale;
+use lvzhi::app::i18n::Locale;
+use lvzhi::ops::backup::{self, BackupError};
+use lvzhi::security::crypto::FieldCipher;
 use lvzhi::storage::audit::{self, ChainCheck};
 use lvzhi::storage::{Backend, Db};
 use reqwest::{Client, StatusCode};

@@ -5,9 +5,9 @@
 
 use std::sync::Arc;
 
-use lvzhi::config::Settings;
-use lvzhi::crypto::FieldCipher;
+use lvzhi::app::config::Settings;
 use lvzhi::http::AppState;
+use lvzhi::security::crypto::FieldCipher;
 use lvzhi::storage::{Backend, Db};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::Value;

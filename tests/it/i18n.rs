@@ -5,13 +5,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use lvzhi::app::i18n::{t, Locale};
 use lvzhi::domain::members::{Gender, MemberStatus, Party};
 use lvzhi::domain::orgs::OrgKind;
 use lvzhi::domain::paging::{SortDir, SortKey};
 use lvzhi::domain::roles::Role;
 use lvzhi::domain::validation::{FieldError, FieldErrors};
-use lvzhi::error::AppError;
-use lvzhi::i18n::{t, Locale};
+use lvzhi::services::error::AppError;
 use lvzhi::storage::members::MemberSort;
 
 fn root() -> PathBuf {
@@ -701,11 +701,11 @@ fn every_catalogue_entry_has_both_languages_and_the_same_placeholders() {
         .with("min", 1)
         .with("max", 99);
     assert_eq!(
-        lvzhi::i18n::field_message(Locale::ZhCn, &e),
+        lvzhi::app::i18n::field_message(Locale::ZhCn, &e),
         "届次：应为 1 到 99 之间的整数"
     );
     assert_eq!(
-        lvzhi::i18n::field_message(Locale::En, &e),
+        lvzhi::app::i18n::field_message(Locale::En, &e),
         "Term: must be a whole number from 1 to 99"
     );
 }

@@ -847,9 +847,9 @@ async fn similar_and_search(app: TestApp) {
     let state = lvzhi::http::AppState {
         db: app.db.clone(),
         cipher: Arc::new(crate::helpers::cipher()),
-        settings: Arc::new(lvzhi::config::Settings {
+        settings: Arc::new(lvzhi::app::config::Settings {
             database_url: app.database_url.clone(),
-            ..lvzhi::config::Settings::default()
+            ..lvzhi::app::config::Settings::default()
         }),
         search: Default::default(),
         case_figures: Default::default(),
