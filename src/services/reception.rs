@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::cases::{
-    committee, insert_case, parse_range, settings_for, today, validate_case_fields, Registrar,
-    Settings,
+    committee, insert_case, parse_range, settings_for, today, validate_case_fields, CaseValues,
+    Registrar, Settings,
 };
 use super::{non_blank, Actor};
 use crate::domain::calendar::parse_year;
@@ -246,52 +246,21 @@ pub async fn create_day(
     let group = duty_group_for(held_on, groups.len())
         .and_then(|i| groups.get(i))
         .cloned();
-    if member_ids.is_empty() {
-        if let Some(g) = &group {
-            let (found, _) = members::list(
-                db,
-                &crate::storage::members::MemberFilter {
-                    scope_path: org.path.clone(),
-                    group_id: Some(g.id),
-                    status: Some("active".into()),
-                    ..Default::default()
-                },
-                "m.name",
-                "ASC",
-                200,
-                0,
-            )
-            .await?;
-            member_ids = found.into_iter().map(|m| m.id).collect();
-        }
-    } else {
-        let mut errors = FieldErrors::new();
-        for id in &member_ids {
-            super::cases::check_member_of(db, &mut errors, "duty_member_ids", Some(*id), &org)
-                .await?;
-        }
-        errors.into_result()?;
-        member_ids.sort_unstable();
-        member_ids.dedup();
-    }
+    let member_ids = duty_members(db, &org, group.as_ref(), member_ids).await?;
     let mut tx = db.begin().await?;
-    let id = match reception::insert_day(
-        &mut tx,
-        &NewDay {
-            org_id: org.id,
-            nominal_on: if held_on == scheduled.held_on {
-                scheduled.nominal
-            } else {
-                held_on
-            },
-            held_on,
-            duty_group_id: group.as_ref().map(|g| g.id),
-            note: note.as_deref(),
-            created_by: Some(actor.user_id),
+    let new_day = NewDay {
+        org_id: org.id,
+        nominal_on: if held_on == scheduled.held_on {
+            scheduled.nominal
+        } else {
+            held_on
         },
-    )
-    .await
-    {
+        held_on,
+        duty_group_id: group.as_ref().map(|g| g.id),
+        note: note.as_deref(),
+        created_by: Some(actor.user_id),
+    };
+    let id = match reception::insert_day(&mut tx, &new_day).await {
         Ok(id) => id,
         Err(e) if is_unique_violation(&e) => {
             return Err(FieldError::new("held_on", "reception_day_taken").into())
@@ -323,6 +292,37 @@ pub async fn create_day(
     .await?;
     tx.commit().await?;
     reception::get_day(db, id).await?.ok_or(AppError::NotFound)
+}
+
+/// Who is on duty: the members named (each checked to belong to the
+/// committee), or else the active members of the rostered group.
+async fn duty_members(
+    db: &Db,
+    org: &Org,
+    group: Option<&Org>,
+    mut member_ids: Vec<i64>,
+) -> Result<Vec<i64>, AppError> {
+    if member_ids.is_empty() {
+        let Some(g) = group else {
+            return Ok(member_ids);
+        };
+        let filter = crate::storage::members::MemberFilter {
+            scope_path: org.path.clone(),
+            group_id: Some(g.id),
+            status: Some("active".into()),
+            ..Default::default()
+        };
+        let (found, _) = members::list(db, &filter, "m.name", "ASC", 200, 0).await?;
+        return Ok(found.into_iter().map(|m| m.id).collect());
+    }
+    let mut errors = FieldErrors::new();
+    for id in &member_ids {
+        super::cases::check_member_of(db, &mut errors, "duty_member_ids", Some(*id), org).await?;
+    }
+    errors.into_result()?;
+    member_ids.sort_unstable();
+    member_ids.dedup();
+    Ok(member_ids)
 }
 
 /// A reception day with who was on duty and the visits.
@@ -430,6 +430,19 @@ pub struct VisitInput {
     pub cases: Vec<VisitCaseInput>,
 }
 
+/// A visit as validated, ready to be written.
+struct ValidVisit {
+    people: i64,
+    community: String,
+    summary: String,
+    visitor_name: Option<String>,
+    phone: Option<MobilePhone>,
+    outcome: VisitOutcome,
+    answer: Option<String>,
+    received_by: Option<i64>,
+    cases: Vec<CaseValues>,
+}
+
 /// Register visitors; with outcome `case`, open each case in the same transaction.
 pub async fn add_visit(
     db: &Db,
@@ -445,6 +458,72 @@ pub async fn add_visit(
     if !visible_day(db, actor, &day).await? {
         return Err(AppError::NotFound);
     }
+    let v = validate_visit(db, actor, &day, input).await?;
+    let mut tx = db.begin().await?;
+    let visit_id = reception::insert_visit(
+        &mut tx,
+        &NewVisit {
+            reception_day_id: day.id,
+            people: v.people,
+            community: &v.community,
+            summary: &v.summary,
+            visitor_name: v.visitor_name.as_deref(),
+            phone_enc: v.phone.as_ref().map(|p| cipher.encrypt(p.as_str())),
+            phone_masked: v.phone.as_ref().map(MobilePhone::masked),
+            outcome: v.outcome.as_str(),
+            answer: v.answer.as_deref(),
+            received_by: v.received_by,
+            created_by: Some(actor.user_id),
+        },
+    )
+    .await?;
+    let mut case_ids = Vec::new();
+    for case in &v.cases {
+        let id = insert_case(
+            &mut tx,
+            cipher,
+            day.org_id,
+            CaseSource::Visit,
+            Some(visit_id),
+            v.received_by,
+            day.held_on,
+            case,
+            None,
+            &Registrar {
+                user_id: Some(actor.user_id),
+                username: Some(&actor.username),
+            },
+        )
+        .await?;
+        case_ids.push(id);
+    }
+    reception::touch_day(&mut tx, day.id).await?;
+    let detail = serde_json::json!({
+        "reception_day_id": day.id, "people": v.people, "community": v.community,
+        "outcome": v.outcome.as_str(), "phone": v.phone.as_ref().map(MobilePhone::masked),
+        "cases": case_ids,
+    });
+    audit::insert(
+        &mut tx,
+        &actor.audit("create", "visit", visit_id, Some(detail.to_string())),
+    )
+    .await?;
+    tx.commit().await?;
+    let visit = reception::visits_of_day(db, day.id)
+        .await?
+        .into_iter()
+        .find(|v| v.id == visit_id)
+        .ok_or(AppError::NotFound)?;
+    Ok((visit, case_ids))
+}
+
+/// Every field of a visit checked at once, so that all errors are told together.
+async fn validate_visit(
+    db: &Db,
+    actor: &Actor,
+    day: &ReceptionDay,
+    input: &VisitInput,
+) -> Result<ValidVisit, AppError> {
     let mut errors = FieldErrors::new();
     let people = errors.check(parse_people("people", &input.people));
     let community = errors.check(required_line("community", &input.community, 50));
@@ -482,30 +561,7 @@ pub async fn add_visit(
             errors.push(FieldError::new("received_by", "not_on_duty"));
         }
     }
-    let mut case_values = Vec::new();
-    match outcome {
-        Some(VisitOutcome::Case) if input.cases.is_empty() => {
-            errors.push(FieldError::new("cases", "visit_case_required"))
-        }
-        Some(VisitOutcome::Answered) if !input.cases.is_empty() => {
-            errors.push(FieldError::new("cases", "visit_answered_no_cases"))
-        }
-        _ => {}
-    }
-    if input.cases.len() > 10 {
-        errors.push(FieldError::new("cases", "too_many_cases"));
-    }
-    for c in input.cases.iter().take(10) {
-        let v = validate_case_fields(
-            &mut errors,
-            &input.community,
-            &c.subject,
-            &c.description,
-            non_blank(&input.visitor_name),
-            non_blank(&input.phone),
-        );
-        case_values.extend(v);
-    }
+    let cases = validate_visit_cases(&mut errors, outcome, input);
     errors.into_result()?;
     let (
         Some(people),
@@ -518,61 +574,49 @@ pub async fn add_visit(
     else {
         return Err(AppError::Internal("validated visit missing".into()));
     };
-    let mut tx = db.begin().await?;
-    let visit_id = reception::insert_visit(
-        &mut tx,
-        &NewVisit {
-            reception_day_id: day.id,
-            people,
-            community: &community,
-            summary: &summary,
-            visitor_name: visitor_name.as_deref(),
-            phone_enc: phone.as_ref().map(|p| cipher.encrypt(p.as_str())),
-            phone_masked: phone.as_ref().map(MobilePhone::masked),
-            outcome: outcome.as_str(),
-            answer: answer.as_deref(),
-            received_by,
-            created_by: Some(actor.user_id),
-        },
-    )
-    .await?;
-    let mut case_ids = Vec::new();
-    for v in &case_values {
-        let id = insert_case(
-            &mut tx,
-            cipher,
-            day.org_id,
-            CaseSource::Visit,
-            Some(visit_id),
-            received_by,
-            day.held_on,
-            v,
-            None,
-            &Registrar {
-                user_id: Some(actor.user_id),
-                username: Some(&actor.username),
-            },
-        )
-        .await?;
-        case_ids.push(id);
+    Ok(ValidVisit {
+        people,
+        community,
+        summary,
+        visitor_name,
+        phone,
+        outcome,
+        answer,
+        received_by,
+        cases,
+    })
+}
+
+/// The cases opened from a visit: required for `case`, refused for `answered`, ten at most.
+fn validate_visit_cases(
+    errors: &mut FieldErrors,
+    outcome: Option<VisitOutcome>,
+    input: &VisitInput,
+) -> Vec<CaseValues> {
+    match outcome {
+        Some(VisitOutcome::Case) if input.cases.is_empty() => {
+            errors.push(FieldError::new("cases", "visit_case_required"))
+        }
+        Some(VisitOutcome::Answered) if !input.cases.is_empty() => {
+            errors.push(FieldError::new("cases", "visit_answered_no_cases"))
+        }
+        _ => {}
     }
-    reception::touch_day(&mut tx, day.id).await?;
-    let detail = serde_json::json!({
-        "reception_day_id": day.id, "people": people, "community": community, "outcome": outcome.as_str(),
-        "phone": phone.as_ref().map(MobilePhone::masked), "cases": case_ids,
-    });
-    audit::insert(
-        &mut tx,
-        &actor.audit("create", "visit", visit_id, Some(detail.to_string())),
-    )
-    .await?;
-    tx.commit().await?;
-    let visit = reception::visits_of_day(db, day.id)
-        .await?
-        .into_iter()
-        .find(|v| v.id == visit_id)
-        .ok_or(AppError::NotFound)?;
-    Ok((visit, case_ids))
+    if input.cases.len() > 10 {
+        errors.push(FieldError::new("cases", "too_many_cases"));
+    }
+    let mut values = Vec::new();
+    for c in input.cases.iter().take(10) {
+        values.extend(validate_case_fields(
+            errors,
+            &input.community,
+            &c.subject,
+            &c.description,
+            non_blank(&input.visitor_name),
+            non_blank(&input.phone),
+        ));
+    }
+    values
 }
 
 /// A committee's settings as submitted.
