@@ -76,14 +76,14 @@ pub async fn schedule(
     let org = committee(db, actor, "org", non_blank(&q.org))
         .await
         .map_err(as_bad_request)?;
-    let year = year_or_this(&q.year)?;
+    let year = year_or_this(q.year.as_deref())?;
     let settings = settings_for(db, org.id).await?;
     schedule_of(db, &org, &settings, year).await
 }
 
 /// `year=`: a year from 2000 to 2100, this year when blank.
-fn year_or_this(year: &Option<String>) -> Result<i32, AppError> {
-    match non_blank(year) {
+fn year_or_this(year: Option<&str>) -> Result<i32, AppError> {
+    match year.map(str::trim).filter(|y| !y.is_empty()) {
         Some(y) => y
             .parse::<i32>()
             .ok()
@@ -156,7 +156,7 @@ pub async fn overview(
     page: Option<&str>,
 ) -> Result<Overview, AppError> {
     actor.require(STAFF)?;
-    let year = year_or_this(year)?;
+    let year = year_or_this(year.as_deref())?;
     let page = PageRequest::parse(page, None).map_err(AppError::BadRequest)?;
     let org = committee(db, actor, "org", None)
         .await
@@ -756,20 +756,6 @@ pub async fn list_holidays(
     year: Option<&str>,
 ) -> Result<Vec<Holiday>, AppError> {
     actor.require(STAFF)?;
-    let year = match year.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(y) => y
-            .parse::<i32>()
-            .ok()
-            .filter(|y| (2000..=2100).contains(y))
-            .ok_or_else(|| {
-                AppError::BadRequest(
-                    FieldError::new("year", "year_range")
-                        .with("min", 2000)
-                        .with("max", 2100)
-                        .into(),
-                )
-            })?,
-        None => today().year(),
-    };
+    let year = year_or_this(year)?;
     Ok(calendar::list_year(db, year).await?)
 }
