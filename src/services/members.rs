@@ -6,10 +6,8 @@ use utoipa::ToSchema;
 
 use super::{non_blank, Actor};
 use crate::domain::dates::{parse_optional_date, parse_optional_id};
-use crate::domain::id_number::ResidentId;
-use crate::domain::members::{
-    check_gender_matches_id, parse_ethnicity, Gender, MemberStatus, Party, Term,
-};
+use crate::domain::id_number::{check_gender_matches_id, ResidentId};
+use crate::domain::members::{parse_ethnicity, Gender, MemberStatus, Party, Term};
 use crate::domain::orgs::OrgKind;
 use crate::domain::paging::{parse_sort, PageRequest, SortDir};
 use crate::domain::phone::MobilePhone;
