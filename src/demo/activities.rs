@@ -67,7 +67,7 @@ struct DemoAward {
 }
 
 fn demo_error(what: &str) -> AppError {
-    AppError::Internal(format!("demo activities: {what}"))
+    AppError::internal(format!("demo activities: {what}"))
 }
 
 async fn actor_of(db: &Db, username: &str) -> Result<Actor, AppError> {

@@ -68,7 +68,7 @@ pub(crate) fn parse() -> Result<DemoFile, AppError> {
 }
 
 fn demo_error(what: &str) -> AppError {
-    AppError::Internal(format!("demo info: {what}"))
+    AppError::internal(format!("demo info: {what}"))
 }
 
 async fn actor_of(db: &Db, username: &str) -> Result<Actor, AppError> {

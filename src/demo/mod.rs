@@ -86,7 +86,7 @@ fn id_check_char(first17: &str) -> char {
 }
 
 fn demo_error(what: &str) -> AppError {
-    AppError::Internal(format!("demo data: {what}"))
+    AppError::internal(format!("demo data: {what}"))
 }
 
 /// Load the demo committee unless it is there already. Returns the logins.

@@ -63,7 +63,7 @@ struct DemoStep {
 }
 
 fn demo_error(what: &str) -> AppError {
-    AppError::Internal(format!("demo proposals: {what}"))
+    AppError::internal(format!("demo proposals: {what}"))
 }
 
 async fn actor_of(db: &Db, username: &str) -> Result<Actor, AppError> {

@@ -219,7 +219,6 @@ impl From<Term> for u8 {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
     use std::collections::HashSet;
 
     #[test]

@@ -161,10 +161,10 @@ async fn second_factor(
 fn totp_secret(cipher: &FieldCipher, secret_enc: &str) -> Result<Vec<u8>, AppError> {
     let encoded = cipher
         .decrypt(secret_enc)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(AppError::internal_from)?;
     totp_rs::Secret::Encoded(encoded)
         .to_bytes()
-        .map_err(|e| AppError::Internal(format!("stored TOTP secret: {e:?}")))
+        .map_err(|e| AppError::internal(format!("stored TOTP secret: {e:?}")))
 }
 
 /// A new secret for setting up an authenticator: (base32 text, otpauth URL).
@@ -430,7 +430,7 @@ pub async fn change_password(
         csrf_token: random_token(),
     };
     let mut tx = db.begin().await?;
-    let new_hash = hash_password(new);
+    let new_hash = hash_password(new)?;
     users::set_password(&mut tx, user.id, &new_hash).await?;
     users::insert_password_history(&mut tx, user.id, &new_hash).await?;
     sessions::delete_for_user(&mut tx, user.id).await?;

@@ -266,12 +266,12 @@ async fn validate(
     let (Some(name), Some(gender), Some(ethnicity), Some(party), Some(sector)) =
         (name, gender, ethnicity, party, sector)
     else {
-        return Err(AppError::Internal("validated fields missing".into()));
+        return Err(AppError::internal("validated fields missing"));
     };
     let (Some(phone), Some(id_number), Some(term), Some(status), Some(org_id), Some(joined_on)) =
         (phone, id_number, term, status, org_id, joined_on)
     else {
-        return Err(AppError::Internal("validated fields missing".into()));
+        return Err(AppError::internal("validated fields missing"));
     };
     Ok(MemberValues {
         org_id,
@@ -422,10 +422,10 @@ pub async fn reveal(
     let member = get(db, actor, id).await?;
     let id_number = cipher
         .decrypt(&member.id_number_enc)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(AppError::internal_from)?;
     let phone = cipher
         .decrypt(&member.phone_enc)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(AppError::internal_from)?;
     let mut tx = db.begin().await?;
     audit::insert(
         &mut tx,

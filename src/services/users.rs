@@ -166,13 +166,13 @@ pub async fn create_with_policy(
     };
     errors.into_result()?;
     let (Some(username), Some(display_name), Some(org)) = (username, display_name, org) else {
-        return Err(AppError::Internal("validated fields missing".into()));
+        return Err(AppError::internal("validated fields missing"));
     };
     let mut tx = db.begin().await?;
     let new = NewUser {
         username: &username,
         display_name: &display_name,
-        password_hash: &hash_password(&password),
+        password_hash: &hash_password(&password)?,
         role: role.map(|r| r.as_str()),
         org_id: org.id,
         member_id,
@@ -325,7 +325,7 @@ pub async fn bootstrap_admin(db: &Db) -> Result<Option<(String, String)>, AppErr
     let new = NewUser {
         username: "admin",
         display_name: "系统管理员",
-        password_hash: &hash_password(&password),
+        password_hash: &hash_password(&password)?,
         role: Some(Role::Admin.as_str()),
         org_id: root.id,
         member_id: None,
@@ -436,7 +436,7 @@ pub async fn account_action(
         AccountAction::Enable => users::set_disabled(&mut tx, user.id, version, false).await?,
         AccountAction::ResetPassword => {
             let new = random_password();
-            let hash = hash_password(&new);
+            let hash = hash_password(&new)?;
             password = Some(new);
             let changed = users::reset_password(&mut tx, user.id, version, &hash).await?;
             if changed {
