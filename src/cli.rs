@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::app::config::Settings;
 use crate::app::i18n::{self, Locale};
+use crate::app::App;
 use crate::domain::roles::Role;
-use crate::http::AppState;
 use crate::security::crypto::FieldCipher;
 use crate::services::error::AppError;
 use crate::services::{auth, orgs as org_service, users as user_service};
@@ -631,13 +631,7 @@ async fn serve(mut settings: Settings, args: ServeArgs) -> Result<(), String> {
         db.clone(),
         std::time::Duration::from_secs(settings.search_refresh_seconds.max(1)),
     );
-    let state = AppState {
-        db: db.clone(),
-        cipher: Arc::new(cipher),
-        settings: Arc::new(settings),
-        search,
-        case_figures: Default::default(),
-    };
+    let state = App::new(db.clone(), cipher, settings).with_search(search);
     let result = crate::http::serve(state, listener)
         .await
         .map_err(|e| e.to_string());

@@ -3,10 +3,8 @@
 
 #![allow(dead_code)]
 
-use std::sync::Arc;
-
 use lvzhi::app::config::Settings;
-use lvzhi::http::AppState;
+use lvzhi::app::App;
 use lvzhi::security::crypto::FieldCipher;
 use lvzhi::storage::{Backend, Db};
 use reqwest::{Client, Response, StatusCode};
@@ -164,13 +162,7 @@ pub async fn spawn_app_configured(
         ..Settings::default()
     };
     configure(&mut settings);
-    let state = AppState {
-        db: db.clone(),
-        cipher: Arc::new(cipher),
-        settings: Arc::new(settings),
-        search: Default::default(),
-        case_figures: Default::default(),
-    };
+    let state = App::new(db.clone(), cipher, settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

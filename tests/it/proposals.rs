@@ -4,8 +4,6 @@
 //! cut-off; similar proposals and the search box, also across two servers
 //! sharing one database.
 
-use std::sync::Arc;
-
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -844,16 +842,14 @@ async fn similar_and_search(app: TestApp) {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // A second server on the same database sees the first one's writes.
-    let state = lvzhi::http::AppState {
-        db: app.db.clone(),
-        cipher: Arc::new(crate::helpers::cipher()),
-        settings: Arc::new(lvzhi::app::config::Settings {
+    let state = lvzhi::app::App::new(
+        app.db.clone(),
+        crate::helpers::cipher(),
+        lvzhi::app::config::Settings {
             database_url: app.database_url.clone(),
             ..lvzhi::app::config::Settings::default()
-        }),
-        search: Default::default(),
-        case_figures: Default::default(),
-    };
+        },
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let second = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(async move {
