@@ -434,3 +434,72 @@ pub fn member_body(name: &str, birth: &str, seq: &str) -> Value {
         "id_number": id_number(birth, seq), "term": 7
     })
 }
+
+/// A record that moves through lifecycle steps, as a test holds it.
+#[derive(Clone, Copy)]
+pub enum Record<'a> {
+    /// A case (个案) as the API returned it: the step goes at that version.
+    Case(&'a Value),
+    /// An information report (社情民意信息) as the API returned it: the step goes at that version.
+    InfoReport(&'a Value),
+    /// A proposal by id: the step goes at the version it has now, unless the body names one.
+    Proposal(i64),
+}
+
+/// Post a lifecycle step for `record`.
+pub async fn step(
+    app: &TestApp,
+    token: &str,
+    record: Record<'_>,
+    mut body: Value,
+) -> (StatusCode, Value) {
+    let path = match record {
+        Record::Case(case) => {
+            body["version"] = case["version"].clone();
+            format!("/api/v1/cases/{}/steps", case["id"])
+        }
+        Record::InfoReport(report) => {
+            body["version"] = report["version"].clone();
+            format!("/api/v1/info-reports/{}/steps", report["id"])
+        }
+        Record::Proposal(id) => {
+            let staff = app.token("staff").await;
+            let (_, current) = app
+                .api_get(&staff, &format!("/api/v1/proposals/{id}"))
+                .await;
+            if body.get("version").is_none() {
+                body["version"] = current["version"].clone();
+            }
+            format!("/api/v1/proposals/{id}/steps")
+        }
+    };
+    app.api_post(token, &path, &body).await
+}
+
+/// A lifecycle step that must succeed; its answer.
+pub async fn ok_step(app: &TestApp, token: &str, record: Record<'_>, body: Value) -> Value {
+    let (status, answer) = step(app, token, record, body.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}: {answer}");
+    answer
+}
+
+/// The department of the demo `department` account, and another one.
+pub async fn departments(app: &TestApp) -> (i64, i64) {
+    let own = lvzhi::storage::users::find_by_username(&app.db, "department")
+        .await
+        .unwrap()
+        .unwrap()
+        .department_id
+        .unwrap();
+    let staff = app.token("staff").await;
+    let (_, all) = app.api_get(&staff, "/api/v1/departments").await;
+    let other = all["items"]
+        .as_array()
+        .or_else(|| all.as_array())
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_i64().unwrap())
+        .find(|id| *id != own)
+        .unwrap();
+    (own, other)
+}
