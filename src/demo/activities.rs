@@ -6,11 +6,12 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use super::actor_of;
 use crate::security::crypto::FieldCipher;
 use crate::services::activities::{self as activities, ActivityInput, ReportInput};
 use crate::services::awards::{self as awards, AwardInput};
 use crate::services::error::AppError;
-use crate::services::{auth, Actor};
+use crate::services::Actor;
 use crate::storage::members::MemberFilter;
 use crate::storage::{self, Db};
 
@@ -68,15 +69,6 @@ struct DemoAward {
 
 fn demo_error(what: &str) -> AppError {
     AppError::internal(format!("demo activities: {what}"))
-}
-
-async fn actor_of(db: &Db, username: &str) -> Result<Actor, AppError> {
-    let user = storage::users::find_by_username(db, username)
-        .await?
-        .ok_or_else(|| demo_error("demo account missing"))?;
-    auth::actor_for_user(db, user.id, None)
-        .await?
-        .ok_or_else(|| demo_error("demo account unusable"))
 }
 
 /// Load the demo activities and awards into the demo committee, skipping

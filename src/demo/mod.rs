@@ -89,6 +89,16 @@ fn demo_error(what: &str) -> AppError {
     AppError::internal(format!("demo data: {what}"))
 }
 
+/// The demo account `username` as an actor.
+async fn actor_of(db: &Db, username: &str) -> Result<Actor, AppError> {
+    let user = crate::storage::users::find_by_username(db, username)
+        .await?
+        .ok_or_else(|| demo_error("demo account missing"))?;
+    auth::actor_for_user(db, user.id, None)
+        .await?
+        .ok_or_else(|| demo_error("demo account unusable"))
+}
+
 /// Load the demo committee unless it is there already. Returns the logins.
 pub async fn load(db: &Db, cipher: &FieldCipher) -> Result<DemoLogins, AppError> {
     let demo: DemoFile = toml::from_str(COMMITTEE).map_err(|e| demo_error(&e.to_string()))?;

@@ -7,10 +7,11 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use super::actor_of;
 use crate::domain::roles::Role;
 use crate::services::error::AppError;
 use crate::services::proposals::{self as service, ProposalInput, StepInput};
-use crate::services::{auth, Actor};
+use crate::services::Actor;
 use crate::storage::members::MemberFilter;
 use crate::storage::{self, Db};
 
@@ -64,15 +65,6 @@ struct DemoStep {
 
 fn demo_error(what: &str) -> AppError {
     AppError::internal(format!("demo proposals: {what}"))
-}
-
-async fn actor_of(db: &Db, username: &str) -> Result<Actor, AppError> {
-    let user = storage::users::find_by_username(db, username)
-        .await?
-        .ok_or_else(|| demo_error("demo account missing"))?;
-    auth::actor_for_user(db, user.id, None)
-        .await?
-        .ok_or_else(|| demo_error("demo account unusable"))
 }
 
 /// A stand-in for an author or a department without a demo account.
