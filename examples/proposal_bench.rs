@@ -143,16 +143,15 @@ async fn main() {
         .expect("token");
     let search = Arc::new(lvzhi::services::search::SearchIndex::default());
     search.rebuild(&db).await.expect("index");
-    let state = lvzhi::http::AppState {
-        db: db.clone(),
-        cipher: Arc::new(cipher),
-        settings: Arc::new(lvzhi::app::config::Settings {
+    let state = lvzhi::app::App::new(
+        db.clone(),
+        cipher,
+        lvzhi::app::config::Settings {
             database_url: url.clone(),
             ..lvzhi::app::config::Settings::default()
-        }),
-        search,
-        case_figures: Default::default(),
-    };
+        },
+    )
+    .with_search(search);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("listen");

@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::app::config::Settings;
 use crate::app::i18n::{self, Locale};
+use crate::app::App;
 use crate::domain::roles::Role;
-use crate::http::AppState;
 use crate::security::crypto::FieldCipher;
 use crate::services::error::AppError;
 use crate::services::{auth, orgs as org_service, users as user_service};
@@ -136,31 +136,34 @@ struct ServeArgs {
     demo: bool,
 }
 
+#[derive(Args, Debug)]
+struct AddUserArgs {
+    #[arg(long)]
+    username: String,
+    /// At least 12 characters from three of: lower case, upper case, digits, others.
+    #[arg(long)]
+    password: String,
+    /// admin | security | auditor | staff | member | department
+    #[arg(long)]
+    role: String,
+    /// Organisation id or exact name (the account's scope); default: the top organisation.
+    #[arg(long)]
+    org: Option<String>,
+    /// Name shown in the interface; default: the user name.
+    #[arg(long)]
+    display_name: Option<String>,
+    /// For the member role: the member's id.
+    #[arg(long)]
+    member: Option<i64>,
+    /// For the department role: the department's id.
+    #[arg(long)]
+    department: Option<i64>,
+}
+
 #[derive(Subcommand, Debug)]
 enum UserCommand {
     /// Create an account with a role (the operator's bootstrap path; audited).
-    Add {
-        #[arg(long)]
-        username: String,
-        /// At least 12 characters from three of: lower case, upper case, digits, others.
-        #[arg(long)]
-        password: String,
-        /// admin | security | auditor | staff | member | department
-        #[arg(long)]
-        role: String,
-        /// Organisation id or exact name (the account's scope); default: the top organisation.
-        #[arg(long)]
-        org: Option<String>,
-        /// Name shown in the interface; default: the user name.
-        #[arg(long)]
-        display_name: Option<String>,
-        /// For the member role: the member's id.
-        #[arg(long)]
-        member: Option<i64>,
-        /// For the department role: the department's id.
-        #[arg(long)]
-        department: Option<i64>,
-    },
+    Add(AddUserArgs),
     /// Give an account a new random password, printed once, that must be
     /// changed at the next sign-in; ends its sessions and API tokens. Works on
     /// every account, the administrator trio's too (audited as the operator's).
@@ -275,74 +278,8 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             println!("{}", i18n::t(Locale::ZhCn, "cli.migrated"));
             Ok(())
         }
-        Command::Demo(DemoArgs {
-            scale: Some(scale),
-            seed,
-        }) => {
-            let db = open(&settings).await?;
-            let result = crate::demo::scale::load(&db, &cipher(&settings)?, scale, seed).await;
-            db.close().await;
-            print_scale_report(&result.map_err(|e| e.to_string())?);
-            Ok(())
-        }
-        Command::Demo(DemoArgs { scale: None, .. }) => {
-            let db = open(&settings).await?;
-            let logins = crate::demo::load(&db, &cipher(&settings)?)
-                .await
-                .map_err(describe)?;
-            print_logins(&logins);
-            Ok(())
-        }
-        Command::User(UserCommand::Add {
-            username,
-            password,
-            role,
-            org,
-            display_name,
-            member,
-            department,
-        }) => {
-            let db = open(&settings).await?;
-            let role =
-                Role::parse("role", &role).map_err(|e| i18n::field_message(Locale::ZhCn, &e))?;
-            let org = match org {
-                Some(org) => org_service::resolve(&db, &org).await.map_err(describe)?,
-                None => {
-                    let all = crate::storage::orgs::list_orgs(&db, "/", None)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    match all.into_iter().find(|o| o.parent_id.is_none()) {
-                        Some(root) => root,
-                        None => return Err(i18n::t(Locale::ZhCn, "cli.no_org")),
-                    }
-                }
-            };
-            let input = user_service::UserInput {
-                display_name: display_name.unwrap_or_else(|| username.clone()),
-                username,
-                org_id: Some(org.id.to_string()),
-                member_id: member.map(|v| v.to_string()),
-                department_id: department.map(|v| v.to_string()),
-                password: Some(password),
-            };
-            let (user, _) = user_service::create_with_policy(
-                &db,
-                &settings.policies().password,
-                user_service::Creator::Cli,
-                &input,
-                Some(role),
-            )
-            .await
-            .map_err(describe)?;
-            println!(
-                "{} {} ({}, {})",
-                i18n::t(Locale::ZhCn, "user.created"),
-                user.username,
-                role.as_str(),
-                org.name
-            );
-            Ok(())
-        }
+        Command::Demo(args) => demo(&settings, args).await,
+        Command::User(UserCommand::Add(args)) => add_user(&settings, args).await,
         Command::User(UserCommand::ResetPassword { username }) => {
             account_action(
                 &settings,
@@ -380,43 +317,113 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             );
             Ok(())
         }
-        Command::Audit(AuditCommand::Verify) => {
-            let db = open(&settings).await?;
-            match crate::storage::audit::verify(&db)
-                .await
-                .map_err(|e| e.to_string())?
-            {
-                crate::storage::audit::ChainCheck::Intact { rows } => {
-                    println!(
-                        "{}",
-                        i18n::t_with(
-                            Locale::ZhCn,
-                            "cli.audit_intact",
-                            &[("rows", rows.to_string())]
-                        )
-                    );
-                    // Retention, checked: the chain starts at its genesis link,
-                    // so the oldest row is the first ever written.
-                    let retention =
-                        crate::services::audit::retention(&db, settings.audit_retention_days)
-                            .await
-                            .map_err(describe)?;
-                    println!("{}", retention.describe(Locale::ZhCn));
-                    Ok(())
-                }
-                crate::storage::audit::ChainCheck::Broken { id, reason } => {
-                    let reason = i18n::t(Locale::ZhCn, &format!("cli.audit_reason.{reason}"));
-                    Err(i18n::t_with(
-                        Locale::ZhCn,
-                        "cli.audit_broken",
-                        &[("id", id.to_string()), ("reason", reason)],
-                    ))
-                }
-            }
-        }
+        Command::Audit(AuditCommand::Verify) => verify_audit(&settings).await,
         Command::Backup(args) => backup(&settings, args).await,
         Command::Restore(args) => restore(&settings, args).await,
         Command::Serve(args) => serve(settings, args).await,
+    }
+}
+
+/// `lvzhi demo`: the demo committee, or generated data at a scale.
+async fn demo(settings: &Settings, args: DemoArgs) -> Result<(), String> {
+    let db = open(settings).await?;
+    if let Some(scale) = args.scale {
+        let result = crate::demo::scale::load(&db, &cipher(settings)?, scale, args.seed).await;
+        db.close().await;
+        print_scale_report(&result.map_err(|e| e.to_string())?);
+    } else {
+        let logins = crate::demo::load(&db, &cipher(settings)?)
+            .await
+            .map_err(describe)?;
+        print_logins(&logins);
+    }
+    Ok(())
+}
+
+/// `lvzhi user add`: an account with a role, in the given organisation or the top one.
+async fn add_user(settings: &Settings, args: AddUserArgs) -> Result<(), String> {
+    let AddUserArgs {
+        username,
+        password,
+        role,
+        org,
+        display_name,
+        member,
+        department,
+    } = args;
+    let db = open(settings).await?;
+    let role = Role::parse("role", &role).map_err(|e| i18n::field_message(Locale::ZhCn, &e))?;
+    let org = match org {
+        Some(org) => org_service::resolve(&db, &org).await.map_err(describe)?,
+        None => {
+            let all = crate::storage::orgs::list_orgs(&db, "/", None)
+                .await
+                .map_err(|e| e.to_string())?;
+            match all.into_iter().find(|o| o.parent_id.is_none()) {
+                Some(root) => root,
+                None => return Err(i18n::t(Locale::ZhCn, "cli.no_org")),
+            }
+        }
+    };
+    let input = user_service::UserInput {
+        display_name: display_name.unwrap_or_else(|| username.clone()),
+        username,
+        org_id: Some(org.id.to_string()),
+        member_id: member.map(|v| v.to_string()),
+        department_id: department.map(|v| v.to_string()),
+        password: Some(password),
+    };
+    let (user, _) = user_service::create_with_policy(
+        &db,
+        &settings.policies().password,
+        user_service::Creator::Cli,
+        &input,
+        Some(role),
+    )
+    .await
+    .map_err(describe)?;
+    println!(
+        "{} {} ({}, {})",
+        i18n::t(Locale::ZhCn, "user.created"),
+        user.username,
+        role.as_str(),
+        org.name
+    );
+    Ok(())
+}
+
+/// `lvzhi audit verify`: the hash chain is intact, and the retention it proves.
+async fn verify_audit(settings: &Settings) -> Result<(), String> {
+    let db = open(settings).await?;
+    match crate::storage::audit::verify(&db)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        crate::storage::audit::ChainCheck::Intact { rows } => {
+            println!(
+                "{}",
+                i18n::t_with(
+                    Locale::ZhCn,
+                    "cli.audit_intact",
+                    &[("rows", rows.to_string())]
+                )
+            );
+            // Retention, checked: the chain starts at its genesis link,
+            // so the oldest row is the first ever written.
+            let retention = crate::services::audit::retention(&db, settings.audit_retention_days)
+                .await
+                .map_err(describe)?;
+            println!("{}", retention.describe(Locale::ZhCn));
+            Ok(())
+        }
+        crate::storage::audit::ChainCheck::Broken { id, reason } => {
+            let reason = i18n::t(Locale::ZhCn, &format!("cli.audit_reason.{reason}"));
+            Err(i18n::t_with(
+                Locale::ZhCn,
+                "cli.audit_broken",
+                &[("id", id.to_string()), ("reason", reason)],
+            ))
+        }
     }
 }
 
@@ -631,13 +638,7 @@ async fn serve(mut settings: Settings, args: ServeArgs) -> Result<(), String> {
         db.clone(),
         std::time::Duration::from_secs(settings.search_refresh_seconds.max(1)),
     );
-    let state = AppState {
-        db: db.clone(),
-        cipher: Arc::new(cipher),
-        settings: Arc::new(settings),
-        search,
-        case_figures: Default::default(),
-    };
+    let state = App::new(db.clone(), cipher, settings).with_search(search);
     let result = crate::http::serve(state, listener)
         .await
         .map_err(|e| e.to_string());

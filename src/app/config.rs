@@ -3,9 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
+use chrono::Duration;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
+
+use crate::domain::passwords::PasswordPolicy;
+use crate::domain::roles::Role;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -87,30 +91,62 @@ impl Default for Settings {
     }
 }
 
+/// How long sessions live.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+/// When sign-ins are refused.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginPolicy {
+    pub failures: i64,
+    pub window: Duration,
+    pub address_failures: i64,
+}
+
+/// The security rules, from the settings.
+#[derive(Debug, Clone)]
+pub struct Policies {
+    pub password: PasswordPolicy,
+    pub login: LoginPolicy,
+    pub sessions: SessionLimits,
+    pub admin_password_max_age: Duration,
+    pub password_history: i64,
+    /// Roles that must use a one-time code.
+    pub totp_required: Vec<Role>,
+}
+
+impl Default for Policies {
+    fn default() -> Self {
+        Settings::default().policies()
+    }
+}
+
 impl Settings {
     /// The security rules these settings describe.
-    pub fn policies(&self) -> crate::services::auth::Policies {
-        use crate::services::auth::{LoginPolicy, Policies, SessionLimits};
+    pub fn policies(&self) -> Policies {
         Policies {
-            password: crate::domain::passwords::PasswordPolicy {
+            password: PasswordPolicy {
                 min_chars: self.password_min_chars.clamp(8, 128),
                 min_classes: self.password_min_classes.clamp(1, 4),
             },
             login: LoginPolicy {
                 failures: self.lockout_failures.max(1),
-                window: chrono::Duration::minutes(self.lockout_window_minutes.max(1)),
+                window: Duration::minutes(self.lockout_window_minutes.max(1)),
                 address_failures: self.address_failures.max(1),
             },
             sessions: SessionLimits {
-                idle: chrono::Duration::minutes(self.session_idle_minutes.max(1)),
-                absolute: chrono::Duration::hours(self.session_max_hours.max(1)),
+                idle: Duration::minutes(self.session_idle_minutes.max(1)),
+                absolute: Duration::hours(self.session_max_hours.max(1)),
             },
-            admin_password_max_age: chrono::Duration::days(self.admin_password_days.max(1)),
+            admin_password_max_age: Duration::days(self.admin_password_days.max(1)),
             password_history: self.password_history.clamp(0, 24),
             totp_required: self
                 .totp_required_roles
                 .iter()
-                .filter_map(|r| crate::domain::roles::Role::parse("totp_required_roles", r).ok())
+                .filter_map(|r| Role::parse("totp_required_roles", r).ok())
                 .collect(),
         }
     }

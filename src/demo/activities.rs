@@ -6,11 +6,12 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use super::actor_of;
 use crate::security::crypto::FieldCipher;
 use crate::services::activities::{self as activities, ActivityInput, ReportInput};
 use crate::services::awards::{self as awards, AwardInput};
 use crate::services::error::AppError;
-use crate::services::{auth, Actor};
+use crate::services::Actor;
 use crate::storage::members::MemberFilter;
 use crate::storage::{self, Db};
 
@@ -67,16 +68,7 @@ struct DemoAward {
 }
 
 fn demo_error(what: &str) -> AppError {
-    AppError::Internal(format!("demo activities: {what}"))
-}
-
-async fn actor_of(db: &Db, username: &str) -> Result<Actor, AppError> {
-    let user = storage::users::find_by_username(db, username)
-        .await?
-        .ok_or_else(|| demo_error("demo account missing"))?;
-    auth::actor_for_user(db, user.id, None)
-        .await?
-        .ok_or_else(|| demo_error("demo account unusable"))
+    AppError::internal(format!("demo activities: {what}"))
 }
 
 /// Load the demo activities and awards into the demo committee, skipping
@@ -101,11 +93,7 @@ pub async fn load_activities(db: &Db, _cipher: &FieldCipher) -> Result<(), AppEr
     };
     let (found, _) = storage::members::list(db, &filter, "m.id", "ASC", 1000, 0).await?;
     let ids: HashMap<String, i64> = found.into_iter().map(|m| (m.name, m.id)).collect();
-    let id_of = |name: &str| {
-        ids.get(name)
-            .copied()
-            .ok_or_else(|| demo_error(&format!("unknown member {name}")))
-    };
+    let id_of = |name: &str| member_id(&ids, name);
 
     for a in &demo.activities {
         let held_on = crate::domain::dates::parse_date("held_on", &a.held_on)
@@ -178,8 +166,24 @@ pub async fn load_activities(db: &Db, _cipher: &FieldCipher) -> Result<(), AppEr
         }
     }
 
-    for w in &demo.awards {
-        let member_id = id_of(&w.member)?;
+    load_awards(db, &staff, &demo.awards, &ids).await
+}
+
+fn member_id(ids: &HashMap<String, i64>, name: &str) -> Result<i64, AppError> {
+    ids.get(name)
+        .copied()
+        .ok_or_else(|| demo_error(&format!("unknown member {name}")))
+}
+
+/// The awards, each unless the member has it already for that year.
+async fn load_awards(
+    db: &Db,
+    staff: &Actor,
+    demo_awards: &[DemoAward],
+    ids: &HashMap<String, i64>,
+) -> Result<(), AppError> {
+    for w in demo_awards {
+        let member_id = member_id(ids, &w.member)?;
         let existing = storage::awards::list(
             db,
             &storage::awards::AwardFilter {
@@ -200,7 +204,7 @@ pub async fn load_activities(db: &Db, _cipher: &FieldCipher) -> Result<(), AppEr
             evidence: w.evidence.clone(),
             status: w.status.clone(),
         };
-        awards::create(db, &staff, &input).await?;
+        awards::create(db, staff, &input).await?;
     }
     Ok(())
 }

@@ -7,10 +7,10 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use super::actor_of;
 use crate::domain::info::DEFAULT_MAX_CHARS;
 use crate::services::error::AppError;
 use crate::services::info::{self as info, InfoInput, InfoStepInput};
-use crate::services::{auth, Actor};
 use crate::storage::members::MemberFilter;
 use crate::storage::{self, Db};
 
@@ -68,16 +68,7 @@ pub(crate) fn parse() -> Result<DemoFile, AppError> {
 }
 
 fn demo_error(what: &str) -> AppError {
-    AppError::Internal(format!("demo info: {what}"))
-}
-
-async fn actor_of(db: &Db, username: &str) -> Result<Actor, AppError> {
-    let user = storage::users::find_by_username(db, username)
-        .await?
-        .ok_or_else(|| demo_error("demo account missing"))?;
-    auth::actor_for_user(db, user.id, None)
-        .await?
-        .ok_or_else(|| demo_error("demo account unusable"))
+    AppError::internal(format!("demo info: {what}"))
 }
 
 /// The adoptions and instructions of a report, in date order, as steps.

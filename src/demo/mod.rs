@@ -15,7 +15,7 @@ use crate::services::error::AppError;
 use crate::services::members::{self, MemberInput};
 use crate::services::users::{self as user_service, Creator, UserInput};
 use crate::services::{auth, Actor};
-use crate::storage::orgs::{self, NewOrg};
+use crate::storage::orgs::{self, Department, NewOrg, Org};
 use crate::storage::{audit, Db};
 
 const COMMITTEE: &str = include_str!("../../demo/committee.toml");
@@ -86,7 +86,17 @@ fn id_check_char(first17: &str) -> char {
 }
 
 fn demo_error(what: &str) -> AppError {
-    AppError::Internal(format!("demo data: {what}"))
+    AppError::internal(format!("demo data: {what}"))
+}
+
+/// The demo account `username` as an actor.
+async fn actor_of(db: &Db, username: &str) -> Result<Actor, AppError> {
+    let user = crate::storage::users::find_by_username(db, username)
+        .await?
+        .ok_or_else(|| demo_error("demo account missing"))?;
+    auth::actor_for_user(db, user.id, None)
+        .await?
+        .ok_or_else(|| demo_error("demo account unusable"))
 }
 
 /// Load the demo committee unless it is there already. Returns the logins.
@@ -100,18 +110,35 @@ pub async fn load(db: &Db, cipher: &FieldCipher) -> Result<DemoLogins, AppError>
             .map(|u| (u.role.clone(), u.username.clone()))
             .collect(),
     };
-    if !orgs::find_org_by_name(db, &demo.committee)
+    if orgs::find_org_by_name(db, &demo.committee)
         .await?
         .is_empty()
     {
-        crate::demo::reception::load_reception(db, cipher).await?;
-        crate::demo::activities::load_activities(db, cipher).await?;
-        crate::demo::proposals::load_proposals(db).await?;
-        crate::demo::info::load_info(db).await?;
-        return Ok(logins);
+        let tree = insert_tree(db, &demo).await?;
+        let (staff_id, member_user) = create_accounts(db, &demo, &tree).await?;
+        let first_member = create_members(db, cipher, &demo, &tree, staff_id).await?;
+        if let Some(mut input) = member_user {
+            input.member_id = first_member.map(|id| id.to_string());
+            user_service::create(db, Creator::Cli, &input, Some(Role::Member)).await?;
+        }
     }
+    crate::demo::reception::load_reception(db, cipher).await?;
+    crate::demo::activities::load_activities(db, cipher).await?;
+    crate::demo::proposals::load_proposals(db).await?;
+    crate::demo::info::load_info(db).await?;
+    Ok(logins)
+}
 
-    // The tree, communities and departments in one transaction.
+/// The demo committee's organisations.
+struct Tree {
+    district: Org,
+    committee: Org,
+    groups: Vec<Org>,
+    departments: Vec<Department>,
+}
+
+/// The tree, communities and departments in one transaction.
+async fn insert_tree(db: &Db, demo: &DemoFile) -> Result<Tree, AppError> {
     let mut tx = db.begin().await?;
     let district = orgs::insert_org(
         &mut tx,
@@ -168,16 +195,29 @@ pub async fn load(db: &Db, cipher: &FieldCipher) -> Result<DemoLogins, AppError>
     )
     .await?;
     tx.commit().await?;
+    Ok(Tree {
+        district,
+        committee,
+        groups,
+        departments,
+    })
+}
 
-    // Accounts, through the same service as the CLI's `user add`.
+/// Accounts, through the same service as the CLI's `user add`: the staff
+/// account's id, and the member's account, made once its member exists.
+async fn create_accounts(
+    db: &Db,
+    demo: &DemoFile,
+    tree: &Tree,
+) -> Result<(Option<i64>, Option<UserInput>), AppError> {
     let mut member_user = None;
     let mut staff_id = None;
     for u in &demo.users {
         let role = Role::parse("role", &u.role).map_err(|_| demo_error("unknown role"))?;
         let org_id = if u.level == "committee" {
-            committee.id
+            tree.committee.id
         } else {
-            district.id
+            tree.district.id
         };
         let input = UserInput {
             username: u.username.clone(),
@@ -185,7 +225,7 @@ pub async fn load(db: &Db, cipher: &FieldCipher) -> Result<DemoLogins, AppError>
             org_id: Some(org_id.to_string()),
             member_id: None,
             department_id: (role == Role::Department)
-                .then(|| departments.first().map(|d| d.id.to_string()))
+                .then(|| tree.departments.first().map(|d| d.id.to_string()))
                 .flatten(),
             password: Some(demo.password.clone()),
         };
@@ -198,8 +238,17 @@ pub async fn load(db: &Db, cipher: &FieldCipher) -> Result<DemoLogins, AppError>
             staff_id = Some(user.id);
         }
     }
+    Ok((staff_id, member_user))
+}
 
-    // Members, entered as the committee's staff would.
+/// Members, entered as the committee's staff would. Returns the first one's id.
+async fn create_members(
+    db: &Db,
+    cipher: &FieldCipher,
+    demo: &DemoFile,
+    tree: &Tree,
+    staff_id: Option<i64>,
+) -> Result<Option<i64>, AppError> {
     let staff_id = staff_id.ok_or_else(|| demo_error("no staff account"))?;
     let staff: Actor = auth::actor_for_user(db, staff_id, None)
         .await?
@@ -207,7 +256,8 @@ pub async fn load(db: &Db, cipher: &FieldCipher) -> Result<DemoLogins, AppError>
     let mut first_member = None;
     for m in &demo.members {
         let first17 = format!("{}{}{}", demo.region, m.birth, m.seq);
-        let group = groups
+        let group = tree
+            .groups
             .get(m.group.saturating_sub(1))
             .ok_or_else(|| demo_error("unknown group"))?;
         let input = MemberInput {
@@ -230,15 +280,7 @@ pub async fn load(db: &Db, cipher: &FieldCipher) -> Result<DemoLogins, AppError>
         let member = members::create(db, &staff, cipher, &input).await?;
         first_member.get_or_insert(member.id);
     }
-    if let Some(mut input) = member_user {
-        input.member_id = first_member.map(|id| id.to_string());
-        user_service::create(db, Creator::Cli, &input, Some(Role::Member)).await?;
-    }
-    crate::demo::reception::load_reception(db, cipher).await?;
-    crate::demo::activities::load_activities(db, cipher).await?;
-    crate::demo::proposals::load_proposals(db).await?;
-    crate::demo::info::load_info(db).await?;
-    Ok(logins)
+    Ok(first_member)
 }
 
 #[cfg(test)]

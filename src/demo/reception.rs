@@ -78,7 +78,7 @@ struct DemoStep {
 }
 
 fn demo_error(what: &str) -> AppError {
-    AppError::Internal(format!("demo reception data: {what}"))
+    AppError::internal(format!("demo reception data: {what}"))
 }
 
 /// Load the demo reception days and cases unless they are there already.

@@ -177,6 +177,8 @@ pub enum ScaleError {
     NotEmpty(String),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Hash(#[from] crate::security::HashError),
     #[error("{0}")]
     Other(String),
 }
@@ -1053,7 +1055,7 @@ pub async fn load(
         return Err(ScaleError::NotEmpty(what));
     }
     let started = Instant::now();
-    let password_hash = crate::security::hash_password(PASSWORD);
+    let password_hash = crate::security::hash_password(PASSWORD)?;
     let mut g = Gen {
         rng: StdRng::seed_from_u64(seed),
         ids: Ids::default(),

@@ -3,7 +3,7 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 
-use super::members::choice_enum;
+use super::choice::choice_enum;
 use super::validation::FieldError;
 
 choice_enum! {

@@ -1,7 +1,7 @@
 //! Attachments: what a file is, judged from its content (never its name), the
 //! size limit, and the name it is downloaded under. No I/O here.
 
-use super::members::choice_enum;
+use super::choice::choice_enum;
 use super::validation::FieldError;
 
 /// The default size limit: 20 MiB.

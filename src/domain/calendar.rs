@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
-use super::members::choice_enum;
+use super::choice::choice_enum;
 use super::validation::{FieldError, FieldErrors};
 
 choice_enum! {

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::members::choice_enum;
+use super::choice::choice_enum;
 use super::validation::FieldError;
 
 /// Working days a department has to answer, unless the committee sets another.

@@ -158,6 +158,19 @@ pub fn mask_id_number(s: &str) -> String {
     out
 }
 
+/// The gender given on a form must match the one encoded in the ID number.
+pub fn check_gender_matches_id(
+    field: &'static str,
+    gender: Gender,
+    id: &ResidentId,
+) -> Result<(), FieldError> {
+    if id.gender() == gender {
+        Ok(())
+    } else {
+        Err(FieldError::new(field, "gender_mismatch"))
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
@@ -305,5 +318,17 @@ mod tests {
         assert_eq!(mask_id_number("1234567"), "*******");
         assert_eq!(mask_id_number(""), "");
         assert_eq!(mask_id_number("4101021980010115121"), "4101**********5121");
+    }
+
+    #[test]
+    fn gender_vs_id() {
+        let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+        let male = ResidentId::parse_at("id", "410102198001011512", today).unwrap();
+        let female = ResidentId::parse_at("id", "11010519491231002X", today).unwrap();
+        assert!(check_gender_matches_id("gender", Gender::Male, &male).is_ok());
+        assert!(check_gender_matches_id("gender", Gender::Female, &female).is_ok());
+        let e = check_gender_matches_id("gender", Gender::Female, &male).unwrap_err();
+        assert_eq!((e.field, e.code), ("gender", "gender_mismatch"));
+        assert!(check_gender_matches_id("gender", Gender::Male, &female).is_err());
     }
 }

@@ -5,7 +5,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::members::choice_enum;
+use super::choice::choice_enum;
 use super::text::required_text;
 use super::validation::FieldError;
 

@@ -2,74 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::id_number::ResidentId;
+use super::choice::choice_enum;
 use super::validation::FieldError;
-
-/// Defines a closed choice enum with the project conventions: `ALL`,
-/// `as_str` (stable identifier), `parse`, `label_key` (catalogue key
-/// `label.<group>.<identifier>`), and snake_case serde.
-macro_rules! choice_enum {
-    (
-        $(#[$meta:meta])*
-        $vis:vis enum $name:ident : $group:literal {
-            $( $(#[$vmeta:meta])* $variant:ident => $ident:literal ),+ $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(
-            Debug,
-            Clone,
-            Copy,
-            PartialEq,
-            Eq,
-            Hash,
-            ::serde::Serialize,
-            ::serde::Deserialize,
-        )]
-        #[serde(rename_all = "snake_case")]
-        $vis enum $name {
-            $( $(#[$vmeta])* $variant ),+
-        }
-
-        impl $name {
-            /// Every value, in display order.
-            pub const ALL: [Self; [$($ident),+].len()] = [$(Self::$variant),+];
-
-            /// The stable identifier used in forms, URLs and the database.
-            pub fn as_str(&self) -> &'static str {
-                match self {
-                    $( Self::$variant => $ident ),+
-                }
-            }
-
-            /// Parse an identifier (surrounding whitespace ignored).
-            pub fn parse(
-                field: &'static str,
-                input: &str,
-            ) -> Result<Self, $crate::domain::validation::FieldError> {
-                match input.trim() {
-                    "" => Err($crate::domain::validation::FieldError::new(field, "required")),
-                    $( $ident => Ok(Self::$variant), )+
-                    _ => Err($crate::domain::validation::FieldError::new(field, "invalid_choice")),
-                }
-            }
-
-            /// Message catalogue key of the human-readable label.
-            pub fn label_key(&self) -> &'static str {
-                match self {
-                    $( Self::$variant => concat!("label.", $group, ".", $ident) ),+
-                }
-            }
-        }
-
-        impl ::std::fmt::Display for $name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-pub(crate) use choice_enum;
 
 choice_enum! {
     /// 性别.
@@ -281,24 +215,10 @@ impl From<Term> for u8 {
     }
 }
 
-/// The gender given on a form must match the one encoded in the ID number.
-pub fn check_gender_matches_id(
-    field: &'static str,
-    gender: Gender,
-    id: &ResidentId,
-) -> Result<(), FieldError> {
-    if id.gender() == gender {
-        Ok(())
-    } else {
-        Err(FieldError::new(field, "gender_mismatch"))
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
     use std::collections::HashSet;
 
     #[test]
@@ -452,17 +372,5 @@ mod tests {
         assert_eq!(u8::from(Term::new(5).unwrap()), 5);
         assert!(Term::try_from(0u8).is_err());
         assert_eq!(Term::try_from(9u8).unwrap().number(), 9);
-    }
-
-    #[test]
-    fn gender_vs_id() {
-        let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
-        let male = ResidentId::parse_at("id", "410102198001011512", today).unwrap();
-        let female = ResidentId::parse_at("id", "11010519491231002X", today).unwrap();
-        assert!(check_gender_matches_id("gender", Gender::Male, &male).is_ok());
-        assert!(check_gender_matches_id("gender", Gender::Female, &female).is_ok());
-        let e = check_gender_matches_id("gender", Gender::Female, &male).unwrap_err();
-        assert_eq!((e.field, e.code), ("gender", "gender_mismatch"));
-        assert!(check_gender_matches_id("gender", Gender::Male, &female).is_err());
     }
 }

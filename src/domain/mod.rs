@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod audit;
 pub mod calendar;
 pub mod cases;
+pub mod choice;
 pub mod csv;
 pub mod dates;
 pub mod id_number;

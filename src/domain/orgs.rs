@@ -1,7 +1,7 @@
 //! The organisation hierarchy: province, city and district committees,
 //! subdistrict working committees and member groups.
 
-use super::members::choice_enum;
+use super::choice::choice_enum;
 use super::validation::FieldError;
 
 choice_enum! {

@@ -4,7 +4,7 @@
 use chrono::{Datelike, Months, NaiveDate};
 
 use super::cases::Satisfaction;
-use super::members::choice_enum;
+use super::choice::choice_enum;
 use super::validation::FieldError;
 
 /// Months a department has to answer, unless the committee sets another.

@@ -5,7 +5,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::calendar::Calendar;
-use super::members::choice_enum;
+use super::choice::choice_enum;
 use super::validation::FieldError;
 
 /// The day of the month when a committee has not chosen one.

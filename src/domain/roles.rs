@@ -1,7 +1,7 @@
 //! User roles. The admin trio (system, security and audit administrators)
 //! follows the separation-of-duties requirement of MLPS (等保).
 
-use super::members::choice_enum;
+use super::choice::choice_enum;
 
 choice_enum! {
     /// What a user account may do.

@@ -5,7 +5,6 @@ pub mod auth;
 pub mod pages;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::handler::Handler;
@@ -16,29 +15,12 @@ use axum::Router;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::app::config::Settings;
-use crate::security::crypto::FieldCipher;
-use crate::services::auth::Policies;
-use crate::storage::Db;
 use auth::Access;
 
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub cipher: Arc<FieldCipher>,
-    pub settings: Arc<Settings>,
-    /// The search index, shared by this server's requests.
-    pub search: Arc<crate::services::search::SearchIndex>,
-    /// Case figures counted at the current data version.
-    pub case_figures: Arc<crate::services::cases::FiguresCache>,
-}
+/// What every handler can reach: the application context built at start.
+pub type AppState = crate::app::App;
 
 impl AppState {
-    pub fn policies(&self) -> Policies {
-        self.settings.policies()
-    }
-
     /// The session cookie's name: `__Host-` prefixed when cookies are Secure.
     pub fn session_cookie_name(&self) -> &'static str {
         if self.settings.secure_cookies {

@@ -16,19 +16,30 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-pub fn hash_password(password: &str) -> String {
+/// Hashing a password failed (argon2 refused its input or its parameters).
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed: {0}")]
+pub struct HashError(argon2::password_hash::Error);
+
+pub fn hash_password(password: &str) -> Result<String, HashError> {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
     argon2()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .unwrap_or_default()
+        .map_err(HashError)
 }
 
 /// A hash to verify against when the user name is unknown, so that an unknown
-/// name costs the same time as a wrong password.
+/// name costs the same time as a wrong password. Should hashing ever fail, the
+/// unknown name is still refused (an empty hash verifies nothing).
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| hash_password("lvzhi-dummy-password-for-timing"))
+    DUMMY.get_or_init(|| {
+        hash_password("lvzhi-dummy-password-for-timing").unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the timing dummy hash could not be made");
+            String::new()
+        })
+    })
 }
 
 pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
@@ -77,12 +88,13 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn password_hash_verifies_only_the_right_password() {
-        let hash = hash_password("Correct-Horse-9");
+        let hash = hash_password("Correct-Horse-9").unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(verify_password("Correct-Horse-9", Some(&hash)));
         assert!(!verify_password("correct-horse-9", Some(&hash)));
@@ -93,7 +105,7 @@ mod tests {
     #[test]
     fn long_unicode_passwords_are_not_truncated() {
         let long = "委员之家".repeat(40);
-        let hash = hash_password(&long);
+        let hash = hash_password(&long).unwrap();
         assert!(verify_password(&long, Some(&hash)));
         assert!(!verify_password(&long[..long.len() - 3], Some(&hash)));
     }

@@ -320,7 +320,7 @@ async fn validate(
     let (Some(kind), Some(title), Some(held_on), Some(place), Some(organiser), Some(org_id)) =
         (kind, title, held_on, place, organiser, org_id)
     else {
-        return Err(AppError::Internal("validated fields missing".into()));
+        return Err(AppError::internal("validated fields missing"));
     };
     Ok(ActivityValues {
         org_id,
@@ -502,7 +502,7 @@ pub async fn reply(
     }
     errors.into_result()?;
     let Some(parsed) = parsed else {
-        return Err(AppError::Internal("validated fields missing".into()));
+        return Err(AppError::internal("validated fields missing"));
     };
     if invitation.attendance.is_some() {
         return Err(AppError::Conflict("attendance_recorded"));
@@ -617,7 +617,7 @@ pub async fn record_attendance(
     };
     errors.into_result()?;
     let (Some(member_id), Some(parsed), Some(before)) = (member_id, parsed, before) else {
-        return Err(AppError::Internal("validated fields missing".into()));
+        return Err(AppError::internal("validated fields missing"));
     };
     let mut tx = db.begin().await?;
     store::set_attendance(&mut tx, id, member_id, parsed.as_str(), reason.as_deref()).await?;
@@ -670,7 +670,7 @@ pub async fn decide(
     errors.into_result()?;
     let version = parse_version(version)?;
     let Some(next) = next else {
-        return Err(AppError::Internal("validated fields missing".into()));
+        return Err(AppError::internal("validated fields missing"));
     };
     let mut tx = db.begin().await?;
     if !store::decide(&mut tx, id, version, next.as_str(), reason.as_deref()).await? {
@@ -739,7 +739,7 @@ pub async fn save_report(
     let (Some(title), Some(body), Some(submitted_to), Some(submitted_on)) =
         (title, body, submitted_to, submitted_on)
     else {
-        return Err(AppError::Internal("validated fields missing".into()));
+        return Err(AppError::internal("validated fields missing"));
     };
     let values = ReportValues {
         title,
@@ -841,7 +841,7 @@ pub async fn five_ones(
         NaiveDate::from_ymd_opt(year, 1, 1),
         NaiveDate::from_ymd_opt(year, 12, 31),
     ) else {
-        return Err(AppError::Internal("year out of range".into()));
+        return Err(AppError::internal("year out of range"));
     };
     let tagged = store::five_ones_activities(db, member_id, from, to).await?;
     let given = awards::list(

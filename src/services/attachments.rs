@@ -178,17 +178,17 @@ pub async fn attach(
     };
     errors.into_result()?;
     let (Some(category), Some(name), Some(kind)) = (category, name, kind) else {
-        return Err(AppError::Internal("validated fields missing".into()));
+        return Err(AppError::internal("validated fields missing"));
     };
     let sha256 = hex::encode(Sha256::digest(&upload.bytes));
     let stored_name = random_name();
     tokio::fs::create_dir_all(&files.dir)
         .await
-        .map_err(|e| AppError::Internal(format!("attachments folder: {e}")))?;
+        .map_err(|e| AppError::internal_while("attachments folder", e))?;
     let path = files.path_of(&stored_name);
     write_new(&path, &upload.bytes)
         .await
-        .map_err(|e| AppError::Internal(format!("writing attachment: {e}")))?;
+        .map_err(|e| AppError::internal_while("writing attachment", e))?;
     let (owner_type, owner_id) = owner.parts();
     let saved = async {
         let mut tx = db.begin().await?;
@@ -259,7 +259,7 @@ pub async fn open(
                 );
                 AppError::Conflict("attachment_file_missing")
             } else {
-                AppError::Internal(format!("reading attachment {id}: {e}"))
+                AppError::internal_while(format!("reading attachment {id}"), e)
             }
         })?;
     Ok((attachment, bytes))

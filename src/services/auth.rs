@@ -3,8 +3,8 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::Actor;
+pub use crate::app::config::{LoginPolicy, Policies, SessionLimits};
 use crate::app::i18n::Locale;
-use crate::domain::passwords::PasswordPolicy;
 use crate::domain::roles::Role;
 use crate::domain::totp;
 use crate::domain::validation::{FieldError, FieldErrors};
@@ -19,39 +19,6 @@ use crate::storage::{attempts, sessions, users, Db};
 pub struct NewSession {
     pub token: String,
     pub csrf_token: String,
-}
-
-/// How long sessions live.
-#[derive(Debug, Clone, Copy)]
-pub struct SessionLimits {
-    pub idle: Duration,
-    pub absolute: Duration,
-}
-
-/// When sign-ins are refused.
-#[derive(Debug, Clone, Copy)]
-pub struct LoginPolicy {
-    pub failures: i64,
-    pub window: Duration,
-    pub address_failures: i64,
-}
-
-/// The security rules, from the settings.
-#[derive(Debug, Clone)]
-pub struct Policies {
-    pub password: PasswordPolicy,
-    pub login: LoginPolicy,
-    pub sessions: SessionLimits,
-    pub admin_password_max_age: Duration,
-    pub password_history: i64,
-    /// Roles that must use a one-time code.
-    pub totp_required: Vec<Role>,
-}
-
-impl Default for Policies {
-    fn default() -> Self {
-        crate::app::config::Settings::default().policies()
-    }
 }
 
 /// Check a user name and password; on success start a new session (a new id
@@ -194,10 +161,10 @@ async fn second_factor(
 fn totp_secret(cipher: &FieldCipher, secret_enc: &str) -> Result<Vec<u8>, AppError> {
     let encoded = cipher
         .decrypt(secret_enc)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(AppError::internal_from)?;
     totp_rs::Secret::Encoded(encoded)
         .to_bytes()
-        .map_err(|e| AppError::Internal(format!("stored TOTP secret: {e:?}")))
+        .map_err(|e| AppError::internal(format!("stored TOTP secret: {e:?}")))
 }
 
 /// A new secret for setting up an authenticator: (base32 text, otpauth URL).
@@ -463,7 +430,7 @@ pub async fn change_password(
         csrf_token: random_token(),
     };
     let mut tx = db.begin().await?;
-    let new_hash = hash_password(new);
+    let new_hash = hash_password(new)?;
     users::set_password(&mut tx, user.id, &new_hash).await?;
     users::insert_password_history(&mut tx, user.id, &new_hash).await?;
     sessions::delete_for_user(&mut tx, user.id).await?;

@@ -127,7 +127,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &AwardInput) -> Result<Award,
     let (Some(member_id), Some(year), Some(category), Some(title), Some(evidence), Some(status)) =
         (member_id, year, category, title, evidence, status)
     else {
-        return Err(AppError::Internal("validated fields missing".into()));
+        return Err(AppError::internal("validated fields missing"));
     };
     let values = AwardValues {
         member_id,

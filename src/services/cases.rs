@@ -79,7 +79,7 @@ pub(crate) fn today() -> NaiveDate {
 }
 
 fn internal(what: &str) -> AppError {
-    AppError::Internal(format!("validated value missing: {what}"))
+    AppError::internal(format!("validated value missing: {what}"))
 }
 
 /// A case as input by staff (or taken up at a visit).
@@ -383,9 +383,7 @@ pub async fn detail(
     let events = cases::events(db, id).await?;
     let contact_phone = match (&actor.role, &case.contact_phone_enc) {
         (Role::Staff, Some(enc)) if reveal_phone => {
-            let phone = cipher
-                .decrypt(enc)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let phone = cipher.decrypt(enc).map_err(AppError::internal_from)?;
             let mut tx = db.begin().await?;
             audit::insert(
                 &mut tx,

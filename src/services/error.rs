@@ -31,13 +31,53 @@ pub enum AppError {
     PasswordChangeRequired,
     #[error("second factor must be set up")]
     TotpEnrollmentRequired,
+    /// Something failed that the caller cannot fix (500); the cause is kept
+    /// whole, so the log shows its chain.
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl AppError {
+    /// An internal error that has only a message (a broken invariant).
+    pub fn internal(message: impl Into<String>) -> Self {
+        AppError::Internal(message.into().into())
+    }
+
+    /// An internal error caused by `cause`.
+    pub fn internal_from(cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        AppError::Internal(Box::new(cause))
+    }
+
+    /// An internal error caused by `cause` while doing what `context` says.
+    pub fn internal_while(
+        context: impl Into<String>,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        AppError::internal_from(Context {
+            context: context.into(),
+            cause: Box::new(cause),
+        })
+    }
+}
+
+/// What was being done when an internal error happened, with its cause.
+#[derive(Debug, thiserror::Error)]
+#[error("{context}: {cause}")]
+struct Context {
+    context: String,
+    #[source]
+    cause: Box<dyn std::error::Error + Send + Sync>,
 }
 
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
-        AppError::Internal(error.to_string())
+        AppError::internal_from(error)
+    }
+}
+
+impl From<crate::security::HashError> for AppError {
+    fn from(error: crate::security::HashError) -> Self {
+        AppError::internal_from(error)
     }
 }
 

@@ -107,7 +107,7 @@ pub struct InfoDetail {
 }
 
 fn internal(what: &str) -> AppError {
-    AppError::Internal(format!("validated value missing: {what}"))
+    AppError::internal(format!("validated value missing: {what}"))
 }
 
 fn bad_request(e: AppError) -> AppError {

@@ -6,10 +6,8 @@ use utoipa::ToSchema;
 
 use super::{non_blank, Actor};
 use crate::domain::dates::{parse_optional_date, parse_optional_id};
-use crate::domain::id_number::ResidentId;
-use crate::domain::members::{
-    check_gender_matches_id, parse_ethnicity, Gender, MemberStatus, Party, Term,
-};
+use crate::domain::id_number::{check_gender_matches_id, ResidentId};
+use crate::domain::members::{parse_ethnicity, Gender, MemberStatus, Party, Term};
 use crate::domain::orgs::OrgKind;
 use crate::domain::paging::{parse_sort, PageRequest, SortDir};
 use crate::domain::phone::MobilePhone;
@@ -268,12 +266,12 @@ async fn validate(
     let (Some(name), Some(gender), Some(ethnicity), Some(party), Some(sector)) =
         (name, gender, ethnicity, party, sector)
     else {
-        return Err(AppError::Internal("validated fields missing".into()));
+        return Err(AppError::internal("validated fields missing"));
     };
     let (Some(phone), Some(id_number), Some(term), Some(status), Some(org_id), Some(joined_on)) =
         (phone, id_number, term, status, org_id, joined_on)
     else {
-        return Err(AppError::Internal("validated fields missing".into()));
+        return Err(AppError::internal("validated fields missing"));
     };
     Ok(MemberValues {
         org_id,
@@ -424,10 +422,10 @@ pub async fn reveal(
     let member = get(db, actor, id).await?;
     let id_number = cipher
         .decrypt(&member.id_number_enc)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(AppError::internal_from)?;
     let phone = cipher
         .decrypt(&member.phone_enc)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(AppError::internal_from)?;
     let mut tx = db.begin().await?;
     audit::insert(
         &mut tx,

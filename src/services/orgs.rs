@@ -123,7 +123,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &OrgInput) -> Result<Org, App
     }
     errors.into_result()?;
     let (Some(name), Some(kind)) = (name, kind) else {
-        return Err(AppError::Internal("validated fields missing".into()));
+        return Err(AppError::internal("validated fields missing"));
     };
     let mut tx = db.begin().await?;
     let new = NewOrg {
@@ -185,7 +185,7 @@ pub async fn create_community(
     let org = owner(db, actor, &input.org_id, &mut errors).await?;
     errors.into_result()?;
     let (Some(name), Some(org)) = (name, org) else {
-        return Err(AppError::Internal("validated fields missing".into()));
+        return Err(AppError::internal("validated fields missing"));
     };
     let mut tx = db.begin().await?;
     let community = match orgs::insert_community(&mut tx, org.id, &name).await {
@@ -242,7 +242,7 @@ pub async fn create_department(
     let org = owner(db, actor, &input.org_id, &mut errors).await?;
     errors.into_result()?;
     let (Some(name), Some(contact), Some(org)) = (name, contact, org) else {
-        return Err(AppError::Internal("validated fields missing".into()));
+        return Err(AppError::internal("validated fields missing"));
     };
     let mut tx = db.begin().await?;
     let department = match orgs::insert_department(&mut tx, org.id, &name, contact.as_deref()).await

@@ -164,7 +164,7 @@ pub async fn put_settings(
 }
 
 fn internal(what: &str) -> AppError {
-    AppError::Internal(format!("validated value missing: {what}"))
+    AppError::internal(format!("validated value missing: {what}"))
 }
 
 /// A proposal as a form or the API sends it.

@@ -233,12 +233,12 @@ pub async fn create_day(
         }
     }
     errors.into_result()?;
-    let org = org.ok_or_else(|| AppError::Internal("committee missing".into()))?;
+    let org = org.ok_or_else(|| AppError::internal("committee missing"))?;
     let settings = settings_for(db, org.id).await?;
     let cal = calendar::calendar(db).await?;
-    let held_on = given.ok_or_else(|| AppError::Internal("date missing".into()))?;
+    let held_on = given.ok_or_else(|| AppError::internal("date missing"))?;
     let scheduled = scheduled_day(held_on.year(), held_on.month(), settings.day_of_month, &cal)
-        .ok_or_else(|| AppError::Internal("no schedule".into()))?;
+        .ok_or_else(|| AppError::internal("no schedule"))?;
     if held_on > today() {
         return Err(FieldError::new("held_on", "date_in_future").into());
     }
@@ -572,7 +572,7 @@ async fn validate_visit(
         Some(outcome),
     ) = (people, community, summary, visitor_name, phone, outcome)
     else {
-        return Err(AppError::Internal("validated visit missing".into()));
+        return Err(AppError::internal("validated visit missing"));
     };
     Ok(ValidVisit {
         people,
@@ -673,7 +673,7 @@ pub async fn save_settings(
     };
     errors.into_result()?;
     let (Some(day), Some(due), Some(back)) = (day, due, back) else {
-        return Err(AppError::Internal("validated settings missing".into()));
+        return Err(AppError::internal("validated settings missing"));
     };
     let mut tx = db.begin().await?;
     let saved = match calendar::save_settings(

@@ -306,7 +306,7 @@ impl SearchIndex {
 }
 
 fn poisoned<T>(_: T) -> AppError {
-    AppError::Internal("search index lock poisoned".into())
+    AppError::internal("search index lock poisoned")
 }
 
 /// Who is asking, resolved once per query.
@@ -562,7 +562,7 @@ pub async fn search(
         None => None,
     };
     let (Some(text), Some(page)) = (text, page) else {
-        return Err(AppError::Internal("validated query missing".into()));
+        return Err(AppError::internal("validated query missing"));
     };
     index.catch_up(db).await?;
     let viewer = Viewer::of(db, actor).await?;

@@ -15,6 +15,7 @@ use crate::domain::validation::{FieldError, FieldErrors};
 use crate::security::{hash_password, random_password};
 use crate::services::error::AppError;
 use crate::storage::audit::{self, NewAuditEntry};
+use crate::storage::orgs::Org;
 use crate::storage::users::{NewUser, User};
 use crate::storage::{is_unique_violation, members, orgs, sessions, users, Db, Tx};
 
@@ -118,41 +119,10 @@ pub async fn create_with_policy(
         ))
         .flatten();
     let scope = match &creator {
-        Creator::Admin(actor) => Some(actor.org_path.clone()),
+        Creator::Admin(actor) => Some(actor.org_path.as_str()),
         Creator::Cli => None,
     };
-    let visible = |path: &str| {
-        scope
-            .as_deref()
-            .is_none_or(|s| crate::domain::orgs::is_within(path, s))
-    };
-    let org = match org_id {
-        Some(id) => match orgs::get_org(db, id).await? {
-            Some(org) if visible(&org.path) => Some(org),
-            _ => {
-                errors.push(FieldError::new("org_id", "unknown_org"));
-                None
-            }
-        },
-        None => {
-            errors.push(FieldError::new("org_id", "required"));
-            None
-        }
-    };
-    if let Some(id) = member_id {
-        let member_org = match members::get(db, id).await? {
-            Some(m) => orgs::get_org(db, m.org_id).await?,
-            None => None,
-        };
-        if !member_org.is_some_and(|o| visible(&o.path)) {
-            errors.push(FieldError::new("member_id", "unknown_member"));
-        }
-    }
-    if let Some(id) = department_id {
-        if orgs::get_department(db, id).await?.is_none() {
-            errors.push(FieldError::new("department_id", "unknown_department"));
-        }
-    }
+    let org = check_links(db, scope, org_id, member_id, department_id, &mut errors).await?;
     if let Some(role) = role {
         check_role_links(role, member_id, department_id, &mut errors);
     }
@@ -166,13 +136,13 @@ pub async fn create_with_policy(
     };
     errors.into_result()?;
     let (Some(username), Some(display_name), Some(org)) = (username, display_name, org) else {
-        return Err(AppError::Internal("validated fields missing".into()));
+        return Err(AppError::internal("validated fields missing"));
     };
     let mut tx = db.begin().await?;
     let new = NewUser {
         username: &username,
         display_name: &display_name,
-        password_hash: &hash_password(&password),
+        password_hash: &hash_password(&password)?,
         role: role.map(|r| r.as_str()),
         org_id: org.id,
         member_id,
@@ -207,6 +177,48 @@ pub async fn create_with_policy(
     tx.commit().await?;
     let user = users::get(db, id).await?.ok_or(AppError::NotFound)?;
     Ok((user, generated.then_some(password)))
+}
+
+/// The organisation, member and department an account is linked to must
+/// exist and lie within the creator's scope (`None`: the operator's, everywhere).
+/// Returns the organisation when it is valid.
+async fn check_links(
+    db: &Db,
+    scope: Option<&str>,
+    org_id: Option<i64>,
+    member_id: Option<i64>,
+    department_id: Option<i64>,
+    errors: &mut FieldErrors,
+) -> Result<Option<Org>, AppError> {
+    let visible = |path: &str| scope.is_none_or(|s| crate::domain::orgs::is_within(path, s));
+    let org = match org_id {
+        Some(id) => match orgs::get_org(db, id).await? {
+            Some(org) if visible(&org.path) => Some(org),
+            _ => {
+                errors.push(FieldError::new("org_id", "unknown_org"));
+                None
+            }
+        },
+        None => {
+            errors.push(FieldError::new("org_id", "required"));
+            None
+        }
+    };
+    if let Some(id) = member_id {
+        let member_org = match members::get(db, id).await? {
+            Some(m) => orgs::get_org(db, m.org_id).await?,
+            None => None,
+        };
+        if !member_org.is_some_and(|o| visible(&o.path)) {
+            errors.push(FieldError::new("member_id", "unknown_member"));
+        }
+    }
+    if let Some(id) = department_id {
+        if orgs::get_department(db, id).await?.is_none() {
+            errors.push(FieldError::new("department_id", "unknown_department"));
+        }
+    }
+    Ok(org)
 }
 
 fn check_role_links(
@@ -325,7 +337,7 @@ pub async fn bootstrap_admin(db: &Db) -> Result<Option<(String, String)>, AppErr
     let new = NewUser {
         username: "admin",
         display_name: "系统管理员",
-        password_hash: &hash_password(&password),
+        password_hash: &hash_password(&password)?,
         role: Some(Role::Admin.as_str()),
         org_id: root.id,
         member_id: None,
@@ -436,7 +448,7 @@ pub async fn account_action(
         AccountAction::Enable => users::set_disabled(&mut tx, user.id, version, false).await?,
         AccountAction::ResetPassword => {
             let new = random_password();
-            let hash = hash_password(&new);
+            let hash = hash_password(&new)?;
             password = Some(new);
             let changed = users::reset_password(&mut tx, user.id, version, &hash).await?;
             if changed {

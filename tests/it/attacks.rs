@@ -5,7 +5,6 @@
 //! malformed bodies.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use lvzhi::domain::roles::Role;
 use lvzhi::services::orgs::OrgInput;
@@ -586,13 +585,7 @@ async fn pages_and_api_send_the_security_headers(mut app: TestApp) {
         secure_cookies: true,
         ..lvzhi::app::config::Settings::default()
     };
-    let state = lvzhi::http::AppState {
-        db: app.db.clone(),
-        cipher: Arc::new(crate::helpers::cipher()),
-        settings: Arc::new(settings),
-        search: Default::default(),
-        case_figures: Default::default(),
-    };
+    let state = lvzhi::app::App::new(app.db.clone(), crate::helpers::cipher(), settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(async move {

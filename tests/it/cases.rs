@@ -6,27 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::dual_test;
-use crate::helpers::TestApp;
-
-/// The demo department account's department (住建局) and another one.
-async fn departments(app: &TestApp) -> (i64, i64) {
-    let user = lvzhi::storage::users::find_by_username(&app.db, "department")
-        .await
-        .unwrap()
-        .unwrap();
-    let own = user.department_id.unwrap();
-    let staff = app.token("staff").await;
-    let (_, all) = app.api_get(&staff, "/api/v1/departments").await;
-    let other = all
-        .as_array()
-        .or_else(|| all["items"].as_array())
-        .unwrap()
-        .iter()
-        .map(|d| d["id"].as_i64().unwrap())
-        .find(|id| *id != own)
-        .unwrap();
-    (own, other)
-}
+use crate::helpers::{departments, ok_step, step, Record::Case, TestApp};
 
 /// A handler account for another department, and its token.
 async fn other_handler(app: &TestApp, department_id: i64) -> String {
@@ -67,19 +47,6 @@ async fn new_case(app: &TestApp, token: &str, subject: &str) -> Value {
     case
 }
 
-async fn step(app: &TestApp, token: &str, case: &Value, body: Value) -> (StatusCode, Value) {
-    let mut body = body;
-    body["version"] = case["version"].clone();
-    app.api_post(token, &format!("/api/v1/cases/{}/steps", case["id"]), &body)
-        .await
-}
-
-async fn ok_step(app: &TestApp, token: &str, case: &Value, body: Value) -> Value {
-    let (status, answer) = step(app, token, case, body.clone()).await;
-    assert_eq!(status, StatusCode::OK, "{body}: {answer}");
-    answer
-}
-
 async fn events(app: &TestApp, token: &str, case: &Value) -> Vec<Value> {
     let (status, detail) = app
         .api_get(token, &format!("/api/v1/cases/{}", case["id"]))
@@ -101,18 +68,18 @@ async fn every_lifecycle_step_is_recorded(app: TestApp) {
     let case = ok_step(
         &app,
         &staff,
-        &case,
+        Case(&case),
         json!({"action": "forward", "department_id": own, "on": "2024-03-04"}),
     )
     .await;
     assert_eq!(case["status"], "forwarded");
     assert_eq!(case["due_on"], "2024-03-25");
-    let case = ok_step(&app, &dept, &case, json!({"action": "accept"})).await;
+    let case = ok_step(&app, &dept, Case(&case), json!({"action": "accept"})).await;
     assert_eq!(case["status"], "in_progress");
     let case = ok_step(
         &app,
         &dept,
-        &case,
+        Case(&case),
         json!({"action": "note", "note": "已联系供电公司"}),
     )
     .await;
@@ -120,7 +87,7 @@ async fn every_lifecycle_step_is_recorded(app: TestApp) {
     let case = ok_step(
         &app,
         &dept,
-        &case,
+        Case(&case),
         json!({"action": "resolve", "reply": "路灯已全部修复"}),
     )
     .await;
@@ -129,15 +96,21 @@ async fn every_lifecycle_step_is_recorded(app: TestApp) {
     let case = ok_step(
         &app,
         &staff,
-        &case,
+        Case(&case),
         json!({"action": "follow_up", "satisfaction": "satisfied"}),
     )
     .await;
     assert_eq!(case["status"], "followed_up");
     assert_eq!(case["satisfaction"], "satisfied");
-    let case = ok_step(&app, &staff, &case, json!({"action": "close"})).await;
+    let case = ok_step(&app, &staff, Case(&case), json!({"action": "close"})).await;
     assert_eq!(case["status"], "closed");
-    let (status, refused) = step(&app, &staff, &case, json!({"action": "note", "note": "x"})).await;
+    let (status, refused) = step(
+        &app,
+        &staff,
+        Case(&case),
+        json!({"action": "note", "note": "x"}),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(refused["fields"][0]["code"], "case_closed");
 
@@ -232,7 +205,7 @@ async fn refusals_say_why_and_change_nothing(app: TestApp) {
     ];
     for (who, body, code, message) in refusals {
         let token = if who == "staff" { &staff } else { &dept };
-        let (status, answer) = step(&app, token, &case, body.clone()).await;
+        let (status, answer) = step(&app, token, Case(&case), body.clone()).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
         assert_eq!(answer["fields"][0]["code"], code, "{body}: {answer}");
         assert!(
@@ -245,14 +218,14 @@ async fn refusals_say_why_and_change_nothing(app: TestApp) {
     let case = ok_step(
         &app,
         &staff,
-        &case,
+        Case(&case),
         json!({"action": "forward", "department_id": own}),
     )
     .await;
     let (status, answer) = step(
         &app,
         &handler2,
-        &case,
+        Case(&case),
         json!({"action": "resolve", "reply": "已处理"}),
     )
     .await;
@@ -263,10 +236,10 @@ async fn refusals_say_why_and_change_nothing(app: TestApp) {
         .unwrap()
         .contains("已不由本单位承办"));
     // A resolve without a reply, and a department trying a staff step.
-    let (status, answer) = step(&app, &dept, &case, json!({"action": "resolve"})).await;
+    let (status, answer) = step(&app, &dept, Case(&case), json!({"action": "resolve"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(answer["fields"][0]["field"], "reply");
-    let (status, _) = step(&app, &dept, &case, json!({"action": "close"})).await;
+    let (status, _) = step(&app, &dept, Case(&case), json!({"action": "close"})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // A step without the version read.
     let (status, answer) = app
@@ -303,14 +276,14 @@ async fn a_department_sees_only_its_own_cases(app: TestApp) {
     ok_step(
         &app,
         &staff,
-        &mine,
+        Case(&mine),
         json!({"action": "forward", "department_id": own, "due_on": "2099-01-01"}),
     )
     .await;
     ok_step(
         &app,
         &staff,
-        &theirs,
+        Case(&theirs),
         json!({"action": "forward", "department_id": other}),
     )
     .await;
@@ -388,7 +361,7 @@ async fn the_second_of_two_changes_gets_a_conflict_and_loses_nothing(app: TestAp
     let first = ok_step(
         &app,
         &staff,
-        &case,
+        Case(&case),
         json!({"action": "note", "note": "第一条"}),
     )
     .await;
@@ -396,7 +369,7 @@ async fn the_second_of_two_changes_gets_a_conflict_and_loses_nothing(app: TestAp
     let (status, answer) = step(
         &app,
         &colleague,
-        &case,
+        Case(&case),
         json!({"action": "note", "note": "第二条"}),
     )
     .await;
@@ -407,7 +380,7 @@ async fn the_second_of_two_changes_gets_a_conflict_and_loses_nothing(app: TestAp
     ok_step(
         &app,
         &colleague,
-        &first,
+        Case(&first),
         json!({"action": "note", "note": "第二条"}),
     )
     .await;
@@ -431,17 +404,17 @@ async fn a_department_sends_a_case_back_and_staff_forward_it_again(app: TestApp)
     let case = ok_step(
         &app,
         &staff,
-        &case,
+        Case(&case),
         json!({"action": "forward", "department_id": own}),
     )
     .await;
-    let (status, answer) = step(&app, &dept, &case, json!({"action": "return"})).await;
+    let (status, answer) = step(&app, &dept, Case(&case), json!({"action": "return"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(answer["fields"][0]["code"], "case_return_reason");
     let case = ok_step(
         &app,
         &dept,
-        &case,
+        Case(&case),
         json!({"action": "return", "note": "属城管局职责"}),
     )
     .await;
@@ -450,7 +423,7 @@ async fn a_department_sends_a_case_back_and_staff_forward_it_again(app: TestApp)
     let case = ok_step(
         &app,
         &staff,
-        &case,
+        Case(&case),
         json!({"action": "forward", "department_id": other}),
     )
     .await;
@@ -475,7 +448,7 @@ async fn a_department_sends_a_case_back_and_staff_forward_it_again(app: TestApp)
         ]
     );
     // The old department can no longer answer it.
-    let (status, answer) = step(&app, &dept, &case, json!({"action": "accept"})).await;
+    let (status, answer) = step(&app, &dept, Case(&case), json!({"action": "accept"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(answer["fields"][0]["code"], "case_other_department");
 
@@ -484,14 +457,14 @@ async fn a_department_sends_a_case_back_and_staff_forward_it_again(app: TestApp)
     let late = ok_step(
         &app,
         &staff,
-        &late,
+        Case(&late),
         json!({"action": "forward", "department_id": own, "on": "2024-03-04"}),
     )
     .await;
     let (status, answer) = step(
         &app,
         &dept,
-        &late,
+        Case(&late),
         json!({"action": "return", "note": "不是我们的", "on": "2024-03-11"}),
     )
     .await;
@@ -511,7 +484,7 @@ async fn overdue_cases_are_escalated_and_unsatisfied_ones_reopen(app: TestApp) {
     let case = ok_step(
         &app,
         &staff,
-        &case,
+        Case(&case),
         json!({"action": "forward", "department_id": own, "on": "2024-01-02", "due_on": "2024-01-10"}),
     )
     .await;
@@ -522,7 +495,7 @@ async fn overdue_cases_are_escalated_and_unsatisfied_ones_reopen(app: TestApp) {
     let case = ok_step(
         &app,
         &staff,
-        &case,
+        Case(&case),
         json!({"action": "escalate", "note": "请尽快办理"}),
     )
     .await;
@@ -541,11 +514,11 @@ async fn overdue_cases_are_escalated_and_unsatisfied_ones_reopen(app: TestApp) {
     let fresh = ok_step(
         &app,
         &staff,
-        &fresh,
+        Case(&fresh),
         json!({"action": "forward", "department_id": own, "due_on": "2099-01-01"}),
     )
     .await;
-    let (status, answer) = step(&app, &staff, &fresh, json!({"action": "escalate"})).await;
+    let (status, answer) = step(&app, &staff, Case(&fresh), json!({"action": "escalate"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(answer["fields"][0]["code"], "case_not_overdue");
 
@@ -553,14 +526,14 @@ async fn overdue_cases_are_escalated_and_unsatisfied_ones_reopen(app: TestApp) {
     let case = ok_step(
         &app,
         &dept,
-        &case,
+        Case(&case),
         json!({"action": "resolve", "reply": "已协调"}),
     )
     .await;
     let case = ok_step(
         &app,
         &staff,
-        &case,
+        Case(&case),
         json!({"action": "follow_up", "satisfaction": "unsatisfied", "note": "问题仍在"}),
     )
     .await;
@@ -579,14 +552,14 @@ async fn overdue_cases_are_escalated_and_unsatisfied_ones_reopen(app: TestApp) {
     let case = ok_step(
         &app,
         &dept,
-        &case,
+        Case(&case),
         json!({"action": "resolve", "reply": "已彻底解决"}),
     )
     .await;
     let case = ok_step(
         &app,
         &staff,
-        &case,
+        Case(&case),
         json!({"action": "follow_up", "satisfaction": "basically_satisfied"}),
     )
     .await;
@@ -769,7 +742,7 @@ async fn citizens_write_in_and_track_their_case_only(app: TestApp) {
     let case = ok_step(
         &app,
         &staff,
-        &case,
+        Case(&case),
         json!({"action": "forward", "department_id": own}),
     )
     .await;
@@ -783,7 +756,7 @@ async fn citizens_write_in_and_track_their_case_only(app: TestApp) {
     ok_step(
         &app,
         &dept,
-        &case,
+        Case(&case),
         json!({"action": "resolve", "reply": "已延长绿灯时间至30秒"}),
     )
     .await;
@@ -862,7 +835,7 @@ async fn pages_show_the_board_the_inbox_and_a_conflict_without_losing_input(mut 
     ok_step(
         &app,
         &staff,
-        &case,
+        Case(&case),
         json!({"action": "note", "note": "先到的说明"}),
     )
     .await;
@@ -1019,7 +992,7 @@ async fn board_shows_the_first_cards_of_each_status_and_lists_page_the_rest(mut 
         let case = ok_step(
             &app,
             &staff,
-            &case,
+            Case(&case),
             json!({"action": "forward", "department_id": own, "on": format!("2024-02-{day:02}"),
                    "due_on": format!("2024-03-{day:02}")}),
         )
@@ -1191,7 +1164,7 @@ async fn figures_follow_every_change_though_they_are_kept_between_reads(app: Tes
     ok_step(
         &app,
         &staff,
-        &case,
+        Case(&case),
         json!({"action": "forward", "department_id": own, "on": "2024-01-03"}),
     )
     .await;
@@ -1243,7 +1216,7 @@ async fn case_pages_follow_one_order_across_the_committees_of_a_scope(app: TestA
         if day <= 4 {
             let step = json!({"action": "forward", "department_id": own, "on": "2024-05-20",
                               "due_on": format!("2024-06-{:02}", 10 - day)});
-            ok_step(&app, &staff, &case, step).await;
+            ok_step(&app, &staff, Case(&case), step).await;
         }
     }
     let group: i64 = lvzhi::on_db!(&app.db, pool => sqlx::query_scalar(

@@ -3,10 +3,9 @@
 
 use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::Arc;
 
 use lvzhi::app::config::Settings;
-use lvzhi::http::AppState;
+use lvzhi::app::App;
 use lvzhi::security::crypto::FieldCipher;
 use lvzhi::storage::Db;
 use reqwest::StatusCode;
@@ -486,16 +485,14 @@ async fn token_create_prints_a_working_token() {
     assert_eq!(name, "报表脚本");
     assert!(!stored_hash.contains(&token), "the token is stored hashed");
     let cipher = FieldCipher::load(None, &dir.path().join("k.key")).unwrap();
-    let state = AppState {
-        db: db.clone(),
-        cipher: Arc::new(cipher),
-        settings: Arc::new(Settings {
+    let state = App::new(
+        db.clone(),
+        cipher,
+        Settings {
             database_url: database_url(dir.path()),
             ..Settings::default()
-        }),
-        search: Default::default(),
-        case_figures: Default::default(),
-    };
+        },
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(async move {

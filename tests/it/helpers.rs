@@ -3,10 +3,8 @@
 
 #![allow(dead_code)]
 
-use std::sync::Arc;
-
 use lvzhi::app::config::Settings;
-use lvzhi::http::AppState;
+use lvzhi::app::App;
 use lvzhi::security::crypto::FieldCipher;
 use lvzhi::storage::{Backend, Db};
 use reqwest::{Client, Response, StatusCode};
@@ -164,13 +162,7 @@ pub async fn spawn_app_configured(
         ..Settings::default()
     };
     configure(&mut settings);
-    let state = AppState {
-        db: db.clone(),
-        cipher: Arc::new(cipher),
-        settings: Arc::new(settings),
-        search: Default::default(),
-        case_figures: Default::default(),
-    };
+    let state = App::new(db.clone(), cipher, settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -441,4 +433,73 @@ pub fn member_body(name: &str, birth: &str, seq: &str) -> Value {
         "workplace": "测试单位", "position": "经理", "phone": "13812345678",
         "id_number": id_number(birth, seq), "term": 7
     })
+}
+
+/// A record that moves through lifecycle steps, as a test holds it.
+#[derive(Clone, Copy)]
+pub enum Record<'a> {
+    /// A case (个案) as the API returned it: the step goes at that version.
+    Case(&'a Value),
+    /// An information report (社情民意信息) as the API returned it: the step goes at that version.
+    InfoReport(&'a Value),
+    /// A proposal by id: the step goes at the version it has now, unless the body names one.
+    Proposal(i64),
+}
+
+/// Post a lifecycle step for `record`.
+pub async fn step(
+    app: &TestApp,
+    token: &str,
+    record: Record<'_>,
+    mut body: Value,
+) -> (StatusCode, Value) {
+    let path = match record {
+        Record::Case(case) => {
+            body["version"] = case["version"].clone();
+            format!("/api/v1/cases/{}/steps", case["id"])
+        }
+        Record::InfoReport(report) => {
+            body["version"] = report["version"].clone();
+            format!("/api/v1/info-reports/{}/steps", report["id"])
+        }
+        Record::Proposal(id) => {
+            let staff = app.token("staff").await;
+            let (_, current) = app
+                .api_get(&staff, &format!("/api/v1/proposals/{id}"))
+                .await;
+            if body.get("version").is_none() {
+                body["version"] = current["version"].clone();
+            }
+            format!("/api/v1/proposals/{id}/steps")
+        }
+    };
+    app.api_post(token, &path, &body).await
+}
+
+/// A lifecycle step that must succeed; its answer.
+pub async fn ok_step(app: &TestApp, token: &str, record: Record<'_>, body: Value) -> Value {
+    let (status, answer) = step(app, token, record, body.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}: {answer}");
+    answer
+}
+
+/// The department of the demo `department` account, and another one.
+pub async fn departments(app: &TestApp) -> (i64, i64) {
+    let own = lvzhi::storage::users::find_by_username(&app.db, "department")
+        .await
+        .unwrap()
+        .unwrap()
+        .department_id
+        .unwrap();
+    let staff = app.token("staff").await;
+    let (_, all) = app.api_get(&staff, "/api/v1/departments").await;
+    let other = all["items"]
+        .as_array()
+        .or_else(|| all.as_array())
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_i64().unwrap())
+        .find(|id| *id != own)
+        .unwrap();
+    (own, other)
 }

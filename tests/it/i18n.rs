@@ -488,7 +488,7 @@ fn every_key_in_use_exists_in_both_languages() {
         AppError::Forbidden,
         AppError::NotFound,
         AppError::PasswordChangeRequired,
-        AppError::Internal(String::new()),
+        AppError::internal(""),
     ];
     for e in &errors {
         keys.insert(format!("error.http.{}", e.code()));

@@ -11,7 +11,7 @@ use lvzhi::services::orgs::OrgInput;
 use lvzhi::services::users::{Creator, UserInput};
 
 use crate::dual_test;
-use crate::helpers::{spawn_app_configured, TestApp};
+use crate::helpers::{ok_step, spawn_app_configured, step, Record::InfoReport, TestApp};
 
 async fn member_id(app: &TestApp, name: &str) -> i64 {
     lvzhi::on_db!(&app.db, pool => sqlx::query_scalar::<_, i64>("SELECT id FROM members WHERE name = $1")
@@ -64,18 +64,6 @@ async fn submit(app: &TestApp, token: &str, body: &Value) -> Value {
     let (status, created) = app.api_post(token, "/api/v1/info-reports", body).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     created
-}
-
-async fn step(app: &TestApp, token: &str, r: &Value, mut body: Value) -> (StatusCode, Value) {
-    body["version"] = r["version"].clone();
-    let path = format!("/api/v1/info-reports/{}/steps", r["id"]);
-    app.api_post(token, &path, &body).await
-}
-
-async fn ok_step(app: &TestApp, token: &str, r: &Value, body: Value) -> Value {
-    let (status, answer) = step(app, token, r, body.clone()).await;
-    assert_eq!(status, StatusCode::OK, "{body}: {answer}");
-    answer
 }
 
 /// The message of the first error on `field`.
@@ -162,15 +150,15 @@ async fn every_step_is_recorded_through_the_api(app: TestApp) {
     let (status, answer) = app.api_send(Method::PUT, &member, &path, &late).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(code(&answer, "action"), "info_author_edit_submitted");
-    let (status, answer) = step(&app, &member, &r, json!({"action": "withdraw"})).await;
+    let (status, answer) = step(&app, &member, InfoReport(&r), json!({"action": "withdraw"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(code(&answer, "action"), "info_cannot_withdraw");
     // Forwarding is not the author's step.
-    let (status, _) = step(&app, &member, &r, json!({"action": "forward"})).await;
+    let (status, _) = step(&app, &member, InfoReport(&r), json!({"action": "forward"})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     // Forwarded to the district committee above by default.
-    let r = ok_step(&app, &staff, &r, json!({"action": "forward"})).await;
+    let r = ok_step(&app, &staff, InfoReport(&r), json!({"action": "forward"})).await;
     assert_eq!(r["status"], "forwarded");
     assert_eq!(r["forwarded_on"], today.as_str());
     assert_eq!(r["forwarded_to"], "二七区政协");
@@ -179,7 +167,7 @@ async fn every_step_is_recorded_through_the_api(app: TestApp) {
     let r = ok_step(
         &app,
         &staff,
-        &r,
+        InfoReport(&r),
         json!({"action": "adopt", "level": "district", "publication": "《二七政协信息》2012年第15期"}),
     )
     .await;
@@ -187,14 +175,14 @@ async fn every_step_is_recorded_through_the_api(app: TestApp) {
     let r = ok_step(
         &app,
         &staff,
-        &r,
+        InfoReport(&r),
         json!({"action": "instruct", "leader": "区委副书记", "content": "请区交通部门研究落实。"}),
     )
     .await;
     let r = ok_step(
         &app,
         &staff,
-        &r,
+        InfoReport(&r),
         json!({"action": "adopt", "level": "city", "publication": "《郑州政协信息》2012年第20期"}),
     )
     .await;
@@ -668,7 +656,7 @@ async fn bad_input_is_refused_with_clear_messages_and_changes_nothing(app: TestA
         ),
     ];
     for (body, field, expected, text) in refusals {
-        let (status, a) = step(&app, &staff, &r, body.clone()).await;
+        let (status, a) = step(&app, &staff, InfoReport(&r), body.clone()).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {a}");
         assert_eq!(code(&a, field), expected, "{body}");
         if !text.is_empty() {
@@ -682,14 +670,14 @@ async fn bad_input_is_refused_with_clear_messages_and_changes_nothing(app: TestA
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(code(&a, "version"), "version_required");
     // Staff do not withdraw a member's report.
-    let (status, _) = step(&app, &staff, &r, json!({"action": "withdraw"})).await;
+    let (status, _) = step(&app, &staff, InfoReport(&r), json!({"action": "withdraw"})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(counts(&app).await, before, "refused steps change nothing");
 
     let r = ok_step(
         &app,
         &staff,
-        &r,
+        InfoReport(&r),
         json!({"action": "forward", "forwarded_to": "二七区政协"}),
     )
     .await;
@@ -717,16 +705,16 @@ async fn bad_input_is_refused_with_clear_messages_and_changes_nothing(app: TestA
             "required",
         ),
     ] {
-        let (status, a) = step(&app, &staff, &r, body.clone()).await;
+        let (status, a) = step(&app, &staff, InfoReport(&r), body.clone()).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {a}");
         assert_eq!(code(&a, field), expected, "{body}");
     }
-    let (_, a) = step(&app, &staff, &r, json!({"action": "adopt"})).await;
+    let (_, a) = step(&app, &staff, InfoReport(&r), json!({"action": "adopt"})).await;
     assert_eq!(
         message(&a, "level"),
         "采用级别：请选择采用级别：区、市、省或全国"
     );
-    let (_, a) = step(&app, &staff, &r, json!({"action": "instruct"})).await;
+    let (_, a) = step(&app, &staff, InfoReport(&r), json!({"action": "instruct"})).await;
     assert_eq!(message(&a, "leader"), "批示领导：不能为空");
     assert_eq!(message(&a, "content"), "批示内容：不能为空");
     let mut edit = report("social_condition", "改", "改");
@@ -748,7 +736,7 @@ async fn bad_input_is_refused_with_clear_messages_and_changes_nothing(app: TestA
     let (status, a) = step(
         &app,
         &staff,
-        &stale,
+        InfoReport(&stale),
         json!({"action": "adopt", "level": "district"}),
     )
     .await;

@@ -4,13 +4,11 @@
 //! cut-off; similar proposals and the search box, also across two servers
 //! sharing one database.
 
-use std::sync::Arc;
-
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::dual_test;
-use crate::helpers::TestApp;
+use crate::helpers::{departments, ok_step, step, Record::Proposal, TestApp};
 
 /// The id of the demo member account's member (孟爱云) and another member of the committee.
 async fn members(app: &TestApp) -> (i64, i64) {
@@ -75,50 +73,10 @@ async fn account(
     app.token(username).await
 }
 
-/// The demo handler's department and another one.
-async fn departments(app: &TestApp) -> (i64, i64) {
-    let own = lvzhi::storage::users::find_by_username(&app.db, "department")
-        .await
-        .unwrap()
-        .unwrap()
-        .department_id
-        .unwrap();
-    let staff = app.token("staff").await;
-    let (_, all) = app.api_get(&staff, "/api/v1/departments").await;
-    let other = all["items"]
-        .as_array()
-        .or_else(|| all.as_array())
-        .unwrap()
-        .iter()
-        .map(|d| d["id"].as_i64().unwrap())
-        .find(|id| *id != own)
-        .unwrap();
-    (own, other)
-}
-
 async fn propose(app: &TestApp, token: &str, body: Value) -> Value {
     let (status, p) = app.api_post(token, "/api/v1/proposals", &body).await;
     assert_eq!(status, StatusCode::CREATED, "{body}: {p}");
     p
-}
-
-async fn step(app: &TestApp, token: &str, id: i64, body: Value) -> (StatusCode, Value) {
-    let staff = app.token("staff").await;
-    let (_, current) = app
-        .api_get(&staff, &format!("/api/v1/proposals/{id}"))
-        .await;
-    let mut body = body;
-    if body.get("version").is_none() {
-        body["version"] = current["version"].clone();
-    }
-    app.api_post(token, &format!("/api/v1/proposals/{id}/steps"), &body)
-        .await
-}
-
-async fn ok_step(app: &TestApp, token: &str, id: i64, body: Value) -> Value {
-    let (status, answer) = step(app, token, id, body.clone()).await;
-    assert_eq!(status, StatusCode::OK, "{body}: {answer}");
-    answer
 }
 
 fn field_of(error: &Value) -> Vec<String> {
@@ -195,10 +153,10 @@ async fn the_whole_lifecycle(app: TestApp) {
     assert!(codes_of(&again).contains(&"proposal_cosign_answered".to_string()));
 
     // Accepted with the next number of the session; a second accept is refused and changes nothing.
-    let accepted = ok_step(&app, &staff, id, json!({"action": "accept"})).await;
+    let accepted = ok_step(&app, &staff, Proposal(id), json!({"action": "accept"})).await;
     let number = accepted["number"].as_i64().unwrap();
     assert!(number >= 1);
-    let (status, refused) = step(&app, &staff, id, json!({"action": "accept"})).await;
+    let (status, refused) = step(&app, &staff, Proposal(id), json!({"action": "accept"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     assert!(codes_of(&refused).contains(&"proposal_already_accepted".to_string()));
     assert!(refused["fields"][0]["message"]
@@ -217,7 +175,13 @@ async fn the_whole_lifecycle(app: TestApp) {
     )
     .await;
     let second_id = second["id"].as_i64().unwrap();
-    let numbered = ok_step(&app, &staff, second_id, json!({"action": "accept"})).await;
+    let numbered = ok_step(
+        &app,
+        &staff,
+        Proposal(second_id),
+        json!({"action": "accept"}),
+    )
+    .await;
     assert_eq!(
         numbered["number"].as_i64(),
         Some(number + 1),
@@ -229,7 +193,7 @@ async fn the_whole_lifecycle(app: TestApp) {
     let assigned = ok_step(
         &app,
         &staff,
-        id,
+        Proposal(id),
         json!({"action": "assign", "lead_department_id": lead_dept, "co_department_ids": [co_dept]}),
     )
     .await;
@@ -245,7 +209,7 @@ async fn the_whole_lifecycle(app: TestApp) {
     let (status, late) = step(
         &app,
         &staff,
-        second_id,
+        Proposal(second_id),
         json!({"action": "assign", "lead_department_id": lead_dept, "due_on": today.checked_add_months(chrono::Months::new(7)).unwrap().to_string()}),
     )
     .await;
@@ -256,7 +220,7 @@ async fn the_whole_lifecycle(app: TestApp) {
     let (status, early) = step(
         &app,
         &lead,
-        id,
+        Proposal(id),
         json!({"action": "answer", "reply": "已列入计划。", "answer_class": "b"}),
     )
     .await;
@@ -265,7 +229,7 @@ async fn the_whole_lifecycle(app: TestApp) {
     let (status, not_lead) = step(
         &app,
         &co,
-        id,
+        Proposal(id),
         json!({"action": "answer", "reply": "x", "answer_class": "a"}),
     )
     .await;
@@ -273,7 +237,7 @@ async fn the_whole_lifecycle(app: TestApp) {
     ok_step(
         &app,
         &co,
-        id,
+        Proposal(id),
         json!({"action": "view", "reply": "同意主办单位意见，配合做好规划调整。"}),
     )
     .await;
@@ -291,7 +255,7 @@ async fn the_whole_lifecycle(app: TestApp) {
     let answered = ok_step(
         &app,
         &lead,
-        id,
+        Proposal(id),
         json!({"action": "answer", "reply": "安置房一期已开工，计划明年底交付。", "answer_class": "b", "attachment_id": letter["id"]}),
     )
     .await;
@@ -310,14 +274,14 @@ async fn the_whole_lifecycle(app: TestApp) {
     ok_step(
         &app,
         &staff,
-        second_id,
+        Proposal(second_id),
         json!({"action": "assign", "lead_department_id": co_dept}),
     )
     .await;
     let (status, other_dept) = step(
         &app,
         &lead,
-        second_id,
+        Proposal(second_id),
         json!({"action": "answer", "reply": "x", "answer_class": "a"}),
     )
     .await;
@@ -328,7 +292,7 @@ async fn the_whole_lifecycle(app: TestApp) {
     let (status, no_reason) = step(
         &app,
         &member,
-        id,
+        Proposal(id),
         json!({"action": "rate", "rating": "unsatisfied"}),
     )
     .await;
@@ -337,7 +301,7 @@ async fn the_whole_lifecycle(app: TestApp) {
     let waiting = ok_step(
         &app,
         &member,
-        id,
+        Proposal(id),
         json!({"action": "rate", "rating": "unsatisfied", "note": "交付时间太晚"}),
     )
     .await;
@@ -348,7 +312,7 @@ async fn the_whole_lifecycle(app: TestApp) {
     let (status, twice) = step(
         &app,
         &member,
-        id,
+        Proposal(id),
         json!({"action": "rate", "rating": "satisfied"}),
     )
     .await;
@@ -356,7 +320,7 @@ async fn the_whole_lifecycle(app: TestApp) {
     let back = ok_step(
         &app,
         &cosigner,
-        id,
+        Proposal(id),
         json!({"action": "rate", "rating": "satisfied"}),
     )
     .await;
@@ -369,18 +333,18 @@ async fn the_whole_lifecycle(app: TestApp) {
             .unwrap()
             .to_string()
     );
-    ok_step(&app, &lead, id, json!({"action": "answer", "reply": "经协调，一期安置房提前至今年底交付。", "answer_class": "a"})).await;
+    ok_step(&app, &lead, Proposal(id), json!({"action": "answer", "reply": "经协调，一期安置房提前至今年底交付。", "answer_class": "a"})).await;
     ok_step(
         &app,
         &member,
-        id,
+        Proposal(id),
         json!({"action": "rate", "rating": "basically_satisfied"}),
     )
     .await;
     let closed = ok_step(
         &app,
         &cosigner,
-        id,
+        Proposal(id),
         json!({"action": "rate", "rating": "satisfied"}),
     )
     .await;
@@ -504,54 +468,78 @@ async fn refusals_change_nothing(app: TestApp) {
         b["id"].as_i64().unwrap(),
         c["id"].as_i64().unwrap(),
     );
-    let (status, e) = step(&app, &staff, a, json!({"action": "merge", "target_id": a})).await;
+    let (status, e) = step(
+        &app,
+        &staff,
+        Proposal(a),
+        json!({"action": "merge", "target_id": a}),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(codes_of(&e).contains(&"proposal_merge_self".to_string()));
-    ok_step(&app, &staff, a, json!({"action": "accept"})).await;
-    ok_step(&app, &staff, b, json!({"action": "merge", "target_id": a})).await;
-    let (status, e) = step(&app, &staff, c, json!({"action": "merge", "target_id": b})).await;
+    ok_step(&app, &staff, Proposal(a), json!({"action": "accept"})).await;
+    ok_step(
+        &app,
+        &staff,
+        Proposal(b),
+        json!({"action": "merge", "target_id": a}),
+    )
+    .await;
+    let (status, e) = step(
+        &app,
+        &staff,
+        Proposal(c),
+        json!({"action": "merge", "target_id": b}),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         codes_of(&e).contains(&"proposal_merge_into_merged".to_string()),
         "{e}"
     );
     // Not accepted needs a reason.
-    let (status, e) = step(&app, &staff, c, json!({"action": "not_accept"})).await;
+    let (status, e) = step(&app, &staff, Proposal(c), json!({"action": "not_accept"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(field_of(&e), vec!["note".to_string()]);
     let rejected = ok_step(
         &app,
         &staff,
-        c,
+        Proposal(c),
         json!({"action": "not_accept", "note": "与已立案提案重复，作为意见建议转有关部门参考"}),
     )
     .await;
     assert_eq!(rejected["status"], "not_accepted");
     // Kept as an opinion, it becomes social-condition information once.
     let infos_before = app.count("info_reports").await;
-    let kept = ok_step(&app, &staff, c, json!({"action": "to_info"})).await;
+    let kept = ok_step(&app, &staff, Proposal(c), json!({"action": "to_info"})).await;
     assert_eq!(kept["status"], "not_accepted");
     assert_eq!(app.count("info_reports").await, infos_before + 1);
     let origin: i64 = lvzhi::on_db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM info_reports WHERE origin_proposal_id = $1").bind(c).fetch_one(pool).await).unwrap();
     assert_eq!(origin, 1);
-    let (status, e) = step(&app, &staff, c, json!({"action": "to_info"})).await;
+    let (status, e) = step(&app, &staff, Proposal(c), json!({"action": "to_info"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         codes_of(&e).contains(&"proposal_already_info".to_string()),
         "{e}"
     );
-    let (status, _) = step(&app, &staff, a, json!({"action": "to_info"})).await;
+    let (status, _) = step(&app, &staff, Proposal(a), json!({"action": "to_info"})).await;
     assert_eq!(
         status,
         StatusCode::UNPROCESSABLE_ENTITY,
         "only a proposal not accepted"
     );
     // A stale version is a conflict, and nothing changes.
-    let (status, e) = step(&app, &staff, a, json!({"action": "mark_key", "version": 1})).await;
+    let (status, e) = step(
+        &app,
+        &staff,
+        Proposal(a),
+        json!({"action": "mark_key", "version": 1}),
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT, "{e}");
     // Members cannot take staff steps; a member cannot rate what they did not write.
-    let (status, _) = step(&app, &member, a, json!({"action": "accept"})).await;
+    let (status, _) = step(&app, &member, Proposal(a), json!({"action": "accept"})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (_, other) = members(&app).await;
     let outsider = account(&app, "outsider", Some(other), None).await;
@@ -560,21 +548,21 @@ async fn refusals_change_nothing(app: TestApp) {
     ok_step(
         &app,
         &staff,
-        a,
+        Proposal(a),
         json!({"action": "assign", "lead_department_id": lead_dept}),
     )
     .await;
     ok_step(
         &app,
         &lead,
-        a,
+        Proposal(a),
         json!({"action": "answer", "reply": "已增设两处服务站。", "answer_class": "a"}),
     )
     .await;
     let (status, e) = step(
         &app,
         &outsider,
-        a,
+        Proposal(a),
         json!({"action": "rate", "rating": "satisfied"}),
     )
     .await;
@@ -628,14 +616,14 @@ async fn who_sees_what(app: TestApp) {
         "drafts are not in the default list"
     );
     // Submitted: still not public; accepted: every member of the committee reads it.
-    ok_step(&app, &member, id, json!({"action": "submit"})).await;
+    ok_step(&app, &member, Proposal(id), json!({"action": "submit"})).await;
     assert_eq!(
         app.api_get(&outsider, &format!("/api/v1/proposals/{id}"))
             .await
             .0,
         StatusCode::NOT_FOUND
     );
-    ok_step(&app, &staff, id, json!({"action": "accept"})).await;
+    ok_step(&app, &staff, Proposal(id), json!({"action": "accept"})).await;
     assert_eq!(
         app.api_get(&outsider, &format!("/api/v1/proposals/{id}"))
             .await
@@ -653,7 +641,7 @@ async fn who_sees_what(app: TestApp) {
     ok_step(
         &app,
         &staff,
-        id,
+        Proposal(id),
         json!({"action": "assign", "lead_department_id": lead_dept}),
     )
     .await;
@@ -733,13 +721,19 @@ async fn similar_and_search(app: TestApp) {
     let village = propose(&app, &staff, json!({"headline": "关于高砦城中村改造拆迁补偿公开透明的建议", "text": "城中村改造拆迁补偿标准应公开，安置房分配应公平公正。",
         "category": "urban", "submitter_kind": "committee", "submit": "yes"})).await;
     let village_id = village["id"].as_i64().unwrap();
-    ok_step(&app, &staff, village_id, json!({"action": "accept"})).await;
+    ok_step(
+        &app,
+        &staff,
+        Proposal(village_id),
+        json!({"action": "accept"}),
+    )
+    .await;
     let filler = propose(&app, &staff, json!({"headline": "关于进一步加强和改进工作的建议", "text": "建议进一步加强领导，切实提高认识，认真抓好落实。",
         "category": "other", "submitter_kind": "committee", "submit": "yes"})).await;
     ok_step(
         &app,
         &staff,
-        filler["id"].as_i64().unwrap(),
+        Proposal(filler["id"].as_i64().unwrap()),
         json!({"action": "accept"}),
     )
     .await;
@@ -844,16 +838,14 @@ async fn similar_and_search(app: TestApp) {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // A second server on the same database sees the first one's writes.
-    let state = lvzhi::http::AppState {
-        db: app.db.clone(),
-        cipher: Arc::new(crate::helpers::cipher()),
-        settings: Arc::new(lvzhi::app::config::Settings {
+    let state = lvzhi::app::App::new(
+        app.db.clone(),
+        crate::helpers::cipher(),
+        lvzhi::app::config::Settings {
             database_url: app.database_url.clone(),
             ..lvzhi::app::config::Settings::default()
-        }),
-        search: Default::default(),
-        case_figures: Default::default(),
-    };
+        },
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let second = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(async move {
