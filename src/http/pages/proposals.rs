@@ -12,7 +12,7 @@ use super::{error_page, pager, render, render_status, Ctx, Pager};
 use crate::domain::cases::Satisfaction;
 use crate::domain::paging::{SortDir, SortKey};
 use crate::domain::proposals::{
-    can_move, AnswerClass, Category, ProposalAction, ProposalStatus, SubmitterKind,
+    can_move, AnswerClass, Category, HandlerRole, ProposalAction, ProposalStatus, SubmitterKind,
 };
 use crate::domain::roles::Role::{self, Department, Member, Staff};
 use crate::domain::validation::FieldErrors;
@@ -64,10 +64,8 @@ fn status_label(ctx: &Ctx, status: &str) -> String {
         .unwrap_or_else(|_| status.to_string())
 }
 
-fn handler_role(ctx: &Ctx, role: &str) -> String {
-    crate::domain::proposals::HandlerRole::parse("role", role)
-        .map(|r| ctx.t(r.label_key()))
-        .unwrap_or_default()
+fn handler_role(ctx: &Ctx, role: &HandlerRole) -> String {
+    ctx.t(role.label_key())
 }
 
 fn category_label(ctx: &Ctx, category: &str) -> String {
@@ -678,8 +676,12 @@ fn actions_for(page: &PageActor, d: &ProposalDetail) -> Vec<ProposalAction> {
                     _ => false,
                 },
                 Role::Department => match a {
-                    A::Return | A::Answer => my_handler.is_some_and(|h| h.role == "lead"),
-                    A::View => my_handler.is_some_and(|h| h.role == "co" && h.view.is_none()),
+                    A::Return | A::Answer => {
+                        my_handler.is_some_and(|h| h.role == HandlerRole::Lead)
+                    }
+                    A::View => {
+                        my_handler.is_some_and(|h| h.role == HandlerRole::Co && h.view.is_none())
+                    }
                     _ => false,
                 },
                 _ => false,
