@@ -17,6 +17,7 @@ use crate::domain::proposals::{
 use crate::domain::roles::Role::{self, Department, Member, Staff};
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
+use crate::http::timeline::{self, EventRow, Labels};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::error::AppError;
 use crate::services::proposals::{
@@ -606,16 +607,6 @@ pub async fn update(
     }
 }
 
-/// A timeline entry as shown.
-pub struct EventRow {
-    pub on: String,
-    pub at: String,
-    pub action: String,
-    pub status: String,
-    pub who: String,
-    pub note: String,
-}
-
 #[derive(Template)]
 #[template(path = "proposals/show.html")]
 struct ShowTemplate {
@@ -705,18 +696,14 @@ async fn show_page(
         "proposals"
     };
     let ctx = Ctx::for_page(page, current);
-    let events = d
-        .events
-        .iter()
-        .map(|e| EventRow {
-            on: e.occurred_on.to_string(),
-            at: e.at.format("%Y-%m-%d %H:%M").to_string(),
-            action: ctx.t(&format!("proposal.event.{}", e.action)),
-            status: status_label(&ctx, &e.to_status),
-            who: e.username.clone().unwrap_or_default(),
-            note: e.note.clone().unwrap_or_default(),
-        })
-        .collect();
+    let events = timeline::rows(
+        &d.events,
+        Labels {
+            action: |a: &str| ctx.t(&format!("proposal.event.{a}")),
+            status: |s: &str| status_label(&ctx, s),
+            nobody: String::new(),
+        },
+    );
     let departments = if page.actor.role == Role::Staff {
         crate::services::orgs::list_departments(&state.db, &page.actor).await?
     } else {
