@@ -217,8 +217,70 @@ async fn validate(db: &Db, actor: &Actor, input: &ProposalInput) -> Result<Value
     let title = errors.check(required_line("headline", &input.headline, TITLE_MAX_CHARS));
     let body = errors.check(required_text("text", &input.text, BODY_MAX_CHARS));
     let category = errors.check(Category::parse("category", &input.category));
-    // Who writes it, and for which committee.
-    let (org, kind, lead) = match actor.role {
+    let (org, kind, lead) = submitter(db, actor, input, &mut errors).await?;
+    let group_id = errors
+        .check(parse_optional_id(
+            "group_id",
+            input.group_id.as_deref().unwrap_or(""),
+        ))
+        .flatten();
+    if kind == Some(SubmitterKind::Group)
+        && group_id.is_none()
+        && errors.for_field("group_id").is_none()
+    {
+        errors.push(FieldError::new("group_id", "required"));
+    }
+    let cosigners = cosigner_ids(&input.cosigner_ids, kind, lead, &mut errors);
+    let submitted_on = if actor.role == Role::Staff {
+        let d = errors
+            .check(parse_optional_date(
+                "submitted_on",
+                input.submitted_on.as_deref().unwrap_or(""),
+            ))
+            .flatten();
+        if d.is_some_and(|d| d > today()) {
+            errors.push(FieldError::new("submitted_on", "date_in_future"));
+        }
+        d
+    } else {
+        None
+    };
+    if let Some(org) = &org {
+        let lead = lead.filter(|_| actor.role == Role::Staff);
+        check_within(db, &mut errors, org, lead, &cosigners, group_id).await?;
+    }
+    errors.into_result()?;
+    let (Some(org), Some(kind), Some(title), Some(body), Some(category)) =
+        (org, kind, title, body, category)
+    else {
+        return Err(internal("proposal"));
+    };
+    Ok(Values {
+        org,
+        kind,
+        lead_member_id: lead,
+        group_id: if kind == SubmitterKind::Group {
+            group_id
+        } else {
+            None
+        },
+        title,
+        body,
+        category,
+        cosigners,
+        submitted_on,
+    })
+}
+
+/// Who writes it, and for which committee: a member their own; staff name
+/// the committee, the kind, and a member's proposal's lead member.
+async fn submitter(
+    db: &Db,
+    actor: &Actor,
+    input: &ProposalInput,
+    errors: &mut FieldErrors,
+) -> Result<(Option<Org>, Option<SubmitterKind>, Option<i64>), AppError> {
+    Ok(match actor.role {
         Role::Member => {
             let me = actor.member_id.ok_or(AppError::Forbidden)?;
             let member = members::get(db, me).await?.ok_or(AppError::Forbidden)?;
@@ -259,21 +321,18 @@ async fn validate(db: &Db, actor: &Actor, input: &ProposalInput) -> Result<Value
             };
             (org, kind, lead)
         }
-    };
-    let group_id = errors
-        .check(parse_optional_id(
-            "group_id",
-            input.group_id.as_deref().unwrap_or(""),
-        ))
-        .flatten();
-    if kind == Some(SubmitterKind::Group)
-        && group_id.is_none()
-        && errors.for_field("group_id").is_none()
-    {
-        errors.push(FieldError::new("group_id", "required"));
-    }
+    })
+}
+
+/// The members invited to co-sign: each once, not the lead, only on a member's proposal.
+fn cosigner_ids(
+    raw: &[String],
+    kind: Option<SubmitterKind>,
+    lead: Option<i64>,
+    errors: &mut FieldErrors,
+) -> Vec<i64> {
     let mut cosigners = Vec::new();
-    for raw in input.cosigner_ids.iter().filter(|s| !s.trim().is_empty()) {
+    for raw in raw.iter().filter(|s| !s.trim().is_empty()) {
         match errors
             .check(parse_optional_id("cosigner_ids", raw))
             .flatten()
@@ -291,62 +350,34 @@ async fn validate(db: &Db, actor: &Actor, input: &ProposalInput) -> Result<Value
             "proposal_cosigners_members_only",
         ));
     }
-    let submitted_on = if actor.role == Role::Staff {
-        let d = errors
-            .check(parse_optional_date(
-                "submitted_on",
-                input.submitted_on.as_deref().unwrap_or(""),
-            ))
-            .flatten();
-        if d.is_some_and(|d| d > today()) {
-            errors.push(FieldError::new("submitted_on", "date_in_future"));
-        }
-        d
-    } else {
-        None
-    };
-    if let Some(org) = &org {
-        if actor.role == Role::Staff {
-            check_member_in(db, &mut errors, "lead_member_id", lead, org).await?;
-        }
-        for id in &cosigners {
-            if !member_in(db, *id, org).await? {
-                errors.push(
-                    FieldError::new("cosigner_ids", "proposal_cosigner_unknown").with("id", id),
-                );
-            }
-        }
-        if let Some(group) = group_id {
-            let ok = orgs::get_org(db, group).await?.is_some_and(|g| {
-                g.kind == crate::domain::orgs::OrgKind::Group.as_str()
-                    && is_within(&g.path, &org.path)
-            });
-            if !ok {
-                errors.push(FieldError::new("group_id", "unknown_group"));
-            }
+    cosigners
+}
+
+/// The lead member, the co-signers and the group belong to the committee.
+async fn check_within(
+    db: &Db,
+    errors: &mut FieldErrors,
+    org: &Org,
+    lead: Option<i64>,
+    cosigners: &[i64],
+    group_id: Option<i64>,
+) -> Result<(), AppError> {
+    check_member_in(db, errors, "lead_member_id", lead, org).await?;
+    for id in cosigners {
+        if !member_in(db, *id, org).await? {
+            errors
+                .push(FieldError::new("cosigner_ids", "proposal_cosigner_unknown").with("id", id));
         }
     }
-    errors.into_result()?;
-    let (Some(org), Some(kind), Some(title), Some(body), Some(category)) =
-        (org, kind, title, body, category)
-    else {
-        return Err(internal("proposal"));
-    };
-    Ok(Values {
-        org,
-        kind,
-        lead_member_id: lead,
-        group_id: if kind == SubmitterKind::Group {
-            group_id
-        } else {
-            None
-        },
-        title,
-        body,
-        category,
-        cosigners,
-        submitted_on,
-    })
+    if let Some(group) = group_id {
+        let ok = orgs::get_org(db, group).await?.is_some_and(|g| {
+            g.kind == crate::domain::orgs::OrgKind::Group.as_str() && is_within(&g.path, &org.path)
+        });
+        if !ok {
+            errors.push(FieldError::new("group_id", "unknown_group"));
+        }
+    }
+    Ok(())
 }
 
 async fn member_in(db: &Db, member_id: i64, org: &Org) -> Result<bool, AppError> {
@@ -1490,70 +1521,21 @@ async fn take(
     s: &Scene<'_>,
     action: ProposalAction,
     step: Step,
-    mut to: ProposalStatus,
+    to: ProposalStatus,
     on: NaiveDate,
     version: i64,
     info_max_chars: u32,
 ) -> Result<(), AppError> {
-    let (p, id) = (s.p, s.p.id);
-    let Plan {
-        update: mut u,
-        mut event_note,
-        event_department,
-        duty,
-    } = plan(&step, s, on);
+    let mut plan = plan(&step, s, on);
     let mut tx = s.db.begin().await?;
-    if let Step::Accept = step {
-        let session = p
-            .session
-            .unwrap_or_else(|| i64::from(session_for(on, s.settings.cutoff())));
-        u.session = Some(session);
-        u.number = Some(store::next_number(&mut tx, p.org_id, session).await?);
-        event_note = u.number.map(|n| format!("#{n}"));
+    let (to, after) = write_before_update(&mut tx, s, &step, to, on, &mut plan).await?;
+    plan.update.status = to.as_str().to_string();
+    let updated = store::update(&mut tx, s.p.id, version, &plan.update).await?;
+    steps::check_version(updated)?;
+    if let Some(note) = write_after_update(&mut tx, s, &step, on, info_max_chars).await? {
+        plan.event_note = Some(note);
     }
-    let mut after = AfterRating::Nothing;
-    if let Step::Rate { member, value } = step {
-        after = rate(&mut tx, s, member, value, on).await?;
-        match after {
-            AfterRating::Nothing => {}
-            AfterRating::Close => {
-                to = ProposalStatus::Closed;
-                u.closed_on = Some(on);
-            }
-            AfterRating::SecondAnswer => {
-                to = ProposalStatus::Assigned;
-                u.round = p.round + 1;
-                u.due_on = Some(add_months(on, s.settings.second_answer_months));
-            }
-        }
-    }
-    u.status = to.as_str().to_string();
-    steps::check_version(store::update(&mut tx, id, version, &u).await?)?;
-    match &step {
-        Step::ToInfo => {
-            let info = to_info(&mut tx, s, on, info_max_chars).await?;
-            event_note = Some(format!("→ info #{info}"));
-        }
-        Step::Assign { lead, co, .. } => store::set_handlers(&mut tx, id, *lead, co).await?,
-        Step::Return { .. } => store::clear_handlers(&mut tx, id).await?,
-        // Two views at once: the second finds the first.
-        Step::View { department, text }
-            if !store::record_view(&mut tx, id, *department, text, on).await? =>
-        {
-            return Err(FieldError::new("reply", "proposal_view_sent").into());
-        }
-        _ => {}
-    }
-    if let Some(kind) = duty {
-        let people = if let Step::Submit = step {
-            p.lead_member_id.into_iter().collect()
-        } else {
-            s.authors.clone()
-        };
-        for member in people {
-            note_in_timeline(&mut tx, s.actor, member, on, kind, &p.title, id).await?;
-        }
-    }
+    note_in_duty_files(&mut tx, s, &step, plan.duty, on).await?;
     let second_round = after == AfterRating::SecondAnswer;
     // A second answer is asked for after the rating step itself is recorded as answered.
     let answered_to = if second_round {
@@ -1561,13 +1543,14 @@ async fn take(
     } else {
         to
     };
+    let u = &plan.update;
     let due_note = u.due_on.map(|d| d.to_string());
     let mut events = vec![steps::Event {
         action: action.as_str(),
         from: s.from.as_str(),
         to: answered_to.as_str(),
-        department_id: event_department,
-        note: event_note.as_deref(),
+        department_id: plan.event_department,
+        note: plan.event_note.as_deref(),
     }];
     if after != AfterRating::Nothing {
         events.push(steps::Event {
@@ -1582,31 +1565,143 @@ async fn take(
             note: due_note.as_deref().filter(|_| second_round),
         });
     }
-    let handlers = match &step {
-        Step::Assign { lead, co, .. } => Some((*lead, co.clone())),
-        _ => None,
-    };
-    let rating = match &step {
-        Step::Rate { value, .. } => Some(value.as_str()),
-        _ => None,
-    };
-    let detail = serde_json::json!({
-        "action": action.as_str(), "from": s.from.as_str(), "to": to.as_str(), "on": on,
-        "number": u.number, "merged_into": u.merged_into_id, "due_on": u.due_on,
-        "handlers": handlers, "answer_class": u.answer_class, "is_key": u.is_key,
-        "rating": rating, "round": u.round,
-    });
     let record = steps::Record {
         subject: Subject::Proposal,
-        id,
+        id: s.p.id,
         on,
         events,
         audit_action: "proposal_step",
         object_type: "proposal",
-        detail,
+        detail: audit_detail(s, action, &step, to, on, u),
         search_kind: "proposal",
     };
     steps::record(tx, s.actor, record).await
+}
+
+/// Before the proposal is written: an acceptance takes the next number; a
+/// rating may close the proposal or send it back for a second answer.
+async fn write_before_update(
+    tx: &mut Tx,
+    s: &Scene<'_>,
+    step: &Step,
+    mut to: ProposalStatus,
+    on: NaiveDate,
+    plan: &mut Plan,
+) -> Result<(ProposalStatus, AfterRating), AppError> {
+    let (p, u) = (s.p, &mut plan.update);
+    let mut after = AfterRating::Nothing;
+    match *step {
+        Step::Accept => {
+            let session = p
+                .session
+                .unwrap_or_else(|| i64::from(session_for(on, s.settings.cutoff())));
+            u.session = Some(session);
+            u.number = Some(store::next_number(tx, p.org_id, session).await?);
+            plan.event_note = u.number.map(|n| format!("#{n}"));
+        }
+        Step::Rate { member, value } => {
+            after = rate(tx, s, member, value, on).await?;
+            match after {
+                AfterRating::Nothing => {}
+                AfterRating::Close => {
+                    to = ProposalStatus::Closed;
+                    u.closed_on = Some(on);
+                }
+                AfterRating::SecondAnswer => {
+                    to = ProposalStatus::Assigned;
+                    u.round = p.round + 1;
+                    u.due_on = Some(add_months(on, s.settings.second_answer_months));
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok((to, after))
+}
+
+/// After the proposal is written: the rows a step adds elsewhere. Returns
+/// the event's note when the step's outcome names it.
+async fn write_after_update(
+    tx: &mut Tx,
+    s: &Scene<'_>,
+    step: &Step,
+    on: NaiveDate,
+    info_max_chars: u32,
+) -> Result<Option<String>, AppError> {
+    let id = s.p.id;
+    match step {
+        Step::ToInfo => {
+            let info = to_info(tx, s, on, info_max_chars).await?;
+            return Ok(Some(format!("→ info #{info}")));
+        }
+        Step::Assign { lead, co, .. } => store::set_handlers(tx, id, *lead, co).await?,
+        Step::Return { .. } => store::clear_handlers(tx, id).await?,
+        Step::View { department, text } => record_view(tx, id, *department, text, on).await?,
+        _ => {}
+    }
+    Ok(None)
+}
+
+/// A co-handler's view, once: of two sent at once, the second finds the first.
+async fn record_view(
+    tx: &mut Tx,
+    id: i64,
+    department: i64,
+    text: &str,
+    on: NaiveDate,
+) -> Result<(), AppError> {
+    if store::record_view(tx, id, department, text, on).await? {
+        Ok(())
+    } else {
+        Err(FieldError::new("reply", "proposal_view_sent").into())
+    }
+}
+
+/// The duty files: the lead member's on submission, every author's on
+/// acceptance and on the answer.
+async fn note_in_duty_files(
+    tx: &mut Tx,
+    s: &Scene<'_>,
+    step: &Step,
+    duty: Option<&'static str>,
+    on: NaiveDate,
+) -> Result<(), AppError> {
+    let Some(kind) = duty else {
+        return Ok(());
+    };
+    let people: Vec<i64> = if let Step::Submit = step {
+        s.p.lead_member_id.into_iter().collect()
+    } else {
+        s.authors.clone()
+    };
+    for member in people {
+        note_in_timeline(tx, s.actor, member, on, kind, &s.p.title, s.p.id).await?;
+    }
+    Ok(())
+}
+
+fn audit_detail(
+    s: &Scene<'_>,
+    action: ProposalAction,
+    step: &Step,
+    to: ProposalStatus,
+    on: NaiveDate,
+    u: &ProposalUpdate,
+) -> serde_json::Value {
+    let handlers = match step {
+        Step::Assign { lead, co, .. } => Some((*lead, co.clone())),
+        _ => None,
+    };
+    let rating = match step {
+        Step::Rate { value, .. } => Some(value.as_str()),
+        _ => None,
+    };
+    serde_json::json!({
+        "action": action.as_str(), "from": s.from.as_str(), "to": to.as_str(), "on": on,
+        "number": u.number, "merged_into": u.merged_into_id, "due_on": u.due_on,
+        "handlers": handlers, "answer_class": u.answer_class, "is_key": u.is_key,
+        "rating": rating, "round": u.round,
+    })
 }
 
 /// Record one author's rating; once all have rated, the round's ratings
@@ -1740,19 +1835,7 @@ pub async fn figures(db: &Db, actor: &Actor, q: &FiguresQuery) -> Result<Figures
     let org = committee(db, actor, "org", non_blank(&q.org))
         .await
         .map_err(super::cases::bad_request)?;
-    let session = match non_blank(&q.session) {
-        Some(s) => s
-            .parse::<i64>()
-            .ok()
-            .filter(|y| (1949..=2200).contains(y))
-            .ok_or_else(|| {
-                AppError::BadRequest(FieldError::new("session", "proposal_session_invalid").into())
-            })?,
-        None => {
-            let settings = settings_for(db, org.id).await?;
-            i64::from(session_for(today(), settings.cutoff()))
-        }
-    };
+    let session = session_asked(db, &org, q).await?;
     let all = store::for_session(db, &org.path, session).await?;
     let handlers = store::handlers_for_session(db, &org.path, session).await?;
     let ratings = store::ratings_for_session(db, &org.path, session).await?;
@@ -1778,81 +1861,123 @@ pub async fn figures(db: &Db, actor: &Actor, q: &FiguresQuery) -> Result<Figures
         if !is_received(status) {
             continue;
         }
-        f.received += 1;
-        let numbered = is_numbered(status) || p.number.is_some();
-        let answered = p.answered_on.is_some();
-        // The latest answer against the deadline it had (the second one's, after a return).
-        let on_time = answered_on_time(p.answered_on, p.due_on);
-        match status {
-            ProposalStatus::Submitted => f.pending_review += 1,
-            ProposalStatus::NotAccepted => f.not_accepted += 1,
-            ProposalStatus::Merged => f.merged += 1,
-            ProposalStatus::Closed => f.closed += 1,
-            _ => {}
-        }
-        if numbered && status != ProposalStatus::Merged {
-            f.accepted += 1;
-        }
-        if p.assigned_on.is_some() || answered {
-            f.assigned += 1;
-        }
-        if answered {
-            f.answered += 1;
-            if on_time {
-                f.answered_on_time += 1;
-            }
-            match p.answer_class.as_deref() {
-                Some("a") => f.class_a += 1,
-                Some("b") => f.class_b += 1,
-                Some("c") => f.class_c += 1,
-                _ => {}
-            }
-        }
-        if is_overdue(status, p.due_on, today) {
-            f.overdue += 1;
-        }
-        if p.is_key {
-            f.key += 1;
-        }
-        if p.round > 1 {
-            f.second_answers += 1;
-        }
-        if let Some(lead) = p.lead_member_id {
-            writers.push(lead);
-        }
+        let counted = count_proposal(&mut f, p, status, today);
+        writers.extend(p.lead_member_id);
         if let Some(c) = categories.iter_mut().find(|c| c.key == p.category) {
-            c.received += 1;
-            c.accepted += i64::from(numbered && status != ProposalStatus::Merged);
-            c.answered += i64::from(answered);
-            c.answered_on_time += i64::from(answered && on_time);
+            c.add(counted.accepted, counted);
         }
-        for (_, name, _) in handlers
+        let leads = handlers
             .iter()
-            .filter(|(pid, _, role)| *pid == p.id && role == "lead")
-        {
-            let entry = match departments.iter_mut().position(|d| &d.key == name) {
-                Some(i) => &mut departments[i],
-                None => {
-                    departments.push(Breakdown {
-                        key: name.clone(),
-                        ..Default::default()
-                    });
-                    departments
-                        .last_mut()
-                        .ok_or_else(|| internal("department"))?
-                }
-            };
-            entry.received += 1;
-            entry.accepted += 1;
-            entry.answered += i64::from(answered);
-            entry.answered_on_time += i64::from(answered && on_time);
+            .filter(|(pid, _, role)| *pid == p.id && role == HandlerRole::Lead.as_str());
+        for (_, name, _) in leads {
+            // As lead department it was accepted: only accepted proposals are assigned.
+            breakdown_of(&mut departments, name).add(true, counted);
         }
     }
     writers.extend(store::cosigners_for_session(db, &org.path, session).await?);
     writers.sort_unstable();
     writers.dedup();
     f.members_with_proposals = writers.len() as i64;
-    // Each author's latest rating per proposal (ordered by round).
+    count_latest_ratings(&mut f, ratings);
+    departments.sort_by(|a, b| b.received.cmp(&a.received).then(a.key.cmp(&b.key)));
+    f.by_category = categories.into_iter().filter(|c| c.received > 0).collect();
+    f.by_department = departments;
+    Ok(f)
+}
+
+/// The session the figures are asked for; by default the current one.
+async fn session_asked(db: &Db, org: &Org, q: &FiguresQuery) -> Result<i64, AppError> {
+    Ok(match non_blank(&q.session) {
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|y| (1949..=2200).contains(y))
+            .ok_or_else(|| {
+                AppError::BadRequest(FieldError::new("session", "proposal_session_invalid").into())
+            })?,
+        None => {
+            let settings = settings_for(db, org.id).await?;
+            i64::from(session_for(today(), settings.cutoff()))
+        }
+    })
+}
+
+/// How one received proposal counts in the breakdowns.
+#[derive(Clone, Copy)]
+struct Counted {
+    accepted: bool,
+    answered: bool,
+    on_time: bool,
+}
+
+impl Breakdown {
+    fn add(&mut self, accepted: bool, c: Counted) {
+        self.received += 1;
+        self.accepted += i64::from(accepted);
+        self.answered += i64::from(c.answered);
+        self.answered_on_time += i64::from(c.answered && c.on_time);
+    }
+}
+
+/// The breakdown labelled `key`, added when first seen.
+fn breakdown_of<'a>(list: &'a mut Vec<Breakdown>, key: &str) -> &'a mut Breakdown {
+    let at = match list.iter().position(|d| d.key == key) {
+        Some(at) => at,
+        None => {
+            list.push(Breakdown {
+                key: key.to_string(),
+                ..Default::default()
+            });
+            list.len() - 1
+        }
+    };
+    &mut list[at]
+}
+
+/// Count one received proposal in the session's totals.
+fn count_proposal(
+    f: &mut Figures,
+    p: &Proposal,
+    status: ProposalStatus,
+    today: NaiveDate,
+) -> Counted {
+    f.received += 1;
+    let numbered = is_numbered(status) || p.number.is_some();
+    let answered = p.answered_on.is_some();
+    // The latest answer against the deadline it had (the second one's, after a return).
+    let on_time = answered_on_time(p.answered_on, p.due_on);
+    match status {
+        ProposalStatus::Submitted => f.pending_review += 1,
+        ProposalStatus::NotAccepted => f.not_accepted += 1,
+        ProposalStatus::Merged => f.merged += 1,
+        ProposalStatus::Closed => f.closed += 1,
+        _ => {}
+    }
+    let accepted = numbered && status != ProposalStatus::Merged;
+    f.accepted += i64::from(accepted);
+    f.assigned += i64::from(p.assigned_on.is_some() || answered);
+    if answered {
+        f.answered += 1;
+        f.answered_on_time += i64::from(on_time);
+        match p.answer_class.as_deref() {
+            Some("a") => f.class_a += 1,
+            Some("b") => f.class_b += 1,
+            Some("c") => f.class_c += 1,
+            _ => {}
+        }
+    }
+    f.overdue += i64::from(is_overdue(status, p.due_on, today));
+    f.key += i64::from(p.is_key);
+    f.second_answers += i64::from(p.round > 1);
+    Counted {
+        accepted,
+        answered,
+        on_time,
+    }
+}
+
+/// Each author's latest rating per proposal (the rows come ordered by round).
+fn count_latest_ratings(f: &mut Figures, ratings: Vec<(i64, i64, i64, String)>) {
     let mut latest: Vec<((i64, i64), String)> = Vec::new();
     for (pid, member, _, rating) in ratings {
         match latest.iter_mut().find(|(k, _)| *k == (pid, member)) {
@@ -1868,8 +1993,4 @@ pub async fn figures(db: &Db, actor: &Actor, q: &FiguresQuery) -> Result<Figures
             _ => {}
         }
     }
-    departments.sort_by(|a, b| b.received.cmp(&a.received).then(a.key.cmp(&b.key)));
-    f.by_category = categories.into_iter().filter(|c| c.received > 0).collect();
-    f.by_department = departments;
-    Ok(f)
 }
