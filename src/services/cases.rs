@@ -9,7 +9,10 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{non_blank, steps, Actor};
+// `today` is also read from here by reception.
+pub(crate) use super::steps::today;
+use super::steps::{self, parse_version};
+use super::{non_blank, Actor};
 use crate::domain::calendar::Calendar;
 use crate::domain::cases::{
     awaits_work, check_due, check_move, is_overdue, CaseAction, CaseSource, CaseStatus,
@@ -74,10 +77,6 @@ pub async fn committee(
         Some(o) if o.kind != OrgKind::Group.as_str() && actor.sees(&o.path) => Ok(o),
         _ => Err(FieldError::new(field, "unknown_org").into()),
     }
-}
-
-pub(crate) fn today() -> NaiveDate {
-    Utc::now().date_naive()
 }
 
 fn internal(what: &str) -> AppError {
@@ -572,13 +571,6 @@ fn may_take(actor: &Actor, action: CaseAction) -> bool {
         Role::Department => matches!(action, A::Accept | A::Note | A::Resolve | A::Return),
         _ => false,
     }
-}
-
-pub(crate) fn parse_version(input: &Option<String>) -> Result<i64, AppError> {
-    non_blank(input)
-        .and_then(|v| v.parse::<i64>().ok())
-        .filter(|v| *v > 0)
-        .ok_or_else(|| AppError::Validation(FieldError::new("version", "version_required").into()))
 }
 
 /// A case step, parsed and validated: each variant carries what it writes.

@@ -11,7 +11,8 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::cases::{check_member_of, committee, parse_range, parse_version, today};
+use super::cases::{check_member_of, committee, parse_range};
+use super::steps::{parse_version, today};
 use super::{non_blank, steps, Actor};
 use crate::domain::dates::parse_optional_id;
 use crate::domain::info::{

@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::cases::{committee, parse_version, today};
+use super::cases::committee;
+use super::steps::{parse_version, today};
 use super::{non_blank, steps, Actor};
 use crate::domain::calendar::Calendar;
 use crate::domain::cases::Satisfaction;

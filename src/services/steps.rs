@@ -4,14 +4,27 @@
 //! checks the version, appends the timeline, notes the search change,
 //! writes the audit row and commits — the same way for all three.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 
-use super::Actor;
+use super::{non_blank, Actor};
 use crate::domain::steps::{check_not_before_last, step_date};
-use crate::domain::validation::FieldErrors;
+use crate::domain::validation::{FieldError, FieldErrors};
 use crate::services::error::AppError;
 use crate::storage::events::{self, NewEvent, Subject};
 use crate::storage::{audit, search, Db, Tx};
+
+/// Today, in the server's calendar: the default date of a step.
+pub(crate) fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+/// The version the client read: every change names it, so a stale read is refused.
+pub(crate) fn parse_version(input: &Option<String>) -> Result<i64, AppError> {
+    non_blank(input)
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|v| *v > 0)
+        .ok_or_else(|| AppError::Validation(FieldError::new("version", "version_required").into()))
+}
 
 /// The step's date as entered (today when empty, not in the future), not
 /// before the subject's last step — nor, without one, before `start`.
@@ -24,12 +37,7 @@ pub(crate) async fn dated(
     before_last: &'static str,
     start: Option<NaiveDate>,
 ) -> Result<Option<NaiveDate>, AppError> {
-    let on = step_date(
-        errors,
-        "on",
-        input.as_deref().unwrap_or(""),
-        super::cases::today(),
-    );
+    let on = step_date(errors, "on", input.as_deref().unwrap_or(""), today());
     if let Some(d) = on {
         not_before_last(db, errors, subject, id, d, before_last, start).await?;
     }
