@@ -237,21 +237,6 @@ pub(crate) async fn check_member_of(
     Ok(())
 }
 
-fn check_not_future(
-    errors: &mut FieldErrors,
-    field: &'static str,
-    date: Option<NaiveDate>,
-) -> Option<NaiveDate> {
-    match date {
-        Some(d) if d > today() => {
-            errors.push(FieldError::new(field, "date_in_future"));
-            None
-        }
-        Some(d) => Some(d),
-        None => Some(today()),
-    }
-}
-
 /// Staff register a case directly.
 pub async fn create(
     db: &Db,
@@ -277,12 +262,12 @@ pub async fn create(
         input.contact_name.as_deref(),
         input.contact_phone.as_deref(),
     );
-    let received = errors
-        .check(parse_optional_date(
-            "received_on",
-            input.received_on.as_deref().unwrap_or(""),
-        ))
-        .and_then(|d| check_not_future(&mut errors, "received_on", d));
+    let received = step_date(
+        &mut errors,
+        "received_on",
+        input.received_on.as_deref().unwrap_or(""),
+        today(),
+    );
     let raised_by = errors
         .check(parse_optional_id(
             "raised_by",
