@@ -19,6 +19,7 @@ pub mod phone;
 pub mod proposals;
 pub mod reception;
 pub mod roles;
+pub mod steps;
 pub mod text;
 pub mod totp;
 pub mod validation;

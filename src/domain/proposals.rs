@@ -151,6 +151,15 @@ choice_enum! {
     }
 }
 
+/// A stored role, as a row reads it.
+impl TryFrom<String> for HandlerRole {
+    type Error = String;
+
+    fn try_from(stored: String) -> Result<Self, Self::Error> {
+        HandlerRole::parse("role", &stored).map_err(|_| format!("unknown handler role {stored:?}"))
+    }
+}
+
 /// The status after `action` on a proposal in `from`, or the message code
 /// that says why the step is not possible now.
 pub fn can_move(

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod auth;
 pub mod pages;
+pub mod timeline;
 
 use std::net::SocketAddr;
 

@@ -9,6 +9,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+// `today` is also read from here by reception.
+pub(crate) use super::steps::today;
+use super::steps::{self, parse_version};
 use super::{non_blank, Actor};
 use crate::domain::calendar::Calendar;
 use crate::domain::cases::{
@@ -21,12 +24,14 @@ use crate::domain::paging::PageRequest;
 use crate::domain::phone::MobilePhone;
 use crate::domain::reception::DEFAULT_DAY_OF_MONTH;
 use crate::domain::roles::Role;
+use crate::domain::steps::step_date;
 use crate::domain::text::{optional_text, required_line, required_text, PersonName};
 use crate::domain::validation::{FieldError, FieldErrors};
 use crate::security::crypto::FieldCipher;
 use crate::services::error::AppError;
 use crate::storage::audit::NewAuditEntry;
-use crate::storage::cases::{Case, CaseEvent, CaseFilter, CaseUpdate, NewCase, NewEvent};
+use crate::storage::cases::{Case, CaseEvent, CaseFilter, CaseUpdate, NewCase};
+use crate::storage::events::{self, NewEvent, Subject};
 use crate::storage::orgs::Org;
 use crate::storage::timeline::NewTimelineEntry;
 use crate::storage::{audit, calendar, cases, orgs, timeline, Db, Tx};
@@ -72,10 +77,6 @@ pub async fn committee(
         Some(o) if o.kind != OrgKind::Group.as_str() && actor.sees(&o.path) => Ok(o),
         _ => Err(FieldError::new(field, "unknown_org").into()),
     }
-}
-
-pub(crate) fn today() -> NaiveDate {
-    Utc::now().date_naive()
 }
 
 fn internal(what: &str) -> AppError {
@@ -178,10 +179,11 @@ pub(crate) async fn insert_case(
         },
     )
     .await?;
-    cases::insert_event(
+    events::insert_event(
         tx,
         &NewEvent {
-            case_id: id,
+            subject: Subject::Case,
+            subject_id: id,
             occurred_on: received_on,
             action: "register",
             from_status: None,
@@ -235,21 +237,6 @@ pub(crate) async fn check_member_of(
     Ok(())
 }
 
-fn check_not_future(
-    errors: &mut FieldErrors,
-    field: &'static str,
-    date: Option<NaiveDate>,
-) -> Option<NaiveDate> {
-    match date {
-        Some(d) if d > today() => {
-            errors.push(FieldError::new(field, "date_in_future"));
-            None
-        }
-        Some(d) => Some(d),
-        None => Some(today()),
-    }
-}
-
 /// Staff register a case directly.
 pub async fn create(
     db: &Db,
@@ -275,12 +262,12 @@ pub async fn create(
         input.contact_name.as_deref(),
         input.contact_phone.as_deref(),
     );
-    let received = errors
-        .check(parse_optional_date(
-            "received_on",
-            input.received_on.as_deref().unwrap_or(""),
-        ))
-        .and_then(|d| check_not_future(&mut errors, "received_on", d));
+    let received = step_date(
+        &mut errors,
+        "received_on",
+        input.received_on.as_deref().unwrap_or(""),
+        today(),
+    );
     let raised_by = errors
         .check(parse_optional_id(
             "raised_by",
@@ -380,7 +367,7 @@ pub async fn detail(
     reveal_phone: bool,
 ) -> Result<CaseDetail, AppError> {
     let case = get(db, actor, id).await?;
-    let events = cases::events(db, id).await?;
+    let events = events::events(db, Subject::Case, id).await?;
     let contact_phone = match (&actor.role, &case.contact_phone_enc) {
         (Role::Staff, Some(enc)) if reveal_phone => {
             let phone = cipher.decrypt(enc).map_err(AppError::internal_from)?;
@@ -569,11 +556,206 @@ fn may_take(actor: &Actor, action: CaseAction) -> bool {
     }
 }
 
-pub(crate) fn parse_version(input: &Option<String>) -> Result<i64, AppError> {
-    non_blank(input)
-        .and_then(|v| v.parse::<i64>().ok())
-        .filter(|v| *v > 0)
-        .ok_or_else(|| AppError::Validation(FieldError::new("version", "version_required").into()))
+/// A case step, parsed and validated: each variant carries what it writes.
+enum Step {
+    Forward {
+        department: i64,
+        due: NaiveDate,
+    },
+    Accept,
+    Close,
+    Note,
+    Resolve {
+        reply: String,
+    },
+    Return,
+    /// A follow-up, or a reopening; an unsatisfied visitor reopens the case.
+    Satisfaction {
+        satisfaction: Satisfaction,
+        reopened: Option<CaseStatus>,
+    },
+    Escalate,
+}
+
+/// What a step on one case is read against.
+struct Scene<'a> {
+    db: &'a Db,
+    actor: &'a Actor,
+    case: &'a Case,
+    input: &'a StepInput,
+    from: CaseStatus,
+    /// `None` when the date was refused (the reason is already recorded).
+    on: Option<NaiveDate>,
+    note: Option<String>,
+    settings: Settings,
+    cal: Calendar,
+}
+
+fn raw(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or("")
+}
+
+/// Read one step's input into a typed step; field problems go to `errors`.
+async fn parse_step(
+    s: &Scene<'_>,
+    action: CaseAction,
+    errors: &mut FieldErrors,
+) -> Result<Option<Step>, AppError> {
+    Ok(match action {
+        CaseAction::Forward => parse_forward(s, errors).await?,
+        CaseAction::Accept => Some(Step::Accept),
+        CaseAction::Close => Some(Step::Close),
+        CaseAction::Note => {
+            if s.note.is_none() && errors.for_field("note").is_none() {
+                errors.push(FieldError::new("note", "required"));
+            }
+            Some(Step::Note)
+        }
+        CaseAction::Resolve => errors
+            .check(required_text("reply", raw(&s.input.reply), 4000))
+            .map(|reply| Step::Resolve { reply }),
+        CaseAction::Return => {
+            parse_return(s, errors);
+            Some(Step::Return)
+        }
+        CaseAction::FollowUp | CaseAction::Reopen => parse_satisfaction(s, action, errors),
+        CaseAction::Escalate => {
+            if s.on
+                .is_some_and(|on| !is_overdue(s.from, s.case.due_on, on))
+            {
+                errors.push(FieldError::new("action", "case_not_overdue"));
+            }
+            Some(Step::Escalate)
+        }
+    })
+}
+
+async fn parse_forward(s: &Scene<'_>, errors: &mut FieldErrors) -> Result<Option<Step>, AppError> {
+    let department = errors
+        .check(parse_optional_id("department", raw(&s.input.department_id)))
+        .flatten();
+    let known = match department {
+        None => {
+            if errors.for_field("department").is_none() {
+                errors.push(FieldError::new("department", "case_department_required"));
+            }
+            None
+        }
+        Some(d) => {
+            let known = orgs::list_departments(s.db, &s.actor.org_path)
+                .await?
+                .iter()
+                .any(|x| x.id == d);
+            if !known {
+                errors.push(FieldError::new("department", "unknown_department"));
+            }
+            known.then_some(d)
+        }
+    };
+    let due = errors.check(parse_optional_date("due_on", raw(&s.input.due_on)));
+    let mut checked_due = None;
+    if let (Some(on), Some(due)) = (s.on, due) {
+        let due = due.unwrap_or_else(|| s.cal.add_working_days(on, s.settings.due_working_days));
+        checked_due = errors.check(check_due("due_on", on, due)).map(|_| due);
+    }
+    Ok(known
+        .zip(checked_due)
+        .map(|(department, due)| Step::Forward { department, due }))
+}
+
+fn parse_return(s: &Scene<'_>, errors: &mut FieldErrors) {
+    if s.note.is_none() && errors.for_field("note").is_none() {
+        errors.push(FieldError::new("note", "case_return_reason"));
+    }
+    if let (Some(on), Some(forwarded)) = (s.on, s.case.forwarded_on) {
+        let limit = s.settings.return_working_days;
+        if s.cal.working_days_between(forwarded, on) > i64::from(limit) {
+            errors.push(FieldError::new("action", "case_return_too_late").with("days", limit));
+        }
+    }
+}
+
+fn parse_satisfaction(s: &Scene<'_>, action: CaseAction, errors: &mut FieldErrors) -> Option<Step> {
+    let satisfaction = match non_blank(&s.input.satisfaction) {
+        Some(v) => errors.check(Satisfaction::parse("satisfaction", v)),
+        None if action == CaseAction::Reopen => Some(Satisfaction::Unsatisfied),
+        None => {
+            errors.push(FieldError::new("satisfaction", "required"));
+            None
+        }
+    }?;
+    let reopens = satisfaction == Satisfaction::Unsatisfied || action == CaseAction::Reopen;
+    // Unsatisfied: the department works on it again, if the case may reopen.
+    let reopened = if reopens {
+        Some(errors.check(check_move("action", s.from, CaseAction::Reopen))?)
+    } else {
+        None
+    };
+    Some(Step::Satisfaction {
+        satisfaction,
+        reopened,
+    })
+}
+
+/// What a validated step changes on the case and says on its timeline.
+struct Plan {
+    update: CaseUpdate,
+    to: CaseStatus,
+    event_note: Option<String>,
+    event_department: Option<i64>,
+    /// A follow-up that reopens is two steps on the timeline.
+    then_reopen: bool,
+}
+
+fn plan(step: Step, s: &Scene<'_>, action: CaseAction, to: CaseStatus, on: NaiveDate) -> Plan {
+    let mut plan = Plan {
+        update: CaseUpdate::of(s.case),
+        to,
+        event_note: s.note.clone(),
+        event_department: s.case.department_id,
+        then_reopen: false,
+    };
+    let u = &mut plan.update;
+    match step {
+        Step::Forward { department, due } => {
+            u.department_id = Some(department);
+            u.forwarded_on = Some(on);
+            u.due_on = Some(due);
+            plan.event_department = Some(department);
+        }
+        Step::Accept | Step::Close | Step::Note => {}
+        Step::Resolve { reply } => {
+            plan.event_note = Some(reply.clone());
+            u.reply = Some(reply);
+            u.resolved_on = Some(on);
+        }
+        Step::Return => {
+            u.department_id = None;
+            u.forwarded_on = None;
+            u.due_on = None;
+        }
+        Step::Satisfaction {
+            satisfaction,
+            reopened,
+        } => {
+            u.satisfaction = Some(satisfaction.as_str().to_string());
+            plan.event_note = Some(match &s.note {
+                Some(n) => format!("{}: {n}", satisfaction.as_str()),
+                None => satisfaction.as_str().to_string(),
+            });
+            if let Some(reopened) = reopened {
+                plan.to = reopened;
+                plan.then_reopen = action == CaseAction::FollowUp;
+                u.resolved_on = None;
+                u.due_on = Some(s.cal.add_working_days(on, s.settings.due_working_days));
+            }
+        }
+        Step::Escalate => {
+            u.escalations += 1;
+            u.last_escalated_on = Some(on);
+        }
+    }
+    plan
 }
 
 /// Take one step on a case. Every refusal changes nothing.
@@ -594,210 +776,106 @@ pub async fn step(db: &Db, actor: &Actor, id: i64, input: &StepInput) -> Result<
     }
     let version = parse_version(&input.version)?;
     let from = CaseStatus::parse("status", &case.status)?;
+    let to = check_move("action", from, action)?;
     let mut errors = FieldErrors::new();
-    let mut to = Some(check_move("action", from, action)?);
-    let on = errors
-        .check(parse_optional_date("on", input.on.as_deref().unwrap_or("")))
-        .and_then(|d| check_not_future(&mut errors, "on", d));
-    if let Some(d) = on {
-        let last_step = cases::events(db, id).await?.last().map(|e| e.occurred_on);
-        if d < case.received_on {
-            errors.push(FieldError::new("on", "case_date_before_received"));
-        } else if last_step.is_some_and(|last| d < last) {
-            errors.push(FieldError::new("on", "case_date_before_last_step"));
-        }
-    }
+    let on = step_on(db, &mut errors, &case, &input.on).await?;
     let note = errors
-        .check(optional_text(
-            "note",
-            input.note.as_deref().unwrap_or(""),
-            2000,
-        ))
+        .check(optional_text("note", raw(&input.note), 2000))
         .flatten();
-    let settings = settings_for(db, case.org_id).await?;
-    let cal: Calendar = calendar::calendar(db).await?;
-    let mut update = CaseUpdate::of(&case);
-    let mut extra_event: Option<(CaseAction, CaseStatus)> = None;
-    let mut event_department = case.department_id;
-    let mut event_note = note.clone();
-    match action {
-        CaseAction::Forward => {
-            let department = errors
-                .check(parse_optional_id(
-                    "department",
-                    input.department_id.as_deref().unwrap_or(""),
-                ))
-                .flatten();
-            match department {
-                None if errors.for_field("department").is_none() => {
-                    errors.push(FieldError::new("department", "case_department_required"))
-                }
-                None => {}
-                Some(d) => {
-                    let known = crate::storage::orgs::list_departments(db, &actor.org_path)
-                        .await?
-                        .iter()
-                        .any(|x| x.id == d);
-                    if known {
-                        update.department_id = Some(d);
-                        event_department = Some(d);
-                    } else {
-                        errors.push(FieldError::new("department", "unknown_department"));
-                    }
-                }
-            }
-            let due = errors.check(parse_optional_date(
-                "due_on",
-                input.due_on.as_deref().unwrap_or(""),
-            ));
-            if let (Some(on), Some(due)) = (on, due) {
-                let due =
-                    due.unwrap_or_else(|| cal.add_working_days(on, settings.due_working_days));
-                if errors.check(check_due("due_on", on, due)).is_some() {
-                    update.forwarded_on = Some(on);
-                    update.due_on = Some(due);
-                }
-            }
-        }
-        CaseAction::Accept | CaseAction::Close => {}
-        CaseAction::Note => {
-            if note.is_none() && errors.for_field("note").is_none() {
-                errors.push(FieldError::new("note", "required"));
-            }
-        }
-        CaseAction::Resolve => {
-            if let Some(reply) = errors.check(required_text(
-                "reply",
-                input.reply.as_deref().unwrap_or(""),
-                4000,
-            )) {
-                event_note = Some(reply.clone());
-                update.reply = Some(reply);
-                update.resolved_on = on;
-            }
-        }
-        CaseAction::Return => {
-            if note.is_none() && errors.for_field("note").is_none() {
-                errors.push(FieldError::new("note", "case_return_reason"));
-            }
-            if let (Some(on), Some(forwarded)) = (on, case.forwarded_on) {
-                if cal.working_days_between(forwarded, on) > i64::from(settings.return_working_days)
-                {
-                    errors.push(
-                        FieldError::new("action", "case_return_too_late")
-                            .with("days", settings.return_working_days),
-                    );
-                }
-            }
-            update.department_id = None;
-            update.forwarded_on = None;
-            update.due_on = None;
-        }
-        CaseAction::FollowUp | CaseAction::Reopen => {
-            let satisfaction = match non_blank(&input.satisfaction) {
-                Some(s) => errors.check(Satisfaction::parse("satisfaction", s)),
-                None if action == CaseAction::Reopen => Some(Satisfaction::Unsatisfied),
-                None => {
-                    errors.push(FieldError::new("satisfaction", "required"));
-                    None
-                }
-            };
-            if let Some(s) = satisfaction {
-                update.satisfaction = Some(s.as_str().to_string());
-                event_note = Some(match &note {
-                    Some(n) => format!("{}: {n}", s.as_str()),
-                    None => s.as_str().to_string(),
-                });
-                if s == Satisfaction::Unsatisfied || action == CaseAction::Reopen {
-                    // Unsatisfied: the department works on it again, with a new due date.
-                    match check_move("action", from, CaseAction::Reopen) {
-                        Ok(reopened) => {
-                            if action == CaseAction::FollowUp {
-                                extra_event = Some((CaseAction::Reopen, reopened));
-                            }
-                            to = Some(reopened);
-                            update.resolved_on = None;
-                            if let Some(on) = on {
-                                update.due_on =
-                                    Some(cal.add_working_days(on, settings.due_working_days));
-                            }
-                        }
-                        Err(e) => errors.push(e),
-                    }
-                } else if action == CaseAction::Reopen {
-                    errors.push(FieldError::new("satisfaction", "case_reopen_unsatisfied"));
-                }
-            }
-        }
-        CaseAction::Escalate => {
-            if let Some(on) = on {
-                if !is_overdue(from, case.due_on, on) {
-                    errors.push(FieldError::new("action", "case_not_overdue"));
-                }
-                update.escalations += 1;
-                update.last_escalated_on = Some(on);
-            }
-        }
-    }
+    let scene = Scene {
+        db,
+        actor,
+        case: &case,
+        input,
+        from,
+        on,
+        note,
+        settings: settings_for(db, case.org_id).await?,
+        cal: calendar::calendar(db).await?,
+    };
+    let step = parse_step(&scene, action, &mut errors).await?;
     errors.into_result()?;
-    let (Some(on), Some(to)) = (on, to) else {
+    let (Some(step), Some(on)) = (step, on) else {
         return Err(internal("step"));
     };
-    update.status = to.as_str().to_string();
-    let mut tx = db.begin().await?;
-    if !cases::update(&mut tx, id, version, &update).await? {
-        return Err(AppError::Conflict("stale_version"));
+    let plan = plan(step, &scene, action, to, on);
+    take(&scene, action, plan, on, version).await?;
+    cases::get(db, id).await?.ok_or(AppError::NotFound)
+}
+
+/// The step's date: not in the future, not before the case was received,
+/// not before its last step.
+async fn step_on(
+    db: &Db,
+    errors: &mut FieldErrors,
+    case: &Case,
+    input: &Option<String>,
+) -> Result<Option<NaiveDate>, AppError> {
+    let on = step_date(errors, "on", raw(input), today());
+    match on {
+        Some(d) if d < case.received_on => {
+            errors.push(FieldError::new("on", "case_date_before_received"))
+        }
+        Some(d) => {
+            let before_last = "case_date_before_last_step";
+            steps::not_before_last(db, errors, Subject::Case, case.id, d, before_last, None).await?
+        }
+        None => {}
     }
-    // With an extra step (an unsatisfied follow-up reopens), the first event ends at Resolved's successor.
-    let first_to = if extra_event.is_some() {
+    Ok(on)
+}
+
+/// Write a validated step: the case, then the shared frame.
+async fn take(
+    s: &Scene<'_>,
+    action: CaseAction,
+    mut plan: Plan,
+    on: NaiveDate,
+    version: i64,
+) -> Result<(), AppError> {
+    let id = s.case.id;
+    let to = plan.to;
+    plan.update.status = to.as_str().to_string();
+    let mut tx = s.db.begin().await?;
+    steps::check_version(cases::update(&mut tx, id, version, &plan.update).await?)?;
+    // A follow-up that reopens: the follow-up ends at FollowedUp, then the reopening.
+    let first_to = if plan.then_reopen {
         CaseStatus::FollowedUp
     } else {
         to
     };
-    cases::insert_event(
-        &mut tx,
-        &NewEvent {
-            case_id: id,
-            occurred_on: on,
-            action: action.as_str(),
-            from_status: Some(from.as_str()),
-            to_status: first_to.as_str(),
-            department_id: event_department,
-            note: event_note.as_deref(),
-            user_id: Some(actor.user_id),
-            username: Some(&actor.username),
-        },
-    )
-    .await?;
-    if let Some((extra, reopened)) = extra_event {
-        cases::insert_event(
-            &mut tx,
-            &NewEvent {
-                case_id: id,
-                occurred_on: on,
-                action: extra.as_str(),
-                from_status: Some(first_to.as_str()),
-                to_status: reopened.as_str(),
-                department_id: update.department_id,
-                note: None,
-                user_id: Some(actor.user_id),
-                username: Some(&actor.username),
-            },
-        )
-        .await?;
+    let mut events = vec![steps::Event {
+        action: action.as_str(),
+        from: s.from.as_str(),
+        to: first_to.as_str(),
+        department_id: plan.event_department,
+        note: plan.event_note.as_deref(),
+    }];
+    if plan.then_reopen {
+        events.push(steps::Event {
+            action: CaseAction::Reopen.as_str(),
+            from: first_to.as_str(),
+            to: to.as_str(),
+            department_id: plan.update.department_id,
+            note: None,
+        });
     }
+    let u = &plan.update;
     let detail = serde_json::json!({
-        "action": action.as_str(), "from": from.as_str(), "to": to.as_str(),
-        "department_id": update.department_id, "due_on": update.due_on, "on": on,
+        "action": action.as_str(), "from": s.from.as_str(), "to": to.as_str(),
+        "department_id": u.department_id, "due_on": u.due_on, "on": on,
     });
-    crate::storage::search::record_change(&mut tx, "case", id).await?;
-    audit::insert(
-        &mut tx,
-        &actor.audit("case_step", "case", id, Some(detail.to_string())),
-    )
-    .await?;
-    tx.commit().await?;
-    cases::get(db, id).await?.ok_or(AppError::NotFound)
+    let record = steps::Record {
+        subject: Subject::Case,
+        id,
+        on,
+        events,
+        audit_action: "case_step",
+        object_type: "case",
+        detail,
+        search_kind: "case",
+    };
+    steps::record(tx, s.actor, record).await
 }
 
 /// Figures for a period and committee, computed from the records.

@@ -11,9 +11,10 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::cases::{check_member_of, committee, parse_range, parse_version, today};
-use super::{non_blank, Actor};
-use crate::domain::dates::{parse_optional_date, parse_optional_id};
+use super::cases::{check_member_of, committee, parse_range};
+use super::steps::{parse_version, today};
+use super::{non_blank, steps, Actor};
+use crate::domain::dates::parse_optional_id;
 use crate::domain::info::{
     check_author_move, check_move, plan_met, quarter_of, validate_body, AdoptionLevel, InfoAction,
     InfoKind, InfoStatus,
@@ -21,11 +22,13 @@ use crate::domain::info::{
 use crate::domain::orgs::OrgKind;
 use crate::domain::paging::PageRequest;
 use crate::domain::roles::Role;
+use crate::domain::steps as steps_rule;
 use crate::domain::text::{optional_line, optional_text, required_line, required_text};
 use crate::domain::validation::{FieldError, FieldErrors};
 use crate::services::error::AppError;
+use crate::storage::events::{self, NewEvent, Subject};
 use crate::storage::info::{
-    self as store, Adoption, InfoEvent, InfoFilter, InfoReport, Instruction, NewAdoption, NewEvent,
+    self as store, Adoption, InfoEvent, InfoFilter, InfoReport, Instruction, NewAdoption,
     NewInstruction, NewReport, ReportUpdate,
 };
 use crate::storage::timeline::{self, NewTimelineEntry};
@@ -123,15 +126,7 @@ fn step_date(
     field: &'static str,
     input: &Option<String>,
 ) -> Option<NaiveDate> {
-    match errors.check(parse_optional_date(field, input.as_deref().unwrap_or(""))) {
-        Some(Some(d)) if d > today() => {
-            errors.push(FieldError::new(field, "date_in_future"));
-            None
-        }
-        Some(Some(d)) => Some(d),
-        Some(None) => Some(today()),
-        None => None,
-    }
+    steps_rule::step_date(errors, field, input.as_deref().unwrap_or(""), today())
 }
 
 /// Whether the actor may see the report: staff within their subtree, a
@@ -161,7 +156,7 @@ pub async fn detail(db: &Db, actor: &Actor, id: i64) -> Result<InfoDetail, AppEr
     Ok(InfoDetail {
         adoptions: store::adoptions(db, id).await?,
         instructions: store::instructions(db, id).await?,
-        events: store::events(db, id).await?,
+        events: events::events(db, Subject::Info, id).await?,
         report,
     })
 }
@@ -202,10 +197,12 @@ struct Who<'a> {
 /// the search-index change.
 async fn insert_report(tx: &mut Tx, r: &NewReport<'_>, who: &Who<'_>) -> Result<i64, sqlx::Error> {
     let id = store::insert(tx, r).await?;
-    store::insert_event(
+    events::insert_event(
         tx,
         &NewEvent {
-            report_id: id,
+            subject: Subject::Info,
+            subject_id: id,
+            department_id: None,
             occurred_on: r.submitted_on,
             action: "submit",
             from_status: None,
@@ -374,26 +371,28 @@ pub async fn create_from_proposal(
     Ok(id)
 }
 
-/// The last step's date: a new step may not come before it.
-async fn check_after_last_step(
+/// The step's date, as entered: not in the future, not before the report's
+/// last step (or its submission).
+async fn dated(
     db: &Db,
     errors: &mut FieldErrors,
-    field: &'static str,
     report: &InfoReport,
-    on: Option<NaiveDate>,
-) -> Result<(), AppError> {
-    if let Some(d) = on {
-        let last = store::events(db, report.id)
-            .await?
-            .last()
-            .map(|e| e.occurred_on)
-            .unwrap_or(report.submitted_on);
-        if d < last {
-            errors.push(FieldError::new(field, "info_date_before_last_step").with("date", last));
-        }
-    }
-    Ok(())
+    input: &Option<String>,
+) -> Result<Option<NaiveDate>, AppError> {
+    let start = Some(report.submitted_on);
+    steps::dated(
+        db,
+        errors,
+        Subject::Info,
+        report.id,
+        input,
+        BEFORE_LAST,
+        start,
+    )
+    .await
 }
+
+const BEFORE_LAST: &str = "info_date_before_last_step";
 
 /// Edit a report: staff while submitted or edited (it becomes `edited`); the
 /// author revises their own while it is still `submitted`.
@@ -419,7 +418,10 @@ pub async fn update(
     } else {
         Some(today())
     };
-    check_after_last_step(db, &mut errors, "on", &report, on).await?;
+    if let Some(d) = on {
+        let start = Some(report.submitted_on);
+        steps::not_before_last(db, &mut errors, Subject::Info, id, d, BEFORE_LAST, start).await?;
+    }
     errors.into_result()?;
     let (Some(content), Some(on)) = (content, on) else {
         return Err(internal("edit"));
@@ -433,35 +435,30 @@ pub async fn update(
         update.edited_on = Some(on);
     }
     let mut tx = db.begin().await?;
-    if !store::update(&mut tx, id, version, &update).await? {
-        return Err(AppError::Conflict("stale_version"));
-    }
-    store::insert_event(
-        &mut tx,
-        &NewEvent {
-            report_id: id,
-            occurred_on: on,
-            action: InfoAction::Edit.as_str(),
-            from_status: Some(from.as_str()),
-            to_status: to.as_str(),
-            note: None,
-            user_id: Some(actor.user_id),
-            username: Some(&actor.username),
-        },
-    )
-    .await?;
+    steps::check_version(store::update(&mut tx, id, version, &update).await?)?;
     let detail = serde_json::json!({
         "before_version": report.version, "from": from.as_str(), "to": to.as_str(), "on": on,
         "kind": update.kind, "title": update.title, "chars": update.body.chars().count(),
         "title_changed": update.title != report.title, "text_changed": update.body != report.body,
     });
-    audit::insert(
-        &mut tx,
-        &actor.audit("update", "info_report", id, Some(detail.to_string())),
-    )
-    .await?;
-    search::record_change(&mut tx, SEARCH_KIND, id).await?;
-    tx.commit().await?;
+    let event = steps::Event {
+        action: InfoAction::Edit.as_str(),
+        from: from.as_str(),
+        to: to.as_str(),
+        department_id: None,
+        note: None,
+    };
+    let record = steps::Record {
+        subject: Subject::Info,
+        id,
+        on,
+        events: vec![event],
+        audit_action: "update",
+        object_type: "info_report",
+        detail,
+        search_kind: SEARCH_KIND,
+    };
+    steps::record(tx, actor, record).await?;
     store::get(db, id).await?.ok_or(AppError::NotFound)
 }
 
@@ -483,6 +480,76 @@ async fn district_above(db: &Db, org_id: i64) -> Result<Option<String>, AppError
         current = parent;
     }
     Ok(parent_name)
+}
+
+/// A report step, parsed and validated: each variant carries what it writes.
+enum Step {
+    Forward {
+        to_whom: String,
+    },
+    Adopt {
+        level: AdoptionLevel,
+        publication: Option<String>,
+    },
+    Instruct {
+        leader: String,
+        content: String,
+    },
+    Withdraw,
+}
+
+fn raw(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or("")
+}
+
+/// Read one step's input into a typed step; field problems go to `errors`.
+async fn parse_step(
+    db: &Db,
+    report: &InfoReport,
+    action: InfoAction,
+    input: &InfoStepInput,
+    errors: &mut FieldErrors,
+) -> Result<Option<Step>, AppError> {
+    Ok(match action {
+        InfoAction::Forward => {
+            let named = optional_line("forwarded_to", raw(&input.forwarded_to), 100);
+            match errors.check(named) {
+                Some(Some(to_whom)) => Some(to_whom),
+                None => None,
+                // Unnamed: the district committee above.
+                Some(None) => {
+                    let district = district_above(db, report.org_id).await?;
+                    if district.is_none() {
+                        errors.push(FieldError::new("forwarded_to", "required"));
+                    }
+                    district
+                }
+            }
+            .map(|to_whom| Step::Forward { to_whom })
+        }
+        InfoAction::Adopt => {
+            let level = match non_blank(&input.level) {
+                Some(l) => errors.check(AdoptionLevel::parse("level", l)),
+                None => {
+                    errors.push(FieldError::new("level", "info_level_required"));
+                    None
+                }
+            };
+            let publication = optional_line("publication", raw(&input.publication), 200);
+            let publication = errors.check(publication).flatten();
+            level.map(|level| Step::Adopt { level, publication })
+        }
+        InfoAction::Instruct => {
+            let leader = errors.check(required_line("leader", raw(&input.leader), 100));
+            let content = errors.check(required_text("content", raw(&input.content), 2000));
+            leader
+                .zip(content)
+                .map(|(leader, content)| Step::Instruct { leader, content })
+        }
+        InfoAction::Withdraw => Some(Step::Withdraw),
+        // Refused before: edits carry the text and go through `update`.
+        InfoAction::Edit => None,
+    })
 }
 
 /// Take one step on a report: staff forward, record an adoption or an
@@ -510,185 +577,132 @@ pub async fn step(
     };
     let version = parse_version(&input.version)?;
     let mut errors = FieldErrors::new();
-    let on = step_date(&mut errors, "on", &input.on);
-    check_after_last_step(db, &mut errors, "on", &report, on).await?;
+    let on = dated(db, &mut errors, &report, &input.on).await?;
     let note = errors
-        .check(optional_text(
-            "note",
-            input.note.as_deref().unwrap_or(""),
-            2000,
-        ))
+        .check(optional_text("note", raw(&input.note), 2000))
         .flatten();
-    let mut update = ReportUpdate::of(&report);
-    update.status = to.as_str().to_string();
-    let mut adoption: Option<(AdoptionLevel, Option<String>)> = None;
-    let mut instruction: Option<(String, String)> = None;
-    let mut event_note = note.clone();
-    match action {
-        InfoAction::Forward => {
-            let to_whom = match errors
-                .check(optional_line(
-                    "forwarded_to",
-                    input.forwarded_to.as_deref().unwrap_or(""),
-                    100,
-                ))
-                .flatten()
-            {
-                Some(t) => Some(t),
-                None if errors.for_field("forwarded_to").is_some() => None,
-                None => match district_above(db, report.org_id).await? {
-                    Some(name) => Some(name),
-                    None => {
-                        errors.push(FieldError::new("forwarded_to", "required"));
-                        None
-                    }
-                },
-            };
-            update.forwarded_on = on;
-            event_note = to_whom.clone();
-            update.forwarded_to = to_whom;
-        }
-        InfoAction::Adopt => {
-            let level = match non_blank(&input.level) {
-                Some(l) => errors.check(AdoptionLevel::parse("level", l)),
-                None => {
-                    errors.push(FieldError::new("level", "info_level_required"));
-                    None
-                }
-            };
-            let publication = errors
-                .check(optional_line(
-                    "publication",
-                    input.publication.as_deref().unwrap_or(""),
-                    200,
-                ))
-                .flatten();
-            if let Some(level) = level {
-                event_note = Some(
-                    [
-                        Some(level.as_str().to_string()),
-                        publication.clone(),
-                        note.clone(),
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(" · "),
-                );
-                adoption = Some((level, publication));
-            }
-        }
-        InfoAction::Instruct => {
-            let leader = errors.check(required_line(
-                "leader",
-                input.leader.as_deref().unwrap_or(""),
-                100,
-            ));
-            let content = errors.check(required_text(
-                "content",
-                input.content.as_deref().unwrap_or(""),
-                2000,
-            ));
-            if let (Some(leader), Some(content)) = (leader, content) {
-                event_note = Some(format!("{leader}: {content}"));
-                instruction = Some((leader, content));
-            }
-        }
-        InfoAction::Withdraw | InfoAction::Edit => {}
-    }
+    let step = parse_step(db, &report, action, input, &mut errors).await?;
     errors.into_result()?;
-    let Some(on) = on else {
+    let (Some(step), Some(on)) = (step, on) else {
         return Err(internal("step date"));
     };
-    let mut tx = db.begin().await?;
-    if !store::update(&mut tx, id, version, &update).await? {
-        return Err(AppError::Conflict("stale_version"));
-    }
-    store::insert_event(
-        &mut tx,
-        &NewEvent {
-            report_id: id,
-            occurred_on: on,
-            action: action.as_str(),
-            from_status: Some(from.as_str()),
-            to_status: to.as_str(),
-            note: event_note.as_deref(),
-            user_id: Some(actor.user_id),
-            username: Some(&actor.username),
-        },
-    )
-    .await?;
+    let mut update = ReportUpdate::of(&report);
+    update.status = to.as_str().to_string();
     let mut detail = serde_json::json!({
         "action": action.as_str(), "from": from.as_str(), "to": to.as_str(), "on": on,
     });
-    if let Some((level, publication)) = &adoption {
-        store::insert_adoption(
-            &mut tx,
-            &NewAdoption {
+    let event_note = match &step {
+        Step::Forward { to_whom } => {
+            update.forwarded_on = Some(on);
+            update.forwarded_to = Some(to_whom.clone());
+            detail["forwarded_to"] = to_whom.clone().into();
+            Some(to_whom.clone())
+        }
+        Step::Adopt { level, publication } => {
+            detail["level"] = level.as_str().into();
+            detail["publication"] = publication.clone().into();
+            let parts = [
+                Some(level.as_str().to_string()),
+                publication.clone(),
+                note.clone(),
+            ];
+            Some(parts.into_iter().flatten().collect::<Vec<_>>().join(" · "))
+        }
+        Step::Instruct { leader, content } => {
+            detail["leader"] = leader.clone().into();
+            Some(format!("{leader}: {content}"))
+        }
+        Step::Withdraw => note.clone(),
+    };
+    let mut tx = db.begin().await?;
+    steps::check_version(store::update(&mut tx, id, version, &update).await?)?;
+    insert_step_rows(&mut tx, actor, id, &step, note.as_deref(), on).await?;
+    note_in_duty_file(&mut tx, actor, &report, &step, on).await?;
+    let event = steps::Event {
+        action: action.as_str(),
+        from: from.as_str(),
+        to: to.as_str(),
+        department_id: None,
+        note: event_note.as_deref(),
+    };
+    let record = steps::Record {
+        subject: Subject::Info,
+        id,
+        on,
+        events: vec![event],
+        audit_action: "info_step",
+        object_type: "info_report",
+        detail,
+        search_kind: SEARCH_KIND,
+    };
+    steps::record(tx, actor, record).await?;
+    store::get(db, id).await?.ok_or(AppError::NotFound)
+}
+
+/// An adoption or an instruction is a row of its own.
+async fn insert_step_rows(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: i64,
+    step: &Step,
+    note: Option<&str>,
+    on: NaiveDate,
+) -> Result<(), sqlx::Error> {
+    match step {
+        Step::Adopt { level, publication } => {
+            let adoption = NewAdoption {
                 report_id: id,
                 level: level.as_str(),
                 adopted_on: on,
                 publication: publication.as_deref(),
-                note: note.as_deref(),
+                note,
                 created_by: Some(actor.user_id),
-            },
-        )
-        .await?;
-        detail["level"] = level.as_str().into();
-        detail["publication"] = publication.clone().into();
-    }
-    if let Some((leader, content)) = &instruction {
-        store::insert_instruction(
-            &mut tx,
-            &NewInstruction {
+            };
+            store::insert_adoption(tx, &adoption).await.map(|_| ())
+        }
+        Step::Instruct { leader, content } => {
+            let instruction = NewInstruction {
                 report_id: id,
                 leader,
                 content,
                 instructed_on: on,
                 created_by: Some(actor.user_id),
-            },
-        )
-        .await?;
-        detail["leader"] = leader.clone().into();
-    }
-    if action == InfoAction::Forward {
-        detail["forwarded_to"] = update.forwarded_to.clone().into();
-    }
-    // The author's duty file: each adoption and each instruction.
-    if let Some(member_id) = report.author_member_id {
-        let entry = match action {
-            InfoAction::Adopt => Some(NewTimelineEntry {
-                member_id,
-                occurred_on: on,
-                kind: "info_adopted",
-                title: &report.title,
-                object_type: Some("info_report"),
-                object_id: Some(id),
-                created_by: Some(actor.user_id),
-            }),
-            InfoAction::Instruct => Some(NewTimelineEntry {
-                member_id,
-                occurred_on: on,
-                kind: "info_instructed",
-                title: &report.title,
-                object_type: Some("info_report"),
-                object_id: Some(id),
-                created_by: Some(actor.user_id),
-            }),
-            _ => None,
-        };
-        if let Some(entry) = entry {
-            timeline::insert(&mut tx, &entry).await?;
+            };
+            store::insert_instruction(tx, &instruction)
+                .await
+                .map(|_| ())
         }
+        Step::Forward { .. } | Step::Withdraw => Ok(()),
     }
-    audit::insert(
-        &mut tx,
-        &actor.audit("info_step", "info_report", id, Some(detail.to_string())),
-    )
-    .await?;
-    search::record_change(&mut tx, SEARCH_KIND, id).await?;
-    tx.commit().await?;
-    store::get(db, id).await?.ok_or(AppError::NotFound)
+}
+
+/// The author's duty file: each adoption and each instruction.
+async fn note_in_duty_file(
+    tx: &mut Tx,
+    actor: &Actor,
+    report: &InfoReport,
+    step: &Step,
+    on: NaiveDate,
+) -> Result<(), AppError> {
+    let kind = match step {
+        Step::Adopt { .. } => "info_adopted",
+        Step::Instruct { .. } => "info_instructed",
+        _ => return Ok(()),
+    };
+    let Some(member_id) = report.author_member_id else {
+        return Ok(());
+    };
+    let entry = NewTimelineEntry {
+        member_id,
+        occurred_on: on,
+        kind,
+        title: &report.title,
+        object_type: Some("info_report"),
+        object_id: Some(report.id),
+        created_by: Some(actor.user_id),
+    };
+    timeline::insert(tx, &entry).await?;
+    Ok(())
 }
 
 /// One page of the reports the actor may see, the total, and the page asked for.

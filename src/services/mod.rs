@@ -14,6 +14,7 @@ pub mod orgs;
 pub mod proposals;
 pub mod reception;
 pub mod search;
+pub(crate) mod steps;
 pub mod users;
 
 use crate::app::i18n::Locale;

@@ -8,8 +8,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::cases::{committee, parse_version, today};
-use super::{non_blank, Actor};
+use super::cases::committee;
+use super::steps::{parse_version, today};
+use super::{non_blank, steps, Actor};
 use crate::domain::calendar::Calendar;
 use crate::domain::cases::Satisfaction;
 use crate::domain::dates::{parse_optional_date, parse_optional_id};
@@ -18,18 +19,19 @@ use crate::domain::paging::{parse_sort, PageRequest, SortDir};
 use crate::domain::proposals::{
     add_months, after_ratings, answered_on_time, check_due, check_merge_target, check_move,
     is_numbered, is_overdue, is_public, is_received, parse_cutoff, parse_months, session_for,
-    AnswerClass, Category, CosignStatus, ProposalAction, ProposalStatus, RatingOutcome,
-    SubmitterKind, BODY_MAX_CHARS, DEFAULT_ANSWER_MONTHS, DEFAULT_CUTOFF,
+    AnswerClass, Category, CosignStatus, HandlerRole, ProposalAction, ProposalStatus,
+    RatingOutcome, SubmitterKind, BODY_MAX_CHARS, DEFAULT_ANSWER_MONTHS, DEFAULT_CUTOFF,
     DEFAULT_RETURN_WORKING_DAYS, DEFAULT_SECOND_ANSWER_MONTHS, TITLE_MAX_CHARS,
 };
 use crate::domain::roles::Role;
 use crate::domain::text::{optional_text, required_line, required_text};
 use crate::domain::validation::{FieldError, FieldErrors};
 use crate::services::error::AppError;
+use crate::storage::events::{self, NewEvent, Subject};
 use crate::storage::orgs::Org;
 use crate::storage::proposals::{
-    self as store, Cosigner, Handler, NewEvent, NewProposal, Proposal, ProposalEvent,
-    ProposalFilter, ProposalSort, ProposalUpdate, Rating, StoredSettings,
+    self as store, Cosigner, Handler, NewProposal, Proposal, ProposalEvent, ProposalFilter,
+    ProposalSort, ProposalUpdate, Rating, StoredSettings,
 };
 use crate::storage::timeline::NewTimelineEntry;
 use crate::storage::{audit, calendar, members, orgs, search, timeline, Db, Tx};
@@ -216,8 +218,70 @@ async fn validate(db: &Db, actor: &Actor, input: &ProposalInput) -> Result<Value
     let title = errors.check(required_line("headline", &input.headline, TITLE_MAX_CHARS));
     let body = errors.check(required_text("text", &input.text, BODY_MAX_CHARS));
     let category = errors.check(Category::parse("category", &input.category));
-    // Who writes it, and for which committee.
-    let (org, kind, lead) = match actor.role {
+    let (org, kind, lead) = submitter(db, actor, input, &mut errors).await?;
+    let group_id = errors
+        .check(parse_optional_id(
+            "group_id",
+            input.group_id.as_deref().unwrap_or(""),
+        ))
+        .flatten();
+    if kind == Some(SubmitterKind::Group)
+        && group_id.is_none()
+        && errors.for_field("group_id").is_none()
+    {
+        errors.push(FieldError::new("group_id", "required"));
+    }
+    let cosigners = cosigner_ids(&input.cosigner_ids, kind, lead, &mut errors);
+    let submitted_on = if actor.role == Role::Staff {
+        let d = errors
+            .check(parse_optional_date(
+                "submitted_on",
+                input.submitted_on.as_deref().unwrap_or(""),
+            ))
+            .flatten();
+        if d.is_some_and(|d| d > today()) {
+            errors.push(FieldError::new("submitted_on", "date_in_future"));
+        }
+        d
+    } else {
+        None
+    };
+    if let Some(org) = &org {
+        let lead = lead.filter(|_| actor.role == Role::Staff);
+        check_within(db, &mut errors, org, lead, &cosigners, group_id).await?;
+    }
+    errors.into_result()?;
+    let (Some(org), Some(kind), Some(title), Some(body), Some(category)) =
+        (org, kind, title, body, category)
+    else {
+        return Err(internal("proposal"));
+    };
+    Ok(Values {
+        org,
+        kind,
+        lead_member_id: lead,
+        group_id: if kind == SubmitterKind::Group {
+            group_id
+        } else {
+            None
+        },
+        title,
+        body,
+        category,
+        cosigners,
+        submitted_on,
+    })
+}
+
+/// Who writes it, and for which committee: a member their own; staff name
+/// the committee, the kind, and a member's proposal's lead member.
+async fn submitter(
+    db: &Db,
+    actor: &Actor,
+    input: &ProposalInput,
+    errors: &mut FieldErrors,
+) -> Result<(Option<Org>, Option<SubmitterKind>, Option<i64>), AppError> {
+    Ok(match actor.role {
         Role::Member => {
             let me = actor.member_id.ok_or(AppError::Forbidden)?;
             let member = members::get(db, me).await?.ok_or(AppError::Forbidden)?;
@@ -258,21 +322,18 @@ async fn validate(db: &Db, actor: &Actor, input: &ProposalInput) -> Result<Value
             };
             (org, kind, lead)
         }
-    };
-    let group_id = errors
-        .check(parse_optional_id(
-            "group_id",
-            input.group_id.as_deref().unwrap_or(""),
-        ))
-        .flatten();
-    if kind == Some(SubmitterKind::Group)
-        && group_id.is_none()
-        && errors.for_field("group_id").is_none()
-    {
-        errors.push(FieldError::new("group_id", "required"));
-    }
+    })
+}
+
+/// The members invited to co-sign: each once, not the lead, only on a member's proposal.
+fn cosigner_ids(
+    raw: &[String],
+    kind: Option<SubmitterKind>,
+    lead: Option<i64>,
+    errors: &mut FieldErrors,
+) -> Vec<i64> {
     let mut cosigners = Vec::new();
-    for raw in input.cosigner_ids.iter().filter(|s| !s.trim().is_empty()) {
+    for raw in raw.iter().filter(|s| !s.trim().is_empty()) {
         match errors
             .check(parse_optional_id("cosigner_ids", raw))
             .flatten()
@@ -290,62 +351,34 @@ async fn validate(db: &Db, actor: &Actor, input: &ProposalInput) -> Result<Value
             "proposal_cosigners_members_only",
         ));
     }
-    let submitted_on = if actor.role == Role::Staff {
-        let d = errors
-            .check(parse_optional_date(
-                "submitted_on",
-                input.submitted_on.as_deref().unwrap_or(""),
-            ))
-            .flatten();
-        if d.is_some_and(|d| d > today()) {
-            errors.push(FieldError::new("submitted_on", "date_in_future"));
-        }
-        d
-    } else {
-        None
-    };
-    if let Some(org) = &org {
-        if actor.role == Role::Staff {
-            check_member_in(db, &mut errors, "lead_member_id", lead, org).await?;
-        }
-        for id in &cosigners {
-            if !member_in(db, *id, org).await? {
-                errors.push(
-                    FieldError::new("cosigner_ids", "proposal_cosigner_unknown").with("id", id),
-                );
-            }
-        }
-        if let Some(group) = group_id {
-            let ok = orgs::get_org(db, group).await?.is_some_and(|g| {
-                g.kind == crate::domain::orgs::OrgKind::Group.as_str()
-                    && is_within(&g.path, &org.path)
-            });
-            if !ok {
-                errors.push(FieldError::new("group_id", "unknown_group"));
-            }
+    cosigners
+}
+
+/// The lead member, the co-signers and the group belong to the committee.
+async fn check_within(
+    db: &Db,
+    errors: &mut FieldErrors,
+    org: &Org,
+    lead: Option<i64>,
+    cosigners: &[i64],
+    group_id: Option<i64>,
+) -> Result<(), AppError> {
+    check_member_in(db, errors, "lead_member_id", lead, org).await?;
+    for id in cosigners {
+        if !member_in(db, *id, org).await? {
+            errors
+                .push(FieldError::new("cosigner_ids", "proposal_cosigner_unknown").with("id", id));
         }
     }
-    errors.into_result()?;
-    let (Some(org), Some(kind), Some(title), Some(body), Some(category)) =
-        (org, kind, title, body, category)
-    else {
-        return Err(internal("proposal"));
-    };
-    Ok(Values {
-        org,
-        kind,
-        lead_member_id: lead,
-        group_id: if kind == SubmitterKind::Group {
-            group_id
-        } else {
-            None
-        },
-        title,
-        body,
-        category,
-        cosigners,
-        submitted_on,
-    })
+    if let Some(group) = group_id {
+        let ok = orgs::get_org(db, group).await?.is_some_and(|g| {
+            g.kind == crate::domain::orgs::OrgKind::Group.as_str() && is_within(&g.path, &org.path)
+        });
+        if !ok {
+            errors.push(FieldError::new("group_id", "unknown_group"));
+        }
+    }
+    Ok(())
 }
 
 async fn member_in(db: &Db, member_id: i64, org: &Org) -> Result<bool, AppError> {
@@ -384,7 +417,8 @@ fn event<'a>(
     note: Option<&'a str>,
 ) -> NewEvent<'a> {
     NewEvent {
-        proposal_id: id,
+        subject: Subject::Proposal,
+        subject_id: id,
         occurred_on: on,
         action,
         from_status: from.map(|s| s.as_str()),
@@ -456,7 +490,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &ProposalInput) -> Result<Pro
     )
     .await?;
     store::invite(&mut tx, id, &v.cosigners).await?;
-    store::insert_event(
+    events::insert_event(
         &mut tx,
         &event(
             actor,
@@ -471,7 +505,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &ProposalInput) -> Result<Pro
     )
     .await?;
     if submit {
-        store::insert_event(
+        events::insert_event(
             &mut tx,
             &event(
                 actor,
@@ -617,9 +651,9 @@ pub fn attach_allowed(actor: &Actor, p: &Proposal, handlers: &[Handler]) -> bool
         }
         Role::Department => {
             p.status == ProposalStatus::Assigned.as_str()
-                && handlers
-                    .iter()
-                    .any(|h| h.role == "lead" && Some(h.department_id) == actor.department_id)
+                && handlers.iter().any(|h| {
+                    h.role == HandlerRole::Lead && Some(h.department_id) == actor.department_id
+                })
         }
         _ => false,
     }
@@ -666,7 +700,7 @@ pub async fn detail(db: &Db, actor: &Actor, id: i64) -> Result<ProposalDetail, A
     Ok(ProposalDetail {
         overdue: overdue(&proposal),
         handlers: store::handlers(db, id).await?,
-        events: store::events(db, id).await?,
+        events: events::events(db, Subject::Proposal, id).await?,
         attachments: crate::storage::attachments::for_owner(db, "proposal", id).await?,
         cosigners,
         merged,
@@ -724,7 +758,7 @@ pub async fn update(
         store::uninvite_others(&mut tx, id, &v.cosigners).await?;
         store::invite(&mut tx, id, &v.cosigners).await?;
     }
-    store::insert_event(
+    events::insert_event(
         &mut tx,
         &event(actor, id, today(), "edit", Some(status), status, None, None),
     )
@@ -1002,6 +1036,412 @@ fn may_take(actor: &Actor, action: ProposalAction) -> bool {
     }
 }
 
+/// A proposal step, parsed and validated: each variant carries what it writes.
+enum Step {
+    Submit,
+    Withdraw,
+    Accept,
+    NotAccept {
+        reason: String,
+    },
+    Merge {
+        target: i64,
+    },
+    Assign {
+        lead: i64,
+        co: Vec<i64>,
+        due: NaiveDate,
+    },
+    Return {
+        department: i64,
+    },
+    View {
+        department: i64,
+        text: String,
+    },
+    Answer {
+        department: i64,
+        text: String,
+        class: AnswerClass,
+        attachment: Option<i64>,
+    },
+    Rate {
+        member: i64,
+        value: Satisfaction,
+    },
+    Close,
+    MarkKey {
+        key: bool,
+    },
+    Supervise,
+    ToInfo,
+}
+
+/// What a step on one proposal is read against.
+struct Scene<'a> {
+    db: &'a Db,
+    actor: &'a Actor,
+    p: &'a Proposal,
+    input: &'a StepInput,
+    from: ProposalStatus,
+    /// `None` when the date was refused (the reason is already recorded).
+    on: Option<NaiveDate>,
+    note: Option<String>,
+    settings: Settings,
+    handlers: Vec<Handler>,
+    /// Read for the steps that need them: rate, accept, answer.
+    authors: Vec<i64>,
+}
+
+impl Scene<'_> {
+    /// The actor's department's part in handling this proposal, if it is `role`.
+    fn my_handler(&self, role: HandlerRole) -> Option<&Handler> {
+        let department = self.actor.department_id?;
+        self.handlers
+            .iter()
+            .find(|h| h.department_id == department)
+            .filter(|h| h.role == role)
+    }
+
+    fn raw(value: &Option<String>) -> &str {
+        value.as_deref().unwrap_or("")
+    }
+
+    /// The note, required for this step with `code`.
+    fn required_note(&self, errors: &mut FieldErrors, code: &'static str) -> Option<String> {
+        if self.note.is_none() && errors.for_field("note").is_none() {
+            errors.push(FieldError::new("note", code));
+        }
+        self.note.clone()
+    }
+}
+
+/// Read one step's input into a typed step. A refusal that concerns who
+/// asks ends here as an error; field problems go to `errors`, and then the
+/// step is `None` or is not taken.
+async fn parse_step(
+    s: &Scene<'_>,
+    action: ProposalAction,
+    errors: &mut FieldErrors,
+) -> Result<Option<Step>, AppError> {
+    use ProposalAction as A;
+    Ok(match action {
+        A::Submit | A::Withdraw => {
+            if s.actor.role == Role::Member && s.p.lead_member_id != s.actor.member_id {
+                return Err(FieldError::new("lead_member_id", "proposal_not_lead_member").into());
+            }
+            Some(if action == A::Submit {
+                Step::Submit
+            } else {
+                Step::Withdraw
+            })
+        }
+        A::Accept => Some(Step::Accept),
+        A::NotAccept => s
+            .required_note(errors, "proposal_reason_required")
+            .map(|reason| Step::NotAccept { reason }),
+        A::Merge => parse_merge(s, errors).await?,
+        A::Assign => parse_assign(s, errors).await?,
+        A::Return => parse_return(s, errors).await?,
+        A::View => parse_view(s, errors)?,
+        A::Answer => parse_answer(s, errors).await?,
+        A::Rate => parse_rate(s, errors)?,
+        A::Close => Some(Step::Close),
+        A::MarkKey => Some(Step::MarkKey {
+            key: !matches!(non_blank(&s.input.key), Some("no" | "false" | "0")),
+        }),
+        A::Supervise => {
+            let overdue_now = s.on.is_some_and(|on| is_overdue(s.from, s.p.due_on, on));
+            if !s.p.is_key && !overdue_now {
+                errors.push(FieldError::new("action", "proposal_supervise_not_key"));
+            }
+            Some(Step::Supervise)
+        }
+        A::ToInfo => {
+            if let Some(info) = store::info_made_from(s.db, s.p.id).await? {
+                errors.push(FieldError::new("action", "proposal_already_info").with("id", info));
+            }
+            Some(Step::ToInfo)
+        }
+    })
+}
+
+async fn parse_merge(s: &Scene<'_>, errors: &mut FieldErrors) -> Result<Option<Step>, AppError> {
+    let id = s.p.id;
+    let target = errors
+        .check(parse_optional_id(
+            "target_id",
+            Scene::raw(&s.input.target_id),
+        ))
+        .flatten();
+    let Some(t) = target else {
+        if errors.for_field("target_id").is_none() {
+            errors.push(FieldError::new("target_id", "required"));
+        }
+        return Ok(None);
+    };
+    match store::get(s.db, t).await? {
+        Some(target) if visible(s.db, s.actor, &target).await? => {
+            let status = ProposalStatus::parse("status", &target.status)?;
+            let same = target.org_id == s.p.org_id && target.session == s.p.session;
+            let merge = check_merge_target("target_id", id, t, status, same);
+            Ok(errors.check(merge).map(|_| Step::Merge { target: t }))
+        }
+        _ if t == id => {
+            errors.push(FieldError::new("target_id", "proposal_merge_self"));
+            Ok(None)
+        }
+        _ => {
+            errors.push(FieldError::new("target_id", "proposal_unknown"));
+            Ok(None)
+        }
+    }
+}
+
+async fn parse_assign(s: &Scene<'_>, errors: &mut FieldErrors) -> Result<Option<Step>, AppError> {
+    let lead = errors
+        .check(parse_optional_id(
+            "lead_department_id",
+            Scene::raw(&s.input.lead_department_id),
+        ))
+        .flatten();
+    let known: Vec<i64> = orgs::list_departments(s.db, &s.actor.org_path)
+        .await?
+        .iter()
+        .map(|d| d.id)
+        .collect();
+    match lead {
+        None if errors.for_field("lead_department_id").is_none() => errors.push(FieldError::new(
+            "lead_department_id",
+            "proposal_lead_required",
+        )),
+        Some(d) if !known.contains(&d) => {
+            errors.push(FieldError::new("lead_department_id", "unknown_department"))
+        }
+        _ => {}
+    }
+    let co = co_departments(&s.input.co_department_ids, lead, &known, errors);
+    let due = errors.check(parse_optional_date("due_on", Scene::raw(&s.input.due_on)));
+    let mut checked_due = None;
+    if let (Some(on), Some(due)) = (s.on, due) {
+        let due = due.unwrap_or_else(|| add_months(on, s.settings.answer_months));
+        checked_due = errors.check(check_due("due_on", on, due)).map(|_| due);
+    }
+    Ok(match (lead, checked_due) {
+        (Some(lead), Some(due)) => Some(Step::Assign { lead, co, due }),
+        _ => None,
+    })
+}
+
+/// The co-handling departments: known ones, each once, not the lead.
+fn co_departments(
+    raw: &[String],
+    lead: Option<i64>,
+    known: &[i64],
+    errors: &mut FieldErrors,
+) -> Vec<i64> {
+    let mut co = Vec::new();
+    for raw in raw.iter().filter(|s| !s.trim().is_empty()) {
+        match errors
+            .check(parse_optional_id("co_department_ids", raw))
+            .flatten()
+        {
+            Some(d) if Some(d) == lead => {
+                errors.push(FieldError::new("co_department_ids", "proposal_co_is_lead"))
+            }
+            Some(d) if !known.contains(&d) => {
+                errors.push(FieldError::new("co_department_ids", "unknown_department"))
+            }
+            Some(d) if !co.contains(&d) => co.push(d),
+            _ => {}
+        }
+    }
+    co
+}
+
+async fn parse_return(s: &Scene<'_>, errors: &mut FieldErrors) -> Result<Option<Step>, AppError> {
+    let Some(h) = s.my_handler(HandlerRole::Lead) else {
+        return Err(FieldError::new("department", "proposal_not_lead").into());
+    };
+    s.required_note(errors, "proposal_return_reason");
+    if let (Some(on), Some(assigned)) = (s.on, s.p.assigned_on) {
+        let cal: Calendar = calendar::calendar(s.db).await?;
+        let limit = s.settings.return_working_days;
+        if cal.working_days_between(assigned, on) > i64::from(limit) {
+            errors.push(FieldError::new("action", "proposal_return_too_late").with("days", limit));
+        }
+    }
+    Ok(Some(Step::Return {
+        department: h.department_id,
+    }))
+}
+
+fn parse_view(s: &Scene<'_>, errors: &mut FieldErrors) -> Result<Option<Step>, AppError> {
+    let Some(h) = s.my_handler(HandlerRole::Co) else {
+        return Err(FieldError::new("department", "proposal_not_co_handler").into());
+    };
+    if h.view.is_some() {
+        errors.push(FieldError::new("reply", "proposal_view_sent"));
+    }
+    let text = errors.check(required_text("reply", Scene::raw(&s.input.reply), 4000));
+    Ok(text.map(|text| Step::View {
+        department: h.department_id,
+        text,
+    }))
+}
+
+async fn parse_answer(s: &Scene<'_>, errors: &mut FieldErrors) -> Result<Option<Step>, AppError> {
+    let Some(h) = s.my_handler(HandlerRole::Lead) else {
+        return Err(FieldError::new("department", "proposal_not_lead").into());
+    };
+    let missing: Vec<&str> = s
+        .handlers
+        .iter()
+        .filter(|h| h.role == HandlerRole::Co && h.view.is_none())
+        .map(|h| h.department_name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        errors.push(
+            FieldError::new("reply", "proposal_views_missing")
+                .with("departments", missing.join("、")),
+        );
+    }
+    let text = errors.check(required_text("reply", Scene::raw(&s.input.reply), 20_000));
+    let class = match non_blank(&s.input.answer_class) {
+        Some(c) => errors.check(AnswerClass::parse("answer_class", c)),
+        None => {
+            errors.push(FieldError::new("answer_class", "required"));
+            None
+        }
+    };
+    let attachment = errors
+        .check(parse_optional_id(
+            "attachment_id",
+            Scene::raw(&s.input.attachment_id),
+        ))
+        .flatten();
+    if let Some(a) = attachment {
+        let ours = crate::storage::attachments::get(s.db, a)
+            .await?
+            .is_some_and(|a| a.owner_type == "proposal" && a.owner_id == s.p.id);
+        if !ours {
+            errors.push(FieldError::new(
+                "attachment_id",
+                "proposal_attachment_unknown",
+            ));
+        }
+    }
+    Ok(text.zip(class).map(|(text, class)| Step::Answer {
+        department: h.department_id,
+        text,
+        class,
+        attachment,
+    }))
+}
+
+fn parse_rate(s: &Scene<'_>, errors: &mut FieldErrors) -> Result<Option<Step>, AppError> {
+    let member = s.actor.member_id.ok_or(AppError::Forbidden)?;
+    if !s.authors.contains(&member) {
+        return Err(FieldError::new("rating", "proposal_not_author").into());
+    }
+    let value = match non_blank(&s.input.rating) {
+        Some(r) => errors.check(Satisfaction::parse("rating", r)),
+        None => {
+            errors.push(FieldError::new("rating", "required"));
+            None
+        }
+    };
+    if value == Some(Satisfaction::Unsatisfied) && s.note.is_none() {
+        errors.push(FieldError::new("note", "proposal_unsatisfied_reason"));
+    }
+    Ok(value.map(|value| Step::Rate { member, value }))
+}
+
+/// What a validated step changes on the proposal and says on its timeline.
+struct Plan {
+    update: ProposalUpdate,
+    event_note: Option<String>,
+    event_department: Option<i64>,
+    /// The authors' duty files get an entry of this kind.
+    duty: Option<&'static str>,
+}
+
+fn plan(step: &Step, s: &Scene<'_>, on: NaiveDate) -> Plan {
+    let mut u = ProposalUpdate::of(s.p);
+    let mut event_note = s.note.clone();
+    let mut event_department = None;
+    let mut duty = None;
+    let with_note = |head: String| match &s.note {
+        Some(n) => format!("{head}: {n}"),
+        None => head,
+    };
+    match step {
+        Step::Submit => {
+            u.submitted_on = Some(on);
+            u.session = Some(i64::from(session_for(on, s.settings.cutoff())));
+            duty = Some("proposal_submitted");
+        }
+        Step::Withdraw | Step::ToInfo => {}
+        Step::Accept => {
+            u.reviewed_on = Some(on);
+            duty = Some("proposal_accepted");
+        }
+        Step::NotAccept { reason } => {
+            u.reviewed_on = Some(on);
+            u.not_accepted_reason = Some(reason.clone());
+        }
+        Step::Merge { target } => {
+            u.merged_into_id = Some(*target);
+            u.reviewed_on = Some(on);
+            event_note = Some(with_note(format!("→ #{target}")));
+        }
+        Step::Assign { lead, due, .. } => {
+            u.assigned_on = Some(on);
+            u.due_on = Some(*due);
+            event_department = Some(*lead);
+        }
+        Step::Return { department } => {
+            u.assigned_on = None;
+            u.due_on = None;
+            event_department = Some(*department);
+        }
+        Step::View { department, text } => {
+            event_department = Some(*department);
+            event_note = Some(text.clone());
+        }
+        Step::Answer {
+            department,
+            text,
+            class,
+            attachment,
+        } => {
+            event_department = Some(*department);
+            event_note = Some(format!("{}: {text}", class.as_str().to_uppercase()));
+            u.answer = Some(text.clone());
+            u.answer_class = Some(class.as_str().to_string());
+            u.answered_on = Some(on);
+            u.answer_attachment_id = *attachment;
+            duty = Some("proposal_answered");
+        }
+        Step::Rate { value, .. } => event_note = Some(with_note(value.as_str().to_string())),
+        Step::Close => u.closed_on = Some(on),
+        Step::MarkKey { key } => {
+            u.is_key = *key;
+            event_note = Some(if *key { "key" } else { "not_key" }.to_string());
+        }
+        Step::Supervise => {
+            u.supervisions += 1;
+            u.last_supervised_on = Some(on);
+        }
+    }
+    Plan {
+        update: u,
+        event_note,
+        event_department,
+        duty,
+    }
+}
+
 /// Take one step on a proposal. Every refusal changes nothing.
 pub async fn step(
     db: &Db,
@@ -1026,452 +1466,296 @@ pub async fn step(
     }
     let version = parse_version(&input.version)?;
     let from = ProposalStatus::parse("status", &p.status)?;
+    let to = check_move("action", from, action)?;
     let mut errors = FieldErrors::new();
-    let mut to = check_move("action", from, action)?;
-    let on = errors
-        .check(parse_optional_date("on", input.on.as_deref().unwrap_or("")))
-        .map(|d| d.unwrap_or_else(today));
-    if let Some(d) = on {
-        if d > today() {
-            errors.push(FieldError::new("on", "date_in_future"));
-        }
-        let last = store::events(db, id).await?.last().map(|e| e.occurred_on);
-        if last.is_some_and(|last| d < last) {
-            errors.push(FieldError::new("on", "proposal_date_before_last_step"));
-        }
-    }
+    let before_last = "proposal_date_before_last_step";
+    let on = steps::dated(
+        db,
+        &mut errors,
+        Subject::Proposal,
+        id,
+        &input.on,
+        before_last,
+        None,
+    )
+    .await?;
     let note = errors
-        .check(optional_text(
-            "note",
-            input.note.as_deref().unwrap_or(""),
-            2000,
-        ))
+        .check(optional_text("note", Scene::raw(&input.note), 2000))
         .flatten();
-    let settings = settings_for(db, p.org_id).await?;
-    let mut u = ProposalUpdate::of(&p);
-    let mut event_note = note.clone();
-    let mut event_department: Option<i64> = None;
-    // What else the step writes, once validated.
-    let mut handlers: Option<(i64, Vec<i64>)> = None;
-    let mut clear_handlers = false;
-    let mut view: Option<(i64, String)> = None;
-    let mut rating: Option<(i64, Satisfaction)> = None;
-    let mut timeline_kind: Option<&'static str> = None;
-    let handlers_now = store::handlers(db, id).await?;
-    // Who wrote it: read once for the rating check, the outcome and the duty files.
-    let proposal_authors = match action {
+    let authors = match action {
         ProposalAction::Rate | ProposalAction::Accept | ProposalAction::Answer => {
             authors(db, &p).await?
         }
         _ => Vec::new(),
     };
-    let my_handler = actor
-        .department_id
-        .and_then(|d| handlers_now.iter().find(|h| h.department_id == d));
-    match action {
-        ProposalAction::Submit | ProposalAction::Withdraw => {
-            if actor.role == Role::Member && p.lead_member_id != actor.member_id {
-                return Err(FieldError::new("lead_member_id", "proposal_not_lead_member").into());
-            }
-            if action == ProposalAction::Submit {
-                if let Some(on) = on {
-                    u.submitted_on = Some(on);
-                    u.session = Some(i64::from(session_for(on, settings.cutoff())));
-                    timeline_kind = Some("proposal_submitted");
-                }
-            }
-        }
-        ProposalAction::Accept => {
-            u.reviewed_on = on;
-            timeline_kind = Some("proposal_accepted");
-        }
-        ProposalAction::NotAccept => {
-            if note.is_none() && errors.for_field("note").is_none() {
-                errors.push(FieldError::new("note", "proposal_reason_required"));
-            }
-            u.reviewed_on = on;
-            u.not_accepted_reason = note.clone();
-        }
-        ProposalAction::Merge => {
-            let target = errors
-                .check(parse_optional_id(
-                    "target_id",
-                    input.target_id.as_deref().unwrap_or(""),
-                ))
-                .flatten();
-            match target {
-                None if errors.for_field("target_id").is_none() => {
-                    errors.push(FieldError::new("target_id", "required"))
-                }
-                None => {}
-                Some(t) => match store::get(db, t).await? {
-                    Some(target) if visible(db, actor, &target).await? => {
-                        let status = ProposalStatus::parse("status", &target.status)?;
-                        let same = target.org_id == p.org_id && target.session == p.session;
-                        if errors
-                            .check(check_merge_target("target_id", id, t, status, same))
-                            .is_some()
-                        {
-                            u.merged_into_id = Some(t);
-                            u.reviewed_on = on;
-                            event_note = Some(match &note {
-                                Some(n) => format!("→ #{t}: {n}"),
-                                None => format!("→ #{t}"),
-                            });
-                        }
-                    }
-                    _ if t == id => {
-                        errors.push(FieldError::new("target_id", "proposal_merge_self"))
-                    }
-                    _ => errors.push(FieldError::new("target_id", "proposal_unknown")),
-                },
-            }
-        }
-        ProposalAction::Assign => {
-            let lead = errors
-                .check(parse_optional_id(
-                    "lead_department_id",
-                    input.lead_department_id.as_deref().unwrap_or(""),
-                ))
-                .flatten();
-            let known: Vec<i64> = orgs::list_departments(db, &actor.org_path)
-                .await?
-                .iter()
-                .map(|d| d.id)
-                .collect();
-            match lead {
-                None if errors.for_field("lead_department_id").is_none() => errors.push(
-                    FieldError::new("lead_department_id", "proposal_lead_required"),
-                ),
-                Some(d) if !known.contains(&d) => {
-                    errors.push(FieldError::new("lead_department_id", "unknown_department"))
-                }
-                _ => {}
-            }
-            let mut co = Vec::new();
-            for raw in input
-                .co_department_ids
-                .iter()
-                .filter(|s| !s.trim().is_empty())
-            {
-                match errors
-                    .check(parse_optional_id("co_department_ids", raw))
-                    .flatten()
-                {
-                    Some(d) if Some(d) == lead => {
-                        errors.push(FieldError::new("co_department_ids", "proposal_co_is_lead"))
-                    }
-                    Some(d) if !known.contains(&d) => {
-                        errors.push(FieldError::new("co_department_ids", "unknown_department"))
-                    }
-                    Some(d) if !co.contains(&d) => co.push(d),
-                    _ => {}
-                }
-            }
-            let due = errors.check(parse_optional_date(
-                "due_on",
-                input.due_on.as_deref().unwrap_or(""),
-            ));
-            if let (Some(on), Some(due)) = (on, due) {
-                let due = due.unwrap_or_else(|| add_months(on, settings.answer_months));
-                if errors.check(check_due("due_on", on, due)).is_some() {
-                    u.assigned_on = Some(on);
-                    u.due_on = Some(due);
-                }
-            }
-            if let Some(lead) = lead {
-                event_department = Some(lead);
-                handlers = Some((lead, co));
-            }
-        }
-        ProposalAction::Return => {
-            let Some(h) = my_handler.filter(|h| h.role == "lead") else {
-                return Err(FieldError::new("department", "proposal_not_lead").into());
-            };
-            event_department = Some(h.department_id);
-            if note.is_none() && errors.for_field("note").is_none() {
-                errors.push(FieldError::new("note", "proposal_return_reason"));
-            }
-            if let (Some(on), Some(assigned)) = (on, p.assigned_on) {
-                let cal: Calendar = calendar::calendar(db).await?;
-                if cal.working_days_between(assigned, on) > i64::from(settings.return_working_days)
-                {
-                    errors.push(
-                        FieldError::new("action", "proposal_return_too_late")
-                            .with("days", settings.return_working_days),
-                    );
-                }
-            }
-            u.assigned_on = None;
-            u.due_on = None;
-            clear_handlers = true;
-        }
-        ProposalAction::View => {
-            let Some(h) = my_handler.filter(|h| h.role == "co") else {
-                return Err(FieldError::new("department", "proposal_not_co_handler").into());
-            };
-            if h.view.is_some() {
-                errors.push(FieldError::new("reply", "proposal_view_sent"));
-            }
-            event_department = Some(h.department_id);
-            if let Some(text) = errors.check(required_text(
-                "reply",
-                input.reply.as_deref().unwrap_or(""),
-                4000,
-            )) {
-                event_note = Some(text.clone());
-                view = Some((h.department_id, text));
-            }
-        }
-        ProposalAction::Answer => {
-            let Some(h) = my_handler.filter(|h| h.role == "lead") else {
-                return Err(FieldError::new("department", "proposal_not_lead").into());
-            };
-            event_department = Some(h.department_id);
-            let missing: Vec<&str> = handlers_now
-                .iter()
-                .filter(|h| h.role == "co" && h.view.is_none())
-                .map(|h| h.department_name.as_str())
-                .collect();
-            if !missing.is_empty() {
-                errors.push(
-                    FieldError::new("reply", "proposal_views_missing")
-                        .with("departments", missing.join("、")),
-                );
-            }
-            let text = errors.check(required_text(
-                "reply",
-                input.reply.as_deref().unwrap_or(""),
-                20_000,
-            ));
-            let class = match non_blank(&input.answer_class) {
-                Some(c) => errors.check(AnswerClass::parse("answer_class", c)),
-                None => {
-                    errors.push(FieldError::new("answer_class", "required"));
-                    None
-                }
-            };
-            let attachment = errors
-                .check(parse_optional_id(
-                    "attachment_id",
-                    input.attachment_id.as_deref().unwrap_or(""),
-                ))
-                .flatten();
-            if let Some(a) = attachment {
-                let ok = crate::storage::attachments::get(db, a)
-                    .await?
-                    .is_some_and(|a| a.owner_type == "proposal" && a.owner_id == id);
-                if !ok {
-                    errors.push(FieldError::new(
-                        "attachment_id",
-                        "proposal_attachment_unknown",
-                    ));
-                }
-            }
-            if let (Some(text), Some(class)) = (text, class) {
-                event_note = Some(format!("{}: {text}", class.as_str().to_uppercase()));
-                u.answer = Some(text);
-                u.answer_class = Some(class.as_str().to_string());
-                u.answered_on = on;
-                u.answer_attachment_id = attachment;
-                timeline_kind = Some("proposal_answered");
-            }
-        }
-        ProposalAction::Rate => {
-            let me = actor.member_id.ok_or(AppError::Forbidden)?;
-            if !proposal_authors.contains(&me) {
-                return Err(FieldError::new("rating", "proposal_not_author").into());
-            }
-            let value = match non_blank(&input.rating) {
-                Some(r) => errors.check(Satisfaction::parse("rating", r)),
-                None => {
-                    errors.push(FieldError::new("rating", "required"));
-                    None
-                }
-            };
-            if let Some(value) = value {
-                if value == Satisfaction::Unsatisfied && note.is_none() {
-                    errors.push(FieldError::new("note", "proposal_unsatisfied_reason"));
-                }
-                event_note = Some(match &note {
-                    Some(n) => format!("{}: {n}", value.as_str()),
-                    None => value.as_str().to_string(),
-                });
-                rating = Some((me, value));
-            }
-        }
-        ProposalAction::Close => {
-            u.closed_on = on;
-        }
-        ProposalAction::MarkKey => {
-            u.is_key = !matches!(non_blank(&input.key), Some("no" | "false" | "0"));
-            event_note = Some(if u.is_key { "key" } else { "not_key" }.to_string());
-        }
-        ProposalAction::Supervise => {
-            let overdue_now = on.is_some_and(|on| is_overdue(from, p.due_on, on));
-            if !p.is_key && !overdue_now {
-                errors.push(FieldError::new("action", "proposal_supervise_not_key"));
-            }
-            u.supervisions += 1;
-            u.last_supervised_on = on;
-        }
-        ProposalAction::ToInfo => {
-            if let Some(info) = store::info_made_from(db, id).await? {
-                errors.push(FieldError::new("action", "proposal_already_info").with("id", info));
-            }
-        }
-    }
+    let scene = Scene {
+        db,
+        actor,
+        p: &p,
+        input,
+        from,
+        on,
+        note,
+        settings: settings_for(db, p.org_id).await?,
+        handlers: store::handlers(db, id).await?,
+        authors,
+    };
+    let step = parse_step(&scene, action, &mut errors).await?;
     errors.into_result()?;
-    let Some(on) = on else {
+    let (Some(step), Some(on)) = (step, on) else {
         return Err(internal("step"));
     };
-    let mut tx = db.begin().await?;
-    if action == ProposalAction::Accept {
-        let session = p
-            .session
-            .unwrap_or_else(|| i64::from(session_for(on, settings.cutoff())));
-        u.session = Some(session);
-        u.number = Some(store::next_number(&mut tx, p.org_id, session).await?);
-        event_note = u.number.map(|n| format!("#{n}"));
+    take(&scene, action, step, to, on, version, info_max_chars).await?;
+    store::get(db, id).await?.ok_or(AppError::NotFound)
+}
+
+/// What the authors' ratings of this round set off.
+#[derive(PartialEq)]
+enum AfterRating {
+    Nothing,
+    Close,
+    SecondAnswer,
+}
+
+/// Write a validated step: its own rows, then the shared frame.
+async fn take(
+    s: &Scene<'_>,
+    action: ProposalAction,
+    step: Step,
+    to: ProposalStatus,
+    on: NaiveDate,
+    version: i64,
+    info_max_chars: u32,
+) -> Result<(), AppError> {
+    let mut plan = plan(&step, s, on);
+    let mut tx = s.db.begin().await?;
+    let (to, after) = write_before_update(&mut tx, s, &step, to, on, &mut plan).await?;
+    plan.update.status = to.as_str().to_string();
+    let updated = store::update(&mut tx, s.p.id, version, &plan.update).await?;
+    steps::check_version(updated)?;
+    if let Some(note) = write_after_update(&mut tx, s, &step, on, info_max_chars).await? {
+        plan.event_note = Some(note);
     }
-    // The authors' ratings of this round decide what comes next.
-    let mut second_round = false;
-    if let Some((member, value)) = rating {
-        if !store::insert_rating(
-            &mut tx,
-            id,
-            member,
-            p.round,
-            value.as_str(),
-            note.as_deref(),
-            on,
-            actor.user_id,
-        )
-        .await?
-        {
-            return Err(FieldError::new("rating", "proposal_already_rated").into());
-        }
-        let rated: Vec<Satisfaction> = store::round_ratings(&mut tx, id, p.round)
-            .await?
-            .iter()
-            .filter_map(|(_, r)| Satisfaction::parse("rating", r).ok())
-            .collect();
-        match after_ratings(&rated, proposal_authors.len(), p.round) {
-            RatingOutcome::Waiting => {}
-            RatingOutcome::Close => {
-                to = ProposalStatus::Closed;
-                u.closed_on = Some(on);
-            }
-            RatingOutcome::SecondAnswer => {
-                to = ProposalStatus::Assigned;
-                second_round = true;
-                u.round = p.round + 1;
-                u.due_on = Some(add_months(on, settings.second_answer_months));
-            }
-        }
-    }
-    u.status = to.as_str().to_string();
-    if !store::update(&mut tx, id, version, &u).await? {
-        return Err(AppError::Conflict("stale_version"));
-    }
-    if action == ProposalAction::ToInfo {
-        // Kept on record as an opinion, and sent on as social-condition information.
-        let info = crate::services::info::create_from_proposal(
-            &mut tx,
-            info_max_chars,
-            &crate::services::info::FromProposal {
-                proposal_id: id,
-                org_id: p.org_id,
-                author_member_id: p.lead_member_id,
-                kind: crate::domain::info::InfoKind::SocialCondition,
-                title: &p.title,
-                body: &p.body,
-                submitted_on: on,
-                user_id: Some(actor.user_id),
-                username: Some(&actor.username),
-            },
-        )
-        .await?;
-        event_note = Some(format!("→ info #{info}"));
-    }
-    if let Some((lead, co)) = &handlers {
-        store::set_handlers(&mut tx, id, *lead, co).await?;
-    }
-    if clear_handlers {
-        store::clear_handlers(&mut tx, id).await?;
-    }
-    if let Some((department, text)) = &view {
-        if !store::record_view(&mut tx, id, *department, text, on).await? {
-            return Err(FieldError::new("reply", "proposal_view_sent").into());
-        }
-    }
+    note_in_duty_files(&mut tx, s, &step, plan.duty, on).await?;
+    let second_round = after == AfterRating::SecondAnswer;
+    // A second answer is asked for after the rating step itself is recorded as answered.
     let answered_to = if second_round {
         ProposalStatus::Answered
     } else {
         to
     };
-    store::insert_event(
-        &mut tx,
-        &event(
-            actor,
-            id,
-            on,
-            action.as_str(),
-            Some(from),
-            answered_to,
-            event_department,
-            event_note.as_deref(),
-        ),
-    )
-    .await?;
-    if answered_to != to || (to == ProposalStatus::Closed && action == ProposalAction::Rate) {
-        let follow = if second_round {
-            "second_answer"
-        } else {
-            "close"
-        };
-        store::insert_event(
-            &mut tx,
-            &event(
-                actor,
-                id,
-                on,
-                follow,
-                Some(answered_to),
-                to,
-                None,
-                u.due_on
-                    .map(|d| d.to_string())
-                    .as_deref()
-                    .filter(|_| second_round),
-            ),
-        )
-        .await?;
+    let u = &plan.update;
+    let due_note = u.due_on.map(|d| d.to_string());
+    let mut events = vec![steps::Event {
+        action: action.as_str(),
+        from: s.from.as_str(),
+        to: answered_to.as_str(),
+        department_id: plan.event_department,
+        note: plan.event_note.as_deref(),
+    }];
+    if after != AfterRating::Nothing {
+        events.push(steps::Event {
+            action: if second_round {
+                "second_answer"
+            } else {
+                "close"
+            },
+            from: answered_to.as_str(),
+            to: to.as_str(),
+            department_id: None,
+            note: due_note.as_deref().filter(|_| second_round),
+        });
     }
-    if let Some(kind) = timeline_kind {
-        let people = if kind == "proposal_submitted" {
-            p.lead_member_id.into_iter().collect()
-        } else {
-            proposal_authors.clone()
-        };
-        for member in people {
-            note_in_timeline(&mut tx, actor, member, on, kind, &p.title, id).await?;
+    let record = steps::Record {
+        subject: Subject::Proposal,
+        id: s.p.id,
+        on,
+        events,
+        audit_action: "proposal_step",
+        object_type: "proposal",
+        detail: audit_detail(s, action, &step, to, on, u),
+        search_kind: "proposal",
+    };
+    steps::record(tx, s.actor, record).await
+}
+
+/// Before the proposal is written: an acceptance takes the next number; a
+/// rating may close the proposal or send it back for a second answer.
+async fn write_before_update(
+    tx: &mut Tx,
+    s: &Scene<'_>,
+    step: &Step,
+    mut to: ProposalStatus,
+    on: NaiveDate,
+    plan: &mut Plan,
+) -> Result<(ProposalStatus, AfterRating), AppError> {
+    let (p, u) = (s.p, &mut plan.update);
+    let mut after = AfterRating::Nothing;
+    match *step {
+        Step::Accept => {
+            let session = p
+                .session
+                .unwrap_or_else(|| i64::from(session_for(on, s.settings.cutoff())));
+            u.session = Some(session);
+            u.number = Some(store::next_number(tx, p.org_id, session).await?);
+            plan.event_note = u.number.map(|n| format!("#{n}"));
         }
+        Step::Rate { member, value } => {
+            after = rate(tx, s, member, value, on).await?;
+            match after {
+                AfterRating::Nothing => {}
+                AfterRating::Close => {
+                    to = ProposalStatus::Closed;
+                    u.closed_on = Some(on);
+                }
+                AfterRating::SecondAnswer => {
+                    to = ProposalStatus::Assigned;
+                    u.round = p.round + 1;
+                    u.due_on = Some(add_months(on, s.settings.second_answer_months));
+                }
+            }
+        }
+        _ => {}
     }
-    search::record_change(&mut tx, "proposal", id).await?;
-    let detail = serde_json::json!({
-        "action": action.as_str(), "from": from.as_str(), "to": to.as_str(), "on": on,
+    Ok((to, after))
+}
+
+/// After the proposal is written: the rows a step adds elsewhere. Returns
+/// the event's note when the step's outcome names it.
+async fn write_after_update(
+    tx: &mut Tx,
+    s: &Scene<'_>,
+    step: &Step,
+    on: NaiveDate,
+    info_max_chars: u32,
+) -> Result<Option<String>, AppError> {
+    let id = s.p.id;
+    match step {
+        Step::ToInfo => {
+            let info = to_info(tx, s, on, info_max_chars).await?;
+            return Ok(Some(format!("→ info #{info}")));
+        }
+        Step::Assign { lead, co, .. } => store::set_handlers(tx, id, *lead, co).await?,
+        Step::Return { .. } => store::clear_handlers(tx, id).await?,
+        Step::View { department, text } => record_view(tx, id, *department, text, on).await?,
+        _ => {}
+    }
+    Ok(None)
+}
+
+/// A co-handler's view, once: of two sent at once, the second finds the first.
+async fn record_view(
+    tx: &mut Tx,
+    id: i64,
+    department: i64,
+    text: &str,
+    on: NaiveDate,
+) -> Result<(), AppError> {
+    if store::record_view(tx, id, department, text, on).await? {
+        Ok(())
+    } else {
+        Err(FieldError::new("reply", "proposal_view_sent").into())
+    }
+}
+
+/// The duty files: the lead member's on submission, every author's on
+/// acceptance and on the answer.
+async fn note_in_duty_files(
+    tx: &mut Tx,
+    s: &Scene<'_>,
+    step: &Step,
+    duty: Option<&'static str>,
+    on: NaiveDate,
+) -> Result<(), AppError> {
+    let Some(kind) = duty else {
+        return Ok(());
+    };
+    let people: Vec<i64> = if let Step::Submit = step {
+        s.p.lead_member_id.into_iter().collect()
+    } else {
+        s.authors.clone()
+    };
+    for member in people {
+        note_in_timeline(tx, s.actor, member, on, kind, &s.p.title, s.p.id).await?;
+    }
+    Ok(())
+}
+
+fn audit_detail(
+    s: &Scene<'_>,
+    action: ProposalAction,
+    step: &Step,
+    to: ProposalStatus,
+    on: NaiveDate,
+    u: &ProposalUpdate,
+) -> serde_json::Value {
+    let handlers = match step {
+        Step::Assign { lead, co, .. } => Some((*lead, co.clone())),
+        _ => None,
+    };
+    let rating = match step {
+        Step::Rate { value, .. } => Some(value.as_str()),
+        _ => None,
+    };
+    serde_json::json!({
+        "action": action.as_str(), "from": s.from.as_str(), "to": to.as_str(), "on": on,
         "number": u.number, "merged_into": u.merged_into_id, "due_on": u.due_on,
         "handlers": handlers, "answer_class": u.answer_class, "is_key": u.is_key,
-        "rating": rating.map(|(_, r)| r.as_str()), "round": u.round,
-    });
-    audit::insert(
-        &mut tx,
-        &actor.audit("proposal_step", "proposal", id, Some(detail.to_string())),
+        "rating": rating, "round": u.round,
+    })
+}
+
+/// Record one author's rating; once all have rated, the round's ratings
+/// decide what follows.
+async fn rate(
+    tx: &mut Tx,
+    s: &Scene<'_>,
+    member: i64,
+    value: Satisfaction,
+    on: NaiveDate,
+) -> Result<AfterRating, AppError> {
+    let (id, round) = (s.p.id, s.p.round);
+    let note = s.note.as_deref();
+    let user = s.actor.user_id;
+    if !store::insert_rating(tx, id, member, round, value.as_str(), note, on, user).await? {
+        return Err(FieldError::new("rating", "proposal_already_rated").into());
+    }
+    let rated: Vec<Satisfaction> = store::round_ratings(tx, id, round)
+        .await?
+        .iter()
+        .filter_map(|(_, r)| Satisfaction::parse("rating", r).ok())
+        .collect();
+    Ok(match after_ratings(&rated, s.authors.len(), round) {
+        RatingOutcome::Waiting => AfterRating::Nothing,
+        RatingOutcome::Close => AfterRating::Close,
+        RatingOutcome::SecondAnswer => AfterRating::SecondAnswer,
+    })
+}
+
+/// Kept on record as an opinion, and sent on as social-condition information.
+async fn to_info(
+    tx: &mut Tx,
+    s: &Scene<'_>,
+    on: NaiveDate,
+    info_max_chars: u32,
+) -> Result<i64, AppError> {
+    let p = s.p;
+    crate::services::info::create_from_proposal(
+        tx,
+        info_max_chars,
+        &crate::services::info::FromProposal {
+            proposal_id: p.id,
+            org_id: p.org_id,
+            author_member_id: p.lead_member_id,
+            kind: crate::domain::info::InfoKind::SocialCondition,
+            title: &p.title,
+            body: &p.body,
+            submitted_on: on,
+            user_id: Some(s.actor.user_id),
+            username: Some(&s.actor.username),
+        },
     )
-    .await?;
-    tx.commit().await?;
-    store::get(db, id).await?.ok_or(AppError::NotFound)
+    .await
 }
 
 /// A department's open proposals: assigned to it, soonest due first.
@@ -1552,19 +1836,7 @@ pub async fn figures(db: &Db, actor: &Actor, q: &FiguresQuery) -> Result<Figures
     let org = committee(db, actor, "org", non_blank(&q.org))
         .await
         .map_err(super::cases::bad_request)?;
-    let session = match non_blank(&q.session) {
-        Some(s) => s
-            .parse::<i64>()
-            .ok()
-            .filter(|y| (1949..=2200).contains(y))
-            .ok_or_else(|| {
-                AppError::BadRequest(FieldError::new("session", "proposal_session_invalid").into())
-            })?,
-        None => {
-            let settings = settings_for(db, org.id).await?;
-            i64::from(session_for(today(), settings.cutoff()))
-        }
-    };
+    let session = session_asked(db, &org, q).await?;
     let all = store::for_session(db, &org.path, session).await?;
     let handlers = store::handlers_for_session(db, &org.path, session).await?;
     let ratings = store::ratings_for_session(db, &org.path, session).await?;
@@ -1590,81 +1862,123 @@ pub async fn figures(db: &Db, actor: &Actor, q: &FiguresQuery) -> Result<Figures
         if !is_received(status) {
             continue;
         }
-        f.received += 1;
-        let numbered = is_numbered(status) || p.number.is_some();
-        let answered = p.answered_on.is_some();
-        // The latest answer against the deadline it had (the second one's, after a return).
-        let on_time = answered_on_time(p.answered_on, p.due_on);
-        match status {
-            ProposalStatus::Submitted => f.pending_review += 1,
-            ProposalStatus::NotAccepted => f.not_accepted += 1,
-            ProposalStatus::Merged => f.merged += 1,
-            ProposalStatus::Closed => f.closed += 1,
-            _ => {}
-        }
-        if numbered && status != ProposalStatus::Merged {
-            f.accepted += 1;
-        }
-        if p.assigned_on.is_some() || answered {
-            f.assigned += 1;
-        }
-        if answered {
-            f.answered += 1;
-            if on_time {
-                f.answered_on_time += 1;
-            }
-            match p.answer_class.as_deref() {
-                Some("a") => f.class_a += 1,
-                Some("b") => f.class_b += 1,
-                Some("c") => f.class_c += 1,
-                _ => {}
-            }
-        }
-        if is_overdue(status, p.due_on, today) {
-            f.overdue += 1;
-        }
-        if p.is_key {
-            f.key += 1;
-        }
-        if p.round > 1 {
-            f.second_answers += 1;
-        }
-        if let Some(lead) = p.lead_member_id {
-            writers.push(lead);
-        }
+        let counted = count_proposal(&mut f, p, status, today);
+        writers.extend(p.lead_member_id);
         if let Some(c) = categories.iter_mut().find(|c| c.key == p.category) {
-            c.received += 1;
-            c.accepted += i64::from(numbered && status != ProposalStatus::Merged);
-            c.answered += i64::from(answered);
-            c.answered_on_time += i64::from(answered && on_time);
+            c.add(counted.accepted, counted);
         }
-        for (_, name, _) in handlers
+        let leads = handlers
             .iter()
-            .filter(|(pid, _, role)| *pid == p.id && role == "lead")
-        {
-            let entry = match departments.iter_mut().position(|d| &d.key == name) {
-                Some(i) => &mut departments[i],
-                None => {
-                    departments.push(Breakdown {
-                        key: name.clone(),
-                        ..Default::default()
-                    });
-                    departments
-                        .last_mut()
-                        .ok_or_else(|| internal("department"))?
-                }
-            };
-            entry.received += 1;
-            entry.accepted += 1;
-            entry.answered += i64::from(answered);
-            entry.answered_on_time += i64::from(answered && on_time);
+            .filter(|(pid, _, role)| *pid == p.id && role == HandlerRole::Lead.as_str());
+        for (_, name, _) in leads {
+            // As lead department it was accepted: only accepted proposals are assigned.
+            breakdown_of(&mut departments, name).add(true, counted);
         }
     }
     writers.extend(store::cosigners_for_session(db, &org.path, session).await?);
     writers.sort_unstable();
     writers.dedup();
     f.members_with_proposals = writers.len() as i64;
-    // Each author's latest rating per proposal (ordered by round).
+    count_latest_ratings(&mut f, ratings);
+    departments.sort_by(|a, b| b.received.cmp(&a.received).then(a.key.cmp(&b.key)));
+    f.by_category = categories.into_iter().filter(|c| c.received > 0).collect();
+    f.by_department = departments;
+    Ok(f)
+}
+
+/// The session the figures are asked for; by default the current one.
+async fn session_asked(db: &Db, org: &Org, q: &FiguresQuery) -> Result<i64, AppError> {
+    Ok(match non_blank(&q.session) {
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|y| (1949..=2200).contains(y))
+            .ok_or_else(|| {
+                AppError::BadRequest(FieldError::new("session", "proposal_session_invalid").into())
+            })?,
+        None => {
+            let settings = settings_for(db, org.id).await?;
+            i64::from(session_for(today(), settings.cutoff()))
+        }
+    })
+}
+
+/// How one received proposal counts in the breakdowns.
+#[derive(Clone, Copy)]
+struct Counted {
+    accepted: bool,
+    answered: bool,
+    on_time: bool,
+}
+
+impl Breakdown {
+    fn add(&mut self, accepted: bool, c: Counted) {
+        self.received += 1;
+        self.accepted += i64::from(accepted);
+        self.answered += i64::from(c.answered);
+        self.answered_on_time += i64::from(c.answered && c.on_time);
+    }
+}
+
+/// The breakdown labelled `key`, added when first seen.
+fn breakdown_of<'a>(list: &'a mut Vec<Breakdown>, key: &str) -> &'a mut Breakdown {
+    let at = match list.iter().position(|d| d.key == key) {
+        Some(at) => at,
+        None => {
+            list.push(Breakdown {
+                key: key.to_string(),
+                ..Default::default()
+            });
+            list.len() - 1
+        }
+    };
+    &mut list[at]
+}
+
+/// Count one received proposal in the session's totals.
+fn count_proposal(
+    f: &mut Figures,
+    p: &Proposal,
+    status: ProposalStatus,
+    today: NaiveDate,
+) -> Counted {
+    f.received += 1;
+    let numbered = is_numbered(status) || p.number.is_some();
+    let answered = p.answered_on.is_some();
+    // The latest answer against the deadline it had (the second one's, after a return).
+    let on_time = answered_on_time(p.answered_on, p.due_on);
+    match status {
+        ProposalStatus::Submitted => f.pending_review += 1,
+        ProposalStatus::NotAccepted => f.not_accepted += 1,
+        ProposalStatus::Merged => f.merged += 1,
+        ProposalStatus::Closed => f.closed += 1,
+        _ => {}
+    }
+    let accepted = numbered && status != ProposalStatus::Merged;
+    f.accepted += i64::from(accepted);
+    f.assigned += i64::from(p.assigned_on.is_some() || answered);
+    if answered {
+        f.answered += 1;
+        f.answered_on_time += i64::from(on_time);
+        match p.answer_class.as_deref() {
+            Some("a") => f.class_a += 1,
+            Some("b") => f.class_b += 1,
+            Some("c") => f.class_c += 1,
+            _ => {}
+        }
+    }
+    f.overdue += i64::from(is_overdue(status, p.due_on, today));
+    f.key += i64::from(p.is_key);
+    f.second_answers += i64::from(p.round > 1);
+    Counted {
+        accepted,
+        answered,
+        on_time,
+    }
+}
+
+/// Each author's latest rating per proposal (the rows come ordered by round).
+fn count_latest_ratings(f: &mut Figures, ratings: Vec<(i64, i64, i64, String)>) {
     let mut latest: Vec<((i64, i64), String)> = Vec::new();
     for (pid, member, _, rating) in ratings {
         match latest.iter_mut().find(|(k, _)| *k == (pid, member)) {
@@ -1680,8 +1994,4 @@ pub async fn figures(db: &Db, actor: &Actor, q: &FiguresQuery) -> Result<Figures
             _ => {}
         }
     }
-    departments.sort_by(|a, b| b.received.cmp(&a.received).then(a.key.cmp(&b.key)));
-    f.by_category = categories.into_iter().filter(|c| c.received > 0).collect();
-    f.by_department = departments;
-    Ok(f)
 }

@@ -287,34 +287,6 @@ pub async fn update(
     Ok(affected == 1)
 }
 
-pub struct NewEvent<'a> {
-    pub case_id: i64,
-    pub occurred_on: NaiveDate,
-    pub action: &'a str,
-    pub from_status: Option<&'a str>,
-    pub to_status: &'a str,
-    pub department_id: Option<i64>,
-    pub note: Option<&'a str>,
-    pub user_id: Option<i64>,
-    pub username: Option<&'a str>,
-}
-
-pub async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>) -> Result<(), sqlx::Error> {
-    on_tx!(tx, conn => sqlx::query(
-        "INSERT INTO case_events (case_id, at, occurred_on, action, from_status, to_status, department_id, note, user_id, username) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-        .bind(e.case_id).bind(Utc::now()).bind(e.occurred_on).bind(e.action).bind(e.from_status)
-        .bind(e.to_status).bind(e.department_id).bind(e.note).bind(e.user_id).bind(e.username)
-        .execute(conn).await.map(|_| ()))
-}
-
-pub async fn events(db: &Db, case_id: i64) -> Result<Vec<CaseEvent>, sqlx::Error> {
-    on_db!(db, pool => sqlx::query_as::<_, CaseEvent>(
-        "SELECT id, case_id, at, occurred_on, action, from_status, to_status, department_id, note, user_id, username \
-         FROM case_events WHERE case_id = $1 ORDER BY id")
-        .bind(case_id).fetch_all(pool).await)
-}
-
 /// Count this address's submissions since `since` and record one more, in
 /// the caller's transaction (serialised, so parallel requests cannot slip past).
 pub async fn record_submission(

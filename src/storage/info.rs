@@ -299,33 +299,6 @@ pub async fn instructions(db: &Db, report_id: i64) -> Result<Vec<Instruction>, s
         .bind(report_id).fetch_all(pool).await)
 }
 
-pub struct NewEvent<'a> {
-    pub report_id: i64,
-    pub occurred_on: NaiveDate,
-    pub action: &'a str,
-    pub from_status: Option<&'a str>,
-    pub to_status: &'a str,
-    pub note: Option<&'a str>,
-    pub user_id: Option<i64>,
-    pub username: Option<&'a str>,
-}
-
-pub async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>) -> Result<(), sqlx::Error> {
-    on_tx!(tx, conn => sqlx::query(
-        "INSERT INTO info_events (report_id, at, occurred_on, action, from_status, to_status, note, user_id, username) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-        .bind(e.report_id).bind(Utc::now()).bind(e.occurred_on).bind(e.action).bind(e.from_status)
-        .bind(e.to_status).bind(e.note).bind(e.user_id).bind(e.username)
-        .execute(conn).await.map(|_| ()))
-}
-
-pub async fn events(db: &Db, report_id: i64) -> Result<Vec<InfoEvent>, sqlx::Error> {
-    on_db!(db, pool => sqlx::query_as::<_, InfoEvent>(
-        "SELECT id, report_id, at, occurred_on, action, from_status, to_status, note, user_id, username \
-         FROM info_events WHERE report_id = $1 ORDER BY id")
-        .bind(report_id).fetch_all(pool).await)
-}
-
 /// One report's row for the figures: (kind, status, submitted_on, forwarded_on).
 pub type FigureRow = (String, String, NaiveDate, Option<NaiveDate>);
 

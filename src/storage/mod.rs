@@ -13,6 +13,7 @@ pub mod awards;
 pub mod bulk;
 pub mod calendar;
 pub mod cases;
+pub mod events;
 pub mod info;
 pub mod members;
 pub mod orgs;

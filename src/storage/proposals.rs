@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use super::reception::date_param;
 use super::{Arg, Args, Db, Tx};
 use crate::domain::paging::{SortDir, SortKey};
+use crate::domain::proposals::HandlerRole;
 use crate::{bind_args, on_db, on_tx};
 
 #[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
@@ -461,7 +462,9 @@ pub struct Handler {
     pub department_id: i64,
     pub department_name: String,
     /// lead | co
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    #[schema(value_type = String)]
+    pub role: HandlerRole,
     /// A co-handler's view for the lead department.
     pub view: Option<String>,
     pub view_on: Option<NaiveDate>,
@@ -484,11 +487,12 @@ pub async fn set_handlers(
 ) -> Result<(), sqlx::Error> {
     on_tx!(tx, conn => sqlx::query("DELETE FROM proposal_handlers WHERE proposal_id = $1")
         .bind(proposal_id).execute(conn).await.map(|_| ()))?;
-    let rows = std::iter::once((lead, "lead")).chain(co.iter().map(|d| (*d, "co")));
+    let rows =
+        std::iter::once((lead, HandlerRole::Lead)).chain(co.iter().map(|d| (*d, HandlerRole::Co)));
     for (department, role) in rows {
         on_tx!(tx, conn => sqlx::query(
             "INSERT INTO proposal_handlers (proposal_id, department_id, role) VALUES ($1, $2, $3)")
-            .bind(proposal_id).bind(department).bind(role).execute(conn).await.map(|_| ()))?;
+            .bind(proposal_id).bind(department).bind(role.as_str()).execute(conn).await.map(|_| ()))?;
     }
     Ok(())
 }
@@ -582,34 +586,6 @@ pub struct ProposalEvent {
     pub note: Option<String>,
     pub user_id: Option<i64>,
     pub username: Option<String>,
-}
-
-pub struct NewEvent<'a> {
-    pub proposal_id: i64,
-    pub occurred_on: NaiveDate,
-    pub action: &'a str,
-    pub from_status: Option<&'a str>,
-    pub to_status: &'a str,
-    pub department_id: Option<i64>,
-    pub note: Option<&'a str>,
-    pub user_id: Option<i64>,
-    pub username: Option<&'a str>,
-}
-
-pub async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>) -> Result<(), sqlx::Error> {
-    on_tx!(tx, conn => sqlx::query(
-        "INSERT INTO proposal_events (proposal_id, at, occurred_on, action, from_status, to_status, department_id, note, user_id, username) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-        .bind(e.proposal_id).bind(Utc::now()).bind(e.occurred_on).bind(e.action).bind(e.from_status)
-        .bind(e.to_status).bind(e.department_id).bind(e.note).bind(e.user_id).bind(e.username)
-        .execute(conn).await.map(|_| ()))
-}
-
-pub async fn events(db: &Db, proposal_id: i64) -> Result<Vec<ProposalEvent>, sqlx::Error> {
-    on_db!(db, pool => sqlx::query_as::<_, ProposalEvent>(
-        "SELECT id, proposal_id, at, occurred_on, action, from_status, to_status, department_id, note, user_id, username \
-         FROM proposal_events WHERE proposal_id = $1 ORDER BY id")
-        .bind(proposal_id).fetch_all(pool).await)
 }
 
 // ---- settings ----

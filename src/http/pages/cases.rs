@@ -16,6 +16,7 @@ use crate::domain::paging::PageRequest;
 use crate::domain::roles::Role::{self, Department, Staff};
 use crate::domain::validation::{FieldError, FieldErrors};
 use crate::http::auth::{visitor_locale, Access, ApiQuery, PageActor, PageForm, PathId};
+use crate::http::timeline::{self, EventRow, Labels};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::cases::{
     self as service, CaseDetail, CaseInput, CaseQuery, Figures, PublicCaseInput, PublicStatus,
@@ -221,16 +222,6 @@ pub async fn create(
     }
 }
 
-/// A timeline entry as shown.
-pub struct EventRow {
-    pub on: String,
-    pub at: String,
-    pub action: String,
-    pub status: String,
-    pub who: String,
-    pub note: String,
-}
-
 #[derive(Template)]
 #[template(path = "cases/show.html")]
 struct ShowTemplate {
@@ -289,20 +280,18 @@ async fn show_page(
         "inbox"
     };
     let ctx = Ctx::for_page(page, current);
-    let events = case
-        .events
-        .iter()
-        .map(|e| EventRow {
-            on: e.occurred_on.to_string(),
-            at: e.at.format("%Y-%m-%d %H:%M").to_string(),
-            action: CaseAction::parse("action", &e.action)
-                .map(|a| ctx.t(a.label_key()))
-                .unwrap_or_else(|_| ctx.t("case.event.register")),
-            status: status_label(&ctx, &e.to_status),
-            who: e.username.clone().unwrap_or_else(|| ctx.t("case.citizen")),
-            note: e.note.clone().unwrap_or_default(),
-        })
-        .collect();
+    let events = timeline::rows(
+        &case.events,
+        Labels {
+            action: |a: &str| {
+                CaseAction::parse("action", a)
+                    .map(|a| ctx.t(a.label_key()))
+                    .unwrap_or_else(|_| ctx.t("case.event.register"))
+            },
+            status: |s: &str| status_label(&ctx, s),
+            nobody: ctx.t("case.citizen"),
+        },
+    );
     let actions = actions_for(page.actor.role, &case.case.status);
     // Only forwarding names a department: the list is read only when the
     // case may be forwarded.

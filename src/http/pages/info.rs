@@ -15,6 +15,7 @@ use crate::domain::info::{AdoptionLevel, InfoAction, InfoKind, InfoStatus};
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
+use crate::http::timeline::{self, EventRow, Labels};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::error::AppError;
 use crate::services::info::{
@@ -312,16 +313,6 @@ pub async fn update(
     }
 }
 
-/// A timeline entry as shown.
-pub struct EventRow {
-    pub on: String,
-    pub at: String,
-    pub action: String,
-    pub status: String,
-    pub who: String,
-    pub note: String,
-}
-
 /// An adoption as shown.
 pub struct AdoptionRow {
     pub on: String,
@@ -396,20 +387,18 @@ async fn show_page(
     let d = service::detail(&state.db, &page.actor, id).await?;
     let ctx = Ctx::for_page(page, current_key(page));
     let role = page.actor.role;
-    let events = d
-        .events
-        .iter()
-        .map(|e| EventRow {
-            on: e.occurred_on.to_string(),
-            at: e.at.format("%Y-%m-%d %H:%M").to_string(),
-            action: InfoAction::parse("action", &e.action)
-                .map(|a| ctx.t(a.label_key()))
-                .unwrap_or_else(|_| ctx.t("info.event.submit")),
-            status: status_label(&ctx, &e.to_status),
-            who: e.username.clone().unwrap_or_default(),
-            note: e.note.clone().unwrap_or_default(),
-        })
-        .collect();
+    let events = timeline::rows(
+        &d.events,
+        Labels {
+            action: |a: &str| {
+                InfoAction::parse("action", a)
+                    .map(|a| ctx.t(a.label_key()))
+                    .unwrap_or_else(|_| ctx.t("info.event.submit"))
+            },
+            status: |s: &str| status_label(&ctx, s),
+            nobody: String::new(),
+        },
+    );
     let adoptions = d
         .adoptions
         .iter()

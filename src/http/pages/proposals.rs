@@ -12,11 +12,12 @@ use super::{error_page, pager, render, render_status, Ctx, Pager};
 use crate::domain::cases::Satisfaction;
 use crate::domain::paging::{SortDir, SortKey};
 use crate::domain::proposals::{
-    can_move, AnswerClass, Category, ProposalAction, ProposalStatus, SubmitterKind,
+    can_move, AnswerClass, Category, HandlerRole, ProposalAction, ProposalStatus, SubmitterKind,
 };
 use crate::domain::roles::Role::{self, Department, Member, Staff};
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
+use crate::http::timeline::{self, EventRow, Labels};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::error::AppError;
 use crate::services::proposals::{
@@ -64,10 +65,8 @@ fn status_label(ctx: &Ctx, status: &str) -> String {
         .unwrap_or_else(|_| status.to_string())
 }
 
-fn handler_role(ctx: &Ctx, role: &str) -> String {
-    crate::domain::proposals::HandlerRole::parse("role", role)
-        .map(|r| ctx.t(r.label_key()))
-        .unwrap_or_default()
+fn handler_role(ctx: &Ctx, role: &HandlerRole) -> String {
+    ctx.t(role.label_key())
 }
 
 fn category_label(ctx: &Ctx, category: &str) -> String {
@@ -608,16 +607,6 @@ pub async fn update(
     }
 }
 
-/// A timeline entry as shown.
-pub struct EventRow {
-    pub on: String,
-    pub at: String,
-    pub action: String,
-    pub status: String,
-    pub who: String,
-    pub note: String,
-}
-
 #[derive(Template)]
 #[template(path = "proposals/show.html")]
 struct ShowTemplate {
@@ -678,8 +667,12 @@ fn actions_for(page: &PageActor, d: &ProposalDetail) -> Vec<ProposalAction> {
                     _ => false,
                 },
                 Role::Department => match a {
-                    A::Return | A::Answer => my_handler.is_some_and(|h| h.role == "lead"),
-                    A::View => my_handler.is_some_and(|h| h.role == "co" && h.view.is_none()),
+                    A::Return | A::Answer => {
+                        my_handler.is_some_and(|h| h.role == HandlerRole::Lead)
+                    }
+                    A::View => {
+                        my_handler.is_some_and(|h| h.role == HandlerRole::Co && h.view.is_none())
+                    }
                     _ => false,
                 },
                 _ => false,
@@ -703,18 +696,14 @@ async fn show_page(
         "proposals"
     };
     let ctx = Ctx::for_page(page, current);
-    let events = d
-        .events
-        .iter()
-        .map(|e| EventRow {
-            on: e.occurred_on.to_string(),
-            at: e.at.format("%Y-%m-%d %H:%M").to_string(),
-            action: ctx.t(&format!("proposal.event.{}", e.action)),
-            status: status_label(&ctx, &e.to_status),
-            who: e.username.clone().unwrap_or_default(),
-            note: e.note.clone().unwrap_or_default(),
-        })
-        .collect();
+    let events = timeline::rows(
+        &d.events,
+        Labels {
+            action: |a: &str| ctx.t(&format!("proposal.event.{a}")),
+            status: |s: &str| status_label(&ctx, s),
+            nobody: String::new(),
+        },
+    );
     let departments = if page.actor.role == Role::Staff {
         crate::services::orgs::list_departments(&state.db, &page.actor).await?
     } else {

@@ -1,0 +1,44 @@
+//! A subject's step timeline as the pages show it (cases, proposals and
+//! information reports alike; markup in `templates/timeline.html`).
+
+use crate::storage::events::TimelineEvent;
+
+/// A timeline entry as shown.
+pub struct EventRow {
+    pub on: String,
+    pub at: String,
+    pub action: String,
+    pub status: String,
+    pub who: String,
+    pub note: String,
+}
+
+/// The labels a capability gives its steps: the action's, the status's,
+/// and who did it (when no user is recorded).
+pub struct Labels<A, S> {
+    pub action: A,
+    pub status: S,
+    pub nobody: String,
+}
+
+/// The rows of a timeline, oldest first.
+pub fn rows<E, A, S>(events: &[E], labels: Labels<A, S>) -> Vec<EventRow>
+where
+    E: TimelineEvent,
+    A: Fn(&str) -> String,
+    S: Fn(&str) -> String,
+{
+    events
+        .iter()
+        .map(|e| EventRow {
+            on: e.occurred_on().to_string(),
+            at: e.at().format("%Y-%m-%d %H:%M").to_string(),
+            action: (labels.action)(e.action()),
+            status: (labels.status)(e.to_status()),
+            who: e
+                .username()
+                .map_or_else(|| labels.nobody.clone(), str::to_string),
+            note: e.note().unwrap_or_default().to_string(),
+        })
+        .collect()
+}
