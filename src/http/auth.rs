@@ -15,7 +15,7 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use super::pages::error_page;
+use super::render::error_page;
 use super::AppState;
 use crate::app::i18n::Locale;
 use crate::domain::roles::Role;

@@ -2,7 +2,11 @@
 
 pub mod api;
 pub mod auth;
+pub mod files;
+pub mod forms;
+pub mod input;
 pub mod pages;
+pub mod render;
 pub mod timeline;
 
 use std::net::SocketAddr;

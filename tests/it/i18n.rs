@@ -194,6 +194,12 @@ const DYNAMIC_CODES: &[(&str, Option<&[&str]>)] = &[
         "src/services/auth.rs",
         Some(&["account_locked", "too_many_attempts"]),
     ),
+    // The subject's own "dated before the last step" message.
+    ("src/domain/steps.rs", None),
+    (
+        "src/services/proposals.rs",
+        Some(&["proposal_reason_required", "proposal_return_reason"]),
+    ),
 ];
 
 /// Functions whose first argument names the field being checked.
@@ -323,7 +329,7 @@ fn scan() -> Used {
                 .and_then(leading_literal)
                 .filter(|k| is_word(k))
             {
-                if path.ends_with("http/pages/mod.rs") {
+                if path.ends_with("http/render.rs") {
                     used.nav.insert(key.to_string());
                 }
             }

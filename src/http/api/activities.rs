@@ -1,38 +1,26 @@
 //! The API of activities, attachments, awards and the 'five-ones'.
 
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::Page;
-use crate::domain::validation::FieldError;
+use super::{upload, Page};
 use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
+use crate::http::files::{download_response, upload_route, UploadForm};
+use crate::http::input::text_of;
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::activities::{
     self as service, ActivityDetail, ActivityInput, ActivityQuery, FiveOnesChecklist, ReportInput,
 };
-use crate::services::attachments::{self as files, Owner, Upload, MAX_LIMIT_BYTES};
+use crate::services::attachments::{self as files, Owner};
 use crate::services::awards::{self as award_service, AwardInput, AwardQuery};
-use crate::services::error::{AppError, ErrorBody};
+use crate::services::error::ErrorBody;
 use crate::storage::activities::{Activity, Invitation, ResearchReport};
 use crate::storage::attachments::Attachment;
 use crate::storage::awards::Award;
-
-/// The upload routes take bodies up to the largest configurable file, plus
-/// room for the form's other parts; the configured limit is checked as the
-/// file arrives.
-pub const UPLOAD_BODY_LIMIT: usize = MAX_LIMIT_BYTES as usize + 1024 * 1024;
-
-/// A route whose body may be an upload.
-pub fn upload_route(spec: RouteSpec) -> RouteSpec {
-    RouteSpec {
-        handler: spec.handler.layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
-        ..spec
-    }
-}
 
 pub fn routes() -> Vec<RouteSpec> {
     use crate::domain::roles::Role::{Department, Member, Staff};
@@ -122,14 +110,6 @@ pub struct ActivityListParams {
     approval: Option<String>,
     page: Option<u32>,
     per_page: Option<u32>,
-}
-
-fn text_of(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    }
 }
 
 /// An activity's fields as JSON. Numbers may be sent as numbers or strings.
@@ -416,90 +396,6 @@ pub async fn list_attachments(
     }
 }
 
-/// A multipart upload.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct UploadForm {
-    /// JPEG, PNG, PDF, DOCX, XLSX or DOC, judged from the content; 20 MiB at most by default.
-    #[schema(value_type = String, format = Binary)]
-    file: Vec<u8>,
-    /// photo | minutes | document | report | evidence
-    category: Option<String>,
-}
-
-/// Read an upload form: the file (up to `max` bytes kept), its category and,
-/// for pages, the form token.
-pub async fn read_upload(request: Request, max: u64) -> Result<(Upload, String), AppError> {
-    let malformed = || AppError::BadRequest(FieldError::new("body", "multipart_invalid").into());
-    let is_multipart = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    if !is_multipart {
-        // Read what was sent before answering, so the connection stays usable.
-        let _ = axum::body::to_bytes(request.into_body(), UPLOAD_BODY_LIMIT).await;
-        return Err(malformed());
-    }
-    let mut multipart = Multipart::from_request(request, &())
-        .await
-        .map_err(|_| malformed())?;
-    let mut upload = Upload {
-        missing: true,
-        ..Default::default()
-    };
-    let mut csrf = String::new();
-    while let Some(mut field) = multipart.next_field().await.map_err(|_| malformed())? {
-        match field.name().unwrap_or("") {
-            "file" if upload.missing => {
-                upload.missing = false;
-                upload.name = field.file_name().unwrap_or("").to_string();
-                while let Some(chunk) = field.chunk().await.map_err(|_| malformed())? {
-                    if upload.too_large {
-                        continue;
-                    }
-                    if (upload.bytes.len() + chunk.len()) as u64 > max {
-                        upload.too_large = true;
-                        upload.bytes = Vec::new();
-                    } else {
-                        upload.bytes.extend_from_slice(&chunk);
-                    }
-                }
-            }
-            "category" => {
-                upload.category = field.text().await.map_err(|_| malformed())?;
-                upload.category.truncate(64);
-            }
-            "csrf" => {
-                csrf = field.text().await.map_err(|_| malformed())?;
-                csrf.truncate(256);
-            }
-            _ => {
-                // Unknown parts are read and dropped.
-                while field.chunk().await.map_err(|_| malformed())?.is_some() {}
-            }
-        }
-    }
-    Ok((upload, csrf))
-}
-
-pub(crate) async fn upload(
-    state: &AppState,
-    actor: &crate::services::Actor,
-    owner: Owner,
-    request: Request,
-) -> Response {
-    let store = files::Store::from_settings(&state.settings);
-    let upload = match read_upload(request, store.max_bytes).await {
-        Ok((upload, _)) => upload,
-        Err(e) => return e.into_json(actor.locale),
-    };
-    match files::attach(&state.db, &store, actor, owner, &upload).await {
-        Ok(a) => (StatusCode::CREATED, Json(a)).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
-}
-
 #[utoipa::path(post, path = "/api/v1/activities/{id}/attachments", tag = "activities", params(("id" = i64, Path)),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     description = "Staff attach photos, minutes, documents and report files; a member only to their own log while it waits for approval.",
@@ -523,28 +419,6 @@ pub async fn upload_to_award(
     request: Request,
 ) -> Response {
     upload(&state, &actor, Owner::Award(id), request).await
-}
-
-/// A file as a download under its original name.
-pub fn download_response(attachment: &Attachment, bytes: Vec<u8>) -> Response {
-    let disposition = crate::domain::attachments::content_disposition(&attachment.original_name);
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&attachment.content_type) {
-        headers.insert(header::CONTENT_TYPE, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    response
 }
 
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "activities", params(("id" = i64, Path)),

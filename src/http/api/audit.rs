@@ -1,17 +1,35 @@
 //! The audit log for the audit admin: a filtered, paged list and the CSV export.
 
+use crate::http::files::csv_response;
 use axum::extract::State;
-use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::http::auth::Access;
 use crate::http::auth::{ApiActor, ApiQuery};
 use crate::http::AppState;
-use crate::services::audit::{self as service, AuditQuery, Export, Retention};
+use crate::http::{route, RouteSpec};
+use crate::services::audit::{self as service, AuditQuery, Retention};
 use crate::services::error::{AppError, ErrorBody};
 use crate::storage::audit::AuditEntry;
+use axum::http::Method;
+
+/// The routes of this part of the API, with who may call each.
+pub fn routes() -> Vec<RouteSpec> {
+    use crate::domain::roles::Role::Auditor;
+    use Access::Roles;
+    vec![
+        route(Method::GET, "/api/v1/audit", Roles(&[Auditor]), list),
+        route(
+            Method::GET,
+            "/api/v1/audit/export",
+            Roles(&[Auditor]),
+            export,
+        ),
+    ]
+}
 
 /// One page of the audit log, newest first, and how far back the log reaches.
 #[derive(Serialize, ToSchema)]
@@ -57,26 +75,4 @@ pub async fn export(
         Ok(export) => csv_response(export),
         Err(e) => e.into_json(actor.locale),
     }
-}
-
-/// An export as a download.
-pub fn csv_response(export: Export) -> Response {
-    let disposition = format!("attachment; filename=\"{}\"", export.filename);
-    let mut response = export.body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&export.rows.to_string()) {
-        headers.insert("x-row-count", v);
-    }
-    response
 }

@@ -8,10 +8,10 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::reception::{text_field, JsonObject};
 use super::Page;
 use crate::domain::roles::Role::{Department, Staff};
 use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
+use crate::http::input::{text_field, JsonObject};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::cases::{
     self as service, CaseDetail, CaseInput, CaseQuery, Figures, StepInput,

@@ -9,10 +9,10 @@ use axum::Json;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::reception::{text_field, JsonObject};
 use super::Page;
 use crate::domain::roles::Role::{Member, Staff};
 use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
+use crate::http::input::{text_field, JsonObject};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::error::ErrorBody;
 use crate::services::info::{

@@ -6,12 +6,36 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::Page;
+use crate::http::auth::Access;
 use crate::http::auth::{ApiActor, ApiJson, ApiQuery, PathId};
 use crate::http::AppState;
+use crate::http::{route, RouteSpec};
 use crate::services::error::ErrorBody;
 use crate::services::members::{self as service, MemberInput, MemberQuery};
 use crate::storage::members::Member;
 use crate::storage::timeline::TimelineEntry;
+use axum::http::Method;
+
+/// The routes of this part of the API, with who may call each.
+pub fn routes() -> Vec<RouteSpec> {
+    use crate::domain::roles::Role::{Member, Staff};
+    use Access::Roles;
+    const STAFF: Access = Roles(&[Staff]);
+    const STAFF_OR_OWN: Access = Roles(&[Staff, Member]);
+    vec![
+        route(Method::GET, "/api/v1/members", STAFF, list),
+        route(Method::POST, "/api/v1/members", STAFF, create),
+        route(Method::GET, "/api/v1/members/{id}", STAFF_OR_OWN, get),
+        route(Method::PUT, "/api/v1/members/{id}", STAFF, update),
+        route(Method::DELETE, "/api/v1/members/{id}", STAFF, delete),
+        route(
+            Method::GET,
+            "/api/v1/members/{id}/timeline",
+            STAFF_OR_OWN,
+            timeline,
+        ),
+    ]
+}
 
 /// Query parameters of the member list.
 #[derive(Deserialize, IntoParams)]

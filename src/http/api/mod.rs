@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1`, with its OpenAPI document.
 
-pub(crate) mod activities;
-pub(crate) mod audit;
+mod activities;
+mod audit;
 mod cases;
 mod info;
 mod members;
@@ -28,120 +28,40 @@ pub struct Page<T> {
     pub total: i64,
 }
 
+/// The page asked for, of a list that takes no other parameters.
+#[derive(serde::Deserialize, utoipa::IntoParams, Default)]
+#[serde(default)]
+pub struct PageParams {
+    /// From 1.
+    #[param(value_type = Option<u32>)]
+    pub page: Option<String>,
+    /// 1–200, default 20.
+    #[param(value_type = Option<u32>)]
+    pub per_page: Option<String>,
+}
+
 /// The API's routes, under `/api/v1`, with who may call each.
 pub fn routes() -> Vec<RouteSpec> {
-    use crate::domain::roles::Role::{Admin, Auditor, Department, Member, Security, Staff};
-    use Access::{Public, Roles};
-    const STAFF: Access = Roles(&[Staff]);
-    const STAFF_OR_OWN: Access = Roles(&[Staff, Member]);
-    const MANAGERS: Access = Roles(&[Admin, Staff]);
-    const TREE_READERS: Access = Roles(&[Admin, Security, Staff]);
-    let mut all = vec![
-        route(Method::GET, "/api/v1/openapi.json", Public, openapi_json),
-        route(Method::GET, "/api/v1/members", STAFF, members::list),
-        route(Method::POST, "/api/v1/members", STAFF, members::create),
-        route(
+    [
+        vec![route(
             Method::GET,
-            "/api/v1/members/{id}",
-            STAFF_OR_OWN,
-            members::get,
-        ),
-        route(Method::PUT, "/api/v1/members/{id}", STAFF, members::update),
-        route(
-            Method::DELETE,
-            "/api/v1/members/{id}",
-            STAFF,
-            members::delete,
-        ),
-        route(
-            Method::GET,
-            "/api/v1/members/{id}/timeline",
-            STAFF_OR_OWN,
-            members::timeline,
-        ),
-        route(Method::GET, "/api/v1/orgs", TREE_READERS, orgs::list_orgs),
-        route(Method::POST, "/api/v1/orgs", MANAGERS, orgs::create_org),
-        route(
-            Method::GET,
-            "/api/v1/groups",
-            TREE_READERS,
-            orgs::list_groups,
-        ),
-        route(Method::POST, "/api/v1/groups", MANAGERS, orgs::create_group),
-        route(
-            Method::GET,
-            "/api/v1/communities",
-            MANAGERS,
-            orgs::list_communities,
-        ),
-        route(
-            Method::POST,
-            "/api/v1/communities",
-            MANAGERS,
-            orgs::create_community,
-        ),
-        route(
-            Method::GET,
-            "/api/v1/departments",
-            Roles(&[Admin, Staff, Department]),
-            orgs::list_departments,
-        ),
-        route(
-            Method::POST,
-            "/api/v1/departments",
-            MANAGERS,
-            orgs::create_department,
-        ),
-        route(
-            Method::GET,
-            "/api/v1/users",
-            Roles(&[Admin, Security]),
-            users::list,
-        ),
-        route(
-            Method::POST,
-            "/api/v1/users",
-            Roles(&[Admin]),
-            users::create,
-        ),
-        route(
-            Method::PUT,
-            "/api/v1/users/{id}/role",
-            Roles(&[Security]),
-            users::set_role,
-        ),
-        route(
-            Method::POST,
-            "/api/v1/users/{id}/disable",
-            Roles(&[Admin]),
-            users::disable,
-        ),
-        route(
-            Method::POST,
-            "/api/v1/users/{id}/enable",
-            Roles(&[Admin]),
-            users::enable,
-        ),
-        route(
-            Method::POST,
-            "/api/v1/users/{id}/reset-password",
-            Roles(&[Admin]),
-            users::reset_password,
-        ),
-        route(Method::GET, "/api/v1/audit", Roles(&[Auditor]), audit::list),
-        route(
-            Method::GET,
-            "/api/v1/audit/export",
-            Roles(&[Auditor]),
-            audit::export,
-        ),
-    ];
-    all.extend(reception::routes());
-    all.extend(cases::routes());
-    all.extend(activities::routes());
-    all.extend(proposals::routes());
-    all.extend(info::routes());
-    all
+            "/api/v1/openapi.json",
+            Access::Public,
+            openapi_json,
+        )],
+        members::routes(),
+        orgs::routes(),
+        users::routes(),
+        audit::routes(),
+        reception::routes(),
+        cases::routes(),
+        activities::routes(),
+        proposals::routes(),
+        info::routes(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// Unknown API paths answer in the API's error format.
@@ -202,4 +122,22 @@ pub struct ApiDoc;
 
 async fn openapi_json() -> Response {
     Json(ApiDoc::openapi()).into_response()
+}
+
+/// An upload to `owner`, as the API answers it.
+pub(crate) async fn upload(
+    state: &super::AppState,
+    actor: &crate::services::Actor,
+    owner: crate::services::attachments::Owner,
+    request: axum::extract::Request,
+) -> Response {
+    let store = crate::services::attachments::Store::from_settings(&state.settings);
+    let upload = match crate::http::files::read_upload(request, store.max_bytes).await {
+        Ok((upload, _)) => upload,
+        Err(e) => return e.into_json(actor.locale),
+    };
+    match crate::services::attachments::attach(&state.db, &store, actor, owner, &upload).await {
+        Ok(a) => (axum::http::StatusCode::CREATED, Json(a)).into_response(),
+        Err(e) => e.into_json(actor.locale),
+    }
 }

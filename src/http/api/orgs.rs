@@ -3,27 +3,57 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
-use super::Page;
+use super::{Page, PageParams};
 use crate::domain::orgs::OrgKind;
 use crate::domain::paging::PageRequest;
+use crate::http::auth::Access;
 use crate::http::auth::{ApiActor, ApiJson, ApiQuery};
 use crate::http::AppState;
+use crate::http::{route, RouteSpec};
 use crate::services::error::{AppError, ErrorBody};
 use crate::services::orgs::{self as service, OrgInput, UnitInput};
 use crate::services::Actor;
 use crate::storage::orgs::{Community, Department, Org};
+use axum::http::Method;
 
-#[derive(Deserialize, IntoParams, Default)]
-#[serde(default)]
-pub struct PageParams {
-    /// From 1.
-    #[param(value_type = Option<u32>)]
-    pub page: Option<String>,
-    /// 1–200, default 20.
-    #[param(value_type = Option<u32>)]
-    pub per_page: Option<String>,
+/// The routes of this part of the API, with who may call each.
+pub fn routes() -> Vec<RouteSpec> {
+    use crate::domain::roles::Role::{Admin, Department, Security, Staff};
+    use Access::Roles;
+    const MANAGERS: Access = Roles(&[Admin, Staff]);
+    const TREE_READERS: Access = Roles(&[Admin, Security, Staff]);
+    vec![
+        route(Method::GET, "/api/v1/orgs", TREE_READERS, list_orgs),
+        route(Method::POST, "/api/v1/orgs", MANAGERS, create_org),
+        route(Method::GET, "/api/v1/groups", TREE_READERS, list_groups),
+        route(Method::POST, "/api/v1/groups", MANAGERS, create_group),
+        route(
+            Method::GET,
+            "/api/v1/communities",
+            MANAGERS,
+            list_communities,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/communities",
+            MANAGERS,
+            create_community,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/departments",
+            Roles(&[Admin, Staff, Department]),
+            list_departments,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/departments",
+            MANAGERS,
+            create_department,
+        ),
+    ]
 }
 
 /// One page of an already-scoped list.

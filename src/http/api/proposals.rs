@@ -9,10 +9,10 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::reception::{text_field, text_of, JsonObject};
 use super::Page;
 use crate::domain::roles::Role::{Department, Member, Staff};
 use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
+use crate::http::input::{text_field, text_of, JsonObject};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::error::ErrorBody;
 use crate::services::proposals::{
@@ -52,7 +52,7 @@ pub fn routes() -> Vec<RouteSpec> {
             Access::Roles(&[Member]),
             cosign,
         ),
-        super::activities::upload_route(route(
+        crate::http::files::upload_route(route(
             Method::POST,
             "/api/v1/proposals/{id}/attachments",
             READERS,
@@ -325,7 +325,7 @@ pub async fn put_settings(
 }
 
 #[utoipa::path(post, path = "/api/v1/proposals/{id}/attachments", tag = "proposals", params(("id" = i64, Path)),
-    request_body(content = super::activities::UploadForm, content_type = "multipart/form-data"),
+    request_body(content = crate::http::files::UploadForm, content_type = "multipart/form-data"),
     description = "The lead member adds supporting files while the proposal is a draft or awaits review; the lead department its answer letter while it answers (then names it in the answer's `attachment_id`); staff at any time.",
     responses((status = 201, body = crate::storage::attachments::Attachment), (status = 409, body = ErrorBody, description = "not allowed at this stage"), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn upload_to_proposal(
@@ -334,7 +334,7 @@ pub async fn upload_to_proposal(
     PathId(id): PathId,
     request: axum::extract::Request,
 ) -> Response {
-    super::activities::upload(
+    super::upload(
         &state,
         &actor,
         crate::services::attachments::Owner::Proposal(id),

@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::Page;
 use crate::domain::roles::Role::{Member, Staff};
 use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
+use crate::http::input::{text_field, text_of, JsonObject};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::cases::Settings;
 use crate::services::error::ErrorBody;
@@ -122,21 +123,6 @@ pub async fn create(
 }
 
 /// A JSON value as the text a form would send: numbers and strings alike.
-pub(super) fn text_of(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-/// A JSON body that must be an object (a string, array or null is a 400).
-pub(super) type JsonObject = serde_json::Map<String, serde_json::Value>;
-
-pub(super) fn text_field(body: &JsonObject, name: &str) -> Option<String> {
-    body.get(name).map(text_of)
-}
-
 #[utoipa::path(get, path = "/api/v1/reception-days/{id}", tag = "reception", params(("id" = i64, Path)),
     responses((status = 200, body = DayDetail), (status = 404, body = ErrorBody)))]
 pub async fn get(

@@ -5,16 +5,57 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::orgs::PageParams;
-use super::Page;
+use super::{Page, PageParams};
 use crate::domain::paging::PageRequest;
+use crate::http::auth::Access;
 use crate::http::auth::{ApiActor, ApiJson, ApiQuery, PathId};
 use crate::http::AppState;
+use crate::http::{route, RouteSpec};
 use crate::services::error::{AppError, ErrorBody};
 use crate::services::users::{
     self as service, AccountAction, AccountActionInput, Creator, RoleInput, UserInput,
 };
 use crate::storage::users::User;
+use axum::http::Method;
+
+/// The routes of this part of the API, with who may call each.
+pub fn routes() -> Vec<RouteSpec> {
+    use crate::domain::roles::Role::{Admin, Security};
+    use Access::Roles;
+    vec![
+        route(
+            Method::GET,
+            "/api/v1/users",
+            Roles(&[Admin, Security]),
+            list,
+        ),
+        route(Method::POST, "/api/v1/users", Roles(&[Admin]), create),
+        route(
+            Method::PUT,
+            "/api/v1/users/{id}/role",
+            Roles(&[Security]),
+            set_role,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/users/{id}/disable",
+            Roles(&[Admin]),
+            disable,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/users/{id}/enable",
+            Roles(&[Admin]),
+            enable,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/users/{id}/reset-password",
+            Roles(&[Admin]),
+            reset_password,
+        ),
+    ]
+}
 
 /// A new account. Roles are not part of it: only the security administrator
 /// grants them, through `PUT /users/{id}/role`; an unknown field is refused.

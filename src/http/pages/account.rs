@@ -9,14 +9,39 @@ use axum::Form;
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use serde::Deserialize;
 
-use super::{error_page, render, render_status, Ctx};
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
+use crate::http::auth::Access;
 use crate::http::auth::{client_ip, cookie, visitor_locale, PageActor, PageForm};
+use crate::http::render::{error_page, render, render_status, Ctx};
 use crate::http::AppState;
+use crate::http::{route, RouteSpec};
 use crate::security::{constant_time_eq, random_token};
 use crate::services::auth;
 use crate::services::error::AppError;
+use axum::http::Method;
+
+/// The routes of these pages, with who may call each.
+pub fn routes() -> Vec<RouteSpec> {
+    use Access::{Public, SignedIn};
+    vec![
+        route(Method::GET, "/", SignedIn, home),
+        route(Method::GET, "/login", Public, login_form),
+        route(Method::POST, "/login", Public, login),
+        route(Method::POST, "/logout", SignedIn, logout),
+        route(Method::GET, "/account/password", SignedIn, password_form),
+        route(Method::POST, "/account/password", SignedIn, change_password),
+        route(Method::POST, "/account/locale", SignedIn, set_locale),
+        route(Method::GET, "/account/totp", SignedIn, totp_form),
+        route(Method::POST, "/account/totp/enable", SignedIn, totp_enable),
+        route(
+            Method::POST,
+            "/account/totp/disable",
+            SignedIn,
+            totp_disable,
+        ),
+    ]
+}
 
 const LOGIN_CSRF_COOKIE: &str = "lvzhi_login_csrf";
 

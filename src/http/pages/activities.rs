@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, NaiveDate, Utc};
 use serde::Deserialize;
 
-use super::{error_page, link_with, render, render_status, Ctx};
 use crate::domain::activities::{
     month_grid, neighbour_months, ActivityKind, Approval, Attendance, AwardCategory, AwardStatus,
     FiveOnesItem, Reply,
@@ -18,8 +17,10 @@ use crate::domain::attachments::AttachmentCategory;
 use crate::domain::orgs::OrgKind;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
-use crate::http::api::activities::{download_response, read_upload, upload_route};
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
+use crate::http::files::{download_response, read_upload, upload_route};
+use crate::http::forms::{choices, Choice};
+use crate::http::render::{error_page, link_with, render, render_status, Ctx};
 use crate::http::{route, AppState, RouteSpec};
 use crate::security::constant_time_eq;
 use crate::services::activities::{
@@ -76,27 +77,6 @@ pub fn routes() -> Vec<RouteSpec> {
         route(Method::POST, "/awards", STAFF, create_award),
         route(Method::GET, "/members/{id}/five-ones", BOTH, five_ones),
     ]
-}
-
-/// A choice in a select: value, label, selected.
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
-
-pub(super) fn choices(
-    pairs: impl IntoIterator<Item = (String, String)>,
-    selected: &str,
-) -> Vec<Choice> {
-    pairs
-        .into_iter()
-        .map(|(value, label)| Choice {
-            selected: value == selected,
-            value,
-            label,
-        })
-        .collect()
 }
 
 fn kind_choices(ctx: &Ctx, selected: &str) -> Vec<Choice> {
@@ -221,7 +201,7 @@ pub async fn list(
     };
     let ctx = Ctx::for_page(&page, current_key(&page));
     let params = query_params(&query);
-    let pager = super::pager("/activities", &params, &found.page, found.total);
+    let pager = crate::http::render::pager("/activities", &params, &found.page, found.total);
     let pages = pager.pages;
     let sel = |o: &Option<String>| o.clone().unwrap_or_default();
     let template = ListTemplate {

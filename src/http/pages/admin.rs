@@ -6,13 +6,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::members::Choice;
-use super::{error_page, render, render_status, Ctx};
 use crate::domain::paging::PageRequest;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
+use crate::http::auth::Access;
 use crate::http::auth::{ApiQuery, PageActor, PageForm, PathId};
+use crate::http::forms::Choice;
+use crate::http::render::{error_page, render, render_status, Ctx};
 use crate::http::AppState;
+use crate::http::{route, RouteSpec};
 use crate::services::audit::{self as audit_service, AuditQuery};
 use crate::services::error::AppError;
 use crate::services::users::{
@@ -20,6 +22,53 @@ use crate::services::users::{
 };
 use crate::storage::audit::AuditEntry;
 use crate::storage::users::User;
+use axum::http::Method;
+
+/// The routes of these pages, with who may call each.
+pub fn routes() -> Vec<RouteSpec> {
+    use crate::domain::roles::Role::{Admin, Auditor, Security};
+    use Access::Roles;
+    vec![
+        route(
+            Method::GET,
+            "/admin/users",
+            Roles(&[Admin, Security]),
+            users,
+        ),
+        route(Method::POST, "/admin/users", Roles(&[Admin]), create_user),
+        route(
+            Method::POST,
+            "/admin/users/{id}/role",
+            Roles(&[Security]),
+            set_role,
+        ),
+        route(
+            Method::POST,
+            "/admin/users/{id}/disable",
+            Roles(&[Admin]),
+            disable_user,
+        ),
+        route(
+            Method::POST,
+            "/admin/users/{id}/enable",
+            Roles(&[Admin]),
+            enable_user,
+        ),
+        route(
+            Method::POST,
+            "/admin/users/{id}/reset-password",
+            Roles(&[Admin]),
+            reset_password,
+        ),
+        route(Method::GET, "/audit", Roles(&[Auditor]), audit),
+        route(
+            Method::GET,
+            "/audit/export",
+            Roles(&[Auditor]),
+            audit_export,
+        ),
+    ]
+}
 
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
@@ -105,7 +154,7 @@ async fn users_page(
         })
         .collect();
     let params = [("per_page", query.per_page.clone().unwrap_or_default())];
-    let pager = super::pager("/admin/users", &params, &request, total);
+    let pager = crate::http::render::pager("/admin/users", &params, &request, total);
     Ok(UsersTemplate {
         rows,
         total,
@@ -274,8 +323,8 @@ pub async fn audit(
         Ok((entries, total, request, retention)) => {
             let mut params = query.params();
             params.push(("per_page", query.per_page.clone().unwrap_or_default()));
-            let pager = super::pager("/audit", &params, &request, total);
-            let export = super::link_with("/audit/export", &query.params(), &[]);
+            let pager = crate::http::render::pager("/audit", &params, &request, total);
+            let export = crate::http::render::link_with("/audit/export", &query.params(), &[]);
             render(&AuditTemplate {
                 ctx: Ctx::for_page(&page, "audit"),
                 entries,
@@ -298,7 +347,7 @@ pub async fn audit_export(
     ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Response {
     match audit_service::export(&state.db, &page.actor, &query, "page").await {
-        Ok(export) => crate::http::api::audit::csv_response(export),
+        Ok(export) => crate::http::files::csv_response(export),
         Err(e) => error_page(page.actor.locale, Some(&page), e),
     }
 }

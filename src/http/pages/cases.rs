@@ -9,13 +9,13 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::{error_page, link_with, pager, render, render_status, Ctx, Pager};
 use crate::app::i18n::Locale;
 use crate::domain::cases::{CaseAction, CaseSource, CaseStatus, Satisfaction};
 use crate::domain::paging::PageRequest;
 use crate::domain::roles::Role::{self, Department, Staff};
 use crate::domain::validation::{FieldError, FieldErrors};
 use crate::http::auth::{visitor_locale, Access, ApiQuery, PageActor, PageForm, PathId};
+use crate::http::render::{error_page, link_with, pager, render, render_status, Ctx, Pager};
 use crate::http::timeline::{self, EventRow, Labels};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::cases::{

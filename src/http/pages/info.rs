@@ -9,12 +9,12 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 
-use super::activities::{choices, Choice};
-use super::{error_page, link_with, render, render_status, Ctx};
 use crate::domain::info::{AdoptionLevel, InfoAction, InfoKind, InfoStatus};
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
+use crate::http::forms::{choices, Choice};
+use crate::http::render::{error_page, link_with, render, render_status, Ctx};
 use crate::http::timeline::{self, EventRow, Labels};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::error::AppError;
@@ -137,7 +137,7 @@ pub async fn list(
         ("org", v(&q.org)),
         ("per_page", v(&q.per_page)),
     ];
-    let pager = super::pager("/info", &params, &request, total);
+    let pager = crate::http::render::pager("/info", &params, &request, total);
     let template = ListTemplate {
         rows: items.iter().map(|r| row(&ctx, r)).collect(),
         total,

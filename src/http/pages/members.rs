@@ -6,20 +6,41 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{error_page, link_with, render, render_status, Ctx};
 use crate::app::i18n::Locale;
 use crate::domain::members::{Gender, MemberStatus, Party, Term, ETHNICITIES};
 use crate::domain::orgs::OrgKind;
 use crate::domain::paging::{SortDir, SortKey};
 use crate::domain::validation::FieldErrors;
+use crate::http::auth::Access;
 use crate::http::auth::{ApiQuery, PageActor, PageForm, PathId};
+use crate::http::forms::{choices, Choice, SortHeader};
+use crate::http::render::{error_page, link_with, render, render_status, Ctx};
 use crate::http::AppState;
+use crate::http::{route, RouteSpec};
 use crate::services::error::AppError;
 use crate::services::members::{self as service, MemberInput, MemberQuery};
 use crate::services::orgs as org_service;
 use crate::storage::members::{Member, MemberSort};
 use crate::storage::orgs::Org;
 use crate::storage::timeline::TimelineEntry;
+use axum::http::Method;
+
+/// The routes of these pages, with who may call each.
+pub fn routes() -> Vec<RouteSpec> {
+    use crate::domain::roles::Role::{Member, Staff};
+    use Access::Roles;
+    const STAFF: Access = Roles(&[Staff]);
+    vec![
+        route(Method::GET, "/members", STAFF, list),
+        route(Method::POST, "/members", STAFF, create),
+        route(Method::GET, "/members/new", STAFF, new_form),
+        route(Method::GET, "/members/{id}", Roles(&[Staff, Member]), show),
+        route(Method::POST, "/members/{id}", STAFF, update),
+        route(Method::GET, "/members/{id}/edit", STAFF, edit_form),
+        route(Method::POST, "/members/{id}/delete", STAFF, delete),
+        route(Method::POST, "/members/{id}/reveal", STAFF, reveal),
+    ]
+}
 
 /// A member as a row of the list.
 pub struct MemberRow {
@@ -89,31 +110,6 @@ fn row(ctx: &Ctx, m: &Member, groups: &[Org]) -> MemberRow {
 }
 
 /// A choice in a select: value, label, selected.
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
-
-fn choices(pairs: impl IntoIterator<Item = (String, String)>, selected: &str) -> Vec<Choice> {
-    pairs
-        .into_iter()
-        .map(|(value, label)| Choice {
-            selected: value == selected,
-            value,
-            label,
-        })
-        .collect()
-}
-
-/// A sortable column header.
-pub struct SortHeader {
-    pub label: String,
-    pub href: String,
-    /// "▲", "▼" or "".
-    pub mark: &'static str,
-}
-
 #[derive(Template)]
 #[template(path = "members/list.html")]
 struct ListTemplate {
@@ -165,7 +161,7 @@ pub async fn list(
         .await
         .unwrap_or_default();
     let params = query_params(&query);
-    let pager = super::pager("/members", &params, &found.page, found.total);
+    let pager = crate::http::render::pager("/members", &params, &found.page, found.total);
     let pages = pager.pages;
     let headers = MemberSort::ALL
         .iter()

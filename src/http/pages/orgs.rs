@@ -6,16 +6,32 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::members::Choice;
-use super::{error_page, render_status, Ctx};
 use crate::domain::orgs::OrgKind;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
+use crate::http::auth::Access;
 use crate::http::auth::{PageActor, PageForm};
+use crate::http::forms::Choice;
+use crate::http::render::{error_page, render_status, Ctx};
 use crate::http::AppState;
+use crate::http::{route, RouteSpec};
 use crate::services::error::AppError;
 use crate::services::orgs::{self as service, OrgInput, UnitInput};
 use crate::storage::orgs::{Community, Department, Org};
+use axum::http::Method;
+
+/// The routes of these pages, with who may call each.
+pub fn routes() -> Vec<RouteSpec> {
+    use crate::domain::roles::Role::{Admin, Staff};
+    use Access::Roles;
+    const MANAGERS: Access = Roles(&[Admin, Staff]);
+    vec![
+        route(Method::GET, "/orgs", MANAGERS, overview),
+        route(Method::POST, "/orgs/new", MANAGERS, create_org),
+        route(Method::POST, "/communities", MANAGERS, create_community),
+        route(Method::POST, "/departments", MANAGERS, create_department),
+    ]
+}
 
 pub struct OrgRow {
     pub name: String,

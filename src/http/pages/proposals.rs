@@ -8,7 +8,6 @@ use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::{error_page, pager, render, render_status, Ctx, Pager};
 use crate::domain::cases::Satisfaction;
 use crate::domain::paging::{SortDir, SortKey};
 use crate::domain::proposals::{
@@ -17,6 +16,8 @@ use crate::domain::proposals::{
 use crate::domain::roles::Role::{self, Department, Member, Staff};
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
+use crate::http::forms::{Choice, SortHeader};
+use crate::http::render::{error_page, pager, render, render_status, Ctx, Pager};
 use crate::http::timeline::{self, EventRow, Labels};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::error::AppError;
@@ -49,7 +50,7 @@ pub fn routes() -> Vec<RouteSpec> {
             cosign,
         ),
         route(Method::GET, "/proposals/{id}/print", READERS, print),
-        crate::http::api::activities::upload_route(route(
+        crate::http::files::upload_route(route(
             Method::POST,
             "/proposals/{id}/attachments",
             READERS,
@@ -126,14 +127,8 @@ fn author_label(p: &Proposal) -> String {
     }
 }
 
-/// A choice in a filter or form select.
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
-
-fn choices<T: Copy>(
+/// Choices from a closed set of values.
+fn enum_choices<T: Copy>(
     all: &[T],
     value: impl Fn(&T) -> &'static str,
     label: impl Fn(&T) -> String,
@@ -148,12 +143,6 @@ fn choices<T: Copy>(
         .collect()
 }
 
-pub struct Header {
-    pub href: String,
-    pub label: String,
-    pub mark: &'static str,
-}
-
 #[derive(Template)]
 #[template(path = "proposals/list.html")]
 struct ListTemplate {
@@ -165,7 +154,7 @@ struct ListTemplate {
     q: ProposalQuery,
     statuses: Vec<Choice>,
     categories: Vec<Choice>,
-    headers: Vec<Header>,
+    headers: Vec<SortHeader>,
     may_write: bool,
     is_member: bool,
     invitations: Vec<Row>,
@@ -217,8 +206,8 @@ pub async fn list(
         .iter()
         .map(|s| {
             let active = sort == s.as_str() || (sort.is_empty() && *s == ProposalSort::Submitted);
-            Header {
-                href: super::link_with(
+            SortHeader {
+                href: crate::http::render::link_with(
                     "/proposals",
                     &all,
                     &[
@@ -249,13 +238,13 @@ pub async fn list(
         total,
         page: request.page,
         pager: pager("/proposals", &all, &request, total),
-        statuses: choices(
+        statuses: enum_choices(
             &ProposalStatus::ALL,
             |s| s.as_str(),
             |s| ctx.t(s.label_key()),
             q.status.as_deref(),
         ),
-        categories: choices(
+        categories: enum_choices(
             &Category::ALL,
             |c| c.as_str(),
             |c| ctx.t(c.label_key()),
@@ -423,13 +412,13 @@ async fn form_page(
         Vec::new()
     };
     Ok(FormTemplate {
-        categories: choices(
+        categories: enum_choices(
             &Category::ALL,
             |c| c.as_str(),
             |c| ctx.t(c.label_key()),
             Some(input.category.as_str()),
         ),
-        kinds: choices(
+        kinds: enum_choices(
             &SubmitterKind::ALL,
             |k| k.as_str(),
             |k| ctx.t(k.label_key()),
@@ -914,11 +903,10 @@ pub async fn upload(
     request: axum::extract::Request,
 ) -> Response {
     let store = crate::services::attachments::Store::from_settings(&state.settings);
-    let (upload, csrf) =
-        match crate::http::api::activities::read_upload(request, store.max_bytes).await {
-            Ok(read) => read,
-            Err(e) => return error_page(page.actor.locale, Some(&page), e),
-        };
+    let (upload, csrf) = match crate::http::files::read_upload(request, store.max_bytes).await {
+        Ok(read) => read,
+        Err(e) => return error_page(page.actor.locale, Some(&page), e),
+    };
     if csrf.is_empty() || !crate::security::constant_time_eq(&csrf, &page.csrf) {
         return error_page(page.actor.locale, Some(&page), AppError::Forbidden);
     }

@@ -7,11 +7,11 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{error_page, pager, render, render_status, Ctx, Pager};
 use crate::domain::reception::VisitOutcome;
 use crate::domain::roles::Role::{Member, Staff};
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
+use crate::http::render::{error_page, pager, render, render_status, Ctx, Pager};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::error::AppError;
 use crate::services::reception::{

@@ -1,0 +1,239 @@
+//! What every page shares: the layout's context, rendering a template,
+//! the error page, and links of paged lists.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use super::auth::PageActor;
+use crate::app::i18n::{self, Locale};
+use crate::domain::roles::Role;
+use crate::domain::validation::FieldErrors;
+use crate::services::error::AppError;
+
+/// What every page's layout needs: language, the signed-in user, the form token.
+pub struct Ctx {
+    pub locale: Locale,
+    pub user: Option<NavUser>,
+    pub csrf: String,
+    /// The navigation entry to highlight.
+    pub current: &'static str,
+}
+
+pub struct NavUser {
+    pub display_name: String,
+    pub role: Role,
+    pub member_id: Option<i64>,
+}
+
+impl Ctx {
+    pub fn visitor(locale: Locale) -> Self {
+        Ctx {
+            locale,
+            user: None,
+            csrf: String::new(),
+            current: "",
+        }
+    }
+
+    pub fn for_page(page: &PageActor, current: &'static str) -> Self {
+        Ctx {
+            locale: page.actor.locale,
+            user: Some(NavUser {
+                display_name: page.actor.display_name.clone(),
+                role: page.actor.role,
+                member_id: page.actor.member_id,
+            }),
+            csrf: page.csrf.clone(),
+            current,
+        }
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        i18n::t(self.locale, key)
+    }
+
+    pub fn lang(&self) -> &'static str {
+        self.locale.as_str()
+    }
+
+    pub fn role_label(&self) -> String {
+        self.user
+            .as_ref()
+            .map(|u| self.t(u.role.label_key()))
+            .unwrap_or_default()
+    }
+
+    /// Navigation entries for the user's role: (key, href, label).
+    pub fn nav(&self) -> Vec<(&'static str, String, String)> {
+        let Some(user) = &self.user else {
+            return Vec::new();
+        };
+        let mut items: Vec<(&'static str, String)> = Vec::new();
+        match user.role {
+            Role::Staff => {
+                items.push(("members", "/members".into()));
+                items.push(("orgs", "/orgs".into()));
+                items.push(("reception", "/reception".into()));
+                items.push(("cases", "/cases".into()));
+                items.push(("activities", "/activities".into()));
+                items.push(("info", "/info".into()));
+                items.push(("awards", "/awards".into()));
+                items.push(("proposals", "/proposals".into()));
+                items.push(("search", "/search".into()));
+            }
+            Role::Member => {
+                if let Some(id) = user.member_id {
+                    items.push(("duty_file", format!("/members/{id}")));
+                    items.push(("five_ones", format!("/members/{id}/five-ones")));
+                }
+                items.push(("my_activities", "/activities".into()));
+                items.push(("my_info", "/info".into()));
+                items.push(("awards", "/awards".into()));
+                items.push(("proposals", "/proposals".into()));
+                items.push(("search", "/search".into()));
+            }
+            Role::Admin => {
+                items.push(("users", "/admin/users".into()));
+                items.push(("orgs", "/orgs".into()));
+            }
+            Role::Security => items.push(("users", "/admin/users".into())),
+            Role::Auditor => items.push(("audit", "/audit".into())),
+            Role::Department => {
+                items.push(("inbox", "/inbox".into()));
+                items.push(("proposal_inbox", "/proposals".into()));
+                items.push(("search", "/search".into()));
+            }
+        }
+        items.push(("totp", "/account/totp".into()));
+        items.push(("password", "/account/password".into()));
+        items
+            .into_iter()
+            .map(|(key, href)| (key, href, self.t(&format!("nav.{key}"))))
+            .collect()
+    }
+
+    /// Every invalid field's message.
+    pub fn messages(&self, errors: &FieldErrors) -> Vec<String> {
+        i18n::field_messages(self.locale, errors)
+    }
+
+    /// Messages for one field of a form, if it is invalid.
+    pub fn field_error(&self, errors: &FieldErrors, field: &str) -> String {
+        errors
+            .for_field(field)
+            .map(|e| i18n::field_message(self.locale, e))
+            .unwrap_or_default()
+    }
+}
+
+/// Render a template, or an error page if rendering fails.
+pub fn render(template: &impl Template) -> Response {
+    render_status(StatusCode::OK, template)
+}
+
+pub fn render_status(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorTemplate {
+    ctx: Ctx,
+    status: u16,
+    title: String,
+    message: String,
+}
+
+/// An error as a page in the user's language, with the right status.
+pub fn error_page(locale: Locale, page: Option<&PageActor>, error: AppError) -> Response {
+    if let AppError::Internal(detail) = &error {
+        tracing::error!(error = %detail, "internal error");
+    }
+    let ctx = match page {
+        Some(page) => Ctx::for_page(page, ""),
+        None => Ctx::visitor(locale),
+    };
+    let status = error.status();
+    let template = ErrorTemplate {
+        title: ctx.t(&format!("error.title.{}", status.as_u16())),
+        message: error.message(locale),
+        status: status.as_u16(),
+        ctx,
+    };
+    render_status(status, &template)
+}
+
+/// The links of a paged list: previous and next page (empty at either end),
+/// keeping the other query parameters.
+pub struct Pager {
+    pub pages: u32,
+    pub prev: String,
+    pub next: String,
+}
+
+pub fn pager(
+    base: &str,
+    params: &[(&str, String)],
+    page: &crate::domain::paging::PageRequest,
+    total: i64,
+) -> Pager {
+    let pages = page.total_pages(total);
+    let link = |n: u32| link_with(base, params, &[("page", n.to_string())]);
+    Pager {
+        pages,
+        prev: if page.page > 1 {
+            link(page.page - 1)
+        } else {
+            String::new()
+        },
+        next: if page.page < pages {
+            link(page.page + 1)
+        } else {
+            String::new()
+        },
+    }
+}
+
+/// A page link that keeps the query parameters and changes some.
+pub fn link_with(base: &str, params: &[(&str, String)], changes: &[(&str, String)]) -> String {
+    let mut merged: Vec<(&str, String)> = params
+        .iter()
+        .filter(|(k, v)| !v.is_empty() && !changes.iter().any(|(ck, _)| ck == k))
+        .cloned()
+        .collect();
+    merged.extend(changes.iter().filter(|(_, v)| !v.is_empty()).cloned());
+    if merged.is_empty() {
+        base.to_string()
+    } else {
+        format!(
+            "{base}?{}",
+            serde_urlencoded::to_string(&merged).unwrap_or_default()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_keep_filters_and_replace_changed_params() {
+        let params = [
+            ("q", "孙".to_string()),
+            ("page", "2".to_string()),
+            ("sort", String::new()),
+        ];
+        assert_eq!(
+            link_with("/members", &params, &[("page", "3".into())]),
+            "/members?q=%E5%AD%99&page=3"
+        );
+        assert_eq!(link_with("/members", &[], &[]), "/members");
+    }
+}
