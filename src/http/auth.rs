@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::render::error_page;
+pub use super::render::PageActor;
 use super::AppState;
 use crate::app::i18n::Locale;
 use crate::domain::roles::Role;
@@ -152,7 +153,7 @@ pub async fn gate(state: AppState, access: Access, request: Request, next: Next)
     let locale = visitor_locale(&parts);
     let refuse = |error: AppError, locale: Locale| {
         if api {
-            error.into_json(locale)
+            crate::http::error::json(error, locale)
         } else {
             error_page(locale, None, error)
         }
@@ -177,13 +178,13 @@ pub async fn gate(state: AppState, access: Access, request: Request, next: Next)
     let path = parts.uri.path();
     if actor.must_change_password && path != "/account/password" && path != "/logout" {
         if api {
-            return AppError::PasswordChangeRequired.into_json(actor.locale);
+            return crate::http::error::json(AppError::PasswordChangeRequired, actor.locale);
         }
         return Redirect::to("/account/password").into_response();
     }
     if actor.needs_totp && !path.starts_with("/account/") && path != "/logout" {
         if api {
-            return AppError::TotpEnrollmentRequired.into_json(actor.locale);
+            return crate::http::error::json(AppError::TotpEnrollmentRequired, actor.locale);
         }
         return Redirect::to("/account/totp").into_response();
     }
@@ -194,13 +195,6 @@ pub async fn gate(state: AppState, access: Access, request: Request, next: Next)
     }
     parts.extensions.insert(resolved);
     next.run(Request::from_parts(parts, body)).await
-}
-
-/// A signed-in user on a page (found by the gate).
-pub struct PageActor {
-    pub actor: Actor,
-    pub csrf: String,
-    pub session_token: String,
 }
 
 impl FromRequestParts<AppState> for PageActor {

@@ -5,11 +5,18 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
-use super::auth::PageActor;
 use crate::app::i18n::{self, Locale};
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
 use crate::services::error::AppError;
+use crate::services::Actor;
+
+/// A signed-in user on a page (found by the gate in `http::auth`).
+pub struct PageActor {
+    pub actor: Actor,
+    pub csrf: String,
+    pub session_token: String,
+}
 
 /// What every page's layout needs: language, the signed-in user, the form token.
 pub struct Ctx {
@@ -153,14 +160,12 @@ struct ErrorTemplate {
 
 /// An error as a page in the user's language, with the right status.
 pub fn error_page(locale: Locale, page: Option<&PageActor>, error: AppError) -> Response {
-    if let AppError::Internal(detail) = &error {
-        tracing::error!(error = %detail, "internal error");
-    }
+    super::error::log_internal(&error);
     let ctx = match page {
         Some(page) => Ctx::for_page(page, ""),
         None => Ctx::visitor(locale),
     };
-    let status = error.status();
+    let status = super::error::status(&error);
     let template = ErrorTemplate {
         title: ctx.t(&format!("error.title.{}", status.as_u16())),
         message: error.message(locale),

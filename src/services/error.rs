@@ -1,11 +1,5 @@
-//! One error type for every operation; the HTTP layer turns it into a JSON
-//! answer (API) or a page (UI).
-
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::Json;
-use serde::Serialize;
-use utoipa::ToSchema;
+//! One error type for every operation. It knows nothing of HTTP: the HTTP
+//! layer (`http::error`) turns it into a JSON answer or a page.
 
 use crate::app::i18n::{self, Locale};
 use crate::domain::validation::{FieldError, FieldErrors};
@@ -93,40 +87,8 @@ impl From<FieldErrors> for AppError {
     }
 }
 
-/// The JSON body of every API error.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorBody {
-    /// Machine-readable code, e.g. `validation`, `not_found`, `conflict`.
-    pub error: String,
-    /// A sentence for people, in the request's language.
-    pub message: String,
-    /// For `validation` and `bad_request`: one entry per invalid field.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub fields: Vec<FieldErrorBody>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FieldErrorBody {
-    pub field: String,
-    pub code: String,
-    pub message: String,
-}
-
 impl AppError {
-    pub fn status(&self) -> StatusCode {
-        match self {
-            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden
-            | AppError::PasswordChangeRequired
-            | AppError::TotpEnrollmentRequired => StatusCode::FORBIDDEN,
-            AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
+    /// The machine-readable code: `validation`, `not_found`, a conflict's own code….
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Validation(_) => "validation",
@@ -149,39 +111,5 @@ impl AppError {
             }
             other => i18n::t(locale, &format!("error.http.{}", other.code())),
         }
-    }
-
-    pub fn body(&self, locale: Locale) -> ErrorBody {
-        let fields = match self {
-            AppError::Validation(errors) | AppError::BadRequest(errors) => errors
-                .0
-                .iter()
-                .map(|e| FieldErrorBody {
-                    field: e.field.to_string(),
-                    code: e.code.to_string(),
-                    message: i18n::field_message(locale, e),
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        ErrorBody {
-            error: self.code().to_string(),
-            message: self.message(locale),
-            fields,
-        }
-    }
-
-    /// A JSON answer in the given language.
-    pub fn into_json(self, locale: Locale) -> Response {
-        if let AppError::Internal(detail) = &self {
-            tracing::error!(error = %detail, "internal error");
-        }
-        (self.status(), Json(self.body(locale))).into_response()
-    }
-}
-
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        self.into_json(Locale::default())
     }
 }

@@ -498,14 +498,17 @@ fn every_key_in_use_exists_in_both_languages() {
     ];
     for e in &errors {
         keys.insert(format!("error.http.{}", e.code()));
-        keys.insert(format!("error.title.{}", e.status().as_u16()));
+        keys.insert(format!(
+            "error.title.{}",
+            lvzhi::http::error::status(e).as_u16()
+        ));
     }
     assert!(used.conflicts.contains("stale_version"));
     for code in &used.conflicts {
         keys.insert(format!("error.http.{code}"));
         keys.insert(format!(
             "error.title.{}",
-            AppError::Conflict("stale_version").status().as_u16()
+            lvzhi::http::error::status(&AppError::Conflict("stale_version")).as_u16()
         ));
     }
     assert!(

@@ -2,13 +2,14 @@
 
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::Json;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{upload, Page};
 use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
+use crate::http::error::{ApiResult, ErrorBody, ForApi};
 use crate::http::files::{download_response, upload_route, UploadForm};
 use crate::http::input::text_of;
 use crate::http::{route, AppState, RouteSpec};
@@ -17,7 +18,6 @@ use crate::services::activities::{
 };
 use crate::services::attachments::{self as files, Owner};
 use crate::services::awards::{self as award_service, AwardInput, AwardQuery};
-use crate::services::error::ErrorBody;
 use crate::storage::activities::{Activity, Invitation, ResearchReport};
 use crate::storage::attachments::Attachment;
 use crate::storage::awards::Award;
@@ -169,15 +169,15 @@ pub async fn list(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(query): ApiQuery<ActivityQuery>,
-) -> Response {
-    match service::list(&state.db, &actor, &query).await {
-        Ok(found) => Json(Page {
-            items: found.items,
-            total: found.total,
-        })
-        .into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let found = service::list(&state.db, &actor, &query)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(Page {
+        items: found.items,
+        total: found.total,
+    })
+    .into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/activities", tag = "activities", request_body = ActivityBody,
@@ -187,11 +187,11 @@ pub async fn create(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<ActivityBody>,
-) -> Response {
-    match service::create(&state.db, &actor, &body.into()).await {
-        Ok(a) => (StatusCode::CREATED, Json(a)).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let a = service::create(&state.db, &actor, &body.into())
+        .await
+        .for_api(actor.locale)?;
+    Ok((StatusCode::CREATED, Json(a)).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/activities/{id}", tag = "activities", params(("id" = i64, Path)),
@@ -200,11 +200,11 @@ pub async fn get(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
-) -> Response {
-    match service::detail(&state.db, &actor, id).await {
-        Ok(d) => Json(d).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let d = service::detail(&state.db, &actor, id)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(d).into_response())
 }
 
 #[utoipa::path(put, path = "/api/v1/activities/{id}", tag = "activities", params(("id" = i64, Path)), request_body = ActivityBody,
@@ -214,11 +214,11 @@ pub async fn update(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     ApiJson(body): ApiJson<ActivityBody>,
-) -> Response {
-    match service::update(&state.db, &actor, id, &body.into()).await {
-        Ok(a) => Json(a).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let a = service::update(&state.db, &actor, id, &body.into())
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(a).into_response())
 }
 
 /// Members to invite.
@@ -235,12 +235,12 @@ pub async fn invite(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     ApiJson(body): ApiJson<InviteBody>,
-) -> Response {
+) -> ApiResult {
     let ids: Vec<String> = body.member_ids.iter().map(text_of).collect();
-    match service::invite(&state.db, &actor, id, &ids).await {
-        Ok(list) => Json(list).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+    let list = service::invite(&state.db, &actor, id, &ids)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(list).into_response())
 }
 
 /// An invited member's answer.
@@ -260,11 +260,11 @@ pub async fn reply(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     ApiJson(body): ApiJson<ReplyBody>,
-) -> Response {
-    match service::reply(&state.db, &actor, id, &body.reply, body.reason.as_deref()).await {
-        Ok(i) => Json(i).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let i = service::reply(&state.db, &actor, id, &body.reply, body.reason.as_deref())
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(i).into_response())
 }
 
 /// Attendance as staff confirm it.
@@ -287,9 +287,9 @@ pub async fn attendance(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     ApiJson(body): ApiJson<AttendanceBody>,
-) -> Response {
+) -> ApiResult {
     let member = text_of(&body.member_id);
-    match service::record_attendance(
+    let i = service::record_attendance(
         &state.db,
         &actor,
         id,
@@ -298,10 +298,8 @@ pub async fn attendance(
         body.reason.as_deref(),
     )
     .await
-    {
-        Ok(i) => Json(i).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+    .for_api(actor.locale)?;
+    Ok(Json(i).into_response())
 }
 
 /// Staff's decision on a member's own log.
@@ -324,9 +322,9 @@ pub async fn decide(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     ApiJson(body): ApiJson<DecisionBody>,
-) -> Response {
+) -> ApiResult {
     let version = body.version.as_ref().map(text_of);
-    match service::decide(
+    let a = service::decide(
         &state.db,
         &actor,
         id,
@@ -335,10 +333,8 @@ pub async fn decide(
         &version,
     )
     .await
-    {
-        Ok(a) => Json(a).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+    .for_api(actor.locale)?;
+    Ok(Json(a).into_response())
 }
 
 /// A research report.
@@ -366,7 +362,7 @@ pub async fn report(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     ApiJson(body): ApiJson<ReportBody>,
-) -> Response {
+) -> ApiResult {
     let input = ReportInput {
         title: body.title,
         body: body.body,
@@ -374,10 +370,10 @@ pub async fn report(
         submitted_on: body.submitted_on,
         version: body.version.as_ref().map(text_of),
     };
-    match service::save_report(&state.db, &actor, id, &input).await {
-        Ok(r) => Json(r).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+    let r = service::save_report(&state.db, &actor, id, &input)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(r).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/activities/{id}/attachments", tag = "activities", params(("id" = i64, Path)),
@@ -386,14 +382,12 @@ pub async fn list_attachments(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
-) -> Response {
-    match files::list(&state.db, &actor, Owner::Activity(id)).await {
-        Ok(items) => {
-            let total = items.len() as i64;
-            Json(Page { items, total }).into_response()
-        }
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let items = files::list(&state.db, &actor, Owner::Activity(id))
+        .await
+        .for_api(actor.locale)?;
+    let total = items.len() as i64;
+    Ok(Json(Page { items, total }).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/activities/{id}/attachments", tag = "activities", params(("id" = i64, Path)),
@@ -405,7 +399,7 @@ pub async fn upload_to_activity(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     request: Request,
-) -> Response {
+) -> ApiResult {
     upload(&state, &actor, Owner::Activity(id), request).await
 }
 
@@ -417,7 +411,7 @@ pub async fn upload_to_award(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     request: Request,
-) -> Response {
+) -> ApiResult {
     upload(&state, &actor, Owner::Award(id), request).await
 }
 
@@ -428,12 +422,12 @@ pub async fn download(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
-) -> Response {
+) -> ApiResult {
     let store = files::Store::from_settings(&state.settings);
-    match files::open(&state.db, &store, &actor, id).await {
-        Ok((a, bytes)) => download_response(&a, bytes),
-        Err(e) => e.into_json(actor.locale),
-    }
+    let (a, bytes) = files::open(&state.db, &store, &actor, id)
+        .await
+        .for_api(actor.locale)?;
+    Ok(download_response(&a, bytes))
 }
 
 /// Query parameters of the award list.
@@ -453,14 +447,12 @@ pub async fn list_awards(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(query): ApiQuery<AwardQuery>,
-) -> Response {
-    match award_service::list(&state.db, &actor, &query).await {
-        Ok(items) => {
-            let total = items.len() as i64;
-            Json(Page { items, total }).into_response()
-        }
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let items = award_service::list(&state.db, &actor, &query)
+        .await
+        .for_api(actor.locale)?;
+    let total = items.len() as i64;
+    Ok(Json(Page { items, total }).into_response())
 }
 
 /// An award as JSON. Numbers may be sent as numbers or strings.
@@ -487,7 +479,7 @@ pub async fn create_award(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<AwardBody>,
-) -> Response {
+) -> ApiResult {
     let input = AwardInput {
         member_id: text_of(&body.member_id),
         year: text_of(&body.year),
@@ -496,10 +488,10 @@ pub async fn create_award(
         evidence: body.evidence,
         status: body.status.unwrap_or_default(),
     };
-    match award_service::create(&state.db, &actor, &input).await {
-        Ok(a) => (StatusCode::CREATED, Json(a)).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+    let a = award_service::create(&state.db, &actor, &input)
+        .await
+        .for_api(actor.locale)?;
+    Ok((StatusCode::CREATED, Json(a)).into_response())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -516,9 +508,9 @@ pub async fn five_ones(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     ApiQuery(q): ApiQuery<YearParam>,
-) -> Response {
-    match service::five_ones(&state.db, &actor, id, q.year.as_deref()).await {
-        Ok(c) => Json(c).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let c = service::five_ones(&state.db, &actor, id, q.year.as_deref())
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(c).into_response())
 }

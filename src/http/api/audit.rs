@@ -1,18 +1,20 @@
 //! The audit log for the audit admin: a filtered, paged list and the CSV export.
 
+use crate::http::error::{ApiResult, ForApi};
 use crate::http::files::csv_response;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::http::auth::Access;
 use crate::http::auth::{ApiActor, ApiQuery};
+use crate::http::error::ErrorBody;
 use crate::http::AppState;
 use crate::http::{route, RouteSpec};
 use crate::services::audit::{self as service, AuditQuery, Retention};
-use crate::services::error::{AppError, ErrorBody};
+use crate::services::error::AppError;
 use crate::storage::audit::AuditEntry;
 use axum::http::Method;
 
@@ -46,7 +48,7 @@ pub async fn list(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(query): ApiQuery<AuditQuery>,
-) -> Response {
+) -> ApiResult {
     let result = async {
         let (items, total, _) = service::list(&state.db, &actor, &query).await?;
         let retention = service::retention(&state.db, state.settings.audit_retention_days).await?;
@@ -57,10 +59,8 @@ pub async fn list(
         })
     }
     .await;
-    match result {
-        Ok(page) => Json(page).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+    let page = result.for_api(actor.locale)?;
+    Ok(Json(page).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/audit/export", tag = "audit", params(AuditQuery),
@@ -70,9 +70,9 @@ pub async fn export(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(query): ApiQuery<AuditQuery>,
-) -> Response {
-    match service::export(&state.db, &actor, &query, "api").await {
-        Ok(export) => csv_response(export),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let export = service::export(&state.db, &actor, &query, "api")
+        .await
+        .for_api(actor.locale)?;
+    Ok(csv_response(export))
 }

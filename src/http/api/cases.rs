@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -11,12 +11,12 @@ use utoipa::{IntoParams, ToSchema};
 use super::Page;
 use crate::domain::roles::Role::{Department, Staff};
 use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
+use crate::http::error::{ApiResult, ErrorBody, ForApi};
 use crate::http::input::{text_field, JsonObject};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::cases::{
     self as service, CaseDetail, CaseInput, CaseQuery, Figures, StepInput,
 };
-use crate::services::error::ErrorBody;
 use crate::storage::cases::Case;
 
 pub fn routes() -> Vec<RouteSpec> {
@@ -63,20 +63,18 @@ pub async fn list(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<CaseQuery>,
-) -> Response {
-    match service::list_page(&state.db, &actor, &q).await {
-        Ok((cases, total)) => {
-            let items: Vec<CaseListItem> = cases
-                .into_iter()
-                .map(|case| CaseListItem {
-                    overdue: service::overdue(&case),
-                    case,
-                })
-                .collect();
-            Json(Page { items, total }).into_response()
-        }
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let (cases, total) = service::list_page(&state.db, &actor, &q)
+        .await
+        .for_api(actor.locale)?;
+    let items: Vec<CaseListItem> = cases
+        .into_iter()
+        .map(|case| CaseListItem {
+            overdue: service::overdue(&case),
+            case,
+        })
+        .collect();
+    Ok(Json(Page { items, total }).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = CaseInput,
@@ -85,7 +83,7 @@ pub async fn create(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<JsonObject>,
-) -> Response {
+) -> ApiResult {
     let input = CaseInput {
         org_id: text_field(&body, "org_id"),
         community: text_field(&body, "community").unwrap_or_default(),
@@ -96,10 +94,10 @@ pub async fn create(
         received_on: text_field(&body, "received_on"),
         raised_by: text_field(&body, "raised_by"),
     };
-    match service::create(&state.db, &actor, &state.cipher, &input).await {
-        Ok(case) => (StatusCode::CREATED, Json(case)).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+    let case = service::create(&state.db, &actor, &state.cipher, &input)
+        .await
+        .for_api(actor.locale)?;
+    Ok((StatusCode::CREATED, Json(case)).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases",
@@ -111,12 +109,12 @@ pub async fn get(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     ApiQuery(q): ApiQuery<service::RevealQuery>,
-) -> Response {
+) -> ApiResult {
     let reveal = q.reveal.as_deref() == Some("phone");
-    match service::detail(&state.db, &actor, &state.cipher, id, reveal).await {
-        Ok(detail) => Json(detail).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+    let detail = service::detail(&state.db, &actor, &state.cipher, id, reveal)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(detail).into_response())
 }
 
 /// One lifecycle step. `action` says which; `version` is the case's version as read.
@@ -148,7 +146,7 @@ pub async fn step(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     ApiJson(body): ApiJson<JsonObject>,
-) -> Response {
+) -> ApiResult {
     let input = StepInput {
         action: text_field(&body, "action").unwrap_or_default(),
         version: text_field(&body, "version"),
@@ -159,10 +157,10 @@ pub async fn step(
         satisfaction: text_field(&body, "satisfaction"),
         note: text_field(&body, "note"),
     };
-    match service::step(&state.db, &actor, id, &input).await {
-        Ok(case) => Json(case).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+    let case = service::step(&state.db, &actor, id, &input)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(case).into_response())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -179,9 +177,9 @@ pub async fn figures(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<CaseQuery>,
-) -> Response {
-    match service::figures(&state.db, &state.case_figures, &actor, &q).await {
-        Ok(f) => Json(f).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let f = service::figures(&state.db, &state.case_figures, &actor, &q)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(f).into_response())
 }

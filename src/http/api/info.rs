@@ -4,7 +4,7 @@
 
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::Json;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -12,9 +12,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::Page;
 use crate::domain::roles::Role::{Member, Staff};
 use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
+use crate::http::error::{ApiResult, ErrorBody, ForApi};
 use crate::http::input::{text_field, JsonObject};
 use crate::http::{route, AppState, RouteSpec};
-use crate::services::error::ErrorBody;
 use crate::services::info::{
     self as service, FigureQuery, InfoDetail, InfoFigures, InfoInput, InfoQuery, InfoStepInput,
 };
@@ -94,11 +94,11 @@ pub async fn list(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<InfoQuery>,
-) -> Response {
-    match service::list_page(&state.db, &actor, &q).await {
-        Ok((items, total, _)) => Json(Page { items, total }).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let (items, total, _) = service::list_page(&state.db, &actor, &q)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(Page { items, total }).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/info-reports", tag = "info", request_body = InfoBody,
@@ -107,12 +107,12 @@ pub async fn create(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<JsonObject>,
-) -> Response {
+) -> ApiResult {
     let input = info_input(&body);
-    match service::create(&state.db, &actor, state.settings.info_max_chars, &input).await {
-        Ok(r) => (StatusCode::CREATED, Json(r)).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+    let r = service::create(&state.db, &actor, state.settings.info_max_chars, &input)
+        .await
+        .for_api(actor.locale)?;
+    Ok((StatusCode::CREATED, Json(r)).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/info-reports/{id}", tag = "info", params(("id" = i64, Path)),
@@ -121,11 +121,11 @@ pub async fn get(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
-) -> Response {
-    match service::detail(&state.db, &actor, id).await {
-        Ok(d) => Json(d).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let d = service::detail(&state.db, &actor, id)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(d).into_response())
 }
 
 #[utoipa::path(put, path = "/api/v1/info-reports/{id}", tag = "info", params(("id" = i64, Path)), request_body = InfoBody,
@@ -136,12 +136,12 @@ pub async fn update(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     ApiJson(body): ApiJson<JsonObject>,
-) -> Response {
+) -> ApiResult {
     let input = info_input(&body);
-    match service::update(&state.db, &actor, state.settings.info_max_chars, id, &input).await {
-        Ok(r) => Json(r).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+    let r = service::update(&state.db, &actor, state.settings.info_max_chars, id, &input)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(r).into_response())
 }
 
 /// One lifecycle step. `action` says which; `version` is the report's version as read.
@@ -176,7 +176,7 @@ pub async fn step(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     ApiJson(body): ApiJson<JsonObject>,
-) -> Response {
+) -> ApiResult {
     let input = InfoStepInput {
         action: text_field(&body, "action").unwrap_or_default(),
         version: text_field(&body, "version"),
@@ -188,10 +188,10 @@ pub async fn step(
         content: text_field(&body, "content"),
         note: text_field(&body, "note"),
     };
-    match service::step(&state.db, &actor, id, &input).await {
-        Ok(r) => Json(r).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+    let r = service::step(&state.db, &actor, id, &input)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(r).into_response())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -209,9 +209,9 @@ pub async fn figures(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<FigureQuery>,
-) -> Response {
-    match service::figures(&state.db, &actor, &q).await {
-        Ok(f) => Json(f).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let f = service::figures(&state.db, &actor, &q)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(f).into_response())
 }

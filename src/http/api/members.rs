@@ -1,6 +1,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::Json;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -8,9 +8,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::Page;
 use crate::http::auth::Access;
 use crate::http::auth::{ApiActor, ApiJson, ApiQuery, PathId};
+use crate::http::error::{ApiResult, ErrorBody, ForApi};
 use crate::http::AppState;
 use crate::http::{route, RouteSpec};
-use crate::services::error::ErrorBody;
 use crate::services::members::{self as service, MemberInput, MemberQuery};
 use crate::storage::members::Member;
 use crate::storage::timeline::TimelineEntry;
@@ -138,15 +138,15 @@ pub async fn list(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(query): ApiQuery<MemberQuery>,
-) -> Response {
-    match service::list(&state.db, &actor, &query).await {
-        Ok(found) => Json(Page {
-            items: found.items,
-            total: found.total,
-        })
-        .into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let found = service::list(&state.db, &actor, &query)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(Page {
+        items: found.items,
+        total: found.total,
+    })
+    .into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/members", tag = "members", request_body = MemberBody,
@@ -155,11 +155,11 @@ pub async fn create(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<MemberBody>,
-) -> Response {
-    match service::create(&state.db, &actor, &state.cipher, &body.into()).await {
-        Ok(member) => (StatusCode::CREATED, Json(member)).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let member = service::create(&state.db, &actor, &state.cipher, &body.into())
+        .await
+        .for_api(actor.locale)?;
+    Ok((StatusCode::CREATED, Json(member)).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/members/{id}", tag = "members", params(("id" = i64, Path)),
@@ -168,11 +168,11 @@ pub async fn get(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
-) -> Response {
-    match service::get(&state.db, &actor, id).await {
-        Ok(member) => Json(member).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let member = service::get(&state.db, &actor, id)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(member).into_response())
 }
 
 #[utoipa::path(put, path = "/api/v1/members/{id}", tag = "members", params(("id" = i64, Path)), request_body = MemberBody,
@@ -182,11 +182,11 @@ pub async fn update(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     ApiJson(body): ApiJson<MemberBody>,
-) -> Response {
-    match service::update(&state.db, &actor, &state.cipher, id, &body.into()).await {
-        Ok(member) => Json(member).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let member = service::update(&state.db, &actor, &state.cipher, id, &body.into())
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(member).into_response())
 }
 
 #[utoipa::path(delete, path = "/api/v1/members/{id}", tag = "members", params(("id" = i64, Path), VersionParam),
@@ -196,11 +196,11 @@ pub async fn delete(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     ApiQuery(q): ApiQuery<VersionParam>,
-) -> Response {
-    match service::delete(&state.db, &actor, id, &q.version).await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    service::delete(&state.db, &actor, id, &q.version)
+        .await
+        .for_api(actor.locale)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/members/{id}/timeline", tag = "members", params(("id" = i64, Path)),
@@ -209,16 +209,14 @@ pub async fn timeline(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
-) -> Response {
-    match service::duty_file(&state.db, &actor, id).await {
-        Ok((_, _, entries)) => {
-            let total = entries.len() as i64;
-            Json(Page {
-                items: entries,
-                total,
-            })
-            .into_response()
-        }
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let (_, _, entries) = service::duty_file(&state.db, &actor, id)
+        .await
+        .for_api(actor.locale)?;
+    let total = entries.len() as i64;
+    Ok(Json(Page {
+        items: entries,
+        total,
+    })
+    .into_response())
 }

@@ -18,6 +18,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::auth::Access;
+use super::error::{ApiResult, ForApi};
 use super::{route, RouteSpec};
 use crate::services::error::AppError;
 
@@ -114,7 +115,7 @@ impl Modify for Security {
         proposals::search_api, proposals::upload_to_proposal,
         info::list, info::create, info::figures, info::get, info::update, info::step,
     ),
-    components(schemas(crate::services::error::ErrorBody, crate::services::error::FieldErrorBody)),
+    components(schemas(crate::http::error::ErrorBody, crate::http::error::FieldErrorBody)),
     modifiers(&Security),
     security(("bearer" = [])),
 )]
@@ -130,14 +131,14 @@ pub(crate) async fn upload(
     actor: &crate::services::Actor,
     owner: crate::services::attachments::Owner,
     request: axum::extract::Request,
-) -> Response {
-    let store = crate::services::attachments::Store::from_settings(&state.settings);
-    let upload = match crate::http::files::read_upload(request, store.max_bytes).await {
-        Ok((upload, _)) => upload,
-        Err(e) => return e.into_json(actor.locale),
-    };
-    match crate::services::attachments::attach(&state.db, &store, actor, owner, &upload).await {
-        Ok(a) => (axum::http::StatusCode::CREATED, Json(a)).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    use crate::services::attachments::{attach, Store};
+    let store = Store::from_settings(&state.settings);
+    let (upload, _) = super::files::read_upload(request, store.max_bytes)
+        .await
+        .for_api(actor.locale)?;
+    let attachment = attach(&state.db, &store, actor, owner, &upload)
+        .await
+        .for_api(actor.locale)?;
+    Ok((axum::http::StatusCode::CREATED, Json(attachment)).into_response())
 }

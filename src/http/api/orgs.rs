@@ -1,6 +1,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -10,9 +10,10 @@ use crate::domain::orgs::OrgKind;
 use crate::domain::paging::PageRequest;
 use crate::http::auth::Access;
 use crate::http::auth::{ApiActor, ApiJson, ApiQuery};
+use crate::http::error::{ApiResult, ErrorBody, ForApi};
 use crate::http::AppState;
 use crate::http::{route, RouteSpec};
-use crate::services::error::{AppError, ErrorBody};
+use crate::services::error::AppError;
 use crate::services::orgs::{self as service, OrgInput, UnitInput};
 use crate::services::Actor;
 use crate::storage::orgs::{Community, Department, Org};
@@ -61,29 +62,23 @@ fn paged<T: Serialize>(
     actor: &Actor,
     params: &PageParams,
     all: Result<Vec<T>, AppError>,
-) -> Response {
+) -> ApiResult {
     let result = PageRequest::parse(params.page.as_deref(), params.per_page.as_deref())
         .map_err(AppError::BadRequest)
         .and_then(|page| all.map(|all| (page, all)));
-    match result {
-        Ok((page, all)) => {
-            let total = all.len() as i64;
-            let items: Vec<T> = all
-                .into_iter()
-                .skip(page.offset() as usize)
-                .take(page.limit() as usize)
-                .collect();
-            Json(Page { items, total }).into_response()
-        }
-        Err(e) => e.into_json(actor.locale),
-    }
+    let (page, all) = result.for_api(actor.locale)?;
+    let total = all.len() as i64;
+    let items: Vec<T> = all
+        .into_iter()
+        .skip(page.offset() as usize)
+        .take(page.limit() as usize)
+        .collect();
+    Ok(Json(Page { items, total }).into_response())
 }
 
-fn created<T: Serialize>(actor: &Actor, result: Result<T, AppError>) -> Response {
-    match result {
-        Ok(value) => (StatusCode::CREATED, Json(value)).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+fn created<T: Serialize>(actor: &Actor, result: Result<T, AppError>) -> ApiResult {
+    let value = result.for_api(actor.locale)?;
+    Ok((StatusCode::CREATED, Json(value)).into_response())
 }
 
 /// An organisation as JSON input.
@@ -137,7 +132,7 @@ pub async fn list_orgs(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(p): ApiQuery<PageParams>,
-) -> Response {
+) -> ApiResult {
     let all = service::list(&state.db, &actor, None).await;
     paged(&actor, &p, all)
 }
@@ -148,7 +143,7 @@ pub async fn create_org(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<OrgBody>,
-) -> Response {
+) -> ApiResult {
     let result = service::create(&state.db, &actor, &body.into_input("")).await;
     created(&actor, result)
 }
@@ -159,7 +154,7 @@ pub async fn list_groups(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(p): ApiQuery<PageParams>,
-) -> Response {
+) -> ApiResult {
     let all = service::list(&state.db, &actor, Some(OrgKind::Group)).await;
     paged(&actor, &p, all)
 }
@@ -170,7 +165,7 @@ pub async fn create_group(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<OrgBody>,
-) -> Response {
+) -> ApiResult {
     let mut input = body.into_input(OrgKind::Group.as_str());
     input.kind = OrgKind::Group.as_str().to_string();
     let result = service::create(&state.db, &actor, &input).await;
@@ -183,7 +178,7 @@ pub async fn list_communities(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(p): ApiQuery<PageParams>,
-) -> Response {
+) -> ApiResult {
     let all = service::list_communities(&state.db, &actor).await;
     paged(&actor, &p, all)
 }
@@ -194,7 +189,7 @@ pub async fn create_community(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<UnitBody>,
-) -> Response {
+) -> ApiResult {
     let result = service::create_community(&state.db, &actor, &body.into()).await;
     created(&actor, result)
 }
@@ -205,7 +200,7 @@ pub async fn list_departments(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(p): ApiQuery<PageParams>,
-) -> Response {
+) -> ApiResult {
     let all = service::list_departments(&state.db, &actor).await;
     paged(&actor, &p, all)
 }
@@ -216,7 +211,7 @@ pub async fn create_department(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<UnitBody>,
-) -> Response {
+) -> ApiResult {
     let result = service::create_department(&state.db, &actor, &body.into()).await;
     created(&actor, result)
 }

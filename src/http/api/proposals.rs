@@ -4,7 +4,7 @@
 
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -12,9 +12,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::Page;
 use crate::domain::roles::Role::{Department, Member, Staff};
 use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
+use crate::http::error::{ApiResult, ErrorBody, ForApi};
 use crate::http::input::{text_field, text_of, JsonObject};
 use crate::http::{route, AppState, RouteSpec};
-use crate::services::error::ErrorBody;
 use crate::services::proposals::{
     self as service, CosignInput, Figures, FiguresQuery, ProposalDetail, ProposalInput,
     ProposalQuery, Settings, SettingsInput, StepInput,
@@ -108,21 +108,21 @@ pub async fn list(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<ProposalQuery>,
-) -> Response {
-    match service::list_page(&state.db, &actor, &q).await {
-        Ok((items, total, _)) => Json(Page {
-            items: items
-                .into_iter()
-                .map(|proposal| ProposalListItem {
-                    overdue: service::overdue(&proposal),
-                    proposal,
-                })
-                .collect(),
-            total,
-        })
-        .into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let (items, total, _) = service::list_page(&state.db, &actor, &q)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(Page {
+        items: items
+            .into_iter()
+            .map(|proposal| ProposalListItem {
+                overdue: service::overdue(&proposal),
+                proposal,
+            })
+            .collect(),
+        total,
+    })
+    .into_response())
 }
 
 fn list_of(body: &JsonObject, name: &str) -> Vec<String> {
@@ -155,11 +155,11 @@ pub async fn create(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<JsonObject>,
-) -> Response {
-    match service::create(&state.db, &actor, &proposal_input(&body)).await {
-        Ok(p) => (StatusCode::CREATED, Json(p)).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let p = service::create(&state.db, &actor, &proposal_input(&body))
+        .await
+        .for_api(actor.locale)?;
+    Ok((StatusCode::CREATED, Json(p)).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/proposals/{id}", tag = "proposals", params(("id" = i64, Path)),
@@ -168,11 +168,11 @@ pub async fn get(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
-) -> Response {
-    match service::detail(&state.db, &actor, id).await {
-        Ok(d) => Json(d).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let d = service::detail(&state.db, &actor, id)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(d).into_response())
 }
 
 #[utoipa::path(put, path = "/api/v1/proposals/{id}", tag = "proposals", params(("id" = i64, Path)), request_body = ProposalInput,
@@ -182,11 +182,11 @@ pub async fn update(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     ApiJson(body): ApiJson<JsonObject>,
-) -> Response {
-    match service::update(&state.db, &actor, id, &proposal_input(&body)).await {
-        Ok(p) => Json(p).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let p = service::update(&state.db, &actor, id, &proposal_input(&body))
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(p).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/proposals/{id}/steps", tag = "proposals", params(("id" = i64, Path)), request_body = StepInput,
@@ -197,7 +197,7 @@ pub async fn step(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     ApiJson(body): ApiJson<JsonObject>,
-) -> Response {
+) -> ApiResult {
     let input = StepInput {
         action: text_field(&body, "action").unwrap_or_default(),
         version: text_field(&body, "version"),
@@ -213,10 +213,10 @@ pub async fn step(
         rating: text_field(&body, "rating"),
         key: text_field(&body, "key"),
     };
-    match service::step(&state.db, &actor, id, &input, state.settings.info_max_chars).await {
-        Ok(p) => Json(p).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+    let p = service::step(&state.db, &actor, id, &input, state.settings.info_max_chars)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(p).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/proposals/{id}/cosign", tag = "proposals", params(("id" = i64, Path)), request_body = CosignInput,
@@ -226,14 +226,14 @@ pub async fn cosign(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     ApiJson(body): ApiJson<JsonObject>,
-) -> Response {
+) -> ApiResult {
     let input = CosignInput {
         response: text_field(&body, "response").unwrap_or_default(),
     };
-    match service::cosign(&state.db, &actor, id, &input).await {
-        Ok(p) => Json(p).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+    let p = service::cosign(&state.db, &actor, id, &input)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(p).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/proposals/similar", tag = "proposals", request_body = SimilarInput,
@@ -242,17 +242,17 @@ pub async fn similar(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<JsonObject>,
-) -> Response {
+) -> ApiResult {
     let input = SimilarInput {
         headline: text_field(&body, "headline").unwrap_or_default(),
         text: text_field(&body, "text").unwrap_or_default(),
         exclude_id: text_field(&body, "exclude_id"),
         limit: text_field(&body, "limit"),
     };
-    match search::similar(&state.search, &state.db, &actor, &input).await {
-        Ok(list) => Json(list).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+    let list = search::similar(&state.search, &state.db, &actor, &input)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(list).into_response())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -270,11 +270,11 @@ pub async fn figures(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<FiguresQuery>,
-) -> Response {
-    match service::figures(&state.db, &actor, &q).await {
-        Ok(f) => Json(f).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let f = service::figures(&state.db, &actor, &q)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(f).into_response())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -296,11 +296,11 @@ pub async fn get_settings(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<OrgParam>,
-) -> Response {
-    match service::get_settings(&state.db, &actor, q.org.as_deref()).await {
-        Ok(s) => Json(s).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let s = service::get_settings(&state.db, &actor, q.org.as_deref())
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(s).into_response())
 }
 
 #[utoipa::path(put, path = "/api/v1/proposals/settings", tag = "proposals", request_body = SettingsInput,
@@ -309,7 +309,7 @@ pub async fn put_settings(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<JsonObject>,
-) -> Response {
+) -> ApiResult {
     let input = SettingsInput {
         org_id: text_field(&body, "org_id"),
         cutoff: text_field(&body, "cutoff").unwrap_or_default(),
@@ -318,10 +318,10 @@ pub async fn put_settings(
         return_working_days: text_field(&body, "return_working_days").unwrap_or_default(),
         version: text_field(&body, "version"),
     };
-    match service::put_settings(&state.db, &actor, &input).await {
-        Ok(s) => Json(s).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+    let s = service::put_settings(&state.db, &actor, &input)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(s).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/proposals/{id}/attachments", tag = "proposals", params(("id" = i64, Path)),
@@ -333,7 +333,7 @@ pub async fn upload_to_proposal(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     request: axum::extract::Request,
-) -> Response {
+) -> ApiResult {
     super::upload(
         &state,
         &actor,
@@ -367,9 +367,9 @@ pub async fn search_api(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<SearchQuery>,
-) -> Response {
-    match search::search(&state.search, &state.db, &actor, &q).await {
-        Ok(r) => Json(r).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let r = search::search(&state.search, &state.db, &actor, &q)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(r).into_response())
 }

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -11,10 +11,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::Page;
 use crate::domain::roles::Role::{Member, Staff};
 use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
+use crate::http::error::{ApiResult, ErrorBody, ForApi};
 use crate::http::input::{text_field, text_of, JsonObject};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::cases::Settings;
-use crate::services::error::ErrorBody;
 use crate::services::reception::{
     self as service, DayDetail, DayInput, DayQuery, HolidaysInput, ScheduleEntry, ScheduleQuery,
     SettingsInput, VisitInput,
@@ -80,11 +80,11 @@ pub async fn list(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<DayQuery>,
-) -> Response {
-    match service::list_days(&state.db, &actor, &q).await {
-        Ok((items, total, _)) => Json(Page { items, total }).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let (items, total, _) = service::list_days(&state.db, &actor, &q)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(Page { items, total }).into_response())
 }
 
 /// A reception day to hold.
@@ -106,7 +106,7 @@ pub async fn create(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<JsonObject>,
-) -> Response {
+) -> ApiResult {
     let input = DayInput {
         org_id: text_field(&body, "org_id"),
         held_on: text_field(&body, "held_on"),
@@ -116,10 +116,10 @@ pub async fn create(
             .map(|a| a.iter().map(text_of).collect()),
         note: text_field(&body, "note"),
     };
-    match service::create_day(&state.db, &actor, &input).await {
-        Ok(day) => (StatusCode::CREATED, Json(day)).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+    let day = service::create_day(&state.db, &actor, &input)
+        .await
+        .for_api(actor.locale)?;
+    Ok((StatusCode::CREATED, Json(day)).into_response())
 }
 
 /// A JSON value as the text a form would send: numbers and strings alike.
@@ -129,11 +129,11 @@ pub async fn get(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
-) -> Response {
-    match service::get_day(&state.db, &actor, id).await {
-        Ok(day) => Json(day).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let day = service::get_day(&state.db, &actor, id)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(day).into_response())
 }
 
 /// A visit registered, and the cases it opened.
@@ -150,7 +150,7 @@ pub async fn add_visit(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     ApiJson(body): ApiJson<JsonObject>,
-) -> Response {
+) -> ApiResult {
     let cases = body
         .get("cases")
         .and_then(|v| v.as_array())
@@ -180,12 +180,10 @@ pub async fn add_visit(
         received_by: text_field(&body, "received_by"),
         cases,
     };
-    match service::add_visit(&state.db, &actor, &state.cipher, id, &input).await {
-        Ok((visit, case_ids)) => {
-            (StatusCode::CREATED, Json(VisitCreated { visit, case_ids })).into_response()
-        }
-        Err(e) => e.into_json(actor.locale),
-    }
+    let (visit, case_ids) = service::add_visit(&state.db, &actor, &state.cipher, id, &input)
+        .await
+        .for_api(actor.locale)?;
+    Ok((StatusCode::CREATED, Json(VisitCreated { visit, case_ids })).into_response())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -202,14 +200,12 @@ pub async fn schedule(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<ScheduleQuery>,
-) -> Response {
-    match service::schedule(&state.db, &actor, &q).await {
-        Ok(items) => {
-            let total = items.len() as i64;
-            Json(Page { items, total }).into_response()
-        }
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let items = service::schedule(&state.db, &actor, &q)
+        .await
+        .for_api(actor.locale)?;
+    let total = items.len() as i64;
+    Ok(Json(Page { items, total }).into_response())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -224,11 +220,11 @@ pub async fn get_settings(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<OrgParam>,
-) -> Response {
-    match service::get_settings(&state.db, &actor, q.org.as_deref()).await {
-        Ok((_, settings)) => Json(settings).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let (_, settings) = service::get_settings(&state.db, &actor, q.org.as_deref())
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(settings).into_response())
 }
 
 #[utoipa::path(put, path = "/api/v1/reception-days/settings", tag = "reception", request_body = SettingsInput,
@@ -237,7 +233,7 @@ pub async fn put_settings(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<JsonObject>,
-) -> Response {
+) -> ApiResult {
     let input = SettingsInput {
         org_id: text_field(&body, "org_id"),
         day_of_month: text_field(&body, "day_of_month").unwrap_or_default(),
@@ -245,10 +241,10 @@ pub async fn put_settings(
         return_working_days: text_field(&body, "return_working_days").unwrap_or_default(),
         version: text_field(&body, "version"),
     };
-    match service::save_settings(&state.db, &actor, &input).await {
-        Ok(settings) => Json(settings).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+    let settings = service::save_settings(&state.db, &actor, &input)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(settings).into_response())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -263,14 +259,12 @@ pub async fn list_holidays(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<YearParam>,
-) -> Response {
-    match service::list_holidays(&state.db, &actor, q.year.as_deref()).await {
-        Ok(items) => {
-            let total = items.len() as i64;
-            Json(Page { items, total }).into_response()
-        }
-        Err(e) => e.into_json(actor.locale),
-    }
+) -> ApiResult {
+    let items = service::list_holidays(&state.db, &actor, q.year.as_deref())
+        .await
+        .for_api(actor.locale)?;
+    let total = items.len() as i64;
+    Ok(Json(Page { items, total }).into_response())
 }
 
 #[utoipa::path(put, path = "/api/v1/holidays", tag = "reception", request_body = HolidaysInput,
@@ -279,16 +273,14 @@ pub async fn put_holidays(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<JsonObject>,
-) -> Response {
+) -> ApiResult {
     let input = HolidaysInput {
         year: text_field(&body, "year").unwrap_or_default(),
         lines: text_field(&body, "lines").unwrap_or_default(),
     };
-    match service::load_holidays(&state.db, &actor, &input).await {
-        Ok(items) => {
-            let total = items.len() as i64;
-            Json(Page { items, total }).into_response()
-        }
-        Err(e) => e.into_json(actor.locale),
-    }
+    let items = service::load_holidays(&state.db, &actor, &input)
+        .await
+        .for_api(actor.locale)?;
+    let total = items.len() as i64;
+    Ok(Json(Page { items, total }).into_response())
 }

@@ -1,6 +1,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -9,9 +9,10 @@ use super::{Page, PageParams};
 use crate::domain::paging::PageRequest;
 use crate::http::auth::Access;
 use crate::http::auth::{ApiActor, ApiJson, ApiQuery, PathId};
+use crate::http::error::{ApiResult, ErrorBody, ForApi};
 use crate::http::AppState;
 use crate::http::{route, RouteSpec};
-use crate::services::error::{AppError, ErrorBody};
+use crate::services::error::AppError;
 use crate::services::users::{
     self as service, AccountAction, AccountActionInput, Creator, RoleInput, UserInput,
 };
@@ -94,17 +95,15 @@ pub async fn list(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(p): ApiQuery<PageParams>,
-) -> Response {
+) -> ApiResult {
     let result = async {
         let page = PageRequest::parse(p.page.as_deref(), p.per_page.as_deref())
             .map_err(AppError::BadRequest)?;
         service::list(&state.db, &actor, &page).await
     }
     .await;
-    match result {
-        Ok((items, total)) => Json(Page { items, total }).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+    let (items, total) = result.for_api(actor.locale)?;
+    Ok(Json(Page { items, total }).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = UserBody,
@@ -113,7 +112,7 @@ pub async fn create(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<UserBody>,
-) -> Response {
+) -> ApiResult {
     let input = UserInput {
         username: body.username,
         display_name: body.display_name,
@@ -122,7 +121,7 @@ pub async fn create(
         department_id: body.department_id.map(|v| v.to_string()),
         password: body.password,
     };
-    match service::create_with_policy(
+    let (user, initial_password) = service::create_with_policy(
         &state.db,
         &state.policies().password,
         Creator::Admin(&actor),
@@ -130,17 +129,15 @@ pub async fn create(
         None,
     )
     .await
-    {
-        Ok((user, initial_password)) => (
-            StatusCode::CREATED,
-            Json(CreatedUser {
-                user,
-                initial_password,
-            }),
-        )
-            .into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+    .for_api(actor.locale)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedUser {
+            user,
+            initial_password,
+        }),
+    )
+        .into_response())
 }
 
 #[utoipa::path(put, path = "/api/v1/users/{id}/role", tag = "users", params(("id" = i64, Path)), request_body = RoleBody,
@@ -150,15 +147,15 @@ pub async fn set_role(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     ApiJson(body): ApiJson<RoleBody>,
-) -> Response {
+) -> ApiResult {
     let input = RoleInput {
         role: body.role.unwrap_or_default(),
         version: Some(body.version.to_string()),
     };
-    match service::set_role(&state.db, &actor, id, &input).await {
-        Ok(user) => Json(user).into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+    let user = service::set_role(&state.db, &actor, id, &input)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(user).into_response())
 }
 
 /// What an account action sends: the account's version, as read.
@@ -182,18 +179,18 @@ async fn account_action(
     id: i64,
     action: AccountAction,
     body: AccountActionBody,
-) -> Response {
+) -> ApiResult {
     let input = AccountActionInput {
         version: Some(body.version.to_string()),
     };
-    match service::account_action(&state.db, Creator::Admin(actor), id, action, &input).await {
-        Ok(change) => Json(AccountChanged {
-            user: change.user,
-            new_password: change.password,
-        })
-        .into_response(),
-        Err(e) => e.into_json(actor.locale),
-    }
+    let change = service::account_action(&state.db, Creator::Admin(actor), id, action, &input)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(AccountChanged {
+        user: change.user,
+        new_password: change.password,
+    })
+    .into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "users", params(("id" = i64, Path)), request_body = AccountActionBody,
@@ -204,7 +201,7 @@ pub async fn disable(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     ApiJson(body): ApiJson<AccountActionBody>,
-) -> Response {
+) -> ApiResult {
     account_action(&state, &actor, id, AccountAction::Disable, body).await
 }
 
@@ -216,7 +213,7 @@ pub async fn enable(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     ApiJson(body): ApiJson<AccountActionBody>,
-) -> Response {
+) -> ApiResult {
     account_action(&state, &actor, id, AccountAction::Enable, body).await
 }
 
@@ -229,6 +226,6 @@ pub async fn reset_password(
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
     ApiJson(body): ApiJson<AccountActionBody>,
-) -> Response {
+) -> ApiResult {
     account_action(&state, &actor, id, AccountAction::ResetPassword, body).await
 }
