@@ -175,6 +175,37 @@ pub fn error_page(locale: Locale, page: Option<&PageActor>, error: AppError) -> 
     render_status(status, &template)
 }
 
+/// What a page handler returns when it fails: the error page, already in
+/// the user's language. Handlers return `PageResult` and use `?`.
+pub struct PageError(Box<Response>);
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        *self.0
+    }
+}
+
+/// A page's answer: the page, or the error page.
+pub type PageResult = Result<Response, PageError>;
+
+/// Turns a service's result into a page handler's: an error becomes the
+/// error page for the signed-in user.
+pub trait ForPage<T> {
+    fn for_page(self, page: &PageActor) -> Result<T, PageError>;
+}
+
+impl<T, E: Into<AppError>> ForPage<T> for Result<T, E> {
+    fn for_page(self, page: &PageActor) -> Result<T, PageError> {
+        self.map_err(|e| {
+            PageError(Box::new(error_page(
+                page.actor.locale,
+                Some(page),
+                e.into(),
+            )))
+        })
+    }
+}
+
 /// The links of a paged list: previous and next page (empty at either end),
 /// keeping the other query parameters.
 pub struct Pager {

@@ -13,7 +13,7 @@ use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::Access;
 use crate::http::auth::{client_ip, cookie, visitor_locale, PageActor, PageForm};
-use crate::http::render::{error_page, render, render_status, Ctx};
+use crate::http::render::{error_page, render, render_status, Ctx, ForPage, PageResult};
 use crate::http::AppState;
 use crate::http::{route, RouteSpec};
 use crate::security::{constant_time_eq, random_token};
@@ -307,18 +307,17 @@ async fn totp_page(
     page: &PageActor,
     errors: FieldErrors,
     status: StatusCode,
-) -> Response {
-    let enabled = match auth::totp_enabled(&state.db, &page.actor).await {
-        Ok(enabled) => enabled,
-        Err(e) => return error_page(page.actor.locale, Some(page), e),
-    };
+) -> PageResult {
+    let enabled = auth::totp_enabled(&state.db, &page.actor)
+        .await
+        .for_page(page)?;
     let (secret, url) = if enabled {
         (String::new(), String::new())
     } else {
         auth::totp_new_secret(&page.actor)
     };
     let required = state.policies().totp_required.contains(&page.actor.role);
-    render_status(
+    Ok(render_status(
         status,
         &TotpTemplate {
             ctx: Ctx::for_page(page, "totp"),
@@ -328,12 +327,14 @@ async fn totp_page(
             url,
             errors,
         },
-    )
+    ))
 }
 
 /// The second factor: set it up with an authenticator app, or turn it off.
 pub async fn totp_form(State(state): State<AppState>, page: PageActor) -> Response {
-    totp_page(&state, &page, FieldErrors::new(), StatusCode::OK).await
+    totp_page(&state, &page, FieldErrors::new(), StatusCode::OK)
+        .await
+        .into_response()
 }
 
 #[derive(Deserialize, Default)]
@@ -358,7 +359,9 @@ pub async fn totp_enable(
     {
         Ok(()) => Redirect::to("/account/totp").into_response(),
         Err(AppError::Validation(errors)) => {
-            totp_page(&state, &page, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            totp_page(&state, &page, errors, StatusCode::UNPROCESSABLE_ENTITY)
+                .await
+                .into_response()
         }
         Err(e) => error_page(page.actor.locale, Some(&page), e),
     }
@@ -379,7 +382,9 @@ pub async fn totp_disable(
     {
         Ok(()) => Redirect::to("/account/totp").into_response(),
         Err(AppError::Validation(errors)) => {
-            totp_page(&state, &page, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            totp_page(&state, &page, errors, StatusCode::UNPROCESSABLE_ENTITY)
+                .await
+                .into_response()
         }
         Err(e) => error_page(page.actor.locale, Some(&page), e),
     }

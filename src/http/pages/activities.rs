@@ -20,7 +20,7 @@ use crate::domain::validation::FieldErrors;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
 use crate::http::files::{download_response, read_upload, upload_route};
 use crate::http::forms::{choices, Choice};
-use crate::http::render::{error_page, link_with, render, render_status, Ctx};
+use crate::http::render::{error_page, link_with, render, render_status, Ctx, ForPage, PageResult};
 use crate::http::{route, AppState, RouteSpec};
 use crate::security::constant_time_eq;
 use crate::services::activities::{
@@ -194,11 +194,10 @@ pub async fn list(
     State(state): State<AppState>,
     page: PageActor,
     ApiQuery(query): ApiQuery<ActivityQuery>,
-) -> Response {
-    let found = match service::list(&state.db, &page.actor, &query).await {
-        Ok(found) => found,
-        Err(e) => return error_page(page.actor.locale, Some(&page), e),
-    };
+) -> PageResult {
+    let found = service::list(&state.db, &page.actor, &query)
+        .await
+        .for_page(&page)?;
     let ctx = Ctx::for_page(&page, current_key(&page));
     let params = query_params(&query);
     let pager = crate::http::render::pager("/activities", &params, &found.page, found.total);
@@ -218,7 +217,7 @@ pub async fn list(
         is_staff: page.actor.role == Role::Staff,
         ctx,
     };
-    render(&template)
+    Ok(render(&template))
 }
 
 /// One day of the calendar.
@@ -263,17 +262,15 @@ pub async fn calendar(
     State(state): State<AppState>,
     page: PageActor,
     ApiQuery(q): ApiQuery<CalendarQuery>,
-) -> Response {
+) -> PageResult {
     let query = ActivityQuery {
         kind: q.kind.clone(),
         group: q.group.clone(),
         ..Default::default()
     };
-    let (first, items) =
-        match service::month(&state.db, &page.actor, q.month.as_deref(), &query).await {
-            Ok(found) => found,
-            Err(e) => return error_page(page.actor.locale, Some(&page), e),
-        };
+    let (first, items) = service::month(&state.db, &page.actor, q.month.as_deref(), &query)
+        .await
+        .for_page(&page)?;
     let ctx = Ctx::for_page(&page, current_key(&page));
     let today = Utc::now().date_naive();
     let weeks = month_grid(first)
@@ -318,7 +315,7 @@ pub async fn calendar(
         groups: group_choices(&state, &page, &sel(&q.group)).await,
         ctx,
     };
-    render(&template)
+    Ok(render(&template))
 }
 
 #[derive(Template)]
@@ -436,20 +433,20 @@ pub async fn edit_form(
     State(state): State<AppState>,
     page: PageActor,
     PathId(id): PathId,
-) -> Response {
-    match service::get(&state.db, &page.actor, id).await {
-        Ok(a) => render(
-            &form_page(
-                &state,
-                &page,
-                format!("/activities/{id}"),
-                input_of(&a),
-                FieldErrors::new(),
-            )
-            .await,
-        ),
-        Err(e) => error_page(page.actor.locale, Some(&page), e),
-    }
+) -> PageResult {
+    let a = service::get(&state.db, &page.actor, id)
+        .await
+        .for_page(&page)?;
+    Ok(render(
+        &form_page(
+            &state,
+            &page,
+            format!("/activities/{id}"),
+            input_of(&a),
+            FieldErrors::new(),
+        )
+        .await,
+    ))
 }
 
 pub async fn update(
@@ -834,12 +831,12 @@ pub async fn download(
     State(state): State<AppState>,
     page: PageActor,
     PathId(id): PathId,
-) -> Response {
+) -> PageResult {
     let store = files::Store::from_settings(&state.settings);
-    match files::open(&state.db, &store, &page.actor, id).await {
-        Ok((a, bytes)) => download_response(&a, bytes),
-        Err(e) => error_page(page.actor.locale, Some(&page), e),
-    }
+    let (a, bytes) = files::open(&state.db, &store, &page.actor, id)
+        .await
+        .for_page(&page)?;
+    Ok(download_response(&a, bytes))
 }
 
 pub struct AwardRow {
@@ -872,11 +869,10 @@ async fn awards_page(
     input: AwardInput,
     errors: FieldErrors,
     status: StatusCode,
-) -> Response {
-    let found = match award_service::list(&state.db, &page.actor, query).await {
-        Ok(found) => found,
-        Err(e) => return error_page(page.actor.locale, Some(page), e),
-    };
+) -> PageResult {
+    let found = award_service::list(&state.db, &page.actor, query)
+        .await
+        .for_page(page)?;
     let ctx = Ctx::for_page(page, "awards");
     let is_staff = page.actor.role == Role::Staff;
     let mut members = Vec::new();
@@ -935,7 +931,7 @@ async fn awards_page(
         errors,
         ctx,
     };
-    render_status(status, &template)
+    Ok(render_status(status, &template))
 }
 
 pub async fn awards(
@@ -956,6 +952,7 @@ pub async fn awards(
         StatusCode::OK,
     )
     .await
+    .into_response()
 }
 
 pub async fn create_award(
@@ -964,17 +961,16 @@ pub async fn create_award(
 ) -> Response {
     match award_service::create(&state.db, &page.actor, &form).await {
         Ok(_) => Redirect::to("/awards").into_response(),
-        Err(AppError::Validation(errors)) => {
-            awards_page(
-                &state,
-                &page,
-                &AwardQuery::default(),
-                form,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+        Err(AppError::Validation(errors)) => awards_page(
+            &state,
+            &page,
+            &AwardQuery::default(),
+            form,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await
+        .into_response(),
         Err(e) => error_page(page.actor.locale, Some(&page), e),
     }
 }
@@ -1006,11 +1002,10 @@ pub async fn five_ones(
     page: PageActor,
     PathId(id): PathId,
     ApiQuery(q): ApiQuery<YearQuery>,
-) -> Response {
-    let c = match service::five_ones(&state.db, &page.actor, id, q.year.as_deref()).await {
-        Ok(c) => c,
-        Err(e) => return error_page(page.actor.locale, Some(&page), e),
-    };
+) -> PageResult {
+    let c = service::five_ones(&state.db, &page.actor, id, q.year.as_deref())
+        .await
+        .for_page(&page)?;
     let ctx = Ctx::for_page(
         &page,
         if page.actor.member_id == Some(id) {
@@ -1052,5 +1047,5 @@ pub async fn five_ones(
         c,
         ctx,
     };
-    render(&template)
+    Ok(render(&template))
 }

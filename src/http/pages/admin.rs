@@ -12,7 +12,7 @@ use crate::domain::validation::FieldErrors;
 use crate::http::auth::Access;
 use crate::http::auth::{ApiQuery, PageActor, PageForm, PathId};
 use crate::http::forms::Choice;
-use crate::http::render::{error_page, render, render_status, Ctx};
+use crate::http::render::{error_page, render, render_status, Ctx, ForPage, PageResult};
 use crate::http::AppState;
 use crate::http::{route, RouteSpec};
 use crate::services::audit::{self as audit_service, AuditQuery};
@@ -189,8 +189,8 @@ pub async fn users(
     State(state): State<AppState>,
     page: PageActor,
     ApiQuery(query): ApiQuery<PageQuery>,
-) -> Response {
-    match users_page(
+) -> PageResult {
+    let t = users_page(
         &state,
         &page,
         &query,
@@ -199,10 +199,8 @@ pub async fn users(
         String::new(),
     )
     .await
-    {
-        Ok(t) => render(&t),
-        Err(e) => error_page(page.actor.locale, Some(&page), e),
-    }
+    .for_page(&page)?;
+    Ok(render(&t))
 }
 
 pub async fn create_user(
@@ -311,7 +309,7 @@ pub async fn audit(
     State(state): State<AppState>,
     page: PageActor,
     ApiQuery(query): ApiQuery<AuditQuery>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let (entries, total, request) = audit_service::list(&state.db, &page.actor, &query).await?;
         let retention =
@@ -319,25 +317,21 @@ pub async fn audit(
         Ok::<_, AppError>((entries, total, request, retention))
     }
     .await;
-    match result {
-        Ok((entries, total, request, retention)) => {
-            let mut params = query.params();
-            params.push(("per_page", query.per_page.clone().unwrap_or_default()));
-            let pager = crate::http::render::pager("/audit", &params, &request, total);
-            let export = crate::http::render::link_with("/audit/export", &query.params(), &[]);
-            render(&AuditTemplate {
-                ctx: Ctx::for_page(&page, "audit"),
-                entries,
-                total,
-                prev: pager.prev,
-                next: pager.next,
-                export,
-                retention: retention.describe(page.actor.locale),
-                query,
-            })
-        }
-        Err(e) => error_page(page.actor.locale, Some(&page), e),
-    }
+    let (entries, total, request, retention) = result.for_page(&page)?;
+    let mut params = query.params();
+    params.push(("per_page", query.per_page.clone().unwrap_or_default()));
+    let pager = crate::http::render::pager("/audit", &params, &request, total);
+    let export = crate::http::render::link_with("/audit/export", &query.params(), &[]);
+    Ok(render(&AuditTemplate {
+        ctx: Ctx::for_page(&page, "audit"),
+        entries,
+        total,
+        prev: pager.prev,
+        next: pager.next,
+        export,
+        retention: retention.describe(page.actor.locale),
+        query,
+    }))
 }
 
 /// The CSV export of what the audit page's filters select (audited).
@@ -345,11 +339,11 @@ pub async fn audit_export(
     State(state): State<AppState>,
     page: PageActor,
     ApiQuery(query): ApiQuery<AuditQuery>,
-) -> Response {
-    match audit_service::export(&state.db, &page.actor, &query, "page").await {
-        Ok(export) => crate::http::files::csv_response(export),
-        Err(e) => error_page(page.actor.locale, Some(&page), e),
-    }
+) -> PageResult {
+    let export = audit_service::export(&state.db, &page.actor, &query, "page")
+        .await
+        .for_page(&page)?;
+    Ok(crate::http::files::csv_response(export))
 }
 
 /// Disable an account (system admin; POST with the version read).

@@ -15,7 +15,9 @@ use crate::domain::paging::PageRequest;
 use crate::domain::roles::Role::{self, Department, Staff};
 use crate::domain::validation::{FieldError, FieldErrors};
 use crate::http::auth::{visitor_locale, Access, ApiQuery, PageActor, PageForm, PathId};
-use crate::http::render::{error_page, link_with, pager, render, render_status, Ctx, Pager};
+use crate::http::render::{
+    error_page, link_with, pager, render, render_status, Ctx, ForPage, PageResult, Pager,
+};
 use crate::http::timeline::{self, EventRow, Labels};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::cases::{
@@ -348,8 +350,8 @@ pub async fn show(
     page: PageActor,
     PathId(id): PathId,
     ApiQuery(q): ApiQuery<service::RevealQuery>,
-) -> Response {
-    match show_page(
+) -> PageResult {
+    let t = show_page(
         &state,
         &page,
         id,
@@ -359,10 +361,8 @@ pub async fn show(
         q.reveal.as_deref() == Some("phone"),
     )
     .await
-    {
-        Ok(t) => render(&t),
-        Err(e) => error_page(page.actor.locale, Some(&page), e),
-    }
+    .for_page(&page)?;
+    Ok(render(&t))
 }
 
 pub async fn take_step(
@@ -410,18 +410,18 @@ pub async fn inbox(
     State(state): State<AppState>,
     page: PageActor,
     ApiQuery(q): ApiQuery<InboxQuery>,
-) -> Response {
+) -> PageResult {
     let ctx = Ctx::for_page(&page, "inbox");
-    match service::inbox(&state.db, &page.actor, q.page.as_deref()).await {
-        Ok((list, total, request)) => render(&InboxTemplate {
-            cards: list.iter().map(|c| card(&ctx, c)).collect(),
-            total,
-            page: request.page,
-            pager: pager("/inbox", &[], &request, total),
-            ctx,
-        }),
-        Err(e) => error_page(page.actor.locale, Some(&page), e),
-    }
+    let (list, total, request) = service::inbox(&state.db, &page.actor, q.page.as_deref())
+        .await
+        .for_page(&page)?;
+    Ok(render(&InboxTemplate {
+        cards: list.iter().map(|c| card(&ctx, c)).collect(),
+        total,
+        page: request.page,
+        pager: pager("/inbox", &[], &request, total),
+        ctx,
+    }))
 }
 
 #[derive(Template)]

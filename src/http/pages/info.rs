@@ -14,7 +14,7 @@ use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
 use crate::http::forms::{choices, Choice};
-use crate::http::render::{error_page, link_with, render, render_status, Ctx};
+use crate::http::render::{error_page, link_with, render, render_status, Ctx, ForPage, PageResult};
 use crate::http::timeline::{self, EventRow, Labels};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::error::AppError;
@@ -122,11 +122,10 @@ pub async fn list(
     State(state): State<AppState>,
     page: PageActor,
     ApiQuery(q): ApiQuery<InfoQuery>,
-) -> Response {
-    let (items, total, request) = match service::list_page(&state.db, &page.actor, &q).await {
-        Ok(found) => found,
-        Err(e) => return error_page(page.actor.locale, Some(&page), e),
-    };
+) -> PageResult {
+    let (items, total, request) = service::list_page(&state.db, &page.actor, &q)
+        .await
+        .for_page(&page)?;
     let ctx = Ctx::for_page(&page, current_key(&page));
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
     let params = [
@@ -157,7 +156,7 @@ pub async fn list(
         is_staff: page.actor.role == Role::Staff,
         ctx,
     };
-    render(&template)
+    Ok(render(&template))
 }
 
 #[derive(Template)]
@@ -262,20 +261,20 @@ pub async fn edit_form(
     State(state): State<AppState>,
     page: PageActor,
     PathId(id): PathId,
-) -> Response {
-    match service::get(&state.db, &page.actor, id).await {
-        Ok(r) => render(
-            &form_page(
-                &state,
-                &page,
-                format!("/info/{id}"),
-                input_of(&r),
-                FieldErrors::new(),
-            )
-            .await,
-        ),
-        Err(e) => error_page(page.actor.locale, Some(&page), e),
-    }
+) -> PageResult {
+    let r = service::get(&state.db, &page.actor, id)
+        .await
+        .for_page(&page)?;
+    Ok(render(
+        &form_page(
+            &state,
+            &page,
+            format!("/info/{id}"),
+            input_of(&r),
+            FieldErrors::new(),
+        )
+        .await,
+    ))
 }
 
 pub async fn update(
@@ -443,8 +442,12 @@ async fn show_page(
     })
 }
 
-pub async fn show(State(state): State<AppState>, page: PageActor, PathId(id): PathId) -> Response {
-    match show_page(
+pub async fn show(
+    State(state): State<AppState>,
+    page: PageActor,
+    PathId(id): PathId,
+) -> PageResult {
+    let t = show_page(
         &state,
         &page,
         id,
@@ -453,10 +456,8 @@ pub async fn show(State(state): State<AppState>, page: PageActor, PathId(id): Pa
         false,
     )
     .await
-    {
-        Ok(t) => render(&t),
-        Err(e) => error_page(page.actor.locale, Some(&page), e),
-    }
+    .for_page(&page)?;
+    Ok(render(&t))
 }
 
 pub async fn take_step(
@@ -506,11 +507,10 @@ pub async fn figures(
     State(state): State<AppState>,
     page: PageActor,
     ApiQuery(q): ApiQuery<FigureQuery>,
-) -> Response {
-    let f = match service::figures(&state.db, &page.actor, &q).await {
-        Ok(f) => f,
-        Err(e) => return error_page(page.actor.locale, Some(&page), e),
-    };
+) -> PageResult {
+    let f = service::figures(&state.db, &page.actor, &q)
+        .await
+        .for_page(&page)?;
     let ctx = Ctx::for_page(&page, "info");
     let plan = |met: bool| {
         ctx.t(if met {
@@ -548,5 +548,5 @@ pub async fn figures(
         f,
         ctx,
     };
-    render(&template)
+    Ok(render(&template))
 }

@@ -14,7 +14,7 @@ use crate::domain::validation::FieldErrors;
 use crate::http::auth::Access;
 use crate::http::auth::{ApiQuery, PageActor, PageForm, PathId};
 use crate::http::forms::{choices, Choice, SortHeader};
-use crate::http::render::{error_page, link_with, render, render_status, Ctx};
+use crate::http::render::{error_page, link_with, render, render_status, Ctx, ForPage, PageResult};
 use crate::http::AppState;
 use crate::http::{route, RouteSpec};
 use crate::services::error::AppError;
@@ -476,11 +476,10 @@ async fn show_page(
     page: &PageActor,
     id: i64,
     revealed: Option<(String, String)>,
-) -> Response {
-    let (member, place, entries) = match service::duty_file(&state.db, &page.actor, id).await {
-        Ok(found) => found,
-        Err(e) => return error_page(page.actor.locale, Some(page), e),
-    };
+) -> PageResult {
+    let (member, place, entries) = service::duty_file(&state.db, &page.actor, id)
+        .await
+        .for_page(page)?;
     let ctx = Ctx::for_page(
         page,
         if page.actor.member_id == Some(id) {
@@ -521,11 +520,11 @@ async fn show_page(
         member,
         ctx,
     };
-    render(&template)
+    Ok(render(&template))
 }
 
 pub async fn show(State(state): State<AppState>, page: PageActor, PathId(id): PathId) -> Response {
-    show_page(&state, &page, id, None).await
+    show_page(&state, &page, id, None).await.into_response()
 }
 
 #[derive(Deserialize, Default)]
@@ -538,7 +537,9 @@ pub async fn reveal(
     PageForm { page, .. }: PageForm<Empty>,
 ) -> Response {
     match service::reveal(&state.db, &page.actor, &state.cipher, id).await {
-        Ok(plain) => show_page(&state, &page, id, Some(plain)).await,
+        Ok(plain) => show_page(&state, &page, id, Some(plain))
+            .await
+            .into_response(),
         Err(e) => error_page(page.actor.locale, Some(&page), e),
     }
 }

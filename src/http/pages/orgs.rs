@@ -12,7 +12,7 @@ use crate::domain::validation::FieldErrors;
 use crate::http::auth::Access;
 use crate::http::auth::{PageActor, PageForm};
 use crate::http::forms::Choice;
-use crate::http::render::{error_page, render_status, Ctx};
+use crate::http::render::{error_page, render_status, Ctx, ForPage, PageResult};
 use crate::http::AppState;
 use crate::http::{route, RouteSpec};
 use crate::services::error::AppError;
@@ -127,11 +127,11 @@ async fn overview_page(
     })
 }
 
-pub async fn overview(State(state): State<AppState>, page: PageActor) -> Response {
-    match overview_page(&state, &page, FieldErrors::new(), "").await {
-        Ok(t) => render_status(StatusCode::OK, &t),
-        Err(e) => error_page(page.actor.locale, Some(&page), e),
-    }
+pub async fn overview(State(state): State<AppState>, page: PageActor) -> PageResult {
+    let t = overview_page(&state, &page, FieldErrors::new(), "")
+        .await
+        .for_page(&page)?;
+    Ok(render_status(StatusCode::OK, &t))
 }
 
 async fn after(

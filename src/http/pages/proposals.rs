@@ -17,7 +17,9 @@ use crate::domain::roles::Role::{self, Department, Member, Staff};
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
 use crate::http::forms::{Choice, SortHeader};
-use crate::http::render::{error_page, pager, render, render_status, Ctx, Pager};
+use crate::http::render::{
+    error_page, pager, render, render_status, Ctx, ForPage, PageResult, Pager,
+};
 use crate::http::timeline::{self, EventRow, Labels};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::error::AppError;
@@ -438,8 +440,8 @@ async fn form_page(
     })
 }
 
-pub async fn new_form(State(state): State<AppState>, page: PageActor) -> Response {
-    match form_page(
+pub async fn new_form(State(state): State<AppState>, page: PageActor) -> PageResult {
+    let t = form_page(
         &state,
         &page,
         None,
@@ -449,10 +451,8 @@ pub async fn new_form(State(state): State<AppState>, page: PageActor) -> Respons
         false,
     )
     .await
-    {
-        Ok(t) => render(&t),
-        Err(e) => error_page(page.actor.locale, Some(&page), e),
-    }
+    .for_page(&page)?;
+    Ok(render(&t))
 }
 
 pub async fn create(
@@ -482,7 +482,7 @@ pub async fn edit_form(
     State(state): State<AppState>,
     page: PageActor,
     PathId(id): PathId,
-) -> Response {
+) -> PageResult {
     let result = async {
         let detail = service::detail(&state.db, &page.actor, id).await?;
         let p = &detail.proposal;
@@ -513,10 +513,8 @@ pub async fn edit_form(
         .await
     }
     .await;
-    match result {
-        Ok(t) => render(&t),
-        Err(e) => error_page(page.actor.locale, Some(&page), e),
-    }
+    let t = result.for_page(&page)?;
+    Ok(render(&t))
 }
 
 pub async fn update(
@@ -823,8 +821,12 @@ async fn show_page(
     })
 }
 
-pub async fn show(State(state): State<AppState>, page: PageActor, PathId(id): PathId) -> Response {
-    match show_page(
+pub async fn show(
+    State(state): State<AppState>,
+    page: PageActor,
+    PathId(id): PathId,
+) -> PageResult {
+    let t = show_page(
         &state,
         &page,
         id,
@@ -833,10 +835,8 @@ pub async fn show(State(state): State<AppState>, page: PageActor, PathId(id): Pa
         false,
     )
     .await
-    {
-        Ok(t) => render(&t),
-        Err(e) => error_page(page.actor.locale, Some(&page), e),
-    }
+    .for_page(&page)?;
+    Ok(render(&t))
 }
 
 fn step_from(pairs: &[(String, String)]) -> StepInput {
@@ -957,44 +957,48 @@ struct PrintTemplate {
 }
 
 /// The proposal form (提案表) laid out for paper.
-pub async fn print(State(state): State<AppState>, page: PageActor, PathId(id): PathId) -> Response {
+pub async fn print(
+    State(state): State<AppState>,
+    page: PageActor,
+    PathId(id): PathId,
+) -> PageResult {
     let ctx = Ctx::for_page(&page, "proposals");
-    match service::detail(&state.db, &page.actor, id).await {
-        Ok(d) => render(&PrintTemplate {
-            submitted_on: d
-                .proposal
-                .submitted_on
-                .map(|x| x.to_string())
-                .unwrap_or_default(),
-            due_on: d.proposal.due_on.map(|x| x.to_string()).unwrap_or_default(),
-            number: number_label(&ctx, &d.proposal),
-            author: author_label(&d.proposal),
-            category: category_label(&ctx, &d.proposal.category),
-            cosigners: d
-                .cosigners
-                .iter()
-                .filter(|c| c.status == "accepted")
-                .map(|c| c.member_name.as_str())
-                .collect::<Vec<_>>()
-                .join("、"),
-            handlers: d
-                .handlers
-                .iter()
-                .map(|h| format!("{}（{}）", h.department_name, handler_role(&ctx, &h.role)))
-                .collect::<Vec<_>>()
-                .join("、"),
-            answer_class: d
-                .proposal
-                .answer_class
-                .as_deref()
-                .and_then(|c| AnswerClass::parse("class", c).ok())
-                .map(|c| ctx.t(c.label_key()))
-                .unwrap_or_default(),
-            d,
-            ctx,
-        }),
-        Err(e) => error_page(page.actor.locale, Some(&page), e),
-    }
+    let d = service::detail(&state.db, &page.actor, id)
+        .await
+        .for_page(&page)?;
+    Ok(render(&PrintTemplate {
+        submitted_on: d
+            .proposal
+            .submitted_on
+            .map(|x| x.to_string())
+            .unwrap_or_default(),
+        due_on: d.proposal.due_on.map(|x| x.to_string()).unwrap_or_default(),
+        number: number_label(&ctx, &d.proposal),
+        author: author_label(&d.proposal),
+        category: category_label(&ctx, &d.proposal.category),
+        cosigners: d
+            .cosigners
+            .iter()
+            .filter(|c| c.status == "accepted")
+            .map(|c| c.member_name.as_str())
+            .collect::<Vec<_>>()
+            .join("、"),
+        handlers: d
+            .handlers
+            .iter()
+            .map(|h| format!("{}（{}）", h.department_name, handler_role(&ctx, &h.role)))
+            .collect::<Vec<_>>()
+            .join("、"),
+        answer_class: d
+            .proposal
+            .answer_class
+            .as_deref()
+            .and_then(|c| AnswerClass::parse("class", c).ok())
+            .map(|c| ctx.t(c.label_key()))
+            .unwrap_or_default(),
+        d,
+        ctx,
+    }))
 }
 
 #[derive(Template)]
@@ -1052,11 +1056,11 @@ pub async fn figures(
     State(state): State<AppState>,
     page: PageActor,
     ApiQuery(q): ApiQuery<FiguresQuery>,
-) -> Response {
-    match figures_page(&state, &page, &q, None, FieldErrors::new()).await {
-        Ok(t) => render(&t),
-        Err(e) => error_page(page.actor.locale, Some(&page), e),
-    }
+) -> PageResult {
+    let t = figures_page(&state, &page, &q, None, FieldErrors::new())
+        .await
+        .for_page(&page)?;
+    Ok(render(&t))
 }
 
 pub async fn save_settings(

@@ -11,7 +11,9 @@ use crate::domain::reception::VisitOutcome;
 use crate::domain::roles::Role::{Member, Staff};
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
-use crate::http::render::{error_page, pager, render, render_status, Ctx, Pager};
+use crate::http::render::{
+    error_page, pager, render, render_status, Ctx, ForPage, PageResult, Pager,
+};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::error::AppError;
 use crate::services::reception::{
@@ -98,11 +100,11 @@ pub async fn overview(
     State(state): State<AppState>,
     page: PageActor,
     ApiQuery(q): ApiQuery<YearQuery>,
-) -> Response {
-    match overview_page(&state, &page, q, None, FieldErrors::new(), false).await {
-        Ok(t) => render(&t),
-        Err(e) => error_page(page.actor.locale, Some(&page), e),
-    }
+) -> PageResult {
+    let t = overview_page(&state, &page, q, None, FieldErrors::new(), false)
+        .await
+        .for_page(&page)?;
+    Ok(render(&t))
 }
 
 #[derive(Deserialize, Default)]
@@ -292,7 +294,7 @@ pub async fn show_day(
     State(state): State<AppState>,
     page: PageActor,
     PathId(id): PathId,
-) -> Response {
+) -> PageResult {
     let input = VisitForm {
         people: "1".into(),
         outcome: "answered".into(),
@@ -303,10 +305,10 @@ pub async fn show_day(
             .unwrap_or_default(),
         ..Default::default()
     };
-    match day_page(&state, &page, id, input, FieldErrors::new()).await {
-        Ok(t) => render(&t),
-        Err(e) => error_page(page.actor.locale, Some(&page), e),
-    }
+    let t = day_page(&state, &page, id, input, FieldErrors::new())
+        .await
+        .for_page(&page)?;
+    Ok(render(&t))
 }
 
 pub async fn add_visit(
@@ -351,28 +353,26 @@ pub async fn holidays(
     State(state): State<AppState>,
     page: PageActor,
     ApiQuery(q): ApiQuery<YearQuery>,
-) -> Response {
+) -> PageResult {
     let ctx = Ctx::for_page(&page, "holidays");
-    match service::list_holidays(&state.db, &page.actor, q.year.as_deref()).await {
-        Ok(list) => {
-            let year = list
-                .first()
-                .map(|h| h.year.to_string())
-                .or(q.year.clone())
-                .unwrap_or_default();
-            render(&HolidaysTemplate {
-                holidays: holiday_rows(&ctx, &list),
-                input: HolidaysInput {
-                    year: year.clone(),
-                    lines: String::new(),
-                },
-                year,
-                errors: FieldErrors::new(),
-                ctx,
-            })
-        }
-        Err(e) => error_page(page.actor.locale, Some(&page), e),
-    }
+    let list = service::list_holidays(&state.db, &page.actor, q.year.as_deref())
+        .await
+        .for_page(&page)?;
+    let year = list
+        .first()
+        .map(|h| h.year.to_string())
+        .or(q.year.clone())
+        .unwrap_or_default();
+    Ok(render(&HolidaysTemplate {
+        holidays: holiday_rows(&ctx, &list),
+        input: HolidaysInput {
+            year: year.clone(),
+            lines: String::new(),
+        },
+        year,
+        errors: FieldErrors::new(),
+        ctx,
+    }))
 }
 
 pub async fn load_holidays(
