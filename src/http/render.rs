@@ -206,6 +206,49 @@ impl<T, E: Into<AppError>> ForPage<T> for Result<T, E> {
     }
 }
 
+/// Turns a service's result into a form handler's: invalid input comes back
+/// as the field errors, to show the form again with them; any other error
+/// becomes the error page.
+pub trait ForForm<T> {
+    fn for_form(self, page: &PageActor) -> Result<Result<T, FieldErrors>, PageError>;
+}
+
+impl<T> ForForm<T> for Result<T, AppError> {
+    fn for_form(self, page: &PageActor) -> Result<Result<T, FieldErrors>, PageError> {
+        match self {
+            Ok(value) => Ok(Ok(value)),
+            Err(AppError::Validation(errors)) => Ok(Err(errors)),
+            Err(e) => Err(e).for_page(page),
+        }
+    }
+}
+
+/// Why an edit form is shown again instead of saving.
+pub enum Refused {
+    /// Some fields are invalid.
+    Invalid(FieldErrors),
+    /// Someone else saved first (or the record is still referenced).
+    Conflict(&'static str),
+}
+
+/// Turns a service's result into an edit form handler's: invalid input and
+/// conflicts come back to show the form again; any other error becomes the
+/// error page.
+pub trait ForEdit<T> {
+    fn for_edit(self, page: &PageActor) -> Result<Result<T, Refused>, PageError>;
+}
+
+impl<T> ForEdit<T> for Result<T, AppError> {
+    fn for_edit(self, page: &PageActor) -> Result<Result<T, Refused>, PageError> {
+        match self {
+            Ok(value) => Ok(Ok(value)),
+            Err(AppError::Validation(errors)) => Ok(Err(Refused::Invalid(errors))),
+            Err(AppError::Conflict(code)) => Ok(Err(Refused::Conflict(code))),
+            Err(e) => Err(e).for_page(page),
+        }
+    }
+}
+
 /// The links of a paged list: previous and next page (empty at either end),
 /// keeping the other query parameters.
 pub struct Pager {

@@ -145,6 +145,29 @@ pub async fn list(db: &Db, actor: &Actor, query: &MemberQuery) -> Result<MemberP
     })
 }
 
+/// The members of the staff's committee and below by name, to choose from
+/// in a form: `(id, name)`; `active_only` leaves out those who have left.
+pub async fn names(
+    db: &Db,
+    actor: &Actor,
+    active_only: bool,
+) -> Result<Vec<(i64, String)>, AppError> {
+    actor.require(STAFF_ONLY)?;
+    let filter = MemberFilter {
+        scope_path: actor.org_path.clone(),
+        status: active_only.then(|| MemberStatus::Active.as_str().to_string()),
+        ..Default::default()
+    };
+    let (found, _) = members::list(db, &filter, "m.name", "ASC", 500, 0).await?;
+    Ok(found.into_iter().map(|m| (m.id, m.name)).collect())
+}
+
+/// The sectors (界别) the staff's members come from, for the list's filter.
+pub async fn sectors(db: &Db, actor: &Actor) -> Result<Vec<String>, AppError> {
+    actor.require(STAFF_ONLY)?;
+    Ok(members::distinct_sectors(db, &actor.org_path).await?)
+}
+
 /// A member the actor may see: staff within their subtree, a member only
 /// themself. Anything else is "not found", so ids reveal nothing.
 pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Member, AppError> {

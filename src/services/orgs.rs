@@ -268,3 +268,12 @@ pub async fn create_department(
     tx.commit().await?;
     Ok(department)
 }
+
+/// The name of the committee that takes citizens' cases at `id` (a district
+/// or sub-district committee), for the public form; `None` for anything else.
+pub async fn public_committee_name(db: &Db, id: i64) -> Result<Option<String>, AppError> {
+    let org = orgs::get_org(db, id).await?;
+    Ok(org
+        .filter(|o| o.kind == "subdistrict" || o.kind == "district")
+        .map(|o| o.name))
+}

@@ -454,6 +454,43 @@ async fn note_in_timeline(
     .await
     .map(|_| ())
 }
+/// Whom a proposal form offers, by name: the active members of the author's
+/// committee (to invite as co-signers; for staff, also the lead) and its
+/// groups. A member's committee is the one they belong to.
+pub struct FormChoices {
+    pub members: Vec<(i64, String)>,
+    pub groups: Vec<(i64, String)>,
+}
+
+pub async fn form_choices(db: &Db, actor: &Actor) -> Result<FormChoices, AppError> {
+    let committee_path = match actor.role {
+        Role::Member => {
+            let me = actor.member_id.ok_or(AppError::Forbidden)?;
+            let m = members::get(db, me).await?.ok_or(AppError::Forbidden)?;
+            orgs::get_org(db, m.org_id)
+                .await?
+                .map(|o| o.path)
+                .unwrap_or_default()
+        }
+        Role::Staff => actor.org_path.clone(),
+        _ => return Err(AppError::Forbidden),
+    };
+    let filter = members::MemberFilter {
+        scope_path: committee_path.clone(),
+        status: Some(
+            crate::domain::members::MemberStatus::Active
+                .as_str()
+                .to_string(),
+        ),
+        ..Default::default()
+    };
+    let (people, _) = members::list(db, &filter, "m.name", "ASC", 500, 0).await?;
+    let groups = orgs::list_orgs(db, &committee_path, Some("group")).await?;
+    Ok(FormChoices {
+        members: people.into_iter().map(|m| (m.id, m.name)).collect(),
+        groups: groups.into_iter().map(|g| (g.id, g.name)).collect(),
+    })
+}
 
 /// Draft (or submit at once) a proposal.
 pub async fn create(db: &Db, actor: &Actor, input: &ProposalInput) -> Result<Proposal, AppError> {

@@ -20,7 +20,9 @@ use crate::domain::validation::FieldErrors;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
 use crate::http::files::{download_response, read_upload, upload_route};
 use crate::http::forms::{choices, Choice};
-use crate::http::render::{error_page, link_with, render, render_status, Ctx, ForPage, PageResult};
+use crate::http::render::{
+    error_page, link_with, render, render_status, Ctx, ForForm, ForPage, PageResult,
+};
 use crate::http::{route, AppState, RouteSpec};
 use crate::security::constant_time_eq;
 use crate::services::activities::{
@@ -29,9 +31,9 @@ use crate::services::activities::{
 use crate::services::attachments::{self as files, Owner};
 use crate::services::awards::{self as award_service, AwardInput, AwardQuery};
 use crate::services::error::AppError;
+use crate::services::members as member_service;
 use crate::services::orgs as org_service;
 use crate::storage::activities::Activity;
-use crate::storage::members::MemberFilter;
 
 pub fn routes() -> Vec<RouteSpec> {
     use crate::domain::roles::Role::{Member, Staff};
@@ -523,28 +525,18 @@ struct ShowTemplate {
     can_upload: bool,
 }
 
-async fn show_page(
-    state: &AppState,
-    page: &PageActor,
-    id: i64,
-    errors: FieldErrors,
-    status: StatusCode,
-) -> Response {
-    let detail: ActivityDetail = match service::detail(&state.db, &page.actor, id).await {
-        Ok(d) => d,
-        Err(e) => return error_page(page.actor.locale, Some(page), e),
-    };
-    let ctx = Ctx::for_page(page, current_key(page));
-    let is_staff = page.actor.role == Role::Staff;
-    let a = detail.activity;
-    let invitations: Vec<InvitationRow> = detail
-        .invitations
+/// The invitations as shown: replies and attendance in words.
+fn invitation_rows(
+    ctx: &Ctx,
+    invitations: &[crate::storage::activities::Invitation],
+) -> Vec<InvitationRow> {
+    invitations
         .iter()
         .map(|i| InvitationRow {
             member_id: i.member_id,
             name: i.member_name.clone(),
             reply: label_of(
-                &ctx,
+                ctx,
                 Reply::parse("reply", &i.reply),
                 |r| r.label_key(),
                 &i.reply,
@@ -555,7 +547,7 @@ async fn show_page(
                 .as_deref()
                 .map(|v| {
                     label_of(
-                        &ctx,
+                        ctx,
                         Attendance::parse("attendance", v),
                         |r| r.label_key(),
                         v,
@@ -564,7 +556,23 @@ async fn show_page(
                 .unwrap_or_default(),
             attendance_reason: i.attendance_reason.clone().unwrap_or_default(),
         })
-        .collect();
+        .collect()
+}
+
+async fn show_page(
+    state: &AppState,
+    page: &PageActor,
+    id: i64,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> PageResult {
+    let detail: ActivityDetail = service::detail(&state.db, &page.actor, id)
+        .await
+        .for_page(page)?;
+    let ctx = Ctx::for_page(page, current_key(page));
+    let is_staff = page.actor.role == Role::Staff;
+    let a = detail.activity;
+    let invitations = invitation_rows(&ctx, &detail.invitations);
     let my_invitation = detail
         .invitations
         .iter()
@@ -584,27 +592,21 @@ async fn show_page(
             .iter()
             .any(|i| Some(i.member_id) == page.actor.member_id && i.attendance.is_none());
     // Staff invite members of the activity's committee.
-    let mut candidates = Vec::new();
-    if is_staff {
-        let filter = MemberFilter {
-            scope_path: page.actor.org_path.clone(),
-            status: Some("active".into()),
-            ..Default::default()
-        };
-        if let Ok((members, _)) =
-            crate::storage::members::list(&state.db, &filter, "m.name", "ASC", 500, 0).await
-        {
-            candidates = members
-                .into_iter()
-                .filter(|m| !detail.invitations.iter().any(|i| i.member_id == m.id))
-                .map(|m| Choice {
-                    value: m.id.to_string(),
-                    label: m.name,
-                    selected: false,
-                })
-                .collect();
-        }
-    }
+    let candidates = if is_staff {
+        member_service::names(&state.db, &page.actor, true)
+            .await
+            .for_page(page)?
+            .into_iter()
+            .filter(|(id, _)| !detail.invitations.iter().any(|i| i.member_id == *id))
+            .map(|(id, name)| Choice {
+                value: id.to_string(),
+                label: name,
+                selected: false,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let report = detail.report;
     let template = ShowTemplate {
         kind: kind_label(&ctx, &a.kind),
@@ -681,10 +683,14 @@ async fn show_page(
         a,
         ctx,
     };
-    render_status(status, &template)
+    Ok(render_status(status, &template))
 }
 
-pub async fn show(State(state): State<AppState>, page: PageActor, PathId(id): PathId) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    page: PageActor,
+    PathId(id): PathId,
+) -> PageResult {
     show_page(&state, &page, id, FieldErrors::new(), StatusCode::OK).await
 }
 
@@ -694,13 +700,10 @@ async fn after(
     page: &PageActor,
     id: i64,
     result: Result<(), AppError>,
-) -> Response {
-    match result {
-        Ok(()) => Redirect::to(&format!("/activities/{id}")).into_response(),
-        Err(AppError::Validation(errors)) => {
-            show_page(state, page, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => error_page(page.actor.locale, Some(page), e),
+) -> PageResult {
+    match result.for_form(page)? {
+        Ok(()) => Ok(Redirect::to(&format!("/activities/{id}")).into_response()),
+        Err(errors) => show_page(state, page, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
     }
 }
 
@@ -708,7 +711,7 @@ pub async fn invite(
     State(state): State<AppState>,
     PathId(id): PathId,
     PageForm { page, form }: PageForm<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let ids: Vec<String> = form
         .into_iter()
         .filter(|(k, _)| k == "member_ids")
@@ -731,7 +734,7 @@ pub async fn reply(
     State(state): State<AppState>,
     PathId(id): PathId,
     PageForm { page, form }: PageForm<ReplyForm>,
-) -> Response {
+) -> PageResult {
     let result = service::reply(
         &state.db,
         &page.actor,
@@ -756,7 +759,7 @@ pub async fn attendance(
     State(state): State<AppState>,
     PathId(id): PathId,
     PageForm { page, form }: PageForm<AttendanceForm>,
-) -> Response {
+) -> PageResult {
     let result = service::record_attendance(
         &state.db,
         &page.actor,
@@ -782,7 +785,7 @@ pub async fn decide(
     State(state): State<AppState>,
     PathId(id): PathId,
     PageForm { page, form }: PageForm<DecisionForm>,
-) -> Response {
+) -> PageResult {
     let result = service::decide(
         &state.db,
         &page.actor,
@@ -800,7 +803,7 @@ pub async fn report(
     State(state): State<AppState>,
     PathId(id): PathId,
     PageForm { page, form }: PageForm<ReportInput>,
-) -> Response {
+) -> PageResult {
     let result = service::save_report(&state.db, &page.actor, id, &form)
         .await
         .map(|_| ());
@@ -812,14 +815,13 @@ pub async fn upload(
     page: PageActor,
     PathId(id): PathId,
     request: Request,
-) -> Response {
+) -> PageResult {
     let store = files::Store::from_settings(&state.settings);
-    let (upload, csrf) = match read_upload(request, store.max_bytes).await {
-        Ok(read) => read,
-        Err(e) => return error_page(page.actor.locale, Some(&page), e),
-    };
+    let (upload, csrf) = read_upload(request, store.max_bytes)
+        .await
+        .for_page(&page)?;
     if csrf.is_empty() || !constant_time_eq(&csrf, &page.csrf) {
-        return error_page(page.actor.locale, Some(&page), AppError::Forbidden);
+        return Err(AppError::Forbidden).for_page(&page);
     }
     let result = files::attach(&state.db, &store, &page.actor, Owner::Activity(id), &upload)
         .await
@@ -875,21 +877,17 @@ async fn awards_page(
         .for_page(page)?;
     let ctx = Ctx::for_page(page, "awards");
     let is_staff = page.actor.role == Role::Staff;
-    let mut members = Vec::new();
-    if is_staff {
-        let filter = MemberFilter {
-            scope_path: page.actor.org_path.clone(),
-            ..Default::default()
-        };
-        if let Ok((found, _)) =
-            crate::storage::members::list(&state.db, &filter, "m.name", "ASC", 500, 0).await
-        {
-            members = choices(
-                found.into_iter().map(|m| (m.id.to_string(), m.name)),
-                &input.member_id,
-            );
-        }
-    }
+    let members = if is_staff {
+        let names = member_service::names(&state.db, &page.actor, false)
+            .await
+            .for_page(page)?;
+        choices(
+            names.into_iter().map(|(id, name)| (id.to_string(), name)),
+            &input.member_id,
+        )
+    } else {
+        Vec::new()
+    };
     let template = AwardsTemplate {
         rows: found
             .iter()

@@ -446,10 +446,13 @@ struct CsrfField {
     csrf: String,
 }
 
-async fn committee_name(state: &AppState, id: i64) -> Option<String> {
-    match crate::storage::orgs::get_org(&state.db, id).await {
-        Ok(Some(o)) if o.kind == "subdistrict" || o.kind == "district" => Some(o.name),
-        _ => None,
+/// The committee's name, or the error page a visitor sees (not found when
+/// there is no such committee).
+async fn committee_name(state: &AppState, locale: Locale, id: i64) -> Result<String, Response> {
+    match crate::services::orgs::public_committee_name(&state.db, id).await {
+        Ok(Some(name)) => Ok(name),
+        Ok(None) => Err(error_page(locale, None, AppError::NotFound)),
+        Err(e) => Err(error_page(locale, None, e)),
     }
 }
 
@@ -464,8 +467,9 @@ pub async fn public_form(State(state): State<AppState>, request: Request) -> Res
         Ok(PathId(id)) => id,
         Err(r) => return r,
     };
-    let Some(committee) = committee_name(&state, id).await else {
-        return error_page(locale, None, AppError::NotFound);
+    let committee = match committee_name(&state, locale, id).await {
+        Ok(name) => name,
+        Err(page) => return page,
     };
     let token = crate::security::random_token();
     let jar = axum_extra::extract::cookie::CookieJar::new().add(crate::http::auth::cookie(
@@ -522,8 +526,9 @@ pub async fn public_submit(State(state): State<AppState>, request: Request) -> R
         Ok(PathId(id)) => id,
         Err(r) => return r,
     };
-    let Some(committee) = committee_name(&state, id).await else {
-        return error_page(locale, None, AppError::NotFound);
+    let committee = match committee_name(&state, locale, id).await {
+        Ok(name) => name,
+        Err(page) => return page,
     };
     let bytes = match axum::body::to_bytes(body, FORM_LIMIT).await {
         Ok(b) => b,

@@ -14,7 +14,10 @@ use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
 use crate::http::forms::{choices, Choice};
-use crate::http::render::{error_page, link_with, render, render_status, Ctx, ForPage, PageResult};
+use crate::http::render::{
+    error_page, link_with, render, render_status, Ctx, ForEdit, ForForm, ForPage, PageError,
+    PageResult, Refused,
+};
 use crate::http::timeline::{self, EventRow, Labels};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::error::AppError;
@@ -22,8 +25,8 @@ use crate::services::info::{
     self as service, FigureQuery, InfoDetail, InfoFigures, InfoInput, InfoQuery, InfoStepInput,
     QuarterFigures,
 };
+use crate::services::members as member_service;
 use crate::storage::info::InfoReport;
-use crate::storage::members::MemberFilter;
 
 pub fn routes() -> Vec<RouteSpec> {
     use crate::domain::roles::Role::{Member, Staff};
@@ -181,7 +184,7 @@ async fn form_page(
     action: String,
     input: InfoInput,
     errors: FieldErrors,
-) -> FormTemplate {
+) -> Result<FormTemplate, PageError> {
     let ctx = Ctx::for_page(page, current_key(page));
     let is_staff = page.actor.role == Role::Staff;
     let editing = action != "/info";
@@ -192,21 +195,15 @@ async fn form_page(
             label: ctx.t("info.committee_own"),
             selected: false,
         });
-        let filter = MemberFilter {
-            scope_path: page.actor.org_path.clone(),
-            status: Some("active".into()),
-            ..Default::default()
-        };
-        if let Ok((found, _)) =
-            crate::storage::members::list(&state.db, &filter, "m.name", "ASC", 500, 0).await
-        {
-            authors.extend(choices(
-                found.into_iter().map(|m| (m.id.to_string(), m.name)),
-                input.author_member_id.as_deref().unwrap_or(""),
-            ));
-        }
+        let names = member_service::names(&state.db, &page.actor, true)
+            .await
+            .for_page(page)?;
+        authors.extend(choices(
+            names.into_iter().map(|(id, name)| (id.to_string(), name)),
+            input.author_member_id.as_deref().unwrap_or(""),
+        ));
     }
-    FormTemplate {
+    Ok(FormTemplate {
         kinds: kind_choices(&ctx, &input.kind),
         editing,
         conflict: false,
@@ -217,29 +214,32 @@ async fn form_page(
         is_staff,
         max_chars: state.settings.info_max_chars,
         ctx,
-    }
+    })
 }
 
-pub async fn new_form(State(state): State<AppState>, page: PageActor) -> Response {
+pub async fn new_form(State(state): State<AppState>, page: PageActor) -> PageResult {
     let input = InfoInput {
         kind: InfoKind::SocialCondition.as_str().into(),
         submitted_on: Some(Utc::now().date_naive().to_string()),
         ..Default::default()
     };
-    render(&form_page(&state, &page, "/info".into(), input, FieldErrors::new()).await)
+    let form = form_page(&state, &page, "/info".into(), input, FieldErrors::new()).await?;
+    Ok(render(&form))
 }
 
 pub async fn create(
     State(state): State<AppState>,
     PageForm { page, form }: PageForm<InfoInput>,
-) -> Response {
-    match service::create(&state.db, &page.actor, state.settings.info_max_chars, &form).await {
-        Ok(r) => Redirect::to(&format!("/info/{}", r.id)).into_response(),
-        Err(AppError::Validation(errors)) => render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &form_page(&state, &page, "/info".into(), form, errors).await,
-        ),
-        Err(e) => error_page(page.actor.locale, Some(&page), e),
+) -> PageResult {
+    let created = service::create(&state.db, &page.actor, state.settings.info_max_chars, &form)
+        .await
+        .for_form(&page)?;
+    match created {
+        Ok(r) => Ok(Redirect::to(&format!("/info/{}", r.id)).into_response()),
+        Err(errors) => {
+            let again = form_page(&state, &page, "/info".into(), form, errors).await?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &again))
+        }
     }
 }
 
@@ -273,7 +273,7 @@ pub async fn edit_form(
             input_of(&r),
             FieldErrors::new(),
         )
-        .await,
+        .await?,
     ))
 }
 
@@ -281,34 +281,30 @@ pub async fn update(
     State(state): State<AppState>,
     PathId(id): PathId,
     PageForm { page, form }: PageForm<InfoInput>,
-) -> Response {
+) -> PageResult {
     let action = format!("/info/{id}");
-    match service::update(
-        &state.db,
-        &page.actor,
-        state.settings.info_max_chars,
-        id,
-        &form,
-    )
-    .await
-    {
-        Ok(_) => Redirect::to(&action).into_response(),
-        Err(AppError::Validation(errors)) => render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &form_page(&state, &page, action, form, errors).await,
-        ),
+    let max_chars = state.settings.info_max_chars;
+    let saved = service::update(&state.db, &page.actor, max_chars, id, &form)
+        .await
+        .for_edit(&page)?;
+    match saved {
+        Ok(_) => Ok(Redirect::to(&action).into_response()),
+        Err(Refused::Invalid(errors)) => {
+            let again = form_page(&state, &page, action, form, errors).await?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &again))
+        }
         // Someone saved first: the form again with what was typed and the new
         // version, so that saving again is a conscious choice.
-        Err(AppError::Conflict(_)) => {
+        Err(Refused::Conflict(_)) => {
             let mut form = form;
-            if let Ok(current) = service::get(&state.db, &page.actor, id).await {
-                form.version = Some(current.version.to_string());
-            }
-            let mut template = form_page(&state, &page, action, form, FieldErrors::new()).await;
-            template.conflict = true;
-            render_status(StatusCode::CONFLICT, &template)
+            let current = service::get(&state.db, &page.actor, id)
+                .await
+                .for_page(&page)?;
+            form.version = Some(current.version.to_string());
+            let mut again = form_page(&state, &page, action, form, FieldErrors::new()).await?;
+            again.conflict = true;
+            Ok(render_status(StatusCode::CONFLICT, &again))
         }
-        Err(e) => error_page(page.actor.locale, Some(&page), e),
     }
 }
 

@@ -146,20 +146,17 @@ pub async fn list(
     State(state): State<AppState>,
     page: PageActor,
     ApiQuery(query): ApiQuery<MemberQuery>,
-) -> Response {
-    let locale = page.actor.locale;
-    let result = service::list(&state.db, &page.actor, &query).await;
-    let found = match result {
-        Ok(found) => found,
-        Err(e) => return error_page(locale, Some(&page), e),
-    };
+) -> PageResult {
+    let found = service::list(&state.db, &page.actor, &query)
+        .await
+        .for_page(&page)?;
     let ctx = Ctx::for_page(&page, "members");
     let groups = org_service::list(&state.db, &page.actor, Some(OrgKind::Group))
         .await
-        .unwrap_or_default();
-    let sectors = crate::storage::members::distinct_sectors(&state.db, &page.actor.org_path)
+        .for_page(&page)?;
+    let sectors = service::sectors(&state.db, &page.actor)
         .await
-        .unwrap_or_default();
+        .for_page(&page)?;
     let params = query_params(&query);
     let pager = crate::http::render::pager("/members", &params, &found.page, found.total);
     let pages = pager.pages;
@@ -223,7 +220,7 @@ pub async fn list(
         headers,
         ctx,
     };
-    render(&template)
+    Ok(render(&template))
 }
 
 #[derive(Template)]

@@ -350,49 +350,25 @@ async fn form_page(
     let ctx = Ctx::for_page(page, "proposals");
     let actor = &page.actor;
     // Members of the committee to invite as co-signers (and, for staff, the lead).
-    let committee_path = match actor.role {
-        Role::Member => {
-            let me = actor.member_id.ok_or(AppError::Forbidden)?;
-            let m = crate::storage::members::get(&state.db, me)
-                .await?
-                .ok_or(AppError::Forbidden)?;
-            crate::storage::orgs::get_org(&state.db, m.org_id)
-                .await?
-                .map(|o| o.path)
-                .unwrap_or_default()
-        }
-        _ => actor.org_path.clone(),
-    };
-    let (people, _) = crate::storage::members::list(
-        &state.db,
-        &crate::storage::members::MemberFilter {
-            scope_path: committee_path.clone(),
-            status: Some("active".into()),
-            ..Default::default()
-        },
-        "m.name",
-        "ASC",
-        500,
-        0,
-    )
-    .await?;
-    let members = people
-        .iter()
-        .filter(|m| Some(m.id) != actor.member_id)
-        .map(|m| Choice {
-            value: m.id.to_string(),
-            label: m.name.clone(),
-            selected: input.cosigner_ids.contains(&m.id.to_string())
-                || input.lead_member_id.as_deref() == Some(m.id.to_string().as_str()),
+    let offered = service::form_choices(&state.db, actor).await?;
+    let members = offered
+        .members
+        .into_iter()
+        .filter(|(id, _)| Some(*id) != actor.member_id)
+        .map(|(id, name)| Choice {
+            selected: input.cosigner_ids.contains(&id.to_string())
+                || input.lead_member_id.as_deref() == Some(id.to_string().as_str()),
+            value: id.to_string(),
+            label: name,
         })
         .collect();
-    let groups = crate::storage::orgs::list_orgs(&state.db, &committee_path, Some("group"))
-        .await?
+    let groups = offered
+        .groups
         .into_iter()
-        .map(|g| Choice {
-            selected: input.group_id.as_deref() == Some(g.id.to_string().as_str()),
-            value: g.id.to_string(),
-            label: g.name,
+        .map(|(id, name)| Choice {
+            selected: input.group_id.as_deref() == Some(id.to_string().as_str()),
+            value: id.to_string(),
+            label: name,
         })
         .collect();
     let similar = if looked || !input.headline.trim().is_empty() {
