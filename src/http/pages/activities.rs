@@ -21,7 +21,7 @@ use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
 use crate::http::files::{download_response, read_upload, upload_route};
 use crate::http::forms::{choices, Choice};
 use crate::http::render::{
-    error_page, link_with, render, render_status, Ctx, ForForm, ForPage, PageResult,
+    error_page, link_with, render, render_status, Ctx, ForForm, ForPage, PageError, PageResult,
 };
 use crate::http::{route, AppState, RouteSpec};
 use crate::security::constant_time_eq;
@@ -559,6 +559,49 @@ fn invitation_rows(
         .collect()
 }
 
+/// The attached files as shown: name, category in words, size.
+fn attachment_rows(
+    ctx: &Ctx,
+    attachments: &[crate::storage::attachments::Attachment],
+) -> Vec<AttachmentRow> {
+    attachments
+        .iter()
+        .map(|f| AttachmentRow {
+            id: f.id,
+            name: f.original_name.clone(),
+            category: label_of(
+                ctx,
+                AttachmentCategory::parse("category", &f.category),
+                |c| c.label_key(),
+                &f.category,
+            ),
+            size: crate::domain::attachments::mib(u64::try_from(f.size_bytes).unwrap_or(0)),
+        })
+        .collect()
+}
+
+/// For staff: the members of the activity's committee not yet invited.
+async fn invite_candidates(
+    state: &AppState,
+    page: &PageActor,
+    invited: &[crate::storage::activities::Invitation],
+) -> Result<Vec<Choice>, PageError> {
+    if page.actor.role != Role::Staff {
+        return Ok(Vec::new());
+    }
+    Ok(member_service::names(&state.db, &page.actor, true)
+        .await
+        .for_page(page)?
+        .into_iter()
+        .filter(|(id, _)| !invited.iter().any(|i| i.member_id == *id))
+        .map(|(id, name)| Choice {
+            value: id.to_string(),
+            label: name,
+            selected: false,
+        })
+        .collect())
+}
+
 async fn show_page(
     state: &AppState,
     page: &PageActor,
@@ -591,22 +634,7 @@ async fn show_page(
             .invitations
             .iter()
             .any(|i| Some(i.member_id) == page.actor.member_id && i.attendance.is_none());
-    // Staff invite members of the activity's committee.
-    let candidates = if is_staff {
-        member_service::names(&state.db, &page.actor, true)
-            .await
-            .for_page(page)?
-            .into_iter()
-            .filter(|(id, _)| !detail.invitations.iter().any(|i| i.member_id == *id))
-            .map(|(id, name)| Choice {
-                value: id.to_string(),
-                label: name,
-                selected: false,
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let candidates = invite_candidates(state, page, &detail.invitations).await?;
     let report = detail.report;
     let template = ShowTemplate {
         kind: kind_label(&ctx, &a.kind),
@@ -642,21 +670,7 @@ async fn show_page(
             .unwrap_or_default(),
         has_report_form: is_staff
             && ActivityKind::parse("kind", &a.kind).is_ok_and(|k| k.has_report()),
-        attachments: detail
-            .attachments
-            .iter()
-            .map(|f| AttachmentRow {
-                id: f.id,
-                name: f.original_name.clone(),
-                category: label_of(
-                    &ctx,
-                    AttachmentCategory::parse("category", &f.category),
-                    |c| c.label_key(),
-                    &f.category,
-                ),
-                size: crate::domain::attachments::mib(u64::try_from(f.size_bytes).unwrap_or(0)),
-            })
-            .collect(),
+        attachments: attachment_rows(&ctx, &detail.attachments),
         candidates,
         attendances: choices(
             Attendance::ALL

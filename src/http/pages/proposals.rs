@@ -644,6 +644,78 @@ fn actions_for(page: &PageActor, d: &ProposalDetail) -> Vec<ProposalAction> {
         .collect()
 }
 
+/// The co-signers as shown: name and answer in words.
+fn cosigners_rows(ctx: &Ctx, d: &ProposalDetail) -> Vec<(String, String)> {
+    d.cosigners
+        .iter()
+        .map(|c| {
+            (
+                c.member_name.clone(),
+                crate::domain::proposals::CosignStatus::parse("status", &c.status)
+                    .map(|s| ctx.t(s.label_key()))
+                    .unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// The departments handling it: name, role in words, their view.
+fn handlers_rows(ctx: &Ctx, d: &ProposalDetail) -> Vec<(String, String, String)> {
+    d.handlers
+        .iter()
+        .map(|h| {
+            (
+                h.department_name.clone(),
+                handler_role(ctx, &h.role),
+                h.view.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// The members' ratings: name, round, rating in words, comment.
+fn ratings_rows(ctx: &Ctx, d: &ProposalDetail) -> Vec<(String, String, String, String)> {
+    d.ratings
+        .iter()
+        .map(|r| {
+            (
+                r.member_name.clone(),
+                r.round.to_string(),
+                Satisfaction::parse("rating", &r.rating)
+                    .map(|s| ctx.t(s.label_key()))
+                    .unwrap_or_default(),
+                r.comment.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// For staff, while it can still be merged: the proposals most like it.
+async fn similar_to(
+    state: &AppState,
+    page: &PageActor,
+    ctx: &Ctx,
+    d: &ProposalDetail,
+) -> Result<Vec<SimilarRow>, AppError> {
+    let mergeable = matches!(d.proposal.status.as_str(), "submitted" | "accepted");
+    if page.actor.role != Role::Staff || !mergeable {
+        return Ok(Vec::new());
+    }
+    let found = search::similar(
+        &state.search,
+        &state.db,
+        &page.actor,
+        &SimilarInput {
+            headline: d.proposal.title.clone(),
+            text: d.proposal.body.clone(),
+            exclude_id: Some(d.proposal.id.to_string()),
+            limit: Some("5".into()),
+        },
+    )
+    .await?;
+    Ok(similar_rows(ctx, &found))
+}
+
 async fn show_page(
     state: &AppState,
     page: &PageActor,
@@ -672,25 +744,7 @@ async fn show_page(
     } else {
         Vec::new()
     };
-    let similar = if page.actor.role == Role::Staff
-        && matches!(d.proposal.status.as_str(), "submitted" | "accepted")
-    {
-        let found = search::similar(
-            &state.search,
-            &state.db,
-            &page.actor,
-            &SimilarInput {
-                headline: d.proposal.title.clone(),
-                text: d.proposal.body.clone(),
-                exclude_id: Some(id.to_string()),
-                limit: Some("5".into()),
-            },
-        )
-        .await?;
-        similar_rows(&ctx, &found)
-    } else {
-        Vec::new()
-    };
+    let similar = similar_to(state, page, &ctx, &d).await?;
     let may_cosign = page.actor.member_id.is_some_and(|me| {
         d.cosigners
             .iter()
@@ -716,43 +770,9 @@ async fn show_page(
             .and_then(|c| AnswerClass::parse("class", c).ok())
             .map(|c| ctx.t(c.label_key()))
             .unwrap_or_default(),
-        cosigners: d
-            .cosigners
-            .iter()
-            .map(|c| {
-                (
-                    c.member_name.clone(),
-                    crate::domain::proposals::CosignStatus::parse("status", &c.status)
-                        .map(|s| ctx.t(s.label_key()))
-                        .unwrap_or_default(),
-                )
-            })
-            .collect(),
-        handlers: d
-            .handlers
-            .iter()
-            .map(|h| {
-                (
-                    h.department_name.clone(),
-                    handler_role(&ctx, &h.role),
-                    h.view.clone().unwrap_or_default(),
-                )
-            })
-            .collect(),
-        ratings: d
-            .ratings
-            .iter()
-            .map(|r| {
-                (
-                    r.member_name.clone(),
-                    r.round.to_string(),
-                    Satisfaction::parse("rating", &r.rating)
-                        .map(|s| ctx.t(s.label_key()))
-                        .unwrap_or_default(),
-                    r.comment.clone().unwrap_or_default(),
-                )
-            })
-            .collect(),
+        cosigners: cosigners_rows(&ctx, &d),
+        handlers: handlers_rows(&ctx, &d),
+        ratings: ratings_rows(&ctx, &d),
         actions: actions_for(page, &d)
             .into_iter()
             .map(|a| (a.as_str().to_string(), ctx.t(a.label_key())))
