@@ -4,6 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
+use crate::domain::calendar::Calendar;
 use crate::domain::reception::scheduled_day;
 use crate::security::crypto::FieldCipher;
 use crate::services::cases::{self as case_service, StepInput};
@@ -12,7 +13,8 @@ use crate::services::reception::{
     self as reception_service, DayInput, HolidaysInput, VisitCaseInput, VisitInput,
 };
 use crate::services::{auth, Actor};
-use crate::storage::{calendar, orgs, reception, users, Db};
+use crate::storage::orgs::{self, Department, Org};
+use crate::storage::{calendar, reception, users, Db};
 
 const RECEPTION: &str = include_str!("../../demo/reception.toml");
 const COMMITTEE: &str = "长江路街道政协工委";
@@ -115,95 +117,145 @@ pub async fn load_reception(db: &Db, cipher: &FieldCipher) -> Result<(), AppErro
         )
         .await?;
     }
-    let departments = orgs::list_departments(db, &committee.path).await?;
-    let cal = calendar::calendar(db).await?;
+    // After the holidays: the calendar the scheduled days follow includes them.
+    let desk = Desk {
+        db,
+        cipher,
+        departments: orgs::list_departments(db, &committee.path).await?,
+        calendar: calendar::calendar(db).await?,
+        committee,
+        staff,
+    };
     for day in &demo.days {
-        let held_on = match (&day.held_on, &day.month) {
-            (Some(d), _) => d.clone(),
-            (None, Some(m)) => {
-                let first = NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
-                    .map_err(|_| demo_error("month"))?;
-                scheduled_day(first.year(), first.month(), 15, &cal)
-                    .ok_or_else(|| demo_error("schedule"))?
-                    .held_on
-                    .to_string()
-            }
-            (None, None) => return Err(demo_error("a day needs held_on or month")),
-        };
+        desk.enter_day(day).await?;
+    }
+    Ok(())
+}
+
+/// What entering the records needs: the committee, its staff account (who
+/// enters everything), the departments cases are forwarded to and the
+/// calendar of working days.
+struct Desk<'a> {
+    db: &'a Db,
+    cipher: &'a FieldCipher,
+    committee: Org,
+    staff: Actor,
+    departments: Vec<Department>,
+    calendar: Calendar,
+}
+
+impl Desk<'_> {
+    /// A reception day and its visits.
+    async fn enter_day(&self, day: &DemoDay) -> Result<(), AppError> {
         let created = reception_service::create_day(
-            db,
-            &staff,
+            self.db,
+            &self.staff,
             &DayInput {
-                org_id: Some(committee.id.to_string()),
-                held_on: Some(held_on),
+                org_id: Some(self.committee.id.to_string()),
+                held_on: Some(self.held_on(day)?),
                 duty_member_ids: None,
                 note: None,
             },
         )
         .await?;
-        let duty = reception::duty_members(db, created.id).await?;
+        let duty = reception::duty_members(self.db, created.id).await?;
         for visit in &day.visits {
             let received_by = duty.get(visit.received_by).map(|d| d.member_id.to_string());
-            let (_, case_ids) = reception_service::add_visit(
-                db,
-                &staff,
-                cipher,
-                created.id,
-                &VisitInput {
-                    people: visit.people.to_string(),
-                    community: visit.community.clone(),
-                    summary: visit.summary.clone(),
-                    visitor_name: None,
-                    phone: None,
-                    outcome: visit.outcome.clone(),
-                    answer: visit.answer.clone(),
-                    received_by,
-                    cases: visit
-                        .cases
-                        .iter()
-                        .map(|c| VisitCaseInput {
-                            subject: c.subject.clone(),
-                            description: c.description.clone(),
-                        })
-                        .collect(),
-                },
-            )
-            .await?;
-            for (case, id) in visit.cases.iter().zip(case_ids) {
-                for s in &case.steps {
-                    let current = case_service::get(db, &staff, id).await?;
-                    let department_id = match &s.department {
-                        Some(name) => Some(
-                            departments
-                                .iter()
-                                .find(|d| &d.name == name)
-                                .ok_or_else(|| demo_error("unknown department"))?
-                                .id
-                                .to_string(),
-                        ),
-                        None => None,
-                    };
-                    case_service::step(
-                        db,
-                        &staff,
-                        id,
-                        &StepInput {
-                            action: s.action.clone(),
-                            version: Some(current.version.to_string()),
-                            on: Some(s.on.clone()),
-                            department_id,
-                            due_on: None,
-                            reply: s.reply.clone(),
-                            satisfaction: s.satisfaction.clone(),
-                            note: s.note.clone(),
-                        },
-                    )
-                    .await?;
-                }
+            self.enter_visit(created.id, visit, received_by).await?;
+        }
+        Ok(())
+    }
+
+    /// The day's date: given, or the month's scheduled day.
+    fn held_on(&self, day: &DemoDay) -> Result<String, AppError> {
+        match (&day.held_on, &day.month) {
+            (Some(d), _) => Ok(d.clone()),
+            (None, Some(m)) => {
+                let first = NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
+                    .map_err(|_| demo_error("month"))?;
+                Ok(
+                    scheduled_day(first.year(), first.month(), 15, &self.calendar)
+                        .ok_or_else(|| demo_error("schedule"))?
+                        .held_on
+                        .to_string(),
+                )
             }
+            (None, None) => Err(demo_error("a day needs held_on or month")),
         }
     }
-    Ok(())
+
+    /// A visit, the cases it raised and each case's steps.
+    async fn enter_visit(
+        &self,
+        day_id: i64,
+        visit: &DemoVisit,
+        received_by: Option<String>,
+    ) -> Result<(), AppError> {
+        let (_, case_ids) = reception_service::add_visit(
+            self.db,
+            &self.staff,
+            self.cipher,
+            day_id,
+            &VisitInput {
+                people: visit.people.to_string(),
+                community: visit.community.clone(),
+                summary: visit.summary.clone(),
+                visitor_name: None,
+                phone: None,
+                outcome: visit.outcome.clone(),
+                answer: visit.answer.clone(),
+                received_by,
+                cases: visit
+                    .cases
+                    .iter()
+                    .map(|c| VisitCaseInput {
+                        subject: c.subject.clone(),
+                        description: c.description.clone(),
+                    })
+                    .collect(),
+            },
+        )
+        .await?;
+        for (case, id) in visit.cases.iter().zip(case_ids) {
+            for s in &case.steps {
+                self.enter_step(id, s).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One step of a case, against the case's current version.
+    async fn enter_step(&self, case_id: i64, s: &DemoStep) -> Result<(), AppError> {
+        let current = case_service::get(self.db, &self.staff, case_id).await?;
+        let department_id = match &s.department {
+            Some(name) => Some(
+                self.departments
+                    .iter()
+                    .find(|d| &d.name == name)
+                    .ok_or_else(|| demo_error("unknown department"))?
+                    .id
+                    .to_string(),
+            ),
+            None => None,
+        };
+        case_service::step(
+            self.db,
+            &self.staff,
+            case_id,
+            &StepInput {
+                action: s.action.clone(),
+                version: Some(current.version.to_string()),
+                on: Some(s.on.clone()),
+                department_id,
+                due_on: None,
+                reply: s.reply.clone(),
+                satisfaction: s.satisfaction.clone(),
+                note: s.note.clone(),
+            },
+        )
+        .await?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

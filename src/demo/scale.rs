@@ -975,6 +975,33 @@ type CaseStep = (
     bool,
 );
 
+/// How far a case went: its steps and the case's fields they leave set.
+struct CaseHistory {
+    events: Vec<CaseStep>,
+    status: &'static str,
+    department: Option<i64>,
+    forwarded: Option<NaiveDate>,
+    due: Option<NaiveDate>,
+    resolved: Option<NaiveDate>,
+    reply: Option<String>,
+    satisfaction: Option<String>,
+    escalations: i64,
+    last_escalated: Option<NaiveDate>,
+}
+
+/// An activity as drawn, before its rows are written.
+struct ActivityPlan<'c> {
+    kind: &'static str,
+    /// The group invited; the whole committee when none.
+    group: Option<&'c Group>,
+    held: NaiveDate,
+    topic: &'static str,
+    place: String,
+    title: String,
+    five_ones: Option<&'static str>,
+    amount: Option<i64>,
+}
+
 /// A proposal step: date, action, from, to, department, note, (user id, user name).
 type ProposalStep = (
     NaiveDate,
@@ -985,6 +1012,53 @@ type ProposalStep = (
     Option<String>,
     (Option<i64>, Option<String>),
 );
+
+/// One session's numbering of accepted proposals.
+struct Session {
+    year: i32,
+    /// The last year: fewer of its proposals have gone all the way.
+    recent: bool,
+    /// The last number given.
+    number: i64,
+    /// The proposals accepted so far, which later ones may be merged into.
+    accepted: Vec<i64>,
+}
+
+/// A proposal as far as it went: its text, steps and the fields they set.
+struct ProposalRecord {
+    id: i64,
+    lead: i64,
+    group: i64,
+    /// The lead member's user id.
+    user: i64,
+    title: String,
+    body: String,
+    category: &'static str,
+    as_group: bool,
+    created_on: NaiveDate,
+    /// The furthest step reached: 0 draft … 5 rated and closed.
+    stage: u8,
+    events: Vec<ProposalStep>,
+    member_who: (Option<i64>, Option<String>),
+    staff_who: (Option<i64>, Option<String>),
+    status: &'static str,
+    session: Option<i64>,
+    number: Option<i64>,
+    submitted: Option<NaiveDate>,
+    reviewed: Option<NaiveDate>,
+    reason: Option<String>,
+    merged_into: Option<i64>,
+    assigned: Option<NaiveDate>,
+    due: Option<NaiveDate>,
+    answered: Option<NaiveDate>,
+    answer: Option<String>,
+    class: Option<&'static str>,
+    closed: Option<NaiveDate>,
+    /// (department id, "lead" | "co").
+    handlers: Vec<(i64, &'static str)>,
+    /// (rating, rated on).
+    rating: Option<(&'static str, NaiveDate)>,
+}
 
 struct Committee {
     id: i64,
@@ -1004,6 +1078,55 @@ struct Group {
 
 struct District {
     departments: Vec<(i64, i64)>,
+}
+
+/// What [`Gen::tree`] gathers on its way down, for the accounts made after
+/// the whole tree (members' user ids follow the staff's).
+#[derive(Default)]
+struct TreeParts {
+    committees: Vec<Committee>,
+    districts: Vec<District>,
+    /// (organisation id, organisation name, user name) of each staff account.
+    staff: Vec<(i64, String, String)>,
+    /// (member id, name, committee id, committee name).
+    member_rows: Vec<(i64, String, i64, String)>,
+    /// The first staff account of each level, for the start-up message.
+    first_staff: Vec<usize>,
+}
+
+impl TreeParts {
+    /// A few logins per level, for the start-up message and the load test.
+    fn logins(&self, logins: &mut Vec<(&'static str, String, String)>) {
+        for &i in &self.first_staff {
+            let (_, org_name, username) = &self.staff[i];
+            logins.push(("staff", username.clone(), org_name.clone()));
+        }
+        if let Some(c) = self.committees.first() {
+            logins.push(("staff", c.staff_username.clone(), c.name.clone()));
+        }
+        for (member_id, _, _, committee_name) in self.member_rows.iter().take(2) {
+            logins.push(("member", format!("m{member_id}"), committee_name.clone()));
+        }
+        if let Some(district) = self.districts.first() {
+            for (dept, _) in district.departments.iter().take(2) {
+                logins.push(("department", format!("dept-{dept}"), String::new()));
+            }
+        }
+    }
+}
+
+/// A district as its subdistrict committees need it.
+struct DistrictPlace {
+    id: i64,
+    path: String,
+    /// Its index in [`TreeParts::districts`].
+    index: usize,
+    /// The place name its members' workplaces carry.
+    place: &'static str,
+    /// The region code of its members' ID numbers.
+    region: String,
+    /// The district staff account's name, the prefix of its committees' accounts.
+    staff_username: String,
 }
 
 /// Hands out ids per table, from 1.
@@ -1305,173 +1428,240 @@ impl Gen<'_> {
         logins: &mut Vec<(&'static str, String, String)>,
     ) -> Result<(Vec<Committee>, Vec<District>), sqlx::Error> {
         let s = self.sizes;
-        let mut committees = Vec::new();
-        let mut districts = Vec::new();
-        let mut staff = Vec::new();
-        let mut member_rows: Vec<(i64, String, i64, String)> = Vec::new();
-        // The first account of each level, for the start-up message.
-        let mut first_staff = Vec::new();
+        let mut t = TreeParts::default();
         let province = if s.root == "province" {
-            let (id, path) = self.org(ORGS, None, "province", "中原省政协", None).await?;
-            for name in PROVINCE_DEPARTMENTS.iter().take(s.province_departments) {
-                self.department(id, name).await?;
-            }
-            staff.push((id, "中原省政协".to_string(), "staff-province".to_string()));
-            first_staff.push(staff.len() - 1);
-            Some((id, path))
+            Some(self.province(&mut t).await?)
         } else {
             None
         };
         for c in 0..s.cities {
-            let city_place = PLACES[c % PLACES.len()];
             let city = if s.root == "district" {
                 None
             } else {
-                let name = format!("{city_place}市政协");
-                let (id, path) = self
-                    .org(
-                        ORGS,
-                        province.as_ref().map(|(i, p)| (*i, p.as_str())),
-                        "city",
-                        &name,
-                        None,
-                    )
-                    .await?;
-                for dept in CITY_DEPARTMENTS.iter().take(s.city_departments) {
-                    self.department(id, &format!("{city_place}{dept}")).await?;
-                }
-                staff.push((id, name, format!("staff-c{:02}", c + 1)));
-                if c == 0 {
-                    first_staff.push(staff.len() - 1);
-                }
-                Some((id, path))
+                Some(self.city(&mut t, province.as_ref(), c).await?)
             };
             for d in 0..s.districts {
-                let place = PLACES[(c * s.districts + d + 7) % PLACES.len()];
-                let name = format!("{place}区政协");
-                let (district_id, district_path) = self
-                    .org(
-                        ORGS,
-                        city.as_ref().map(|(i, p)| (*i, p.as_str())),
-                        "district",
-                        &name,
-                        None,
-                    )
-                    .await?;
-                let mut departments = Vec::new();
-                for k in 0..s.district_departments {
-                    let base = DISTRICT_DEPARTMENTS[k % DISTRICT_DEPARTMENTS.len()];
-                    let dept_name = format!("{place}{base}");
-                    let dept = self.department(district_id, &dept_name).await?;
-                    departments.push((dept, district_id));
-                }
-                let district_index = districts.len();
-                districts.push(District { departments });
-                staff.push((
-                    district_id,
-                    name.clone(),
-                    format!("staff-c{:02}-d{:02}", c + 1, d + 1),
-                ));
-                if c == 0 && d == 0 {
-                    first_staff.push(staff.len() - 1);
-                }
-                // Region code of the ID numbers: 41, city, district.
-                let region = format!("41{:02}{:02}", (c % 90) + 1, (d % 80) + 2);
-                for k in 0..s.subdistricts {
-                    let road = ROADS[(district_index * 3 + k) % ROADS.len()];
-                    let committee_name = if k < ROADS.len() {
-                        format!("{road}街道政协工委")
-                    } else {
-                        format!("{road}第{}街道政协工委", k + 1)
-                    };
-                    let (committee_id, committee_path) = self
-                        .org(
-                            ORGS,
-                            Some((district_id, &district_path)),
-                            "subdistrict",
-                            &committee_name,
-                            None,
-                        )
-                        .await?;
-                    let username = format!("staff-c{:02}-d{:02}-s{:02}", c + 1, d + 1, k + 1);
-                    staff.push((committee_id, committee_name.clone(), username.clone()));
-                    let mut groups = Vec::new();
-                    let mut communities = Vec::new();
-                    for gi in 0..s.groups {
-                        let community_name = format!(
-                            "{}{}社区",
-                            pick(&mut self.rng, PLACES),
-                            ["东", "西", "南", "北", "中", "新"][gi % 6]
-                        );
-                        let community_name = format!("{community_name}{}", gi + 1);
-                        let community = self.ids.take("communities");
-                        let created = self.created;
-                        self.row(
-                            COMMUNITIES,
-                            vec![
-                                community.into(),
-                                committee_id.into(),
-                                community_name.clone().into(),
-                                created.into(),
-                                created.into(),
-                                1i64.into(),
-                            ],
-                        )
-                        .await?;
-                        let (group_id, _) = self
-                            .org(
-                                GROUPS,
-                                Some((committee_id, &committee_path)),
-                                "group",
-                                &format!("第{}委员小组", gi + 1),
-                                Some(community),
-                            )
-                            .await?;
-                        let mut members = Vec::new();
-                        for _ in 0..s.members_per_group {
-                            let (m, member_name) =
-                                self.member(committee_id, group_id, &region, place).await?;
-                            members.push(m);
-                            member_rows.push((
-                                m,
-                                member_name,
-                                committee_id,
-                                committee_name.clone(),
-                            ));
-                        }
-                        groups.push(Group {
-                            id: group_id,
-                            members,
-                        });
-                        communities.push(community_name);
-                    }
-                    committees.push(Committee {
-                        id: committee_id,
-                        name: committee_name,
-                        district: district_index,
-                        staff_user: 0,
-                        staff_username: username,
-                        groups,
-                        communities,
-                    });
-                }
+                self.district(&mut t, city.as_ref(), c, d).await?;
             }
         }
-        // Accounts: staff of every committee (any level), every member, every department.
+        self.accounts(&mut t, hash).await?;
+        t.logins(logins);
+        Ok((t.committees, t.districts))
+    }
+
+    /// The province's organisation and departments; its (id, path).
+    async fn province(&mut self, t: &mut TreeParts) -> Result<(i64, String), sqlx::Error> {
+        let (id, path) = self.org(ORGS, None, "province", "中原省政协", None).await?;
+        for name in PROVINCE_DEPARTMENTS
+            .iter()
+            .take(self.sizes.province_departments)
+        {
+            self.department(id, name).await?;
+        }
+        t.staff
+            .push((id, "中原省政协".to_string(), "staff-province".to_string()));
+        t.first_staff.push(t.staff.len() - 1);
+        Ok((id, path))
+    }
+
+    /// City `c`'s organisation and departments; its (id, path).
+    async fn city(
+        &mut self,
+        t: &mut TreeParts,
+        province: Option<&(i64, String)>,
+        c: usize,
+    ) -> Result<(i64, String), sqlx::Error> {
+        let city_place = PLACES[c % PLACES.len()];
+        let name = format!("{city_place}市政协");
+        let (id, path) = self
+            .org(
+                ORGS,
+                province.map(|(i, p)| (*i, p.as_str())),
+                "city",
+                &name,
+                None,
+            )
+            .await?;
+        for dept in CITY_DEPARTMENTS.iter().take(self.sizes.city_departments) {
+            self.department(id, &format!("{city_place}{dept}")).await?;
+        }
+        t.staff.push((id, name, format!("staff-c{:02}", c + 1)));
+        if c == 0 {
+            t.first_staff.push(t.staff.len() - 1);
+        }
+        Ok((id, path))
+    }
+
+    /// District `d` of city `c`: its organisation, departments and subdistrict committees.
+    async fn district(
+        &mut self,
+        t: &mut TreeParts,
+        city: Option<&(i64, String)>,
+        c: usize,
+        d: usize,
+    ) -> Result<(), sqlx::Error> {
+        let s = self.sizes;
+        let place = PLACES[(c * s.districts + d + 7) % PLACES.len()];
+        let name = format!("{place}区政协");
+        let (district_id, district_path) = self
+            .org(
+                ORGS,
+                city.map(|(i, p)| (*i, p.as_str())),
+                "district",
+                &name,
+                None,
+            )
+            .await?;
+        let mut departments = Vec::new();
+        for k in 0..s.district_departments {
+            let base = DISTRICT_DEPARTMENTS[k % DISTRICT_DEPARTMENTS.len()];
+            let dept_name = format!("{place}{base}");
+            let dept = self.department(district_id, &dept_name).await?;
+            departments.push((dept, district_id));
+        }
+        let district_index = t.districts.len();
+        t.districts.push(District { departments });
+        let username = format!("staff-c{:02}-d{:02}", c + 1, d + 1);
+        t.staff.push((district_id, name, username.clone()));
+        if c == 0 && d == 0 {
+            t.first_staff.push(t.staff.len() - 1);
+        }
+        let district = DistrictPlace {
+            id: district_id,
+            path: district_path,
+            index: district_index,
+            place,
+            // Region code of the ID numbers: 41, city, district.
+            region: format!("41{:02}{:02}", (c % 90) + 1, (d % 80) + 2),
+            staff_username: username,
+        };
+        for k in 0..s.subdistricts {
+            self.committee(t, &district, k).await?;
+        }
+        Ok(())
+    }
+
+    /// Subdistrict committee `k` of a district, with its groups.
+    async fn committee(
+        &mut self,
+        t: &mut TreeParts,
+        district: &DistrictPlace,
+        k: usize,
+    ) -> Result<(), sqlx::Error> {
+        let road = ROADS[(district.index * 3 + k) % ROADS.len()];
+        let committee_name = if k < ROADS.len() {
+            format!("{road}街道政协工委")
+        } else {
+            format!("{road}第{}街道政协工委", k + 1)
+        };
+        let (committee_id, committee_path) = self
+            .org(
+                ORGS,
+                Some((district.id, &district.path)),
+                "subdistrict",
+                &committee_name,
+                None,
+            )
+            .await?;
+        let username = format!("{}-s{:02}", district.staff_username, k + 1);
+        t.staff
+            .push((committee_id, committee_name.clone(), username.clone()));
+        let mut groups = Vec::new();
+        let mut communities = Vec::new();
+        let committee = (
+            committee_id,
+            committee_path.as_str(),
+            committee_name.as_str(),
+        );
+        for gi in 0..self.sizes.groups {
+            let (group, community_name) = self.group(t, district, committee, gi).await?;
+            groups.push(group);
+            communities.push(community_name);
+        }
+        t.committees.push(Committee {
+            id: committee_id,
+            name: committee_name,
+            district: district.index,
+            staff_user: 0,
+            staff_username: username,
+            groups,
+            communities,
+        });
+        Ok(())
+    }
+
+    /// Group `gi` of a committee (id, path, name): its community, the group
+    /// and its members. Returns the group and the community's name.
+    async fn group(
+        &mut self,
+        t: &mut TreeParts,
+        district: &DistrictPlace,
+        (committee_id, committee_path, committee_name): (i64, &str, &str),
+        gi: usize,
+    ) -> Result<(Group, String), sqlx::Error> {
+        let community_name = format!(
+            "{}{}社区",
+            pick(&mut self.rng, PLACES),
+            ["东", "西", "南", "北", "中", "新"][gi % 6]
+        );
+        let community_name = format!("{community_name}{}", gi + 1);
+        let community = self.ids.take("communities");
+        let created = self.created;
+        self.row(
+            COMMUNITIES,
+            vec![
+                community.into(),
+                committee_id.into(),
+                community_name.clone().into(),
+                created.into(),
+                created.into(),
+                1i64.into(),
+            ],
+        )
+        .await?;
+        let (group_id, _) = self
+            .org(
+                GROUPS,
+                Some((committee_id, committee_path)),
+                "group",
+                &format!("第{}委员小组", gi + 1),
+                Some(community),
+            )
+            .await?;
+        let mut members = Vec::new();
+        for _ in 0..self.sizes.members_per_group {
+            let (m, member_name) = self
+                .member(committee_id, group_id, &district.region, district.place)
+                .await?;
+            members.push(m);
+            t.member_rows
+                .push((m, member_name, committee_id, committee_name.to_string()));
+        }
+        Ok((
+            Group {
+                id: group_id,
+                members,
+            },
+            community_name,
+        ))
+    }
+
+    /// Accounts: staff of every committee (any level), every member, every department.
+    async fn accounts(&mut self, t: &mut TreeParts, hash: &str) -> Result<(), sqlx::Error> {
         let mut staff_ids = std::collections::HashMap::new();
-        for (org_id, org_name, username) in &staff {
+        for (org_id, org_name, username) in &t.staff {
             let display = format!("{org_name}工作人员");
             let id = self
                 .user(username, &display, hash, "staff", *org_id, None, None)
                 .await?;
             staff_ids.insert(username.clone(), id);
         }
-        for c in &mut committees {
+        for c in &mut t.committees {
             c.staff_user = staff_ids.get(&c.staff_username).copied().unwrap_or(0);
         }
         let first_member_user = self.ids.next.get("users").copied().unwrap_or(0) + 1;
         self.member_user_offset = first_member_user - 1;
-        for (member_id, name, committee_id, _) in &member_rows {
+        for (member_id, name, committee_id, _) in &t.member_rows {
             let username = format!("m{member_id}");
             self.user(
                 &username,
@@ -1484,7 +1674,7 @@ impl Gen<'_> {
             )
             .await?;
         }
-        for district in &districts {
+        for district in &t.districts {
             for (dept, org_id) in &district.departments {
                 let username = format!("dept-{dept}");
                 let id = self
@@ -1501,23 +1691,7 @@ impl Gen<'_> {
                 self.department_users.insert(*dept, (id, username));
             }
         }
-        // A few logins per level, for the start-up message and the load test.
-        for &i in &first_staff {
-            let (_, org_name, username) = &staff[i];
-            logins.push(("staff", username.clone(), org_name.clone()));
-        }
-        if let Some(c) = committees.first() {
-            logins.push(("staff", c.staff_username.clone(), c.name.clone()));
-        }
-        for (member_id, _, _, committee_name) in member_rows.iter().take(2) {
-            logins.push(("member", format!("m{member_id}"), committee_name.clone()));
-        }
-        if let Some(district) = districts.first() {
-            for (dept, _) in district.departments.iter().take(2) {
-                logins.push(("department", format!("dept-{dept}"), String::new()));
-            }
-        }
-        Ok((committees, districts))
+        Ok(())
     }
 
     fn member_user(&self, member_id: i64) -> i64 {
@@ -1543,101 +1717,10 @@ impl Gen<'_> {
     ) -> Result<(), sqlx::Error> {
         let departments = &districts[c.district].departments;
         for (i, month) in self.months().into_iter().enumerate() {
-            let nominal = month.with_day(15).unwrap_or(month);
-            let held = weekday_from(nominal);
             let group = &c.groups[(i + c.id as usize) % c.groups.len()];
-            let day = self.ids.take("reception_days");
-            let note = (held != nominal).then(|| "遇周末顺延".to_string());
-            self.row(
-                RECEPTION_DAYS,
-                vec![
-                    day.into(),
-                    c.id.into(),
-                    nominal.into(),
-                    held.into(),
-                    group.id.into(),
-                    note.into(),
-                    at(held, -60 * 24 * 5).into(),
-                    c.staff_user.into(),
-                    at(held, 0).into(),
-                    1i64.into(),
-                ],
-            )
-            .await?;
-            let title = format!("{held} {}", c.name);
-            for &member in &group.members {
-                let duty = self.ids.take("reception_duty");
-                self.row(RECEPTION_DUTY, vec![duty.into(), day.into(), member.into()])
-                    .await?;
-                self.timeline(
-                    member,
-                    held,
-                    "reception_duty",
-                    &title,
-                    ("reception_day", day),
-                    Some(c.staff_user),
-                )
-                .await?;
-            }
+            let (day, held) = self.reception_day(c, group, month).await?;
             for _ in 0..self.rng.gen_range(1..=3) {
-                let visit = self.ids.take("visits");
-                let community = pick(
-                    &mut self.rng,
-                    &c.communities.iter().map(String::as_str).collect::<Vec<_>>(),
-                )
-                .to_string();
-                let subject = format!(
-                    "{community}{}{}",
-                    pick(&mut self.rng, CASE_PLACES),
-                    pick(&mut self.rng, CASE_PROBLEMS)
-                );
-                let received_by = *group.members.choose(&mut self.rng).unwrap_or(&0);
-                let named = self.rng.gen_bool(0.4);
-                let (name, mobile) = if named {
-                    let p = MobilePhone::parse("phone", &phone(&mut self.rng))
-                        .map_err(|_| sqlx::Error::Protocol("generated phone invalid".into()))?;
-                    (Some(person_name(&mut self.rng)), Some(p))
-                } else {
-                    (None, None)
-                };
-                let phone_enc = mobile.as_ref().map(|p| self.cipher.encrypt(p.as_str()));
-                let phone_masked = mobile.as_ref().map(MobilePhone::masked);
-                let is_case = self.rng.gen_bool(0.6);
-                let people = self.rng.gen_range(1..=4i64);
-                let answer = (!is_case).then(|| pick(&mut self.rng, ANSWERS).to_string());
-                self.row(
-                    VISITS,
-                    vec![
-                        visit.into(),
-                        day.into(),
-                        people.into(),
-                        community.clone().into(),
-                        subject.clone().into(),
-                        name.clone().into(),
-                        phone_enc.into(),
-                        phone_masked.into(),
-                        if is_case { "case" } else { "answered" }.into(),
-                        answer.into(),
-                        received_by.into(),
-                        at(held, 30).into(),
-                        c.staff_user.into(),
-                    ],
-                )
-                .await?;
-                if is_case {
-                    let contact = name.map(|n| (n, mobile));
-                    self.case(
-                        c,
-                        departments,
-                        held,
-                        Some(visit),
-                        Some(received_by),
-                        &community,
-                        &subject,
-                        contact,
-                    )
-                    .await?;
-                }
+                self.visit(c, departments, group, day, held).await?;
             }
             // Citizens writing in on the public page.
             for _ in 0..self.rng.gen_range(0..=1) {
@@ -1664,6 +1747,121 @@ impl Gen<'_> {
         Ok(())
     }
 
+    /// The month's reception day with `group` on duty; its id and date.
+    async fn reception_day(
+        &mut self,
+        c: &Committee,
+        group: &Group,
+        month: NaiveDate,
+    ) -> Result<(i64, NaiveDate), sqlx::Error> {
+        let nominal = month.with_day(15).unwrap_or(month);
+        let held = weekday_from(nominal);
+        let day = self.ids.take("reception_days");
+        let note = (held != nominal).then(|| "遇周末顺延".to_string());
+        self.row(
+            RECEPTION_DAYS,
+            vec![
+                day.into(),
+                c.id.into(),
+                nominal.into(),
+                held.into(),
+                group.id.into(),
+                note.into(),
+                at(held, -60 * 24 * 5).into(),
+                c.staff_user.into(),
+                at(held, 0).into(),
+                1i64.into(),
+            ],
+        )
+        .await?;
+        let title = format!("{held} {}", c.name);
+        for &member in &group.members {
+            let duty = self.ids.take("reception_duty");
+            self.row(RECEPTION_DUTY, vec![duty.into(), day.into(), member.into()])
+                .await?;
+            self.timeline(
+                member,
+                held,
+                "reception_duty",
+                &title,
+                ("reception_day", day),
+                Some(c.staff_user),
+            )
+            .await?;
+        }
+        Ok((day, held))
+    }
+
+    /// A visit on reception day `day`: answered on the spot, or a case.
+    async fn visit(
+        &mut self,
+        c: &Committee,
+        departments: &[(i64, i64)],
+        group: &Group,
+        day: i64,
+        held: NaiveDate,
+    ) -> Result<(), sqlx::Error> {
+        let visit = self.ids.take("visits");
+        let community = pick(
+            &mut self.rng,
+            &c.communities.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+        .to_string();
+        let subject = format!(
+            "{community}{}{}",
+            pick(&mut self.rng, CASE_PLACES),
+            pick(&mut self.rng, CASE_PROBLEMS)
+        );
+        let received_by = *group.members.choose(&mut self.rng).unwrap_or(&0);
+        let named = self.rng.gen_bool(0.4);
+        let (name, mobile) = if named {
+            let p = MobilePhone::parse("phone", &phone(&mut self.rng))
+                .map_err(|_| sqlx::Error::Protocol("generated phone invalid".into()))?;
+            (Some(person_name(&mut self.rng)), Some(p))
+        } else {
+            (None, None)
+        };
+        let phone_enc = mobile.as_ref().map(|p| self.cipher.encrypt(p.as_str()));
+        let phone_masked = mobile.as_ref().map(MobilePhone::masked);
+        let is_case = self.rng.gen_bool(0.6);
+        let people = self.rng.gen_range(1..=4i64);
+        let answer = (!is_case).then(|| pick(&mut self.rng, ANSWERS).to_string());
+        self.row(
+            VISITS,
+            vec![
+                visit.into(),
+                day.into(),
+                people.into(),
+                community.clone().into(),
+                subject.clone().into(),
+                name.clone().into(),
+                phone_enc.into(),
+                phone_masked.into(),
+                if is_case { "case" } else { "answered" }.into(),
+                answer.into(),
+                received_by.into(),
+                at(held, 30).into(),
+                c.staff_user.into(),
+            ],
+        )
+        .await?;
+        if is_case {
+            let contact = name.map(|n| (n, mobile));
+            self.case(
+                c,
+                departments,
+                held,
+                Some(visit),
+                Some(received_by),
+                &community,
+                &subject,
+                contact,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     /// One case and its steps, as far as the five years reach.
     #[allow(clippy::too_many_arguments)]
     async fn case(
@@ -1678,135 +1876,8 @@ impl Gen<'_> {
         contact: Option<(String, Option<MobilePhone>)>,
     ) -> Result<(), sqlx::Error> {
         let id = self.ids.take("cases");
-        let end = last_day();
         let description = format!("{subject}，{}", pick(&mut self.rng, CASE_ASKS));
-        let staff = (Some(c.staff_user), Some(c.staff_username.clone()));
-        let mut events: Vec<CaseStep> = Vec::new();
-        // (date, action, from, to, department, note, by department)
-        events.push((received, "register", None, "registered", None, None, false));
-        let mut status = "registered";
-        let mut department = None;
-        let (mut forwarded, mut due, mut resolved, mut reply, mut satisfaction) =
-            (None, None, None, None, None);
-        let (mut escalations, mut last_escalated) = (0i64, None);
-        // How far this case went: most older cases are closed.
-        let forward_on = weekday_from(days(received, self.rng.gen_range(0..3)));
-        if forward_on <= end && self.rng.gen_bool(0.97) {
-            let (dept, _) = *departments.choose(&mut self.rng).unwrap_or(&(0, 0));
-            let due_on = add_working_days(forward_on, 15);
-            department = Some(dept);
-            forwarded = Some(forward_on);
-            due = Some(due_on);
-            status = "forwarded";
-            events.push((
-                forward_on,
-                "forward",
-                Some("registered"),
-                "forwarded",
-                Some(dept),
-                None,
-                false,
-            ));
-            let accept_on = days(forward_on, self.rng.gen_range(0..3));
-            if accept_on <= end {
-                status = "in_progress";
-                events.push((
-                    accept_on,
-                    "accept",
-                    Some("forwarded"),
-                    "in_progress",
-                    Some(dept),
-                    None,
-                    true,
-                ));
-                let late = self.rng.gen_bool(0.1);
-                let resolve_on = if late {
-                    days(due_on, self.rng.gen_range(1..20))
-                } else {
-                    days(accept_on, self.rng.gen_range(2..20)).min(due_on)
-                };
-                if late && resolve_on > days(due_on, 3) && days(due_on, 3) <= end {
-                    // Overdue: the committee escalates it (督办).
-                    let on = days(due_on, 3);
-                    escalations = 1;
-                    last_escalated = Some(on);
-                    events.push((
-                        on,
-                        "escalate",
-                        Some("in_progress"),
-                        "in_progress",
-                        Some(dept),
-                        Some("逾期督办".into()),
-                        false,
-                    ));
-                }
-                if resolve_on <= end {
-                    let text = pick(&mut self.rng, REPLIES).to_string();
-                    status = "resolved";
-                    resolved = Some(resolve_on);
-                    reply = Some(text.clone());
-                    events.push((
-                        resolve_on,
-                        "resolve",
-                        Some("in_progress"),
-                        "resolved",
-                        Some(dept),
-                        Some(text),
-                        true,
-                    ));
-                    let follow_on = days(resolve_on, self.rng.gen_range(1..6));
-                    if follow_on <= end {
-                        let s = *weighted(
-                            &mut self.rng,
-                            &[
-                                ("satisfied", 70),
-                                ("basically_satisfied", 22),
-                                ("unsatisfied", 8),
-                            ],
-                        );
-                        satisfaction = Some(s.to_string());
-                        events.push((
-                            follow_on,
-                            "follow_up",
-                            Some("resolved"),
-                            "followed_up",
-                            Some(dept),
-                            Some(s.to_string()),
-                            false,
-                        ));
-                        if s == "unsatisfied" {
-                            status = "in_progress";
-                            resolved = None;
-                            due = Some(add_working_days(follow_on, 15));
-                            events.push((
-                                follow_on,
-                                "reopen",
-                                Some("followed_up"),
-                                "in_progress",
-                                Some(dept),
-                                None,
-                                false,
-                            ));
-                        } else {
-                            status = "followed_up";
-                            let close_on = days(follow_on, self.rng.gen_range(0..4));
-                            if close_on <= end {
-                                status = "closed";
-                                events.push((
-                                    close_on,
-                                    "close",
-                                    Some("followed_up"),
-                                    "closed",
-                                    Some(dept),
-                                    None,
-                                    false,
-                                ));
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let h = self.case_history(departments, received);
         let (contact_name, contact_enc, contact_masked, tracking) = match (&contact, visit) {
             (Some((name, mobile)), _) => (
                 Some(name.clone()),
@@ -1825,7 +1896,7 @@ impl Gen<'_> {
             }
             (None, Some(_)) => (None, None, None, None),
         };
-        let last = events.last().map(|e| e.0).unwrap_or(received);
+        let last = h.events.last().map(|e| e.0).unwrap_or(received);
         self.row(
             CASES,
             vec![
@@ -1841,22 +1912,209 @@ impl Gen<'_> {
                 contact_enc.into(),
                 contact_masked.into(),
                 received.into(),
-                status.into(),
-                department.into(),
-                forwarded.into(),
-                due.into(),
-                resolved.into(),
-                reply.into(),
-                satisfaction.into(),
-                escalations.into(),
-                last_escalated.into(),
+                h.status.into(),
+                h.department.into(),
+                h.forwarded.into(),
+                h.due.into(),
+                h.resolved.into(),
+                h.reply.into(),
+                h.satisfaction.into(),
+                h.escalations.into(),
+                h.last_escalated.into(),
                 tracking.into(),
                 at(received, 45).into(),
                 at(last, 120).into(),
-                (events.len() as i64).into(),
+                (h.events.len() as i64).into(),
             ],
         )
         .await?;
+        self.case_events(c, id, visit, h.events).await?;
+        if let Some(member) = raised_by {
+            self.timeline(
+                member,
+                received,
+                "case_raised",
+                subject,
+                ("case", id),
+                Some(c.staff_user),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// How far a case received on `received` went: most older cases are
+    /// closed. Forwarded to a department, which accepts it.
+    fn case_history(&mut self, departments: &[(i64, i64)], received: NaiveDate) -> CaseHistory {
+        let end = last_day();
+        let mut h = CaseHistory {
+            events: vec![(received, "register", None, "registered", None, None, false)],
+            status: "registered",
+            department: None,
+            forwarded: None,
+            due: None,
+            resolved: None,
+            reply: None,
+            satisfaction: None,
+            escalations: 0,
+            last_escalated: None,
+        };
+        let forward_on = weekday_from(days(received, self.rng.gen_range(0..3)));
+        // The 97 % is drawn only for a forward date within the five years:
+        // the order of the draws is the data.
+        if forward_on > end || !self.rng.gen_bool(0.97) {
+            return h;
+        }
+        let (dept, _) = *departments.choose(&mut self.rng).unwrap_or(&(0, 0));
+        let due_on = add_working_days(forward_on, 15);
+        h.department = Some(dept);
+        h.forwarded = Some(forward_on);
+        h.due = Some(due_on);
+        h.status = "forwarded";
+        h.events.push((
+            forward_on,
+            "forward",
+            Some("registered"),
+            "forwarded",
+            Some(dept),
+            None,
+            false,
+        ));
+        let accept_on = days(forward_on, self.rng.gen_range(0..3));
+        if accept_on > end {
+            return h;
+        }
+        h.status = "in_progress";
+        h.events.push((
+            accept_on,
+            "accept",
+            Some("forwarded"),
+            "in_progress",
+            Some(dept),
+            None,
+            true,
+        ));
+        self.case_resolution(&mut h, dept, accept_on, due_on);
+        h
+    }
+
+    /// The department resolves an accepted case, late in one case of ten
+    /// (then the committee escalates it), and the visitor is followed up.
+    fn case_resolution(
+        &mut self,
+        h: &mut CaseHistory,
+        dept: i64,
+        accept_on: NaiveDate,
+        due_on: NaiveDate,
+    ) {
+        let end = last_day();
+        let late = self.rng.gen_bool(0.1);
+        let resolve_on = if late {
+            days(due_on, self.rng.gen_range(1..20))
+        } else {
+            days(accept_on, self.rng.gen_range(2..20)).min(due_on)
+        };
+        if late && resolve_on > days(due_on, 3) && days(due_on, 3) <= end {
+            // Overdue: the committee escalates it (督办).
+            let on = days(due_on, 3);
+            h.escalations = 1;
+            h.last_escalated = Some(on);
+            h.events.push((
+                on,
+                "escalate",
+                Some("in_progress"),
+                "in_progress",
+                Some(dept),
+                Some("逾期督办".into()),
+                false,
+            ));
+        }
+        if resolve_on > end {
+            return;
+        }
+        let text = pick(&mut self.rng, REPLIES).to_string();
+        h.status = "resolved";
+        h.resolved = Some(resolve_on);
+        h.reply = Some(text.clone());
+        h.events.push((
+            resolve_on,
+            "resolve",
+            Some("in_progress"),
+            "resolved",
+            Some(dept),
+            Some(text),
+            true,
+        ));
+        self.case_follow_up(h, dept, resolve_on);
+    }
+
+    /// The follow-up of a resolved case: reopened when the visitor is
+    /// unsatisfied, else closed.
+    fn case_follow_up(&mut self, h: &mut CaseHistory, dept: i64, resolve_on: NaiveDate) {
+        let end = last_day();
+        let follow_on = days(resolve_on, self.rng.gen_range(1..6));
+        if follow_on > end {
+            return;
+        }
+        let s = *weighted(
+            &mut self.rng,
+            &[
+                ("satisfied", 70),
+                ("basically_satisfied", 22),
+                ("unsatisfied", 8),
+            ],
+        );
+        h.satisfaction = Some(s.to_string());
+        h.events.push((
+            follow_on,
+            "follow_up",
+            Some("resolved"),
+            "followed_up",
+            Some(dept),
+            Some(s.to_string()),
+            false,
+        ));
+        if s == "unsatisfied" {
+            h.status = "in_progress";
+            h.resolved = None;
+            h.due = Some(add_working_days(follow_on, 15));
+            h.events.push((
+                follow_on,
+                "reopen",
+                Some("followed_up"),
+                "in_progress",
+                Some(dept),
+                None,
+                false,
+            ));
+        } else {
+            h.status = "followed_up";
+            let close_on = days(follow_on, self.rng.gen_range(0..4));
+            if close_on <= end {
+                h.status = "closed";
+                h.events.push((
+                    close_on,
+                    "close",
+                    Some("followed_up"),
+                    "closed",
+                    Some(dept),
+                    None,
+                    false,
+                ));
+            }
+        }
+    }
+
+    /// The case's event rows, each by the committee's staff or the
+    /// department's account (an online case registers itself).
+    async fn case_events(
+        &mut self,
+        c: &Committee,
+        id: i64,
+        visit: Option<i64>,
+        events: Vec<CaseStep>,
+    ) -> Result<(), sqlx::Error> {
+        let staff = (Some(c.staff_user), Some(c.staff_username.clone()));
         for (k, (on, action, from, to, dept, note, by_department)) in events.into_iter().enumerate()
         {
             let (user_id, username) = if by_department {
@@ -1888,17 +2146,6 @@ impl Gen<'_> {
             )
             .await?;
         }
-        if let Some(member) = raised_by {
-            self.timeline(
-                member,
-                received,
-                "case_raised",
-                subject,
-                ("case", id),
-                Some(c.staff_user),
-            )
-            .await?;
-        }
         Ok(())
     }
 
@@ -1914,205 +2161,258 @@ impl Gen<'_> {
         for month in self.months() {
             let n = *weighted(&mut self.rng, &[(0usize, 25), (1, 50), (2, 25)]);
             for _ in 0..n {
-                let kind = *weighted(&mut self.rng, ACTIVITY_KINDS);
-                let whole = matches!(
-                    kind,
-                    "study" | "district_meeting" | "party_hearing" | "research"
-                );
-                let group = (!whole).then(|| &c.groups[self.rng.gen_range(0..c.groups.len())]);
-                let held = weekday_from(days(month, self.rng.gen_range(0..27)));
-                let topic = pick(&mut self.rng, TOPICS);
-                let place = format!(
-                    "{}{}",
-                    pick(&mut self.rng, ROADS),
-                    pick(&mut self.rng, CASE_PLACES)
-                );
-                let (title, five_ones, amount): (String, Option<&str>, Option<i64>) = match kind {
-                    "study" => (
-                        format!("{}季度委员集中学习：{topic}", (held.month() - 1) / 3 + 1),
-                        None,
-                        None,
-                    ),
-                    "district_meeting" => (format!("列席区政协专题协商会：{topic}"), None, None),
-                    "research" => (format!("{topic}专题调研"), Some("suggestion"), None),
-                    "inspection" => (format!("视察{topic}推进情况"), None, None),
-                    "liaison" => ("委员联谊活动".to_string(), None, None),
-                    "charity" => (
-                        format!("走访慰问{}困难群众", pick(&mut self.rng, CASE_PLACES)),
-                        Some("poverty_aid"),
-                        Some(self.rng.gen_range(10..60) * 100),
-                    ),
-                    "campaign" => ("参与文明城市创建志愿服务".to_string(), Some("deed"), None),
-                    _ => ("街道党工委听取政协工作汇报".to_string(), None, None),
-                };
-                let id = self.ids.take("activities");
-                self.row(
-                    ACTIVITIES,
-                    vec![
-                        id.into(),
-                        c.id.into(),
-                        group.map(|g| g.id).into(),
-                        kind.into(),
-                        title.clone().into(),
-                        held.into(),
-                        place.into(),
-                        c.name.clone().into(),
-                        format!("{title}。组织委员围绕{topic}开展活动。").into(),
-                        amount.into(),
-                        five_ones.into(),
-                        "approved".into(),
-                        Val::Null,
-                        Val::Null,
-                        c.staff_user.into(),
-                        at(days(held, -7), 0).into(),
-                        at(held, 480).into(),
-                        2i64.into(),
-                    ],
-                )
-                .await?;
-                let invited: &[i64] = match group {
-                    Some(g) => &g.members,
-                    None => &everyone,
-                };
-                let mut present = Vec::new();
-                for &member in invited {
-                    let r = self.rng.gen_range(0..100);
-                    let (reply, reason, attendance, attendance_reason) = if r < 85 {
-                        let came = self.rng.gen_bool(0.96);
-                        (
-                            "confirmed",
-                            None,
-                            if came { "present" } else { "absent" },
-                            None,
-                        )
-                    } else if r < 95 {
-                        let why = pick(&mut self.rng, EXCUSES).to_string();
-                        ("excused", Some(why.clone()), "excused", Some(why))
-                    } else {
-                        ("pending", None, "absent", None)
-                    };
-                    if attendance == "present" {
-                        present.push(member);
-                    }
-                    let inv = self.ids.take("activity_invitations");
-                    self.row(
-                        INVITATIONS,
-                        vec![
-                            inv.into(),
-                            id.into(),
-                            member.into(),
-                            reply.into(),
-                            reason.into(),
-                            attendance.into(),
-                            attendance_reason.into(),
-                            at(days(held, -7), 5).into(),
-                            at(held, 480).into(),
-                            3i64.into(),
-                        ],
-                    )
-                    .await?;
-                }
-                for &member in &present {
-                    self.timeline(
-                        member,
-                        held,
-                        "attendance",
-                        &title,
-                        ("activity", id),
-                        Some(c.staff_user),
-                    )
-                    .await?;
-                    if five_ones.is_some() {
-                        self.timeline(
-                            member,
-                            held,
-                            "five_ones",
-                            &title,
-                            ("activity", id),
-                            Some(c.staff_user),
-                        )
-                        .await?;
-                    }
-                }
-                if kind == "research" {
-                    let submitted = days(held, 20);
-                    if submitted <= last_day() {
-                        let report_title = format!("关于{topic}的调研报告");
-                        let report = self.ids.take("research_reports");
-                        let body = proposal_body(&mut self.rng, &report_title);
-                        self.row(
-                            REPORTS,
-                            vec![
-                                report.into(),
-                                id.into(),
-                                report_title.clone().into(),
-                                body.into(),
-                                "区政协".into(),
-                                submitted.into(),
-                                at(submitted, 0).into(),
-                                at(submitted, 0).into(),
-                                1i64.into(),
-                            ],
-                        )
-                        .await?;
-                        for &member in &present {
-                            self.timeline(
-                                member,
-                                submitted,
-                                "research_report",
-                                &report_title,
-                                ("activity", id),
-                                Some(c.staff_user),
-                            )
-                            .await?;
-                        }
-                    }
-                }
+                self.activity(c, &everyone, month).await?;
             }
             // The year's awards, given in December.
             if month.month() == 12 {
-                let member = *everyone.choose(&mut self.rng).unwrap_or(&0);
-                let category = *weighted(
-                    &mut self.rng,
-                    &[
-                        ("new_suggestion", 3),
-                        ("new_investment", 2),
-                        ("new_contribution", 2),
-                        ("other", 1),
-                    ],
-                );
-                let title = format!("{}年度“三新奖”", month.year());
-                let award = self.ids.take("awards");
-                let on = NaiveDate::from_ymd_opt(month.year(), 12, 20).unwrap_or(month);
-                self.row(
-                    AWARDS,
-                    vec![
-                        award.into(),
-                        member.into(),
-                        i64::from(month.year()).into(),
-                        category.into(),
-                        title.clone().into(),
-                        format!("{}年度履职成果突出，经工委研究推荐。", month.year()).into(),
-                        "awarded".into(),
-                        c.staff_user.into(),
-                        at(on, 0).into(),
-                        at(on, 0).into(),
-                        1i64.into(),
-                    ],
-                )
-                .await?;
-                self.timeline(
-                    member,
-                    on,
-                    "award",
-                    &title,
-                    ("award", award),
-                    Some(c.staff_user),
-                )
-                .await?;
+                self.award(c, &everyone, month).await?;
             }
         }
         Ok(())
+    }
+
+    /// One activity in `month`: the activity, its invitations, the duty-file
+    /// entries of those present and, after research, the report.
+    async fn activity(
+        &mut self,
+        c: &Committee,
+        everyone: &[i64],
+        month: NaiveDate,
+    ) -> Result<(), sqlx::Error> {
+        let a = self.plan_activity(c, month);
+        let id = self.ids.take("activities");
+        self.row(
+            ACTIVITIES,
+            vec![
+                id.into(),
+                c.id.into(),
+                a.group.map(|g| g.id).into(),
+                a.kind.into(),
+                a.title.clone().into(),
+                a.held.into(),
+                a.place.into(),
+                c.name.clone().into(),
+                format!("{}。组织委员围绕{}开展活动。", a.title, a.topic).into(),
+                a.amount.into(),
+                a.five_ones.into(),
+                "approved".into(),
+                Val::Null,
+                Val::Null,
+                c.staff_user.into(),
+                at(days(a.held, -7), 0).into(),
+                at(a.held, 480).into(),
+                2i64.into(),
+            ],
+        )
+        .await?;
+        let invited: &[i64] = match a.group {
+            Some(g) => &g.members,
+            None => everyone,
+        };
+        let present = self.invitations(id, invited, a.held).await?;
+        for &member in &present {
+            let by = Some(c.staff_user);
+            let activity = ("activity", id);
+            self.timeline(member, a.held, "attendance", &a.title, activity, by)
+                .await?;
+            if a.five_ones.is_some() {
+                self.timeline(member, a.held, "five_ones", &a.title, activity, by)
+                    .await?;
+            }
+        }
+        if a.kind == "research" {
+            self.research_report(c, id, a.topic, a.held, &present)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// What an activity is: its kind, who is invited, when, where, and its title.
+    fn plan_activity<'c>(&mut self, c: &'c Committee, month: NaiveDate) -> ActivityPlan<'c> {
+        let kind = *weighted(&mut self.rng, ACTIVITY_KINDS);
+        let whole = matches!(
+            kind,
+            "study" | "district_meeting" | "party_hearing" | "research"
+        );
+        let group = (!whole).then(|| &c.groups[self.rng.gen_range(0..c.groups.len())]);
+        let held = weekday_from(days(month, self.rng.gen_range(0..27)));
+        let topic = pick(&mut self.rng, TOPICS);
+        let place = format!(
+            "{}{}",
+            pick(&mut self.rng, ROADS),
+            pick(&mut self.rng, CASE_PLACES)
+        );
+        let (title, five_ones, amount): (String, Option<&str>, Option<i64>) = match kind {
+            "study" => (
+                format!("{}季度委员集中学习：{topic}", (held.month() - 1) / 3 + 1),
+                None,
+                None,
+            ),
+            "district_meeting" => (format!("列席区政协专题协商会：{topic}"), None, None),
+            "research" => (format!("{topic}专题调研"), Some("suggestion"), None),
+            "inspection" => (format!("视察{topic}推进情况"), None, None),
+            "liaison" => ("委员联谊活动".to_string(), None, None),
+            "charity" => (
+                format!("走访慰问{}困难群众", pick(&mut self.rng, CASE_PLACES)),
+                Some("poverty_aid"),
+                Some(self.rng.gen_range(10..60) * 100),
+            ),
+            "campaign" => ("参与文明城市创建志愿服务".to_string(), Some("deed"), None),
+            _ => ("街道党工委听取政协工作汇报".to_string(), None, None),
+        };
+        ActivityPlan {
+            kind,
+            group,
+            held,
+            topic,
+            place,
+            title,
+            five_ones,
+            amount,
+        }
+    }
+
+    /// The invitations of activity `id` with each member's reply and
+    /// attendance; returns those present.
+    async fn invitations(
+        &mut self,
+        id: i64,
+        invited: &[i64],
+        held: NaiveDate,
+    ) -> Result<Vec<i64>, sqlx::Error> {
+        let mut present = Vec::new();
+        for &member in invited {
+            let r = self.rng.gen_range(0..100);
+            let (reply, reason, attendance, attendance_reason) = if r < 85 {
+                let came = self.rng.gen_bool(0.96);
+                (
+                    "confirmed",
+                    None,
+                    if came { "present" } else { "absent" },
+                    None,
+                )
+            } else if r < 95 {
+                let why = pick(&mut self.rng, EXCUSES).to_string();
+                ("excused", Some(why.clone()), "excused", Some(why))
+            } else {
+                ("pending", None, "absent", None)
+            };
+            if attendance == "present" {
+                present.push(member);
+            }
+            let inv = self.ids.take("activity_invitations");
+            self.row(
+                INVITATIONS,
+                vec![
+                    inv.into(),
+                    id.into(),
+                    member.into(),
+                    reply.into(),
+                    reason.into(),
+                    attendance.into(),
+                    attendance_reason.into(),
+                    at(days(held, -7), 5).into(),
+                    at(held, 480).into(),
+                    3i64.into(),
+                ],
+            )
+            .await?;
+        }
+        Ok(present)
+    }
+
+    /// The report of research activity `id`, submitted 20 days after it
+    /// (when that is within the five years), in the duty files of those present.
+    async fn research_report(
+        &mut self,
+        c: &Committee,
+        id: i64,
+        topic: &str,
+        held: NaiveDate,
+        present: &[i64],
+    ) -> Result<(), sqlx::Error> {
+        let submitted = days(held, 20);
+        if submitted > last_day() {
+            return Ok(());
+        }
+        let report_title = format!("关于{topic}的调研报告");
+        let report = self.ids.take("research_reports");
+        let body = proposal_body(&mut self.rng, &report_title);
+        self.row(
+            REPORTS,
+            vec![
+                report.into(),
+                id.into(),
+                report_title.clone().into(),
+                body.into(),
+                "区政协".into(),
+                submitted.into(),
+                at(submitted, 0).into(),
+                at(submitted, 0).into(),
+                1i64.into(),
+            ],
+        )
+        .await?;
+        for &member in present {
+            self.timeline(
+                member,
+                submitted,
+                "research_report",
+                &report_title,
+                ("activity", id),
+                Some(c.staff_user),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The year's award to one member, given on 20 December.
+    async fn award(
+        &mut self,
+        c: &Committee,
+        everyone: &[i64],
+        month: NaiveDate,
+    ) -> Result<(), sqlx::Error> {
+        let member = *everyone.choose(&mut self.rng).unwrap_or(&0);
+        let category = *weighted(
+            &mut self.rng,
+            &[
+                ("new_suggestion", 3),
+                ("new_investment", 2),
+                ("new_contribution", 2),
+                ("other", 1),
+            ],
+        );
+        let title = format!("{}年度“三新奖”", month.year());
+        let award = self.ids.take("awards");
+        let on = NaiveDate::from_ymd_opt(month.year(), 12, 20).unwrap_or(month);
+        self.row(
+            AWARDS,
+            vec![
+                award.into(),
+                member.into(),
+                i64::from(month.year()).into(),
+                category.into(),
+                title.clone().into(),
+                format!("{}年度履职成果突出，经工委研究推荐。", month.year()).into(),
+                "awarded".into(),
+                c.staff_user.into(),
+                at(on, 0).into(),
+                at(on, 0).into(),
+                1i64.into(),
+            ],
+        )
+        .await?;
+        self.timeline(
+            member,
+            on,
+            "award",
+            &title,
+            ("award", award),
+            Some(c.staff_user),
+        )
+        .await
     }
 
     /// Each year, about a third of the members lead a proposal; the
@@ -2130,327 +2430,404 @@ impl Gen<'_> {
             .flat_map(|g| g.members.iter().map(move |m| (*m, g.id)))
             .collect();
         for year in self.sizes.first_year..=last_day().year() {
-            let mut number = 0i64;
-            let mut accepted_this_session: Vec<i64> = Vec::new();
-            let recent = year == last_day().year();
+            let mut session = Session {
+                year,
+                recent: year == last_day().year(),
+                number: 0,
+                accepted: Vec::new(),
+            };
             for &(lead, group) in &everyone {
                 if !self.rng.gen_bool(0.35) {
                     continue;
                 }
-                let id = self.ids.take("proposals");
-                let title = proposal_title(&mut self.rng);
-                let body = proposal_body(&mut self.rng, &title);
-                let category = pick(&mut self.rng, PROPOSAL_CATEGORIES);
-                let as_group = self.rng.gen_bool(0.05);
-                let created_on = NaiveDate::from_ymd_opt(year, 1, 2).unwrap_or_default()
-                    + chrono::Duration::days(self.rng.gen_range(0..40));
-                let user = self.member_user(lead);
-                let username = format!("m{lead}");
-                // The furthest step reached.
-                let stage = if recent {
-                    *weighted(
-                        &mut self.rng,
-                        &[(0u8, 5), (1, 5), (2, 10), (3, 20), (4, 25), (5, 35)],
-                    )
-                } else {
-                    *weighted(
-                        &mut self.rng,
-                        &[(0u8, 2), (1, 1), (2, 2), (3, 5), (4, 10), (5, 80)],
-                    )
-                };
-                let mut events: Vec<ProposalStep> = Vec::new();
-                let member_who = (Some(user), Some(username.clone()));
-                let staff_who = (Some(c.staff_user), Some(c.staff_username.clone()));
-                events.push((
-                    created_on,
-                    "create",
-                    None,
-                    "draft",
-                    None,
-                    None,
-                    member_who.clone(),
-                ));
-                let mut status = "draft";
-                let mut session = None;
-                let mut num = None;
-                let (mut submitted, mut reviewed, mut reason, mut merged_into) =
-                    (None, None, None, None);
-                let (mut assigned, mut due, mut answered, mut answer, mut class, mut closed) =
-                    (None, None, None, None, None, None);
-                let mut handlers: Vec<(i64, &str)> = Vec::new();
-                let mut rating = None;
-                if stage >= 1 {
-                    let on = days(created_on, self.rng.gen_range(0..10));
-                    submitted = Some(on);
-                    session = Some(i64::from(year));
-                    status = "submitted";
-                    events.push((
-                        on,
-                        "submit",
-                        Some("draft"),
-                        "submitted",
-                        None,
-                        None,
-                        member_who.clone(),
-                    ));
-                }
-                if stage >= 2 {
-                    let on = days(submitted.unwrap_or(created_on), self.rng.gen_range(5..20));
-                    reviewed = Some(on);
-                    let outcome = self.rng.gen_range(0..100);
-                    if outcome < 10 {
-                        status = "not_accepted";
-                        let why = "属于一般性工作建议，转为意见建议处理".to_string();
-                        reason = Some(why.clone());
-                        events.push((
-                            on,
-                            "not_accept",
-                            Some("submitted"),
-                            "not_accepted",
-                            None,
-                            Some(why),
-                            staff_who.clone(),
-                        ));
-                    } else if outcome < 16 && !accepted_this_session.is_empty() {
-                        let target = *accepted_this_session.choose(&mut self.rng).unwrap_or(&0);
-                        status = "merged";
-                        merged_into = Some(target);
-                        events.push((
-                            on,
-                            "merge",
-                            Some("submitted"),
-                            "merged",
-                            None,
-                            Some(format!("并入提案 {target}")),
-                            staff_who.clone(),
-                        ));
-                    } else {
-                        number += 1;
-                        num = Some(number);
-                        status = "accepted";
-                        accepted_this_session.push(id);
-                        events.push((
-                            on,
-                            "accept",
-                            Some("submitted"),
-                            "accepted",
-                            None,
-                            Some(format!("第{number}号")),
-                            staff_who.clone(),
-                        ));
-                    }
-                }
-                if status == "accepted" && stage >= 3 {
-                    let on = days(reviewed.unwrap_or(created_on), self.rng.gen_range(3..10));
-                    let (lead_dept, _) = *departments.choose(&mut self.rng).unwrap_or(&(0, 0));
-                    handlers.push((lead_dept, "lead"));
-                    if self.rng.gen_bool(0.3) {
-                        let (co, _) = *departments.choose(&mut self.rng).unwrap_or(&(0, 0));
-                        if co != lead_dept {
-                            handlers.push((co, "co"));
-                        }
-                    }
-                    assigned = Some(on);
-                    due = Some(on + Months::new(3));
-                    status = "assigned";
-                    events.push((
-                        on,
-                        "assign",
-                        Some("accepted"),
-                        "assigned",
-                        Some(lead_dept),
-                        None,
-                        staff_who.clone(),
-                    ));
-                    if stage >= 4 {
-                        let on = days(on, self.rng.gen_range(20..90));
-                        let dept_who = match self.department_users.get(&lead_dept) {
-                            Some((u, n)) => (Some(*u), Some(n.clone())),
-                            None => (None, None),
-                        };
-                        let cls = *weighted(&mut self.rng, &[("a", 50), ("b", 35), ("c", 15)]);
-                        let text = pick(&mut self.rng, REPLIES).to_string();
-                        answered = Some(on);
-                        answer = Some(text.clone());
-                        class = Some(cls);
-                        status = "answered";
-                        events.push((
-                            on,
-                            "answer",
-                            Some("assigned"),
-                            "answered",
-                            Some(lead_dept),
-                            Some(text),
-                            dept_who,
-                        ));
-                        if stage >= 5 {
-                            let rated = days(on, self.rng.gen_range(3..20));
-                            let r = *weighted(
-                                &mut self.rng,
-                                &[("satisfied", 75), ("basically_satisfied", 25)],
-                            );
-                            rating = Some((r, rated));
-                            events.push((
-                                rated,
-                                "rate",
-                                Some("answered"),
-                                "answered",
-                                None,
-                                Some(r.to_string()),
-                                member_who.clone(),
-                            ));
-                            let close_on = days(rated, self.rng.gen_range(1..10));
-                            closed = Some(close_on);
-                            status = "closed";
-                            events.push((
-                                close_on,
-                                "close",
-                                Some("answered"),
-                                "closed",
-                                None,
-                                None,
-                                staff_who.clone(),
-                            ));
-                        }
-                    }
-                }
-                let is_key = num.is_some() && self.rng.gen_bool(0.03);
-                let last = events.last().map(|e| e.0).unwrap_or(created_on);
-                self.row(
-                    PROPOSALS,
-                    vec![
-                        id.into(),
-                        c.id.into(),
-                        session.into(),
-                        num.into(),
-                        if as_group { "group" } else { "member" }.into(),
-                        lead.into(),
-                        as_group.then_some(group).into(),
-                        title.clone().into(),
-                        body.into(),
-                        category.into(),
-                        status.into(),
-                        submitted.into(),
-                        reviewed.into(),
-                        reason.into(),
-                        merged_into.into(),
-                        assigned.into(),
-                        due.into(),
-                        1i64.into(),
-                        answered.into(),
-                        answer.into(),
-                        class.into(),
-                        closed.into(),
-                        is_key.into(),
-                        0i64.into(),
-                        user.into(),
-                        at(created_on, 0).into(),
-                        at(last, 60).into(),
-                        (events.len() as i64).into(),
-                    ],
-                )
-                .await?;
-                // Co-signers from the same committee.
-                let mut cosigners: Vec<i64> = Vec::new();
-                for _ in 0..self.rng.gen_range(0..=3) {
-                    let (m, _) = *everyone.choose(&mut self.rng).unwrap_or(&(lead, group));
-                    if m != lead && !cosigners.contains(&m) {
-                        cosigners.push(m);
-                    }
-                }
-                for m in &cosigners {
-                    let accepted = self.rng.gen_bool(0.9);
-                    let row = self.ids.take("proposal_cosigners");
-                    let responded = (stage >= 1).then(|| at(days(created_on, 1), 0));
-                    self.row(
-                        COSIGNERS,
-                        vec![
-                            row.into(),
-                            id.into(),
-                            (*m).into(),
-                            if responded.is_none() {
-                                "invited"
-                            } else if accepted {
-                                "accepted"
-                            } else {
-                                "declined"
-                            }
-                            .into(),
-                            at(created_on, 10).into(),
-                            responded.into(),
-                        ],
-                    )
-                    .await?;
-                }
-                for (dept, role) in &handlers {
-                    let row = self.ids.take("proposal_handlers");
-                    let view = (*role == "co" && answered.is_some())
-                        .then(|| "同意主办单位意见".to_string());
-                    let view_on = view.as_ref().and_then(|_| answered.map(|a| days(a, -5)));
-                    self.row(
-                        HANDLERS,
-                        vec![
-                            row.into(),
-                            id.into(),
-                            (*dept).into(),
-                            (*role).into(),
-                            view.into(),
-                            view_on.into(),
-                        ],
-                    )
-                    .await?;
-                }
-                if let Some((r, on)) = rating {
-                    let row = self.ids.take("proposal_ratings");
-                    self.row(
-                        RATINGS,
-                        vec![
-                            row.into(),
-                            id.into(),
-                            lead.into(),
-                            1i64.into(),
-                            r.into(),
-                            Val::Null,
-                            on.into(),
-                            user.into(),
-                        ],
-                    )
-                    .await?;
-                }
-                for (k, (on, action, from, to, dept, note, (user_id, who))) in
-                    events.into_iter().enumerate()
-                {
-                    let row = self.ids.take("proposal_events");
-                    self.row(
-                        PROPOSAL_EVENTS,
-                        vec![
-                            row.into(),
-                            id.into(),
-                            at(on, 30 + k as i64).into(),
-                            on.into(),
-                            action.into(),
-                            from.into(),
-                            to.into(),
-                            dept.into(),
-                            note.into(),
-                            user_id.into(),
-                            who.into(),
-                        ],
-                    )
-                    .await?;
-                }
-                if let Some(on) = submitted {
-                    self.timeline(
-                        lead,
-                        on,
-                        "proposal_submitted",
-                        &title,
-                        ("proposal", id),
-                        Some(user),
-                    )
-                    .await?;
-                }
+                let mut p = self.draft_proposal(c, &session, lead, group);
+                self.review_proposal(&mut p, &mut session, departments);
+                self.write_proposal(c, &p, &everyone).await?;
             }
+        }
+        Ok(())
+    }
+
+    /// A member's proposal as drafted: its text, and how far it will go.
+    fn draft_proposal(
+        &mut self,
+        c: &Committee,
+        session: &Session,
+        lead: i64,
+        group: i64,
+    ) -> ProposalRecord {
+        let id = self.ids.take("proposals");
+        let title = proposal_title(&mut self.rng);
+        let body = proposal_body(&mut self.rng, &title);
+        let category = pick(&mut self.rng, PROPOSAL_CATEGORIES);
+        let as_group = self.rng.gen_bool(0.05);
+        let created_on = NaiveDate::from_ymd_opt(session.year, 1, 2).unwrap_or_default()
+            + chrono::Duration::days(self.rng.gen_range(0..40));
+        let user = self.member_user(lead);
+        let username = format!("m{lead}");
+        // The furthest step reached.
+        let stage = if session.recent {
+            *weighted(
+                &mut self.rng,
+                &[(0u8, 5), (1, 5), (2, 10), (3, 20), (4, 25), (5, 35)],
+            )
+        } else {
+            *weighted(
+                &mut self.rng,
+                &[(0u8, 2), (1, 1), (2, 2), (3, 5), (4, 10), (5, 80)],
+            )
+        };
+        let member_who = (Some(user), Some(username));
+        ProposalRecord {
+            id,
+            lead,
+            group,
+            user,
+            title,
+            body,
+            category,
+            as_group,
+            created_on,
+            stage,
+            events: vec![(
+                created_on,
+                "create",
+                None,
+                "draft",
+                None,
+                None,
+                member_who.clone(),
+            )],
+            member_who,
+            staff_who: (Some(c.staff_user), Some(c.staff_username.clone())),
+            status: "draft",
+            session: None,
+            number: None,
+            submitted: None,
+            reviewed: None,
+            reason: None,
+            merged_into: None,
+            assigned: None,
+            due: None,
+            answered: None,
+            answer: None,
+            class: None,
+            closed: None,
+            handlers: Vec::new(),
+            rating: None,
+        }
+    }
+
+    /// Submission and review up to the proposal's stage: not accepted,
+    /// merged into an accepted one, or accepted with the session's next
+    /// number, then assigned.
+    fn review_proposal(
+        &mut self,
+        p: &mut ProposalRecord,
+        session: &mut Session,
+        departments: &[(i64, i64)],
+    ) {
+        if p.stage >= 1 {
+            let on = days(p.created_on, self.rng.gen_range(0..10));
+            p.submitted = Some(on);
+            p.session = Some(i64::from(session.year));
+            p.status = "submitted";
+            p.events.push((
+                on,
+                "submit",
+                Some("draft"),
+                "submitted",
+                None,
+                None,
+                p.member_who.clone(),
+            ));
+        }
+        if p.stage >= 2 {
+            let on = days(
+                p.submitted.unwrap_or(p.created_on),
+                self.rng.gen_range(5..20),
+            );
+            p.reviewed = Some(on);
+            let outcome = self.rng.gen_range(0..100);
+            let (to, action, note) = if outcome < 10 {
+                let why = "属于一般性工作建议，转为意见建议处理".to_string();
+                p.reason = Some(why.clone());
+                ("not_accepted", "not_accept", why)
+            } else if outcome < 16 && !session.accepted.is_empty() {
+                let target = *session.accepted.choose(&mut self.rng).unwrap_or(&0);
+                p.merged_into = Some(target);
+                ("merged", "merge", format!("并入提案 {target}"))
+            } else {
+                session.number += 1;
+                p.number = Some(session.number);
+                session.accepted.push(p.id);
+                ("accepted", "accept", format!("第{}号", session.number))
+            };
+            p.status = to;
+            p.events.push((
+                on,
+                action,
+                Some("submitted"),
+                to,
+                None,
+                Some(note),
+                p.staff_who.clone(),
+            ));
+        }
+        if p.status == "accepted" && p.stage >= 3 {
+            self.assign_proposal(p, departments);
+        }
+    }
+
+    /// An accepted proposal assigned to a lead department (and sometimes a
+    /// co-handling one), then answered and rated as far as its stage goes.
+    fn assign_proposal(&mut self, p: &mut ProposalRecord, departments: &[(i64, i64)]) {
+        let on = days(
+            p.reviewed.unwrap_or(p.created_on),
+            self.rng.gen_range(3..10),
+        );
+        let (lead_dept, _) = *departments.choose(&mut self.rng).unwrap_or(&(0, 0));
+        p.handlers.push((lead_dept, "lead"));
+        if self.rng.gen_bool(0.3) {
+            let (co, _) = *departments.choose(&mut self.rng).unwrap_or(&(0, 0));
+            if co != lead_dept {
+                p.handlers.push((co, "co"));
+            }
+        }
+        p.assigned = Some(on);
+        p.due = Some(on + Months::new(3));
+        p.status = "assigned";
+        p.events.push((
+            on,
+            "assign",
+            Some("accepted"),
+            "assigned",
+            Some(lead_dept),
+            None,
+            p.staff_who.clone(),
+        ));
+        if p.stage < 4 {
+            return;
+        }
+        let on = days(on, self.rng.gen_range(20..90));
+        let dept_who = match self.department_users.get(&lead_dept) {
+            Some((u, n)) => (Some(*u), Some(n.clone())),
+            None => (None, None),
+        };
+        let cls = *weighted(&mut self.rng, &[("a", 50), ("b", 35), ("c", 15)]);
+        let text = pick(&mut self.rng, REPLIES).to_string();
+        p.answered = Some(on);
+        p.answer = Some(text.clone());
+        p.class = Some(cls);
+        p.status = "answered";
+        p.events.push((
+            on,
+            "answer",
+            Some("assigned"),
+            "answered",
+            Some(lead_dept),
+            Some(text),
+            dept_who,
+        ));
+        if p.stage >= 5 {
+            self.rate_proposal(p, on);
+        }
+    }
+
+    /// The lead member rates the answer of `answered`; the committee closes it.
+    fn rate_proposal(&mut self, p: &mut ProposalRecord, answered: NaiveDate) {
+        let rated = days(answered, self.rng.gen_range(3..20));
+        let r = *weighted(
+            &mut self.rng,
+            &[("satisfied", 75), ("basically_satisfied", 25)],
+        );
+        p.rating = Some((r, rated));
+        p.events.push((
+            rated,
+            "rate",
+            Some("answered"),
+            "answered",
+            None,
+            Some(r.to_string()),
+            p.member_who.clone(),
+        ));
+        let close_on = days(rated, self.rng.gen_range(1..10));
+        p.closed = Some(close_on);
+        p.status = "closed";
+        p.events.push((
+            close_on,
+            "close",
+            Some("answered"),
+            "closed",
+            None,
+            None,
+            p.staff_who.clone(),
+        ));
+    }
+
+    /// The proposal's rows: the proposal, co-signers, handlers, rating,
+    /// events, and the submission in the lead member's duty file.
+    async fn write_proposal(
+        &mut self,
+        c: &Committee,
+        p: &ProposalRecord,
+        everyone: &[(i64, i64)],
+    ) -> Result<(), sqlx::Error> {
+        // Drawn only for numbered proposals, before the co-signers.
+        let is_key = p.number.is_some() && self.rng.gen_bool(0.03);
+        let last = p.events.last().map(|e| e.0).unwrap_or(p.created_on);
+        self.row(
+            PROPOSALS,
+            vec![
+                p.id.into(),
+                c.id.into(),
+                p.session.into(),
+                p.number.into(),
+                if p.as_group { "group" } else { "member" }.into(),
+                p.lead.into(),
+                p.as_group.then_some(p.group).into(),
+                p.title.clone().into(),
+                p.body.clone().into(),
+                p.category.into(),
+                p.status.into(),
+                p.submitted.into(),
+                p.reviewed.into(),
+                p.reason.clone().into(),
+                p.merged_into.into(),
+                p.assigned.into(),
+                p.due.into(),
+                1i64.into(),
+                p.answered.into(),
+                p.answer.clone().into(),
+                p.class.into(),
+                p.closed.into(),
+                is_key.into(),
+                0i64.into(),
+                p.user.into(),
+                at(p.created_on, 0).into(),
+                at(last, 60).into(),
+                (p.events.len() as i64).into(),
+            ],
+        )
+        .await?;
+        self.proposal_cosigners(p, everyone).await?;
+        self.proposal_handlers(p).await?;
+        if let Some((r, on)) = p.rating {
+            let row = self.ids.take("proposal_ratings");
+            self.row(
+                RATINGS,
+                vec![
+                    row.into(),
+                    p.id.into(),
+                    p.lead.into(),
+                    1i64.into(),
+                    r.into(),
+                    Val::Null,
+                    on.into(),
+                    p.user.into(),
+                ],
+            )
+            .await?;
+        }
+        self.proposal_events(p).await?;
+        if let Some(on) = p.submitted {
+            self.timeline(
+                p.lead,
+                on,
+                "proposal_submitted",
+                &p.title,
+                ("proposal", p.id),
+                Some(p.user),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Co-signers from the same committee, and whether they accepted.
+    async fn proposal_cosigners(
+        &mut self,
+        p: &ProposalRecord,
+        everyone: &[(i64, i64)],
+    ) -> Result<(), sqlx::Error> {
+        let mut cosigners: Vec<i64> = Vec::new();
+        for _ in 0..self.rng.gen_range(0..=3) {
+            let (m, _) = *everyone.choose(&mut self.rng).unwrap_or(&(p.lead, p.group));
+            if m != p.lead && !cosigners.contains(&m) {
+                cosigners.push(m);
+            }
+        }
+        for m in &cosigners {
+            let accepted = self.rng.gen_bool(0.9);
+            let row = self.ids.take("proposal_cosigners");
+            let responded = (p.stage >= 1).then(|| at(days(p.created_on, 1), 0));
+            self.row(
+                COSIGNERS,
+                vec![
+                    row.into(),
+                    p.id.into(),
+                    (*m).into(),
+                    if responded.is_none() {
+                        "invited"
+                    } else if accepted {
+                        "accepted"
+                    } else {
+                        "declined"
+                    }
+                    .into(),
+                    at(p.created_on, 10).into(),
+                    responded.into(),
+                ],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The departments handling the proposal; a co-handler's view once answered.
+    async fn proposal_handlers(&mut self, p: &ProposalRecord) -> Result<(), sqlx::Error> {
+        for (dept, role) in &p.handlers {
+            let row = self.ids.take("proposal_handlers");
+            let view =
+                (*role == "co" && p.answered.is_some()).then(|| "同意主办单位意见".to_string());
+            let view_on = view.as_ref().and_then(|_| p.answered.map(|a| days(a, -5)));
+            self.row(
+                HANDLERS,
+                vec![
+                    row.into(),
+                    p.id.into(),
+                    (*dept).into(),
+                    (*role).into(),
+                    view.into(),
+                    view_on.into(),
+                ],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The proposal's event rows.
+    async fn proposal_events(&mut self, p: &ProposalRecord) -> Result<(), sqlx::Error> {
+        for (k, (on, action, from, to, dept, note, (user_id, who))) in p.events.iter().enumerate() {
+            let row = self.ids.take("proposal_events");
+            self.row(
+                PROPOSAL_EVENTS,
+                vec![
+                    row.into(),
+                    p.id.into(),
+                    at(*on, 30 + k as i64).into(),
+                    (*on).into(),
+                    (*action).into(),
+                    (*from).into(),
+                    (*to).into(),
+                    (*dept).into(),
+                    note.clone().into(),
+                    (*user_id).into(),
+                    who.clone().into(),
+                ],
+            )
+            .await?;
         }
         Ok(())
     }
