@@ -279,25 +279,67 @@ impl FromRequestParts<AppState> for ApiActor {
     }
 }
 
-/// A JSON body; malformed JSON or wrong types answer 400 in our error format.
+/// A JSON body: an object, read into `T`. Malformed JSON, a body that is not
+/// an object, or a field of the wrong type answers 400 in our error format
+/// (the detail names the field).
 pub struct ApiJson<T>(pub T);
+
+/// A JSON body read as a form would be (`http::input::as_form`): for the
+/// service inputs that hold every field as text. Refused as `ApiJson` is.
+pub struct JsonForm<T>(pub T);
+
+fn refuse_body(code: &'static str, detail: String) -> Response {
+    let error = FieldError::new("body", code).with("detail", detail);
+    AppError::BadRequest(error.into()).into_response()
+}
+
+/// The body as a JSON object.
+async fn json_object<S: Send + Sync>(
+    req: Request,
+    state: &S,
+) -> Result<serde_json::Value, Response> {
+    let value = match Json::<serde_json::Value>::from_request(req, state).await {
+        Ok(Json(value)) => value,
+        Err(rejection) => {
+            let code = match rejection {
+                JsonRejection::MissingJsonContentType(_) => "json_content_type",
+                JsonRejection::BytesRejection(_) => "body_too_large",
+                _ => "json_invalid",
+            };
+            return Err(refuse_body(code, rejection.body_text()));
+        }
+    };
+    if !value.is_object() {
+        return Err(refuse_body(
+            "json_invalid",
+            "a JSON object is expected".into(),
+        ));
+    }
+    Ok(value)
+}
+
+/// `value` read into `T`; a mismatch is refused, naming the field.
+fn read_into<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Box<Response>> {
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| Box::new(refuse_body("json_invalid", e.to_string())))
+}
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => {
-                let code = match rejection {
-                    JsonRejection::MissingJsonContentType(_) => "json_content_type",
-                    JsonRejection::BytesRejection(_) => "body_too_large",
-                    _ => "json_invalid",
-                };
-                let error = FieldError::new("body", code).with("detail", rejection.body_text());
-                Err(AppError::BadRequest(error.into()).into_response())
-            }
-        }
+        read_into(json_object(req, state).await?)
+            .map(ApiJson)
+            .map_err(|r| *r)
+    }
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let value = super::input::as_form(json_object(req, state).await?);
+        read_into(value).map(JsonForm).map_err(|r| *r)
     }
 }
 

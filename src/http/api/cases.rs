@@ -10,9 +10,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::Page;
 use crate::domain::roles::Role::{Department, Staff};
-use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
+use crate::http::auth::{Access, ApiActor, ApiQuery, JsonForm, PathId};
 use crate::http::error::{ApiResult, ErrorBody, ForApi};
-use crate::http::input::{text_field, JsonObject};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::cases::{
     self as service, CaseDetail, CaseInput, CaseQuery, Figures, StepInput,
@@ -82,18 +81,8 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    ApiJson(body): ApiJson<JsonObject>,
+    JsonForm(input): JsonForm<CaseInput>,
 ) -> ApiResult {
-    let input = CaseInput {
-        org_id: text_field(&body, "org_id"),
-        community: text_field(&body, "community").unwrap_or_default(),
-        subject: text_field(&body, "subject").unwrap_or_default(),
-        description: text_field(&body, "description").unwrap_or_default(),
-        contact_name: text_field(&body, "contact_name"),
-        contact_phone: text_field(&body, "contact_phone"),
-        received_on: text_field(&body, "received_on"),
-        raised_by: text_field(&body, "raised_by"),
-    };
     let case = service::create(&state.db, &actor, &state.cipher, &input)
         .await
         .for_api(actor.locale)?;
@@ -145,18 +134,8 @@ pub async fn step(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
-    ApiJson(body): ApiJson<JsonObject>,
+    JsonForm(input): JsonForm<StepInput>,
 ) -> ApiResult {
-    let input = StepInput {
-        action: text_field(&body, "action").unwrap_or_default(),
-        version: text_field(&body, "version"),
-        on: text_field(&body, "on"),
-        department_id: text_field(&body, "department_id"),
-        due_on: text_field(&body, "due_on"),
-        reply: text_field(&body, "reply"),
-        satisfaction: text_field(&body, "satisfaction"),
-        note: text_field(&body, "note"),
-    };
     let case = service::step(&state.db, &actor, id, &input)
         .await
         .for_api(actor.locale)?;

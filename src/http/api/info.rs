@@ -11,9 +11,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::Page;
 use crate::domain::roles::Role::{Member, Staff};
-use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
+use crate::http::auth::{Access, ApiActor, ApiQuery, JsonForm, PathId};
 use crate::http::error::{ApiResult, ErrorBody, ForApi};
-use crate::http::input::{text_field, JsonObject};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::info::{
     self as service, FigureQuery, InfoDetail, InfoFigures, InfoInput, InfoQuery, InfoStepInput,
@@ -75,19 +74,6 @@ pub struct InfoBody {
     on: Option<String>,
 }
 
-fn info_input(body: &JsonObject) -> InfoInput {
-    InfoInput {
-        kind: text_field(body, "kind").unwrap_or_default(),
-        headline: text_field(body, "headline").unwrap_or_default(),
-        text: text_field(body, "text").unwrap_or_default(),
-        author_member_id: text_field(body, "author_member_id"),
-        org_id: text_field(body, "org_id"),
-        submitted_on: text_field(body, "submitted_on"),
-        version: text_field(body, "version"),
-        on: text_field(body, "on"),
-    }
-}
-
 #[utoipa::path(get, path = "/api/v1/info-reports", tag = "info", params(InfoListParams),
     responses((status = 200, body = Page<InfoReport>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
@@ -106,9 +92,8 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    ApiJson(body): ApiJson<JsonObject>,
+    JsonForm(input): JsonForm<InfoInput>,
 ) -> ApiResult {
-    let input = info_input(&body);
     let r = service::create(&state.db, &actor, state.settings.info_max_chars, &input)
         .await
         .for_api(actor.locale)?;
@@ -135,9 +120,8 @@ pub async fn update(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
-    ApiJson(body): ApiJson<JsonObject>,
+    JsonForm(input): JsonForm<InfoInput>,
 ) -> ApiResult {
-    let input = info_input(&body);
     let r = service::update(&state.db, &actor, state.settings.info_max_chars, id, &input)
         .await
         .for_api(actor.locale)?;
@@ -175,19 +159,8 @@ pub async fn step(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
-    ApiJson(body): ApiJson<JsonObject>,
+    JsonForm(input): JsonForm<InfoStepInput>,
 ) -> ApiResult {
-    let input = InfoStepInput {
-        action: text_field(&body, "action").unwrap_or_default(),
-        version: text_field(&body, "version"),
-        on: text_field(&body, "on"),
-        forwarded_to: text_field(&body, "forwarded_to"),
-        level: text_field(&body, "level"),
-        publication: text_field(&body, "publication"),
-        leader: text_field(&body, "leader"),
-        content: text_field(&body, "content"),
-        note: text_field(&body, "note"),
-    };
     let r = service::step(&state.db, &actor, id, &input)
         .await
         .for_api(actor.locale)?;

@@ -9,6 +9,7 @@ use super::Page;
 use crate::http::auth::Access;
 use crate::http::auth::{ApiActor, ApiJson, ApiQuery, PathId};
 use crate::http::error::{ApiResult, ErrorBody, ForApi};
+use crate::http::input::text_of;
 use crate::http::AppState;
 use crate::http::{route, RouteSpec};
 use crate::services::members::{self as service, MemberInput, MemberQuery};
@@ -94,14 +95,6 @@ pub struct MemberBody {
     #[serde(default)]
     #[schema(value_type = Option<i64>)]
     pub version: Option<serde_json::Value>,
-}
-
-fn text_of(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    }
 }
 
 impl From<MemberBody> for MemberInput {

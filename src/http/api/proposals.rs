@@ -11,9 +11,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::Page;
 use crate::domain::roles::Role::{Department, Member, Staff};
-use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
+use crate::http::auth::{Access, ApiActor, ApiQuery, JsonForm, PathId};
 use crate::http::error::{ApiResult, ErrorBody, ForApi};
-use crate::http::input::{text_field, text_of, JsonObject};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::proposals::{
     self as service, CosignInput, Figures, FiguresQuery, ProposalDetail, ProposalInput,
@@ -125,38 +124,14 @@ pub async fn list(
     .into_response())
 }
 
-fn list_of(body: &JsonObject, name: &str) -> Vec<String> {
-    match body.get(name) {
-        Some(serde_json::Value::Array(items)) => items.iter().map(text_of).collect(),
-        Some(other) => vec![text_of(other)],
-        None => Vec::new(),
-    }
-}
-
-fn proposal_input(body: &JsonObject) -> ProposalInput {
-    ProposalInput {
-        org_id: text_field(body, "org_id"),
-        submitter_kind: text_field(body, "submitter_kind"),
-        lead_member_id: text_field(body, "lead_member_id"),
-        group_id: text_field(body, "group_id"),
-        headline: text_field(body, "headline").unwrap_or_default(),
-        text: text_field(body, "text").unwrap_or_default(),
-        category: text_field(body, "category").unwrap_or_default(),
-        cosigner_ids: list_of(body, "cosigner_ids"),
-        submit: text_field(body, "submit"),
-        submitted_on: text_field(body, "submitted_on"),
-        version: text_field(body, "version"),
-    }
-}
-
 #[utoipa::path(post, path = "/api/v1/proposals", tag = "proposals", request_body = ProposalInput,
     responses((status = 201, body = Proposal), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    ApiJson(body): ApiJson<JsonObject>,
+    JsonForm(input): JsonForm<ProposalInput>,
 ) -> ApiResult {
-    let p = service::create(&state.db, &actor, &proposal_input(&body))
+    let p = service::create(&state.db, &actor, &input)
         .await
         .for_api(actor.locale)?;
     Ok((StatusCode::CREATED, Json(p)).into_response())
@@ -181,9 +156,9 @@ pub async fn update(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
-    ApiJson(body): ApiJson<JsonObject>,
+    JsonForm(input): JsonForm<ProposalInput>,
 ) -> ApiResult {
-    let p = service::update(&state.db, &actor, id, &proposal_input(&body))
+    let p = service::update(&state.db, &actor, id, &input)
         .await
         .for_api(actor.locale)?;
     Ok(Json(p).into_response())
@@ -196,23 +171,8 @@ pub async fn step(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
-    ApiJson(body): ApiJson<JsonObject>,
+    JsonForm(input): JsonForm<StepInput>,
 ) -> ApiResult {
-    let input = StepInput {
-        action: text_field(&body, "action").unwrap_or_default(),
-        version: text_field(&body, "version"),
-        on: text_field(&body, "on"),
-        note: text_field(&body, "note"),
-        target_id: text_field(&body, "target_id"),
-        lead_department_id: text_field(&body, "lead_department_id"),
-        co_department_ids: list_of(&body, "co_department_ids"),
-        due_on: text_field(&body, "due_on"),
-        reply: text_field(&body, "reply"),
-        answer_class: text_field(&body, "answer_class"),
-        attachment_id: text_field(&body, "attachment_id"),
-        rating: text_field(&body, "rating"),
-        key: text_field(&body, "key"),
-    };
     let p = service::step(&state.db, &actor, id, &input, state.settings.info_max_chars)
         .await
         .for_api(actor.locale)?;
@@ -225,11 +185,8 @@ pub async fn cosign(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
-    ApiJson(body): ApiJson<JsonObject>,
+    JsonForm(input): JsonForm<CosignInput>,
 ) -> ApiResult {
-    let input = CosignInput {
-        response: text_field(&body, "response").unwrap_or_default(),
-    };
     let p = service::cosign(&state.db, &actor, id, &input)
         .await
         .for_api(actor.locale)?;
@@ -241,14 +198,8 @@ pub async fn cosign(
 pub async fn similar(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    ApiJson(body): ApiJson<JsonObject>,
+    JsonForm(input): JsonForm<SimilarInput>,
 ) -> ApiResult {
-    let input = SimilarInput {
-        headline: text_field(&body, "headline").unwrap_or_default(),
-        text: text_field(&body, "text").unwrap_or_default(),
-        exclude_id: text_field(&body, "exclude_id"),
-        limit: text_field(&body, "limit"),
-    };
     let list = search::similar(&state.search, &state.db, &actor, &input)
         .await
         .for_api(actor.locale)?;
@@ -308,16 +259,8 @@ pub async fn get_settings(
 pub async fn put_settings(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    ApiJson(body): ApiJson<JsonObject>,
+    JsonForm(input): JsonForm<SettingsInput>,
 ) -> ApiResult {
-    let input = SettingsInput {
-        org_id: text_field(&body, "org_id"),
-        cutoff: text_field(&body, "cutoff").unwrap_or_default(),
-        answer_months: text_field(&body, "answer_months").unwrap_or_default(),
-        second_answer_months: text_field(&body, "second_answer_months").unwrap_or_default(),
-        return_working_days: text_field(&body, "return_working_days").unwrap_or_default(),
-        version: text_field(&body, "version"),
-    };
     let s = service::put_settings(&state.db, &actor, &input)
         .await
         .for_api(actor.locale)?;

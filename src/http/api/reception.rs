@@ -10,9 +10,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::Page;
 use crate::domain::roles::Role::{Member, Staff};
-use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
+use crate::http::auth::{Access, ApiActor, ApiQuery, JsonForm, PathId};
 use crate::http::error::{ApiResult, ErrorBody, ForApi};
-use crate::http::input::{text_field, text_of, JsonObject};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::cases::Settings;
 use crate::services::reception::{
@@ -105,17 +104,8 @@ pub struct DayBody {
 pub async fn create(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    ApiJson(body): ApiJson<JsonObject>,
+    JsonForm(input): JsonForm<DayInput>,
 ) -> ApiResult {
-    let input = DayInput {
-        org_id: text_field(&body, "org_id"),
-        held_on: text_field(&body, "held_on"),
-        duty_member_ids: body
-            .get("duty_member_ids")
-            .and_then(|v| v.as_array())
-            .map(|a| a.iter().map(text_of).collect()),
-        note: text_field(&body, "note"),
-    };
     let day = service::create_day(&state.db, &actor, &input)
         .await
         .for_api(actor.locale)?;
@@ -149,37 +139,8 @@ pub async fn add_visit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     PathId(id): PathId,
-    ApiJson(body): ApiJson<JsonObject>,
+    JsonForm(input): JsonForm<VisitInput>,
 ) -> ApiResult {
-    let cases = body
-        .get("cases")
-        .and_then(|v| v.as_array())
-        .map(|a| {
-            a.iter()
-                .map(|c| crate::services::reception::VisitCaseInput {
-                    subject: c
-                        .as_object()
-                        .and_then(|o| text_field(o, "subject"))
-                        .unwrap_or_default(),
-                    description: c
-                        .as_object()
-                        .and_then(|o| text_field(o, "description"))
-                        .unwrap_or_default(),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let input = VisitInput {
-        people: text_field(&body, "people").unwrap_or_default(),
-        community: text_field(&body, "community").unwrap_or_default(),
-        summary: text_field(&body, "summary").unwrap_or_default(),
-        visitor_name: text_field(&body, "visitor_name"),
-        phone: text_field(&body, "phone"),
-        outcome: text_field(&body, "outcome").unwrap_or_default(),
-        answer: text_field(&body, "answer"),
-        received_by: text_field(&body, "received_by"),
-        cases,
-    };
     let (visit, case_ids) = service::add_visit(&state.db, &actor, &state.cipher, id, &input)
         .await
         .for_api(actor.locale)?;
@@ -232,15 +193,8 @@ pub async fn get_settings(
 pub async fn put_settings(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    ApiJson(body): ApiJson<JsonObject>,
+    JsonForm(input): JsonForm<SettingsInput>,
 ) -> ApiResult {
-    let input = SettingsInput {
-        org_id: text_field(&body, "org_id"),
-        day_of_month: text_field(&body, "day_of_month").unwrap_or_default(),
-        due_working_days: text_field(&body, "due_working_days").unwrap_or_default(),
-        return_working_days: text_field(&body, "return_working_days").unwrap_or_default(),
-        version: text_field(&body, "version"),
-    };
     let settings = service::save_settings(&state.db, &actor, &input)
         .await
         .for_api(actor.locale)?;
@@ -272,12 +226,8 @@ pub async fn list_holidays(
 pub async fn put_holidays(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    ApiJson(body): ApiJson<JsonObject>,
+    JsonForm(input): JsonForm<HolidaysInput>,
 ) -> ApiResult {
-    let input = HolidaysInput {
-        year: text_field(&body, "year").unwrap_or_default(),
-        lines: text_field(&body, "lines").unwrap_or_default(),
-    };
     let items = service::load_holidays(&state.db, &actor, &input)
         .await
         .for_api(actor.locale)?;
