@@ -1222,6 +1222,13 @@ pub async fn load(
 }
 
 impl Gen<'_> {
+    /// A field sealed with the demo's cipher, as the services seal it.
+    fn sealed(&self, plain: &str) -> Result<String, sqlx::Error> {
+        self.cipher
+            .encrypt(plain)
+            .map_err(|e| sqlx::Error::Encode(Box::new(e)))
+    }
+
     async fn row(&mut self, table: usize, row: Vec<Val>) -> Result<(), sqlx::Error> {
         self.out.push(table, row).await
     }
@@ -1401,9 +1408,9 @@ impl Gen<'_> {
                 sector.into(),
                 workplace.into(),
                 title.into(),
-                self.cipher.encrypt(mobile.as_str()).into(),
+                self.sealed(mobile.as_str())?.into(),
                 mobile.masked().into(),
-                self.cipher.encrypt(resident.as_str()).into(),
+                self.sealed(resident.as_str())?.into(),
                 self.cipher.lookup_hash(resident.as_str()).into(),
                 resident.masked().into(),
                 resident.birth_date().into(),
@@ -1821,7 +1828,10 @@ impl Gen<'_> {
         } else {
             (None, None)
         };
-        let phone_enc = mobile.as_ref().map(|p| self.cipher.encrypt(p.as_str()));
+        let phone_enc = mobile
+            .as_ref()
+            .map(|p| self.sealed(p.as_str()))
+            .transpose()?;
         let phone_masked = mobile.as_ref().map(MobilePhone::masked);
         let is_case = self.rng.gen_bool(0.6);
         let people = self.rng.gen_range(1..=4i64);
@@ -1881,7 +1891,10 @@ impl Gen<'_> {
         let (contact_name, contact_enc, contact_masked, tracking) = match (&contact, visit) {
             (Some((name, mobile)), _) => (
                 Some(name.clone()),
-                mobile.as_ref().map(|p| self.cipher.encrypt(p.as_str())),
+                mobile
+                    .as_ref()
+                    .map(|p| self.sealed(p.as_str()))
+                    .transpose()?,
                 mobile.as_ref().map(MobilePhone::masked),
                 None,
             ),

@@ -2,7 +2,8 @@
 
 /// Defines a closed choice enum with the project conventions: `ALL`,
 /// `as_str` (stable identifier), `parse`, `label_key` (catalogue key
-/// `label.<group>.<identifier>`), and snake_case serde.
+/// `label.<group>.<identifier>`), snake_case serde, and its OpenAPI schema
+/// (a string, one of the identifiers).
 macro_rules! choice_enum {
     (
         $(#[$meta:meta])*
@@ -20,6 +21,7 @@ macro_rules! choice_enum {
             Hash,
             ::serde::Serialize,
             ::serde::Deserialize,
+            ::utoipa::ToSchema,
         )]
         #[serde(rename_all = "snake_case")]
         $vis enum $name {

@@ -96,17 +96,18 @@ impl FieldCipher {
         }
     }
 
-    pub fn encrypt(&self, plain: &str) -> String {
+    /// Seal a field's text with a fresh nonce. AES-GCM refuses only texts of
+    /// tens of gigabytes; a refusal is an error, never an empty ciphertext.
+    pub fn encrypt(&self, plain: &str) -> Result<String, EncryptError> {
         let mut nonce = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
-        // Encryption with a valid key and nonce cannot fail for in-memory data.
         let sealed = self
             .aead
             .encrypt(Nonce::from_slice(&nonce), plain.as_bytes())
-            .unwrap_or_default();
+            .map_err(|_| EncryptError)?;
         let mut blob = nonce.to_vec();
         blob.extend_from_slice(&sealed);
-        format!("{AES_PREFIX}{}", B64.encode(blob))
+        Ok(format!("{AES_PREFIX}{}", B64.encode(blob)))
     }
 
     pub fn decrypt(&self, stored: &str) -> Result<String, DecryptError> {
@@ -199,8 +200,8 @@ mod tests {
     #[test]
     fn encryption_round_trips_and_is_randomised() {
         let cipher = FieldCipher::from_master_key(&[7u8; 32]);
-        let a = cipher.encrypt("410102198001011234");
-        let b = cipher.encrypt("410102198001011234");
+        let a = cipher.encrypt("410102198001011234").unwrap();
+        let b = cipher.encrypt("410102198001011234").unwrap();
         assert_ne!(a, b, "each encryption uses a fresh nonce");
         assert!(!a.contains("410102"));
         assert_eq!(cipher.decrypt(&a).unwrap(), "410102198001011234");
@@ -211,7 +212,7 @@ mod tests {
     fn another_key_cannot_decrypt() {
         let a = FieldCipher::from_master_key(&[1u8; 32]);
         let b = FieldCipher::from_master_key(&[2u8; 32]);
-        assert!(b.decrypt(&a.encrypt("13800000000")).is_err());
+        assert!(b.decrypt(&a.encrypt("13800000000").unwrap()).is_err());
         assert!(a.decrypt("garbage").is_err());
     }
 
@@ -250,7 +251,7 @@ mod tests {
         );
         // The backup subkey is not the field key: a field ciphertext's bytes
         // do not open with decrypt_bytes.
-        let field = cipher.encrypt("13800000000");
+        let field = cipher.encrypt("13800000000").unwrap();
         let blob = B64.decode(field.strip_prefix(AES_PREFIX).unwrap()).unwrap();
         assert!(cipher.decrypt_bytes(&blob, b"").is_err());
         let sealed_empty_aad = cipher.encrypt_bytes(b"13800000000", b"").unwrap();
@@ -264,7 +265,10 @@ mod tests {
         let path = dir.path().join("sub/lvzhi.key");
         let first = FieldCipher::load(None, &path).unwrap();
         let second = FieldCipher::load(None, &path).unwrap();
-        assert_eq!(second.decrypt(&first.encrypt("hello")).unwrap(), "hello");
+        assert_eq!(
+            second.decrypt(&first.encrypt("hello").unwrap()).unwrap(),
+            "hello"
+        );
         assert!(FieldCipher::load(Some("not base64!"), &path).is_err());
     }
 }

@@ -622,7 +622,7 @@ pub async fn record_attendance(
     let mut tx = db.begin().await?;
     store::set_attendance(&mut tx, id, member_id, parsed.as_str(), reason.as_deref()).await?;
     let was_present = before.attendance.as_deref() == Some(Attendance::Present.as_str());
-    let counts = Approval::parse("approval", &activity.approval).is_ok_and(|a| a.counts());
+    let counts = activity.approval.counts();
     if parsed == Attendance::Present && !was_present && counts {
         record_presence(&mut tx, &activity, member_id, actor.user_id).await?;
     }
@@ -662,7 +662,7 @@ pub async fn decide(
     let reason = errors
         .check(optional_text("reason", reason.unwrap_or(""), 500))
         .flatten();
-    let current = errors.check(Approval::parse("approval", &activity.approval));
+    let current = Some(activity.approval);
     let next = match (current, decision) {
         (Some(c), Some(d)) => errors.check(c.decide(d, reason.as_deref())),
         _ => None,
@@ -858,7 +858,7 @@ pub async fn five_ones(
         let mut records = Vec::new();
         for a in &tagged {
             let tag = FiveOnesItem::parse("five_ones", &a.five_ones).ok();
-            let approval = Approval::parse("approval", &a.approval).unwrap_or(Approval::Pending);
+            let approval = a.approval;
             let attendance = a
                 .attendance
                 .as_deref()

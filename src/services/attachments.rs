@@ -94,7 +94,10 @@ async fn check_may_attach(db: &Db, actor: &Actor, owner: Owner) -> Result<(), Ap
         (Role::Staff, _) => check_visible(db, actor, owner).await,
         (Role::Member, Owner::Activity(id)) => {
             let a = activities::get(db, actor, id).await?;
-            if a.logged_by.is_some() && a.logged_by == actor.member_id && a.approval == "pending" {
+            if a.logged_by.is_some()
+                && a.logged_by == actor.member_id
+                && a.approval == crate::domain::activities::Approval::Pending
+            {
                 Ok(())
             } else {
                 Err(AppError::Conflict("attachment_not_allowed"))

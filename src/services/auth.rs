@@ -168,12 +168,15 @@ fn totp_secret(cipher: &FieldCipher, secret_enc: &str) -> Result<Vec<u8>, AppErr
 }
 
 /// A new secret for setting up an authenticator: (base32 text, otpauth URL).
-pub fn totp_new_secret(actor: &Actor) -> (String, String) {
+pub fn totp_new_secret(actor: &Actor) -> Result<(String, String), AppError> {
     let secret = totp_rs::Secret::generate_secret();
     let encoded = secret.to_encoded().to_string();
-    let bytes = secret.to_bytes().unwrap_or_default();
-    let url = totp::otpauth_url(&bytes, "lvzhi", &actor.username).unwrap_or_default();
-    (encoded, url)
+    let bytes = secret
+        .to_bytes()
+        .map_err(|e| AppError::internal(format!("new TOTP secret: {e:?}")))?;
+    let url = totp::otpauth_url(&bytes, "lvzhi", &actor.username)
+        .ok_or_else(|| AppError::internal("otpauth URL refused for a new secret"))?;
+    Ok((encoded, url))
 }
 
 /// Turn on the second factor: the code from the authenticator proves the
@@ -202,7 +205,12 @@ pub async fn totp_enable(
         ));
     };
     let mut tx = db.begin().await?;
-    users::set_totp(&mut tx, actor.user_id, Some(&cipher.encrypt(secret.trim()))).await?;
+    users::set_totp(
+        &mut tx,
+        actor.user_id,
+        Some(&cipher.encrypt(secret.trim())?),
+    )
+    .await?;
     audit::insert(
         &mut tx,
         &actor.audit("totp_enable", "user", actor.user_id, None),

@@ -69,6 +69,12 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+impl From<crate::security::crypto::EncryptError> for AppError {
+    fn from(error: crate::security::crypto::EncryptError) -> Self {
+        AppError::internal_from(error)
+    }
+}
+
 impl From<crate::security::HashError> for AppError {
     fn from(error: crate::security::HashError) -> Self {
         AppError::internal_from(error)

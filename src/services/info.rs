@@ -405,7 +405,7 @@ pub async fn update(
 ) -> Result<InfoReport, AppError> {
     let report = get(db, actor, id).await?;
     let version = parse_version(&input.version)?;
-    let from = InfoStatus::parse("status", &report.status)?;
+    let from = report.status;
     let to = match actor.role {
         Role::Member => check_author_move("action", from, InfoAction::Edit)
             .unwrap_or_else(|| Err(FieldError::new("action", "info_cannot_edit")))?,
@@ -430,7 +430,7 @@ pub async fn update(
     update.kind = content.kind.as_str().to_string();
     update.title = content.headline;
     update.body = content.text;
-    update.status = to.as_str().to_string();
+    update.status = to;
     if actor.role == Role::Staff {
         update.edited_on = Some(on);
     }
@@ -566,7 +566,7 @@ pub async fn step(
         // Edits carry the text: they go through `update`.
         return Err(FieldError::new("action", "info_edit_is_not_a_step").into());
     }
-    let from = InfoStatus::parse("status", &report.status)?;
+    let from = report.status;
     let to = match actor.role {
         Role::Member => match check_author_move("action", from, action) {
             Some(result) => result?,
@@ -587,7 +587,7 @@ pub async fn step(
         return Err(internal("step date"));
     };
     let mut update = ReportUpdate::of(&report);
-    update.status = to.as_str().to_string();
+    update.status = to;
     let mut detail = serde_json::json!({
         "action": action.as_str(), "from": from.as_str(), "to": to.as_str(), "on": on,
     });

@@ -612,7 +612,7 @@ async fn authors_from(
 /// accepted; the departments handling it.
 async fn visible(db: &Db, actor: &Actor, p: &Proposal) -> Result<bool, AppError> {
     let org = orgs::get_org(db, p.org_id).await?;
-    let status = ProposalStatus::parse("status", &p.status)?;
+    let status = p.status;
     Ok(match actor.role {
         Role::Staff => org.is_some_and(|o| actor.sees(&o.path)),
         Role::Member => {
@@ -684,10 +684,10 @@ pub fn attach_allowed(actor: &Actor, p: &Proposal, handlers: &[Handler]) -> bool
         Role::Staff => true,
         Role::Member => {
             p.lead_member_id == actor.member_id
-                && matches!(p.status.as_str(), "draft" | "submitted")
+                && matches!(p.status, ProposalStatus::Draft | ProposalStatus::Submitted)
         }
         Role::Department => {
-            p.status == ProposalStatus::Assigned.as_str()
+            p.status == ProposalStatus::Assigned
                 && handlers.iter().any(|h| {
                     h.role == HandlerRole::Lead && Some(h.department_id) == actor.department_id
                 })
@@ -749,9 +749,7 @@ pub async fn detail(db: &Db, actor: &Actor, id: i64) -> Result<ProposalDetail, A
 }
 
 pub fn overdue(p: &Proposal) -> bool {
-    ProposalStatus::parse("status", &p.status)
-        .map(|s| is_overdue(s, p.due_on, today()))
-        .unwrap_or(false)
+    is_overdue(p.status, p.due_on, today())
 }
 
 /// Change a draft (its author or the staff who entered it), or a submitted
@@ -764,7 +762,7 @@ pub async fn update(
 ) -> Result<Proposal, AppError> {
     actor.require(&[Role::Staff, Role::Member])?;
     let p = get(db, actor, id).await?;
-    let status = ProposalStatus::parse("status", &p.status)?;
+    let status = p.status;
     let may = match actor.role {
         Role::Member => status == ProposalStatus::Draft && p.lead_member_id == actor.member_id,
         _ => matches!(status, ProposalStatus::Draft | ProposalStatus::Submitted),
@@ -842,7 +840,7 @@ pub async fn cosign(
     if invitation.status != CosignStatus::Invited.as_str() {
         return Err(FieldError::new("response", "proposal_cosign_answered").into());
     }
-    let status = ProposalStatus::parse("status", &p.status)?;
+    let status = p.status;
     if !matches!(status, ProposalStatus::Draft | ProposalStatus::Submitted) {
         return Err(FieldError::new("response", "proposal_cosign_closed").into());
     }
@@ -898,7 +896,7 @@ pub async fn invitations(db: &Db, actor: &Actor) -> Result<Vec<Proposal>, AppErr
             .await?
             .iter()
             .any(|c| c.member_id == me && c.status == CosignStatus::Invited.as_str());
-        if pending && matches!(p.status.as_str(), "draft" | "submitted") {
+        if pending && matches!(p.status, ProposalStatus::Draft | ProposalStatus::Submitted) {
             open.push(p);
         }
     }
@@ -1219,7 +1217,7 @@ async fn parse_merge(s: &Scene<'_>, errors: &mut FieldErrors) -> Result<Option<S
     };
     match store::get(s.db, t).await? {
         Some(target) if visible(s.db, s.actor, &target).await? => {
-            let status = ProposalStatus::parse("status", &target.status)?;
+            let status = target.status;
             let same = target.org_id == s.p.org_id && target.session == s.p.session;
             let merge = check_merge_target("target_id", id, t, status, same);
             Ok(errors.check(merge).map(|_| Step::Merge { target: t }))
@@ -1502,7 +1500,7 @@ pub async fn step(
         return Err(AppError::Forbidden);
     }
     let version = parse_version(&input.version)?;
-    let from = ProposalStatus::parse("status", &p.status)?;
+    let from = p.status;
     let to = check_move("action", from, action)?;
     let mut errors = FieldErrors::new();
     let before_last = "proposal_date_before_last_step";
@@ -1567,7 +1565,7 @@ async fn take(
     let mut plan = plan(&step, s, on);
     let mut tx = s.db.begin().await?;
     let (to, after) = write_before_update(&mut tx, s, &step, to, on, &mut plan).await?;
-    plan.update.status = to.as_str().to_string();
+    plan.update.status = to;
     let updated = store::update(&mut tx, s.p.id, version, &plan.update).await?;
     steps::check_version(updated)?;
     if let Some(note) = write_after_update(&mut tx, s, &step, on, info_max_chars).await? {
@@ -1893,9 +1891,7 @@ pub async fn figures(db: &Db, actor: &Actor, q: &FiguresQuery) -> Result<Figures
     let mut departments: Vec<Breakdown> = Vec::new();
     let mut writers: Vec<i64> = Vec::new();
     for p in &all {
-        let Ok(status) = ProposalStatus::parse("status", &p.status) else {
-            continue;
-        };
+        let status = p.status;
         if !is_received(status) {
             continue;
         }

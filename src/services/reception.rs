@@ -427,6 +427,7 @@ pub struct VisitInput {
     /// The member on duty who received them.
     pub received_by: Option<String>,
     /// For `case`: one or more cases opened from the visit.
+    #[serde(default)]
     pub cases: Vec<VisitCaseInput>,
 }
 
@@ -468,7 +469,11 @@ pub async fn add_visit(
             community: &v.community,
             summary: &v.summary,
             visitor_name: v.visitor_name.as_deref(),
-            phone_enc: v.phone.as_ref().map(|p| cipher.encrypt(p.as_str())),
+            phone_enc: v
+                .phone
+                .as_ref()
+                .map(|p| cipher.encrypt(p.as_str()))
+                .transpose()?,
             phone_masked: v.phone.as_ref().map(MobilePhone::masked),
             outcome: v.outcome.as_str(),
             answer: v.answer.as_deref(),

@@ -446,7 +446,7 @@ pub async fn similar(
                 title: p.title.clone(),
                 session: p.session,
                 number: p.number,
-                status: p.status.clone(),
+                status: p.status.as_str().to_string(),
                 lead_member_name: p.lead_member_name.clone(),
                 submitted_on: p.submitted_on,
             })

@@ -28,7 +28,7 @@ pub struct Activity {
     /// The 'five-ones' item it counts toward: suggestion | deed | technical | information | poverty_aid
     pub five_ones: Option<String>,
     /// pending | approved | rejected
-    pub approval: String,
+    pub approval: crate::domain::activities::Approval,
     /// The member who logged it themself.
     pub logged_by: Option<i64>,
     pub decision_reason: Option<String>,
@@ -301,7 +301,7 @@ pub struct FiveOnesActivity {
     pub held_on: NaiveDate,
     pub kind: String,
     pub five_ones: String,
-    pub approval: String,
+    pub approval: crate::domain::activities::Approval,
     pub attendance: Option<String>,
 }
 

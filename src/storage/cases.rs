@@ -29,7 +29,7 @@ pub struct Case {
     pub contact_phone_masked: Option<String>,
     pub received_on: NaiveDate,
     /// registered | forwarded | in_progress | resolved | followed_up | closed
-    pub status: String,
+    pub status: crate::domain::cases::CaseStatus,
     pub department_id: Option<i64>,
     pub department_name: Option<String>,
     pub forwarded_on: Option<NaiveDate>,
@@ -241,7 +241,7 @@ pub async fn count(db: &Db, f: &CaseFilter) -> Result<i64, sqlx::Error> {
 /// The values a step writes.
 #[derive(Debug, Clone)]
 pub struct CaseUpdate {
-    pub status: String,
+    pub status: crate::domain::cases::CaseStatus,
     pub department_id: Option<i64>,
     pub forwarded_on: Option<NaiveDate>,
     pub due_on: Option<NaiveDate>,
@@ -255,7 +255,7 @@ pub struct CaseUpdate {
 impl CaseUpdate {
     pub fn of(c: &Case) -> Self {
         CaseUpdate {
-            status: c.status.clone(),
+            status: c.status,
             department_id: c.department_id,
             forwarded_on: c.forwarded_on,
             due_on: c.due_on,
@@ -280,7 +280,7 @@ pub async fn update(
         "UPDATE cases SET status = $1, department_id = $2, forwarded_on = $3, due_on = $4, resolved_on = $5, \
          reply = $6, satisfaction = $7, escalations = $8, last_escalated_on = $9, updated_at = $10, \
          version = version + 1 WHERE id = $11 AND version = $12")
-        .bind(&u.status).bind(u.department_id).bind(u.forwarded_on).bind(u.due_on).bind(u.resolved_on)
+        .bind(u.status.as_str()).bind(u.department_id).bind(u.forwarded_on).bind(u.due_on).bind(u.resolved_on)
         .bind(&u.reply).bind(&u.satisfaction).bind(u.escalations).bind(u.last_escalated_on).bind(Utc::now())
         .bind(id).bind(expected_version)
         .execute(conn).await.map(|r| r.rows_affected()))?;
@@ -308,9 +308,9 @@ pub async fn record_submission(
 }
 
 /// Case counts of one status, for the figures (see `services::cases::figures`).
-#[derive(Debug, Clone, Default, FromRow)]
+#[derive(Debug, Clone, FromRow)]
 pub struct StatusFigures {
-    pub status: String,
+    pub status: crate::domain::cases::CaseStatus,
     /// Received in the period, of which online.
     pub received: i64,
     pub online: i64,

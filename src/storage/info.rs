@@ -27,7 +27,7 @@ pub struct InfoReport {
     #[serde(rename = "text")]
     pub body: String,
     /// submitted | edited | forwarded | adopted | withdrawn
-    pub status: String,
+    pub status: crate::domain::info::InfoStatus,
     pub submitted_on: NaiveDate,
     pub edited_on: Option<NaiveDate>,
     pub forwarded_on: Option<NaiveDate>,
@@ -214,7 +214,7 @@ pub struct ReportUpdate {
     pub kind: String,
     pub title: String,
     pub body: String,
-    pub status: String,
+    pub status: crate::domain::info::InfoStatus,
     pub edited_on: Option<NaiveDate>,
     pub forwarded_on: Option<NaiveDate>,
     pub forwarded_to: Option<String>,
@@ -226,7 +226,7 @@ impl ReportUpdate {
             kind: r.kind.clone(),
             title: r.title.clone(),
             body: r.body.clone(),
-            status: r.status.clone(),
+            status: r.status,
             edited_on: r.edited_on,
             forwarded_on: r.forwarded_on,
             forwarded_to: r.forwarded_to.clone(),
@@ -246,7 +246,7 @@ pub async fn update(
         "UPDATE info_reports SET kind = $1, title = $2, body = $3, status = $4, edited_on = $5, \
          forwarded_on = $6, forwarded_to = $7, updated_at = $8, version = version + 1 \
          WHERE id = $9 AND version = $10")
-        .bind(&u.kind).bind(&u.title).bind(&u.body).bind(&u.status).bind(u.edited_on)
+        .bind(&u.kind).bind(&u.title).bind(&u.body).bind(u.status.as_str()).bind(u.edited_on)
         .bind(u.forwarded_on).bind(&u.forwarded_to).bind(Utc::now()).bind(id).bind(expected_version)
         .execute(conn).await.map(|r| r.rows_affected()))?;
     Ok(affected == 1)

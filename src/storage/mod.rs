@@ -44,6 +44,48 @@ pub enum Tx {
     Postgres(Transaction<'static, Postgres>),
 }
 
+/// Columns that hold a closed choice (a status, an approval) as its stable
+/// identifier: read straight into the domain's enum, so a stored value is
+/// parsed once, here, on both engines. A value the enum does not know is a
+/// decoding error, not a silent default.
+macro_rules! text_column {
+    ($($t:ty),+ $(,)?) => {$(
+        impl<DB: sqlx::Database> sqlx::Type<DB> for $t
+        where
+            String: sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <String as sqlx::Type<DB>>::type_info()
+            }
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <String as sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+
+        impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $t
+        where
+            String: sqlx::Decode<'r, DB>,
+        {
+            fn decode(
+                value: <DB as sqlx::Database>::ValueRef<'r>,
+            ) -> Result<Self, sqlx::error::BoxDynError> {
+                let text = <String as sqlx::Decode<'r, DB>>::decode(value)?;
+                <$t>::ALL
+                    .into_iter()
+                    .find(|v| v.as_str() == text)
+                    .ok_or_else(|| format!("{} has no value {text:?}", stringify!($t)).into())
+            }
+        }
+    )+};
+}
+
+text_column!(
+    crate::domain::cases::CaseStatus,
+    crate::domain::proposals::ProposalStatus,
+    crate::domain::info::InfoStatus,
+    crate::domain::activities::Approval,
+);
+
 /// Run `$body` with `$conn` bound to the pool of whichever engine `$db` is.
 #[macro_export]
 macro_rules! on_db {

@@ -31,7 +31,7 @@ pub struct Proposal {
     pub body: String,
     pub category: String,
     /// draft | submitted | accepted | not_accepted | merged | assigned | answered | closed | withdrawn
-    pub status: String,
+    pub status: crate::domain::proposals::ProposalStatus,
     pub submitted_on: Option<NaiveDate>,
     pub reviewed_on: Option<NaiveDate>,
     pub not_accepted_reason: Option<String>,
@@ -291,7 +291,7 @@ pub struct ProposalUpdate {
     pub title: String,
     pub body: String,
     pub category: String,
-    pub status: String,
+    pub status: crate::domain::proposals::ProposalStatus,
     pub session: Option<i64>,
     pub number: Option<i64>,
     pub submitted_on: Option<NaiveDate>,
@@ -317,7 +317,7 @@ impl ProposalUpdate {
             title: p.title.clone(),
             body: p.body.clone(),
             category: p.category.clone(),
-            status: p.status.clone(),
+            status: p.status,
             session: p.session,
             number: p.number,
             submitted_on: p.submitted_on,
@@ -353,7 +353,7 @@ pub async fn update(
          due_on = $12, round = $13, answered_on = $14, answer = $15, answer_class = $16, answer_attachment_id = $17, \
          closed_on = $18, is_key = $19, supervisions = $20, last_supervised_on = $21, updated_at = $22, \
          version = version + 1 WHERE id = $23 AND version = $24")
-        .bind(&u.title).bind(&u.body).bind(&u.category).bind(&u.status).bind(u.session).bind(u.number)
+        .bind(&u.title).bind(&u.body).bind(&u.category).bind(u.status.as_str()).bind(u.session).bind(u.number)
         .bind(u.submitted_on).bind(u.reviewed_on).bind(&u.not_accepted_reason).bind(u.merged_into_id)
         .bind(u.assigned_on).bind(u.due_on).bind(u.round).bind(u.answered_on).bind(&u.answer)
         .bind(&u.answer_class).bind(u.answer_attachment_id).bind(u.closed_on).bind(u.is_key)

@@ -1246,7 +1246,7 @@ async fn case_pages_follow_one_order_across_the_committees_of_a_scope(app: TestA
         .unwrap();
         if day == 5 {
             let forwarded = lvzhi::storage::cases::CaseUpdate {
-                status: "forwarded".into(),
+                status: lvzhi::domain::cases::CaseStatus::Forwarded,
                 department_id: Some(own),
                 forwarded_on: Some(received_on),
                 due_on: None,

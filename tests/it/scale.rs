@@ -271,7 +271,12 @@ async fn plain_count(
         "closed",
     ]
     .iter()
-    .map(|s| serde_json::json!([s, received.iter().filter(|c| c.status == *s).count() as i64]))
+    .map(|s| {
+        serde_json::json!([
+            s,
+            received.iter().filter(|c| c.status.as_str() == *s).count() as i64
+        ])
+    })
     .collect();
     out.push(("by_status", Value::from(by_status)));
     out

@@ -314,7 +314,7 @@ async fn totp_page(
     let (secret, url) = if enabled {
         (String::new(), String::new())
     } else {
-        auth::totp_new_secret(&page.actor)
+        auth::totp_new_secret(&page.actor).for_page(page)?
     };
     let required = state.policies().totp_required.contains(&page.actor.role);
     Ok(render_status(

@@ -110,15 +110,6 @@ fn kind_label(ctx: &Ctx, kind: &str) -> String {
     )
 }
 
-fn approval_label(ctx: &Ctx, approval: &str) -> String {
-    label_of(
-        ctx,
-        Approval::parse("approval", approval),
-        |a| a.label_key(),
-        approval,
-    )
-}
-
 /// An activity as a row of the list or an entry of the calendar.
 pub struct ActivityRow {
     pub id: i64,
@@ -137,8 +128,8 @@ fn row(ctx: &Ctx, a: &Activity) -> ActivityRow {
         kind: kind_label(ctx, &a.kind),
         title: a.title.clone(),
         place: a.place.clone(),
-        approval: approval_label(ctx, &a.approval),
-        pending: a.approval != Approval::Approved.as_str(),
+        approval: ctx.t(a.approval.label_key()),
+        pending: a.approval != Approval::Approved,
     }
 }
 
@@ -638,7 +629,7 @@ async fn show_page(
     let report = detail.report;
     let template = ShowTemplate {
         kind: kind_label(&ctx, &a.kind),
-        approval: approval_label(&ctx, &a.approval),
+        approval: ctx.t(a.approval.label_key()),
         date: a.held_on.format("%Y-%m-%d").to_string(),
         description: a.description.clone().unwrap_or_default(),
         amount: a.amount_yuan.map(|v| v.to_string()).unwrap_or_default(),
@@ -687,11 +678,11 @@ async fn show_page(
         errors,
         is_staff,
         can_reply,
-        can_decide: is_staff && a.approval == Approval::Pending.as_str(),
+        can_decide: is_staff && a.approval == Approval::Pending,
         can_upload: is_staff
             || (a.logged_by.is_some()
                 && a.logged_by == page.actor.member_id
-                && a.approval == Approval::Pending.as_str()),
+                && a.approval == Approval::Pending),
         invitations,
         my_invitation,
         a,

@@ -65,7 +65,7 @@ fn card(ctx: &Ctx, c: &Case) -> CaseCard {
         received_on: c.received_on.to_string(),
         department: c.department_name.clone().unwrap_or_default(),
         due_on: c.due_on.map(|d| d.to_string()).unwrap_or_default(),
-        status: status_label(ctx, &c.status),
+        status: ctx.t(c.status.label_key()),
         overdue: service::overdue(c),
         escalations: c.escalations,
     }
@@ -248,10 +248,7 @@ struct ShowTemplate {
     conflict: bool,
 }
 
-fn actions_for(role: Role, status: &str) -> Vec<CaseAction> {
-    let Ok(status) = CaseStatus::parse("status", status) else {
-        return Vec::new();
-    };
+fn actions_for(role: Role, status: CaseStatus) -> Vec<CaseAction> {
     CaseAction::ALL
         .into_iter()
         .filter(|a| crate::domain::cases::can_move(status, *a).is_ok())
@@ -294,7 +291,7 @@ async fn show_page(
             nobody: ctx.t("case.citizen"),
         },
     );
-    let actions = actions_for(page.actor.role, &case.case.status);
+    let actions = actions_for(page.actor.role, case.case.status);
     // Only forwarding names a department: the list is read only when the
     // case may be forwarded.
     let may_forward = actions.contains(&CaseAction::Forward);
@@ -306,7 +303,7 @@ async fn show_page(
         Vec::new()
     };
     Ok(ShowTemplate {
-        status: status_label(&ctx, &case.case.status),
+        status: ctx.t(case.case.status.label_key()),
         source: CaseSource::parse("source", &case.case.source)
             .map(|s| ctx.t(s.label_key()))
             .unwrap_or_default(),

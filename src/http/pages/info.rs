@@ -100,7 +100,7 @@ fn row(ctx: &Ctx, r: &InfoReport) -> InfoRow {
             .author_name
             .clone()
             .unwrap_or_else(|| ctx.t("info.committee_own")),
-        status: status_label(ctx, &r.status),
+        status: ctx.t(r.status.label_key()),
     }
 }
 
@@ -338,10 +338,7 @@ struct ShowTemplate {
 }
 
 /// The steps (other than editing) the user may take on a report in `status`.
-fn actions_for(role: Role, status: &str) -> Vec<InfoAction> {
-    let Ok(status) = InfoStatus::parse("status", status) else {
-        return Vec::new();
-    };
+fn actions_for(role: Role, status: InfoStatus) -> Vec<InfoAction> {
     InfoAction::ALL
         .into_iter()
         .filter(|a| *a != InfoAction::Edit)
@@ -357,10 +354,7 @@ fn actions_for(role: Role, status: &str) -> Vec<InfoAction> {
         .collect()
 }
 
-fn may_edit(role: Role, status: &str) -> bool {
-    let Ok(status) = InfoStatus::parse("status", status) else {
-        return false;
-    };
+fn may_edit(role: Role, status: InfoStatus) -> bool {
     match role {
         Role::Staff => crate::domain::info::can_move(status, InfoAction::Edit).is_ok(),
         Role::Member => matches!(
@@ -407,7 +401,7 @@ async fn show_page(
     let selected = input.action.clone();
     Ok(ShowTemplate {
         kind: kind_label(&ctx, &d.report.kind),
-        status: status_label(&ctx, &d.report.status),
+        status: ctx.t(d.report.status.label_key()),
         author: d
             .report
             .author_name
@@ -417,12 +411,12 @@ async fn show_page(
         adoptions,
         events,
         actions: choices(
-            actions_for(role, &d.report.status)
+            actions_for(role, d.report.status)
                 .into_iter()
                 .map(|a| (a.as_str().to_string(), ctx.t(a.label_key()))),
             &selected,
         ),
-        may_edit: may_edit(role, &d.report.status),
+        may_edit: may_edit(role, d.report.status),
         is_staff: role == Role::Staff,
         levels: choices(
             AdoptionLevel::ALL

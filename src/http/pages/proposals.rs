@@ -112,7 +112,7 @@ fn row(ctx: &Ctx, p: &Proposal) -> Row {
         title: p.title.clone(),
         author: author_label(p),
         category: category_label(ctx, &p.category),
-        status: status_label(ctx, &p.status),
+        status: ctx.t(p.status.label_key()),
         submitted_on: p.submitted_on.map(|d| d.to_string()).unwrap_or_default(),
         department: p.lead_department_name.clone().unwrap_or_default(),
         due_on: p.due_on.map(|d| d.to_string()).unwrap_or_default(),
@@ -604,9 +604,7 @@ struct ShowTemplate {
 }
 
 fn actions_for(page: &PageActor, d: &ProposalDetail) -> Vec<ProposalAction> {
-    let Ok(status) = ProposalStatus::parse("status", &d.proposal.status) else {
-        return Vec::new();
-    };
+    let status = d.proposal.status;
     let actor = &page.actor;
     let my_handler = actor
         .department_id
@@ -697,7 +695,10 @@ async fn similar_to(
     ctx: &Ctx,
     d: &ProposalDetail,
 ) -> Result<Vec<SimilarRow>, AppError> {
-    let mergeable = matches!(d.proposal.status.as_str(), "submitted" | "accepted");
+    let mergeable = matches!(
+        d.proposal.status,
+        ProposalStatus::Submitted | ProposalStatus::Accepted
+    );
     if page.actor.role != Role::Staff || !mergeable {
         return Ok(Vec::new());
     }
@@ -749,19 +750,26 @@ async fn show_page(
         d.cosigners
             .iter()
             .any(|c| c.member_id == me && c.status == "invited")
-    }) && matches!(d.proposal.status.as_str(), "draft" | "submitted");
+    }) && matches!(
+        d.proposal.status,
+        ProposalStatus::Draft | ProposalStatus::Submitted
+    );
     let can_upload = service::attach_allowed(&page.actor, &d.proposal, &d.handlers);
     let may_edit = match page.actor.role {
         Role::Member => {
-            d.proposal.status == "draft" && d.proposal.lead_member_id == page.actor.member_id
+            d.proposal.status == ProposalStatus::Draft
+                && d.proposal.lead_member_id == page.actor.member_id
         }
-        Role::Staff => matches!(d.proposal.status.as_str(), "draft" | "submitted"),
+        Role::Staff => matches!(
+            d.proposal.status,
+            ProposalStatus::Draft | ProposalStatus::Submitted
+        ),
         _ => false,
     };
     Ok(ShowTemplate {
         number: number_label(&ctx, &d.proposal),
         author: author_label(&d.proposal),
-        status: status_label(&ctx, &d.proposal.status),
+        status: ctx.t(d.proposal.status.label_key()),
         category: category_label(&ctx, &d.proposal.category),
         answer_class: d
             .proposal
