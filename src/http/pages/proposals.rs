@@ -62,6 +62,15 @@ pub fn routes() -> Vec<RouteSpec> {
     ]
 }
 
+/// How the department classed its answer (A/B/C), in words; empty before.
+fn answer_class_label(ctx: &Ctx, p: &Proposal) -> String {
+    p.answer_class
+        .as_deref()
+        .and_then(|c| AnswerClass::parse("class", c).ok())
+        .map(|c| ctx.t(c.label_key()))
+        .unwrap_or_default()
+}
+
 fn status_label(ctx: &Ctx, status: &str) -> String {
     ProposalStatus::parse("status", status)
         .map(|s| ctx.t(s.label_key()))
@@ -771,13 +780,7 @@ async fn show_page(
         author: author_label(&d.proposal),
         status: ctx.t(d.proposal.status.label_key()),
         category: category_label(&ctx, &d.proposal.category),
-        answer_class: d
-            .proposal
-            .answer_class
-            .as_deref()
-            .and_then(|c| AnswerClass::parse("class", c).ok())
-            .map(|c| ctx.t(c.label_key()))
-            .unwrap_or_default(),
+        answer_class: answer_class_label(&ctx, &d.proposal),
         cosigners: cosigners_rows(&ctx, &d),
         handlers: handlers_rows(&ctx, &d),
         ratings: ratings_rows(&ctx, &d),
@@ -993,13 +996,7 @@ pub async fn print(
             .map(|h| format!("{}（{}）", h.department_name, handler_role(&ctx, &h.role)))
             .collect::<Vec<_>>()
             .join("、"),
-        answer_class: d
-            .proposal
-            .answer_class
-            .as_deref()
-            .and_then(|c| AnswerClass::parse("class", c).ok())
-            .map(|c| ctx.t(c.label_key()))
-            .unwrap_or_default(),
+        answer_class: answer_class_label(&ctx, &d.proposal),
         d,
         ctx,
     }))
