@@ -58,6 +58,9 @@ pub struct Settings {
     /// How many days of audit log must be kept (等保三级: at least 180). The
     /// application never deletes audit rows; a lower value is refused at start-up.
     pub audit_retention_days: i64,
+    /// The committee's time zone (IANA name): "today" and every date and time
+    /// shown are in it; stored instants stay UTC.
+    pub time_zone: String,
 }
 
 /// The shortest audit-log retention the settings accept, in days (GB/T 22239-2019: six months).
@@ -87,6 +90,7 @@ impl Default for Settings {
             search_refresh_seconds: 2,
             info_max_chars: crate::domain::info::DEFAULT_MAX_CHARS,
             audit_retention_days: MIN_AUDIT_RETENTION_DAYS,
+            time_zone: crate::app::clock::DEFAULT_ZONE.name().into(),
         }
     }
 }
@@ -164,7 +168,20 @@ impl Settings {
                 ],
             ));
         }
+        self.zone()?;
         Ok(())
+    }
+
+    /// The committee's time zone, or a message (Chinese, for the operator)
+    /// saying that the setting names none.
+    pub fn zone(&self) -> Result<chrono_tz::Tz, String> {
+        self.time_zone.parse().map_err(|_| {
+            crate::app::i18n::t_with(
+                crate::app::i18n::Locale::ZhCn,
+                "settings.time_zone_unknown",
+                &[("zone", self.time_zone.clone())],
+            )
+        })
     }
 
     /// Load from `config_file` (if it exists) and the environment.

@@ -26,6 +26,10 @@ pub struct App {
 impl App {
     /// The context for `settings`, with an empty search index (see [`App::with_search`]).
     pub fn new(db: Db, cipher: FieldCipher, settings: Settings) -> Self {
+        // `Settings::validate` refused an unknown zone at start.
+        if let Ok(zone) = settings.zone() {
+            super::clock::set_zone(zone);
+        }
         Self {
             db,
             cipher: Arc::new(cipher),

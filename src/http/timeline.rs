@@ -32,11 +32,12 @@ where
         .iter()
         .map(|e| EventRow {
             on: e.occurred_on().to_string(),
-            at: e.at().format("%Y-%m-%d %H:%M").to_string(),
+            at: crate::app::clock::shown(e.at()),
             action: (labels.action)(e.action()),
             status: (labels.status)(e.to_status()),
             who: e
-                .username()
+                .user_name()
+                .or(e.username())
                 .map_or_else(|| labels.nobody.clone(), str::to_string),
             note: e.note().unwrap_or_default().to_string(),
         })

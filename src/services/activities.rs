@@ -2,7 +2,7 @@
 //! their own (which staff approve); staff confirm attendance; research trips
 //! carry their report; 'five-ones' checklists are computed from the records.
 
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -180,7 +180,7 @@ pub async fn month(
     let mut errors = FieldErrors::new();
     let first = match month.map(str::trim).filter(|m| !m.is_empty()) {
         Some(m) => errors.check(parse_month("month", m)),
-        None => Utc::now().date_naive().with_day(1),
+        None => crate::app::clock::today().with_day(1),
     };
     parse_filters(query, &mut filter, &mut errors);
     let Some(first) = first else {
@@ -277,7 +277,7 @@ async fn validate(
     }
     // A member logs what they did, not what is planned.
     if let Some(d) = held_on {
-        if actor.role == Role::Member && d > Utc::now().date_naive() {
+        if actor.role == Role::Member && d > crate::app::clock::today() {
             errors.push(FieldError::new("held_on", "date_in_future"));
         }
     }
@@ -835,7 +835,7 @@ pub async fn five_ones(
     let year = match year.map(str::trim).filter(|y| !y.is_empty()) {
         Some(y) => crate::domain::activities::parse_year("year", y)
             .map_err(|e| AppError::BadRequest(e.into()))?,
-        None => Utc::now().year(),
+        None => crate::app::clock::this_year(),
     };
     let (Some(from), Some(to)) = (
         NaiveDate::from_ymd_opt(year, 1, 1),

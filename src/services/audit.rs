@@ -234,7 +234,7 @@ impl Retention {
                     "audit.retention_young"
                 },
                 &[
-                    ("oldest", oldest.format("%Y-%m-%d").to_string()),
+                    ("oldest", crate::app::clock::date_of(oldest).to_string()),
                     ("days", self.days_kept.to_string()),
                     ("required", self.required_days.to_string()),
                 ],

@@ -1,6 +1,6 @@
 //! Awards: staff record them (with evidence); a member sees their own.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -138,7 +138,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &AwardInput) -> Result<Award,
         status: status.as_str().into(),
     };
     // On the duty file at the end of its year, or today for the current year.
-    let today = Utc::now().date_naive();
+    let today = crate::app::clock::today();
     let occurred_on = NaiveDate::from_ymd_opt(year, 12, 31)
         .map(|d| d.min(today))
         .unwrap_or(today);

@@ -1,6 +1,5 @@
 //! Members: register, edit, list within one's subtree, and the duty file.
 
-use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -232,7 +231,7 @@ async fn validate(
     if let (Some(gender), Some(id)) = (gender, &id_number) {
         errors.check(check_gender_matches_id("gender", gender, id));
     }
-    let today = Utc::now().date_naive();
+    let today = crate::app::clock::today();
     let joined_on = match errors.check(parse_optional_date("joined_on", &input.joined_on)) {
         Some(Some(date)) if date > today => {
             errors.push(FieldError::new("joined_on", "date_in_future"));

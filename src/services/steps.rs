@@ -4,7 +4,7 @@
 //! checks the version, appends the timeline, notes the search change,
 //! writes the audit row and commits — the same way for all three.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 
 use super::{non_blank, Actor};
 use crate::domain::steps::{check_not_before_last, step_date};
@@ -13,9 +13,9 @@ use crate::services::error::AppError;
 use crate::storage::events::{self, NewEvent, Subject};
 use crate::storage::{audit, search, Db, Tx};
 
-/// Today, in the server's calendar: the default date of a step.
+/// Today, for the committee (its time zone): the default date of a step.
 pub(crate) fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    crate::app::clock::today()
 }
 
 /// The version the client read: every change names it, so a stale read is refused.

@@ -74,6 +74,8 @@ pub struct CaseEvent {
     pub note: Option<String>,
     pub user_id: Option<i64>,
     pub username: Option<String>,
+    /// Who took the step, by name.
+    pub user_name: Option<String>,
 }
 
 pub struct NewCase<'a> {

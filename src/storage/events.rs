@@ -99,9 +99,16 @@ pub async fn events<T>(db: &Db, subject: Subject, subject_id: i64) -> Result<Vec
 where
     T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
 {
+    // Who took each step, by name as well: the account's display name now.
+    let columns: Vec<String> = subject
+        .columns()
+        .split(", ")
+        .map(|c| format!("e.{c}"))
+        .collect();
     let sql = format!(
-        "SELECT id, {} FROM {} WHERE {} = $1 ORDER BY id",
-        subject.columns(),
+        "SELECT e.id, {}, u.display_name AS user_name FROM {} e \
+         LEFT JOIN users u ON u.id = e.user_id WHERE e.{} = $1 ORDER BY e.id",
+        columns.join(", "),
         subject.table(),
         subject.key()
     );
@@ -129,6 +136,8 @@ pub trait TimelineEvent {
     fn action(&self) -> &str;
     fn to_status(&self) -> &str;
     fn username(&self) -> Option<&str>;
+    /// The display name of who took the step (their account's, now).
+    fn user_name(&self) -> Option<&str>;
     fn note(&self) -> Option<&str>;
 }
 
@@ -140,6 +149,7 @@ macro_rules! timeline_event {
             fn action(&self) -> &str { &self.action }
             fn to_status(&self) -> &str { &self.to_status }
             fn username(&self) -> Option<&str> { self.username.as_deref() }
+            fn user_name(&self) -> Option<&str> { self.user_name.as_deref() }
             fn note(&self) -> Option<&str> { self.note.as_deref() }
         }
     )*};

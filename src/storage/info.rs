@@ -85,6 +85,8 @@ pub struct InfoEvent {
     pub note: Option<String>,
     pub user_id: Option<i64>,
     pub username: Option<String>,
+    /// Who took the step, by name.
+    pub user_name: Option<String>,
 }
 
 pub struct NewReport<'a> {

@@ -586,6 +586,8 @@ pub struct ProposalEvent {
     pub note: Option<String>,
     pub user_id: Option<i64>,
     pub username: Option<String>,
+    /// Who took the step, by name.
+    pub user_name: Option<String>,
 }
 
 // ---- settings ----

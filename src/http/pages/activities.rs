@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 use crate::domain::activities::{
@@ -265,7 +265,7 @@ pub async fn calendar(
         .await
         .for_page(&page)?;
     let ctx = Ctx::for_page(&page, current_key(&page));
-    let today = Utc::now().date_naive();
+    let today = crate::app::clock::today();
     let weeks = month_grid(first)
         .iter()
         .map(|week| {
@@ -376,7 +376,7 @@ async fn form_page(
 
 pub async fn new_form(State(state): State<AppState>, page: PageActor) -> Response {
     let input = ActivityInput {
-        held_on: Utc::now().date_naive().format("%Y-%m-%d").to_string(),
+        held_on: crate::app::clock::today().format("%Y-%m-%d").to_string(),
         ..Default::default()
     };
     render(
@@ -943,7 +943,7 @@ pub async fn awards(
     ApiQuery(query): ApiQuery<AwardQuery>,
 ) -> Response {
     let input = AwardInput {
-        year: Utc::now().year().to_string(),
+        year: crate::app::clock::this_year().to_string(),
         ..Default::default()
     };
     awards_page(

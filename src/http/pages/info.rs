@@ -7,7 +7,6 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 
 use crate::domain::info::{AdoptionLevel, InfoAction, InfoKind, InfoStatus};
 use crate::domain::roles::Role;
@@ -220,7 +219,7 @@ async fn form_page(
 pub async fn new_form(State(state): State<AppState>, page: PageActor) -> PageResult {
     let input = InfoInput {
         kind: InfoKind::SocialCondition.as_str().into(),
-        submitted_on: Some(Utc::now().date_naive().to_string()),
+        submitted_on: Some(crate::app::clock::today().to_string()),
         ..Default::default()
     };
     let form = form_page(&state, &page, "/info".into(), input, FieldErrors::new()).await?;

@@ -105,7 +105,7 @@ fn row(ctx: &Ctx, m: &Member, groups: &[Org]) -> MemberRow {
             &m.status,
         ),
         phone: m.phone_masked.clone(),
-        created: m.created_at.format("%Y-%m-%d").to_string(),
+        created: crate::app::clock::date_of(m.created_at).to_string(),
     }
 }
 
