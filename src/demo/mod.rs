@@ -278,6 +278,10 @@ async fn create_members(
             version: None,
         };
         let member = members::create(db, &staff, cipher, &input).await?;
+        // The demo's records are from 2011: so is their registration.
+        if let Some(joined) = member.joined_on.and_hms_opt(9, 0, 0) {
+            crate::storage::members::set_created_at(db, member.id, joined.and_utc()).await?;
+        }
         first_member.get_or_insert(member.id);
     }
     Ok(first_member)

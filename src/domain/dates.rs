@@ -1,6 +1,6 @@
 //! Dates and record IDs from form and query values.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use super::validation::FieldError;
 
@@ -61,6 +61,21 @@ pub fn parse_optional_id(field: &'static str, input: &str) -> Result<Option<i64>
         .ok_or_else(|| FieldError::new(field, "id_format"))
 }
 
+/// The year a page opens on: the latest year that has records, never one
+/// after today's; this year when there are none (or when this year has some).
+pub fn year_to_open(latest: Option<NaiveDate>, today: NaiveDate) -> i32 {
+    latest
+        .map(|d| d.year().min(today.year()))
+        .unwrap_or(today.year())
+}
+
+/// The first day of the month a calendar opens on: the latest month that has
+/// records, never one after today's; this month when there are none.
+pub fn month_to_open(latest: Option<NaiveDate>, today: NaiveDate) -> NaiveDate {
+    let day = latest.filter(|d| *d < today).unwrap_or(today);
+    day.with_day(1).unwrap_or(day)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
@@ -68,6 +83,27 @@ mod tests {
 
     fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn pages_open_on_the_latest_period_with_records() {
+        let today = ymd(2026, 12, 3);
+        // The demo's records end in 2012: its pages open there.
+        assert_eq!(year_to_open(Some(ymd(2012, 6, 30)), today), 2012);
+        assert_eq!(
+            month_to_open(Some(ymd(2012, 6, 30)), today),
+            ymd(2012, 6, 1)
+        );
+        // Records this year, or none at all: this year and month.
+        assert_eq!(year_to_open(Some(ymd(2026, 2, 1)), today), 2026);
+        assert_eq!(year_to_open(None, today), 2026);
+        assert_eq!(month_to_open(None, today), ymd(2026, 12, 1));
+        // A record dated ahead (a planned day) does not move the page past today.
+        assert_eq!(year_to_open(Some(ymd(2027, 1, 5)), today), 2026);
+        assert_eq!(
+            month_to_open(Some(ymd(2027, 1, 5)), today),
+            ymd(2026, 12, 1)
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! their own (which staff approve); staff confirm attendance; research trips
 //! carry their report; 'five-ones' checklists are computed from the records.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -11,7 +11,9 @@ use crate::domain::activities::{
     check_five_ones, check_range, month_end, parse_month, parse_yuan, ActivityKind, Approval,
     Attendance, AwardCategory, AwardStatus, Decision, FiveOnesItem, Reply,
 };
-use crate::domain::dates::{parse_date, parse_optional_date, parse_optional_id};
+use crate::domain::dates::{
+    month_to_open, parse_date, parse_optional_date, parse_optional_id, year_to_open,
+};
 use crate::domain::orgs::OrgKind;
 use crate::domain::paging::PageRequest;
 use crate::domain::roles::Role;
@@ -178,11 +180,15 @@ pub async fn month(
     actor.require(STAFF_OR_MEMBER)?;
     let mut filter = filter_for(actor)?;
     let mut errors = FieldErrors::new();
+    parse_filters(query, &mut filter, &mut errors);
     let first = match month.map(str::trim).filter(|m| !m.is_empty()) {
         Some(m) => errors.check(parse_month("month", m)),
-        None => crate::app::clock::today().with_day(1),
+        // Without a month asked: the latest month that has activities.
+        None => Some(month_to_open(
+            store::latest_held_on(db, &filter).await?,
+            crate::app::clock::today(),
+        )),
     };
-    parse_filters(query, &mut filter, &mut errors);
     let Some(first) = first else {
         return Err(AppError::BadRequest(errors));
     };
@@ -835,7 +841,17 @@ pub async fn five_ones(
     let year = match year.map(str::trim).filter(|y| !y.is_empty()) {
         Some(y) => crate::domain::activities::parse_year("year", y)
             .map_err(|e| AppError::BadRequest(e.into()))?,
-        None => crate::app::clock::this_year(),
+        // Without a year asked: the latest year of the member's activities.
+        None => {
+            let theirs = ActivityFilter {
+                member_id: Some(member.id),
+                ..Default::default()
+            };
+            year_to_open(
+                store::latest_held_on(db, &theirs).await?,
+                crate::app::clock::today(),
+            )
+        }
     };
     let (Some(from), Some(to)) = (
         NaiveDate::from_ymd_opt(year, 1, 1),

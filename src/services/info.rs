@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use super::cases::{check_member_of, committee, parse_range};
 use super::steps::{parse_version, today};
 use super::{non_blank, steps, Actor};
-use crate::domain::dates::parse_optional_id;
+use crate::domain::dates::{parse_optional_id, year_to_open};
 use crate::domain::info::{
     check_author_move, check_move, plan_met, quarter_of, validate_body, AdoptionLevel, InfoAction,
     InfoKind, InfoStatus,
@@ -803,14 +803,25 @@ pub struct FigureQuery {
 
 pub async fn figures(db: &Db, actor: &Actor, q: &FigureQuery) -> Result<InfoFigures, AppError> {
     actor.require(&[Role::Staff])?;
-    let year = match non_blank(&q.year) {
-        Some(y) => crate::domain::activities::parse_year("year", y)
-            .map_err(|e| AppError::BadRequest(e.into()))?,
-        None => today().year(),
+    let asked = match non_blank(&q.year) {
+        Some(y) => Some(
+            crate::domain::activities::parse_year("year", y)
+                .map_err(|e| AppError::BadRequest(e.into()))?,
+        ),
+        None => None,
     };
     let org = committee(db, actor, "org", non_blank(&q.org))
         .await
         .map_err(bad_request)?;
+    let rows = store::figure_rows(db, &org.path).await?;
+    // Without a year asked: the latest year that has reports.
+    let year = asked.unwrap_or_else(|| {
+        let latest = rows
+            .iter()
+            .map(|(_, _, submitted_on, _)| *submitted_on)
+            .max();
+        year_to_open(latest, today())
+    });
     let in_year = |d: NaiveDate| d.year() == year;
     let mut quarters: Vec<QuarterFigures> = (1..=4)
         .map(|quarter| QuarterFigures {
@@ -819,7 +830,7 @@ pub async fn figures(db: &Db, actor: &Actor, q: &FigureQuery) -> Result<InfoFigu
         })
         .collect();
     let slot = |d: NaiveDate| (quarter_of(d) - 1) as usize;
-    for (kind, status, submitted_on, forwarded_on) in store::figure_rows(db, &org.path).await? {
+    for (kind, status, submitted_on, forwarded_on) in rows {
         let social = kind == InfoKind::SocialCondition.as_str();
         if in_year(submitted_on) {
             let f = &mut quarters[slot(submitted_on)];

@@ -1919,7 +1919,7 @@ pub async fn figures(db: &Db, actor: &Actor, q: &FiguresQuery) -> Result<Figures
     Ok(f)
 }
 
-/// The session the figures are asked for; by default the current one.
+/// The session the figures are asked for; by default the latest with proposals.
 async fn session_asked(db: &Db, org: &Org, q: &FiguresQuery) -> Result<i64, AppError> {
     Ok(match non_blank(&q.session) {
         Some(s) => s
@@ -1929,9 +1929,17 @@ async fn session_asked(db: &Db, org: &Org, q: &FiguresQuery) -> Result<i64, AppE
             .ok_or_else(|| {
                 AppError::BadRequest(FieldError::new("session", "proposal_session_invalid").into())
             })?,
+        // The latest session that has proposals, never one after the current.
         None => {
             let settings = settings_for(db, org.id).await?;
-            i64::from(session_for(today(), settings.cutoff()))
+            let current = i64::from(session_for(today(), settings.cutoff()));
+            let filter = store::ProposalFilter {
+                scope_path: Some(org.path.clone()),
+                ..Default::default()
+            };
+            store::latest_session(db, &filter)
+                .await?
+                .map_or(current, |latest| latest.min(current))
         }
     })
 }

@@ -14,7 +14,7 @@ use super::cases::{
 use super::{non_blank, Actor};
 use crate::domain::calendar::parse_year;
 use crate::domain::cases::{parse_working_days, CaseSource};
-use crate::domain::dates::{parse_date, parse_optional_id};
+use crate::domain::dates::{parse_date, parse_optional_id, year_to_open};
 use crate::domain::orgs::OrgKind;
 use crate::domain::phone::MobilePhone;
 use crate::domain::reception::{
@@ -156,11 +156,15 @@ pub async fn overview(
     page: Option<&str>,
 ) -> Result<Overview, AppError> {
     actor.require(STAFF)?;
-    let year = year_or_this(year.as_deref())?;
     let page = PageRequest::parse(page, None).map_err(AppError::BadRequest)?;
     let org = committee(db, actor, "org", None)
         .await
         .map_err(as_bad_request)?;
+    // Without a year asked: the latest year that has reception days.
+    let year = match year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
+        Some(_) => year_or_this(year.as_deref())?,
+        None => year_to_open(reception::latest_day_on(db, org.id).await?, today()),
+    };
     let settings = settings_for(db, org.id).await?;
     let schedule = schedule_of(db, &org, &settings, year).await?;
     let (from, to) = (

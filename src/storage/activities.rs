@@ -136,6 +136,17 @@ pub async fn list(
     Ok((rows, total))
 }
 
+/// The date of the latest activity the filter selects, if any.
+pub async fn latest_held_on(
+    db: &Db,
+    filter: &ActivityFilter,
+) -> Result<Option<NaiveDate>, sqlx::Error> {
+    let mut args = Args::default();
+    let where_sql = where_clause(db, filter, &mut args);
+    let sql = format!("SELECT MAX(a.held_on) FROM activities a{where_sql}");
+    on_db!(db, pool => bind_args!(sqlx::query_scalar::<_, Option<NaiveDate>>(&sql), args).fetch_one(pool).await)
+}
+
 pub async fn get(db: &Db, id: i64) -> Result<Option<Activity>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM activities a WHERE a.id = $1");
     on_db!(db, pool => sqlx::query_as::<_, Activity>(&sql).bind(id).fetch_optional(pool).await)

@@ -213,6 +213,13 @@ pub async fn count_in_group(db: &Db, group_id: i64) -> Result<i64, sqlx::Error> 
         .bind(group_id).fetch_one(pool).await)
 }
 
+/// Date a member's record as registered at `at` (the demo loads records of
+/// years past; nothing else rewrites it).
+pub async fn set_created_at(db: &Db, id: i64, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    on_db!(db, pool => sqlx::query("UPDATE members SET created_at = $1 WHERE id = $2")
+        .bind(at).bind(id).execute(pool).await.map(|_| ()))
+}
+
 pub async fn distinct_sectors(db: &Db, scope_path: &str) -> Result<Vec<String>, sqlx::Error> {
     on_db!(db, pool => sqlx::query_scalar(
         &format!("SELECT DISTINCT m.sector FROM members m \

@@ -279,6 +279,16 @@ pub async fn list_page(
     on_db!(db, pool => bind_args!(sqlx::query_as::<_, Proposal>(&sql), args).fetch_all(pool).await)
 }
 
+/// The latest session of the proposals a filter selects, if any.
+pub async fn latest_session(db: &Db, f: &ProposalFilter) -> Result<Option<i64>, sqlx::Error> {
+    let mut args = Args::default();
+    let sql = format!(
+        "SELECT MAX(p.session){FROM}{}",
+        filter_sql(db, f, &mut args)
+    );
+    on_db!(db, pool => bind_args!(sqlx::query_scalar::<_, Option<i64>>(&sql), args).fetch_one(pool).await)
+}
+
 pub async fn count(db: &Db, f: &ProposalFilter) -> Result<i64, sqlx::Error> {
     let mut args = Args::default();
     let sql = format!("SELECT COUNT(*){FROM}{}", filter_sql(db, f, &mut args));

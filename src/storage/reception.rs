@@ -151,6 +151,12 @@ pub async fn count_days(
     on_db!(db, pool => bind_args!(sqlx::query_scalar::<_, i64>(&sql), args).fetch_one(pool).await)
 }
 
+/// The date of a committee's latest reception day, if it has held one.
+pub async fn latest_day_on(db: &Db, org_id: i64) -> Result<Option<NaiveDate>, sqlx::Error> {
+    let sql = "SELECT MAX(held_on) FROM reception_days WHERE org_id = $1";
+    on_db!(db, pool => sqlx::query_scalar::<_, Option<NaiveDate>>(sql).bind(org_id).fetch_one(pool).await)
+}
+
 /// The days a committee holds in a date range, by date.
 pub async fn days_between(
     db: &Db,
