@@ -112,8 +112,6 @@ impl Ctx {
                 items.push(("search", "/search".into()));
             }
         }
-        items.push(("totp", "/account/totp".into()));
-        items.push(("password", "/account/password".into()));
         items
             .into_iter()
             .map(|(key, href)| (key, href, self.t(&format!("nav.{key}"))))
