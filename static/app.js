@@ -86,3 +86,31 @@ document.addEventListener("submit", function (event) {
     });
   });
 })();
+
+// Step forms: show only the fields of the chosen step, and the confirmation
+// box only for a step that asks first (without script every field shows and
+// the server asks for the box).
+(function () {
+  var form = document.getElementById("step-form");
+  if (!form) {
+    return;
+  }
+  var select = form.querySelector("select[name=action]");
+  var box = form.querySelector("[data-confirm-box]");
+  if (!select) {
+    return;
+  }
+  function update() {
+    var chosen = select.options[select.selectedIndex];
+    var action = chosen ? chosen.value : "";
+    Array.prototype.forEach.call(form.querySelectorAll("[data-actions]"), function (field) {
+      var wanted = field.getAttribute("data-actions").split(" ").indexOf(action) >= 0;
+      field.hidden = !wanted;
+    });
+    if (box) {
+      box.hidden = !(chosen && chosen.hasAttribute("data-asks-first"));
+    }
+  }
+  select.addEventListener("change", update);
+  update();
+})();

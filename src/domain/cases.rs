@@ -53,6 +53,14 @@ choice_enum! {
     }
 }
 
+impl CaseAction {
+    /// A step that sends the case back or ends it (退回, 关闭): the pages offer
+    /// it after the others and ask first.
+    pub fn asks_first(self) -> bool {
+        matches!(self, Self::Return | Self::Close)
+    }
+}
+
 choice_enum! {
     /// The visitor's satisfaction at the follow-up.
     pub enum Satisfaction: "satisfaction" {
@@ -184,6 +192,16 @@ pub fn format_tracking_code(code: &str) -> String {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
+    #[test]
+    fn returning_and_closing_a_case_ask_first() {
+        let asking: Vec<&str> = CaseAction::ALL
+            .iter()
+            .filter(|a| a.asks_first())
+            .map(|a| a.as_str())
+            .collect();
+        assert_eq!(asking, ["return", "close"]);
+    }
+
     use super::*;
     use CaseAction as A;
     use CaseStatus as S;

@@ -58,6 +58,13 @@ choice_enum! {
     }
 }
 
+impl InfoAction {
+    /// 撤回 ends the report: the pages offer it last and ask first.
+    pub fn asks_first(self) -> bool {
+        matches!(self, Self::Withdraw)
+    }
+}
+
 choice_enum! {
     /// The level that adopted a report.
     pub enum AdoptionLevel: "adoption_level" {
@@ -160,6 +167,15 @@ pub fn plan_met(social_condition: i64, work: i64) -> bool {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
+    #[test]
+    fn withdrawing_a_report_asks_first() {
+        let asking: Vec<InfoAction> = InfoAction::ALL
+            .into_iter()
+            .filter(|a| a.asks_first())
+            .collect();
+        assert_eq!(asking, [InfoAction::Withdraw]);
+    }
+
     use super::*;
     use InfoAction as A;
     use InfoStatus as S;

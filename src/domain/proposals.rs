@@ -79,6 +79,17 @@ choice_enum! {
     }
 }
 
+impl ProposalAction {
+    /// A step that ends or undoes work and cannot be taken back (撤回, 不予立案,
+    /// 并案, 退回, 办结): the pages offer it after the others and ask first.
+    pub fn asks_first(self) -> bool {
+        matches!(
+            self,
+            Self::Withdraw | Self::NotAccept | Self::Merge | Self::Return | Self::Close
+        )
+    }
+}
+
 choice_enum! {
     /// Who submits a proposal.
     pub enum SubmitterKind: "proposal_submitter" {
@@ -353,6 +364,20 @@ pub fn check_merge_target(
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    #[test]
+    fn only_steps_that_end_or_undo_work_ask_first() {
+        let asking: Vec<&str> = ProposalAction::ALL
+            .iter()
+            .filter(|a| a.asks_first())
+            .map(|a| a.as_str())
+            .collect();
+        assert_eq!(
+            asking,
+            ["withdraw", "not_accept", "merge", "return", "close"]
+        );
+        assert!(!ProposalAction::Accept.asks_first() && !ProposalAction::Answer.asks_first());
+    }
+
     use super::*;
     use ProposalAction as A;
     use ProposalStatus as S;

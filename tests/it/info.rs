@@ -416,10 +416,23 @@ async fn the_pages_take_every_step_and_keep_input_on_refusal(mut app: TestApp) {
     let mine = report_by_title(&app, "小区停车难").await;
     let (_, html) = app.get_html(&format!("/info/{mine}")).await;
     assert!(html.contains("value=\"withdraw\"") && !html.contains("value=\"forward\""));
+    // Withdrawing ends the report: the form asks first, and nothing changes
+    // until the box is ticked.
     let r = app
         .post_form(
             &format!("/info/{mine}/steps"),
             &[("action", "withdraw"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("请先勾选确认"), "{html}");
+    let (_, html) = app.get_html(&format!("/info/{mine}")).await;
+    assert!(!html.contains("已撤回"));
+    let r = app
+        .post_form(
+            &format!("/info/{mine}/steps"),
+            &[("action", "withdraw"), ("version", "1"), ("confirm", "yes")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);

@@ -15,6 +15,7 @@ use crate::domain::paging::PageRequest;
 use crate::domain::roles::Role::{self, Department, Staff};
 use crate::domain::validation::{FieldError, FieldErrors};
 use crate::http::auth::{visitor_locale, Access, ApiQuery, PageActor, PageForm, PathId};
+use crate::http::forms::{step_choices, unconfirmed, Confirmed, StepChoice};
 use crate::http::render::{
     error_page, link_with, pager, render, render_status, Ctx, ForPage, PageResult, Pager,
 };
@@ -236,7 +237,7 @@ struct ShowTemplate {
     /// Staff may ask for the phone in full (`?reveal=phone`, audited).
     may_reveal: bool,
     events: Vec<EventRow>,
-    actions: Vec<(String, String)>,
+    actions: Vec<StepChoice>,
     departments: Vec<Dept>,
     /// The step form asks for a department and a due date (forwarding)…
     may_forward: bool,
@@ -322,10 +323,13 @@ async fn show_page(
         may_reveal: page.actor.role == Role::Staff
             && case.contact_phone.is_none()
             && case.case.contact_phone_enc.is_some(),
-        actions: actions
-            .into_iter()
-            .map(|a| (a.as_str().to_string(), ctx.t(a.label_key())))
-            .collect(),
+        actions: step_choices(
+            &actions,
+            |a| a.as_str(),
+            |a| ctx.t(a.label_key()),
+            CaseAction::asks_first,
+            &input.action,
+        ),
         satisfactions: Satisfaction::ALL
             .iter()
             .map(|s| (s.as_str().to_string(), ctx.t(s.label_key())))
@@ -365,8 +369,16 @@ pub async fn show(
 pub async fn take_step(
     State(state): State<AppState>,
     PathId(id): PathId,
-    PageForm { page, form }: PageForm<StepInput>,
+    PageForm { page, form }: PageForm<Confirmed<StepInput>>,
 ) -> Response {
+    let confirmed = form.is_confirmed();
+    let form = form.input;
+    if CaseAction::parse("action", &form.action).is_ok_and(|a| a.asks_first()) && !confirmed {
+        return match show_page(&state, &page, id, form, unconfirmed(), false, false).await {
+            Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),
+            Err(e) => error_page(page.actor.locale, Some(&page), e),
+        };
+    }
     match service::step(&state.db, &page.actor, id, &form).await {
         Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
         Err(AppError::Validation(errors)) => {

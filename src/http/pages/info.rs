@@ -12,7 +12,7 @@ use crate::domain::info::{AdoptionLevel, InfoAction, InfoKind, InfoStatus};
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
-use crate::http::forms::{choices, Choice};
+use crate::http::forms::{choices, step_choices, unconfirmed, Choice, Confirmed, StepChoice};
 use crate::http::render::{
     error_page, link_with, render, render_status, Ctx, ForEdit, ForForm, ForPage, PageError,
     PageResult, Refused,
@@ -327,7 +327,7 @@ struct ShowTemplate {
     adoptions: Vec<AdoptionRow>,
     events: Vec<EventRow>,
     /// The steps this user may take now (besides editing).
-    actions: Vec<Choice>,
+    actions: Vec<StepChoice>,
     may_edit: bool,
     is_staff: bool,
     levels: Vec<Choice>,
@@ -409,10 +409,11 @@ async fn show_page(
         chars: d.report.body.chars().count(),
         adoptions,
         events,
-        actions: choices(
-            actions_for(role, d.report.status)
-                .into_iter()
-                .map(|a| (a.as_str().to_string(), ctx.t(a.label_key()))),
+        actions: step_choices(
+            &actions_for(role, d.report.status),
+            |a| a.as_str(),
+            |a| ctx.t(a.label_key()),
+            InfoAction::asks_first,
             &selected,
         ),
         may_edit: may_edit(role, d.report.status),
@@ -452,8 +453,16 @@ pub async fn show(
 pub async fn take_step(
     State(state): State<AppState>,
     PathId(id): PathId,
-    PageForm { page, form }: PageForm<InfoStepInput>,
+    PageForm { page, form }: PageForm<Confirmed<InfoStepInput>>,
 ) -> Response {
+    let confirmed = form.is_confirmed();
+    let form = form.input;
+    if InfoAction::parse("action", &form.action).is_ok_and(|a| a.asks_first()) && !confirmed {
+        return match show_page(&state, &page, id, form, unconfirmed(), false).await {
+            Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),
+            Err(e) => error_page(page.actor.locale, Some(&page), e),
+        };
+    }
     match service::step(&state.db, &page.actor, id, &form).await {
         Ok(_) => Redirect::to(&format!("/info/{id}")).into_response(),
         Err(AppError::Validation(errors)) => {

@@ -16,7 +16,7 @@ use crate::domain::proposals::{
 use crate::domain::roles::Role::{self, Department, Member, Staff};
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
-use crate::http::forms::{Choice, SortHeader};
+use crate::http::forms::{step_choices, unconfirmed, Choice, SortHeader, StepChoice};
 use crate::http::render::{
     error_page, pager, render, render_status, Ctx, ForPage, PageResult, Pager,
 };
@@ -593,7 +593,7 @@ struct ShowTemplate {
     cosigners: Vec<(String, String)>,
     handlers: Vec<(String, String, String)>,
     ratings: Vec<(String, String, String, String)>,
-    actions: Vec<(String, String)>,
+    actions: Vec<StepChoice>,
     departments: Vec<Dept>,
     ratings_choices: Vec<(String, String)>,
     classes: Vec<(String, String)>,
@@ -784,10 +784,13 @@ async fn show_page(
         cosigners: cosigners_rows(&ctx, &d),
         handlers: handlers_rows(&ctx, &d),
         ratings: ratings_rows(&ctx, &d),
-        actions: actions_for(page, &d)
-            .into_iter()
-            .map(|a| (a.as_str().to_string(), ctx.t(a.label_key())))
-            .collect(),
+        actions: step_choices(
+            &actions_for(page, &d),
+            |a| a.as_str(),
+            |a| ctx.t(a.label_key()),
+            ProposalAction::asks_first,
+            &input.action,
+        ),
         ratings_choices: Satisfaction::ALL
             .iter()
             .map(|s| (s.as_str().to_string(), ctx.t(s.label_key())))
@@ -876,6 +879,14 @@ pub async fn take_step(
     PageForm { page, form }: PageForm<Vec<(String, String)>>,
 ) -> Response {
     let input = step_from(&form);
+    let confirmed = form.iter().any(|(k, v)| k == "confirm" && v == "yes");
+    let asks_first = ProposalAction::parse("action", &input.action).is_ok_and(|a| a.asks_first());
+    if asks_first && !confirmed {
+        return match show_page(&state, &page, id, input, unconfirmed(), false).await {
+            Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),
+            Err(e) => error_page(page.actor.locale, Some(&page), e),
+        };
+    }
     match service::step(
         &state.db,
         &page.actor,
