@@ -5,7 +5,7 @@
 
 use std::sync::RwLock;
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// The time zone of a new installation.
@@ -38,6 +38,15 @@ pub fn today() -> NaiveDate {
 /// This year, for the committee.
 pub fn this_year() -> i32 {
     today().year()
+}
+
+/// The instant a committee's day begins.
+pub fn start_of(day: NaiveDate) -> DateTime<Utc> {
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    zone()
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc))
 }
 
 /// An instant as people read it: the committee's date and time to the minute.
@@ -75,5 +84,17 @@ mod tests {
             "2012-03-05 07:30"
         );
         assert_eq!(DEFAULT_ZONE.name(), "Asia/Shanghai");
+        // A Beijing day starts at 16:00 UTC the day before.
+        let day = NaiveDate::from_ymd_opt(2012, 3, 5).unwrap();
+        assert_eq!(
+            zone(),
+            DEFAULT_ZONE,
+            "nothing in the unit tests sets another"
+        );
+        assert_eq!(
+            start_of(day),
+            Utc.with_ymd_and_hms(2012, 3, 4, 16, 0, 0).unwrap()
+        );
+        assert_eq!(date_of(start_of(day)), day);
     }
 }

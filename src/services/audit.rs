@@ -79,8 +79,9 @@ impl AuditQuery {
     }
 }
 
+/// The instant a day of the committee's begins (filters name its dates).
 fn start_of(day: NaiveDate) -> DateTime<Utc> {
-    day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+    crate::app::clock::start_of(day)
 }
 
 /// One page of the log, newest first, and how many rows the filters select.

@@ -253,6 +253,16 @@ pub fn cli_audit(
     }
 }
 
+/// A role change as it would be made: whose account, and its role before and
+/// after (`None`: no role). The pages show it to be confirmed.
+#[derive(Debug, Clone)]
+pub struct RoleChange {
+    pub user: User,
+    pub from: Option<Role>,
+    pub to: Option<Role>,
+    version: i64,
+}
+
 /// Grant (or with an empty role, revoke) a user's role. Security admin only,
 /// never on their own account.
 pub async fn set_role(
@@ -261,6 +271,39 @@ pub async fn set_role(
     user_id: i64,
     input: &RoleInput,
 ) -> Result<User, AppError> {
+    let change = role_change(db, actor, user_id, input).await?;
+    let user = change.user;
+    let role = change.to;
+    let mut tx = db.begin().await?;
+    let role_str = role.map(|r| r.as_str());
+    if !users::set_role(&mut tx, user.id, change.version, role_str).await? {
+        return Err(AppError::Conflict("stale_version"));
+    }
+    // A changed role takes effect at once: end the user's sessions.
+    sessions::delete_for_user(&mut tx, user.id).await?;
+    let detail = format!(
+        "from={}; to={}",
+        user.role.as_deref().unwrap_or("-"),
+        role_str.unwrap_or("-")
+    );
+    let action = if role.is_some() {
+        "role_grant"
+    } else {
+        "role_revoke"
+    };
+    audit::insert(&mut tx, &actor.audit(action, "user", user.id, Some(detail))).await?;
+    tx.commit().await?;
+    users::get(db, user.id).await?.ok_or(AppError::NotFound)
+}
+
+/// The role change `input` asks for, checked as `set_role` checks it, without
+/// making it.
+pub async fn role_change(
+    db: &Db,
+    actor: &Actor,
+    user_id: i64,
+    input: &RoleInput,
+) -> Result<RoleChange, AppError> {
     actor.require(&[Role::Security])?;
     let user = users::get(db, user_id).await?.ok_or(AppError::NotFound)?;
     let org = orgs::get_org(db, user.org_id)
@@ -288,26 +331,16 @@ pub async fn set_role(
         check_role_links(role, user.member_id, user.department_id, &mut errors);
     }
     errors.into_result()?;
-    let mut tx = db.begin().await?;
-    let role_str = role.map(|r| r.as_str());
-    if !users::set_role(&mut tx, user.id, version.unwrap_or_default(), role_str).await? {
-        return Err(AppError::Conflict("stale_version"));
-    }
-    // A changed role takes effect at once: end the user's sessions.
-    sessions::delete_for_user(&mut tx, user.id).await?;
-    let detail = format!(
-        "from={}; to={}",
-        user.role.as_deref().unwrap_or("-"),
-        role_str.unwrap_or("-")
-    );
-    let action = if role.is_some() {
-        "role_grant"
-    } else {
-        "role_revoke"
-    };
-    audit::insert(&mut tx, &actor.audit(action, "user", user.id, Some(detail))).await?;
-    tx.commit().await?;
-    users::get(db, user.id).await?.ok_or(AppError::NotFound)
+    let from = user
+        .role
+        .as_deref()
+        .and_then(|r| Role::parse("role", r).ok());
+    Ok(RoleChange {
+        from,
+        to: role,
+        version: version.unwrap_or_default(),
+        user,
+    })
 }
 
 /// Create the first administrator of an empty installation, with a random

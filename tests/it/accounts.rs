@@ -66,8 +66,9 @@ async fn last_audit(app: &TestApp, action: &str) -> (String, Option<String>, Str
     .unwrap()
 }
 
+/// Today as the pages show it: the committee's date.
 fn today() -> String {
-    Utc::now().format("%Y-%m-%d").to_string()
+    lvzhi::app::clock::today().to_string()
 }
 
 /// The real binary on the test's database, with none of the caller's settings.
@@ -791,3 +792,62 @@ fn no_code_deletes_or_prunes_the_audit_log() {
         }
     }
 }
+
+async fn a_role_change_names_the_account_and_asks_first(mut app: TestApp) {
+    app.login("security").await;
+    let target = user(&app, "member").await;
+    let version = target.version.to_string();
+    let path = format!("/admin/users/{}/role", target.id);
+    // Chosen from the list: a question naming the account, before and after.
+    let r = app
+        .post_form(&path, &[("version", &version), ("role", "admin")])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    let account = format!("{}（member）", target.display_name);
+    assert!(html.contains("确认更改角色"), "{html}");
+    assert!(
+        html.contains(&format!(
+            "将账号 {account} 的角色由“政协委员”改为“系统管理员”？"
+        )),
+        "{html}"
+    );
+    assert!(html.contains("name=\"confirm\" value=\"yes\""));
+    // Nothing changed yet, and nothing was audited.
+    assert_eq!(user(&app, "member").await.role.as_deref(), Some("member"));
+    assert_eq!(app.audit_count("role_grant").await, 0);
+    // Confirmed: done, said, and in the audit log.
+    let r = app
+        .post_form(
+            &path,
+            &[("version", &version), ("role", "admin"), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(&format!(
+            "已将账号 {account} 的角色由“政协委员”改为“系统管理员”。"
+        )),
+        "{html}"
+    );
+    assert_eq!(user(&app, "member").await.role.as_deref(), Some("admin"));
+    let (by, object, detail) = last_audit(&app, "role_grant").await;
+    assert_eq!(by, "security");
+    assert_eq!(object.as_deref(), Some(target.id.to_string().as_str()));
+    assert_eq!(detail, "from=member; to=admin");
+    // A refused change (their own account) asks nothing and says why.
+    let me = user(&app, "security").await;
+    let r = app
+        .post_form(
+            &format!("/admin/users/{}/role", me.id),
+            &[("version", &me.version.to_string()), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!r.text().await.unwrap().contains("确认更改角色"));
+}
+dual_test!(
+    a_role_change_names_the_account_and_asks_first_t,
+    a_role_change_names_the_account_and_asks_first
+);

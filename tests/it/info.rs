@@ -102,7 +102,8 @@ async fn every_step_is_recorded_through_the_api(app: TestApp) {
     );
     body["author_member_id"] = json!(member_id(&app, "孙郑华").await);
     let r = submit(&app, &member, &body).await;
-    let today = chrono::Utc::now().date_naive().to_string();
+    // "Today" is the committee's (its time zone), as the server dates steps.
+    let today = lvzhi::app::clock::today().to_string();
     let id = r["id"].as_i64().unwrap();
     assert_eq!(r["status"], "submitted");
     assert_eq!(r["author_member_id"], meng);

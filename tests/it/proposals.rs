@@ -189,7 +189,7 @@ async fn the_whole_lifecycle(app: TestApp) {
     );
 
     // Assigned to a lead and a co-handling department; the answer is due in three months.
-    let today = chrono::Utc::now().date_naive();
+    let today = lvzhi::app::clock::today();
     let assigned = ok_step(
         &app,
         &staff,

@@ -6,13 +6,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
+use crate::app::i18n::t_with;
 use crate::domain::paging::PageRequest;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::Access;
 use crate::http::auth::{ApiQuery, PageActor, PageForm, PathId};
-use crate::http::forms::Choice;
-use crate::http::render::{error_page, render, render_status, Ctx, ForPage, PageResult};
+use crate::http::forms::{Choice, Confirmed};
+use crate::http::render::{error_page, render, render_status, Ctx, ForForm, ForPage, PageResult};
 use crate::http::AppState;
 use crate::http::{route, RouteSpec};
 use crate::services::audit::{self as audit_service, AuditQuery};
@@ -255,24 +256,37 @@ pub async fn create_user(
     }
 }
 
+#[derive(Template)]
+#[template(path = "role_confirm.html")]
+struct RoleConfirmTemplate {
+    ctx: Ctx,
+    user_id: i64,
+    question: String,
+    role: String,
+    version: String,
+}
+
+/// An account as named in a question or a message: display name and username.
+fn account_name(user: &User) -> String {
+    format!("{}（{}）", user.display_name, user.username)
+}
+
+fn role_name(ctx: &Ctx, role: Option<Role>) -> String {
+    role.map_or_else(|| ctx.t("user.no_role"), |r| ctx.t(r.label_key()))
+}
+
+/// Changing a role asks first, naming the account and its role before and
+/// after; once confirmed, the list says what was done.
 pub async fn set_role(
     State(state): State<AppState>,
     PathId(id): PathId,
-    PageForm { page, form }: PageForm<RoleInput>,
-) -> Response {
+    PageForm { page, form }: PageForm<Confirmed<RoleInput>>,
+) -> PageResult {
+    let confirmed = form.is_confirmed();
+    let input = form.input;
     let query = PageQuery::default();
-    let rendered = match service::set_role(&state.db, &page.actor, id, &form).await {
-        Ok(_) => users_page(
-            &state,
-            &page,
-            &query,
-            UserInput::default(),
-            FieldErrors::new(),
-            String::new(),
-        )
-        .await
-        .map(|t| (StatusCode::OK, t)),
-        Err(AppError::Validation(errors)) => users_page(
+    let refused = |errors| async {
+        let t = users_page(
             &state,
             &page,
             &query,
@@ -281,12 +295,50 @@ pub async fn set_role(
             String::new(),
         )
         .await
-        .map(|t| (StatusCode::UNPROCESSABLE_ENTITY, t)),
-        Err(e) => Err(e),
+        .for_page(&page)?;
+        Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &t))
     };
-    match rendered {
-        Ok((status, t)) => render_status(status, &t),
-        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    let change = match service::role_change(&state.db, &page.actor, id, &input)
+        .await
+        .for_form(&page)?
+    {
+        Ok(change) => change,
+        Err(errors) => return refused(errors).await,
+    };
+    let ctx = Ctx::for_page(&page, "users");
+    let words = [
+        ("account", account_name(&change.user)),
+        ("from", role_name(&ctx, change.from)),
+        ("to", role_name(&ctx, change.to)),
+    ];
+    if !confirmed {
+        return Ok(render(&RoleConfirmTemplate {
+            question: t_with(ctx.locale, "user.role_confirm_question", &words),
+            user_id: id,
+            role: input.role.clone(),
+            version: input.version.clone().unwrap_or_default(),
+            ctx,
+        }));
+    }
+    match service::set_role(&state.db, &page.actor, id, &input)
+        .await
+        .for_form(&page)?
+    {
+        Ok(_) => {
+            let done = t_with(ctx.locale, "user.role_changed", &words);
+            let t = users_page(
+                &state,
+                &page,
+                &query,
+                UserInput::default(),
+                FieldErrors::new(),
+                done,
+            )
+            .await
+            .for_page(&page)?;
+            Ok(render(&t))
+        }
+        Err(errors) => refused(errors).await,
     }
 }
 
