@@ -208,6 +208,7 @@ async fn insert_report(tx: &mut Tx, r: &NewReport<'_>, who: &Who<'_>) -> Result<
             from_status: None,
             to_status: InfoStatus::Submitted.as_str(),
             note: None,
+            detail: None,
             user_id: who.user_id,
             username: who.username,
         },
@@ -447,6 +448,7 @@ pub async fn update(
         to: to.as_str(),
         department_id: None,
         note: None,
+        detail: None,
     };
     let record = steps::Record {
         subject: Subject::Info,
@@ -456,6 +458,7 @@ pub async fn update(
         audit_action: "update",
         object_type: "info_report",
         detail,
+        note: None,
         search_kind: SEARCH_KIND,
     };
     steps::record(tx, actor, record).await?;
@@ -591,7 +594,8 @@ pub async fn step(
     let mut detail = serde_json::json!({
         "action": action.as_str(), "from": from.as_str(), "to": to.as_str(), "on": on,
     });
-    let event_note = match &step {
+    // What the step sets down besides the typed note, which the event keeps as typed.
+    let event_detail = match &step {
         Step::Forward { to_whom } => {
             update.forwarded_on = Some(on);
             update.forwarded_to = Some(to_whom.clone());
@@ -601,18 +605,15 @@ pub async fn step(
         Step::Adopt { level, publication } => {
             detail["level"] = level.as_str().into();
             detail["publication"] = publication.clone().into();
-            let parts = [
-                Some(level.as_str().to_string()),
-                publication.clone(),
-                note.clone(),
-            ];
+            let parts = [Some(level.as_str()), publication.as_deref()];
             Some(parts.into_iter().flatten().collect::<Vec<_>>().join(" · "))
         }
         Step::Instruct { leader, content } => {
             detail["leader"] = leader.clone().into();
+            detail["content"] = content.clone().into();
             Some(format!("{leader}: {content}"))
         }
-        Step::Withdraw => note.clone(),
+        Step::Withdraw => None,
     };
     let mut tx = db.begin().await?;
     steps::check_version(store::update(&mut tx, id, version, &update).await?)?;
@@ -623,7 +624,8 @@ pub async fn step(
         from: from.as_str(),
         to: to.as_str(),
         department_id: None,
-        note: event_note.as_deref(),
+        note: note.as_deref(),
+        detail: event_detail.as_deref(),
     };
     let record = steps::Record {
         subject: Subject::Info,
@@ -633,6 +635,7 @@ pub async fn step(
         audit_action: "info_step",
         object_type: "info_report",
         detail,
+        note: note.as_deref(),
         search_kind: SEARCH_KIND,
     };
     steps::record(tx, actor, record).await?;
