@@ -604,6 +604,7 @@ async fn parse_step(
     action: CaseAction,
     errors: &mut FieldErrors,
 ) -> Result<Option<Step>, AppError> {
+    unused_fields(s.input, action, errors);
     Ok(match action {
         CaseAction::Forward => parse_forward(s, errors).await?,
         CaseAction::Accept => Some(Step::Accept),
@@ -631,6 +632,21 @@ async fn parse_step(
             Some(Step::Escalate)
         }
     })
+}
+
+/// Fields of other steps, given with this one: refused, never dropped.
+fn unused_fields(input: &StepInput, action: CaseAction, errors: &mut FieldErrors) {
+    use CaseAction as A;
+    if action != A::Forward {
+        steps::unused(errors, "department", &input.department_id);
+        steps::unused(errors, "due_on", &input.due_on);
+    }
+    if action != A::Resolve {
+        steps::unused(errors, "reply", &input.reply);
+    }
+    if !matches!(action, A::FollowUp | A::Reopen) {
+        steps::unused(errors, "satisfaction", &input.satisfaction);
+    }
 }
 
 async fn parse_forward(s: &Scene<'_>, errors: &mut FieldErrors) -> Result<Option<Step>, AppError> {

@@ -505,6 +505,21 @@ fn raw(value: &Option<String>) -> &str {
     value.as_deref().unwrap_or("")
 }
 
+/// Fields of other steps, given with this one: refused, never dropped.
+fn unused_fields(input: &InfoStepInput, action: InfoAction, errors: &mut FieldErrors) {
+    if action != InfoAction::Forward {
+        steps::unused(errors, "forwarded_to", &input.forwarded_to);
+    }
+    if action != InfoAction::Adopt {
+        steps::unused(errors, "level", &input.level);
+        steps::unused(errors, "publication", &input.publication);
+    }
+    if action != InfoAction::Instruct {
+        steps::unused(errors, "leader", &input.leader);
+        steps::unused(errors, "content", &input.content);
+    }
+}
+
 /// Read one step's input into a typed step; field problems go to `errors`.
 async fn parse_step(
     db: &Db,
@@ -513,6 +528,7 @@ async fn parse_step(
     input: &InfoStepInput,
     errors: &mut FieldErrors,
 ) -> Result<Option<Step>, AppError> {
+    unused_fields(input, action, errors);
     Ok(match action {
         InfoAction::Forward => {
             let named = optional_line("forwarded_to", raw(&input.forwarded_to), 100);

@@ -1161,6 +1161,7 @@ async fn parse_step(
     errors: &mut FieldErrors,
 ) -> Result<Option<Step>, AppError> {
     use ProposalAction as A;
+    unused_fields(s.input, action, errors);
     Ok(match action {
         A::Submit | A::Withdraw => {
             if s.actor.role == Role::Member && s.p.lead_member_id != s.actor.member_id {
@@ -1200,6 +1201,30 @@ async fn parse_step(
             Some(Step::ToInfo)
         }
     })
+}
+
+/// Fields of other steps, given with this one: refused, never dropped.
+/// (`key` is not among them: the staff form always sends one.)
+fn unused_fields(input: &StepInput, action: ProposalAction, errors: &mut FieldErrors) {
+    use ProposalAction as A;
+    if action != A::Merge {
+        steps::unused(errors, "target_id", &input.target_id);
+    }
+    if action != A::Assign {
+        steps::unused(errors, "lead_department_id", &input.lead_department_id);
+        steps::unused_all(errors, "co_department_ids", &input.co_department_ids);
+        steps::unused(errors, "due_on", &input.due_on);
+    }
+    if !matches!(action, A::View | A::Answer) {
+        steps::unused(errors, "reply", &input.reply);
+    }
+    if action != A::Answer {
+        steps::unused(errors, "answer_class", &input.answer_class);
+        steps::unused(errors, "attachment_id", &input.attachment_id);
+    }
+    if action != A::Rate {
+        steps::unused(errors, "rating", &input.rating);
+    }
 }
 
 async fn parse_merge(s: &Scene<'_>, errors: &mut FieldErrors) -> Result<Option<Step>, AppError> {

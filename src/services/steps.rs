@@ -60,6 +60,21 @@ pub(crate) async fn not_before_last(
     Ok(())
 }
 
+/// A step form shows the fields of every step: a value given for a field the
+/// chosen step does not use would be dropped, so it is refused instead.
+pub(crate) fn unused(errors: &mut FieldErrors, field: &'static str, value: &Option<String>) {
+    if non_blank(value).is_some() && errors.for_field(field).is_none() {
+        errors.push(FieldError::new(field, "step_field_unused"));
+    }
+}
+
+/// [`unused`] for a field that takes several values.
+pub(crate) fn unused_all(errors: &mut FieldErrors, field: &'static str, values: &[String]) {
+    if values.iter().any(|v| !v.trim().is_empty()) && errors.for_field(field).is_none() {
+        errors.push(FieldError::new(field, "step_field_unused"));
+    }
+}
+
 /// A write made on a stale read changes nothing.
 pub(crate) fn check_version(updated: bool) -> Result<(), AppError> {
     if updated {

@@ -677,3 +677,141 @@ dual_test!(
     every_case_step_keeps_its_typed_note_t,
     every_case_step_keeps_its_typed_note
 );
+
+/// The codes of an error answer's fields, as (field, code).
+fn refused_fields(answer: &Value) -> Vec<(String, String)> {
+    answer["fields"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no field errors: {answer}"))
+        .iter()
+        .map(|e| {
+            let text = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+            (text("field"), text("code"))
+        })
+        .collect()
+}
+
+/// Refused: the step is not taken, and the record and its timeline are as they were.
+async fn assert_refused(
+    app: &TestApp,
+    who: &Person,
+    record: Record<'_>,
+    body: Value,
+    expected: &[(&str, &str)],
+) {
+    let place = place(record);
+    let staff = app.token("staff").await;
+    let (_, before) = app.api_get(&staff, &place.api).await;
+    let (status, answer) = crate::helpers::step(app, &who.token, record, body.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(f, c)| (f.to_string(), c.to_string()))
+        .collect();
+    assert_eq!(refused_fields(&answer), expected, "{answer}");
+    let message = answer["fields"][0]["message"].as_str().unwrap();
+    assert!(message.contains("步骤"), "{message}");
+    let (_, after) = app.api_get(&staff, &place.api).await;
+    assert_eq!(after["version"], before["version"]);
+    assert_eq!(after["events"], before["events"]);
+}
+
+/// A field the step form shows for another step, typed in with this one,
+/// would be dropped: it is refused instead, naming the field.
+async fn a_field_the_step_does_not_use_is_refused_not_dropped(app: TestApp) {
+    let staff = demo_person(&app, "staff").await;
+    let member = demo_person(&app, "member").await;
+    let lead = demo_person(&app, "department").await;
+    let (lead_dept, _) = departments(&app).await;
+    let unused = "step_field_unused";
+
+    // A case: a reply typed with a note; a satisfaction and a due date with an acceptance.
+    let case = new_case(&app, &staff, "路灯不亮").await;
+    let case = ok_step(
+        &app,
+        &staff.token,
+        Record::Case(&case),
+        json!({"action": "forward", "department_id": lead_dept}),
+    )
+    .await;
+    assert_refused(
+        &app,
+        &lead,
+        Record::Case(&case),
+        json!({"action": "note", "note": "已联系", "reply": "已修好"}),
+        &[("reply", unused)],
+    )
+    .await;
+    assert_refused(
+        &app,
+        &lead,
+        Record::Case(&case),
+        json!({"action": "accept", "satisfaction": "satisfied", "due_on": "2099-01-01"}),
+        &[("due_on", unused), ("satisfaction", unused)],
+    )
+    .await;
+
+    // A proposal: a target typed with an acceptance; a reply with a return.
+    let id = propose(&app, &member, "关于增设社区老年食堂的建议", true).await;
+    assert_refused(
+        &app,
+        &staff,
+        Record::Proposal(id),
+        json!({"action": "accept", "target_id": "3"}),
+        &[("target_id", unused)],
+    )
+    .await;
+    ok_step(
+        &app,
+        &staff.token,
+        Record::Proposal(id),
+        json!({"action": "accept"}),
+    )
+    .await;
+    ok_step(
+        &app,
+        &staff.token,
+        Record::Proposal(id),
+        json!({"action": "assign", "lead_department_id": lead_dept}),
+    )
+    .await;
+    assert_refused(
+        &app,
+        &lead,
+        Record::Proposal(id),
+        json!({"action": "return", "note": "不属于本单位职责", "reply": "请转交民政局"}),
+        &[("reply", unused)],
+    )
+    .await;
+
+    // An information report: a publication typed with a forwarding.
+    let r = submit_info(&app, &member, "高砦安置区公交站点设置建议").await;
+    assert_refused(&app, &staff, Record::InfoReport(&r), json!({"action": "forward", "publication": "《二七政协信息》第15期", "leader": "区委副书记"}), &[("publication", unused), ("leader", unused)]).await;
+
+    // On the page: the form comes back with the message and what was typed.
+    let r = staff
+        .browser
+        .client
+        .post(staff.browser.url(&format!("/cases/{}/steps", case["id"])))
+        .form(&[
+            ("csrf", staff.browser.csrf.as_str()),
+            ("version", &case["version"].to_string()),
+            ("action", "note"),
+            ("note", "请加快办理"),
+            ("reply", "这句答复不会被丢掉"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("所选步骤不用这一项"), "{html}");
+    assert!(
+        html.contains("这句答复不会被丢掉"),
+        "the typed reply is kept"
+    );
+}
+dual_test!(
+    a_field_the_step_does_not_use_is_refused_not_dropped_t,
+    a_field_the_step_does_not_use_is_refused_not_dropped
+);
