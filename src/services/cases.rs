@@ -546,7 +546,8 @@ pub struct StepInput {
     pub reply: Option<String>,
     /// follow_up: satisfied | basically_satisfied | unsatisfied.
     pub satisfaction: Option<String>,
-    /// A note; the reason, for return.
+    /// A note, kept as typed with any step (the timeline's `note`, the audit
+    /// row); required for note, and as the reason for return.
     pub note: Option<String>,
 }
 

@@ -82,7 +82,7 @@ pub struct InfoStepInput {
     pub leader: Option<String>,
     /// instruct: what the leader wrote.
     pub content: Option<String>,
-    /// A note (adopt, withdraw).
+    /// A note, kept as typed with any step (the timeline's `note`, the audit row).
     pub note: Option<String>,
 }
 

@@ -1040,7 +1040,8 @@ pub struct StepInput {
     pub version: Option<String>,
     /// The date of the step (ISO); today when empty.
     pub on: Option<String>,
-    /// not_accept: the reason; return: the reason; supervise: a note.
+    /// A note, kept as typed with any step (the timeline's `note`, the audit
+    /// row). Required as the reason for not_accept, return and an unsatisfied rating.
     pub note: Option<String>,
     /// merge: the proposal it goes into.
     pub target_id: Option<String>,
