@@ -377,6 +377,7 @@ const TABLES: &[Table] = &[
             "to_status",
             "department_id",
             "note",
+            "detail",
             "user_id",
             "username",
         ],
@@ -529,6 +530,7 @@ const TABLES: &[Table] = &[
             "to_status",
             "department_id",
             "note",
+            "detail",
             "user_id",
             "username",
         ],
@@ -964,13 +966,16 @@ fn days(d: NaiveDate, n: i64) -> NaiveDate {
 
 // ------------------------------------------------------------- the generator
 
-/// A case step: date, action, from, to, department, note, taken by the department.
+/// A case step: date, action, from, to, department, note (as staff type
+/// one), detail (what the step sets down: a reply, a satisfaction), taken by
+/// the department.
 type CaseStep = (
     NaiveDate,
     &'static str,
     Option<&'static str>,
     &'static str,
     Option<i64>,
+    Option<String>,
     Option<String>,
     bool,
 );
@@ -1002,13 +1007,16 @@ struct ActivityPlan<'c> {
     amount: Option<i64>,
 }
 
-/// A proposal step: date, action, from, to, department, note, (user id, user name).
+/// A proposal step: date, action, from, to, department, note (as typed),
+/// detail (what the step sets down: the number, the answer, the rating),
+/// (user id, user name).
 type ProposalStep = (
     NaiveDate,
     &'static str,
     Option<&'static str>,
     &'static str,
     Option<i64>,
+    Option<String>,
     Option<String>,
     (Option<i64>, Option<String>),
 );
@@ -1961,7 +1969,16 @@ impl Gen<'_> {
     fn case_history(&mut self, departments: &[(i64, i64)], received: NaiveDate) -> CaseHistory {
         let end = last_day();
         let mut h = CaseHistory {
-            events: vec![(received, "register", None, "registered", None, None, false)],
+            events: vec![(
+                received,
+                "register",
+                None,
+                "registered",
+                None,
+                None,
+                None,
+                false,
+            )],
             status: "registered",
             department: None,
             forwarded: None,
@@ -1991,6 +2008,7 @@ impl Gen<'_> {
             "forwarded",
             Some(dept),
             None,
+            None,
             false,
         ));
         let accept_on = days(forward_on, self.rng.gen_range(0..3));
@@ -2004,6 +2022,7 @@ impl Gen<'_> {
             Some("forwarded"),
             "in_progress",
             Some(dept),
+            None,
             None,
             true,
         ));
@@ -2039,6 +2058,7 @@ impl Gen<'_> {
                 "in_progress",
                 Some(dept),
                 Some("逾期督办".into()),
+                None,
                 false,
             ));
         }
@@ -2055,6 +2075,7 @@ impl Gen<'_> {
             Some("in_progress"),
             "resolved",
             Some(dept),
+            None,
             Some(text),
             true,
         ));
@@ -2084,6 +2105,7 @@ impl Gen<'_> {
             Some("resolved"),
             "followed_up",
             Some(dept),
+            None,
             Some(s.to_string()),
             false,
         ));
@@ -2098,6 +2120,7 @@ impl Gen<'_> {
                 "in_progress",
                 Some(dept),
                 None,
+                None,
                 false,
             ));
         } else {
@@ -2111,6 +2134,7 @@ impl Gen<'_> {
                     Some("followed_up"),
                     "closed",
                     Some(dept),
+                    None,
                     None,
                     false,
                 ));
@@ -2128,7 +2152,8 @@ impl Gen<'_> {
         events: Vec<CaseStep>,
     ) -> Result<(), sqlx::Error> {
         let staff = (Some(c.staff_user), Some(c.staff_username.clone()));
-        for (k, (on, action, from, to, dept, note, by_department)) in events.into_iter().enumerate()
+        for (k, (on, action, from, to, dept, note, detail, by_department)) in
+            events.into_iter().enumerate()
         {
             let (user_id, username) = if by_department {
                 match dept.and_then(|d| self.department_users.get(&d)) {
@@ -2153,6 +2178,7 @@ impl Gen<'_> {
                     to.into(),
                     dept.into(),
                     note.into(),
+                    detail.into(),
                     user_id.into(),
                     username.into(),
                 ],
@@ -2509,6 +2535,7 @@ impl Gen<'_> {
                 "draft",
                 None,
                 None,
+                None,
                 member_who.clone(),
             )],
             member_who,
@@ -2552,6 +2579,7 @@ impl Gen<'_> {
                 "submitted",
                 None,
                 None,
+                None,
                 p.member_who.clone(),
             ));
         }
@@ -2562,19 +2590,22 @@ impl Gen<'_> {
             );
             p.reviewed = Some(on);
             let outcome = self.rng.gen_range(0..100);
-            let (to, action, note) = if outcome < 10 {
+            // The reason typed for a refusal is the step's note; the number
+            // given, or the proposal merged into, is what the step sets down.
+            let (to, action, note, detail) = if outcome < 10 {
                 let why = "属于一般性工作建议，转为意见建议处理".to_string();
                 p.reason = Some(why.clone());
-                ("not_accepted", "not_accept", why)
+                ("not_accepted", "not_accept", Some(why), None)
             } else if outcome < 16 && !session.accepted.is_empty() {
                 let target = *session.accepted.choose(&mut self.rng).unwrap_or(&0);
                 p.merged_into = Some(target);
-                ("merged", "merge", format!("并入提案 {target}"))
+                ("merged", "merge", None, Some(format!("→ #{target}")))
             } else {
                 session.number += 1;
                 p.number = Some(session.number);
                 session.accepted.push(p.id);
-                ("accepted", "accept", format!("第{}号", session.number))
+                let number = Some(format!("#{}", session.number));
+                ("accepted", "accept", None, number)
             };
             p.status = to;
             p.events.push((
@@ -2583,7 +2614,8 @@ impl Gen<'_> {
                 Some("submitted"),
                 to,
                 None,
-                Some(note),
+                note,
+                detail,
                 p.staff_who.clone(),
             ));
         }
@@ -2617,6 +2649,7 @@ impl Gen<'_> {
             "assigned",
             Some(lead_dept),
             None,
+            None,
             p.staff_who.clone(),
         ));
         if p.stage < 4 {
@@ -2639,7 +2672,8 @@ impl Gen<'_> {
             Some("assigned"),
             "answered",
             Some(lead_dept),
-            Some(text),
+            None,
+            Some(format!("{}: {text}", cls.to_uppercase())),
             dept_who,
         ));
         if p.stage >= 5 {
@@ -2661,6 +2695,7 @@ impl Gen<'_> {
             Some("answered"),
             "answered",
             None,
+            None,
             Some(r.to_string()),
             p.member_who.clone(),
         ));
@@ -2672,6 +2707,7 @@ impl Gen<'_> {
             "close",
             Some("answered"),
             "closed",
+            None,
             None,
             None,
             p.staff_who.clone(),
@@ -2822,7 +2858,9 @@ impl Gen<'_> {
 
     /// The proposal's event rows.
     async fn proposal_events(&mut self, p: &ProposalRecord) -> Result<(), sqlx::Error> {
-        for (k, (on, action, from, to, dept, note, (user_id, who))) in p.events.iter().enumerate() {
+        for (k, (on, action, from, to, dept, note, detail, (user_id, who))) in
+            p.events.iter().enumerate()
+        {
             let row = self.ids.take("proposal_events");
             self.row(
                 PROPOSAL_EVENTS,
@@ -2836,6 +2874,7 @@ impl Gen<'_> {
                     (*to).into(),
                     (*dept).into(),
                     note.clone().into(),
+                    detail.clone().into(),
                     (*user_id).into(),
                     who.clone().into(),
                 ],

@@ -10,6 +10,9 @@ pub struct EventRow {
     pub action: String,
     pub status: String,
     pub who: String,
+    /// What the step set down (the number given, the reply, …).
+    pub detail: String,
+    /// The note typed with the step, as typed.
     pub note: String,
 }
 
@@ -39,6 +42,7 @@ where
                 .user_name()
                 .or(e.username())
                 .map_or_else(|| labels.nobody.clone(), str::to_string),
+            detail: e.detail().unwrap_or_default().to_string(),
             note: e.note().unwrap_or_default().to_string(),
         })
         .collect()

@@ -194,6 +194,7 @@ pub(crate) async fn insert_case(
             to_status: CaseStatus::Registered.as_str(),
             department_id: None,
             note: None,
+            detail: None,
             user_id: who.user_id,
             username: who.username,
         },
@@ -545,7 +546,8 @@ pub struct StepInput {
     pub reply: Option<String>,
     /// follow_up: satisfied | basically_satisfied | unsatisfied.
     pub satisfaction: Option<String>,
-    /// A note; the reason, for return.
+    /// A note, kept as typed with any step (the timeline's `note`, the audit
+    /// row); required for note, and as the reason for return.
     pub note: Option<String>,
 }
 
@@ -603,6 +605,7 @@ async fn parse_step(
     action: CaseAction,
     errors: &mut FieldErrors,
 ) -> Result<Option<Step>, AppError> {
+    unused_fields(s.input, action, errors);
     Ok(match action {
         CaseAction::Forward => parse_forward(s, errors).await?,
         CaseAction::Accept => Some(Step::Accept),
@@ -630,6 +633,21 @@ async fn parse_step(
             Some(Step::Escalate)
         }
     })
+}
+
+/// Fields of other steps, given with this one: refused, never dropped.
+fn unused_fields(input: &StepInput, action: CaseAction, errors: &mut FieldErrors) {
+    use CaseAction as A;
+    if action != A::Forward {
+        steps::unused(errors, "department", &input.department_id);
+        steps::unused(errors, "due_on", &input.due_on);
+    }
+    if action != A::Resolve {
+        steps::unused(errors, "reply", &input.reply);
+    }
+    if !matches!(action, A::FollowUp | A::Reopen) {
+        steps::unused(errors, "satisfaction", &input.satisfaction);
+    }
 }
 
 async fn parse_forward(s: &Scene<'_>, errors: &mut FieldErrors) -> Result<Option<Step>, AppError> {
@@ -699,11 +717,13 @@ fn parse_satisfaction(s: &Scene<'_>, action: CaseAction, errors: &mut FieldError
     })
 }
 
-/// What a validated step changes on the case and says on its timeline.
+/// What a validated step changes on the case and says on its timeline
+/// (besides the typed note, which the event keeps as typed).
 struct Plan {
     update: CaseUpdate,
     to: CaseStatus,
-    event_note: Option<String>,
+    /// What the step sets down besides the note: the reply, the satisfaction.
+    event_detail: Option<String>,
     event_department: Option<i64>,
     /// A follow-up that reopens is two steps on the timeline.
     then_reopen: bool,
@@ -713,7 +733,7 @@ fn plan(step: Step, s: &Scene<'_>, action: CaseAction, to: CaseStatus, on: Naive
     let mut plan = Plan {
         update: CaseUpdate::of(s.case),
         to,
-        event_note: s.note.clone(),
+        event_detail: None,
         event_department: s.case.department_id,
         then_reopen: false,
     };
@@ -727,7 +747,7 @@ fn plan(step: Step, s: &Scene<'_>, action: CaseAction, to: CaseStatus, on: Naive
         }
         Step::Accept | Step::Close | Step::Note => {}
         Step::Resolve { reply } => {
-            plan.event_note = Some(reply.clone());
+            plan.event_detail = Some(reply.clone());
             u.reply = Some(reply);
             u.resolved_on = Some(on);
         }
@@ -741,10 +761,7 @@ fn plan(step: Step, s: &Scene<'_>, action: CaseAction, to: CaseStatus, on: Naive
             reopened,
         } => {
             u.satisfaction = Some(satisfaction.as_str().to_string());
-            plan.event_note = Some(match &s.note {
-                Some(n) => format!("{}: {n}", satisfaction.as_str()),
-                None => satisfaction.as_str().to_string(),
-            });
+            plan.event_detail = Some(satisfaction.as_str().to_string());
             if let Some(reopened) = reopened {
                 plan.to = reopened;
                 plan.then_reopen = action == CaseAction::FollowUp;
@@ -851,7 +868,8 @@ async fn take(
         from: s.from.as_str(),
         to: first_to.as_str(),
         department_id: plan.event_department,
-        note: plan.event_note.as_deref(),
+        note: s.note.as_deref(),
+        detail: plan.event_detail.as_deref(),
     }];
     if plan.then_reopen {
         events.push(steps::Event {
@@ -860,12 +878,18 @@ async fn take(
             to: to.as_str(),
             department_id: plan.update.department_id,
             note: None,
+            detail: None,
         });
     }
     let u = &plan.update;
+    // What the department typed as its reply (resolve), and the visitor's satisfaction.
+    let reply = u.reply.as_deref().filter(|_| action == CaseAction::Resolve);
+    let followed_up = matches!(action, CaseAction::FollowUp | CaseAction::Reopen);
+    let satisfaction = u.satisfaction.as_deref().filter(|_| followed_up);
     let detail = serde_json::json!({
         "action": action.as_str(), "from": s.from.as_str(), "to": to.as_str(),
         "department_id": u.department_id, "due_on": u.due_on, "on": on,
+        "reply": reply, "satisfaction": satisfaction,
     });
     let record = steps::Record {
         subject: Subject::Case,
@@ -875,6 +899,7 @@ async fn take(
         audit_action: "case_step",
         object_type: "case",
         detail,
+        note: s.note.as_deref(),
         search_kind: "case",
     };
     steps::record(tx, s.actor, record).await

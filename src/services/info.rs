@@ -82,7 +82,7 @@ pub struct InfoStepInput {
     pub leader: Option<String>,
     /// instruct: what the leader wrote.
     pub content: Option<String>,
-    /// A note (adopt, withdraw).
+    /// A note, kept as typed with any step (the timeline's `note`, the audit row).
     pub note: Option<String>,
 }
 
@@ -208,6 +208,7 @@ async fn insert_report(tx: &mut Tx, r: &NewReport<'_>, who: &Who<'_>) -> Result<
             from_status: None,
             to_status: InfoStatus::Submitted.as_str(),
             note: None,
+            detail: None,
             user_id: who.user_id,
             username: who.username,
         },
@@ -447,6 +448,7 @@ pub async fn update(
         to: to.as_str(),
         department_id: None,
         note: None,
+        detail: None,
     };
     let record = steps::Record {
         subject: Subject::Info,
@@ -456,6 +458,7 @@ pub async fn update(
         audit_action: "update",
         object_type: "info_report",
         detail,
+        note: None,
         search_kind: SEARCH_KIND,
     };
     steps::record(tx, actor, record).await?;
@@ -502,6 +505,21 @@ fn raw(value: &Option<String>) -> &str {
     value.as_deref().unwrap_or("")
 }
 
+/// Fields of other steps, given with this one: refused, never dropped.
+fn unused_fields(input: &InfoStepInput, action: InfoAction, errors: &mut FieldErrors) {
+    if action != InfoAction::Forward {
+        steps::unused(errors, "forwarded_to", &input.forwarded_to);
+    }
+    if action != InfoAction::Adopt {
+        steps::unused(errors, "level", &input.level);
+        steps::unused(errors, "publication", &input.publication);
+    }
+    if action != InfoAction::Instruct {
+        steps::unused(errors, "leader", &input.leader);
+        steps::unused(errors, "content", &input.content);
+    }
+}
+
 /// Read one step's input into a typed step; field problems go to `errors`.
 async fn parse_step(
     db: &Db,
@@ -510,6 +528,7 @@ async fn parse_step(
     input: &InfoStepInput,
     errors: &mut FieldErrors,
 ) -> Result<Option<Step>, AppError> {
+    unused_fields(input, action, errors);
     Ok(match action {
         InfoAction::Forward => {
             let named = optional_line("forwarded_to", raw(&input.forwarded_to), 100);
@@ -591,7 +610,8 @@ pub async fn step(
     let mut detail = serde_json::json!({
         "action": action.as_str(), "from": from.as_str(), "to": to.as_str(), "on": on,
     });
-    let event_note = match &step {
+    // What the step sets down besides the typed note, which the event keeps as typed.
+    let event_detail = match &step {
         Step::Forward { to_whom } => {
             update.forwarded_on = Some(on);
             update.forwarded_to = Some(to_whom.clone());
@@ -601,18 +621,15 @@ pub async fn step(
         Step::Adopt { level, publication } => {
             detail["level"] = level.as_str().into();
             detail["publication"] = publication.clone().into();
-            let parts = [
-                Some(level.as_str().to_string()),
-                publication.clone(),
-                note.clone(),
-            ];
+            let parts = [Some(level.as_str()), publication.as_deref()];
             Some(parts.into_iter().flatten().collect::<Vec<_>>().join(" · "))
         }
         Step::Instruct { leader, content } => {
             detail["leader"] = leader.clone().into();
+            detail["content"] = content.clone().into();
             Some(format!("{leader}: {content}"))
         }
-        Step::Withdraw => note.clone(),
+        Step::Withdraw => None,
     };
     let mut tx = db.begin().await?;
     steps::check_version(store::update(&mut tx, id, version, &update).await?)?;
@@ -623,7 +640,8 @@ pub async fn step(
         from: from.as_str(),
         to: to.as_str(),
         department_id: None,
-        note: event_note.as_deref(),
+        note: note.as_deref(),
+        detail: event_detail.as_deref(),
     };
     let record = steps::Record {
         subject: Subject::Info,
@@ -633,6 +651,7 @@ pub async fn step(
         audit_action: "info_step",
         object_type: "info_report",
         detail,
+        note: note.as_deref(),
         search_kind: SEARCH_KIND,
     };
     steps::record(tx, actor, record).await?;

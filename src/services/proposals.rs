@@ -425,6 +425,7 @@ fn event<'a>(
         to_status: to.as_str(),
         department_id,
         note,
+        detail: None,
         user_id: Some(actor.user_id),
         username: Some(&actor.username),
     }
@@ -1039,7 +1040,8 @@ pub struct StepInput {
     pub version: Option<String>,
     /// The date of the step (ISO); today when empty.
     pub on: Option<String>,
-    /// not_accept: the reason; return: the reason; supervise: a note.
+    /// A note, kept as typed with any step (the timeline's `note`, the audit
+    /// row). Required as the reason for not_accept, return and an unsatisfied rating.
     pub note: Option<String>,
     /// merge: the proposal it goes into.
     pub target_id: Option<String>,
@@ -1160,6 +1162,7 @@ async fn parse_step(
     errors: &mut FieldErrors,
 ) -> Result<Option<Step>, AppError> {
     use ProposalAction as A;
+    unused_fields(s.input, action, errors);
     Ok(match action {
         A::Submit | A::Withdraw => {
             if s.actor.role == Role::Member && s.p.lead_member_id != s.actor.member_id {
@@ -1199,6 +1202,30 @@ async fn parse_step(
             Some(Step::ToInfo)
         }
     })
+}
+
+/// Fields of other steps, given with this one: refused, never dropped.
+/// (`key` is not among them: the staff form always sends one.)
+fn unused_fields(input: &StepInput, action: ProposalAction, errors: &mut FieldErrors) {
+    use ProposalAction as A;
+    if action != A::Merge {
+        steps::unused(errors, "target_id", &input.target_id);
+    }
+    if action != A::Assign {
+        steps::unused(errors, "lead_department_id", &input.lead_department_id);
+        steps::unused_all(errors, "co_department_ids", &input.co_department_ids);
+        steps::unused(errors, "due_on", &input.due_on);
+    }
+    if !matches!(action, A::View | A::Answer) {
+        steps::unused(errors, "reply", &input.reply);
+    }
+    if action != A::Answer {
+        steps::unused(errors, "answer_class", &input.answer_class);
+        steps::unused(errors, "attachment_id", &input.attachment_id);
+    }
+    if action != A::Rate {
+        steps::unused(errors, "rating", &input.rating);
+    }
 }
 
 async fn parse_merge(s: &Scene<'_>, errors: &mut FieldErrors) -> Result<Option<Step>, AppError> {
@@ -1392,10 +1419,13 @@ fn parse_rate(s: &Scene<'_>, errors: &mut FieldErrors) -> Result<Option<Step>, A
     Ok(value.map(|value| Step::Rate { member, value }))
 }
 
-/// What a validated step changes on the proposal and says on its timeline.
+/// What a validated step changes on the proposal and says on its timeline
+/// (besides the typed note, which the event keeps as typed).
 struct Plan {
     update: ProposalUpdate,
-    event_note: Option<String>,
+    /// What the step sets down besides the note: the number given, the
+    /// proposal merged into, the view or the answer, the rating.
+    event_detail: Option<String>,
     event_department: Option<i64>,
     /// The authors' duty files get an entry of this kind.
     duty: Option<&'static str>,
@@ -1403,13 +1433,9 @@ struct Plan {
 
 fn plan(step: &Step, s: &Scene<'_>, on: NaiveDate) -> Plan {
     let mut u = ProposalUpdate::of(s.p);
-    let mut event_note = s.note.clone();
+    let mut event_detail = None;
     let mut event_department = None;
     let mut duty = None;
-    let with_note = |head: String| match &s.note {
-        Some(n) => format!("{head}: {n}"),
-        None => head,
-    };
     match step {
         Step::Submit => {
             u.submitted_on = Some(on);
@@ -1428,7 +1454,7 @@ fn plan(step: &Step, s: &Scene<'_>, on: NaiveDate) -> Plan {
         Step::Merge { target } => {
             u.merged_into_id = Some(*target);
             u.reviewed_on = Some(on);
-            event_note = Some(with_note(format!("→ #{target}")));
+            event_detail = Some(format!("→ #{target}"));
         }
         Step::Assign { lead, due, .. } => {
             u.assigned_on = Some(on);
@@ -1442,7 +1468,7 @@ fn plan(step: &Step, s: &Scene<'_>, on: NaiveDate) -> Plan {
         }
         Step::View { department, text } => {
             event_department = Some(*department);
-            event_note = Some(text.clone());
+            event_detail = Some(text.clone());
         }
         Step::Answer {
             department,
@@ -1451,18 +1477,18 @@ fn plan(step: &Step, s: &Scene<'_>, on: NaiveDate) -> Plan {
             attachment,
         } => {
             event_department = Some(*department);
-            event_note = Some(format!("{}: {text}", class.as_str().to_uppercase()));
+            event_detail = Some(format!("{}: {text}", class.as_str().to_uppercase()));
             u.answer = Some(text.clone());
             u.answer_class = Some(class.as_str().to_string());
             u.answered_on = Some(on);
             u.answer_attachment_id = *attachment;
             duty = Some("proposal_answered");
         }
-        Step::Rate { value, .. } => event_note = Some(with_note(value.as_str().to_string())),
+        Step::Rate { value, .. } => event_detail = Some(value.as_str().to_string()),
         Step::Close => u.closed_on = Some(on),
         Step::MarkKey { key } => {
             u.is_key = *key;
-            event_note = Some(if *key { "key" } else { "not_key" }.to_string());
+            event_detail = Some(if *key { "key" } else { "not_key" }.to_string());
         }
         Step::Supervise => {
             u.supervisions += 1;
@@ -1471,7 +1497,7 @@ fn plan(step: &Step, s: &Scene<'_>, on: NaiveDate) -> Plan {
     }
     Plan {
         update: u,
-        event_note,
+        event_detail,
         event_department,
         duty,
     }
@@ -1568,8 +1594,9 @@ async fn take(
     plan.update.status = to;
     let updated = store::update(&mut tx, s.p.id, version, &plan.update).await?;
     steps::check_version(updated)?;
-    if let Some(note) = write_after_update(&mut tx, s, &step, on, info_max_chars).await? {
-        plan.event_note = Some(note);
+    let made_info = write_after_update(&mut tx, s, &step, on, info_max_chars).await?;
+    if let Some(info) = made_info {
+        plan.event_detail = Some(format!("→ info #{info}"));
     }
     note_in_duty_files(&mut tx, s, &step, plan.duty, on).await?;
     let second_round = after == AfterRating::SecondAnswer;
@@ -1580,13 +1607,14 @@ async fn take(
         to
     };
     let u = &plan.update;
-    let due_note = u.due_on.map(|d| d.to_string());
+    let new_due = u.due_on.map(|d| d.to_string());
     let mut events = vec![steps::Event {
         action: action.as_str(),
         from: s.from.as_str(),
         to: answered_to.as_str(),
         department_id: plan.event_department,
-        note: plan.event_note.as_deref(),
+        note: s.note.as_deref(),
+        detail: plan.event_detail.as_deref(),
     }];
     if after != AfterRating::Nothing {
         events.push(steps::Event {
@@ -1598,7 +1626,8 @@ async fn take(
             from: answered_to.as_str(),
             to: to.as_str(),
             department_id: None,
-            note: due_note.as_deref().filter(|_| second_round),
+            note: None,
+            detail: new_due.as_deref().filter(|_| second_round),
         });
     }
     let record = steps::Record {
@@ -1608,7 +1637,8 @@ async fn take(
         events,
         audit_action: "proposal_step",
         object_type: "proposal",
-        detail: audit_detail(s, action, &step, to, on, u),
+        detail: audit_detail(s, action, &step, to, on, u, made_info),
+        note: s.note.as_deref(),
         search_kind: "proposal",
     };
     steps::record(tx, s.actor, record).await
@@ -1633,7 +1663,7 @@ async fn write_before_update(
                 .unwrap_or_else(|| i64::from(session_for(on, s.settings.cutoff())));
             u.session = Some(session);
             u.number = Some(store::next_number(tx, p.org_id, session).await?);
-            plan.event_note = u.number.map(|n| format!("#{n}"));
+            plan.event_detail = u.number.map(|n| format!("#{n}"));
         }
         Step::Rate { member, value } => {
             after = rate(tx, s, member, value, on).await?;
@@ -1656,20 +1686,17 @@ async fn write_before_update(
 }
 
 /// After the proposal is written: the rows a step adds elsewhere. Returns
-/// the event's note when the step's outcome names it.
+/// the information report made from it, if the step made one.
 async fn write_after_update(
     tx: &mut Tx,
     s: &Scene<'_>,
     step: &Step,
     on: NaiveDate,
     info_max_chars: u32,
-) -> Result<Option<String>, AppError> {
+) -> Result<Option<i64>, AppError> {
     let id = s.p.id;
     match step {
-        Step::ToInfo => {
-            let info = to_info(tx, s, on, info_max_chars).await?;
-            return Ok(Some(format!("→ info #{info}")));
-        }
+        Step::ToInfo => return Ok(Some(to_info(tx, s, on, info_max_chars).await?)),
         Step::Assign { lead, co, .. } => store::set_handlers(tx, id, *lead, co).await?,
         Step::Return { .. } => store::clear_handlers(tx, id).await?,
         Step::View { department, text } => record_view(tx, id, *department, text, on).await?,
@@ -1723,6 +1750,7 @@ fn audit_detail(
     to: ProposalStatus,
     on: NaiveDate,
     u: &ProposalUpdate,
+    made_info: Option<i64>,
 ) -> serde_json::Value {
     let handlers = match step {
         Step::Assign { lead, co, .. } => Some((*lead, co.clone())),
@@ -1732,11 +1760,20 @@ fn audit_detail(
         Step::Rate { value, .. } => Some(value.as_str()),
         _ => None,
     };
+    // What the department typed: a co-handler's view, or the answer and its letter.
+    let (reply, attachment) = match step {
+        Step::View { text, .. } => (Some(text.as_str()), None),
+        Step::Answer {
+            text, attachment, ..
+        } => (Some(text.as_str()), *attachment),
+        _ => (None, None),
+    };
     serde_json::json!({
         "action": action.as_str(), "from": s.from.as_str(), "to": to.as_str(), "on": on,
         "number": u.number, "merged_into": u.merged_into_id, "due_on": u.due_on,
         "handlers": handlers, "answer_class": u.answer_class, "is_key": u.is_key,
-        "rating": rating, "round": u.round,
+        "rating": rating, "round": u.round, "reply": reply, "attachment_id": attachment,
+        "info_id": made_info,
     })
 }
 

@@ -60,6 +60,21 @@ pub(crate) async fn not_before_last(
     Ok(())
 }
 
+/// A step form shows the fields of every step: a value given for a field the
+/// chosen step does not use would be dropped, so it is refused instead.
+pub(crate) fn unused(errors: &mut FieldErrors, field: &'static str, value: &Option<String>) {
+    if non_blank(value).is_some() && errors.for_field(field).is_none() {
+        errors.push(FieldError::new(field, "step_field_unused"));
+    }
+}
+
+/// [`unused`] for a field that takes several values.
+pub(crate) fn unused_all(errors: &mut FieldErrors, field: &'static str, values: &[String]) {
+    if values.iter().any(|v| !v.trim().is_empty()) && errors.for_field(field).is_none() {
+        errors.push(FieldError::new(field, "step_field_unused"));
+    }
+}
+
 /// A write made on a stale read changes nothing.
 pub(crate) fn check_version(updated: bool) -> Result<(), AppError> {
     if updated {
@@ -75,7 +90,10 @@ pub(crate) struct Event<'a> {
     pub from: &'a str,
     pub to: &'a str,
     pub department_id: Option<i64>,
+    /// The note the user typed, as typed; `None` on a row the step sets off.
     pub note: Option<&'a str>,
+    /// What the step sets down besides (the number given, the reply, …).
+    pub detail: Option<&'a str>,
 }
 
 /// What every step records besides its own rows.
@@ -85,10 +103,13 @@ pub(crate) struct Record<'a> {
     pub on: NaiveDate,
     /// Usually one; two when the step sets off another (a rating closes).
     pub events: Vec<Event<'a>>,
-    /// The audit row: its action and object type, and the detail.
+    /// The audit row: its action and object type, and the detail (a JSON
+    /// object; the typed note is added to it as `note`).
     pub audit_action: &'static str,
     pub object_type: &'static str,
     pub detail: serde_json::Value,
+    /// The note the user typed with the step: it goes in the audit row too.
+    pub note: Option<&'a str>,
     /// The search index's name for the subject.
     pub search_kind: &'static str,
 }
@@ -107,6 +128,7 @@ pub(crate) async fn record(mut tx: Tx, actor: &Actor, r: Record<'_>) -> Result<(
                 to_status: e.to,
                 department_id: e.department_id,
                 note: e.note,
+                detail: e.detail,
                 user_id: Some(actor.user_id),
                 username: Some(&actor.username),
             },
@@ -114,7 +136,14 @@ pub(crate) async fn record(mut tx: Tx, actor: &Actor, r: Record<'_>) -> Result<(
         .await?;
     }
     search::record_change(&mut tx, r.search_kind, r.id).await?;
-    let detail = Some(r.detail.to_string());
+    let mut detail = r.detail;
+    match detail.as_object_mut() {
+        Some(fields) => {
+            fields.insert("note".into(), r.note.into());
+        }
+        None => return Err(AppError::internal("a step's audit detail is not an object")),
+    }
+    let detail = Some(detail.to_string());
     audit::insert(
         &mut tx,
         &actor.audit(r.audit_action, r.object_type, r.id, detail),

@@ -71,7 +71,11 @@ pub struct CaseEvent {
     pub from_status: Option<String>,
     pub to_status: String,
     pub department_id: Option<i64>,
+    /// What the user typed as the step's note, as typed.
     pub note: Option<String>,
+    /// What the step set down besides the note: a department's reply, a
+    /// follow-up's satisfaction.
+    pub detail: Option<String>,
     pub user_id: Option<i64>,
     pub username: Option<String>,
     /// Who took the step, by name.

@@ -50,7 +50,7 @@ impl Subject {
             ""
         };
         format!(
-            "{}, at, occurred_on, action, from_status, to_status, note, user_id, username{department}",
+            "{}, at, occurred_on, action, from_status, to_status, note, detail, user_id, username{department}",
             self.key()
         )
     }
@@ -67,7 +67,11 @@ pub struct NewEvent<'a> {
     pub to_status: &'a str,
     /// Ignored for information reports.
     pub department_id: Option<i64>,
+    /// What the user typed as the step's note, as typed.
     pub note: Option<&'a str>,
+    /// What the step sets down besides the note (the number given, the
+    /// committee forwarded to, the reply, the rating), in words.
+    pub detail: Option<&'a str>,
     pub user_id: Option<i64>,
     pub username: Option<&'a str>,
 }
@@ -76,10 +80,13 @@ pub async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>) -> Result<(), sqlx::Err
     let (columns, values) = if e.subject.has_department() {
         (
             e.subject.columns(),
-            "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10",
+            "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11",
         )
     } else {
-        (e.subject.columns(), "$1, $2, $3, $4, $5, $6, $7, $8, $9")
+        (
+            e.subject.columns(),
+            "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10",
+        )
     };
     let sql = format!(
         "INSERT INTO {} ({columns}) VALUES ({values})",
@@ -88,7 +95,7 @@ pub async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>) -> Result<(), sqlx::Err
     on_tx!(tx, conn => {
         let query = sqlx::query(&sql)
             .bind(e.subject_id).bind(Utc::now()).bind(e.occurred_on).bind(e.action)
-            .bind(e.from_status).bind(e.to_status).bind(e.note).bind(e.user_id).bind(e.username);
+            .bind(e.from_status).bind(e.to_status).bind(e.note).bind(e.detail).bind(e.user_id).bind(e.username);
         let query = if e.subject.has_department() { query.bind(e.department_id) } else { query };
         query.execute(conn).await.map(|_| ())
     })
@@ -139,6 +146,7 @@ pub trait TimelineEvent {
     /// The display name of who took the step (their account's, now).
     fn user_name(&self) -> Option<&str>;
     fn note(&self) -> Option<&str>;
+    fn detail(&self) -> Option<&str>;
 }
 
 macro_rules! timeline_event {
@@ -151,6 +159,7 @@ macro_rules! timeline_event {
             fn username(&self) -> Option<&str> { self.username.as_deref() }
             fn user_name(&self) -> Option<&str> { self.user_name.as_deref() }
             fn note(&self) -> Option<&str> { self.note.as_deref() }
+            fn detail(&self) -> Option<&str> { self.detail.as_deref() }
         }
     )*};
 }

@@ -82,7 +82,11 @@ pub struct InfoEvent {
     pub action: String,
     pub from_status: Option<String>,
     pub to_status: String,
+    /// What the user typed as the step's note, as typed.
     pub note: Option<String>,
+    /// What the step set down besides the note: the committee forwarded to,
+    /// an adoption's level and publication, a leader's instruction.
+    pub detail: Option<String>,
     pub user_id: Option<i64>,
     pub username: Option<String>,
     /// Who took the step, by name.

@@ -593,7 +593,12 @@ pub struct ProposalEvent {
     pub from_status: Option<String>,
     pub to_status: String,
     pub department_id: Option<i64>,
+    /// What the user typed as the step's note, as typed.
     pub note: Option<String>,
+    /// What the step set down besides the note: the number given (`#4`),
+    /// the proposal merged into, the information report made from it, a
+    /// co-handler's view or the answer, a rating, key or not, a new due date.
+    pub detail: Option<String>,
     pub user_id: Option<i64>,
     pub username: Option<String>,
     /// Who took the step, by name.

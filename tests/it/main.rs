@@ -26,4 +26,5 @@ mod reception;
 mod scale;
 mod schema;
 mod security;
+mod step_notes;
 mod totp;
