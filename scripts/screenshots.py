@@ -13,6 +13,7 @@ import sys
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 
 def browser(width):
@@ -32,7 +33,9 @@ def main():
             driver.get(base + "/login")
             driver.find_element(By.NAME, "username").send_keys(user)
             driver.find_element(By.NAME, "password").send_keys(password)
-            driver.find_element(By.CSS_SELECTOR, "form button[type=submit], form button").click()
+            driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+            # Wait until the sign-in has gone through before opening pages.
+            WebDriverWait(driver, 10).until(lambda d: "/login" not in d.current_url)
             for path in paths:
                 driver.get(base + path)
                 height = driver.execute_script("return document.documentElement.scrollHeight")
