@@ -17,19 +17,22 @@ pub struct EventRow {
 }
 
 /// The labels a capability gives its steps: the action's, the status's,
-/// and who did it (when no user is recorded).
-pub struct Labels<A, S> {
+/// what a step set down (its `detail`, given the action) in words, and who
+/// did it (when no user is recorded).
+pub struct Labels<A, S, D> {
     pub action: A,
     pub status: S,
+    pub detail: D,
     pub nobody: String,
 }
 
 /// The rows of a timeline, oldest first.
-pub fn rows<E, A, S>(events: &[E], labels: Labels<A, S>) -> Vec<EventRow>
+pub fn rows<E, A, S, D>(events: &[E], labels: Labels<A, S, D>) -> Vec<EventRow>
 where
     E: TimelineEvent,
     A: Fn(&str) -> String,
     S: Fn(&str) -> String,
+    D: Fn(&str, &str) -> String,
 {
     events
         .iter()
@@ -42,7 +45,11 @@ where
                 .user_name()
                 .or(e.username())
                 .map_or_else(|| labels.nobody.clone(), str::to_string),
-            detail: e.detail().unwrap_or_default().to_string(),
+            detail: e
+                .detail()
+                .filter(|d| !d.is_empty())
+                .map(|d| (labels.detail)(e.action(), d))
+                .unwrap_or_default(),
             note: e.note().unwrap_or_default().to_string(),
         })
         .collect()

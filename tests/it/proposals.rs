@@ -1080,3 +1080,27 @@ async fn demo_figures(app: TestApp) {
     assert_eq!(mine["total"], 1, "{mine}");
 }
 dual_test!(demo_figures_t, demo_figures);
+
+/// The demo's first proposal read as staff: its timeline says what each step
+/// set down in words (the number, the key mark, the ratings), with people by
+/// name and times in the committee's zone, and no stored codes.
+async fn the_timeline_reads_in_words(mut app: TestApp) {
+    app.login("staff").await;
+    let (status, html) = app.get_html("/proposals/1").await;
+    assert_eq!(status, StatusCode::OK);
+    let timeline = &html[html.find("<ol class=\"timeline\">").unwrap()..];
+    let timeline = &timeline[..timeline.find("</ol>").unwrap()];
+    for words in ["编为第1号", "列为重点提案", "满意", "B类", "王静"] {
+        assert!(timeline.contains(words), "{words}: {timeline}");
+    }
+    for code in [
+        ">key<",
+        "satisfied",
+        "basically_satisfied",
+        "#1<",
+        "· staff ",
+    ] {
+        assert!(!timeline.contains(code), "{code}: {timeline}");
+    }
+}
+dual_test!(the_timeline_reads_in_words_t, the_timeline_reads_in_words);

@@ -195,11 +195,16 @@ async fn accepting_a_proposal_keeps_the_note_beside_the_number(app: TestApp) {
     assert!(number >= 1, "{}", taken.record);
     assert_eq!(taken.event["note"], note);
     assert_eq!(taken.event["detail"], format!("#{number}"));
-    assert!(taken.row.contains(&format!("#{number}")), "{}", taken.row);
+    // The page says it in words beside the note.
+    assert!(
+        taken.row.contains(&format!("编为第{number}号")),
+        "{}",
+        taken.row
+    );
     assert_eq!(taken.audit["number"], number);
     // The member reads it too, on the page and in the API.
     let html = member.browser.page_text(&format!("/proposals/{id}")).await;
-    assert!(timeline_row(&html, note).contains(&format!("#{number}")));
+    assert!(timeline_row(&html, note).contains(&format!("编为第{number}号")));
     let (_, p) = app
         .api_get(&member.token, &format!("/api/v1/proposals/{id}"))
         .await;
@@ -255,7 +260,7 @@ async fn every_proposal_step_keeps_its_typed_note(app: TestApp) {
     )
     .await;
     assert_eq!(key.event["detail"], "key");
-    assert!(key.row.contains("key"), "{}", key.row);
+    assert!(key.row.contains("列为重点提案"), "{}", key.row);
     let assigned = noted_step(
         &app,
         &staff,

@@ -289,6 +289,11 @@ async fn show_page(
                     .unwrap_or_else(|_| ctx.t("case.event.register"))
             },
             status: |s: &str| status_label(&ctx, s),
+            // A follow-up sets down the visitor's satisfaction; a reply is words.
+            detail: |_: &str, d: &str| {
+                Satisfaction::parse("satisfaction", d)
+                    .map_or_else(|_| d.to_string(), |s| ctx.t(s.label_key()))
+            },
             nobody: ctx.t("case.citizen"),
         },
     );

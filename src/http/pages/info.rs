@@ -384,6 +384,19 @@ async fn show_page(
                     .unwrap_or_else(|_| ctx.t("info.event.submit"))
             },
             status: |s: &str| status_label(&ctx, s),
+            // An adoption sets down its level (stored as its code) and where.
+            detail: |a: &str, d: &str| match (a, d.split_once(" · ").unwrap_or((d, ""))) {
+                ("adopt", (level, rest)) => {
+                    let level = AdoptionLevel::parse("level", level)
+                        .map_or_else(|_| level.to_string(), |l| ctx.t(l.label_key()));
+                    if rest.is_empty() {
+                        level
+                    } else {
+                        format!("{level} · {rest}")
+                    }
+                }
+                _ => d.to_string(),
+            },
             nobody: String::new(),
         },
     );

@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
+use crate::app::i18n::t_with;
 use crate::domain::cases::Satisfaction;
 use crate::domain::paging::{SortDir, SortKey};
 use crate::domain::proposals::{
@@ -62,11 +63,48 @@ pub fn routes() -> Vec<RouteSpec> {
     ]
 }
 
+/// What a step set down, in words: the number given, where it was merged,
+/// the answer's class, the rating, a key mark (stored language-neutral).
+fn detail_in_words(ctx: &Ctx, action: &str, detail: &str) -> String {
+    let with = |key: &str, value: &str| t_with(ctx.locale, key, &[("value", value.to_string())]);
+    match action {
+        "accept" => detail.strip_prefix('#').map_or_else(
+            || detail.to_string(),
+            |n| with("proposal.detail.numbered", n),
+        ),
+        "merge" => detail.strip_prefix("→ #").map_or_else(
+            || detail.to_string(),
+            |id| with("proposal.detail.merged_into", id),
+        ),
+        "to_info" => detail.strip_prefix("→ info #").map_or_else(
+            || detail.to_string(),
+            |id| with("proposal.detail.became_info", id),
+        ),
+        "answer" => match detail.split_once(": ") {
+            Some((class, text)) => {
+                match AnswerClass::parse("answer_class", &class.to_lowercase()) {
+                    Ok(c) => format!("{}：{text}", ctx.t(c.label_key())),
+                    Err(_) => detail.to_string(),
+                }
+            }
+            None => detail.to_string(),
+        },
+        "rate" => Satisfaction::parse("rating", detail)
+            .map_or_else(|_| detail.to_string(), |s| ctx.t(s.label_key())),
+        "mark_key" => match detail {
+            "key" => ctx.t("proposal.key_mark"),
+            "not_key" => ctx.t("proposal.key_unmark"),
+            other => other.to_string(),
+        },
+        _ => detail.to_string(),
+    }
+}
+
 /// How the department classed its answer (A/B/C), in words; empty before.
 fn answer_class_label(ctx: &Ctx, p: &Proposal) -> String {
     p.answer_class
         .as_deref()
-        .and_then(|c| AnswerClass::parse("class", c).ok())
+        .and_then(|c| AnswerClass::parse("answer_class", c).ok())
         .map(|c| ctx.t(c.label_key()))
         .unwrap_or_default()
 }
@@ -746,6 +784,7 @@ async fn show_page(
         Labels {
             action: |a: &str| ctx.t(&format!("proposal.event.{a}")),
             status: |s: &str| status_label(&ctx, s),
+            detail: |a: &str, d: &str| detail_in_words(&ctx, a, d),
             nobody: String::new(),
         },
     );
