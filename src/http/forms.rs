@@ -82,12 +82,20 @@ impl<T> Confirmed<T> {
     }
 }
 
-/// The refusal of a step that asks first and was not confirmed.
-pub fn unconfirmed() -> crate::domain::validation::FieldErrors {
-    crate::domain::validation::FieldErrors::single(crate::domain::validation::FieldError::new(
-        "confirm",
-        "step_confirm_required",
-    ))
+/// A step that asks first and was not confirmed is refused before the
+/// service sees it, as invalid input (the form comes back with the message).
+pub fn check_confirmed(
+    asks_first: bool,
+    confirmed: bool,
+) -> Result<(), crate::services::error::AppError> {
+    if asks_first && !confirmed {
+        return Err(crate::services::error::AppError::Validation(
+            crate::domain::validation::FieldErrors::single(
+                crate::domain::validation::FieldError::new("confirm", "step_confirm_required"),
+            ),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -81,6 +81,8 @@ pub struct TestApp {
 }
 
 pub const DEMO_PASSWORD: &str = "Lvzhi-Demo-2012";
+/// The password of the accounts tests add with [`add_account`].
+pub const ADDED_PASSWORD: &str = "Another-Account-2012";
 
 pub fn cipher() -> FieldCipher {
     FieldCipher::from_master_key(&[42u8; 32])
@@ -502,4 +504,44 @@ pub async fn departments(app: &TestApp) -> (i64, i64) {
         .find(|id| *id != own)
         .unwrap();
     (own, other)
+}
+
+/// Add an account for a member (`member`) or a department handler
+/// (`department`) of the demo committee, with [`ADDED_PASSWORD`].
+pub async fn add_account(
+    app: &TestApp,
+    username: &str,
+    member: Option<i64>,
+    department: Option<i64>,
+) {
+    let like = if member.is_some() {
+        "member"
+    } else {
+        "department"
+    };
+    let org_id = lvzhi::storage::users::find_by_username(&app.db, like)
+        .await
+        .unwrap()
+        .unwrap()
+        .org_id;
+    let role = if member.is_some() {
+        lvzhi::domain::roles::Role::Member
+    } else {
+        lvzhi::domain::roles::Role::Department
+    };
+    lvzhi::services::users::create(
+        &app.db,
+        lvzhi::services::users::Creator::Cli,
+        &lvzhi::services::users::UserInput {
+            username: username.into(),
+            display_name: username.into(),
+            org_id: Some(org_id.to_string()),
+            member_id: member.map(|m| m.to_string()),
+            department_id: department.map(|d| d.to_string()),
+            password: Some(ADDED_PASSWORD.into()),
+        },
+        Some(role),
+    )
+    .await
+    .unwrap();
 }

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::dual_test;
-use crate::helpers::{departments, ok_step, step, Record::Proposal, TestApp};
+use crate::helpers::{add_account, departments, ok_step, step, Record::Proposal, TestApp};
 
 /// The id of the demo member account's member (孟爱云) and another member of the committee.
 async fn members(app: &TestApp) -> (i64, i64) {
@@ -38,38 +38,7 @@ async fn account(
     member: Option<i64>,
     department: Option<i64>,
 ) -> String {
-    let org_id = lvzhi::storage::users::find_by_username(
-        &app.db,
-        if member.is_some() {
-            "member"
-        } else {
-            "department"
-        },
-    )
-    .await
-    .unwrap()
-    .unwrap()
-    .org_id;
-    let role = if member.is_some() {
-        lvzhi::domain::roles::Role::Member
-    } else {
-        lvzhi::domain::roles::Role::Department
-    };
-    lvzhi::services::users::create(
-        &app.db,
-        lvzhi::services::users::Creator::Cli,
-        &lvzhi::services::users::UserInput {
-            username: username.into(),
-            display_name: username.into(),
-            org_id: Some(org_id.to_string()),
-            member_id: member.map(|m| m.to_string()),
-            department_id: department.map(|d| d.to_string()),
-            password: Some("Another-Account-2012".into()),
-        },
-        Some(role),
-    )
-    .await
-    .unwrap();
+    add_account(app, username, member, department).await;
     app.token(username).await
 }
 

@@ -11,11 +11,9 @@ use serde_json::{json, Value};
 
 use crate::dual_test;
 use crate::helpers::{
-    departments, ok_step, spawn_client_for, Browser, Record, TestApp, DEMO_PASSWORD,
+    add_account, departments, ok_step, spawn_client_for, Browser, Record, TestApp, ADDED_PASSWORD,
+    DEMO_PASSWORD,
 };
-
-/// The password of the accounts these tests add.
-const PASSWORD: &str = "Another-Account-2012";
 
 /// Someone who takes steps: an API token, and a browser signed in as them.
 struct Person {
@@ -39,27 +37,8 @@ async fn demo_person(app: &TestApp, username: &str) -> Person {
 
 /// A handler account for a department of the demo committee.
 async fn handler(app: &TestApp, username: &str, department: i64) -> Person {
-    let org_id = lvzhi::storage::users::find_by_username(&app.db, "department")
-        .await
-        .unwrap()
-        .unwrap()
-        .org_id;
-    lvzhi::services::users::create(
-        &app.db,
-        lvzhi::services::users::Creator::Cli,
-        &lvzhi::services::users::UserInput {
-            username: username.into(),
-            display_name: username.into(),
-            org_id: Some(org_id.to_string()),
-            member_id: None,
-            department_id: Some(department.to_string()),
-            password: Some(PASSWORD.into()),
-        },
-        Some(lvzhi::domain::roles::Role::Department),
-    )
-    .await
-    .unwrap();
-    person(app, username, PASSWORD).await
+    add_account(app, username, None, Some(department)).await;
+    person(app, username, ADDED_PASSWORD).await
 }
 
 /// Where a record's timeline, page and audit rows are found.

@@ -15,7 +15,7 @@ use crate::domain::paging::PageRequest;
 use crate::domain::roles::Role::{self, Department, Staff};
 use crate::domain::validation::{FieldError, FieldErrors};
 use crate::http::auth::{visitor_locale, Access, ApiQuery, PageActor, PageForm, PathId};
-use crate::http::forms::{step_choices, unconfirmed, Confirmed, StepChoice};
+use crate::http::forms::{check_confirmed, step_choices, Confirmed, StepChoice};
 use crate::http::render::{
     error_page, link_with, pager, render, render_status, Ctx, ForPage, PageResult, Pager,
 };
@@ -378,13 +378,12 @@ pub async fn take_step(
 ) -> Response {
     let confirmed = form.is_confirmed();
     let form = form.input;
-    if CaseAction::parse("action", &form.action).is_ok_and(|a| a.asks_first()) && !confirmed {
-        return match show_page(&state, &page, id, form, unconfirmed(), false, false).await {
-            Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),
-            Err(e) => error_page(page.actor.locale, Some(&page), e),
-        };
-    }
-    match service::step(&state.db, &page.actor, id, &form).await {
+    let asks_first = CaseAction::parse("action", &form.action).is_ok_and(|a| a.asks_first());
+    let taken = match check_confirmed(asks_first, confirmed) {
+        Ok(()) => service::step(&state.db, &page.actor, id, &form).await,
+        Err(refused) => Err(refused),
+    };
+    match taken {
         Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
         Err(AppError::Validation(errors)) => {
             match show_page(&state, &page, id, form, errors, false, false).await {

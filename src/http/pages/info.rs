@@ -12,7 +12,7 @@ use crate::domain::info::{AdoptionLevel, InfoAction, InfoKind, InfoStatus};
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
-use crate::http::forms::{choices, step_choices, unconfirmed, Choice, Confirmed, StepChoice};
+use crate::http::forms::{check_confirmed, choices, step_choices, Choice, Confirmed, StepChoice};
 use crate::http::render::{
     error_page, link_with, render, render_status, Ctx, ForEdit, ForForm, ForPage, PageError,
     PageResult, Refused,
@@ -470,13 +470,12 @@ pub async fn take_step(
 ) -> Response {
     let confirmed = form.is_confirmed();
     let form = form.input;
-    if InfoAction::parse("action", &form.action).is_ok_and(|a| a.asks_first()) && !confirmed {
-        return match show_page(&state, &page, id, form, unconfirmed(), false).await {
-            Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),
-            Err(e) => error_page(page.actor.locale, Some(&page), e),
-        };
-    }
-    match service::step(&state.db, &page.actor, id, &form).await {
+    let asks_first = InfoAction::parse("action", &form.action).is_ok_and(|a| a.asks_first());
+    let taken = match check_confirmed(asks_first, confirmed) {
+        Ok(()) => service::step(&state.db, &page.actor, id, &form).await,
+        Err(refused) => Err(refused),
+    };
+    match taken {
         Ok(_) => Redirect::to(&format!("/info/{id}")).into_response(),
         Err(AppError::Validation(errors)) => {
             match show_page(&state, &page, id, form, errors, false).await {

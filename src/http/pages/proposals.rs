@@ -17,7 +17,7 @@ use crate::domain::proposals::{
 use crate::domain::roles::Role::{self, Department, Member, Staff};
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
-use crate::http::forms::{step_choices, unconfirmed, Choice, SortHeader, StepChoice};
+use crate::http::forms::{check_confirmed, step_choices, Choice, SortHeader, StepChoice};
 use crate::http::render::{
     error_page, pager, render, render_status, Ctx, ForPage, PageResult, Pager,
 };
@@ -920,21 +920,14 @@ pub async fn take_step(
     let input = step_from(&form);
     let confirmed = form.iter().any(|(k, v)| k == "confirm" && v == "yes");
     let asks_first = ProposalAction::parse("action", &input.action).is_ok_and(|a| a.asks_first());
-    if asks_first && !confirmed {
-        return match show_page(&state, &page, id, input, unconfirmed(), false).await {
-            Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),
-            Err(e) => error_page(page.actor.locale, Some(&page), e),
-        };
-    }
-    match service::step(
-        &state.db,
-        &page.actor,
-        id,
-        &input,
-        state.settings.info_max_chars,
-    )
-    .await
-    {
+    let taken = match check_confirmed(asks_first, confirmed) {
+        Ok(()) => {
+            let max_chars = state.settings.info_max_chars;
+            service::step(&state.db, &page.actor, id, &input, max_chars).await
+        }
+        Err(refused) => Err(refused),
+    };
+    match taken {
         Ok(_) => Redirect::to(&format!("/proposals/{id}")).into_response(),
         Err(AppError::Validation(errors)) => {
             match show_page(&state, &page, id, input, errors, false).await {
