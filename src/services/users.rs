@@ -330,11 +330,16 @@ pub async fn role_change(
     if let Some(role) = role {
         check_role_links(role, user.member_id, user.department_id, &mut errors);
     }
-    errors.into_result()?;
     let from = user
         .role
         .as_deref()
         .and_then(|r| Role::parse("role", r).ok());
+    // Asking for the role the account already has changes nothing: say so
+    // rather than ask to confirm it and audit a change that is none.
+    if errors.is_empty() && role == from {
+        errors.push(FieldError::new("role", "role_unchanged"));
+    }
+    errors.into_result()?;
     Ok(RoleChange {
         from,
         to: role,

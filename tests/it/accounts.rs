@@ -836,6 +836,18 @@ async fn a_role_change_names_the_account_and_asks_first(mut app: TestApp) {
     assert_eq!(by, "security");
     assert_eq!(object.as_deref(), Some(target.id.to_string().as_str()));
     assert_eq!(detail, "from=member; to=admin");
+    // The role it already has: nothing to change, nothing asked.
+    let now = user(&app, "member").await;
+    let r = app
+        .post_form(
+            &path,
+            &[("version", &now.version.to_string()), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("该账号已是这一角色"), "{html}");
+    assert_eq!(app.audit_count("role_grant").await, 1);
     // A refused change (their own account) asks nothing and says why.
     let me = user(&app, "security").await;
     let r = app
