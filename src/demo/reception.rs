@@ -51,8 +51,10 @@ struct DemoVisit {
     outcome: String,
     #[serde(default)]
     answer: Option<String>,
+    /// The member on duty who received the visitor, by name (default: the
+    /// first on duty).
     #[serde(default)]
-    received_by: usize,
+    received_by: Option<String>,
     #[serde(default)]
     cases: Vec<DemoCase>,
 }
@@ -160,7 +162,13 @@ impl Desk<'_> {
         .await?;
         let duty = reception::duty_members(self.db, created.id).await?;
         for visit in &day.visits {
-            let received_by = duty.get(visit.received_by).map(|d| d.member_id.to_string());
+            let received_by = match &visit.received_by {
+                None => duty.first(),
+                Some(name) => Some(duty.iter().find(|d| &d.name == name).ok_or_else(|| {
+                    AppError::internal(format!("demo: {name} is not on duty that day"))
+                })?),
+            }
+            .map(|d| d.member_id.to_string());
             self.enter_visit(created.id, visit, received_by).await?;
         }
         Ok(())

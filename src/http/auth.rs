@@ -194,7 +194,10 @@ pub async fn gate(state: AppState, access: Access, request: Request, next: Next)
         }
     }
     parts.extensions.insert(resolved);
-    next.run(Request::from_parts(parts, body)).await
+    let had_flash = crate::http::flash::read(&parts.headers).is_some();
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    crate::http::flash::clear_after_shown(had_flash, &mut response);
+    response
 }
 
 impl FromRequestParts<AppState> for PageActor {
@@ -209,6 +212,7 @@ impl FromRequestParts<AppState> for PageActor {
                 actor: actor.clone(),
                 csrf: csrf.clone(),
                 session_token: token.clone(),
+                flash: crate::http::flash::read(&parts.headers),
             }),
             // A route without a gate is a programming error: refuse rather than guess.
             _ => Err(error_page(

@@ -4,6 +4,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod files;
+pub mod flash;
 pub mod forms;
 pub mod input;
 pub mod pages;

@@ -16,6 +16,8 @@ pub struct PageActor {
     pub actor: Actor,
     pub csrf: String,
     pub session_token: String,
+    /// What the last form did, said once on this page.
+    pub flash: Option<crate::http::flash::Flash>,
 }
 
 /// What every page's layout needs: language, the signed-in user, the form token.
@@ -25,6 +27,8 @@ pub struct Ctx {
     pub csrf: String,
     /// The navigation entry to highlight.
     pub current: &'static str,
+    /// The words of the one-time message after a save.
+    pub flash: Option<String>,
 }
 
 pub struct NavUser {
@@ -40,6 +44,7 @@ impl Ctx {
             user: None,
             csrf: String::new(),
             current: "",
+            flash: None,
         }
     }
 
@@ -53,6 +58,9 @@ impl Ctx {
             }),
             csrf: page.csrf.clone(),
             current,
+            flash: page
+                .flash
+                .map(|f| i18n::t(page.actor.locale, f.label_key())),
         }
     }
 
@@ -62,6 +70,10 @@ impl Ctx {
 
     pub fn lang(&self) -> &'static str {
         self.locale.as_str()
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role == Role::Staff)
     }
 
     pub fn role_label(&self) -> String {
@@ -77,6 +89,9 @@ impl Ctx {
             return Vec::new();
         };
         let mut items: Vec<(&'static str, String)> = Vec::new();
+        if matches!(user.role, Role::Staff | Role::Member | Role::Department) {
+            items.push(("home", "/".into()));
+        }
         match user.role {
             Role::Staff => {
                 items.push(("members", "/members".into()));
@@ -96,6 +111,7 @@ impl Ctx {
                 }
                 items.push(("my_activities", "/activities".into()));
                 items.push(("my_info", "/info".into()));
+                items.push(("my_cases", "/cases".into()));
                 items.push(("awards", "/awards".into()));
                 items.push(("proposals", "/proposals".into()));
                 items.push(("search", "/search".into()));

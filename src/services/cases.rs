@@ -321,19 +321,24 @@ pub(crate) fn audit_detail(v: &CaseValues) -> String {
 }
 
 /// Whether the actor may see the case: staff within their subtree, a
-/// department handler only their department's cases. Others: not found.
+/// department handler only their department's cases, a member the cases
+/// they took up. Others: not found.
 fn visible(actor: &Actor, case: &Case) -> bool {
     match actor.role {
         Role::Staff => actor.sees(&case.org_path),
         Role::Department => {
             actor.department_id.is_some() && case.department_id == actor.department_id
         }
+        Role::Member => actor.member_id.is_some() && case.raised_by == actor.member_id,
         _ => false,
     }
 }
 
+/// Who reads cases: staff, department handlers, and members (their own).
+pub const READERS: &[Role] = &[Role::Staff, Role::Department, Role::Member];
+
 pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Case, AppError> {
-    actor.require(&[Role::Staff, Role::Department])?;
+    actor.require(READERS)?;
     let case = cases::get(db, id).await?.ok_or(AppError::NotFound)?;
     if visible(actor, &case) {
         Ok(case)
@@ -456,7 +461,7 @@ pub async fn list_page(
 }
 
 async fn list_filter(db: &Db, actor: &Actor, q: &CaseQuery) -> Result<CaseFilter, AppError> {
-    actor.require(&[Role::Staff, Role::Department])?;
+    actor.require(READERS)?;
     let range = parse_range(&q.from, &q.to)?;
     let status = match non_blank(&q.status) {
         Some(s) => {
@@ -473,6 +478,8 @@ async fn list_filter(db: &Db, actor: &Actor, q: &CaseQuery) -> Result<CaseFilter
     };
     if actor.role == Role::Department {
         filter.department_id = Some(actor.department_id.ok_or(AppError::Forbidden)?);
+    } else if actor.role == Role::Member {
+        filter.raised_by = Some(actor.member_id.ok_or(AppError::Forbidden)?);
     } else {
         let org = committee(db, actor, "org", non_blank(&q.org))
             .await

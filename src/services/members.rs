@@ -161,6 +161,25 @@ pub async fn names(
     Ok(found.into_iter().map(|m| (m.id, m.name)).collect())
 }
 
+/// Active members of the staff's scope with their group, by name: the
+/// people an activity may invite (its group's members are offered at once).
+pub async fn invitable(
+    db: &Db,
+    actor: &Actor,
+) -> Result<Vec<(i64, String, Option<i64>)>, AppError> {
+    actor.require(STAFF_ONLY)?;
+    let filter = MemberFilter {
+        scope_path: actor.org_path.clone(),
+        status: Some(MemberStatus::Active.as_str().to_string()),
+        ..Default::default()
+    };
+    let (found, _) = members::list(db, &filter, "m.name", "ASC", 500, 0).await?;
+    Ok(found
+        .into_iter()
+        .map(|m| (m.id, m.name, m.group_id))
+        .collect())
+}
+
 /// The sectors (界别) the staff's members come from, for the list's filter.
 pub async fn sectors(db: &Db, actor: &Actor) -> Result<Vec<String>, AppError> {
     actor.require(STAFF_ONLY)?;

@@ -15,6 +15,7 @@ pub mod proposals;
 pub mod reception;
 pub mod search;
 pub(crate) mod steps;
+pub mod todos;
 pub mod users;
 
 use crate::app::i18n::Locale;

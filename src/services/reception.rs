@@ -137,6 +137,35 @@ async fn schedule_of(
     Ok(out)
 }
 
+/// A member's next reception day on duty, today or later: the schedule's
+/// next day whose duty group is theirs (this year's or next year's).
+pub async fn next_duty_of(
+    db: &Db,
+    member_id: i64,
+    today: NaiveDate,
+) -> Result<Option<NaiveDate>, AppError> {
+    let Some(member) = members::get(db, member_id).await? else {
+        return Ok(None);
+    };
+    let Some(group) = member.group_id else {
+        return Ok(None);
+    };
+    let Some(org) = orgs::get_org(db, member.org_id).await? else {
+        return Ok(None);
+    };
+    let settings = settings_for(db, org.id).await?;
+    for year in [today.year(), today.year() + 1] {
+        let found = schedule_of(db, &org, &settings, year)
+            .await?
+            .into_iter()
+            .find(|e| e.held_on >= today && e.duty_group_id == Some(group));
+        if let Some(entry) = found {
+            return Ok(Some(entry.held_on));
+        }
+    }
+    Ok(None)
+}
+
 /// The reception overview of the actor's committee: a year's schedule,
 /// one page of the days held within the scope that year, and the
 /// committee's settings, read with one lookup of the committee.
@@ -336,6 +365,8 @@ pub struct DayDetail {
     pub day: ReceptionDay,
     pub duty: Vec<DutyMember>,
     pub visits: Vec<Visit>,
+    /// The cases the visits opened, each naming its visit.
+    pub cases: Vec<reception::VisitCase>,
 }
 
 /// Staff within their subtree, or a member on duty that day.
@@ -364,6 +395,7 @@ pub async fn get_day(db: &Db, actor: &Actor, id: i64) -> Result<DayDetail, AppEr
     Ok(DayDetail {
         duty: reception::duty_members(db, id).await?,
         visits: reception::visits_of_day(db, id).await?,
+        cases: reception::cases_of_day(db, id).await?,
         day,
     })
 }
@@ -527,6 +559,19 @@ pub async fn add_visit(
 }
 
 /// Every field of a visit checked at once, so that all errors are told together.
+/// The names of the communities of the day's committee, in order.
+pub async fn communities_of_day(db: &Db, day: &ReceptionDay) -> Result<Vec<String>, AppError> {
+    let Some(org) = orgs::get_org(db, day.org_id).await? else {
+        return Ok(Vec::new());
+    };
+    Ok(orgs::list_communities(db, &org.path)
+        .await?
+        .into_iter()
+        .filter(|c| c.org_id == day.org_id)
+        .map(|c| c.name)
+        .collect())
+}
+
 async fn validate_visit(
     db: &Db,
     actor: &Actor,
@@ -536,6 +581,14 @@ async fn validate_visit(
     let mut errors = FieldErrors::new();
     let people = errors.check(parse_people("people", &input.people));
     let community = errors.check(required_line("community", &input.community, 50));
+    // A committee that keeps its communities names one of them: the figures
+    // per community add up only if the names do.
+    let communities = communities_of_day(db, day).await?;
+    if let Some(name) = &community {
+        if !communities.is_empty() && !communities.contains(name) {
+            errors.push(FieldError::new("community", "unknown_community"));
+        }
+    }
     let summary = errors.check(required_text("summary", &input.summary, 2000));
     let visitor_name = match non_blank(&input.visitor_name) {
         Some(n) => errors

@@ -123,8 +123,10 @@ pub async fn find_by_tracking_hash(db: &Db, hash: &str) -> Result<Option<Case>, 
 pub struct CaseFilter {
     /// Cases of committees within this path (staff), …
     pub scope_path: Option<String>,
-    /// … or of this department only (department handlers).
+    /// … or of this department only (department handlers), …
     pub department_id: Option<i64>,
+    /// … or those this member took up (a member follows their own).
+    pub raised_by: Option<i64>,
     pub status: Option<String>,
     /// Received on or after / before.
     pub from: Option<NaiveDate>,
@@ -152,6 +154,10 @@ fn conditions_sql(db: &Db, f: &CaseFilter, args: &mut Args) -> String {
     if let Some(department) = f.department_id {
         let p = args.push(Arg::Int(department));
         sql.push_str(&format!(" AND c.department_id = {p}"));
+    }
+    if let Some(member) = f.raised_by {
+        let p = args.push(Arg::Int(member));
+        sql.push_str(&format!(" AND c.raised_by = {p}"));
     }
     if let Some(status) = &f.status {
         let p = args.push(Arg::Text(status.clone()));

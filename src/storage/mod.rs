@@ -22,6 +22,7 @@ pub mod reception;
 pub mod search;
 pub mod sessions;
 pub mod timeline;
+pub mod todos;
 pub mod users;
 
 use std::str::FromStr;

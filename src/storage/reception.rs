@@ -226,6 +226,22 @@ pub async fn visits_of_day(db: &Db, day_id: i64) -> Result<Vec<Visit>, sqlx::Err
         .bind(day_id).fetch_all(pool).await)
 }
 
+/// A case a visit of the day opened: its visit, subject and status.
+#[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
+pub struct VisitCase {
+    pub id: i64,
+    pub visit_id: i64,
+    pub title: String,
+    pub status: crate::domain::cases::CaseStatus,
+}
+
+pub async fn cases_of_day(db: &Db, day_id: i64) -> Result<Vec<VisitCase>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_as::<_, VisitCase>(
+        "SELECT c.id, c.visit_id, c.title, c.status FROM cases c JOIN visits v ON v.id = c.visit_id \
+         WHERE v.reception_day_id = $1 ORDER BY c.id")
+        .bind(day_id).fetch_all(pool).await)
+}
+
 /// Bump a day's version: a visit was added (two people adding at once both succeed;
 /// the version tells a form that the day changed).
 pub async fn touch_day(tx: &mut Tx, day_id: i64) -> Result<(), sqlx::Error> {

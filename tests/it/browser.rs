@@ -453,7 +453,7 @@ async fn a_reception_visit_becomes_a_case_and_is_answered() {
             .map_err(fail)?;
         wait_for(&client, "form[action$='/visits']").await?;
         fill(&client, "people", "2").await?;
-        fill(&client, "community", "孙八砦社区").await?;
+        select(&client, "community", "孙八砦社区").await?;
         fill(&client, "summary", "反映小区门口路灯长期不亮").await?;
         fill(&client, "visitor_name", "李大爷").await?;
         select(&client, "outcome", "case").await?;

@@ -1321,3 +1321,96 @@ dual_test!(
     case_pages_follow_one_order_across_the_committees_of_a_scope_t,
     case_pages_follow_one_order_across_the_committees_of_a_scope
 );
+
+/// A member follows the cases they took up on a reception day: theirs only,
+/// in the API and on their pages, read-only, linked from their duty file.
+async fn a_member_follows_the_cases_they_took_up(mut app: TestApp) {
+    let staff = app.token("staff").await;
+    let meng: i64 = lvzhi::on_db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM members WHERE name = '孟爱云'").fetch_one(pool).await)
+    .unwrap();
+    let (status, day) = app
+        .api_post(
+            &staff,
+            "/api/v1/reception-days",
+            &json!({"held_on": "2024-06-14", "duty_member_ids": [meng]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{day}");
+    let member = app.token("member").await;
+    let (status, v) = app
+        .api_post(
+            &member,
+            &format!("/api/v1/reception-days/{}/visits", day["id"]),
+            &json!({"people": 1, "community": "孙八砦社区", "summary": "噪音", "outcome": "case",
+                    "cases": [{"subject": "广场舞噪音扰民", "description": "晚上十点后仍有音乐"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let mine = v["case_ids"][0].as_i64().expect("the visit's case");
+
+    // The API lists hers and only hers: as many as the records say.
+    let raised_by_her: i64 = lvzhi::on_db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM cases WHERE raised_by = $1").bind(meng).fetch_one(pool).await)
+    .unwrap();
+    let (status, list) = app.api_get(&member, "/api/v1/cases?per_page=200").await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["total"], raised_by_her);
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len() as i64, raised_by_her);
+    assert!(items.iter().all(|c| c["raised_by"] == meng), "{list}");
+    assert!(items.iter().any(|c| c["id"] == mine));
+
+    // Her case with its timeline; somebody else's is not found.
+    let (status, case) = app.api_get(&member, &format!("/api/v1/cases/{mine}")).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert_eq!(case["status"], "registered");
+    assert_eq!(case["events"].as_array().map(Vec::len), Some(1));
+    let other: i64 = lvzhi::on_db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM cases WHERE raised_by IS NULL OR raised_by <> $1 ORDER BY id LIMIT 1")
+        .bind(meng).fetch_one(pool).await)
+    .unwrap();
+    let (status, _) = app
+        .api_get(&member, &format!("/api/v1/cases/{other}"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // She follows it; she does not handle it.
+    let (status, _) = app
+        .api_post(
+            &member,
+            &format!("/api/v1/cases/{mine}/steps"),
+            &json!({"action": "note", "note": "催一下", "version": case["version"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Her pages: the list with each case's status, the case without a step form.
+    app.login("member").await;
+    let (status, html) = app.get_html("/cases").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("我的来访事件"), "{html}");
+    assert!(html.contains(&format!("href=\"/cases/{mine}\"")), "{html}");
+    assert!(html.contains("广场舞噪音扰民"));
+    assert!(html.contains("<span class=\"tag\">登记</span>"), "{html}");
+    let (status, html) = app.get_html(&format!("/cases/{mine}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("广场舞噪音扰民"));
+    assert!(
+        !html.contains("id=\"step-form\""),
+        "no step form for a member"
+    );
+    let (status, _) = app.get_html(&format!("/cases/{other}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Her duty file links the case.
+    let (_, html) = app.get_html(&format!("/members/{meng}")).await;
+    assert!(
+        html.contains(&format!("<a href=\"/cases/{mine}\">广场舞噪音扰民</a>")),
+        "{html}"
+    );
+}
+dual_test!(
+    a_member_follows_the_cases_they_took_up_t,
+    a_member_follows_the_cases_they_took_up
+);

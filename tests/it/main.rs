@@ -21,6 +21,7 @@ mod member_pages;
 mod members_api;
 mod openapi;
 mod orgs_api;
+mod pages;
 mod proposals;
 mod reception;
 mod scale;

@@ -210,7 +210,7 @@ async fn a_reception_day_records_duty_visits_and_cases(mut app: TestApp) {
     let cases_before = app.count("cases").await;
     for (body, field, code) in [
         (
-            json!({"people": 0, "community": "x", "summary": "x", "outcome": "answered"}),
+            json!({"people": 0, "community": "高砦社区", "summary": "x", "outcome": "answered"}),
             "people",
             "people_range",
         ),
@@ -220,22 +220,22 @@ async fn a_reception_day_records_duty_visits_and_cases(mut app: TestApp) {
             "required",
         ),
         (
-            json!({"people": 1, "community": "x", "summary": "x", "outcome": "case"}),
+            json!({"people": 1, "community": "高砦社区", "summary": "x", "outcome": "case"}),
             "cases",
             "visit_case_required",
         ),
         (
-            json!({"people": 1, "community": "x", "summary": "x", "outcome": "maybe"}),
+            json!({"people": 1, "community": "高砦社区", "summary": "x", "outcome": "maybe"}),
             "outcome",
             "invalid_choice",
         ),
         (
-            json!({"people": 1, "community": "x", "summary": "x", "outcome": "answered", "phone": "123"}),
+            json!({"people": 1, "community": "高砦社区", "summary": "x", "outcome": "answered", "phone": "123"}),
             "phone",
             "phone_format",
         ),
         (
-            json!({"people": 1, "community": "x", "summary": "x", "outcome": "answered", "received_by": 999999}),
+            json!({"people": 1, "community": "高砦社区", "summary": "x", "outcome": "answered", "received_by": 999999}),
             "received_by",
             "not_on_duty",
         ),

@@ -9,7 +9,6 @@ use axum::Form;
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use serde::Deserialize;
 
-use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::Access;
 use crate::http::auth::{client_ip, cookie, visitor_locale, PageActor, PageForm};
@@ -25,7 +24,6 @@ use axum::http::Method;
 pub fn routes() -> Vec<RouteSpec> {
     use Access::{Public, SignedIn};
     vec![
-        route(Method::GET, "/", SignedIn, home),
         route(Method::GET, "/login", Public, login_form),
         route(Method::POST, "/login", Public, login),
         route(Method::POST, "/logout", SignedIn, logout),
@@ -44,21 +42,6 @@ pub fn routes() -> Vec<RouteSpec> {
 }
 
 const LOGIN_CSRF_COOKIE: &str = "lvzhi_login_csrf";
-
-/// Each role lands on its own first page.
-pub async fn home(page: PageActor) -> Response {
-    let target = match page.actor.role {
-        Role::Staff => "/members".to_string(),
-        Role::Member => match page.actor.member_id {
-            Some(id) => format!("/members/{id}"),
-            None => "/account/password".into(),
-        },
-        Role::Admin | Role::Security => "/admin/users".into(),
-        Role::Auditor => "/audit".into(),
-        Role::Department => "/inbox".into(),
-    };
-    Redirect::to(&target).into_response()
-}
 
 #[derive(Template)]
 #[template(path = "login.html")]

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
@@ -19,9 +19,10 @@ use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
 use crate::http::files::{download_response, read_upload, upload_route};
+use crate::http::flash::{self, Flash};
 use crate::http::forms::{choices, Choice};
 use crate::http::render::{
-    error_page, link_with, render, render_status, Ctx, ForForm, ForPage, PageError, PageResult,
+    error_page, link_with, render, render_status, Ctx, ForForm, ForPage, PageResult,
 };
 use crate::http::{route, AppState, RouteSpec};
 use crate::security::constant_time_eq;
@@ -396,7 +397,7 @@ pub async fn create(
     PageForm { page, form }: PageForm<ActivityInput>,
 ) -> Response {
     match service::create(&state.db, &page.actor, &form).await {
-        Ok(a) => Redirect::to(&format!("/activities/{}", a.id)).into_response(),
+        Ok(a) => flash::redirect(&format!("/activities/{}", a.id), Flash::Created),
         Err(AppError::Validation(errors)) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &form_page(&state, &page, "/activities".into(), form, errors).await,
@@ -449,7 +450,7 @@ pub async fn update(
 ) -> Response {
     let action = format!("/activities/{id}");
     match service::update(&state.db, &page.actor, id, &form).await {
-        Ok(_) => Redirect::to(&action).into_response(),
+        Ok(_) => flash::redirect(&action, Flash::Saved),
         Err(AppError::Validation(errors)) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &form_page(&state, &page, action, form, errors).await,
@@ -506,7 +507,9 @@ struct ShowTemplate {
     report_version: String,
     has_report_form: bool,
     attachments: Vec<AttachmentRow>,
-    candidates: Vec<Choice>,
+    candidates: Vec<Candidate>,
+    /// How many of them are in the activity's group (the "whole group" button).
+    group_candidates: usize,
     attendances: Vec<Choice>,
     categories: Vec<Choice>,
     errors: FieldErrors,
@@ -571,25 +574,27 @@ fn attachment_rows(
         .collect()
 }
 
-/// For staff: the members of the activity's committee not yet invited.
+/// A member staff may invite, with their group (to invite a whole group).
+pub struct Candidate {
+    pub id: i64,
+    pub name: String,
+    pub group_id: Option<i64>,
+}
+
+/// For staff: the active members of their scope not yet invited.
 async fn invite_candidates(
     state: &AppState,
     page: &PageActor,
     invited: &[crate::storage::activities::Invitation],
-) -> Result<Vec<Choice>, PageError> {
+) -> Result<Vec<Candidate>, AppError> {
     if page.actor.role != Role::Staff {
         return Ok(Vec::new());
     }
-    Ok(member_service::names(&state.db, &page.actor, true)
-        .await
-        .for_page(page)?
+    Ok(member_service::invitable(&state.db, &page.actor)
+        .await?
         .into_iter()
-        .filter(|(id, _)| !invited.iter().any(|i| i.member_id == *id))
-        .map(|(id, name)| Choice {
-            value: id.to_string(),
-            label: name,
-            selected: false,
-        })
+        .filter(|(id, _, _)| !invited.iter().any(|i| i.member_id == *id))
+        .map(|(id, name, group_id)| Candidate { id, name, group_id })
         .collect())
 }
 
@@ -625,7 +630,13 @@ async fn show_page(
             .invitations
             .iter()
             .any(|i| Some(i.member_id) == page.actor.member_id && i.attendance.is_none());
-    let candidates = invite_candidates(state, page, &detail.invitations).await?;
+    let candidates = invite_candidates(state, page, &detail.invitations)
+        .await
+        .for_page(page)?;
+    let group_candidates = candidates
+        .iter()
+        .filter(|c| c.group_id.is_some() && c.group_id == a.group_id)
+        .count();
     let report = detail.report;
     let template = ShowTemplate {
         kind: kind_label(&ctx, &a.kind),
@@ -663,6 +674,7 @@ async fn show_page(
             && ActivityKind::parse("kind", &a.kind).is_ok_and(|k| k.has_report()),
         attachments: attachment_rows(&ctx, &detail.attachments),
         candidates,
+        group_candidates,
         attendances: choices(
             Attendance::ALL
                 .iter()
@@ -707,7 +719,7 @@ async fn after(
     result: Result<(), AppError>,
 ) -> PageResult {
     match result.for_form(page)? {
-        Ok(()) => Ok(Redirect::to(&format!("/activities/{id}")).into_response()),
+        Ok(()) => Ok(flash::redirect(&format!("/activities/{id}"), Flash::Saved)),
         Err(errors) => show_page(state, page, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
     }
 }
@@ -717,11 +729,36 @@ pub async fn invite(
     PathId(id): PathId,
     PageForm { page, form }: PageForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let ids: Vec<String> = form
-        .into_iter()
-        .filter(|(k, _)| k == "member_ids")
-        .map(|(_, v)| v)
-        .collect();
+    // `whole`: the activity's whole group, or everyone offered; otherwise
+    // the members ticked.
+    let whole = form
+        .iter()
+        .find(|(k, _)| k == "whole")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    let ids: Vec<String> = match whole {
+        "group" | "all" => {
+            let activity = service::detail(&state.db, &page.actor, id)
+                .await
+                .for_page(&page)?;
+            let invited = activity.invitations.clone();
+            invite_candidates(&state, &page, &invited)
+                .await
+                .for_page(&page)?
+                .into_iter()
+                .filter(|c| {
+                    whole == "all"
+                        || (c.group_id.is_some() && c.group_id == activity.activity.group_id)
+                })
+                .map(|c| c.id.to_string())
+                .collect()
+        }
+        _ => form
+            .into_iter()
+            .filter(|(k, _)| k == "member_ids")
+            .map(|(_, v)| v)
+            .collect(),
+    };
     let result = service::invite(&state.db, &page.actor, id, &ids)
         .await
         .map(|_| ());
@@ -963,7 +1000,7 @@ pub async fn create_award(
     PageForm { page, form }: PageForm<AwardInput>,
 ) -> Response {
     match award_service::create(&state.db, &page.actor, &form).await {
-        Ok(_) => Redirect::to("/awards").into_response(),
+        Ok(_) => flash::redirect("/awards", Flash::Created),
         Err(AppError::Validation(errors)) => awards_page(
             &state,
             &page,

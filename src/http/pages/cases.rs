@@ -7,14 +7,15 @@ use std::net::SocketAddr;
 use askama::Template;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 
 use crate::app::i18n::Locale;
 use crate::domain::cases::{CaseAction, CaseSource, CaseStatus, Satisfaction};
 use crate::domain::paging::PageRequest;
-use crate::domain::roles::Role::{self, Department, Staff};
+use crate::domain::roles::Role::{self, Department, Member, Staff};
 use crate::domain::validation::{FieldError, FieldErrors};
 use crate::http::auth::{visitor_locale, Access, ApiQuery, PageActor, PageForm, PathId};
+use crate::http::flash::{self, Flash};
 use crate::http::forms::{check_confirmed, step_choices, Confirmed, StepChoice};
 use crate::http::render::{
     error_page, link_with, pager, render, render_status, Ctx, ForPage, PageResult, Pager,
@@ -33,9 +34,20 @@ pub fn routes() -> Vec<RouteSpec> {
     const STAFF: Access = Access::Roles(&[Staff]);
     const HANDLERS: Access = Access::Roles(&[Staff, Department]);
     vec![
-        route(Method::GET, "/cases", STAFF, board),
+        // Staff get the board; a member the list of the cases they took up.
+        route(
+            Method::GET,
+            "/cases",
+            Access::Roles(&[Staff, Member]),
+            board,
+        ),
         route(Method::POST, "/cases", STAFF, create),
-        route(Method::GET, "/cases/{id}", HANDLERS, show),
+        route(
+            Method::GET,
+            "/cases/{id}",
+            Access::Roles(service::READERS),
+            show,
+        ),
         route(Method::POST, "/cases/{id}/steps", HANDLERS, take_step),
         route(Method::GET, "/inbox", Access::Roles(&[Department]), inbox),
         route(Method::GET, "/public/{id}", Access::Public, public_form),
@@ -159,7 +171,10 @@ async fn board_page(
 struct StatusListTemplate {
     ctx: Ctx,
     heading: String,
+    /// Empty for a member, who has no board.
     board_href: String,
+    /// A member's list holds every status: each card says its own.
+    show_status: bool,
     cards: Vec<CaseCard>,
     total: i64,
     page: u32,
@@ -183,10 +198,33 @@ async fn status_list_page(
     Ok(StatusListTemplate {
         heading: status_label(&ctx, status),
         board_href: link_with("/cases", &range_params(q), &[]),
+        show_status: false,
         cards: items.iter().map(|c| card(&ctx, c)).collect(),
         total,
         page: request.page,
         pager: pager("/cases", &params, &request, total),
+        ctx,
+    })
+}
+
+/// A member's own cases, newest first, whatever their status.
+async fn member_list_page(
+    state: &AppState,
+    page: &PageActor,
+    q: &CaseQuery,
+) -> Result<StatusListTemplate, AppError> {
+    let ctx = Ctx::for_page(page, "my_cases");
+    let request = PageRequest::parse(q.page.as_deref(), q.per_page.as_deref())
+        .map_err(AppError::BadRequest)?;
+    let (items, total) = service::list_page(&state.db, &page.actor, q).await?;
+    Ok(StatusListTemplate {
+        heading: ctx.t("nav.my_cases"),
+        board_href: String::new(),
+        show_status: true,
+        cards: items.iter().map(|c| card(&ctx, c)).collect(),
+        total,
+        page: request.page,
+        pager: pager("/cases", &[], &request, total),
         ctx,
     })
 }
@@ -196,6 +234,12 @@ pub async fn board(
     page: PageActor,
     ApiQuery(q): ApiQuery<CaseQuery>,
 ) -> Response {
+    if page.actor.role == Role::Member {
+        return match member_list_page(&state, &page, &q).await {
+            Ok(t) => render(&t),
+            Err(e) => error_page(page.actor.locale, Some(&page), e),
+        };
+    }
     if let Some(status) = q.status.clone().filter(|s| !s.trim().is_empty()) {
         return match status_list_page(&state, &page, &q, &status).await {
             Ok(t) => render(&t),
@@ -214,7 +258,7 @@ pub async fn create(
     PageForm { page, form }: PageForm<CaseInput>,
 ) -> Response {
     match service::create(&state.db, &page.actor, &state.cipher, &form).await {
-        Ok(case) => Redirect::to(&format!("/cases/{}", case.id)).into_response(),
+        Ok(case) => flash::redirect(&format!("/cases/{}", case.id), Flash::Created),
         Err(AppError::Validation(errors)) => {
             match board_page(&state, &page, &CaseQuery::default(), form, errors).await {
                 Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),
@@ -274,10 +318,10 @@ async fn show_page(
     reveal_phone: bool,
 ) -> Result<ShowTemplate, AppError> {
     let case = service::detail(&state.db, &page.actor, &state.cipher, id, reveal_phone).await?;
-    let current = if page.actor.role == Role::Staff {
-        "cases"
-    } else {
-        "inbox"
+    let current = match page.actor.role {
+        Role::Staff => "cases",
+        Role::Member => "my_cases",
+        _ => "inbox",
     };
     let ctx = Ctx::for_page(page, current);
     let events = timeline::rows(
@@ -384,7 +428,7 @@ pub async fn take_step(
         Err(refused) => Err(refused),
     };
     match taken {
-        Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
+        Ok(_) => flash::redirect(&format!("/cases/{id}"), Flash::StepTaken),
         Err(AppError::Validation(errors)) => {
             match show_page(&state, &page, id, form, errors, false, false).await {
                 Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),

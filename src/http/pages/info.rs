@@ -6,12 +6,13 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 
 use crate::domain::info::{AdoptionLevel, InfoAction, InfoKind, InfoStatus};
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
+use crate::http::flash::{self, Flash};
 use crate::http::forms::{check_confirmed, choices, step_choices, Choice, Confirmed, StepChoice};
 use crate::http::render::{
     error_page, link_with, render, render_status, Ctx, ForEdit, ForForm, ForPage, PageError,
@@ -234,7 +235,7 @@ pub async fn create(
         .await
         .for_form(&page)?;
     match created {
-        Ok(r) => Ok(Redirect::to(&format!("/info/{}", r.id)).into_response()),
+        Ok(r) => Ok(flash::redirect(&format!("/info/{}", r.id), Flash::Created)),
         Err(errors) => {
             let again = form_page(&state, &page, "/info".into(), form, errors).await?;
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &again))
@@ -287,7 +288,7 @@ pub async fn update(
         .await
         .for_edit(&page)?;
     match saved {
-        Ok(_) => Ok(Redirect::to(&action).into_response()),
+        Ok(_) => Ok(flash::redirect(&action, Flash::Saved)),
         Err(Refused::Invalid(errors)) => {
             let again = form_page(&state, &page, action, form, errors).await?;
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &again))
@@ -476,7 +477,7 @@ pub async fn take_step(
         Err(refused) => Err(refused),
     };
     match taken {
-        Ok(_) => Redirect::to(&format!("/info/{id}")).into_response(),
+        Ok(_) => flash::redirect(&format!("/info/{id}"), Flash::StepTaken),
         Err(AppError::Validation(errors)) => {
             match show_page(&state, &page, id, form, errors, false).await {
                 Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),

@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::app::i18n::Locale;
@@ -13,6 +13,7 @@ use crate::domain::paging::{SortDir, SortKey};
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::Access;
 use crate::http::auth::{ApiQuery, PageActor, PageForm, PathId};
+use crate::http::flash::{self, Flash};
 use crate::http::forms::{choices, Choice, SortHeader};
 use crate::http::render::{error_page, link_with, render, render_status, Ctx, ForPage, PageResult};
 use crate::http::AppState;
@@ -322,7 +323,7 @@ pub async fn create(
     PageForm { page, form }: PageForm<MemberInput>,
 ) -> Response {
     match service::create(&state.db, &page.actor, &state.cipher, &form).await {
-        Ok(member) => Redirect::to(&format!("/members/{}", member.id)).into_response(),
+        Ok(member) => flash::redirect(&format!("/members/{}", member.id), Flash::Created),
         Err(AppError::Validation(errors)) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &form_page(
@@ -394,7 +395,7 @@ pub async fn update(
 ) -> Response {
     let action = format!("/members/{id}");
     match service::update(&state.db, &page.actor, &state.cipher, id, &form).await {
-        Ok(_) => Redirect::to(&action).into_response(),
+        Ok(_) => flash::redirect(&action, Flash::Saved),
         Err(AppError::Validation(errors)) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &form_page(&state, &page, "member.edit", action, form, errors, false).await,
@@ -436,16 +437,32 @@ pub async fn delete(
     PageForm { page, form }: PageForm<VersionForm>,
 ) -> Response {
     match service::delete(&state.db, &page.actor, id, &form.version).await {
-        Ok(()) => Redirect::to("/members").into_response(),
+        Ok(()) => flash::redirect("/members", Flash::Deleted),
         Err(e) => error_page(page.actor.locale, Some(&page), e),
     }
 }
 
-/// A timeline entry as shown.
+/// A timeline entry as shown, linked to its record where that has a page.
 pub struct TimelineRow {
     pub date: String,
     pub kind: String,
     pub title: String,
+    pub href: Option<String>,
+}
+
+/// The page of the record a duty-file entry is about.
+fn record_href(object_type: Option<&str>, object_id: Option<i64>) -> Option<String> {
+    let id = object_id?;
+    let base = match object_type? {
+        "case" => "/cases",
+        "info_report" => "/info",
+        "reception_day" => "/reception",
+        "activity" => "/activities",
+        "proposal" => "/proposals",
+        "award" => return Some("/awards".into()),
+        _ => return None,
+    };
+    Some(format!("{base}/{id}"))
 }
 
 #[derive(Template)]
@@ -491,6 +508,7 @@ async fn show_page(
             date: e.occurred_on.format("%Y-%m-%d").to_string(),
             kind: ctx.t(&format!("timeline.kind.{}", e.kind)),
             title: e.title.clone(),
+            href: record_href(e.object_type.as_deref(), e.object_id),
         })
         .collect();
     let (id_number, phone) = match &revealed {

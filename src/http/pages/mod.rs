@@ -4,6 +4,7 @@ mod account;
 mod activities;
 mod admin;
 mod cases;
+mod home;
 mod info;
 mod members;
 mod orgs;
@@ -16,6 +17,7 @@ use super::RouteSpec;
 pub fn routes() -> Vec<RouteSpec> {
     [
         account::routes(),
+        home::routes(),
         members::routes(),
         orgs::routes(),
         admin::routes(),

@@ -4,13 +4,14 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 
 use crate::domain::orgs::OrgKind;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::Access;
 use crate::http::auth::{PageActor, PageForm};
+use crate::http::flash::{self, Flash};
 use crate::http::forms::Choice;
 use crate::http::render::{error_page, render_status, Ctx, ForPage, PageResult};
 use crate::http::AppState;
@@ -141,7 +142,7 @@ async fn after(
     form: &'static str,
 ) -> Response {
     match result {
-        Ok(()) => Redirect::to("/orgs").into_response(),
+        Ok(()) => flash::redirect("/orgs", Flash::Saved),
         Err(AppError::Validation(errors)) => match overview_page(state, page, errors, form).await {
             Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),
             Err(e) => error_page(page.actor.locale, Some(page), e),

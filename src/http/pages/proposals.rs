@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 
 use crate::app::i18n::t_with;
 use crate::domain::cases::Satisfaction;
@@ -17,6 +17,7 @@ use crate::domain::proposals::{
 use crate::domain::roles::Role::{self, Department, Member, Staff};
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
+use crate::http::flash::{self, Flash};
 use crate::http::forms::{check_confirmed, step_choices, Choice, SortHeader, StepChoice};
 use crate::http::render::{
     error_page, pager, render, render_status, Ctx, ForPage, PageResult, Pager,
@@ -490,7 +491,7 @@ pub async fn create(
         };
     }
     match service::create(&state.db, &page.actor, &input).await {
-        Ok(p) => Redirect::to(&format!("/proposals/{}", p.id)).into_response(),
+        Ok(p) => flash::redirect(&format!("/proposals/{}", p.id), Flash::Created),
         Err(AppError::Validation(errors)) => {
             match form_page(&state, &page, None, 0, input, errors, false).await {
                 Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),
@@ -587,7 +588,7 @@ pub async fn update(
         other => other,
     };
     match result {
-        Ok(_) => Redirect::to(&format!("/proposals/{id}")).into_response(),
+        Ok(_) => flash::redirect(&format!("/proposals/{id}"), Flash::Saved),
         Err(AppError::Validation(errors)) => {
             match form_page(&state, &page, Some(id), version, input, errors, false).await {
                 Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),
@@ -928,7 +929,7 @@ pub async fn take_step(
         Err(refused) => Err(refused),
     };
     match taken {
-        Ok(_) => Redirect::to(&format!("/proposals/{id}")).into_response(),
+        Ok(_) => flash::redirect(&format!("/proposals/{id}"), Flash::StepTaken),
         Err(AppError::Validation(errors)) => {
             match show_page(&state, &page, id, input, errors, false).await {
                 Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),
@@ -963,7 +964,7 @@ pub async fn upload(
     let owner = crate::services::attachments::Owner::Proposal(id);
     match crate::services::attachments::attach(&state.db, &store, &page.actor, owner, &upload).await
     {
-        Ok(_) => Redirect::to(&format!("/proposals/{id}")).into_response(),
+        Ok(_) => flash::redirect(&format!("/proposals/{id}"), Flash::Saved),
         Err(AppError::Validation(errors)) => {
             match show_page(&state, &page, id, StepInput::default(), errors, false).await {
                 Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),
@@ -980,7 +981,7 @@ pub async fn cosign(
     PageForm { page, form }: PageForm<service::CosignInput>,
 ) -> Response {
     match service::cosign(&state.db, &page.actor, id, &form).await {
-        Ok(_) => Redirect::to(&format!("/proposals/{id}")).into_response(),
+        Ok(_) => flash::redirect(&format!("/proposals/{id}"), Flash::Saved),
         Err(AppError::Validation(errors)) => {
             match show_page(&state, &page, id, StepInput::default(), errors, false).await {
                 Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),
@@ -1112,7 +1113,7 @@ pub async fn save_settings(
     PageForm { page, form }: PageForm<SettingsInput>,
 ) -> Response {
     match service::put_settings(&state.db, &page.actor, &form).await {
-        Ok(_) => Redirect::to("/proposals/figures").into_response(),
+        Ok(_) => flash::redirect("/proposals/figures", Flash::Saved),
         Err(AppError::Validation(errors)) => {
             match figures_page(&state, &page, &FiguresQuery::default(), Some(form), errors).await {
                 Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),

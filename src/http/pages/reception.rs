@@ -4,13 +4,14 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
 use crate::domain::reception::VisitOutcome;
 use crate::domain::roles::Role::{Member, Staff};
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
+use crate::http::flash::{self, Flash};
 use crate::http::render::{
     error_page, pager, render, render_status, Ctx, ForPage, PageResult, Pager,
 };
@@ -125,7 +126,7 @@ pub async fn create_day(
         note: form.note,
     };
     match service::create_day(&state.db, &page.actor, &input).await {
-        Ok(day) => Redirect::to(&format!("/reception/{}", day.id)).into_response(),
+        Ok(day) => flash::redirect(&format!("/reception/{}", day.id), Flash::Created),
         Err(AppError::Validation(errors)) => {
             match overview_page(&state, &page, YearQuery::default(), None, errors, false).await {
                 Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),
@@ -141,7 +142,7 @@ pub async fn save_settings(
     PageForm { page, form }: PageForm<SettingsInput>,
 ) -> Response {
     match service::save_settings(&state.db, &page.actor, &form).await {
-        Ok(_) => Redirect::to("/reception").into_response(),
+        Ok(_) => flash::redirect("/reception", Flash::Saved),
         Err(AppError::Validation(errors)) => {
             match overview_page(
                 &state,
@@ -190,6 +191,8 @@ pub struct VisitRow {
     pub phone: String,
     pub outcome: String,
     pub answer: String,
+    /// The cases the visit opened: id, subject, status in words.
+    pub cases: Vec<(i64, String, String)>,
 }
 
 #[derive(Template)]
@@ -198,6 +201,8 @@ struct DayTemplate {
     ctx: Ctx,
     day: DayDetail,
     visits: Vec<VisitRow>,
+    /// The committee's communities a visit names (free text when it keeps none).
+    communities: Vec<String>,
     input: VisitForm,
     errors: FieldErrors,
     outcomes: Vec<(String, String)>,
@@ -274,8 +279,15 @@ async fn day_page(
                 .map(|o| ctx.t(o.label_key()))
                 .unwrap_or_else(|_| v.outcome.clone()),
             answer: v.answer.clone().unwrap_or_default(),
+            cases: day
+                .cases
+                .iter()
+                .filter(|c| c.visit_id == v.id)
+                .map(|c| (c.id, c.title.clone(), ctx.t(c.status.label_key())))
+                .collect(),
         })
         .collect();
+    let communities = service::communities_of_day(&state.db, &day.day).await?;
     let outcomes = VisitOutcome::ALL
         .iter()
         .map(|o| (o.as_str().to_string(), ctx.t(o.label_key())))
@@ -284,6 +296,7 @@ async fn day_page(
         ctx,
         day,
         visits,
+        communities,
         input,
         errors,
         outcomes,
@@ -317,7 +330,7 @@ pub async fn add_visit(
     PageForm { page, form }: PageForm<VisitForm>,
 ) -> Response {
     match service::add_visit(&state.db, &page.actor, &state.cipher, id, &form.input()).await {
-        Ok(_) => Redirect::to(&format!("/reception/{id}")).into_response(),
+        Ok(_) => flash::redirect(&format!("/reception/{id}"), Flash::Recorded),
         Err(AppError::Validation(errors)) => {
             match day_page(&state, &page, id, form, errors).await {
                 Ok(t) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &t),
@@ -380,7 +393,10 @@ pub async fn load_holidays(
     PageForm { page, form }: PageForm<HolidaysInput>,
 ) -> Response {
     match service::load_holidays(&state.db, &page.actor, &form).await {
-        Ok(_) => Redirect::to(&format!("/holidays?year={}", form.year.trim())).into_response(),
+        Ok(_) => flash::redirect(
+            &format!("/holidays?year={}", form.year.trim()),
+            Flash::Saved,
+        ),
         Err(AppError::Validation(errors)) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &HolidaysTemplate {
