@@ -84,6 +84,7 @@ pub fn clear_after_shown(had_flash: bool, response: &mut Response) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -223,6 +223,7 @@ async fn department_todos(db: &Db, actor: &Actor) -> Result<Vec<Todo>, AppError>
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
