@@ -330,3 +330,45 @@ mod tests {
         assert_eq!(link_with("/members", &[], &[]), "/members");
     }
 }
+
+/// The colour family of a status, the same across lifecycles: waiting for
+/// someone (`wait`), being worked on (`work`), done (`done`), stopped
+/// (`stop`). A badge shows its words too, so colour is never the only signal.
+pub trait Toned {
+    fn tone(&self) -> &'static str;
+}
+
+impl Toned for crate::domain::cases::CaseStatus {
+    fn tone(&self) -> &'static str {
+        use crate::domain::cases::CaseStatus::*;
+        match self {
+            Registered => "wait",
+            Forwarded | InProgress => "work",
+            Resolved | FollowedUp | Closed => "done",
+        }
+    }
+}
+
+impl Toned for crate::domain::proposals::ProposalStatus {
+    fn tone(&self) -> &'static str {
+        use crate::domain::proposals::ProposalStatus::*;
+        match self {
+            Draft | Submitted => "wait",
+            Accepted | Assigned => "work",
+            Answered | Closed => "done",
+            NotAccepted | Merged | Withdrawn => "stop",
+        }
+    }
+}
+
+impl Toned for crate::domain::info::InfoStatus {
+    fn tone(&self) -> &'static str {
+        use crate::domain::info::InfoStatus::*;
+        match self {
+            Submitted => "wait",
+            Edited => "work",
+            Forwarded | Adopted => "done",
+            Withdrawn => "stop",
+        }
+    }
+}

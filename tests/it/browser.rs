@@ -293,10 +293,17 @@ async fn a_members_first_page_fits_a_phone() {
     let (_driver, client) = open_browser(390, 844).await;
     run_flow("member_first_page_on_a_phone", &client, || async {
         sign_in(&client, &app, "member").await?;
+        // She lands on what waits on her, one tap from her duty file.
+        wait_for(&client, "ul.todos").await?;
+        let home = text_of_page(&client).await?;
+        if !home.contains("孟爱云，您好") || !home.contains("待办事项") {
+            return Err(format!("a member lands on her to-dos: {home}"));
+        }
+        click_and_load(&client, ".shortcuts a[href^='/members/']").await?;
         wait_for(&client, "dl.profile").await?;
         let url = client.current_url().await.map_err(fail)?;
         if !url.path().starts_with("/members/") {
-            return Err(format!("a member lands on their duty file, not {url}"));
+            return Err(format!("the shortcut opens her duty file, not {url}"));
         }
         let page = text_of_page(&client).await?;
         for expected in ["孟爱云", "履职档案", "第一委员小组", "139****0001"] {
@@ -604,4 +611,229 @@ async fn a_proposal_from_draft_to_rating() {
     })
     .await;
     let _ = client.close().await;
+}
+
+/// axe-core's script, installed by the tests' own setup (`npm ci` in
+/// `tests/browser`) the first time it is needed.
+fn axe_source() -> String {
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let script = folder.join("node_modules/axe-core/axe.min.js");
+    let _guard = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+    if !script.exists() {
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--silent"])
+            .current_dir(&folder)
+            .status()
+            .expect("npm, to install axe-core for the browser checks");
+        assert!(status.success(), "npm ci in tests/browser failed");
+    }
+    std::fs::read_to_string(&script).expect("axe-core's axe.min.js")
+}
+
+/// Words the Chinese interface must never show: the codes behind statuses,
+/// steps and outcomes (a page shows their words).
+const CODES: [&str; 24] = [
+    "registered",
+    "forwarded",
+    "in_progress",
+    "resolved",
+    "followed_up",
+    "draft",
+    "submitted",
+    "accepted",
+    "not_accepted",
+    "merged",
+    "assigned",
+    "answered",
+    "withdrawn",
+    "edited",
+    "adopted",
+    "pending",
+    "approved",
+    "rejected",
+    "confirmed",
+    "excused",
+    "present",
+    "absent",
+    "info_step",
+    "case_step",
+];
+
+/// What one page must hold to: no sideways scrolling, no catalogue key or
+/// code in its words, no field narrower than its label, and (when `axe` is
+/// given) no serious or critical accessibility violation.
+async fn check_page(client: &Client, axe: Option<&str>) -> Vec<String> {
+    let mut problems = Vec::new();
+    let measured = client
+        .execute(
+            "const fields = [...document.querySelectorAll('main label')].flatMap(label => {
+                 const control = label.querySelector('input:not([type=checkbox]):not([type=radio]):not([type=hidden]), select, textarea');
+                 if (!control || control.offsetParent === null) { return []; }
+                 const text = [...label.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent).join('').trim();
+                 const probe = document.createElement('span');
+                 probe.textContent = text;
+                 probe.style.font = getComputedStyle(label).font;
+                 probe.style.position = 'absolute';
+                 document.body.appendChild(probe);
+                 const needed = probe.getBoundingClientRect().width;
+                 probe.remove();
+                 const width = control.getBoundingClientRect().width;
+                 return width + 1 < needed ? [text + ' (' + Math.round(width) + 'px < ' + Math.round(needed) + 'px)'] : [];
+             });
+             return [document.documentElement.scrollWidth, window.innerWidth, document.body.innerText, fields];",
+            vec![],
+        )
+        .await;
+    let Ok(measured) = measured else {
+        return vec![format!("could not measure the page: {measured:?}")];
+    };
+    let (scroll, inner) = (
+        measured[0].as_i64().unwrap_or(0),
+        measured[1].as_i64().unwrap_or(0),
+    );
+    if scroll > inner {
+        problems.push(format!("scrolls sideways: {scroll}px in {inner}px"));
+    }
+    let text = measured[2].as_str().unwrap_or("");
+    for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.')) {
+        let is_key = word.contains('.')
+            && word.split('.').count() >= 2
+            && word.split('.').all(|part| {
+                !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            });
+        let problem = format!("shows a code: {word}");
+        if (is_key || CODES.contains(&word)) && !problems.contains(&problem) {
+            problems.push(problem);
+        }
+    }
+    for field in measured[3].as_array().into_iter().flatten() {
+        problems.push(format!("a field narrower than its label: {field}"));
+    }
+    if let Some(axe) = axe {
+        let injected = client.execute(axe, vec![]).await;
+        if let Err(e) = injected {
+            problems.push(format!("axe-core did not load: {e}"));
+            return problems;
+        }
+        let found = client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document).then(r => done({
+                     passes: r.passes.length,
+                     violations: r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                         .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))
+                 })).catch(e => done({passes: 0, violations: ['axe failed: ' + e]}));",
+                vec![],
+            )
+            .await;
+        match found {
+            // A run that passed no rule did not look at the page.
+            Ok(result) if result["passes"].as_i64().unwrap_or(0) == 0 => {
+                problems.push(format!("axe-core checked nothing: {result}"));
+            }
+            Ok(result) => problems.extend(
+                result["violations"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|v| format!("accessibility: {}", v.as_str().unwrap_or(""))),
+            ),
+            Err(e) => problems.push(format!("axe-core did not run: {e}")),
+        }
+    }
+    problems
+}
+
+/// Every role's pages (their menu, and the first record each list links
+/// to) at desk and phone width: each page saved as a screenshot under
+/// `target/browser-screenshots/tour/`, and each checked by `check_page`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_roles_pages_hold_at_desk_and_phone_width() {
+    if skipped() {
+        return;
+    }
+    let axe = axe_source();
+    let app = spawn_app(lvzhi::storage::Backend::Sqlite).await;
+    let folder =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-screenshots/tour");
+    let _ = std::fs::create_dir_all(&folder);
+    let mut problems: Vec<String> = Vec::new();
+    let mut pages_checked = 0;
+    for (width, height) in [(390, 844), (1366, 900)] {
+        let (_driver, client) = open_browser(width, height).await;
+        for role in [
+            "staff",
+            "member",
+            "department",
+            "admin",
+            "security",
+            "auditor",
+        ] {
+            let _ = client.delete_all_cookies().await;
+            if let Err(e) = sign_in(&client, &app, role).await {
+                problems.push(format!("{role}: {e}"));
+                continue;
+            }
+            let menu = client
+                .execute(
+                    "return [...document.querySelectorAll('header nav a')].map(a => a.getAttribute('href'));",
+                    vec![],
+                )
+                .await
+                .unwrap_or_default();
+            let mut paths: Vec<String> = menu
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect();
+            let mut index = 0;
+            while index < paths.len() && index < 24 {
+                let path = paths[index].clone();
+                index += 1;
+                if client.goto(&app.url(&path)).await.is_err() {
+                    problems.push(format!("{role} {width}px {path}: did not open"));
+                    continue;
+                }
+                // The first record a list links to, once per list.
+                if index <= menu.as_array().map_or(0, Vec::len) {
+                    let first = client
+                        .execute(
+                            "const a = [...document.querySelectorAll('main a[href]')]
+                                 .find(a => /^\\/[a-z-]+\\/\\d+$/.test(a.getAttribute('href')));
+                             return a ? a.getAttribute('href') : null;",
+                            vec![],
+                        )
+                        .await
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string));
+                    if let Some(first) = first.filter(|f| !paths.contains(f)) {
+                        paths.push(first);
+                    }
+                }
+                let slug: String = path
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                    .collect();
+                if let Ok(png) = client.screenshot().await {
+                    let _ = std::fs::write(folder.join(format!("{role}{slug}-{width}.png")), png);
+                }
+                // The accessibility engine once per page, at phone width.
+                let axe = (width == 390).then_some(axe.as_str());
+                for problem in check_page(&client, axe).await {
+                    problems.push(format!("{role} {width}px {path}: {problem}"));
+                }
+                pages_checked += 1;
+            }
+        }
+        let _ = client.close().await;
+    }
+    assert!(pages_checked >= 40, "the tour saw {pages_checked} pages");
+    assert!(
+        problems.is_empty(),
+        "{} problems on {pages_checked} pages:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }

@@ -1392,7 +1392,10 @@ async fn a_member_follows_the_cases_they_took_up(mut app: TestApp) {
     assert!(html.contains("我的来访事件"), "{html}");
     assert!(html.contains(&format!("href=\"/cases/{mine}\"")), "{html}");
     assert!(html.contains("广场舞噪音扰民"));
-    assert!(html.contains("<span class=\"tag\">登记</span>"), "{html}");
+    assert!(
+        html.contains("<span class=\"tag tone-wait\">登记</span>"),
+        "{html}"
+    );
     let (status, html) = app.get_html(&format!("/cases/{mine}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("广场舞噪音扰民"));

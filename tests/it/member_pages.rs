@@ -526,9 +526,10 @@ async fn member_sees_own_duty_file_only(mut app: TestApp) {
     let own = member_id(&app, "孟爱云").await;
     let other = member_id(&app, "孙郑华").await;
     app.login("member").await;
-    let r = app.get("/").await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(r.headers()["location"], format!("/members/{own}").as_str());
+    // Her first page lists what waits on her and leads to her duty file.
+    let (status, home) = app.get_html("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(home.contains(&format!("href=\"/members/{own}\"")), "{home}");
 
     let (status, html) = app.get_html(&format!("/members/{own}")).await;
     assert_eq!(status, StatusCode::OK);

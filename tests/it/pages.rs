@@ -207,3 +207,30 @@ async fn a_save_is_confirmed_once(mut app: TestApp) {
     assert!(!r.text().await.unwrap().contains("class=\"flash\""));
 }
 dual_test!(a_save_is_confirmed_once_t, a_save_is_confirmed_once);
+
+/// The living style page: every component at once, for staff only.
+async fn the_style_page_shows_the_components_to_staff(mut app: TestApp) {
+    app.login("staff").await;
+    let (status, html) = app.get_html("/style").await;
+    assert_eq!(status, StatusCode::OK);
+    for component in [
+        "class=\"flash\"",
+        "class=\"tag tone-wait\"",
+        "class=\"tag tone-done\"",
+        "class=\"tag tone-stop\"",
+        "<table class=\"list\">",
+        "<ol class=\"timeline\">",
+        "<ul class=\"todos\">",
+        "name=\"confirm\"",
+        "button type=\"button\" class=\"secondary\"",
+    ] {
+        assert!(html.contains(component), "{component} on the style page");
+    }
+    app.login("member").await;
+    let (status, _) = app.get_html("/style").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+dual_test!(
+    the_style_page_shows_the_components_to_staff_t,
+    the_style_page_shows_the_components_to_staff
+);

@@ -17,6 +17,8 @@ use crate::domain::validation::{FieldError, FieldErrors};
 use crate::http::auth::{visitor_locale, Access, ApiQuery, PageActor, PageForm, PathId};
 use crate::http::flash::{self, Flash};
 use crate::http::forms::{check_confirmed, step_choices, Confirmed, StepChoice};
+#[allow(unused_imports)] // called by the templates
+use crate::http::render::Toned;
 use crate::http::render::{
     error_page, link_with, pager, render, render_status, Ctx, ForPage, PageResult, Pager,
 };
@@ -66,6 +68,7 @@ pub struct CaseCard {
     pub department: String,
     pub due_on: String,
     pub status: String,
+    pub tone: &'static str,
     pub overdue: bool,
     pub escalations: i64,
 }
@@ -79,6 +82,7 @@ fn card(ctx: &Ctx, c: &Case) -> CaseCard {
         department: c.department_name.clone().unwrap_or_default(),
         due_on: c.due_on.map(|d| d.to_string()).unwrap_or_default(),
         status: ctx.t(c.status.label_key()),
+        tone: c.status.tone(),
         overdue: service::overdue(c),
         escalations: c.escalations,
     }

@@ -14,6 +14,8 @@ use crate::domain::validation::FieldErrors;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
 use crate::http::flash::{self, Flash};
 use crate::http::forms::{check_confirmed, choices, step_choices, Choice, Confirmed, StepChoice};
+#[allow(unused_imports)] // called by the templates
+use crate::http::render::Toned;
 use crate::http::render::{
     error_page, link_with, render, render_status, Ctx, ForEdit, ForForm, ForPage, PageError,
     PageResult, Refused,

@@ -10,6 +10,7 @@ mod members;
 mod orgs;
 mod proposals;
 mod reception;
+mod style;
 
 use super::RouteSpec;
 
@@ -26,6 +27,7 @@ pub fn routes() -> Vec<RouteSpec> {
         activities::routes(),
         proposals::routes(),
         info::routes(),
+        style::routes(),
     ]
     .into_iter()
     .flatten()

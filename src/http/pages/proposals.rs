@@ -19,6 +19,8 @@ use crate::domain::validation::FieldErrors;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
 use crate::http::flash::{self, Flash};
 use crate::http::forms::{check_confirmed, step_choices, Choice, SortHeader, StepChoice};
+#[allow(unused_imports)] // called by the templates
+use crate::http::render::Toned;
 use crate::http::render::{
     error_page, pager, render, render_status, Ctx, ForPage, PageResult, Pager,
 };

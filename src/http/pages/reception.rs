@@ -12,6 +12,7 @@ use crate::domain::roles::Role::{Member, Staff};
 use crate::domain::validation::FieldErrors;
 use crate::http::auth::{Access, ApiQuery, PageActor, PageForm, PathId};
 use crate::http::flash::{self, Flash};
+use crate::http::render::Toned;
 use crate::http::render::{
     error_page, pager, render, render_status, Ctx, ForPage, PageResult, Pager,
 };
@@ -191,8 +192,8 @@ pub struct VisitRow {
     pub phone: String,
     pub outcome: String,
     pub answer: String,
-    /// The cases the visit opened: id, subject, status in words.
-    pub cases: Vec<(i64, String, String)>,
+    /// The cases the visit opened: id, subject, status in words and its tone.
+    pub cases: Vec<(i64, String, String, &'static str)>,
 }
 
 #[derive(Template)]
@@ -283,7 +284,14 @@ async fn day_page(
                 .cases
                 .iter()
                 .filter(|c| c.visit_id == v.id)
-                .map(|c| (c.id, c.title.clone(), ctx.t(c.status.label_key())))
+                .map(|c| {
+                    (
+                        c.id,
+                        c.title.clone(),
+                        ctx.t(c.status.label_key()),
+                        c.status.tone(),
+                    )
+                })
                 .collect(),
         })
         .collect();
