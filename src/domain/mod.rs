@@ -16,6 +16,7 @@ pub mod orgs;
 pub mod paging;
 pub mod passwords;
 pub mod phone;
+pub mod plans;
 pub mod proposals;
 pub mod reception;
 pub mod roles;
