@@ -18,6 +18,7 @@ pub mod paging;
 pub mod passwords;
 pub mod phone;
 pub mod plans;
+pub mod points;
 pub mod proposals;
 pub mod reception;
 pub mod roles;
