@@ -19,6 +19,7 @@ pub mod passwords;
 pub mod phone;
 pub mod plans;
 pub mod points;
+pub mod projects;
 pub mod proposals;
 pub mod reception;
 pub mod roles;
