@@ -520,10 +520,9 @@ pub fn parse_points(field: &'static str, input: &str) -> Result<Tenths, FieldErr
 pub fn format_points(t: Tenths) -> String {
     let sign = if t < 0 { "-" } else { "" };
     let a = t.unsigned_abs();
-    if a % 10 == 0 {
-        format!("{sign}{}", a / 10)
-    } else {
-        format!("{sign}{}.{}", a / 10, a % 10)
+    match a % 10 {
+        0 => format!("{sign}{}", a / 10),
+        tenth => format!("{sign}{}.{tenth}", a / 10),
     }
 }
 
