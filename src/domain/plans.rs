@@ -11,7 +11,7 @@
 //! * **At risk** is "short in the period's closing stretch": the last third of
 //!   the calendar period's days, rounded up ([`closing_from`]): from the 21st of
 //!   a 30- or 31-day month (the 19th of a 28-day February), the last 30 or 31
-//!   days of a quarter, the last 61 of a half-year, and from 1 September in a year.
+//!   days of a quarter, the last 61 or 62 of a half-year, and from 1 September in a year.
 //! * **A member who joined mid-year** is measured from the day they joined
 //!   ([`window`]): periods that ended before they joined are not due; the
 //!   period they joined in is measured from the joining day with the full
@@ -1269,6 +1269,7 @@ mod tests {
         assert_eq!(closing_from(p("2011-Q1")), ymd(2011, 3, 2));
         assert_eq!(closing_from(p("2011-Q3")), ymd(2011, 8, 31));
         assert_eq!(closing_from(p("2011-H1")), ymd(2011, 5, 1));
+        assert_eq!(closing_from(p("2011-H2")), ymd(2011, 10, 31));
         assert_eq!(closing_from(p("2011")), ymd(2011, 9, 1));
         assert_eq!(closing_from(p("2012")), ymd(2012, 9, 1));
     }
@@ -1375,6 +1376,15 @@ mod tests {
         assert_eq!(e.status, PlanStatus::OnTrack);
         let e = evaluate(&rule, p("2012-Q3"), serving, &none, ymd(2012, 9, 1));
         assert_eq!(e.status, PlanStatus::AtRisk);
+        // Records before the joining day do not count: the tally follows the window.
+        let facts = [Fact {
+            activity_kind: Some(A::Study),
+            ..Fact::new(M::ActivitiesAttended, 5, ymd(2012, 8, 1))
+        }];
+        let (from, to) = e.window.unwrap();
+        let tally = Tally::from_facts(&rule.measures(), &facts, from, to);
+        let e = evaluate(&rule, p("2012-Q3"), serving, &tally, ymd(2012, 10, 1));
+        assert_eq!(e.status, PlanStatus::Missed);
     }
 
     #[test]
