@@ -203,11 +203,14 @@ impl AwardCategory {
 }
 
 choice_enum! {
+    /// Where an award is: its moves are in `domain::awards::can_move`.
     pub enum AwardStatus: "award_status" {
         /// 候选
         Candidate => "candidate",
         /// 已获奖
         Awarded => "awarded",
+        /// 已撤销 (with a reason)
+        Withdrawn => "withdrawn",
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod activities;
 pub mod attachments;
 pub mod audit;
+pub mod awards;
 pub mod calendar;
 pub mod cases;
 pub mod choice;
@@ -16,6 +17,9 @@ pub mod orgs;
 pub mod paging;
 pub mod passwords;
 pub mod phone;
+pub mod plans;
+pub mod points;
+pub mod projects;
 pub mod proposals;
 pub mod reception;
 pub mod roles;

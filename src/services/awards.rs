@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::{non_blank, Actor};
 use crate::domain::activities::{parse_year, AwardCategory, AwardStatus, FiveOnesItem};
+use crate::domain::awards;
 use crate::domain::dates::{parse_id, parse_optional_id};
 use crate::domain::roles::Role;
 use crate::domain::text::{required_line, required_text};
@@ -110,7 +111,13 @@ pub async fn create(db: &Db, actor: &Actor, input: &AwardInput) -> Result<Award,
     let status = if input.status.trim().is_empty() {
         Some(AwardStatus::Candidate)
     } else {
-        errors.check(AwardStatus::parse("status", &input.status))
+        errors
+            .check(AwardStatus::parse("status", &input.status))
+            .and_then(|s| {
+                errors
+                    .check(awards::check_entered_as("status", s))
+                    .map(|()| s)
+            })
     };
     if let Some(m) = member_id {
         let visible = match members::get(db, m).await? {

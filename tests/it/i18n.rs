@@ -194,6 +194,10 @@ const DYNAMIC_CODES: &[(&str, Option<&[&str]>)] = &[
         "src/services/auth.rs",
         Some(&["account_locked", "too_many_attempts"]),
     ),
+    (
+        "src/domain/awards.rs",
+        Some(&["award_withdrawn", "award_already_awarded"]),
+    ),
     // The subject's own "dated before the last step" message.
     ("src/domain/steps.rs", None),
     (
@@ -598,6 +602,42 @@ fn every_key_in_use_exists_in_both_languages() {
             ["proposal", "info", "case", "activity"]
                 .iter()
                 .map(|k| format!("search.kind.{k}")),
+        );
+    }
+    {
+        use lvzhi::domain::activities::AwardStatus;
+        use lvzhi::domain::awards::{AwardAction, AwardLevel};
+        use lvzhi::domain::plans::{MeasureKind, Period, PlanStatus, Scope};
+        use lvzhi::domain::points::{Grade, JointMode, PointItem, PointsKind, Share};
+        use lvzhi::domain::projects::{ProjectKind, ProjectStatus};
+        keys.extend(AwardStatus::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(AwardAction::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(AwardLevel::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(MeasureKind::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(Period::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(PlanStatus::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(Scope::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(Grade::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(JointMode::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(PointItem::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(PointsKind::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(Share::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(ProjectKind::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(ProjectStatus::ALL.iter().map(|v| v.label_key().to_string()));
+        // Fields named through a helper (the grade bands' ends), which the scan cannot see.
+        keys.extend(
+            [
+                "excellent_from",
+                "excellent_to",
+                "good_from",
+                "good_to",
+                "competent_from",
+                "competent_to",
+                "unfit_from",
+                "unfit_to",
+            ]
+            .iter()
+            .map(|f| format!("field.{f}")),
         );
     }
     keys.extend(

@@ -14,6 +14,7 @@ use crate::domain::activities::{
     FiveOnesItem, Reply,
 };
 use crate::domain::attachments::AttachmentCategory;
+use crate::domain::awards;
 use crate::domain::orgs::OrgKind;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
@@ -962,7 +963,7 @@ async fn awards_page(
             &input.category,
         ),
         statuses: choices(
-            AwardStatus::ALL
+            awards::ENTERED_AS
                 .iter()
                 .map(|v| (v.as_str().to_string(), ctx.t(v.label_key()))),
             &input.status,
