@@ -73,6 +73,22 @@ pub async fn list(
     Ok(users::list(db, &actor.org_path, page.limit(), page.offset()).await?)
 }
 
+/// At most this many members are offered to link a new account to; past
+/// it the form says so (the API takes any id).
+pub const LINKABLE_MAX: i64 = 2000;
+
+/// Whom a new account may be linked to: members without an account, and
+/// departments, of the admin's scope (the account form's choices).
+pub async fn link_choices(
+    db: &Db,
+    actor: &Actor,
+) -> Result<(Vec<users::Linkable>, Vec<orgs::Department>), AppError> {
+    actor.require(&[Role::Admin])?;
+    let members = users::linkable_members(db, &actor.org_path, LINKABLE_MAX).await?;
+    let departments = orgs::list_departments(db, &actor.org_path).await?;
+    Ok((members, departments))
+}
+
 /// Create an account under the default password policy.
 pub async fn create(
     db: &Db,

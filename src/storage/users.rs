@@ -268,3 +268,30 @@ pub async fn use_totp_step(db: &Db, id: i64, step: i64) -> Result<bool, sqlx::Er
         .bind(step).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(changed == 1)
 }
+
+/// An active member without an account yet, with their committee's name:
+/// whom a new member account may be linked to.
+#[derive(Debug, Clone, FromRow)]
+pub struct Linkable {
+    pub id: i64,
+    pub name: String,
+    pub org_name: String,
+}
+
+/// Members of the scope's committees that no account is linked to, by
+/// committee then name; at most `limit`.
+pub async fn linkable_members(
+    db: &Db,
+    scope_path: &str,
+    limit: i64,
+) -> Result<Vec<Linkable>, sqlx::Error> {
+    let sql = format!(
+        "SELECT m.id, m.name, o.name AS org_name FROM members m JOIN orgs o ON o.id = m.org_id \
+         WHERE m.org_id IN {} AND m.status = 'active' \
+         AND NOT EXISTS (SELECT 1 FROM users u WHERE u.member_id = m.id) \
+         ORDER BY o.path, m.name LIMIT $2",
+        super::scope_ids(db, "$1")
+    );
+    on_db!(db, pool => sqlx::query_as::<_, Linkable>(&sql)
+        .bind(scope_path).bind(limit).fetch_all(pool).await)
+}

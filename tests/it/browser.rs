@@ -80,7 +80,12 @@ async fn open_browser(width: u32, height: u32) -> (Driver, Client) {
             ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
         builder.capabilities(capabilities.clone());
         match builder.connect(&url).await {
-            Ok(client) => return (driver, client),
+            Ok(client) => {
+                // Chromium opens no narrower than 500 px from its flags; a
+                // phone's width is set once the window is there.
+                let _ = client.set_window_size(width, height).await;
+                return (driver, client);
+            }
             Err(e) => last_error = e.to_string(),
         }
         tokio::time::sleep(Duration::from_millis(200)).await;

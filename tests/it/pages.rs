@@ -234,3 +234,48 @@ dual_test!(
     the_style_page_shows_the_components_to_staff_t,
     the_style_page_shows_the_components_to_staff
 );
+
+/// A new account is linked to a member or a department chosen by name,
+/// never by an internal number typed in.
+async fn an_account_is_linked_by_name(mut app: TestApp) {
+    app.login("admin").await;
+    let (status, html) = app.get_html("/admin/users").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("inputmode=\"numeric\""), "no number to type");
+    let sun = scalar(&app, "SELECT id FROM members WHERE name = '孙郑华'").await;
+    let meng = scalar(&app, "SELECT id FROM members WHERE name = '孟爱云'").await;
+    assert!(
+        html.contains("<optgroup label=\"长江路街道政协工委\">"),
+        "{html}"
+    );
+    assert!(html.contains(&format!("<option value=\"{sun}\">孙郑华</option>")));
+    assert!(
+        !html.contains(&format!("<option value=\"{meng}\">孟爱云</option>")),
+        "a member who has an account is not offered again"
+    );
+    assert!(
+        html.contains("住建局") || html.contains("住房和城乡建设局"),
+        "departments by name"
+    );
+    let org = scalar(&app, "SELECT org_id FROM members WHERE name = '孙郑华'").await;
+    let response = app
+        .post_form(
+            "/admin/users",
+            &[
+                ("username", "sunzhenghua"),
+                ("display_name", "孙郑华"),
+                ("org_id", &org.to_string()),
+                ("member_id", &sun.to_string()),
+                ("department_id", ""),
+            ],
+        )
+        .await;
+    assert!(response.status().is_success() || response.status().is_redirection());
+    let linked = scalar(
+        &app,
+        "SELECT COALESCE(MAX(member_id), 0) FROM users WHERE username = 'sunzhenghua'",
+    )
+    .await;
+    assert_eq!(linked, sun);
+}
+dual_test!(an_account_is_linked_by_name_t, an_account_is_linked_by_name);

@@ -104,6 +104,11 @@ struct UsersTemplate {
     can_grant: bool,
     roles: Vec<Choice>,
     orgs: Vec<Choice>,
+    /// Members without an account, grouped by committee: (committee, choices).
+    members: Vec<(String, Vec<Choice>)>,
+    /// The list stopped at its limit: the form says so.
+    members_capped: bool,
+    departments: Vec<Choice>,
     input: UserInput,
     errors: FieldErrors,
     created: String,
@@ -156,6 +161,32 @@ async fn users_page(
         .collect();
     let params = [("per_page", query.per_page.clone().unwrap_or_default())];
     let pager = crate::http::render::pager("/admin/users", &params, &request, total);
+    let (linkable, departments) = if page.actor.role == Role::Admin {
+        service::link_choices(&state.db, &page.actor).await?
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let members_capped = linkable.len() as i64 >= service::LINKABLE_MAX;
+    let mut members: Vec<(String, Vec<Choice>)> = Vec::new();
+    for m in linkable {
+        let choice = Choice {
+            selected: input.member_id.as_deref() == Some(&m.id.to_string()),
+            value: m.id.to_string(),
+            label: m.name,
+        };
+        match members.last_mut() {
+            Some((org, list)) if *org == m.org_name => list.push(choice),
+            _ => members.push((m.org_name, vec![choice])),
+        }
+    }
+    let departments = departments
+        .into_iter()
+        .map(|d| Choice {
+            selected: input.department_id.as_deref() == Some(&d.id.to_string()),
+            value: d.id.to_string(),
+            label: d.name,
+        })
+        .collect();
     Ok(UsersTemplate {
         rows,
         total,
@@ -179,6 +210,9 @@ async fn users_page(
                 label: o.name.clone(),
             })
             .collect(),
+        members,
+        members_capped,
+        departments,
         input,
         errors,
         created,
