@@ -276,6 +276,7 @@ const TABLES: &[Table] = &[
             "created_at",
             "updated_at",
             "version",
+            "name_key",
         ],
     },
     Table {
@@ -1428,6 +1429,7 @@ impl Gen<'_> {
                 created.into(),
                 created.into(),
                 1i64.into(),
+                crate::domain::text::name_sort_key(&name).into(),
             ],
         )
         .await?;

@@ -284,7 +284,7 @@ mod tests {
         }
         fn column(&self) -> &'static str {
             match self {
-                Self::Name => "m.name",
+                Self::Name => "m.name_key",
                 Self::Joined => "m.joined_on",
             }
         }

@@ -246,3 +246,68 @@ mod tests {
         assert!(PersonName::parse("name", &"名".repeat(50)).is_ok());
     }
 }
+
+/// How a surname is read where the character has another common reading
+/// (曾 zēng, not céng): the sort key uses these for a name's first character.
+const SURNAME_READINGS: [(char, &str); 14] = [
+    ('曾', "zeng"),
+    ('单', "shan"),
+    ('解', "xie"),
+    ('区', "ou"),
+    ('仇', "qiu"),
+    ('朴', "piao"),
+    ('查', "zha"),
+    ('覃', "qin"),
+    ('盖', "ge"),
+    ('缪', "miao"),
+    ('乐', "yue"),
+    ('翟', "zhai"),
+    ('尉', "yu"),
+    ('种', "chong"),
+];
+
+/// The key a person's name sorts by, as Chinese lists are ordered: by the
+/// pinyin of each character (surnames read as surnames), other letters in
+/// lower case, e.g. `孟爱云` → `meng ai yun`.
+pub fn name_sort_key(name: &str) -> String {
+    use pinyin::ToPinyin;
+    let mut parts: Vec<String> = Vec::new();
+    let mut word = String::new();
+    for (i, c) in name.trim().chars().enumerate() {
+        let surname = SURNAME_READINGS
+            .iter()
+            .find(|(s, _)| i == 0 && *s == c)
+            .map(|(_, reading)| *reading);
+        let reading = surname.or_else(|| c.to_pinyin().map(|p| p.plain()));
+        if (reading.is_some() || c.is_whitespace() || c == '·') && !word.is_empty() {
+            parts.push(std::mem::take(&mut word));
+        }
+        match reading {
+            Some(r) => parts.push(r.to_string()),
+            None if c.is_whitespace() || c == '·' => {}
+            None => word.extend(c.to_lowercase()),
+        }
+    }
+    if !word.is_empty() {
+        parts.push(word);
+    }
+    parts.join(" ")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod name_key_tests {
+    use super::name_sort_key;
+
+    #[test]
+    fn names_sort_by_pinyin_with_surnames_read_as_surnames() {
+        assert_eq!(name_sort_key("孟爱云"), "meng ai yun");
+        assert_eq!(name_sort_key("曾华"), "zeng hua");
+        assert_eq!(name_sort_key(" 单田芳 "), "shan tian fang");
+        assert_eq!(name_sort_key("John Smith"), "john smith");
+        assert_eq!(name_sort_key("阿依古丽·买买提"), "a yi gu li mai mai ti");
+        let mut names = vec!["孙郑华", "豆雨霞", "孟爱云", "王建国", "安然"];
+        names.sort_by_key(|n| name_sort_key(n));
+        assert_eq!(names, ["安然", "豆雨霞", "孟爱云", "孙郑华", "王建国"]);
+    }
+}

@@ -157,7 +157,7 @@ pub async fn names(
         status: active_only.then(|| MemberStatus::Active.as_str().to_string()),
         ..Default::default()
     };
-    let (found, _) = members::list(db, &filter, "m.name", "ASC", 500, 0).await?;
+    let (found, _) = members::list(db, &filter, "m.name_key", "ASC", 500, 0).await?;
     Ok(found.into_iter().map(|m| (m.id, m.name)).collect())
 }
 
@@ -173,7 +173,7 @@ pub async fn invitable(
         status: Some(MemberStatus::Active.as_str().to_string()),
         ..Default::default()
     };
-    let (found, _) = members::list(db, &filter, "m.name", "ASC", 500, 0).await?;
+    let (found, _) = members::list(db, &filter, "m.name_key", "ASC", 500, 0).await?;
     Ok(found
         .into_iter()
         .map(|m| (m.id, m.name, m.group_id))

@@ -485,7 +485,7 @@ pub async fn form_choices(db: &Db, actor: &Actor) -> Result<FormChoices, AppErro
         ),
         ..Default::default()
     };
-    let (people, _) = members::list(db, &filter, "m.name", "ASC", 500, 0).await?;
+    let (people, _) = members::list(db, &filter, "m.name_key", "ASC", 500, 0).await?;
     let groups = orgs::list_orgs(db, &committee_path, Some("group")).await?;
     Ok(FormChoices {
         members: people.into_iter().map(|m| (m.id, m.name)).collect(),

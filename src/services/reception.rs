@@ -345,7 +345,7 @@ async fn duty_members(
             status: Some("active".into()),
             ..Default::default()
         };
-        let (found, _) = members::list(db, &filter, "m.name", "ASC", 200, 0).await?;
+        let (found, _) = members::list(db, &filter, "m.name_key", "ASC", 200, 0).await?;
         return Ok(found.into_iter().map(|m| m.id).collect());
     }
     let mut errors = FieldErrors::new();

@@ -240,7 +240,7 @@ const INVITATION_COLUMNS: &str =
 pub async fn invitations(db: &Db, activity_id: i64) -> Result<Vec<Invitation>, sqlx::Error> {
     let sql = format!(
         "SELECT {INVITATION_COLUMNS} FROM activity_invitations i JOIN members m ON m.id = i.member_id \
-         WHERE i.activity_id = $1 ORDER BY m.name, i.id"
+         WHERE i.activity_id = $1 ORDER BY m.name_key, i.id"
     );
     on_db!(db, pool => sqlx::query_as::<_, Invitation>(&sql).bind(activity_id).fetch_all(pool).await)
 }

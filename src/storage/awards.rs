@@ -67,7 +67,7 @@ pub async fn list(db: &Db, f: &AwardFilter) -> Result<Vec<Award>, sqlx::Error> {
         let p = args.push(Arg::Text(c.clone()));
         sql.push_str(&format!(" AND w.category = {p}"));
     }
-    sql.push_str(" ORDER BY w.year DESC, m.name, w.id");
+    sql.push_str(" ORDER BY w.year DESC, m.name_key, w.id");
     on_db!(db, pool => bind_args!(sqlx::query_as::<_, Award>(&sql), args).fetch_all(pool).await)
 }
 

@@ -7,6 +7,7 @@ use sqlx::FromRow;
 use utoipa::ToSchema;
 
 use super::{like_pattern, Arg, Args, Db, Tx};
+use crate::domain::text::name_sort_key;
 use crate::{bind_args, on_db, on_tx};
 
 #[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
@@ -96,7 +97,8 @@ impl crate::domain::paging::SortKey for MemberSort {
     }
     fn column(&self) -> &'static str {
         match self {
-            Self::Name => "m.name",
+            // By pinyin: the key is filled at every write and at start-up.
+            Self::Name => "m.name_key",
             Self::Term => "m.term",
             Self::Group => "g.name",
             Self::Created => "m.created_at",
@@ -232,14 +234,14 @@ pub async fn insert(tx: &mut Tx, v: &MemberValues) -> Result<i64, sqlx::Error> {
     on_tx!(tx, conn => sqlx::query_scalar(
         "INSERT INTO members (org_id, group_id, name, gender, ethnicity, party, sector, workplace, title, \
          phone_enc, phone_masked, id_number_enc, id_number_hash, id_number_masked, birth_date, term, status, \
-         created_at, updated_at, version, joined_on) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, 1, $19) \
+         created_at, updated_at, version, joined_on, name_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, 1, $19, $20) \
          RETURNING id")
         .bind(v.org_id).bind(v.group_id).bind(&v.name).bind(&v.gender).bind(&v.ethnicity)
         .bind(&v.party).bind(&v.sector).bind(&v.workplace).bind(&v.title)
         .bind(&v.phone_enc).bind(&v.phone_masked).bind(&v.id_number_enc).bind(&v.id_number_hash)
         .bind(&v.id_number_masked).bind(v.birth_date).bind(v.term).bind(&v.status).bind(now)
-        .bind(v.joined_on)
+        .bind(v.joined_on).bind(name_sort_key(&v.name))
         .fetch_one(conn).await)
 }
 
@@ -256,14 +258,35 @@ pub async fn update(
         "UPDATE members SET org_id = $1, group_id = $2, name = $3, gender = $4, ethnicity = $5, party = $6, \
          sector = $7, workplace = $8, title = $9, phone_enc = $10, phone_masked = $11, id_number_enc = $12, \
          id_number_hash = $13, id_number_masked = $14, birth_date = $15, term = $16, status = $17, \
-         updated_at = $18, joined_on = $21, version = version + 1 WHERE id = $19 AND version = $20")
+         updated_at = $18, joined_on = $21, name_key = $22, version = version + 1 WHERE id = $19 AND version = $20")
         .bind(v.org_id).bind(v.group_id).bind(&v.name).bind(&v.gender).bind(&v.ethnicity)
         .bind(&v.party).bind(&v.sector).bind(&v.workplace).bind(&v.title)
         .bind(&v.phone_enc).bind(&v.phone_masked).bind(&v.id_number_enc).bind(&v.id_number_hash)
         .bind(&v.id_number_masked).bind(v.birth_date).bind(v.term).bind(&v.status).bind(now)
-        .bind(id).bind(expected_version).bind(v.joined_on)
+        .bind(id).bind(expected_version).bind(v.joined_on).bind(name_sort_key(&v.name))
         .execute(conn).await.map(|r| r.rows_affected()))?;
     Ok(result == 1)
+}
+
+/// Give every member written without a sort key (before the key existed,
+/// or by a bulk load) theirs; returns how many.
+pub async fn fill_name_keys(db: &Db) -> Result<u64, sqlx::Error> {
+    let mut filled = 0;
+    loop {
+        let batch: Vec<(i64, String)> = on_db!(db, pool => sqlx::query_as(
+            "SELECT id, name FROM members WHERE name_key IS NULL ORDER BY id LIMIT 1000")
+            .fetch_all(pool).await)?;
+        if batch.is_empty() {
+            return Ok(filled);
+        }
+        let mut tx = db.begin().await?;
+        for (id, name) in &batch {
+            on_tx!(&mut tx, conn => sqlx::query("UPDATE members SET name_key = $1 WHERE id = $2")
+                .bind(name_sort_key(name)).bind(id).execute(conn).await.map(|_| ()))?;
+        }
+        tx.commit().await?;
+        filled += batch.len() as u64;
+    }
 }
 
 /// Delete a member together with their duty-file entries.

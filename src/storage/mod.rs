@@ -256,6 +256,7 @@ impl Db {
             }
             Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
+        members::fill_name_keys(self).await?;
         Ok(())
     }
 

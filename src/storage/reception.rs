@@ -184,7 +184,7 @@ pub(crate) fn date_param(db: &Db, placeholder: &str) -> String {
 pub async fn duty_members(db: &Db, day_id: i64) -> Result<Vec<DutyMember>, sqlx::Error> {
     on_db!(db, pool => sqlx::query_as::<_, DutyMember>(
         "SELECT r.member_id, m.name FROM reception_duty r JOIN members m ON m.id = r.member_id \
-         WHERE r.reception_day_id = $1 ORDER BY m.name")
+         WHERE r.reception_day_id = $1 ORDER BY m.name_key")
         .bind(day_id).fetch_all(pool).await)
 }
 

@@ -289,7 +289,7 @@ pub async fn linkable_members(
         "SELECT m.id, m.name, o.name AS org_name FROM members m JOIN orgs o ON o.id = m.org_id \
          WHERE m.org_id IN {} AND m.status = 'active' \
          AND NOT EXISTS (SELECT 1 FROM users u WHERE u.member_id = m.id) \
-         ORDER BY o.path, m.name LIMIT $2",
+         ORDER BY o.path, m.name_key LIMIT $2",
         super::scope_ids(db, "$1")
     );
     on_db!(db, pool => sqlx::query_as::<_, Linkable>(&sql)

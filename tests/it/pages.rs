@@ -279,3 +279,35 @@ async fn an_account_is_linked_by_name(mut app: TestApp) {
     assert_eq!(linked, sun);
 }
 dual_test!(an_account_is_linked_by_name_t, an_account_is_linked_by_name);
+
+/// Names sort as a Chinese list is read: by pinyin, not by code point.
+async fn members_sort_by_pinyin(mut app: TestApp) {
+    app.login("staff").await;
+    let (status, html) = app.get_html("/members?sort=name&dir=asc&per_page=50").await;
+    assert_eq!(status, StatusCode::OK);
+    let marker = "<td data-label=\"姓名\"><a href=\"/members/";
+    let names: Vec<String> = html
+        .split(marker)
+        .skip(1)
+        .map(|rest| {
+            let after = &rest[rest.find("\">").unwrap() + 2..];
+            after[..after.find("</a>").unwrap()].to_string()
+        })
+        .collect();
+    assert_eq!(names.len(), 14, "{html}");
+    let mut by_pinyin = names.clone();
+    by_pinyin.sort_by_key(|n| lvzhi::domain::text::name_sort_key(n));
+    assert_eq!(names, by_pinyin);
+    let mut by_code_point = names.clone();
+    by_code_point.sort();
+    assert_ne!(
+        names, by_code_point,
+        "the demo's names tell the two orders apart"
+    );
+    // And backwards.
+    let (_, list) = app
+        .get_html("/members?sort=name&dir=desc&per_page=50")
+        .await;
+    assert!(list.find(&names[0]).unwrap() > list.find(&names[13]).unwrap());
+}
+dual_test!(members_sort_by_pinyin_t, members_sort_by_pinyin);
