@@ -603,6 +603,69 @@ mod tests {
     }
 
     #[test]
+    fn details_are_read_in_every_format_the_code_writes() {
+        use serde_json::json;
+        // JSON: in the order of DETAIL_KEYS, the note last.
+        let fields =
+            detail_fields(r#"{"note":"x","to":"resolved","action":"resolve","from":"forwarded"}"#);
+        let keys: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["action", "from", "to", "note"]);
+        // key=value lists: `-` is none, a bare word a flag.
+        assert_eq!(
+            detail_fields("username=admin; role=-; bootstrap"),
+            [
+                ("username".to_string(), json!("admin")),
+                ("role".to_string(), json!(null)),
+                ("bootstrap".to_string(), json!(true)),
+            ]
+        );
+        assert_eq!(
+            detail_fields("second factor: totp_wrong"),
+            [("second_factor".to_string(), json!("totp_wrong"))]
+        );
+        assert_eq!(
+            detail_fields("account disabled"),
+            [("account_disabled".to_string(), json!(true))]
+        );
+        assert_eq!(
+            detail_fields("Something else, in English"),
+            [("text".to_string(), json!("Something else, in English"))]
+        );
+        assert!(detail_fields("").is_empty());
+        assert_eq!(detail_kind("text"), None, "free text is no known key");
+    }
+
+    #[test]
+    fn values_take_the_labels_of_the_rows_lifecycle() {
+        assert_eq!(
+            contextual_label_key(DetailKind::Status, Some(AuditObject::Case), "resolved"),
+            Some("label.case_status.resolved")
+        );
+        assert_eq!(
+            contextual_label_key(DetailKind::Step, Some(AuditObject::InfoReport), "forward"),
+            Some("label.info_action.forward")
+        );
+        assert_eq!(
+            contextual_label_key(DetailKind::Status, Some(AuditObject::Activity), "resolved"),
+            None
+        );
+        assert_eq!(
+            choice_label_key(Choice::Role, "staff"),
+            Some("label.role.staff")
+        );
+        assert_eq!(
+            choice_label_key(Choice::Locale, "zh-CN"),
+            Some("audit.locale.zh")
+        );
+        assert_eq!(choice_label_key(Choice::Via, "nowhere"), None);
+        // Every key is listed once.
+        let mut keys: Vec<&str> = DETAIL_KEYS.iter().map(|(k, _)| *k).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), DETAIL_KEYS.len());
+    }
+
+    #[test]
     fn empty_and_missing_values_differ() {
         assert_ne!(
             chain_hash(GENESIS, &fields("create", Some(""))),

@@ -215,7 +215,8 @@ fn who(locale: Locale, names: &Names, e: &AuditEntry) -> (String, String) {
             return (display.clone(), stored);
         }
     }
-    if stored == "(cli)" || (stored.is_empty() && e.user_id.is_none()) {
+    // The operator's rows: `(cli)`, or no user at all (a search rebuild).
+    if stored == "(cli)" || (e.username.is_none() && e.user_id.is_none()) {
         return (t(locale, "audit.operator"), String::new());
     }
     // The demo's stand-ins act as `demo:<name>`.
