@@ -7,11 +7,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{non_blank, Actor};
 use crate::app::i18n::{self, Locale};
+use crate::domain::audit::{AuditAction, AuditObject};
 use crate::domain::csv;
 use crate::domain::dates::parse_optional_date;
 use crate::domain::paging::PageRequest;
 use crate::domain::roles::Role;
 use crate::domain::validation::{FieldError, FieldErrors};
+use crate::services::audit_words::{in_words, AuditRow};
 use crate::services::error::AppError;
 use crate::storage::audit::{self, AuditEntry, AuditFilter};
 use crate::storage::Db;
@@ -19,18 +21,22 @@ use crate::storage::Db;
 /// The most rows one export may hold; a wider range is refused, to be narrowed.
 pub const EXPORT_MAX_ROWS: i64 = 200_000;
 
-/// The filters of the audit page and the API, as sent (dates in UTC, as shown).
+/// The filters of the audit page and the API, as sent (dates are the
+/// committee's days, as times are shown).
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[serde(default)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// First day, `YYYY-MM-DD` (UTC), inclusive.
+    /// First day, `YYYY-MM-DD`, inclusive.
     pub from: Option<String>,
-    /// Last day, `YYYY-MM-DD` (UTC), inclusive.
+    /// Last day, `YYYY-MM-DD`, inclusive.
     pub to: Option<String>,
-    /// Exactly this action, e.g. `login`, `export`, `disable`.
+    /// Exactly this action, e.g. `login`, `export`, `disable` (one of
+    /// the closed list; another is refused).
     pub action: Option<String>,
-    /// Exactly this user name.
+    /// Exactly this object type, e.g. `member`, `case`, `user`.
+    pub object_type: Option<String>,
+    /// Exactly this user name, or an account's display name.
     pub username: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
@@ -44,11 +50,13 @@ impl AuditQuery {
             ("from", value(&self.from)),
             ("to", value(&self.to)),
             ("action", value(&self.action)),
+            ("object_type", value(&self.object_type)),
             ("username", value(&self.username)),
         ]
     }
 
-    /// Check the filters; dates are whole days in UTC.
+    /// Check the filters; dates are the committee's whole days, and the
+    /// action and object type must be ones the log holds.
     pub fn filter(&self) -> Result<AuditFilter, AppError> {
         let mut errors = FieldErrors::new();
         let from = errors
@@ -65,6 +73,12 @@ impl AuditQuery {
                 errors.push(FieldError::new("to", "date_range"));
             }
         }
+        let action = non_blank(&self.action)
+            .and_then(|v| errors.check(AuditAction::parse("action", v)))
+            .map(|a| a.as_str().to_string());
+        let object_type = non_blank(&self.object_type)
+            .and_then(|v| errors.check(AuditObject::parse("object_type", v)))
+            .map(|o| o.as_str().to_string());
         let short = |v: &Option<String>| non_blank(v).map(|s| s.chars().take(64).collect());
         if !errors.is_empty() {
             return Err(AppError::BadRequest(errors));
@@ -72,7 +86,8 @@ impl AuditQuery {
         Ok(AuditFilter {
             from: from.map(start_of),
             until: to.and_then(|d| d.succ_opt()).map(start_of),
-            action: short(&self.action),
+            action,
+            object_type,
             username: short(&self.username),
             max_id: None,
         })
@@ -82,6 +97,16 @@ impl AuditQuery {
 /// The instant a day of the committee's begins (filters name its dates).
 fn start_of(day: NaiveDate) -> DateTime<Utc> {
     crate::app::clock::start_of(day)
+}
+
+/// One page of the log in words, newest first, and how many rows the filters select.
+pub async fn list_in_words(
+    db: &Db,
+    actor: &Actor,
+    query: &AuditQuery,
+) -> Result<(Vec<AuditRow>, i64, PageRequest), AppError> {
+    let (rows, total, page) = list(db, actor, query).await?;
+    Ok((in_words(db, actor.locale, rows).await?, total, page))
 }
 
 /// One page of the log, newest first, and how many rows the filters select.
@@ -106,8 +131,9 @@ pub struct Export {
     pub rows: i64,
 }
 
-/// The headings of an export's columns (catalogue keys), in order.
-const HEADINGS: [&str; 13] = [
+/// The headings of an export's columns (catalogue keys), in order: the row
+/// as stored (what the hash chain covers), then the same row in words.
+const HEADINGS: [&str; 18] = [
     "audit.column.id",
     "audit.column.at",
     "audit.column.user_id",
@@ -121,9 +147,15 @@ const HEADINGS: [&str; 13] = [
     "audit.column.detail",
     "audit.column.prev_hash",
     "audit.column.hash",
+    "audit.column.who",
+    "audit.column.action_words",
+    "audit.column.object_words",
+    "audit.column.outcome_words",
+    "audit.column.detail_words",
 ];
 
-fn record(e: &AuditEntry) -> [String; 13] {
+fn record(locale: Locale, row: &AuditRow) -> [String; 18] {
+    let e = &row.entry;
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     [
         e.id.to_string(),
@@ -139,6 +171,11 @@ fn record(e: &AuditEntry) -> [String; 13] {
         text(&e.detail),
         e.prev_hash.clone(),
         e.hash.clone(),
+        row.who.clone(),
+        row.action.clone(),
+        row.object.clone(),
+        row.outcome.clone(),
+        row.detail(locale),
     ]
 }
 
@@ -177,8 +214,8 @@ pub async fn export(
         let batch = audit::batch_after(db, &filter, after, 1000).await?;
         let Some(last) = batch.last() else { break };
         after = last.id;
-        for e in &batch {
-            csv::push_record(&mut body, &record(e));
+        for row in in_words(db, actor.locale, batch).await? {
+            csv::push_record(&mut body, &record(actor.locale, &row));
             written += 1;
         }
     }

@@ -4,6 +4,7 @@
 pub mod activities;
 pub mod attachments;
 pub mod audit;
+pub mod audit_words;
 pub mod auth;
 pub mod awards;
 pub mod cases;

@@ -180,11 +180,18 @@ pub async fn create_with_policy(
         Err(e) => return Err(e.into()),
     };
     users::insert_password_history(&mut tx, id, new.password_hash).await?;
-    let detail = format!(
-        "username={username}; org_id={}; role={}; member_id={member_id:?}; department_id={department_id:?}",
-        org.id,
-        role.map(|r| r.as_str()).unwrap_or("-")
-    );
+    // What was set, as JSON; links the account does not have are left out.
+    let mut detail = serde_json::json!({ "username": username, "org_id": org.id });
+    if let Some(role) = role {
+        detail["role"] = role.as_str().into();
+    }
+    if let Some(member_id) = member_id {
+        detail["member_id"] = member_id.into();
+    }
+    if let Some(department_id) = department_id {
+        detail["department_id"] = department_id.into();
+    }
+    let detail = detail.to_string();
     let entry = match &creator {
         Creator::Admin(actor) => actor.audit("create", "user", id, Some(detail)),
         Creator::Cli => cli_audit("create", "user", id, detail),

@@ -1,6 +1,8 @@
 //! The audit log: one row per login, logout, change and export, written in the
 //! same transaction as the change it records, hash-chained and append-only.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use serde::Serialize;
 use sqlx::FromRow;
@@ -107,7 +109,9 @@ pub struct AuditFilter {
     pub until: Option<DateTime<Utc>>,
     /// Exactly this action (`login`, `export`, …).
     pub action: Option<String>,
-    /// Exactly this user name.
+    /// Exactly this object type (`member`, `case`, …).
+    pub object_type: Option<String>,
+    /// Exactly this user name, or the display name of the account.
     pub username: Option<String>,
     /// Rows up to this id: an export reads one consistent snapshot.
     pub max_id: Option<i64>,
@@ -134,10 +138,16 @@ fn filter_sql(db: &Db, f: &AuditFilter, args: &mut Args) -> String {
     if let Some(action) = &f.action {
         conditions.push(format!("action = {}", args.push(Arg::Text(action.clone()))));
     }
-    if let Some(username) = &f.username {
+    if let Some(object_type) = &f.object_type {
         conditions.push(format!(
-            "username = {}",
-            args.push(Arg::Text(username.clone()))
+            "object_type = {}",
+            args.push(Arg::Text(object_type.clone()))
+        ));
+    }
+    if let Some(username) = &f.username {
+        let p = args.push(Arg::Text(username.clone()));
+        conditions.push(format!(
+            "(username = {p} OR user_id IN (SELECT id FROM users WHERE display_name = {p}))"
         ));
     }
     if let Some(max_id) = f.max_id {
@@ -207,6 +217,55 @@ pub async fn max_id(db: &Db) -> Result<i64, sqlx::Error> {
 /// When the first row of the log was written: how far back it reaches.
 pub async fn oldest(db: &Db) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
     on_db!(db, pool => sqlx::query_scalar("SELECT at FROM audit_log ORDER BY id LIMIT 1").fetch_optional(pool).await)
+}
+
+/// The tables whose records an audit row names by id, and that have a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Named {
+    Member,
+    Org,
+    Department,
+    Community,
+}
+
+/// The names of the records with these ids (one query; ids without a
+/// record, e.g. a member deleted since, are left out).
+pub async fn names(db: &Db, of: Named, ids: &[i64]) -> Result<HashMap<i64, String>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let table = match of {
+        Named::Member => "members",
+        Named::Org => "orgs",
+        Named::Department => "departments",
+        Named::Community => "communities",
+    };
+    let mut args = Args::default();
+    let list: Vec<String> = ids.iter().map(|id| args.push(Arg::Int(*id))).collect();
+    let sql = format!(
+        "SELECT id, name FROM {table} WHERE id IN ({})",
+        list.join(", ")
+    );
+    let rows: Vec<(i64, String)> = on_db!(db, pool => bind_args!(sqlx::query_as::<_, (i64, String)>(&sql), args).fetch_all(pool).await)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The accounts with these ids: their user name and display name (one query).
+pub async fn accounts(db: &Db, ids: &[i64]) -> Result<HashMap<i64, (String, String)>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut args = Args::default();
+    let list: Vec<String> = ids.iter().map(|id| args.push(Arg::Int(*id))).collect();
+    let sql = format!(
+        "SELECT id, username, display_name FROM users WHERE id IN ({})",
+        list.join(", ")
+    );
+    let rows: Vec<(i64, String, String)> = on_db!(db, pool => bind_args!(sqlx::query_as::<_, (i64, String, String)>(&sql), args).fetch_all(pool).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, username, display)| (id, (username, display)))
+        .collect())
 }
 
 /// The result of walking the chain.

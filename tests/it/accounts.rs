@@ -149,7 +149,10 @@ async fn the_auditor_exports_the_log_as_csv_and_the_export_is_audited(mut app: T
     assert!(html.contains(&today()), "the oldest row is today's");
     let (status, html) = app.get_html("/audit?username=staff&action=login").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("failed"), "staff's failed sign-in is listed");
+    assert!(
+        html.contains("失败"),
+        "staff's failed sign-in is listed, in words"
+    );
     let (status, _) = app.get_html("/audit?from=2012-13-01").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "a wrong date is refused");
     let (status, _) = app.get_html("/audit?from=2012-02-01&to=2012-01-01").await;
@@ -198,12 +201,17 @@ async fn the_auditor_exports_the_log_as_csv_and_the_export_is_audited(mut app: T
             "结果",
             "详情",
             "前一条哈希",
-            "哈希"
+            "哈希",
+            "用户（姓名）",
+            "操作（文字）",
+            "对象（文字）",
+            "结果（文字）",
+            "详情（文字）"
         ]
     );
     assert_eq!(records.len() as i64 - 1, count);
     assert_eq!(count, rows_before, "every row of today, none written after");
-    assert!(records[1..].iter().all(|r| r.len() == 13));
+    assert!(records[1..].iter().all(|r| r.len() == 18));
     let ids: Vec<i64> = records[1..].iter().map(|r| r[0].parse().unwrap()).collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "oldest first");
     // Formula cells are neutralised, and nothing else starts like one.

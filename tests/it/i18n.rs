@@ -481,6 +481,7 @@ fn every_key_in_use_exists_in_both_languages() {
         "proposal.event.",
         "proposal.sort.",
         "search.kind.",
+        "audit.key.",
     ];
     let unknown: Vec<&String> = used
         .families
@@ -638,6 +639,31 @@ fn every_key_in_use_exists_in_both_languages() {
             ]
             .iter()
             .map(|f| format!("field.{f}")),
+        );
+        use lvzhi::domain::audit::{
+            AuditAction, AuditEngine, AuditFormat, AuditObject, AuditOutcome, AuditScale, AuditVia,
+            SecondFactorFailure, DETAIL_KEYS,
+        };
+        keys.extend(AuditAction::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(AuditObject::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(AuditOutcome::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(AuditVia::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(AuditEngine::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(AuditScale::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(AuditFormat::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(
+            SecondFactorFailure::ALL
+                .iter()
+                .map(|v| v.label_key().to_string()),
+        );
+        // A detail's keys, and the names the audit page gives from/to on a
+        // role change and an export.
+        keys.extend(
+            DETAIL_KEYS
+                .iter()
+                .map(|(k, _)| *k)
+                .chain(["from_role", "to_role", "from_day", "to_day"])
+                .map(|k| format!("audit.key.{k}")),
         );
     }
     keys.extend(

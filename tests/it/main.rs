@@ -8,6 +8,7 @@ mod accounts;
 mod activities;
 mod architecture;
 mod attacks;
+mod audit;
 mod auth;
 mod authz;
 mod backup;

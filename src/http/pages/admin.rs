@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use crate::app::i18n::t_with;
+use crate::domain::audit::{AuditAction, AuditObject};
 use crate::domain::paging::PageRequest;
 use crate::domain::roles::Role;
 use crate::domain::validation::FieldErrors;
@@ -17,11 +18,11 @@ use crate::http::render::{error_page, render, render_status, Ctx, ForForm, ForPa
 use crate::http::AppState;
 use crate::http::{route, RouteSpec};
 use crate::services::audit::{self as audit_service, AuditQuery};
+use crate::services::audit_words::AuditRow;
 use crate::services::error::AppError;
 use crate::services::users::{
     self as service, AccountAction, AccountActionInput, Creator, RoleInput, UserInput,
 };
-use crate::storage::audit::AuditEntry;
 use crate::storage::users::User;
 use axum::http::Method;
 
@@ -380,44 +381,111 @@ pub async fn set_role(
 #[template(path = "audit.html")]
 struct AuditTemplate {
     ctx: Ctx,
-    entries: Vec<AuditEntry>,
+    rows: Vec<AuditRow>,
     total: i64,
     prev: String,
     next: String,
     query: AuditQuery,
+    /// The filter's choices: every action and object type, in words.
+    actions: Vec<Choice>,
+    objects: Vec<Choice>,
+    errors: FieldErrors,
+    /// A refused action or object filter, named as the page names it.
+    action_error: String,
+    object_error: String,
     export: String,
     retention: String,
 }
 
-/// The audit log, filtered (from, to, action, user name) and paged, with
-/// how far back it reaches and an export of what the filters select.
+/// The audit log in words, filtered (from, to, action, object type, user
+/// name or display name) and paged, with how far back it reaches and an
+/// export of what the filters select. A filter that is not valid comes back
+/// with its field error (400).
 pub async fn audit(
     State(state): State<AppState>,
     page: PageActor,
     ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> PageResult {
-    let result = async {
-        let (entries, total, request) = audit_service::list(&state.db, &page.actor, &query).await?;
-        let retention =
-            audit_service::retention(&state.db, state.settings.audit_retention_days).await?;
-        Ok::<_, AppError>((entries, total, request, retention))
-    }
-    .await;
-    let (entries, total, request, retention) = result.for_page(&page)?;
+    let locale = page.actor.locale;
+    let listed = audit_service::list_in_words(&state.db, &page.actor, &query).await;
+    let (rows, total, request, errors) = match listed {
+        Ok((rows, total, request)) => (rows, total, Some(request), FieldErrors::new()),
+        Err(AppError::BadRequest(errors)) => (Vec::new(), 0, None, errors),
+        Err(e) => return Err(e).for_page(&page),
+    };
+    let retention = audit_service::retention(&state.db, state.settings.audit_retention_days)
+        .await
+        .for_page(&page)?;
     let mut params = query.params();
     params.push(("per_page", query.per_page.clone().unwrap_or_default()));
-    let pager = crate::http::render::pager("/audit", &params, &request, total);
+    let pager = match &request {
+        Some(request) => crate::http::render::pager("/audit", &params, request, total),
+        None => crate::http::render::Pager {
+            pages: 0,
+            prev: String::new(),
+            next: String::new(),
+        },
+    };
     let export = crate::http::render::link_with("/audit/export", &query.params(), &[]);
-    Ok(render(&AuditTemplate {
-        ctx: Ctx::for_page(&page, "audit"),
-        entries,
-        total,
-        prev: pager.prev,
-        next: pager.next,
-        export,
-        retention: retention.describe(page.actor.locale),
-        query,
-    }))
+    let selected = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
+    let actions = crate::http::forms::choices(
+        AuditAction::ALL.iter().map(|a| {
+            (
+                a.as_str().to_string(),
+                crate::app::i18n::t(locale, a.label_key()),
+            )
+        }),
+        &selected(&query.action),
+    );
+    let objects = crate::http::forms::choices(
+        AuditObject::ALL.iter().map(|o| {
+            (
+                o.as_str().to_string(),
+                crate::app::i18n::t(locale, o.label_key()),
+            )
+        }),
+        &selected(&query.object_type),
+    );
+    let filter_error = |field: &str, label: &str| {
+        errors
+            .for_field(field)
+            .map(|e| {
+                let separator = if locale == crate::app::i18n::Locale::ZhCn {
+                    "："
+                } else {
+                    ": "
+                };
+                let message =
+                    crate::app::i18n::t_with(locale, &format!("error.{}", e.code), &e.params);
+                format!("{}{separator}{message}", crate::app::i18n::t(locale, label))
+            })
+            .unwrap_or_default()
+    };
+    let action_error = filter_error("action", "audit.action");
+    let object_error = filter_error("object_type", "audit.object");
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    Ok(render_status(
+        status,
+        &AuditTemplate {
+            ctx: Ctx::for_page(&page, "audit"),
+            rows,
+            total,
+            prev: pager.prev,
+            next: pager.next,
+            actions,
+            objects,
+            errors,
+            action_error,
+            object_error,
+            export,
+            retention: retention.describe(locale),
+            query,
+        },
+    ))
 }
 
 /// The CSV export of what the audit page's filters select (audited).
