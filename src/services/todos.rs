@@ -112,6 +112,15 @@ fn todo(kind: TodoKind, count: i64, href: &str) -> Todo {
     }
 }
 
+/// Where a to-do leads: straight to its record when there is just one
+/// (a member's month of duty takes fewer screens on a phone), else the list.
+fn only_one(count: i64, first: Option<i64>, list: &str) -> String {
+    match (count, first) {
+        (1, Some(id)) => format!("{list}/{id}"),
+        _ => list.to_string(),
+    }
+}
+
 async fn member_home(db: &Db, actor: &Actor, today: NaiveDate) -> Result<Home, AppError> {
     let Some(member_id) = actor.member_id else {
         return Ok(Home::default());
@@ -122,7 +131,7 @@ async fn member_home(db: &Db, actor: &Actor, today: NaiveDate) -> Result<Home, A
             todo(
                 TodoKind::AnswerInvitations,
                 t.invitations_to_answer,
-                "/activities",
+                &only_one(t.invitations_to_answer, t.first_invitation, "/activities"),
             ),
             todo(TodoKind::AnswerCosign, t.cosign_invitations, "/proposals"),
             todo(
@@ -135,7 +144,11 @@ async fn member_home(db: &Db, actor: &Actor, today: NaiveDate) -> Result<Home, A
                 t.proposal_drafts,
                 "/proposals?status=draft",
             ),
-            todo(TodoKind::FollowCases, t.open_cases, "/cases"),
+            todo(
+                TodoKind::FollowCases,
+                t.open_cases,
+                &only_one(t.open_cases, t.first_open_case, "/cases"),
+            ),
             todo(TodoKind::InfoThisQuarter, t.info_in_period, "/info/new"),
         ],
         next_duty: super::reception::next_duty_of(db, member_id, today).await?,

@@ -21,6 +21,10 @@ pub struct MemberTodos {
     pub open_cases: i64,
     /// Information reports they submitted in the period asked for (not withdrawn).
     pub info_in_period: i64,
+    /// The soonest activity waiting for their reply, and their oldest open
+    /// case: a to-do of one leads straight to it.
+    pub first_invitation: Option<i64>,
+    pub first_open_case: Option<i64>,
 }
 
 pub async fn for_member(
@@ -41,8 +45,13 @@ pub async fn for_member(
         (SELECT COUNT(*) FROM cases WHERE raised_by = $1 \
           AND status IN ('registered', 'forwarded', 'in_progress')), \
         (SELECT COUNT(*) FROM info_reports WHERE author_member_id = $1 \
-          AND status <> 'withdrawn' AND submitted_on >= $3 AND submitted_on <= $4)";
-    type Row = (i64, i64, i64, i64, i64, i64);
+          AND status <> 'withdrawn' AND submitted_on >= $3 AND submitted_on <= $4), \
+        (SELECT a.id FROM activity_invitations i JOIN activities a ON a.id = i.activity_id \
+          WHERE i.member_id = $1 AND i.reply = 'pending' AND a.held_on >= $2 \
+          ORDER BY a.held_on, a.id LIMIT 1), \
+        (SELECT MIN(id) FROM cases WHERE raised_by = $1 \
+          AND status IN ('registered', 'forwarded', 'in_progress'))";
+    type Row = (i64, i64, i64, i64, i64, i64, Option<i64>, Option<i64>);
     let row: Row = on_db!(db, pool => sqlx::query_as::<_, Row>(SQL)
         .bind(member_id)
         .bind(today)
@@ -57,5 +66,7 @@ pub async fn for_member(
         answers_to_rate: row.3,
         open_cases: row.4,
         info_in_period: row.5,
+        first_invitation: row.6,
+        first_open_case: row.7,
     })
 }
