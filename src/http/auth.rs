@@ -293,11 +293,16 @@ fn refuse_body(code: &'static str, detail: String) -> Response {
     AppError::BadRequest(error.into()).into_response()
 }
 
-/// The body as a JSON object.
+/// The body as a JSON object, each key at most once per object.
 async fn json_object<S: Send + Sync>(
     req: Request,
     state: &S,
 ) -> Result<serde_json::Value, Response> {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, super::BODY_LIMIT)
+        .await
+        .map_err(|e| refuse_body("body_too_large", e.to_string()))?;
+    let req = Request::from_parts(parts, axum::body::Body::from(bytes.clone()));
     let value = match Json::<serde_json::Value>::from_request(req, state).await {
         Ok(Json(value)) => value,
         Err(rejection) => {
@@ -314,6 +319,10 @@ async fn json_object<S: Send + Sync>(
             "json_invalid",
             "a JSON object is expected".into(),
         ));
+    }
+    if let Some(key) = super::input::first_duplicate_key(&bytes) {
+        let error = FieldError::new("body", "json_duplicate_key").with("key", key);
+        return Err(AppError::BadRequest(error.into()).into_response());
     }
     Ok(value)
 }

@@ -38,6 +38,7 @@ use crate::storage::{audit, calendar, cases, orgs, timeline, Db, Tx};
 
 /// A committee's settings, with the defaults where none were saved.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[schema(as = ReceptionSettings)]
 pub struct Settings {
     pub day_of_month: u32,
     pub due_working_days: u32,
@@ -531,6 +532,7 @@ pub async fn inbox(
 /// One step on a case, as a form or the API sends it.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
+#[schema(as = CaseStepInput)]
 pub struct StepInput {
     /// forward | accept | note | resolve | return | follow_up | reopen | close | escalate
     pub action: String,
@@ -907,6 +909,7 @@ async fn take(
 
 /// Figures for a period and committee, computed from the records.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
+#[schema(as = CaseFigures)]
 pub struct Figures {
     pub org_id: i64,
     pub from: Option<NaiveDate>,

@@ -38,6 +38,7 @@ use crate::storage::{audit, calendar, members, orgs, search, timeline, Db, Tx};
 
 /// A committee's proposal settings, with the defaults where none were saved.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[schema(as = ProposalSettings)]
 pub struct Settings {
     /// Submissions after this day (month, day) belong to the next session.
     pub cutoff_month: u32,
@@ -80,6 +81,7 @@ pub async fn settings_for(db: &Db, org_id: i64) -> Result<Settings, AppError> {
 /// Settings as a form or the API sends them.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
+#[schema(as = ProposalSettingsInput)]
 pub struct SettingsInput {
     /// The committee (defaults to your own).
     pub org_id: Option<String>,
@@ -1033,6 +1035,7 @@ pub async fn list_page(
 /// One step on a proposal, as a form or the API sends it.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
+#[schema(as = ProposalStepInput)]
 pub struct StepInput {
     /// submit | withdraw | accept | not_accept | merge | assign | return | view | answer | rate | close | mark_key | supervise
     pub action: String,
@@ -1861,6 +1864,7 @@ pub struct Breakdown {
 
 /// The figures of a committee's session, computed from the records.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
+#[schema(as = ProposalFigures)]
 pub struct Figures {
     pub org_id: i64,
     pub session: i64,

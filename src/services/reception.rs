@@ -631,6 +631,7 @@ fn validate_visit_cases(
 /// A committee's settings as submitted.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
+#[schema(as = ReceptionSettingsInput)]
 pub struct SettingsInput {
     pub org_id: Option<String>,
     pub day_of_month: String,

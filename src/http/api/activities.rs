@@ -94,6 +94,7 @@ pub fn routes() -> Vec<RouteSpec> {
 
 /// Query parameters of the activity list.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct ActivityListParams {
     /// Activity kind, e.g. `study`.
@@ -432,6 +433,7 @@ pub async fn download(
 
 /// Query parameters of the award list.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct AwardListParams {
     /// Member id.
@@ -495,6 +497,7 @@ pub async fn create_award(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct YearParam {
     /// The year; the current one when absent.
     pub year: Option<String>,

@@ -32,6 +32,7 @@ pub fn routes() -> Vec<RouteSpec> {
 
 /// Filters of the case list. A department handler sees their department's cases only.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct CaseListParams {
     /// Received on or after (YYYY-MM-DD).
@@ -143,6 +144,7 @@ pub async fn step(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct FigureParams {
     from: Option<String>,

@@ -34,6 +34,7 @@ pub fn routes() -> Vec<RouteSpec> {
 
 /// Filters of the list. A member sees their own reports only.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct InfoListParams {
     /// social_condition | work
@@ -168,6 +169,7 @@ pub async fn step(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct InfoFigureParams {
     /// The year (default: this year).

@@ -40,6 +40,7 @@ pub fn routes() -> Vec<RouteSpec> {
 
 /// Query parameters of the member list.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct MemberListParams {
     /// Part of the name.
@@ -120,6 +121,7 @@ impl From<MemberBody> for MemberInput {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct VersionParam {
     /// The version that was read.
     pub version: Option<String>,

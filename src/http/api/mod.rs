@@ -31,6 +31,7 @@ pub struct Page<T> {
 
 /// The page asked for, of a list that takes no other parameters.
 #[derive(serde::Deserialize, utoipa::IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct PageParams {
     /// From 1.
@@ -94,6 +95,88 @@ impl Modify for Security {
     }
 }
 
+/// The error answers every operation can give, documented with `ErrorBody`
+/// where its own annotation did not already: 401 and 403 everywhere (no
+/// token; a role that may not call it, a missing CSRF token, a password or a
+/// second factor still to set); 400 where it reads a query or a body (one that
+/// cannot be read, a missing `Content-Type`, a key given twice); 422 where it
+/// reads a body (a field that is not valid); 404 where the path names a
+/// record; 409 on every change (changed since read, or not allowed in the
+/// record's state).
+struct ErrorAnswers;
+
+impl ErrorAnswers {
+    fn describe(status: &str) -> &'static str {
+        match status {
+            "400" => "the query or body cannot be read (`bad_request`, naming the field)",
+            "401" => "not signed in: no token, or one that is unknown, revoked or expired",
+            "403" => "the caller may not do this, or must first change their password or set up the second factor",
+            "404" => "no such record, or none the caller may see",
+            "409" => "changed by someone else since it was read, or not allowed in the record's state",
+            _ => "a field is not valid (`validation`, one entry per field)",
+        }
+    }
+
+    fn add(op: &mut utoipa::openapi::path::Operation, path: &str, method: &str) {
+        use utoipa::openapi::path::ParameterIn;
+        let has_query = op
+            .parameters
+            .iter()
+            .flatten()
+            .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+        let has_body = op.request_body.is_some();
+        let mut statuses = vec!["401", "403"];
+        if has_query || has_body {
+            statuses.push("400");
+        }
+        if has_body {
+            statuses.push("422");
+        }
+        if path.contains("{id}") {
+            statuses.push("404");
+        }
+        if method != "get" {
+            statuses.push("409");
+        }
+        for status in statuses {
+            op.responses
+                .responses
+                .entry(status.to_string())
+                .or_insert_with(|| {
+                    utoipa::openapi::ResponseBuilder::new()
+                        .description(Self::describe(status))
+                        .content(
+                            "application/json",
+                            utoipa::openapi::ContentBuilder::new()
+                                .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
+                                .build(),
+                        )
+                        .build()
+                        .into()
+                });
+        }
+    }
+}
+
+impl Modify for ErrorAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                ("get", &mut item.get),
+                ("post", &mut item.post),
+                ("put", &mut item.put),
+                ("delete", &mut item.delete),
+                ("patch", &mut item.patch),
+            ];
+            for (method, op) in operations {
+                if let Some(op) = op {
+                    Self::add(op, path, method);
+                }
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "lvzhi (履职) API", description = "The duty-performance platform of a CPPCC committee. Errors answer with `ErrorBody`; lists take `page` and `per_page`."),
@@ -116,7 +199,7 @@ impl Modify for Security {
         info::list, info::create, info::figures, info::get, info::update, info::step,
     ),
     components(schemas(crate::http::error::ErrorBody, crate::http::error::FieldErrorBody)),
-    modifiers(&Security),
+    modifiers(&Security, &ErrorAnswers),
     security(("bearer" = [])),
 )]
 pub struct ApiDoc;

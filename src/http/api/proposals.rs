@@ -65,6 +65,7 @@ pub fn routes() -> Vec<RouteSpec> {
 /// own, those they co-sign and the accepted ones of their committee;
 /// departments those assigned to them.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct ProposalListParams {
     /// Committee id (staff; defaults to your own, its subtree included).
@@ -207,6 +208,7 @@ pub async fn similar(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct FigureParams {
     /// Committee id (defaults to your own).
@@ -229,6 +231,7 @@ pub async fn figures(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct SettingsParams {
     /// Committee id (defaults to your own).
@@ -287,6 +290,7 @@ pub async fn upload_to_proposal(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct SearchParams {
     /// The words to look for (Chinese is segmented).

@@ -59,6 +59,7 @@ pub fn routes() -> Vec<RouteSpec> {
 
 /// Filters of the reception-day list.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct DayListParams {
     /// Held on or after (YYYY-MM-DD).
@@ -148,6 +149,7 @@ pub async fn add_visit(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct ScheduleParams {
     org: Option<i64>,
@@ -170,6 +172,7 @@ pub async fn schedule(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OrgParam {
     /// Committee id; your own by default.
     pub org: Option<String>,
@@ -202,6 +205,7 @@ pub async fn put_settings(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct YearParam {
     /// The year; this year by default.
     pub year: Option<String>,
