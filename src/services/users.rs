@@ -148,7 +148,8 @@ pub async fn create_with_policy(
         member_id,
         department_id,
         locale: "zh-CN",
-        must_change_password: generated,
+        // A password someone else chose is known to them: its owner sets their own.
+        must_change_password: generated || matches!(creator, Creator::Admin(_)),
     };
     let id = match users::insert(&mut tx, &new).await {
         Ok(id) => id,

@@ -545,3 +545,28 @@ pub async fn add_account(
     .await
     .unwrap();
 }
+
+/// Sign in as `username` and set a password of their own on the account page
+/// (an account whose password someone else chose must do so first).
+pub async fn change_password(app: &TestApp, username: &str, current: &str, new: &str) {
+    let mut browser = spawn_client_for(app).await;
+    let r = browser.login_as(username, current).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign in as {username}");
+    let r = browser
+        .client
+        .post(browser.url("/account/password"))
+        .form(&[
+            ("csrf", browser.csrf.as_str()),
+            ("current_password", current),
+            ("new_password", new),
+            ("confirm_password", new),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "{username} sets their own password"
+    );
+}
