@@ -619,6 +619,23 @@ async fn serve(mut settings: Settings, args: ServeArgs) -> Result<(), String> {
     if args.demo {
         let logins = crate::demo::load(&db, &cipher).await.map_err(describe)?;
         print_logins(&logins);
+        settings = settings.with_demo_totp();
+        let roles: Vec<String> = settings
+            .policies()
+            .totp_required
+            .iter()
+            .map(|r| i18n::t(Locale::ZhCn, r.label_key()))
+            .collect();
+        if !roles.is_empty() {
+            println!(
+                "{}",
+                i18n::t_with(
+                    Locale::ZhCn,
+                    "cli.demo_totp",
+                    &[("roles", roles.join("、"))]
+                )
+            );
+        }
     } else if let Some((username, password)) =
         user_service::bootstrap_admin(&db).await.map_err(describe)?
     {
