@@ -248,6 +248,14 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for PageForm<T> {
                     AppError::BadRequest(FieldError::new("body", "body_too_large").into()),
                 )
             })?;
+        if let Some(field) = super::input::form_field_not_utf8(&bytes) {
+            let error = FieldError::new("body", "form_not_utf8").with("field", field);
+            return Err(error_page(
+                locale,
+                Some(&page),
+                AppError::BadRequest(error.into()),
+            ));
+        }
         let csrf: CsrfField = serde_urlencoded::from_bytes(&bytes).unwrap_or(CsrfField {
             csrf: String::new(),
         });

@@ -784,12 +784,9 @@ pub async fn step(db: &Db, actor: &Actor, id: i64, input: &StepInput) -> Result<
     actor.require(&[Role::Staff, Role::Department])?;
     let case = cases::get(db, id).await?.ok_or(AppError::NotFound)?;
     if !visible(actor, &case) {
-        // A department is told plainly that the case is not (or no longer) theirs.
-        return Err(if actor.role == Role::Department {
-            FieldError::new("department", "case_other_department").into()
-        } else {
-            AppError::NotFound
-        });
+        // Whatever the role, what the actor may not see does not exist for
+        // them: a department answering another's case learns nothing of it.
+        return Err(AppError::NotFound);
     }
     let action = CaseAction::parse("action", &input.action)?;
     if !may_take(actor, action) {
@@ -1161,7 +1158,21 @@ pub struct PublicStatus {
     pub reply: Option<String>,
 }
 
-pub async fn track(db: &Db, code: &str) -> Result<PublicStatus, AppError> {
+/// Tracking-code look-ups one address may make in an hour: plenty for a
+/// citizen following their cases, too few to try codes at random.
+pub const TRACK_LIMIT_PER_HOUR: i64 = 20;
+
+/// A citizen's look-up of their case by its tracking code. Each look-up from
+/// an address counts, found or not (shared by all servers, in the database).
+pub async fn track(db: &Db, code: &str, ip: Option<String>) -> Result<PublicStatus, AppError> {
+    let address = format!("track {}", ip.as_deref().unwrap_or("unknown"));
+    let mut tx = db.begin().await?;
+    let since: DateTime<Utc> = Utc::now() - Duration::hours(1);
+    let before = cases::record_submission(&mut tx, &address, since).await?;
+    tx.commit().await?;
+    if before >= TRACK_LIMIT_PER_HOUR {
+        return Err(FieldError::new("body", "too_many_lookups").into());
+    }
     let code = crate::domain::cases::normalize_tracking_code(code).ok_or_else(|| {
         AppError::Validation(FieldError::new("tracking_code", "tracking_code_unknown").into())
     })?;

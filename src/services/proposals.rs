@@ -1517,12 +1517,9 @@ pub async fn step(
     actor.require(&[Role::Staff, Role::Member, Role::Department])?;
     let p = store::get(db, id).await?.ok_or(AppError::NotFound)?;
     if !visible(db, actor, &p).await? {
-        // A department is told plainly that the proposal is not (or no longer) theirs.
-        return Err(if actor.role == Role::Department {
-            FieldError::new("department", "proposal_other_department").into()
-        } else {
-            AppError::NotFound
-        });
+        // Whatever the role, what the actor may not see does not exist for
+        // them: a department answering another's proposal learns nothing of it.
+        return Err(AppError::NotFound);
     }
     let action = ProposalAction::parse("action", &input.action)?;
     if !may_take(actor, action) {
