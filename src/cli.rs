@@ -647,6 +647,17 @@ async fn serve(mut settings: Settings, args: ServeArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("listen {}: {e}", settings.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
+    // Reached from other machines, the session cookie must only travel over
+    // TLS: say so when the settings do not.
+    if !address.ip().is_loopback() && !settings.secure_cookies {
+        let warning = i18n::t_with(
+            Locale::ZhCn,
+            "cli.insecure_listen",
+            &[("address", address.to_string())],
+        );
+        eprintln!("{warning}");
+        tracing::warn!(%address, "serving beyond this machine without secure_cookies");
+    }
     println!("lvzhi: http://{address}/");
     let search = Arc::new(crate::services::search::SearchIndex::default());
     let indexed = search.rebuild(&db).await.map_err(describe)?;

@@ -292,17 +292,13 @@ impl FromRequestParts<AppState> for ApiActor {
 /// (the detail names the field).
 pub struct ApiJson<T>(pub T);
 
-/// A JSON body read as a form would be (`http::input::as_form`): for the
-/// service inputs that hold every field as text. Refused as `ApiJson` is.
-pub struct JsonForm<T>(pub T);
-
 fn refuse_body(code: &'static str, detail: String) -> Response {
     let error = FieldError::new("body", code).with("detail", detail);
     AppError::BadRequest(error.into()).into_response()
 }
 
 /// The body as a JSON object, each key at most once per object.
-async fn json_object<S: Send + Sync>(
+pub(crate) async fn json_object<S: Send + Sync>(
     req: Request,
     state: &S,
 ) -> Result<serde_json::Value, Response> {
@@ -336,7 +332,7 @@ async fn json_object<S: Send + Sync>(
 }
 
 /// `value` read into `T`; a mismatch is refused, naming the field.
-fn read_into<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Box<Response>> {
+pub(crate) fn read_into<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Box<Response>> {
     serde_path_to_error::deserialize(value)
         .map_err(|e| Box::new(refuse_body("json_invalid", e.to_string())))
 }
@@ -348,15 +344,6 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         read_into(json_object(req, state).await?)
             .map(ApiJson)
             .map_err(|r| *r)
-    }
-}
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonForm<T> {
-    type Rejection = Response;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
-        let value = super::input::as_form(json_object(req, state).await?);
-        read_into(value).map(JsonForm).map_err(|r| *r)
     }
 }
 

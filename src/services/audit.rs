@@ -32,7 +32,11 @@ pub struct AuditQuery {
     pub action: Option<String>,
     /// Exactly this user name.
     pub username: Option<String>,
+    /// From 1.
+    #[param(pattern = "^[0-9]*$")]
     pub page: Option<String>,
+    /// 1–200, default 20.
+    #[param(pattern = "^[0-9]*$")]
     pub per_page: Option<String>,
 }
 

@@ -89,6 +89,7 @@ fn internal(what: &str) -> AppError {
 #[serde(default)]
 pub struct CaseInput {
     /// The committee (defaults to the user's own).
+    #[schema(value_type = Option<i64>)]
     pub org_id: Option<String>,
     pub community: String,
     pub subject: String,
@@ -98,6 +99,7 @@ pub struct CaseInput {
     /// ISO date; today when empty.
     pub received_on: Option<String>,
     /// The member who took the case up.
+    #[schema(value_type = Option<i64>)]
     pub raised_by: Option<String>,
 }
 
@@ -934,7 +936,28 @@ pub struct Figures {
     /// Cases received in the period that are past their due date now.
     pub overdue: i64,
     /// Cases by status now (of those received in the period).
+    #[schema(schema_with = status_counts)]
     pub by_status: Vec<(String, i64)>,
+}
+
+/// `[status, count]` pairs, described without `prefixItems` (which client
+/// generators and schemathesis read as the old tuple form and reject).
+fn status_counts() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+    let pair = ArrayBuilder::new()
+        .items(
+            OneOfBuilder::new()
+                .item(ObjectBuilder::new().schema_type(Type::String))
+                .item(ObjectBuilder::new().schema_type(Type::Integer)),
+        )
+        .min_items(Some(2))
+        .max_items(Some(2));
+    ArrayBuilder::new()
+        .items(pair)
+        .description(Some(
+            "Cases by status now (of those received in the period): [status, count] pairs.",
+        ))
+        .build()
 }
 
 /// What case figures were counted from: the scope, the period, the day

@@ -100,17 +100,21 @@ pub struct ActivityListParams {
     /// Activity kind, e.g. `study`.
     kind: Option<String>,
     /// Member group id.
-    group: Option<i64>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    group: Option<String>,
     /// Committee (organisation) id.
-    org: Option<i64>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    org: Option<String>,
     /// From this date (YYYY-MM-DD), inclusive.
     from: Option<String>,
     /// To this date (YYYY-MM-DD), inclusive.
     to: Option<String>,
     /// pending | approved | rejected
     approval: Option<String>,
-    page: Option<u32>,
-    per_page: Option<u32>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    page: Option<String>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    per_page: Option<String>,
 }
 
 /// An activity's fields as JSON. Numbers may be sent as numbers or strings.
@@ -437,8 +441,10 @@ pub async fn download(
 #[allow(dead_code)]
 pub struct AwardListParams {
     /// Member id.
-    member: Option<i64>,
-    year: Option<i32>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    member: Option<String>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    year: Option<String>,
     /// new_suggestion | new_investment | new_contribution | other
     category: Option<String>,
 }

@@ -8,9 +8,9 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::Page;
+use super::{JsonForm, Page};
 use crate::domain::roles::Role::{Member, Staff};
-use crate::http::auth::{Access, ApiActor, ApiQuery, JsonForm, PathId};
+use crate::http::auth::{Access, ApiActor, ApiQuery, PathId};
 use crate::http::error::{ApiResult, ErrorBody, ForApi};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::cases::Settings;
@@ -67,11 +67,14 @@ pub struct DayListParams {
     /// Held on or before (YYYY-MM-DD).
     to: Option<String>,
     /// Committee id (defaults to your own; its subtree is included).
-    org: Option<i64>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    org: Option<String>,
     /// From 1.
-    page: Option<u32>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    page: Option<String>,
     /// 1–200, default 20.
-    per_page: Option<u32>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    per_page: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/reception-days", tag = "reception", params(DayListParams),
@@ -152,9 +155,11 @@ pub async fn add_visit(
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct ScheduleParams {
-    org: Option<i64>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    org: Option<String>,
     /// The year; this year by default.
-    year: Option<i32>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    year: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/reception-days/schedule", tag = "reception", params(ScheduleParams),
