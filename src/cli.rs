@@ -131,7 +131,9 @@ struct ServeArgs {
     /// Address to listen on (also LVZHI_LISTEN); port 0 picks a free port.
     #[arg(long, value_name = "ADDR")]
     listen: Option<String>,
-    /// Load the demo committee first and print one login per role.
+    /// Load the demo committee first and print one login per role; staff,
+    /// like the administrators, then sign in with a one-time code too
+    /// (unless totp_required_roles is set).
     #[arg(long)]
     demo: bool,
 }
