@@ -131,7 +131,9 @@ struct ServeArgs {
     /// Address to listen on (also LVZHI_LISTEN); port 0 picks a free port.
     #[arg(long, value_name = "ADDR")]
     listen: Option<String>,
-    /// Load the demo committee first and print one login per role.
+    /// Load the demo committee first and print one login per role; staff,
+    /// like the administrators, then sign in with a one-time code too
+    /// (unless totp_required_roles is set).
     #[arg(long)]
     demo: bool,
 }
@@ -619,6 +621,23 @@ async fn serve(mut settings: Settings, args: ServeArgs) -> Result<(), String> {
     if args.demo {
         let logins = crate::demo::load(&db, &cipher).await.map_err(describe)?;
         print_logins(&logins);
+        settings = settings.with_demo_totp();
+        let roles: Vec<String> = settings
+            .policies()
+            .totp_required
+            .iter()
+            .map(|r| i18n::t(Locale::ZhCn, r.label_key()))
+            .collect();
+        if !roles.is_empty() {
+            println!(
+                "{}",
+                i18n::t_with(
+                    Locale::ZhCn,
+                    "cli.demo_totp",
+                    &[("roles", roles.join("、"))]
+                )
+            );
+        }
     } else if let Some((username, password)) =
         user_service::bootstrap_admin(&db).await.map_err(describe)?
     {
@@ -630,6 +649,17 @@ async fn serve(mut settings: Settings, args: ServeArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("listen {}: {e}", settings.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
+    // Reached from other machines, the session cookie must only travel over
+    // TLS: say so when the settings do not.
+    if !address.ip().is_loopback() && !settings.secure_cookies {
+        let warning = i18n::t_with(
+            Locale::ZhCn,
+            "cli.insecure_listen",
+            &[("address", address.to_string())],
+        );
+        eprintln!("{warning}");
+        tracing::warn!(%address, "serving beyond this machine without secure_cookies");
+    }
     println!("lvzhi: http://{address}/");
     let search = Arc::new(crate::services::search::SearchIndex::default());
     let indexed = search.rebuild(&db).await.map_err(describe)?;

@@ -43,9 +43,12 @@ pub struct Settings {
     pub admin_password_days: i64,
     /// A new password may not repeat any of this many previous ones.
     pub password_history: i64,
-    /// Roles that must sign in with a one-time code (TOTP) as well, e.g.
-    /// `["admin", "security", "auditor", "staff"]`; any user may enable it.
-    pub totp_required_roles: Vec<String>,
+    /// Roles that must sign in with a one-time code (TOTP) as well, and set it
+    /// up at their first sign-in. Unset: the administrators (admin, security,
+    /// auditor), and under `serve --demo` staff too; set, exactly the roles
+    /// listed (`["admin", "security", "auditor", "staff"]`, or `[]` for none).
+    /// Any user may enable it.
+    pub totp_required_roles: Option<Vec<String>>,
     /// Where attachments are kept: outside any served folder, under random names.
     pub attachments_dir: PathBuf,
     /// The largest attachment accepted, in bytes (at most 60 MiB).
@@ -62,6 +65,10 @@ pub struct Settings {
     /// shown are in it; stored instants stay UTC.
     pub time_zone: String,
 }
+
+/// The roles that require a second factor when the settings do not name them
+/// (GB/T 22239-2019 level 3: two factors for administrators).
+pub const DEFAULT_TOTP_ROLES: [Role; 3] = [Role::Admin, Role::Security, Role::Auditor];
 
 /// The shortest audit-log retention the settings accept, in days (GB/T 22239-2019: six months).
 pub const MIN_AUDIT_RETENTION_DAYS: i64 = 180;
@@ -84,7 +91,7 @@ impl Default for Settings {
             address_failures: 20,
             admin_password_days: 90,
             password_history: 5,
-            totp_required_roles: Vec::new(),
+            totp_required_roles: None,
             attachments_dir: PathBuf::from("data/attachments"),
             attachment_max_bytes: crate::domain::attachments::DEFAULT_MAX_BYTES,
             search_refresh_seconds: 2,
@@ -147,12 +154,28 @@ impl Settings {
             },
             admin_password_max_age: Duration::days(self.admin_password_days.max(1)),
             password_history: self.password_history.clamp(0, 24),
-            totp_required: self
-                .totp_required_roles
-                .iter()
-                .filter_map(|r| Role::parse("totp_required_roles", r).ok())
-                .collect(),
+            totp_required: match &self.totp_required_roles {
+                Some(roles) => roles
+                    .iter()
+                    .filter_map(|r| Role::parse("totp_required_roles", r).ok())
+                    .collect(),
+                None => DEFAULT_TOTP_ROLES.to_vec(),
+            },
         }
+    }
+
+    /// The demo's choice (`serve --demo`): staff sign in with a second factor
+    /// too, unless the settings name the roles themselves.
+    pub fn with_demo_totp(mut self) -> Self {
+        if self.totp_required_roles.is_none() {
+            let mut roles: Vec<String> = DEFAULT_TOTP_ROLES
+                .iter()
+                .map(|r| r.as_str().to_string())
+                .collect();
+            roles.push(Role::Staff.as_str().to_string());
+            self.totp_required_roles = Some(roles);
+        }
+        self
     }
 
     /// Refuse settings that would break a rule the installation is assessed
@@ -237,6 +260,31 @@ mod tests {
                 "{message}"
             );
             assert!(message.contains("审计日志"), "{message}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn administrators_need_a_second_factor_unless_the_settings_say_otherwise() {
+        let trio = vec![Role::Admin, Role::Security, Role::Auditor];
+        assert_eq!(Settings::default().policies().totp_required, trio);
+        let demo = Settings::default()
+            .with_demo_totp()
+            .policies()
+            .totp_required;
+        assert_eq!(demo, [trio.clone(), vec![Role::Staff]].concat());
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("LVZHI_TOTP_REQUIRED_ROLES", "[admin, staff]");
+            let s = Settings::load(None).unwrap();
+            assert_eq!(s.policies().totp_required, vec![Role::Admin, Role::Staff]);
+            assert_eq!(
+                s.with_demo_totp().policies().totp_required,
+                vec![Role::Admin, Role::Staff],
+                "the demo keeps roles the settings name"
+            );
+            jail.set_env("LVZHI_TOTP_REQUIRED_ROLES", "[]");
+            let s = Settings::load(None).unwrap();
+            assert!(s.policies().totp_required.is_empty());
             Ok(())
         });
     }

@@ -1,6 +1,98 @@
-//! Password policy: long enough and mixed enough; never truncated.
+//! Password policy: long enough and mixed enough, not a common or breached
+//! password, not one a strength estimator can guess; never truncated.
+
+use std::collections::HashSet;
+use std::io::Read;
+use std::sync::OnceLock;
 
 use super::validation::FieldError;
+
+/// Common and breached passwords, lowercased, one a line, gzip-compressed:
+/// the 19,640 of Django's `common-passwords.txt.gz` (BSD-3-Clause, Django
+/// Software Foundation; compiled by Royce Williams from breach corpora).
+/// See NOTICE.
+const COMMON_PASSWORDS_GZ: &[u8] = include_bytes!("common-passwords.txt.gz");
+
+/// The list, read once.
+fn common_passwords() -> &'static HashSet<String> {
+    static LIST: OnceLock<HashSet<String>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        let mut text = String::new();
+        // The file is part of the build: a test reads it, so a failure here cannot ship.
+        let read = libflate::gzip::Decoder::new(COMMON_PASSWORDS_GZ)
+            .and_then(|mut d| d.read_to_string(&mut text));
+        debug_assert!(read.is_ok(), "common-passwords.txt.gz reads");
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    })
+}
+
+/// `password` with the usual letter-for-symbol swaps undone (`P@ssw0rd` → `password`).
+fn unleet(password: &str) -> String {
+    password
+        .chars()
+        .map(|c| match c {
+            '@' | '4' => 'a',
+            '0' => 'o',
+            '1' | '!' => 'i',
+            '3' => 'e',
+            '$' | '5' => 's',
+            '7' => 't',
+            other => other,
+        })
+        .collect()
+}
+
+/// Whether `password`, or the word it is made of with digits and symbols
+/// added at the end or swapped for letters, is on the list of common and
+/// breached passwords. Case does not count.
+pub fn is_common(password: &str) -> bool {
+    let list = common_passwords();
+    let lower = password.to_lowercase();
+    let stem = lower.trim_end_matches(|c: char| !c.is_alphabetic());
+    let candidates = [
+        lower.clone(),
+        stem.to_string(),
+        unleet(&lower),
+        unleet(stem),
+        unleet(&lower)
+            .trim_end_matches(|c: char| !c.is_alphabetic())
+            .to_string(),
+    ];
+    candidates
+        .iter()
+        .any(|c| c.chars().count() >= 4 && list.contains(c.as_str()))
+}
+
+/// The catalogue code saying why the estimator rates a password weak.
+fn weakness(estimate: &zxcvbn::Entropy) -> &'static str {
+    use zxcvbn::feedback::Warning::*;
+    match estimate.feedback().and_then(|f| f.warning()) {
+        Some(StraightRowsOfKeysAreEasyToGuess | ShortKeyboardPatternsAreEasyToGuess) => {
+            "password_weak_keyboard"
+        }
+        Some(RepeatsLikeAaaAreEasyToGuess | RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess) => {
+            "password_weak_repeat"
+        }
+        Some(SequencesLikeAbcAreEasyToGuess) => "password_weak_sequence",
+        Some(RecentYearsAreEasyToGuess | DatesAreOftenEasyToGuess) => "password_weak_date",
+        Some(
+            ThisIsATop10Password
+            | ThisIsATop100Password
+            | ThisIsACommonPassword
+            | ThisIsSimilarToACommonlyUsedPassword,
+        ) => "password_common",
+        Some(
+            AWordByItselfIsEasyToGuess
+            | NamesAndSurnamesByThemselvesAreEasyToGuess
+            | CommonNamesAndSurnamesAreEasyToGuess,
+        ) => "password_weak_word",
+        _ => "password_weak",
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PasswordPolicy {
@@ -59,6 +151,14 @@ impl PasswordPolicy {
         {
             return Err(FieldError::new(field, "password_contains_username"));
         }
+        if is_common(password) {
+            return Err(FieldError::new(field, "password_common"));
+        }
+        // zxcvbn: 3 is "safely unguessable" (about 10^10 guesses); below is refused.
+        let estimate = zxcvbn::zxcvbn(password, &[username]);
+        if estimate.score() < zxcvbn::Score::Three {
+            return Err(FieldError::new(field, weakness(&estimate)));
+        }
         Ok(())
     }
 }
@@ -88,6 +188,7 @@ mod tests {
             "password_classes"
         );
         assert_eq!(code(p.check("password", "lowerUPPER1234", "u")), "ok");
+        assert_eq!(code(p.check("password", "Lvzhi-Demo-2012", "u")), "ok");
         assert_eq!(code(p.check("password", "委员之家lower1234", "u")), "ok");
         assert_eq!(
             code(p.check("password", "Xiaoming-2012!", "xiaoming")),
@@ -96,6 +197,46 @@ mod tests {
         assert_eq!(
             code(p.check("password", &"Aa1-".repeat(100), "u")),
             "too_long"
+        );
+    }
+
+    #[test]
+    fn the_list_is_read_whole() {
+        let list = common_passwords();
+        assert!(list.len() > 19_000, "{}", list.len());
+        assert!(list.contains("password") && list.contains("qwerty"));
+    }
+
+    #[test]
+    fn common_and_guessable_passwords_are_refused_saying_why() {
+        let p = PasswordPolicy::default();
+        for common in [
+            "Password1234!",
+            "P@ssw0rd1234",
+            "Qwerty123456!",
+            "Iloveyou2012!",
+        ] {
+            assert_eq!(
+                code(p.check("password", common, "u")),
+                "password_common",
+                "{common}"
+            );
+        }
+        for common in ["Abcdefgh1234", "Qazwsxedc123!", "Mnbvcxz-98765"] {
+            assert_eq!(
+                code(p.check("password", common, "u")),
+                "password_common",
+                "{common}"
+            );
+        }
+        // Not on the list, but guessed by the estimator (zxcvbn's score < 3).
+        assert_eq!(
+            code(p.check("password", "Aaaaaaaaaaaaaa1B", "u")),
+            "password_weak"
+        );
+        assert_eq!(
+            code(p.check("password", "冬日-Guangming-Road-7", "u")),
+            "ok"
         );
     }
 }

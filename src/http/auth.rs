@@ -252,6 +252,14 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for PageForm<T> {
                     AppError::BadRequest(FieldError::new("body", "body_too_large").into()),
                 )
             })?;
+        if let Some(field) = super::input::form_field_not_utf8(&bytes) {
+            let error = FieldError::new("body", "form_not_utf8").with("field", field);
+            return Err(error_page(
+                locale,
+                Some(&page),
+                AppError::BadRequest(error.into()),
+            ));
+        }
         let csrf: CsrfField = serde_urlencoded::from_bytes(&bytes).unwrap_or(CsrfField {
             csrf: String::new(),
         });
@@ -288,20 +296,21 @@ impl FromRequestParts<AppState> for ApiActor {
 /// (the detail names the field).
 pub struct ApiJson<T>(pub T);
 
-/// A JSON body read as a form would be (`http::input::as_form`): for the
-/// service inputs that hold every field as text. Refused as `ApiJson` is.
-pub struct JsonForm<T>(pub T);
-
 fn refuse_body(code: &'static str, detail: String) -> Response {
     let error = FieldError::new("body", code).with("detail", detail);
     AppError::BadRequest(error.into()).into_response()
 }
 
-/// The body as a JSON object.
-async fn json_object<S: Send + Sync>(
+/// The body as a JSON object, each key at most once per object.
+pub(crate) async fn json_object<S: Send + Sync>(
     req: Request,
     state: &S,
 ) -> Result<serde_json::Value, Response> {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, super::BODY_LIMIT)
+        .await
+        .map_err(|e| refuse_body("body_too_large", e.to_string()))?;
+    let req = Request::from_parts(parts, axum::body::Body::from(bytes.clone()));
     let value = match Json::<serde_json::Value>::from_request(req, state).await {
         Ok(Json(value)) => value,
         Err(rejection) => {
@@ -319,11 +328,15 @@ async fn json_object<S: Send + Sync>(
             "a JSON object is expected".into(),
         ));
     }
+    if let Some(key) = super::input::first_duplicate_key(&bytes) {
+        let error = FieldError::new("body", "json_duplicate_key").with("key", key);
+        return Err(AppError::BadRequest(error.into()).into_response());
+    }
     Ok(value)
 }
 
 /// `value` read into `T`; a mismatch is refused, naming the field.
-fn read_into<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Box<Response>> {
+pub(crate) fn read_into<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Box<Response>> {
     serde_path_to_error::deserialize(value)
         .map_err(|e| Box::new(refuse_body("json_invalid", e.to_string())))
 }
@@ -335,15 +348,6 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         read_into(json_object(req, state).await?)
             .map(ApiJson)
             .map_err(|r| *r)
-    }
-}
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonForm<T> {
-    type Rejection = Response;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
-        let value = super::input::as_form(json_object(req, state).await?);
-        read_into(value).map(JsonForm).map_err(|r| *r)
     }
 }
 

@@ -38,7 +38,11 @@ pub struct AuditQuery {
     pub object_type: Option<String>,
     /// Exactly this user name, or an account's display name.
     pub username: Option<String>,
+    /// From 1.
+    #[param(pattern = "^[0-9]*$")]
     pub page: Option<String>,
+    /// 1–200, default 20.
+    #[param(pattern = "^[0-9]*$")]
     pub per_page: Option<String>,
 }
 

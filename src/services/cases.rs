@@ -38,6 +38,7 @@ use crate::storage::{audit, calendar, cases, orgs, timeline, Db, Tx};
 
 /// A committee's settings, with the defaults where none were saved.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[schema(as = ReceptionSettings)]
 pub struct Settings {
     pub day_of_month: u32,
     pub due_working_days: u32,
@@ -88,6 +89,7 @@ fn internal(what: &str) -> AppError {
 #[serde(default)]
 pub struct CaseInput {
     /// The committee (defaults to the user's own).
+    #[schema(value_type = Option<i64>)]
     pub org_id: Option<String>,
     pub community: String,
     pub subject: String,
@@ -97,6 +99,7 @@ pub struct CaseInput {
     /// ISO date; today when empty.
     pub received_on: Option<String>,
     /// The member who took the case up.
+    #[schema(value_type = Option<i64>)]
     pub raised_by: Option<String>,
 }
 
@@ -538,6 +541,7 @@ pub async fn inbox(
 /// One step on a case, as a form or the API sends it.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
+#[schema(as = CaseStepInput)]
 pub struct StepInput {
     /// forward | accept | note | resolve | return | follow_up | reopen | close | escalate
     pub action: String,
@@ -789,12 +793,9 @@ pub async fn step(db: &Db, actor: &Actor, id: i64, input: &StepInput) -> Result<
     actor.require(&[Role::Staff, Role::Department])?;
     let case = cases::get(db, id).await?.ok_or(AppError::NotFound)?;
     if !visible(actor, &case) {
-        // A department is told plainly that the case is not (or no longer) theirs.
-        return Err(if actor.role == Role::Department {
-            FieldError::new("department", "case_other_department").into()
-        } else {
-            AppError::NotFound
-        });
+        // Whatever the role, what the actor may not see does not exist for
+        // them: a department answering another's case learns nothing of it.
+        return Err(AppError::NotFound);
     }
     let action = CaseAction::parse("action", &input.action)?;
     if !may_take(actor, action) {
@@ -914,6 +915,7 @@ async fn take(
 
 /// Figures for a period and committee, computed from the records.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
+#[schema(as = CaseFigures)]
 pub struct Figures {
     pub org_id: i64,
     pub from: Option<NaiveDate>,
@@ -941,7 +943,28 @@ pub struct Figures {
     /// Cases received in the period that are past their due date now.
     pub overdue: i64,
     /// Cases by status now (of those received in the period).
+    #[schema(schema_with = status_counts)]
     pub by_status: Vec<(String, i64)>,
+}
+
+/// `[status, count]` pairs, described without `prefixItems` (which client
+/// generators and schemathesis read as the old tuple form and reject).
+fn status_counts() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+    let pair = ArrayBuilder::new()
+        .items(
+            OneOfBuilder::new()
+                .item(ObjectBuilder::new().schema_type(Type::String))
+                .item(ObjectBuilder::new().schema_type(Type::Integer)),
+        )
+        .min_items(Some(2))
+        .max_items(Some(2));
+    ArrayBuilder::new()
+        .items(pair)
+        .description(Some(
+            "Cases by status now (of those received in the period): [status, count] pairs.",
+        ))
+        .build()
 }
 
 /// What case figures were counted from: the scope, the period, the day
@@ -1165,7 +1188,21 @@ pub struct PublicStatus {
     pub reply: Option<String>,
 }
 
-pub async fn track(db: &Db, code: &str) -> Result<PublicStatus, AppError> {
+/// Tracking-code look-ups one address may make in an hour: plenty for a
+/// citizen following their cases, too few to try codes at random.
+pub const TRACK_LIMIT_PER_HOUR: i64 = 20;
+
+/// A citizen's look-up of their case by its tracking code. Each look-up from
+/// an address counts, found or not (shared by all servers, in the database).
+pub async fn track(db: &Db, code: &str, ip: Option<String>) -> Result<PublicStatus, AppError> {
+    let address = format!("track {}", ip.as_deref().unwrap_or("unknown"));
+    let mut tx = db.begin().await?;
+    let since: DateTime<Utc> = Utc::now() - Duration::hours(1);
+    let before = cases::record_submission(&mut tx, &address, since).await?;
+    tx.commit().await?;
+    if before >= TRACK_LIMIT_PER_HOUR {
+        return Err(FieldError::new("body", "too_many_lookups").into());
+    }
     let code = crate::domain::cases::normalize_tracking_code(code).ok_or_else(|| {
         AppError::Validation(FieldError::new("tracking_code", "tracking_code_unknown").into())
     })?;

@@ -752,6 +752,9 @@ pub async fn list_page(
         ..Default::default()
     };
     if actor.role == Role::Member {
+        // Members list their own reports; a committee they name is still checked.
+        parse_optional_id("org", non_blank(&q.org).unwrap_or(""))
+            .map_err(|e| bad_request(e.into()))?;
         filter.author_member_id = Some(actor.member_id.ok_or(AppError::Forbidden)?);
     } else {
         let org = committee(db, actor, "org", non_blank(&q.org))

@@ -38,6 +38,7 @@ use crate::storage::{audit, calendar, members, orgs, search, timeline, Db, Tx};
 
 /// A committee's proposal settings, with the defaults where none were saved.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[schema(as = ProposalSettings)]
 pub struct Settings {
     /// Submissions after this day (month, day) belong to the next session.
     pub cutoff_month: u32,
@@ -80,18 +81,24 @@ pub async fn settings_for(db: &Db, org_id: i64) -> Result<Settings, AppError> {
 /// Settings as a form or the API sends them.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
+#[schema(as = ProposalSettingsInput)]
 pub struct SettingsInput {
     /// The committee (defaults to your own).
+    #[schema(value_type = Option<i64>)]
     pub org_id: Option<String>,
     /// MM-DD: submissions after it belong to the next session.
     pub cutoff: String,
     /// 1–6.
+    #[schema(value_type = i64)]
     pub answer_months: String,
     /// 1–6.
+    #[schema(value_type = i64)]
     pub second_answer_months: String,
     /// 1–120.
+    #[schema(value_type = i64)]
     pub return_working_days: String,
     /// The version read (0 or empty when never saved).
+    #[schema(value_type = Option<i64>)]
     pub version: Option<String>,
 }
 
@@ -174,12 +181,15 @@ fn internal(what: &str) -> AppError {
 #[serde(default)]
 pub struct ProposalInput {
     /// Staff: the committee (defaults to your own).
+    #[schema(value_type = Option<i64>)]
     pub org_id: Option<String>,
     /// Staff: member | group | committee (a member's own proposal is always `member`).
     pub submitter_kind: Option<String>,
     /// Staff: the lead member of a member's proposal.
+    #[schema(value_type = Option<i64>)]
     pub lead_member_id: Option<String>,
     /// The group of a group proposal.
+    #[schema(value_type = Option<i64>)]
     pub group_id: Option<String>,
     /// The title (标题).
     pub headline: String,
@@ -187,12 +197,14 @@ pub struct ProposalInput {
     pub text: String,
     pub category: String,
     /// Members invited to co-sign (附议).
+    #[schema(value_type = Vec<i64>)]
     pub cosigner_ids: Vec<String>,
     /// "yes" to submit at once rather than keep a draft.
     pub submit: Option<String>,
     /// Staff entering a paper proposal: the date it was handed in (ISO).
     pub submitted_on: Option<String>,
     /// For an edit: the version read.
+    #[schema(value_type = Option<i64>)]
     pub version: Option<String>,
 }
 
@@ -1005,6 +1017,11 @@ pub async fn list_page(
         title,
         ..Default::default()
     };
+    if actor.role != Role::Staff {
+        // Only staff choose a committee; one named by others is still checked.
+        crate::domain::dates::parse_optional_id("org", non_blank(&q.org).unwrap_or(""))
+            .map_err(|e| super::cases::bad_request(e.into()))?;
+    }
     match actor.role {
         Role::Staff => {
             let org = committee(db, actor, "org", non_blank(&q.org))
@@ -1033,10 +1050,12 @@ pub async fn list_page(
 /// One step on a proposal, as a form or the API sends it.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
+#[schema(as = ProposalStepInput)]
 pub struct StepInput {
     /// submit | withdraw | accept | not_accept | merge | assign | return | view | answer | rate | close | mark_key | supervise
     pub action: String,
     /// The version that was read.
+    #[schema(value_type = Option<i64>)]
     pub version: Option<String>,
     /// The date of the step (ISO); today when empty.
     pub on: Option<String>,
@@ -1044,10 +1063,13 @@ pub struct StepInput {
     /// row). Required as the reason for not_accept, return and an unsatisfied rating.
     pub note: Option<String>,
     /// merge: the proposal it goes into.
+    #[schema(value_type = Option<i64>)]
     pub target_id: Option<String>,
     /// assign: the lead department.
+    #[schema(value_type = Option<i64>)]
     pub lead_department_id: Option<String>,
     /// assign: co-handling departments.
+    #[schema(value_type = Vec<i64>)]
     pub co_department_ids: Vec<String>,
     /// assign: the answer's due date; by default the committee's months from the assignment.
     pub due_on: Option<String>,
@@ -1056,6 +1078,7 @@ pub struct StepInput {
     /// answer: a | b | c
     pub answer_class: Option<String>,
     /// answer: one of the proposal's attachments.
+    #[schema(value_type = Option<i64>)]
     pub attachment_id: Option<String>,
     /// rate: satisfied | basically_satisfied | unsatisfied
     pub rating: Option<String>,
@@ -1514,12 +1537,9 @@ pub async fn step(
     actor.require(&[Role::Staff, Role::Member, Role::Department])?;
     let p = store::get(db, id).await?.ok_or(AppError::NotFound)?;
     if !visible(db, actor, &p).await? {
-        // A department is told plainly that the proposal is not (or no longer) theirs.
-        return Err(if actor.role == Role::Department {
-            FieldError::new("department", "proposal_other_department").into()
-        } else {
-            AppError::NotFound
-        });
+        // Whatever the role, what the actor may not see does not exist for
+        // them: a department answering another's proposal learns nothing of it.
+        return Err(AppError::NotFound);
     }
     let action = ProposalAction::parse("action", &input.action)?;
     if !may_take(actor, action) {
@@ -1861,6 +1881,7 @@ pub struct Breakdown {
 
 /// The figures of a committee's session, computed from the records.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
+#[schema(as = ProposalFigures)]
 pub struct Figures {
     pub org_id: i64,
     pub session: i64,

@@ -223,10 +223,12 @@ fn as_bad_request(e: AppError) -> AppError {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct DayInput {
+    #[schema(value_type = Option<i64>)]
     pub org_id: Option<String>,
     /// ISO date (the schedule shows the month's day).
     pub held_on: Option<String>,
     /// Members on duty (ids); the rostered group's members when empty.
+    #[schema(value_type = Option<Vec<i64>>)]
     pub duty_member_ids: Option<Vec<String>>,
     pub note: Option<String>,
 }
@@ -450,6 +452,7 @@ pub struct VisitCaseInput {
 #[serde(default)]
 pub struct VisitInput {
     /// How many people came together.
+    #[schema(value_type = i64)]
     pub people: String,
     pub community: String,
     /// What they raised.
@@ -461,6 +464,7 @@ pub struct VisitInput {
     /// For `answered`: what they were told.
     pub answer: Option<String>,
     /// The member on duty who received them.
+    #[schema(value_type = Option<i64>)]
     pub received_by: Option<String>,
     /// For `case`: one or more cases opened from the visit.
     #[serde(default)]
@@ -684,12 +688,18 @@ fn validate_visit_cases(
 /// A committee's settings as submitted.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
+#[schema(as = ReceptionSettingsInput)]
 pub struct SettingsInput {
+    #[schema(value_type = Option<i64>)]
     pub org_id: Option<String>,
+    #[schema(value_type = i64)]
     pub day_of_month: String,
+    #[schema(value_type = i64)]
     pub due_working_days: String,
+    #[schema(value_type = i64)]
     pub return_working_days: String,
     /// The version that was read (0 or empty when never saved).
+    #[schema(value_type = Option<i64>)]
     pub version: Option<String>,
 }
 
@@ -769,6 +779,7 @@ pub async fn save_settings(
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct HolidaysInput {
+    #[schema(value_type = i64)]
     pub year: String,
     /// `2012-01-23 holiday 春节` / `2012-01-21 workday 调休`, one a line.
     pub lines: String,

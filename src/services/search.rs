@@ -365,8 +365,10 @@ pub struct SimilarInput {
     /// The draft's body.
     pub text: String,
     /// The proposal under review, left out of its own list.
+    #[schema(value_type = Option<i64>)]
     pub exclude_id: Option<String>,
     /// 1–50, default 10.
+    #[schema(value_type = Option<i64>)]
     pub limit: Option<String>,
 }
 
@@ -522,14 +524,14 @@ pub async fn search(
 ) -> Result<SearchResults, AppError> {
     actor.require(&[Role::Staff, Role::Member, Role::Department])?;
     let mut errors = FieldErrors::new();
-    // Nothing asked: nothing found (the box is empty, not wrong).
-    if non_blank(&q.q).is_none() {
-        return Ok(SearchResults {
-            items: Vec::new(),
-            total: 0,
-        });
-    }
-    let text = errors.check(required_line("q", q.q.as_deref().unwrap_or(""), 100));
+    // Nothing asked: nothing found (the box is empty, not wrong); the other
+    // filters are checked all the same.
+    let asked = non_blank(&q.q).is_some();
+    let text = if asked {
+        errors.check(required_line("q", q.q.as_deref().unwrap_or(""), 100))
+    } else {
+        None
+    };
     let kind = match non_blank(&q.kind) {
         Some(k) => match kind_of(k) {
             Some(k) => Some(k),
@@ -561,6 +563,12 @@ pub async fn search(
         ),
         None => None,
     };
+    if !asked {
+        return Ok(SearchResults {
+            items: Vec::new(),
+            total: 0,
+        });
+    }
     let (Some(text), Some(page)) = (text, page) else {
         return Err(AppError::internal("validated query missing"));
     };

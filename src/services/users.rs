@@ -164,7 +164,8 @@ pub async fn create_with_policy(
         member_id,
         department_id,
         locale: "zh-CN",
-        must_change_password: generated,
+        // A password someone else chose is known to them: its owner sets their own.
+        must_change_password: generated || matches!(creator, Creator::Admin(_)),
     };
     let id = match users::insert(&mut tx, &new).await {
         Ok(id) => id,
@@ -232,8 +233,14 @@ async fn check_links(
             Some(m) => orgs::get_org(db, m.org_id).await?,
             None => None,
         };
-        if !member_org.is_some_and(|o| visible(&o.path)) {
-            errors.push(FieldError::new("member_id", "unknown_member"));
+        match member_org {
+            Some(o) if visible(&o.path) => {
+                // A member's account belongs to the member's own committee.
+                if org.as_ref().is_some_and(|account| account.id != o.id) {
+                    errors.push(FieldError::new("member_id", "member_other_committee"));
+                }
+            }
+            _ => errors.push(FieldError::new("member_id", "unknown_member")),
         }
     }
     if let Some(id) = department_id {
@@ -302,6 +309,15 @@ pub async fn set_role(
     if !users::set_role(&mut tx, user.id, change.version, role_str).await? {
         return Err(AppError::Conflict("stale_version"));
     }
+    // Checked again here, in the change's transaction, so that two revocations
+    // at once cannot both pass it.
+    if let Some(from) = change.from.filter(|r| r.is_admin_trio()) {
+        if users::count_enabled_with_role(&mut tx, from.as_str()).await? == 0 {
+            return Err(AppError::Validation(
+                FieldError::new("role", last_holder_code(from)).into(),
+            ));
+        }
+    }
     // A changed role takes effect at once: end the user's sessions.
     sessions::delete_for_user(&mut tx, user.id).await?;
     let detail = format!(
@@ -317,6 +333,15 @@ pub async fn set_role(
     audit::insert(&mut tx, &actor.audit(action, "user", user.id, Some(detail))).await?;
     tx.commit().await?;
     users::get(db, user.id).await?.ok_or(AppError::NotFound)
+}
+
+/// The refusal of taking an administrator role from its last enabled holder.
+fn last_holder_code(role: Role) -> &'static str {
+    match role {
+        Role::Security => "role_last_security",
+        Role::Auditor => "role_last_auditor",
+        _ => "role_last_admin",
+    }
 }
 
 /// The role change `input` asks for, checked as `set_role` checks it, without
@@ -352,11 +377,27 @@ pub async fn role_change(
     }
     if let Some(role) = role {
         check_role_links(role, user.member_id, user.department_id, &mut errors);
+        // A department handler's account is not an administrator's.
+        if role.is_admin_trio() && user.department_id.is_some() {
+            errors.push(FieldError::new("role", "role_admin_linked"));
+        }
     }
     let from = user
         .role
         .as_deref()
         .and_then(|r| Role::parse("role", r).ok());
+    // Administration must stay possible: the last enabled holder of each
+    // administrator role keeps it.
+    if let Some(held) = from.filter(|r| r.is_admin_trio() && role != Some(*r)) {
+        if !user.disabled {
+            let mut tx = db.begin().await?;
+            let holders = users::count_enabled_with_role(&mut tx, held.as_str()).await?;
+            drop(tx);
+            if holders <= 1 {
+                errors.push(FieldError::new("role", last_holder_code(held)));
+            }
+        }
+    }
     // Asking for the role the account already has changes nothing: say so
     // rather than ask to confirm it and audit a change that is none.
     if errors.is_empty() && role == from {

@@ -301,6 +301,8 @@ pub async fn update(
 
 /// Count this address's submissions since `since` and record one more, in
 /// the caller's transaction (serialised, so parallel requests cannot slip past).
+/// `ip` is the address for a case submitted on the public page, and
+/// `track <address>` for a tracking-code look-up.
 pub async fn record_submission(
     tx: &mut Tx,
     ip: &str,

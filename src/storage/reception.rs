@@ -23,6 +23,8 @@ pub struct ReceptionDay {
     pub version: i64,
     /// Visitors received (sum over visits).
     pub people: i64,
+    /// Visits registered (the day's detail lists them under `visits`).
+    #[serde(rename = "visit_count")]
     pub visits: i64,
 }
 

@@ -162,6 +162,13 @@ pub async fn set_locale(tx: &mut Tx, id: i64, locale: &str) -> Result<(), sqlx::
     Ok(())
 }
 
+/// Enabled accounts holding `role`.
+pub async fn count_enabled_with_role(tx: &mut Tx, role: &str) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE role = $1 AND disabled = $2")
+        .bind(role).bind(false).fetch_one(conn).await)
+}
+
 /// Grant or revoke (None) a role; false when the version moved on.
 pub async fn set_role(
     tx: &mut Tx,

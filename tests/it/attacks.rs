@@ -410,8 +410,17 @@ async fn stored_xss_is_escaped_on_every_page(mut app: TestApp) {
     }
 
     // The account named with markup, signed in: its name in the page header.
+    crate::helpers::change_password(
+        &app,
+        "xss.staff",
+        "Payload-Test-2026",
+        "Payload-Own-Choice-2026",
+    )
+    .await;
     let mut browser = spawn_client_for(&app).await;
-    let r = browser.login_as("xss.staff", "Payload-Test-2026").await;
+    let r = browser
+        .login_as("xss.staff", "Payload-Own-Choice-2026")
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     for path in ["/members", "/orgs"] {
         let r = browser.client.get(browser.url(path)).send().await.unwrap();

@@ -229,12 +229,18 @@ async fn refusals_say_why_and_change_nothing(app: TestApp) {
         json!({"action": "resolve", "reply": "已处理"}),
     )
     .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
-    assert_eq!(answer["fields"][0]["code"], "case_other_department");
-    assert!(answer["message"]
-        .as_str()
-        .unwrap()
-        .contains("已不由本单位承办"));
+    // What another department handles does not exist for this one: the same
+    // answer as an unknown id, so that ids cannot be probed.
+    assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
+    assert_eq!(answer["error"], "not_found");
+    let (unknown_status, unknown) = step(
+        &app,
+        &handler2,
+        Case(&json!({"id": 999_999, "version": 1})),
+        json!({"action": "resolve", "reply": "已处理"}),
+    )
+    .await;
+    assert_eq!((unknown_status, &unknown), (status, &answer));
     // A resolve without a reply, and a department trying a staff step.
     let (status, answer) = step(&app, &dept, Case(&case), json!({"action": "resolve"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -449,8 +455,8 @@ async fn a_department_sends_a_case_back_and_staff_forward_it_again(app: TestApp)
     );
     // The old department can no longer answer it.
     let (status, answer) = step(&app, &dept, Case(&case), json!({"action": "accept"})).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(answer["fields"][0]["code"], "case_other_department");
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(answer["error"], "not_found");
 
     // Sending back is possible for a few working days only (3 by default).
     let late = new_case(&app, &staff, "迟退").await;

@@ -555,3 +555,49 @@ async fn token_create_prints_a_working_token() {
     server.abort();
     db.close().await;
 }
+
+/// `serve` on an address other machines reach, without `secure_cookies`,
+/// warns at start-up that TLS belongs in front; on loopback it does not.
+#[test]
+fn serving_beyond_loopback_without_secure_cookies_warns() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    for (listen, warns) in [("0.0.0.0:0", true), ("127.0.0.1:0", false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_lvzhi"));
+        command.current_dir(dir.path());
+        for (name, _) in std::env::vars() {
+            if name.starts_with("LVZHI_") {
+                command.env_remove(name);
+            }
+        }
+        let mut child = command
+            .env("LVZHI_DATA_KEY_FILE", dir.path().join("k.key"))
+            .env("LVZHI_LOG", "error")
+            .arg("--database")
+            .arg(database_url(dir.path()))
+            .args(["serve", "--listen", listen])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Serving has begun once the address is printed; the warning comes before.
+        let out = BufReader::new(child.stdout.take().unwrap());
+        let started = out
+            .lines()
+            .map_while(Result::ok)
+            .any(|l| l.starts_with("lvzhi: http://"));
+        child.kill().unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(started, "{listen}: the server started");
+        let err = String::from_utf8_lossy(&output.stderr).to_string();
+        assert_eq!(
+            err.contains("未设置 secure_cookies"),
+            warns,
+            "{listen}: {err}"
+        );
+        if warns {
+            assert!(err.contains("HTTPS"), "{err}");
+        }
+    }
+}

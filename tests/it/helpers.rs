@@ -161,6 +161,10 @@ pub async fn spawn_app_configured(
     }
     let mut settings = Settings {
         database_url: database_url.clone(),
+        // The administrators' second factor is on by default; the tests of
+        // other things sign in with the password alone, and the second
+        // factor's own tests (`totp.rs`) turn it back on.
+        totp_required_roles: Some(Vec::new()),
         ..Settings::default()
     };
     configure(&mut settings);
@@ -544,4 +548,29 @@ pub async fn add_account(
     )
     .await
     .unwrap();
+}
+
+/// Sign in as `username` and set a password of their own on the account page
+/// (an account whose password someone else chose must do so first).
+pub async fn change_password(app: &TestApp, username: &str, current: &str, new: &str) {
+    let mut browser = spawn_client_for(app).await;
+    let r = browser.login_as(username, current).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign in as {username}");
+    let r = browser
+        .client
+        .post(browser.url("/account/password"))
+        .form(&[
+            ("csrf", browser.csrf.as_str()),
+            ("current_password", current),
+            ("new_password", new),
+            ("confirm_password", new),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "{username} sets their own password"
+    );
 }

@@ -171,6 +171,8 @@ const DYNAMIC_CODES: &[(&str, Option<&[&str]>)] = &[
         ]),
     ),
     ("src/http/auth.rs", None),
+    // A JSON body's type mismatch: the type the document expects.
+    ("src/http/api/mod.rs", None),
     (
         "src/domain/proposals.rs",
         Some(&[
@@ -197,6 +199,24 @@ const DYNAMIC_CODES: &[(&str, Option<&[&str]>)] = &[
     (
         "src/domain/awards.rs",
         Some(&["award_withdrawn", "award_already_awarded"]),
+    ),
+    // Why a password is refused: the estimator's warning, as our own code.
+    (
+        "src/domain/passwords.rs",
+        Some(&[
+            "password_weak_keyboard",
+            "password_weak_repeat",
+            "password_weak_sequence",
+            "password_weak_date",
+            "password_common",
+            "password_weak_word",
+            "password_weak",
+        ]),
+    ),
+    // Which administrator role would lose its last holder.
+    (
+        "src/services/users.rs",
+        Some(&["role_last_security", "role_last_auditor", "role_last_admin"]),
     ),
     // The subject's own "dated before the last step" message.
     ("src/domain/steps.rs", None),

@@ -7,6 +7,7 @@ mod helpers;
 mod accounts;
 mod activities;
 mod architecture;
+mod assessment;
 mod attacks;
 mod audit;
 mod auth;

@@ -282,6 +282,12 @@ async fn every_documented_operation_answers(app: TestApp) {
             assert_eq!(status, StatusCode::OK, "{method} {url}");
             continue;
         }
+        // The search needs its words (`q`, required in the document).
+        if path == "/api/v1/search" {
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{method} {url}: {answer}");
+            assert_eq!(answer["fields"][0]["field"], "q", "{answer}");
+            continue;
+        }
         assert_ne!(status, StatusCode::NOT_FOUND, "{method} {url}: {answer}");
         assert!(answer.is_object(), "{method} {url} answers JSON: {answer}");
         if method == Method::GET {
@@ -302,4 +308,290 @@ async fn every_documented_operation_answers(app: TestApp) {
 dual_test!(
     every_documented_operation_answers_t,
     every_documented_operation_answers
+);
+
+/// Every `$ref` in `value`, at any depth.
+fn refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v) {
+                    ("$ref", Value::String(r)) => out.push(r.clone()),
+                    _ => refs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+/// What a client generated from the document needs: each parameter where it
+/// is sent, each `$ref` resolving, and every answer class documented.
+async fn the_document_says_where_parameters_go_and_every_answer(app: TestApp) {
+    let doc = openapi_document(&app).await;
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let mut problems = Vec::new();
+    for (method, path) in documented(&doc) {
+        let op = &doc["paths"][&path][&method];
+        let params = op["parameters"].as_array().cloned().unwrap_or_default();
+        for p in &params {
+            let name = p["name"].as_str().unwrap();
+            let placeholder = format!("{{{name}}}");
+            match p["in"].as_str().unwrap() {
+                "path" if !path.contains(&placeholder) => problems.push(format!(
+                    "{method} {path}: `{name}` is declared in the path, which has no {placeholder}"
+                )),
+                "query" if path.contains(&placeholder) => problems.push(format!(
+                    "{method} {path}: `{name}` is in the path, not the query"
+                )),
+                _ => {}
+            }
+        }
+        let has_query = params.iter().any(|p| p["in"] == "query");
+        let has_body = op.get("requestBody").is_some();
+        let mut expected = vec!["401", "403"];
+        if has_query || has_body {
+            expected.push("400");
+            expected.push("422");
+        }
+        if path.contains("{id}") {
+            expected.push("404");
+        }
+        if method != "get" {
+            expected.push("409");
+        }
+        for status in expected {
+            let answer = &op["responses"][status];
+            if answer.is_null() {
+                problems.push(format!("{method} {path}: {status} is not documented"));
+            } else if answer["content"]["application/json"]["schema"]["$ref"]
+                != "#/components/schemas/ErrorBody"
+            {
+                problems.push(format!("{method} {path}: {status} does not say ErrorBody"));
+            }
+        }
+    }
+    // Tuples (`prefixItems`) are read by common tools as the old array form
+    // of `items`, which OpenAPI 3.1 no longer has: describe pairs otherwise.
+    let text = doc.to_string();
+    if text.contains("prefixItems") {
+        problems.push("a tuple (prefixItems) in the document".to_string());
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    for r in all {
+        let name = r.strip_prefix("#/components/schemas/").unwrap_or(&r);
+        if !schemas.contains_key(name) {
+            problems.push(format!("{r} names no schema"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    // Two filters that a generated client must be able to send.
+    let members = &doc["paths"]["/api/v1/members"]["get"]["parameters"];
+    assert!(members
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "q" && p["in"] == "query"));
+    let delete = &doc["paths"]["/api/v1/members/{id}"]["delete"]["parameters"];
+    assert!(delete
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "version" && p["in"] == "query"));
+    // Each settings and figures answer is its own type.
+    let answer = |path: &str| {
+        doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+            ["$ref"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_ne!(
+        answer("/api/v1/reception-days/settings"),
+        answer("/api/v1/proposals/settings")
+    );
+    assert_ne!(
+        answer("/api/v1/cases/figures"),
+        answer("/api/v1/proposals/figures")
+    );
+}
+dual_test!(
+    the_document_says_where_parameters_go_and_every_answer_t,
+    the_document_says_where_parameters_go_and_every_answer
+);
+
+/// The `.rs` files under `dir`, at any depth.
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The document keeps one schema per name: a second type of the same name
+/// would silently replace the first. Every type the API documents has a name
+/// of its own (`#[schema(as = …)]` where two types share an identifier).
+#[test]
+fn no_two_schema_types_share_a_name() {
+    let mut files = Vec::new();
+    rust_files(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let mut names: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if !(line.trim_start().starts_with("#[derive(") && line.contains("ToSchema")) {
+                continue;
+            }
+            // The attributes down to the type's own line.
+            let mut renamed = None;
+            for next in &lines[i + 1..] {
+                let t = next.trim();
+                if let Some(rest) = t.strip_prefix("#[schema(as = ") {
+                    renamed = Some(rest.trim_end_matches(")]").to_string());
+                }
+                let item = t
+                    .strip_prefix("pub(crate) ")
+                    .or_else(|| t.strip_prefix("pub "))
+                    .unwrap_or(t);
+                let ident = item
+                    .strip_prefix("struct ")
+                    .or_else(|| item.strip_prefix("enum "));
+                if let Some(ident) = ident {
+                    let ident: String = ident
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    names
+                        .entry(renamed.unwrap_or(ident.clone()))
+                        .or_default()
+                        .push(format!("{}: {ident}", file.display()));
+                    break;
+                }
+            }
+        }
+    }
+    let shared: Vec<_> = names.iter().filter(|(_, types)| types.len() > 1).collect();
+    assert!(names.len() > 50, "the scan finds the schema types");
+    assert!(
+        shared.is_empty(),
+        "schema names used by two types: {shared:?}"
+    );
+}
+
+/// No answer holds a key twice: JSON readers keep one of them silently.
+async fn no_answer_repeats_a_key(app: TestApp) {
+    let token = app.token("staff").await;
+    let day: i64 = lvzhi::on_db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM reception_days ORDER BY id LIMIT 1").fetch_one(pool).await)
+    .unwrap();
+    for path in [
+        format!("/api/v1/reception-days/{day}"),
+        "/api/v1/reception-days".to_string(),
+        "/api/v1/cases/figures".to_string(),
+        "/api/v1/proposals/figures".to_string(),
+    ] {
+        let r = app
+            .client
+            .get(app.url(&path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let text = r.bytes().await.unwrap();
+        assert_eq!(
+            lvzhi::http::input::first_duplicate_key(&text),
+            None,
+            "{path} answers a key twice"
+        );
+    }
+    let (_, detail) = app
+        .api_get(&token, &format!("/api/v1/reception-days/{day}"))
+        .await;
+    assert!(detail["visits"].is_array(), "{detail}");
+    assert!(detail["visit_count"].is_i64(), "{detail}");
+}
+dual_test!(no_answer_repeats_a_key_t, no_answer_repeats_a_key);
+
+/// A body that gives a key twice is refused, naming the key, and changes nothing.
+async fn a_body_with_a_key_twice_is_refused(app: TestApp) {
+    let token = app.token("staff").await;
+    let members_before = app.count("members").await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/proposals/similar"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(r#"{"headline": "停车", "text": "小区停车难", "text": "另一段"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "bad_request", "{body}");
+    assert_eq!(body["fields"][0]["code"], "json_duplicate_key", "{body}");
+    assert!(
+        body["fields"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("text"),
+        "{body}"
+    );
+    // A value of another type than the document gives its field is refused,
+    // naming the field, not read as text.
+    for (body, field) in [
+        (json!({"headline": "停车", "text": []}), "text"),
+        (json!({"headline": "停车", "text": false}), "text"),
+        (json!({"headline": 12, "text": "小区停车难"}), "headline"),
+    ] {
+        let (status, answer) = app
+            .api_post(&token, "/api/v1/proposals/similar", &body)
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
+        assert!(
+            answer["message"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("“{field}”")),
+            "{body}: {answer}"
+        );
+    }
+    let (status, answer) = app
+        .api_post(
+            &token,
+            "/api/v1/proposals/similar",
+            &json!({"headline": "停车", "text": "小区停车难", "limit": 3}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a number where the document says integer: {answer}"
+    );
+    let r = app
+        .client
+        .post(app.url("/api/v1/members"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(r#"{"name": "甲", "name": "乙"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(app.count("members").await, members_before);
+}
+dual_test!(
+    a_body_with_a_key_twice_is_refused_t,
+    a_body_with_a_key_twice_is_refused
 );

@@ -577,13 +577,14 @@ async fn admin_creates_accounts_without_roles(app: TestApp) {
         None => assert!(status.is_client_error(), "refused: {answer}"),
     }
 
-    // A chosen password must follow the policy; a chosen one need not be changed.
+    // A chosen password must follow the policy, and its owner must change it
+    // at the first sign-in: the admin who chose it knows it.
     let (status, answer) = app.api_post(&admin, "/api/v1/users", &json!({"username": "clerk3", "display_name": "办事员三", "org_id": committee, "password": "short"})).await;
     assert_invalid(status, &answer, "password", "至少需要 12 个字符");
     let (status, ok) = app.api_post(&admin, "/api/v1/users", &json!({"username": "clerk3", "display_name": "办事员三", "org_id": committee, "password": "Clerk-Three-2026"})).await;
     assert_eq!(status, StatusCode::CREATED, "{ok}");
     assert!(ok["initial_password"].is_null());
-    assert_eq!(ok["user"]["must_change_password"], false);
+    assert_eq!(ok["user"]["must_change_password"], true);
 
     let cases: Vec<(Value, &str, &str)> = vec![
         (
@@ -767,19 +768,29 @@ async fn security_grants_roles_with_the_version(app: TestApp) {
         Some("staff")
     );
 
-    // The new staff account works at once.
+    // The new staff account works once its owner has set their own password.
     let token = app.token("clerk1").await;
+    let (status, answer) = app.api_get(&token, "/api/v1/members").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+    assert_eq!(answer["error"], "password_change_required");
+    crate::helpers::change_password(&app, "clerk1", "Clerk-One-2026!", "Clerk-Own-Choice-2026")
+        .await;
     let (status, members) = app.api_get(&token, "/api/v1/members").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(members["total"], 14);
 
-    // Revoking: a null role, with the current version.
+    // Revoking: a null role, with the current version (the password change moved it on).
+    let version = lvzhi::storage::users::get(&app.db, id)
+        .await
+        .unwrap()
+        .unwrap()
+        .version;
     let (status, revoked) = app
         .api_send(
             Method::PUT,
             &security,
             &path,
-            &json!({"role": null, "version": 2}),
+            &json!({"role": null, "version": version}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{revoked}");

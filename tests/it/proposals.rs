@@ -254,8 +254,9 @@ async fn the_whole_lifecycle(app: TestApp) {
         json!({"action": "answer", "reply": "x", "answer_class": "a"}),
     )
     .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{other_dept}");
-    assert!(codes_of(&other_dept).contains(&"proposal_other_department".to_string()));
+    // Not theirs: as unknown to them as an id that does not exist.
+    assert_eq!(status, StatusCode::NOT_FOUND, "{other_dept}");
+    assert_eq!(other_dept["error"], "not_found");
 
     // Ratings: an unsatisfied author needs a reason, and sends it back for a second answer.
     let (status, no_reason) = step(

@@ -150,7 +150,7 @@ async fn roles_that_require_it_must_set_it_up_first(app: TestApp) {
     let backend = app.backend;
     drop(app);
     let mut app = crate::helpers::spawn_app_configured(backend, true, |s| {
-        s.totp_required_roles = vec!["staff".into(), "admin".into()];
+        s.totp_required_roles = Some(vec!["staff".into(), "admin".into()]);
     })
     .await;
     app.login("staff").await;
@@ -185,4 +185,60 @@ async fn roles_that_require_it_must_set_it_up_first(app: TestApp) {
 dual_test!(
     roles_that_require_it_must_set_it_up_first_t,
     roles_that_require_it_must_set_it_up_first
+);
+
+/// Without a setting, the three administrators must set up the second factor
+/// at their first sign-in, and their API tokens wait for it; staff do too
+/// under the demo's settings, members never unless they choose to.
+async fn administrators_need_a_second_factor_by_default(app: TestApp) {
+    let backend = app.backend;
+    drop(app);
+    let app = crate::helpers::spawn_app_configured(backend, true, |s| {
+        s.totp_required_roles = None;
+    })
+    .await;
+    for role in ["admin", "security", "auditor"] {
+        let mut browser = spawn_client_for(&app).await;
+        assert_eq!(
+            browser.login_as(role, DEMO_PASSWORD).await.status(),
+            StatusCode::SEE_OTHER
+        );
+        let r = browser.client.get(browser.url("/")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{role}");
+        assert_eq!(r.headers()["location"], "/account/totp", "{role}");
+        let text = browser.page_text("/account/totp").await;
+        assert!(text.contains("您的角色要求启用双重验证"), "{role}: {text}");
+        let token = app.token(role).await;
+        let (status, body) = app.api_get(&token, "/api/v1/users").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{role}");
+        assert_eq!(body["error"], "totp_enrollment_required", "{role}");
+    }
+    for role in ["staff", "member"] {
+        let mut browser = spawn_client_for(&app).await;
+        browser.login_as(role, DEMO_PASSWORD).await;
+        let r = browser.client.get(browser.url("/")).send().await.unwrap();
+        assert!(
+            r.headers()
+                .get("location")
+                .is_none_or(|l| l != "/account/totp"),
+            "{role} goes straight in"
+        );
+    }
+    drop(app);
+
+    let mut app = crate::helpers::spawn_app_configured(backend, true, |s| {
+        s.totp_required_roles = None;
+        *s = std::mem::take(s).with_demo_totp();
+    })
+    .await;
+    app.login("staff").await;
+    let r = app.get("/members").await;
+    assert_eq!(r.headers()["location"], "/account/totp", "the demo's staff");
+    enable(&app).await;
+    let (status, _) = app.get_html("/members").await;
+    assert_eq!(status, StatusCode::OK);
+}
+dual_test!(
+    administrators_need_a_second_factor_by_default_t,
+    administrators_need_a_second_factor_by_default
 );

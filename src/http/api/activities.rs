@@ -94,22 +94,27 @@ pub fn routes() -> Vec<RouteSpec> {
 
 /// Query parameters of the activity list.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct ActivityListParams {
     /// Activity kind, e.g. `study`.
     kind: Option<String>,
     /// Member group id.
-    group: Option<i64>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    group: Option<String>,
     /// Committee (organisation) id.
-    org: Option<i64>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    org: Option<String>,
     /// From this date (YYYY-MM-DD), inclusive.
     from: Option<String>,
     /// To this date (YYYY-MM-DD), inclusive.
     to: Option<String>,
     /// pending | approved | rejected
     approval: Option<String>,
-    page: Option<u32>,
-    per_page: Option<u32>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    page: Option<String>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    per_page: Option<String>,
 }
 
 /// An activity's fields as JSON. Numbers may be sent as numbers or strings.
@@ -432,11 +437,14 @@ pub async fn download(
 
 /// Query parameters of the award list.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct AwardListParams {
     /// Member id.
-    member: Option<i64>,
-    year: Option<i32>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    member: Option<String>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    year: Option<String>,
     /// new_suggestion | new_investment | new_contribution | other
     category: Option<String>,
 }
@@ -495,6 +503,7 @@ pub async fn create_award(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct YearParam {
     /// The year; the current one when absent.
     pub year: Option<String>,

@@ -63,7 +63,22 @@ pub async fn list(
     Ok(Json(page).into_response())
 }
 
-#[utoipa::path(get, path = "/api/v1/audit/export", tag = "audit", params(AuditQuery),
+/// The filters of an export: the list's, without paging (every row is exported).
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ExportParams {
+    /// First day, `YYYY-MM-DD` (UTC), inclusive.
+    from: Option<String>,
+    /// Last day, `YYYY-MM-DD` (UTC), inclusive.
+    to: Option<String>,
+    /// Exactly this action, e.g. `login`, `export`, `disable`.
+    action: Option<String>,
+    /// Exactly this user name.
+    username: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/audit/export", tag = "audit", params(ExportParams),
     responses((status = 200, description = "CSV (UTF-8 with BOM), oldest row first; the export is audited", content_type = "text/csv"),
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn export(

@@ -8,9 +8,9 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::Page;
+use super::{JsonForm, Page};
 use crate::domain::roles::Role::{Department, Staff};
-use crate::http::auth::{Access, ApiActor, ApiQuery, JsonForm, PathId};
+use crate::http::auth::{Access, ApiActor, ApiQuery, PathId};
 use crate::http::error::{ApiResult, ErrorBody, ForApi};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::cases::{
@@ -43,6 +43,7 @@ pub fn routes() -> Vec<RouteSpec> {
 /// Filters of the case list. A department handler sees their department's
 /// cases only; a member the cases they took up (`org` does not apply to either).
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct CaseListParams {
     /// Received on or after (YYYY-MM-DD).
@@ -50,13 +51,16 @@ pub struct CaseListParams {
     /// Received on or before (YYYY-MM-DD).
     to: Option<String>,
     /// Committee id (defaults to your own; its subtree is included).
-    org: Option<i64>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    org: Option<String>,
     /// registered | forwarded | in_progress | resolved | followed_up | closed
     status: Option<String>,
     /// From 1.
-    page: Option<u32>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    page: Option<String>,
     /// 1–200, default 20.
-    per_page: Option<u32>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    per_page: Option<String>,
 }
 
 /// A case in a list, with whether it is past its due date now.
@@ -154,11 +158,13 @@ pub async fn step(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct FigureParams {
     from: Option<String>,
     to: Option<String>,
-    org: Option<i64>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    org: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/figures", tag = "cases", params(FigureParams),

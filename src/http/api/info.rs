@@ -9,9 +9,9 @@ use axum::Json;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::Page;
+use super::{JsonForm, Page};
 use crate::domain::roles::Role::{Member, Staff};
-use crate::http::auth::{Access, ApiActor, ApiQuery, JsonForm, PathId};
+use crate::http::auth::{Access, ApiActor, ApiQuery, PathId};
 use crate::http::error::{ApiResult, ErrorBody, ForApi};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::info::{
@@ -34,6 +34,7 @@ pub fn routes() -> Vec<RouteSpec> {
 
 /// Filters of the list. A member sees their own reports only.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct InfoListParams {
     /// social_condition | work
@@ -45,11 +46,14 @@ pub struct InfoListParams {
     /// Submitted on or before (YYYY-MM-DD).
     to: Option<String>,
     /// Staff: committee id (defaults to your own; its subtree is included).
-    org: Option<i64>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    org: Option<String>,
     /// From 1.
-    page: Option<u32>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    page: Option<String>,
     /// 1–200, default 20.
-    per_page: Option<u32>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    per_page: Option<String>,
 }
 
 /// A report as submitted or edited.
@@ -168,12 +172,15 @@ pub async fn step(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct InfoFigureParams {
     /// The year (default: this year).
-    year: Option<i32>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    year: Option<String>,
     /// Committee id (defaults to your own; its subtree is included).
-    org: Option<i64>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    org: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/info-reports/figures", tag = "info", params(InfoFigureParams),

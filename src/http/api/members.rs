@@ -40,12 +40,14 @@ pub fn routes() -> Vec<RouteSpec> {
 
 /// Query parameters of the member list.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct MemberListParams {
     /// Part of the name.
     q: Option<String>,
     /// Group id.
-    group: Option<i64>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    group: Option<String>,
     /// 界别, exact.
     sector: Option<String>,
     /// Party identifier.
@@ -57,9 +59,11 @@ pub struct MemberListParams {
     /// asc | desc
     dir: Option<String>,
     /// From 1.
-    page: Option<u32>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    page: Option<String>,
     /// 1–200, default 20.
-    per_page: Option<u32>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    per_page: Option<String>,
 }
 
 /// A member's fields as JSON. Numbers may be sent as numbers or strings.
@@ -120,6 +124,7 @@ impl From<MemberBody> for MemberInput {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct VersionParam {
     /// The version that was read.
     pub version: Option<String>,

@@ -31,13 +31,14 @@ pub struct Page<T> {
 
 /// The page asked for, of a list that takes no other parameters.
 #[derive(serde::Deserialize, utoipa::IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct PageParams {
     /// From 1.
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
     pub page: Option<String>,
     /// 1–200, default 20.
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
     pub per_page: Option<String>,
 }
 
@@ -94,6 +95,86 @@ impl Modify for Security {
     }
 }
 
+/// The error answers every operation can give, documented with `ErrorBody`
+/// where its own annotation did not already: 401 and 403 everywhere (no
+/// token; a role that may not call it, a missing CSRF token, a password or a
+/// second factor still to set); 400 and 422 where it reads a query or a body
+/// (one that cannot be read, a missing `Content-Type`, a key given twice; a
+/// value that is not valid, a version missing); 404 where the path names a
+/// record; 409 on every change (changed since read, or not allowed in the
+/// record's state).
+struct ErrorAnswers;
+
+impl ErrorAnswers {
+    fn describe(status: &str) -> &'static str {
+        match status {
+            "400" => "the query or body cannot be read (`bad_request`, naming the field)",
+            "401" => "not signed in: no token, or one that is unknown, revoked or expired",
+            "403" => "the caller may not do this, or must first change their password or set up the second factor",
+            "404" => "no such record, or none the caller may see",
+            "409" => "changed by someone else since it was read, or not allowed in the record's state",
+            _ => "a field or parameter is not valid (`validation`, one entry per field)",
+        }
+    }
+
+    fn add(op: &mut utoipa::openapi::path::Operation, path: &str, method: &str) {
+        use utoipa::openapi::path::ParameterIn;
+        let has_query = op
+            .parameters
+            .iter()
+            .flatten()
+            .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+        let has_body = op.request_body.is_some();
+        let mut statuses = vec!["401", "403"];
+        if has_query || has_body {
+            statuses.push("400");
+            statuses.push("422");
+        }
+        if path.contains("{id}") {
+            statuses.push("404");
+        }
+        if method != "get" {
+            statuses.push("409");
+        }
+        for status in statuses {
+            op.responses
+                .responses
+                .entry(status.to_string())
+                .or_insert_with(|| {
+                    utoipa::openapi::ResponseBuilder::new()
+                        .description(Self::describe(status))
+                        .content(
+                            "application/json",
+                            utoipa::openapi::ContentBuilder::new()
+                                .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
+                                .build(),
+                        )
+                        .build()
+                        .into()
+                });
+        }
+    }
+}
+
+impl Modify for ErrorAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                ("get", &mut item.get),
+                ("post", &mut item.post),
+                ("put", &mut item.put),
+                ("delete", &mut item.delete),
+                ("patch", &mut item.patch),
+            ];
+            for (method, op) in operations {
+                if let Some(op) = op {
+                    Self::add(op, path, method);
+                }
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "lvzhi (履职) API", description = "The duty-performance platform of a CPPCC committee. Errors answer with `ErrorBody`; lists take `page` and `per_page`."),
@@ -116,13 +197,181 @@ impl Modify for Security {
         info::list, info::create, info::figures, info::get, info::update, info::step,
     ),
     components(schemas(crate::http::error::ErrorBody, crate::http::error::FieldErrorBody)),
-    modifiers(&Security),
+    modifiers(&Security, &ErrorAnswers),
     security(("bearer" = [])),
 )]
 pub struct ApiDoc;
 
+/// A JSON body read as a form would be (`http::input::as_form`): for the
+/// service inputs that hold every field as text. Refused as `ApiJson` is.
+pub struct JsonForm<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for JsonForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        let method = req.method().clone();
+        let route = req
+            .extensions()
+            .get::<axum::extract::MatchedPath>()
+            .map(|p| p.as_str().to_string());
+        let value = crate::http::auth::json_object(req, state).await?;
+        // Text where the document says text: a number, true/false, a list or
+        // an object there is refused, naming the field, not turned into text.
+        if let Some((field, expected)) = route
+            .as_deref()
+            .and_then(|route| body_type_error(&method, route, &value))
+        {
+            let code = match expected {
+                "integer" => "json_type_integer",
+                "number" => "json_type_number",
+                "boolean" => "json_type_boolean",
+                "array" => "json_type_array",
+                "object" => "json_type_object",
+                _ => "json_type_string",
+            };
+            let error =
+                crate::domain::validation::FieldError::new("body", code).with("field", field);
+            return Err(AppError::Validation(error.into()).into_response());
+        }
+        let value = crate::http::input::as_form(value);
+        crate::http::auth::read_into(value)
+            .map(JsonForm)
+            .map_err(|r| *r)
+    }
+}
+
+/// The document as JSON, built once.
+fn document() -> &'static serde_json::Value {
+    static DOCUMENT: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    DOCUMENT.get_or_init(|| serde_json::to_value(ApiDoc::openapi()).unwrap_or_default())
+}
+
 async fn openapi_json() -> Response {
-    Json(ApiDoc::openapi()).into_response()
+    Json(document()).into_response()
+}
+
+/// Where a JSON body read as a form (`JsonForm`) does not have the types the
+/// document gives the operation's body: the field (`visits[0].people`) and
+/// the JSON type expected. Text is taken for every field, as a form sends
+/// it (the service checks it); null is an absent field.
+pub(crate) fn body_type_error(
+    method: &Method,
+    path: &str,
+    body: &serde_json::Value,
+) -> Option<(String, &'static str)> {
+    let doc = document();
+    let operation = doc
+        .get("paths")?
+        .get(path)?
+        .get(method.as_str().to_lowercase())?;
+    let schema = operation
+        .get("requestBody")?
+        .get("content")?
+        .get("application/json")?
+        .get("schema")?;
+    type_error(doc, schema, body, "")
+}
+
+/// `schema` with `$ref`s followed.
+fn resolved<'a>(
+    doc: &'a serde_json::Value,
+    mut schema: &'a serde_json::Value,
+) -> &'a serde_json::Value {
+    for _ in 0..8 {
+        let Some(name) = schema
+            .get("$ref")
+            .and_then(|r| r.as_str())
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        else {
+            break;
+        };
+        match doc.pointer(&format!("/components/schemas/{name}")) {
+            Some(next) => schema = next,
+            None => break,
+        }
+    }
+    schema
+}
+
+fn type_error(
+    doc: &serde_json::Value,
+    schema: &serde_json::Value,
+    value: &serde_json::Value,
+    at: &str,
+) -> Option<(String, &'static str)> {
+    use serde_json::Value;
+    let schema = resolved(doc, schema);
+    if value.is_null() {
+        return None;
+    }
+    // Option<T> of a named type: one of null and T.
+    for key in ["oneOf", "anyOf"] {
+        if let Some(choices) = schema.get(key).and_then(Value::as_array) {
+            let errors: Vec<_> = choices
+                .iter()
+                .map(|c| type_error(doc, c, value, at))
+                .collect();
+            return if errors.iter().any(Option::is_none) {
+                None
+            } else {
+                errors.into_iter().flatten().next()
+            };
+        }
+    }
+    let types: Vec<&str> = match schema.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => return None,
+    };
+    let has = |t: &str| types.contains(&t);
+    let field = || {
+        if at.is_empty() {
+            "body".to_string()
+        } else {
+            at.to_string()
+        }
+    };
+    let expected = || -> &'static str {
+        ["integer", "number", "boolean", "array", "object", "string"]
+            .into_iter()
+            .find(|t| has(t))
+            .unwrap_or("string")
+    };
+    let fits = match value {
+        // Text is what a form sends for every field: the service reads it
+        // and names the field when it is not a number, a date or a choice.
+        Value::String(_) => true,
+        Value::Number(n) => has("number") || (has("integer") && (n.is_i64() || n.is_u64())),
+        Value::Bool(_) => has("boolean"),
+        Value::Array(items) => {
+            if !has("array") {
+                return Some((field(), expected()));
+            }
+            let item_schema = schema.get("items").unwrap_or(&Value::Null);
+            return items
+                .iter()
+                .enumerate()
+                .find_map(|(i, item)| type_error(doc, item_schema, item, &format!("{at}[{i}]")));
+        }
+        Value::Object(fields) => {
+            if !has("object") {
+                return Some((field(), expected()));
+            }
+            let properties = schema.get("properties");
+            return fields.iter().find_map(|(name, v)| {
+                let inner = properties?.get(name)?;
+                let path = if at.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{at}.{name}")
+                };
+                type_error(doc, inner, v, &path)
+            });
+        }
+        Value::Null => true,
+    };
+    (!fits).then(|| (field(), expected()))
 }
 
 /// An upload to `owner`, as the API answers it.

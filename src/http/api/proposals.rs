@@ -9,11 +9,13 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::Page;
+use super::{JsonForm, Page};
 use crate::domain::roles::Role::{Department, Member, Staff};
-use crate::http::auth::{Access, ApiActor, ApiQuery, JsonForm, PathId};
+use crate::domain::validation::FieldError;
+use crate::http::auth::{Access, ApiActor, ApiQuery, PathId};
 use crate::http::error::{ApiResult, ErrorBody, ForApi};
 use crate::http::{route, AppState, RouteSpec};
+use crate::services::error::AppError;
 use crate::services::proposals::{
     self as service, CosignInput, Figures, FiguresQuery, ProposalDetail, ProposalInput,
     ProposalQuery, Settings, SettingsInput, StepInput,
@@ -65,12 +67,15 @@ pub fn routes() -> Vec<RouteSpec> {
 /// own, those they co-sign and the accepted ones of their committee;
 /// departments those assigned to them.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct ProposalListParams {
     /// Committee id (staff; defaults to your own, its subtree included).
-    org: Option<i64>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    org: Option<String>,
     /// The session (year).
-    session: Option<i64>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    session: Option<String>,
     /// draft | submitted | accepted | not_accepted | merged | assigned | answered | closed | withdrawn
     status: Option<String>,
     /// economy | urban | education | health | welfare | culture | environment | traffic | governance | other
@@ -88,9 +93,11 @@ pub struct ProposalListParams {
     /// asc | desc (default desc)
     dir: Option<String>,
     /// From 1.
-    page: Option<u32>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    page: Option<String>,
     /// 1–5000, default 20.
-    per_page: Option<u32>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    per_page: Option<String>,
 }
 
 /// A proposal in a list, with whether its answer is overdue now.
@@ -207,12 +214,15 @@ pub async fn similar(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct FigureParams {
     /// Committee id (defaults to your own).
-    org: Option<i64>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    org: Option<String>,
     /// The session (year); the current one by default.
-    session: Option<i64>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    session: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/proposals/figures", tag = "proposals", params(FigureParams),
@@ -229,10 +239,12 @@ pub async fn figures(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct SettingsParams {
     /// Committee id (defaults to your own).
-    org: Option<i64>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    org: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -287,6 +299,7 @@ pub async fn upload_to_proposal(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct SearchParams {
     /// The words to look for (Chinese is segmented).
@@ -298,10 +311,13 @@ pub struct SearchParams {
     /// Dated on or before (YYYY-MM-DD).
     to: Option<String>,
     /// A committee in your subtree.
-    org: Option<i64>,
-    page: Option<u32>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    org: Option<String>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    page: Option<String>,
     /// 1–200, default 20.
-    per_page: Option<u32>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    per_page: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchParams),
@@ -311,6 +327,13 @@ pub async fn search_api(
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> ApiResult {
+    // The page's empty box finds nothing; the API's `q` is required (it may be empty).
+    if q.q.is_none() {
+        return Err(AppError::BadRequest(
+            FieldError::new("q", "required").into(),
+        ))
+        .for_api(actor.locale);
+    }
     let r = search::search(&state.search, &state.db, &actor, &q)
         .await
         .for_api(actor.locale)?;

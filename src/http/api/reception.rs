@@ -8,9 +8,9 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::Page;
+use super::{JsonForm, Page};
 use crate::domain::roles::Role::{Member, Staff};
-use crate::http::auth::{Access, ApiActor, ApiQuery, JsonForm, PathId};
+use crate::http::auth::{Access, ApiActor, ApiQuery, PathId};
 use crate::http::error::{ApiResult, ErrorBody, ForApi};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::cases::Settings;
@@ -59,6 +59,7 @@ pub fn routes() -> Vec<RouteSpec> {
 
 /// Filters of the reception-day list.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct DayListParams {
     /// Held on or after (YYYY-MM-DD).
@@ -66,11 +67,14 @@ pub struct DayListParams {
     /// Held on or before (YYYY-MM-DD).
     to: Option<String>,
     /// Committee id (defaults to your own; its subtree is included).
-    org: Option<i64>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    org: Option<String>,
     /// From 1.
-    page: Option<u32>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    page: Option<String>,
     /// 1–200, default 20.
-    per_page: Option<u32>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    per_page: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/reception-days", tag = "reception", params(DayListParams),
@@ -148,11 +152,14 @@ pub async fn add_visit(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct ScheduleParams {
-    org: Option<i64>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    org: Option<String>,
     /// The year; this year by default.
-    year: Option<i32>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    year: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/reception-days/schedule", tag = "reception", params(ScheduleParams),
@@ -170,6 +177,7 @@ pub async fn schedule(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OrgParam {
     /// Committee id; your own by default.
     pub org: Option<String>,
@@ -202,6 +210,7 @@ pub async fn put_settings(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct YearParam {
     /// The year; this year by default.
     pub year: Option<String>,

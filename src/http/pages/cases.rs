@@ -563,6 +563,10 @@ async fn read_form<T: serde::de::DeserializeOwned + Default>(
             AppError::BadRequest(FieldError::new("body", "body_too_large").into()),
         )
     })?;
+    if let Some(field) = crate::http::input::form_field_not_utf8(&bytes) {
+        let error = FieldError::new("body", "form_not_utf8").with("field", field);
+        return Err(error_page(locale, None, AppError::BadRequest(error.into())));
+    }
     serde_urlencoded::from_bytes::<T>(&bytes).map_err(|_| {
         error_page(
             locale,
@@ -609,6 +613,10 @@ pub async fn public_submit(State(state): State<AppState>, request: Request) -> R
     let sent: CsrfField = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
     if expected.is_empty() || !crate::security::constant_time_eq(&expected, &sent.csrf) {
         return error_page(locale, None, AppError::Forbidden);
+    }
+    if let Some(field) = crate::http::input::form_field_not_utf8(&bytes) {
+        let error = FieldError::new("body", "form_not_utf8").with("field", field);
+        return error_page(locale, None, AppError::BadRequest(error.into()));
     }
     let input: PublicCaseInput = match serde_urlencoded::from_bytes(&bytes) {
         Ok(i) => i,
@@ -686,12 +694,16 @@ pub struct TrackForm {
 pub async fn track(State(state): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let locale = visitor_locale(&parts);
+    let ip = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(a)| a.ip().to_string());
     let form: TrackForm = match read_form(body, locale).await {
         Ok(f) => f,
         Err(r) => return r,
     };
     let ctx = Ctx::visitor(locale);
-    match service::track(&state.db, &form.tracking_code).await {
+    match service::track(&state.db, &form.tracking_code, ip).await {
         Ok(found) => render(&TrackTemplate {
             status: ctx.t(found.status.label_key()),
             code: form.tracking_code,
@@ -700,7 +712,11 @@ pub async fn track(State(state): State<AppState>, request: Request) -> Response 
             ctx,
         }),
         Err(AppError::Validation(errors)) => render_status(
-            StatusCode::NOT_FOUND,
+            if errors.for_field("body").is_some() {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::NOT_FOUND
+            },
             &TrackTemplate {
                 code: form.tracking_code,
                 found: None,
