@@ -17,8 +17,8 @@ use crate::domain::activities::parse_year;
 use crate::domain::dates::parse_optional_id;
 use crate::domain::orgs::{is_within, OrgKind};
 use crate::domain::projects::{
-    self as rules, check_update, format_money, parse_households, parse_money, Approx,
-    ProjectKind, ProjectStatus, ProjectUpdate, TargetProgress,
+    self as rules, check_update, format_money, parse_households, parse_money, Approx, ProjectKind,
+    ProjectStatus, ProjectUpdate, TargetProgress,
 };
 use crate::domain::roles::Role;
 use crate::domain::steps::step_date;
@@ -256,8 +256,7 @@ async fn select(
     let org = reading_scope(db, actor, non_blank(&q.org)).await?;
     let mut errors = FieldErrors::new();
     let kind = non_blank(&q.kind).and_then(|k| errors.check(ProjectKind::parse("kind", k)));
-    let status =
-        non_blank(&q.status).and_then(|s| errors.check(ProjectStatus::parse("status", s)));
+    let status = non_blank(&q.status).and_then(|s| errors.check(ProjectStatus::parse("status", s)));
     if !errors.is_empty() {
         return Err(AppError::BadRequest(errors));
     }
@@ -318,7 +317,10 @@ pub async fn figures(db: &Db, actor: &Actor, q: &ProjectQuery) -> Result<Project
             i18n::t_with(
                 locale,
                 "project.count_of",
-                &[("what", i18n::t(locale, s.label_key())), ("n", n.to_string())],
+                &[
+                    ("what", i18n::t(locale, s.label_key())),
+                    ("n", n.to_string()),
+                ],
             )
         })
         .collect();
@@ -329,7 +331,10 @@ pub async fn figures(db: &Db, actor: &Actor, q: &ProjectQuery) -> Result<Project
             ("total", projects.len().to_string()),
             ("key", counts.key.to_string()),
             ("self_set", counts.self_set.to_string()),
-            ("statuses", statuses.join(&i18n::t(locale, "project.list_sep"))),
+            (
+                "statuses",
+                statuses.join(&i18n::t(locale, "project.list_sep")),
+            ),
         ],
     );
     Ok(ProjectFigures {
@@ -541,7 +546,8 @@ pub async fn update(
         Err(e) => return Err(e.into()),
     };
     check_version(updated)?;
-    let detail = serde_json::json!({ "before_version": before.version, "after": audit_detail(&values) });
+    let detail =
+        serde_json::json!({ "before_version": before.version, "after": audit_detail(&values) });
     audit::insert(
         &mut tx,
         &actor.audit("update", "project", id, Some(detail.to_string())),

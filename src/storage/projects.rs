@@ -109,7 +109,10 @@ pub struct ProjectFilter {
 fn filtered(db: &Db, f: &ProjectFilter, select: &str) -> (String, Args) {
     let mut args = Args::default();
     let p = args.push(Arg::Text(f.scope_path.clone()));
-    let mut sql = format!("{select}{FROM} WHERE p.org_id IN {}", super::scope_ids(db, &p));
+    let mut sql = format!(
+        "{select}{FROM} WHERE p.org_id IN {}",
+        super::scope_ids(db, &p)
+    );
     if let Some(y) = f.year {
         let p = args.push(Arg::Int(y));
         sql.push_str(&format!(" AND p.year = {p}"));

@@ -28,7 +28,12 @@ pub fn routes() -> Vec<RouteSpec> {
         route(Method::GET, "/api/v1/projects/figures", BOTH, figures),
         route(Method::GET, "/api/v1/projects/{id}", BOTH, get),
         route(Method::PUT, "/api/v1/projects/{id}", STAFF, update),
-        route(Method::POST, "/api/v1/projects/{id}/updates", STAFF, add_update),
+        route(
+            Method::POST,
+            "/api/v1/projects/{id}/updates",
+            STAFF,
+            add_update,
+        ),
     ]
 }
 
