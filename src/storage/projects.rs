@@ -18,6 +18,8 @@ pub struct Project {
     pub org_name: String,
     /// The year it is reported for (its target is that year's).
     pub year: i64,
+    /// The project's name; `project_name` in the API, as in its input.
+    #[serde(rename = "project_name")]
     pub name: String,
     pub kind: ProjectKind,
     pub status: ProjectStatus,
