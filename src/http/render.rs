@@ -313,25 +313,6 @@ pub fn link_with(base: &str, params: &[(&str, String)], changes: &[(&str, String
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn links_keep_filters_and_replace_changed_params() {
-        let params = [
-            ("q", "孙".to_string()),
-            ("page", "2".to_string()),
-            ("sort", String::new()),
-        ];
-        assert_eq!(
-            link_with("/members", &params, &[("page", "3".into())]),
-            "/members?q=%E5%AD%99&page=3"
-        );
-        assert_eq!(link_with("/members", &[], &[]), "/members");
-    }
-}
-
 /// The colour family of a status, the same across lifecycles: waiting for
 /// someone (`wait`), being worked on (`work`), done (`done`), stopped
 /// (`stop`). A badge shows its words too, so colour is never the only signal.
@@ -382,5 +363,24 @@ impl Toned for crate::domain::projects::ProjectStatus {
             UnderConstruction | Continuing => "work",
             Completed => "done",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_keep_filters_and_replace_changed_params() {
+        let params = [
+            ("q", "孙".to_string()),
+            ("page", "2".to_string()),
+            ("sort", String::new()),
+        ];
+        assert_eq!(
+            link_with("/members", &params, &[("page", "3".into())]),
+            "/members?q=%E5%AD%99&page=3"
+        );
+        assert_eq!(link_with("/members", &[], &[]), "/members");
     }
 }
