@@ -539,6 +539,7 @@ pub async fn update(
     let before = get(db, actor, id).await?;
     let version = parse_version(&input.version)?;
     let values = validate(db, actor, input).await?;
+    check_against_updates(&before, &values, &store::updates(db, id).await?)?;
     let mut tx = db.begin().await?;
     let updated = match store::update(&mut tx, id, version, &values).await {
         Ok(updated) => updated,
@@ -555,6 +556,32 @@ pub async fn update(
     .await?;
     tx.commit().await?;
     store::get(db, id).await?.ok_or(AppError::NotFound)
+}
+
+/// An edit may not move a project with updates to another year (they are
+/// that year's figures), nor make its households fewer than those reported.
+fn check_against_updates(
+    before: &Project,
+    values: &ProjectValues,
+    updates: &[UpdateRow],
+) -> Result<(), FieldErrors> {
+    let mut errors = FieldErrors::new();
+    if !updates.is_empty() && values.year != before.year {
+        errors.push(FieldError::new("year", "project_year_has_updates").with("year", before.year));
+    }
+    // The latest figures (a correction may have lowered earlier ones).
+    let domain: Vec<ProjectUpdate> = updates.iter().map(UpdateRow::as_domain).collect();
+    let last = rules::latest(&domain, i32::MAX);
+    let reported = last.compensated.max(last.demolished);
+    if let (Some(total), Some(reported)) = (values.households, reported) {
+        if total < reported {
+            errors.push(
+                FieldError::new("households", "project_households_below_reported")
+                    .with("reported", reported),
+            );
+        }
+    }
+    errors.into_result()
 }
 
 /// The date of an update: today when empty, not in the future, in the project's year.

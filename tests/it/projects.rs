@@ -399,6 +399,22 @@ async fn refusals_change_nothing_and_name_the_field(mut app: TestApp) {
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{e}");
+    // An edit may not leave reported households beyond the total, nor move
+    // a project with updates to another year.
+    let edit = json!({"year": 2012, "project_name": GAOZHAI, "kind": "key", "status": "under_construction",
+                      "households": 390, "version": version});
+    let (status, e) = app
+        .api_send(
+            Method::PUT,
+            &staff,
+            &format!("/api/v1/projects/{id}"),
+            &edit,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(code(&e, "households"), "project_households_below_reported");
+    assert!(message(&e, "households").contains("394"), "{e}");
+    assert_eq!(code(&e, "year"), "project_year_has_updates");
     // Bad project fields, and a name the committee already has that year.
     let (status, e) = app
         .api_post(
