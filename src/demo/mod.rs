@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod info;
+pub mod projects;
 pub mod proposals;
 pub mod reception;
 pub mod scale;
@@ -126,6 +127,7 @@ pub async fn load(db: &Db, cipher: &FieldCipher) -> Result<DemoLogins, AppError>
     crate::demo::activities::load_activities(db, cipher).await?;
     crate::demo::proposals::load_proposals(db).await?;
     crate::demo::info::load_info(db).await?;
+    crate::demo::projects::load_projects(db).await?;
     Ok(logins)
 }
 

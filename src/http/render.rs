@@ -100,6 +100,7 @@ impl Ctx {
                 items.push(("cases", "/cases".into()));
                 items.push(("activities", "/activities".into()));
                 items.push(("info", "/info".into()));
+                items.push(("projects", "/projects".into()));
                 items.push(("awards", "/awards".into()));
                 items.push(("proposals", "/proposals".into()));
                 items.push(("search", "/search".into()));
@@ -350,6 +351,17 @@ impl Toned for crate::domain::info::InfoStatus {
             Edited => "work",
             Forwarded | Adopted => "done",
             Withdrawn => "stop",
+        }
+    }
+}
+
+impl Toned for crate::domain::projects::ProjectStatus {
+    fn tone(&self) -> &'static str {
+        use crate::domain::projects::ProjectStatus::*;
+        match self {
+            Preparing => "wait",
+            UnderConstruction | Continuing => "work",
+            Completed => "done",
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod events;
 pub mod info;
 pub mod members;
 pub mod orgs;
+pub mod projects;
 pub mod proposals;
 pub mod reception;
 pub mod search;
@@ -85,6 +86,8 @@ text_column!(
     crate::domain::proposals::ProposalStatus,
     crate::domain::info::InfoStatus,
     crate::domain::activities::Approval,
+    crate::domain::projects::ProjectKind,
+    crate::domain::projects::ProjectStatus,
 );
 
 /// Run `$body` with `$conn` bound to the pool of whichever engine `$db` is.

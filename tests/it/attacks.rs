@@ -1269,6 +1269,17 @@ async fn write_routes(app: &TestApp) -> Vec<(Method, String, String)> {
             format!("/api/v1/info-reports/{member}/steps"),
             staff.clone(),
         ),
+        (Method::POST, "/api/v1/projects".to_string(), staff.clone()),
+        (
+            Method::PUT,
+            format!("/api/v1/projects/{member}"),
+            staff.clone(),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/projects/{member}/updates"),
+            staff.clone(),
+        ),
     ];
     // A new API route that takes a body joins this list, or this fails.
     let known: BTreeSet<(String, String)> = routes
@@ -1309,6 +1320,8 @@ async fn table_counts(app: &TestApp) -> Vec<i64> {
         "info_events",
         "info_adoptions",
         "info_instructions",
+        "projects",
+        "project_updates",
     ] {
         counts.push(app.count(table).await);
     }

@@ -250,6 +250,22 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
             (M::POST, "/api/v1/info-reports/{id}/steps"),
             staff_and_own_member,
         ),
+        // Key projects: the committee's members read, staff write.
+        ((M::GET, "/projects"), staff_and_own_member),
+        ((M::POST, "/projects"), staff_only),
+        ((M::GET, "/projects/new"), staff_only),
+        ((M::GET, "/projects/{id}"), staff_and_own_member),
+        ((M::POST, "/projects/{id}"), staff_only),
+        ((M::GET, "/projects/{id}/edit"), staff_only),
+        ((M::POST, "/projects/{id}/updates"), staff_only),
+        ((M::GET, "/api/v1/projects"), staff_and_own_member),
+        ((M::POST, "/api/v1/projects"), staff_only),
+        ((M::GET, "/api/v1/projects/figures"), staff_and_own_member),
+        ((M::GET, "/api/v1/projects/{id}"), staff_and_own_member),
+        ((M::PUT, "/api/v1/projects/{id}"), staff_only),
+        ((M::POST, "/api/v1/projects/{id}/updates"), staff_only),
+        // The living style page.
+        ((M::GET, "/style"), staff_only),
     ])
 }
 

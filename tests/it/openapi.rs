@@ -82,6 +82,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/info-reports/{id}"),
     ("put", "/info-reports/{id}"),
     ("post", "/info-reports/{id}/steps"),
+    ("get", "/projects"),
+    ("post", "/projects"),
+    ("get", "/projects/figures"),
+    ("get", "/projects/{id}"),
+    ("put", "/projects/{id}"),
+    ("post", "/projects/{id}/updates"),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];

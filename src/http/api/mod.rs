@@ -6,6 +6,7 @@ mod cases;
 mod info;
 mod members;
 mod orgs;
+mod projects;
 mod proposals;
 mod reception;
 mod users;
@@ -60,6 +61,7 @@ pub fn routes() -> Vec<RouteSpec> {
         activities::routes(),
         proposals::routes(),
         info::routes(),
+        projects::routes(),
     ]
     .into_iter()
     .flatten()
@@ -195,6 +197,7 @@ impl Modify for ErrorAnswers {
         proposals::put_settings, proposals::get, proposals::update, proposals::step, proposals::cosign,
         proposals::search_api, proposals::upload_to_proposal,
         info::list, info::create, info::figures, info::get, info::update, info::step,
+        projects::list, projects::create, projects::figures, projects::get, projects::update, projects::add_update,
     ),
     components(schemas(crate::http::error::ErrorBody, crate::http::error::FieldErrorBody)),
     modifiers(&Security, &ErrorAnswers),

@@ -8,6 +8,7 @@ mod home;
 mod info;
 mod members;
 mod orgs;
+mod projects;
 mod proposals;
 mod reception;
 mod style;
@@ -27,6 +28,7 @@ pub fn routes() -> Vec<RouteSpec> {
         activities::routes(),
         proposals::routes(),
         info::routes(),
+        projects::routes(),
         style::routes(),
     ]
     .into_iter()
