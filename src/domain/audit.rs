@@ -78,6 +78,7 @@ choice_enum! {
         CaseStep => "case_step",
         ProposalStep => "proposal_step",
         InfoStep => "info_step",
+        ProjectUpdate => "project_update",
         Cosign => "cosign",
         Invite => "invite",
         Reply => "reply",
@@ -117,6 +118,7 @@ choice_enum! {
         Proposal => "proposal",
         ProposalSettings => "proposal_settings",
         InfoReport => "info_report",
+        Project => "project",
         Attachment => "attachment",
         AuditLog => "audit_log",
         Database => "database",
@@ -294,6 +296,15 @@ pub const DETAIL_KEYS: &[(&str, DetailKind)] = &[
     ("submitted_to", DetailKind::Text),
     ("submitted_on", DetailKind::Text),
     ("year", DetailKind::Text),
+    ("project_name", DetailKind::Text),
+    ("total_investment", DetailKind::Text),
+    ("annual_target", DetailKind::Text),
+    ("households", DetailKind::Text),
+    ("update_id", DetailKind::Text),
+    ("invested", DetailKind::Text),
+    ("compensated", DetailKind::Text),
+    ("demolished", DetailKind::Text),
+    ("notes", DetailKind::Text),
     ("community", DetailKind::Text),
     ("contact_name", DetailKind::Text),
     ("contact_phone", DetailKind::Text),
@@ -552,6 +563,14 @@ pub fn contextual_label_key(
         (DetailKind::Kind, O::InfoReport) => key(
             info::InfoKind::parse(FIELD, value),
             info::InfoKind::label_key,
+        ),
+        (DetailKind::Status, O::Project) => key(
+            super::projects::ProjectStatus::parse(FIELD, value),
+            super::projects::ProjectStatus::label_key,
+        ),
+        (DetailKind::Kind, O::Project) => key(
+            super::projects::ProjectKind::parse(FIELD, value),
+            super::projects::ProjectKind::label_key,
         ),
         (DetailKind::Kind, O::Org) => {
             key(orgs::OrgKind::parse(FIELD, value), orgs::OrgKind::label_key)

@@ -590,7 +590,7 @@ async fn validate_visit(
     let communities = communities_of_day(db, day).await?;
     if let Some(name) = &community {
         if !communities.is_empty() && !communities.contains(name) {
-            errors.push(FieldError::new("community", "unknown_community"));
+            errors.push(FieldError::new("community", "community_not_listed"));
         }
     }
     let summary = errors.check(required_text("summary", &input.summary, 2000));

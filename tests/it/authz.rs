@@ -44,6 +44,7 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
     let managers = [A, F, F, A, F, F, L];
     let account_admins = [A, A, F, F, F, F, L];
     let case_handlers = [F, F, F, A, F, A, L];
+    let case_readers = [F, F, F, A, A, A, L];
     let proposal_readers = [F, F, F, A, A, A, L];
     HashMap::from([
         ((M::GET, "/healthz"), public),
@@ -93,9 +94,10 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
         ((M::POST, "/reception/{id}/visits"), staff_and_own_member),
         ((M::GET, "/holidays"), staff_only),
         ((M::POST, "/holidays"), staff_only),
-        ((M::GET, "/cases"), staff_only),
+        // A member reads the cases they took up.
+        ((M::GET, "/cases"), staff_and_own_member),
         ((M::POST, "/cases"), staff_only),
-        ((M::GET, "/cases/{id}"), case_handlers),
+        ((M::GET, "/cases/{id}"), case_readers),
         ((M::POST, "/cases/{id}/steps"), case_handlers),
         ((M::GET, "/inbox"), [F, F, F, F, F, A, L]),
         ((M::GET, "/proposals"), proposal_readers),
@@ -166,10 +168,10 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
         ),
         ((M::GET, "/api/v1/holidays"), staff_only),
         ((M::PUT, "/api/v1/holidays"), staff_only),
-        ((M::GET, "/api/v1/cases"), case_handlers),
+        ((M::GET, "/api/v1/cases"), case_readers),
         ((M::POST, "/api/v1/cases"), staff_only),
         ((M::GET, "/api/v1/cases/figures"), staff_only),
-        ((M::GET, "/api/v1/cases/{id}"), case_handlers),
+        ((M::GET, "/api/v1/cases/{id}"), case_readers),
         ((M::POST, "/api/v1/cases/{id}/steps"), case_handlers),
         ((M::GET, "/api/v1/proposals"), proposal_readers),
         ((M::POST, "/api/v1/proposals"), staff_and_own_member),

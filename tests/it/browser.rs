@@ -208,8 +208,11 @@ async fn staff_registers_a_member_in_the_browser() {
     let (_driver, client) = open_browser(1280, 900).await;
     run_flow("staff_registers_a_member", &client, || async {
         sign_in(&client, &app, "staff").await?;
+        // Staff land on their to-dos; the menu leads to the member list.
+        wait_for(&client, "ul.todos").await?;
+        click_and_load(&client, "header nav a[href='/members']").await?;
         if client.current_url().await.map_err(fail)?.path() != "/members" {
-            return Err("staff should land on the member list".into());
+            return Err("the menu should lead to the member list".into());
         }
         // Search by name.
         fill(&client, "q", "孟").await?;

@@ -196,7 +196,10 @@ async fn list_searches_filters_sorts_and_pages(mut app: TestApp) {
     let (status, html) = app.get_html("/members?q=%E6%97%A0%E6%AD%A4%E4%BA%BA").await; // 无此人
     assert_eq!(status, StatusCode::OK);
     assert_eq!(total(&html), 0);
-    assert!(html.contains("暂无记录"));
+    assert!(
+        html.contains("没有符合条件的委员"),
+        "an empty list says what to do"
+    );
 
     // Sorting: the active column is marked and its link reverses the order.
     let (_, asc) = app.get_html("/members?sort=name&dir=asc").await;
@@ -734,7 +737,10 @@ async fn another_subtree_sees_no_demo_members(mut app: TestApp) {
     let (status, html) = app.get_html("/members").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(total(&html), 0);
-    assert!(html.contains("暂无记录"));
+    assert!(
+        html.contains("没有符合条件的委员"),
+        "an empty list says what to do"
+    );
     assert!(!html.contains("孟爱云"));
     assert!(
         !html.contains("第一委员小组"),

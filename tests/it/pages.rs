@@ -75,6 +75,11 @@ async fn each_role_lands_on_what_waits_on_it(mut app: TestApp) {
         html.contains(&todo_line(1, "项活动邀请待回复")),
         "the invitation waits on her: {html}"
     );
+    // One invitation leads straight to its activity: fewer screens on a phone.
+    assert!(
+        html.contains(&format!("<a href=\"/activities/{}\">", created["id"])),
+        "{html}"
+    );
     // Her open cases, counted from the records, link to her list.
     let (status, day) = app
         .api_post(

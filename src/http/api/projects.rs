@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::roles::Role::{Member, Staff};
-use crate::http::auth::{Access, ApiActor, ApiQuery, JsonForm, PathId};
+use crate::http::api::JsonForm;
+use crate::http::auth::{Access, ApiActor, ApiQuery, PathId};
 use crate::http::error::{ApiResult, ErrorBody, ForApi};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::projects::{
@@ -39,12 +40,15 @@ pub fn routes() -> Vec<RouteSpec> {
 
 /// Filters of the list. Members read their own committee's projects.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct ProjectListParams {
     /// Committee id (staff: within their subtree, default their own).
-    org: Option<i64>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    org: Option<String>,
     /// The year (default: the latest year that has projects).
-    year: Option<i32>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    year: Option<String>,
     /// key | self_set
     kind: Option<String>,
     /// under_construction | continuing | preparing | completed
@@ -183,12 +187,15 @@ pub async fn add_update(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct ProjectFigureParams {
     /// Committee id (staff: within their subtree, default their own).
-    org: Option<i64>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    org: Option<String>,
     /// The year (default: the latest year that has projects).
-    year: Option<i32>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    year: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/projects/figures", tag = "projects", params(ProjectFigureParams),
