@@ -4,10 +4,10 @@
 //!
 //! **Money is whole 元 in `i64`** ([`Yuan`]): exact, and wide enough for any
 //! project (the limit, [`MAX_YUAN`], is 10 trillion 元). Reports show it in
-//! 万元 or 亿元 ([`format_money`]: "16亿元", "2000万元"), computed, never typed.
+//! 万元 or 亿元 ([`format_money`]: "5亿元", "300万元"), computed, never typed.
 //! Percentages are integer arithmetic with the seed's rounding:
-//! [`against_target`] ("超额完成23%": 16亿 against 13亿) and [`approx_percent`]
-//! ("约90%": 394 of 438 households). No floating point anywhere.
+//! [`against_target`] ("超额完成20%": 6亿 against 5亿) and [`approx_percent`]
+//! ("约75%": 75 of 100 households). No floating point anywhere.
 //!
 //! Progress is entered as dated updates ([`ProjectUpdate`]), never by
 //! overwriting: [`check_update`] refuses an update dated before the last one,
@@ -64,8 +64,8 @@ fn div_half_up(n: i128, d: i128) -> i128 {
     (2 * n + d) / (2 * d)
 }
 
-/// An amount as typed: whole 元 ("1600000000"), or with a unit: "16亿",
-/// "16亿元", "2000万", "1.25亿", "3500元". Decimals only as far as they stay
+/// An amount as typed: whole 元 ("600000000"), or with a unit: "6亿",
+/// "6亿元", "300万", "1.25亿", "3500元". Decimals only as far as they stay
 /// whole 元 (at most 4 after 万, 8 after 亿, none in 元). Thousands commas are
 /// allowed in whole 元 ("1,600,000,000").
 pub fn parse_money(field: &'static str, input: &str) -> Result<Yuan, FieldError> {
@@ -137,8 +137,8 @@ fn hundredths(h: i128) -> String {
 }
 
 /// An amount for a report: in 亿元 from 1亿 (to 0.01亿), in 万元 from 1万
-/// (to 0.01万), else in 元, rounded half up: "40亿元", "16亿元", "1.25亿元",
-/// "2000万元", "3500元". A negative amount (a correction) keeps its sign.
+/// (to 0.01万), else in 元, rounded half up: "5亿元", "6亿元", "1.25亿元",
+/// "300万元", "3500元". A negative amount (a correction) keeps its sign.
 pub fn format_money(yuan: Yuan) -> String {
     let (number, unit) = money_parts(yuan);
     format!("{number}{unit}")
@@ -162,7 +162,7 @@ pub fn money_parts(yuan: Yuan) -> (String, &'static str) {
 // ---------------------------------------------------------------------------
 // Percentages
 
-/// `part` as a whole percent of `whole`, rounded half up (394 of 438 → 90);
+/// `part` as a whole percent of `whole`, rounded half up (75 of 100 → 75);
 /// `None` when `whole` is not above zero or `part` is negative.
 pub fn percent_of(part: i64, whole: i64) -> Option<i64> {
     (whole > 0 && part >= 0).then(|| div_half_up(i128::from(part) * 100, i128::from(whole)) as i64)
@@ -187,8 +187,8 @@ impl Approx {
     }
 }
 
-/// `part` of `whole` as the seed writes it: "约90%" (394 of 438), "约79%"
-/// (347 of 438); exact percentages without "约".
+/// `part` of `whole` as the seed writes it: "约75%" (75 of 100), "约60%"
+/// (60 of 100); exact percentages without "约".
 pub fn approx_percent(part: i64, whole: i64) -> Option<Approx> {
     let pct = percent_of(part, whole)?;
     let exact = (i128::from(part) * 100) % i128::from(whole) == 0;
@@ -199,7 +199,7 @@ pub fn approx_percent(part: i64, whole: i64) -> Option<Approx> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TargetProgress {
-    /// Over the target by `pct` percent of it, rounded half up ("超额完成23%").
+    /// Over the target by `pct` percent of it, rounded half up ("超额完成20%").
     Exceeded { pct: i64 },
     /// On the target, or over it by less than half a percent ("完成年度目标").
     Reached,
@@ -219,8 +219,8 @@ impl TargetProgress {
     }
 }
 
-/// `invested` against the year's `target` (16亿 against 13亿: exceeded by
-/// 23%); `None` without a target above zero.
+/// `invested` against the year's `target` (6亿 against 5亿: exceeded by
+/// 20%); `None` without a target above zero.
 pub fn against_target(invested: Yuan, target: Yuan) -> Option<TargetProgress> {
     if target <= 0 || invested < 0 {
         return None;

@@ -52,7 +52,7 @@ pub struct ProjectInput {
     pub kind: String,
     /// under_construction | continuing | preparing | completed
     pub status: String,
-    /// 总投资: whole 元 or with a unit: `4000000000`, `40亿`, `2000万`.
+    /// 总投资: whole 元 or with a unit: `500000000`, `5亿`, `300万`.
     pub total_investment: Option<String>,
     /// 年度目标: the year's planned investment, as `total_investment`.
     pub annual_target: Option<String>,
@@ -71,7 +71,7 @@ pub struct UpdateInput {
     /// The date the figures are as of (YYYY-MM-DD, in the project's year,
     /// not before the last update, not in the future); today when empty.
     pub on: Option<String>,
-    /// Invested this year to date: whole 元 or `16亿`, `2000万`.
+    /// Invested this year to date: whole 元 or `5亿`, `300万`.
     pub invested: Option<String>,
     /// Households compensated (已兑付) to date.
     pub compensated: Option<String>,
@@ -102,7 +102,7 @@ pub struct ProjectFigure {
     /// `{"kind": "reached"}` or `{"kind": "short", "pct": 85}`.
     #[schema(value_type = Option<Object>)]
     pub progress: Option<TargetProgress>,
-    /// e.g. 超额完成23%.
+    /// e.g. 超额完成20%.
     pub progress_text: Option<String>,
     /// Households compensated to date.
     pub compensated: Option<i64>,
@@ -114,7 +114,7 @@ pub struct ProjectFigure {
     #[schema(value_type = Option<Object>)]
     pub demolished_share: Option<Approx>,
     /// The figures in words, as a report states them, e.g.
-    /// 二七万达广场：年度目标13亿元，已完成投资16亿元，超额完成23%.
+    /// 某广场：年度目标5亿元，已完成投资6亿元，超额完成20%.
     pub sentences: Vec<String>,
 }
 

@@ -65,7 +65,7 @@ pub struct ProjectList {
     pub total: i64,
 }
 
-/// A project as entered or edited. Money is whole 元 or with a unit (`40亿`, `2000万`).
+/// A project as entered or edited. Money is whole 元 or with a unit (`5亿`, `300万`).
 #[derive(Deserialize, ToSchema)]
 #[allow(dead_code)]
 pub struct ProjectBody {
@@ -79,9 +79,9 @@ pub struct ProjectBody {
     kind: String,
     /// under_construction (动工在建) | continuing (续建) | preparing (前期) | completed (竣工)
     status: String,
-    /// 总投资, e.g. `40亿` or `4000000000`.
+    /// 总投资, e.g. `5亿` or `500000000`.
     total_investment: Option<String>,
-    /// 年度目标, the year's planned investment, e.g. `13亿`.
+    /// 年度目标, the year's planned investment, e.g. `5亿`.
     annual_target: Option<String>,
     /// Households to compensate (urban-village redevelopment).
     households: Option<i64>,
@@ -97,7 +97,7 @@ pub struct ProjectBody {
 pub struct UpdateBody {
     /// YYYY-MM-DD in the project's year, not before the last update, not in the future; today by default.
     on: Option<String>,
-    /// Invested this year to date, e.g. `16亿`.
+    /// Invested this year to date, e.g. `5亿`.
     invested: Option<String>,
     /// Households compensated (已兑付) to date.
     compensated: Option<i64>,
