@@ -1,9 +1,10 @@
 //! What waits on the signed-in user: the first page each role lands on lists
 //! it, every item counted from the records and linked to where it is done.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 use super::Actor;
+use crate::domain::plans::{Period, PlanPeriod};
 use crate::domain::roles::Role;
 use crate::services::error::AppError;
 use crate::storage::activities::{self, ActivityFilter};
@@ -78,15 +79,8 @@ pub struct Home {
 
 /// The first and last day of the quarter `day` falls in.
 pub fn quarter_around(day: NaiveDate) -> (NaiveDate, NaiveDate) {
-    let first_month = (day.month() - 1) / 3 * 3 + 1;
-    let start = NaiveDate::from_ymd_opt(day.year(), first_month, 1).unwrap_or(day);
-    let next = if first_month == 10 {
-        NaiveDate::from_ymd_opt(day.year() + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(day.year(), first_month + 3, 1)
-    };
-    let end = next.and_then(|n| n.pred_opt()).unwrap_or(day);
-    (start, end)
+    let quarter = PlanPeriod::containing(Period::Quarter, day);
+    (quarter.first_day(), quarter.last_day())
 }
 
 pub async fn home(db: &Db, actor: &Actor, today: NaiveDate) -> Result<Home, AppError> {
