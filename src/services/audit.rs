@@ -39,10 +39,10 @@ pub struct AuditQuery {
     /// Exactly this user name, or an account's display name.
     pub username: Option<String>,
     /// From 1.
-    #[param(pattern = "^[0-9]*$")]
+    #[param(pattern = "^\\s*[0-9]*\\s*$")]
     pub page: Option<String>,
     /// 1–200, default 20.
-    #[param(pattern = "^[0-9]*$")]
+    #[param(pattern = "^\\s*[0-9]*\\s*$")]
     pub per_page: Option<String>,
 }
 

@@ -100,10 +100,10 @@ pub struct ActivityListParams {
     /// Activity kind, e.g. `study`.
     kind: Option<String>,
     /// Member group id.
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     group: Option<String>,
     /// Committee (organisation) id.
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     org: Option<String>,
     /// From this date (YYYY-MM-DD), inclusive.
     from: Option<String>,
@@ -111,9 +111,9 @@ pub struct ActivityListParams {
     to: Option<String>,
     /// pending | approved | rejected
     approval: Option<String>,
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     page: Option<String>,
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     per_page: Option<String>,
 }
 
@@ -441,9 +441,9 @@ pub async fn download(
 #[allow(dead_code)]
 pub struct AwardListParams {
     /// Member id.
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     member: Option<String>,
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     year: Option<String>,
     /// new_suggestion | new_investment | new_contribution | other
     category: Option<String>,

@@ -51,15 +51,15 @@ pub struct CaseListParams {
     /// Received on or before (YYYY-MM-DD).
     to: Option<String>,
     /// Committee id (defaults to your own; its subtree is included).
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     org: Option<String>,
     /// registered | forwarded | in_progress | resolved | followed_up | closed
     status: Option<String>,
     /// From 1.
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     page: Option<String>,
     /// 1–200, default 20.
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     per_page: Option<String>,
 }
 
@@ -163,7 +163,7 @@ pub async fn step(
 pub struct FigureParams {
     from: Option<String>,
     to: Option<String>,
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     org: Option<String>,
 }
 

@@ -46,13 +46,13 @@ pub struct InfoListParams {
     /// Submitted on or before (YYYY-MM-DD).
     to: Option<String>,
     /// Staff: committee id (defaults to your own; its subtree is included).
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     org: Option<String>,
     /// From 1.
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     page: Option<String>,
     /// 1–200, default 20.
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     per_page: Option<String>,
 }
 
@@ -176,10 +176,10 @@ pub async fn step(
 #[allow(dead_code)]
 pub struct InfoFigureParams {
     /// The year (default: this year).
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     year: Option<String>,
     /// Committee id (defaults to your own; its subtree is included).
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     org: Option<String>,
 }
 

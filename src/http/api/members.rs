@@ -46,7 +46,7 @@ pub struct MemberListParams {
     /// Part of the name.
     q: Option<String>,
     /// Group id.
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     group: Option<String>,
     /// 界别, exact.
     sector: Option<String>,
@@ -59,10 +59,10 @@ pub struct MemberListParams {
     /// asc | desc
     dir: Option<String>,
     /// From 1.
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     page: Option<String>,
     /// 1–200, default 20.
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     per_page: Option<String>,
 }
 

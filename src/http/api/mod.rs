@@ -36,10 +36,10 @@ pub struct Page<T> {
 #[serde(default)]
 pub struct PageParams {
     /// From 1.
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     pub page: Option<String>,
     /// 1–200, default 20.
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     pub per_page: Option<String>,
 }
 

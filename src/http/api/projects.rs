@@ -44,10 +44,10 @@ pub fn routes() -> Vec<RouteSpec> {
 #[allow(dead_code)]
 pub struct ProjectListParams {
     /// Committee id (staff: within their subtree, default their own).
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     org: Option<String>,
     /// The year (default: the latest year that has projects).
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     year: Option<String>,
     /// key | self_set
     kind: Option<String>,
@@ -191,10 +191,10 @@ pub async fn add_update(
 #[allow(dead_code)]
 pub struct ProjectFigureParams {
     /// Committee id (staff: within their subtree, default their own).
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     org: Option<String>,
     /// The year (default: the latest year that has projects).
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     year: Option<String>,
 }
 

@@ -71,10 +71,10 @@ pub fn routes() -> Vec<RouteSpec> {
 #[allow(dead_code)]
 pub struct ProposalListParams {
     /// Committee id (staff; defaults to your own, its subtree included).
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     org: Option<String>,
     /// The session (year).
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     session: Option<String>,
     /// draft | submitted | accepted | not_accepted | merged | assigned | answered | closed | withdrawn
     status: Option<String>,
@@ -93,10 +93,10 @@ pub struct ProposalListParams {
     /// asc | desc (default desc)
     dir: Option<String>,
     /// From 1.
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     page: Option<String>,
     /// 1–5000, default 20.
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     per_page: Option<String>,
 }
 
@@ -218,10 +218,10 @@ pub async fn similar(
 #[allow(dead_code)]
 pub struct FigureParams {
     /// Committee id (defaults to your own).
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     org: Option<String>,
     /// The session (year); the current one by default.
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     session: Option<String>,
 }
 
@@ -243,7 +243,7 @@ pub async fn figures(
 #[allow(dead_code)]
 pub struct SettingsParams {
     /// Committee id (defaults to your own).
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     org: Option<String>,
 }
 
@@ -311,12 +311,12 @@ pub struct SearchParams {
     /// Dated on or before (YYYY-MM-DD).
     to: Option<String>,
     /// A committee in your subtree.
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     org: Option<String>,
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     page: Option<String>,
     /// 1–200, default 20.
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     per_page: Option<String>,
 }
 

@@ -67,13 +67,13 @@ pub struct DayListParams {
     /// Held on or before (YYYY-MM-DD).
     to: Option<String>,
     /// Committee id (defaults to your own; its subtree is included).
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     org: Option<String>,
     /// From 1.
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     page: Option<String>,
     /// 1–200, default 20.
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     per_page: Option<String>,
 }
 
@@ -155,10 +155,10 @@ pub async fn add_visit(
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct ScheduleParams {
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     org: Option<String>,
     /// The year; this year by default.
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     year: Option<String>,
 }
 
