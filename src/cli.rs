@@ -77,6 +77,40 @@ enum Command {
     /// and the audit chain verified. Audited. PostgreSQL: uses pg_restore, into an
     /// existing database.
     Restore(RestoreArgs),
+    /// Write documents drafted from the records.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ReportCommand {
+    /// Draft a committee's work summary (工作总结) for a period from its
+    /// records and write it as a file: Word laid out as an official document
+    /// (GB/T 9704), Markdown or HTML. Audited.
+    Summary(SummaryArgs),
+}
+
+#[derive(Args, Debug)]
+struct SummaryArgs {
+    /// The committee: its id or exact name.
+    #[arg(long)]
+    org: String,
+    /// 2011 (a year), 2011-H1 / 2011-H2 (a half-year), 2011-Q3 or 2011-05;
+    /// or give --from and --to. Default: the last half-year that ended.
+    #[arg(long)]
+    period: Option<String>,
+    /// First day, YYYY-MM-DD (with --to).
+    #[arg(long)]
+    from: Option<String>,
+    /// Last day, YYYY-MM-DD (with --from).
+    #[arg(long)]
+    to: Option<String>,
+    /// docx | md | html
+    #[arg(long, default_value = "docx")]
+    format: String,
+    /// The file to write (replaced if it exists).
+    #[arg(long, value_name = "FILE")]
+    output: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -323,7 +357,45 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
         Command::Backup(args) => backup(&settings, args).await,
         Command::Restore(args) => restore(&settings, args).await,
         Command::Serve(args) => serve(settings, args).await,
+        Command::Report(ReportCommand::Summary(args)) => report_summary(&settings, args).await,
     }
+}
+
+/// `lvzhi report summary`: the summary drafted now and written to a file.
+async fn report_summary(settings: &Settings, args: SummaryArgs) -> Result<(), String> {
+    use crate::services::reports as report_service;
+    let format = report_service::FileFormat::parse("format", &args.format)
+        .map_err(|e| i18n::field_message(Locale::ZhCn, &e))?;
+    let query = report_service::SummaryQuery {
+        org: None,
+        period: args.period,
+        from: args.from,
+        to: args.to,
+    };
+    let period =
+        report_service::parse_period(&query, crate::app::clock::today()).map_err(describe)?;
+    let db = open(settings).await?;
+    let result = async {
+        let org = org_service::resolve(&db, &args.org).await?;
+        report_service::export(&db, report_service::Requester::Cli, &org, period, format).await
+    }
+    .await;
+    db.close().await;
+    let file = result.map_err(describe)?;
+    std::fs::write(&args.output, &file.bytes)
+        .map_err(|e| format!("{}: {e}", args.output.display()))?;
+    println!(
+        "{}",
+        i18n::t_with(
+            Locale::ZhCn,
+            "cli.report_written",
+            &[
+                ("file", args.output.display().to_string()),
+                ("bytes", file.bytes.len().to_string()),
+            ],
+        )
+    );
+    Ok(())
 }
 
 /// `lvzhi demo`: the demo committee, or generated data at a scale.

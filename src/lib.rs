@@ -11,6 +11,7 @@ rust_i18n::i18n!("locales");
 pub mod app;
 pub mod cli;
 pub mod demo;
+pub mod documents;
 pub mod domain;
 pub mod http;
 pub mod ops;

@@ -119,6 +119,7 @@ choice_enum! {
         ProposalSettings => "proposal_settings",
         InfoReport => "info_report",
         Project => "project",
+        Summary => "summary",
         Attachment => "attachment",
         AuditLog => "audit_log",
         Database => "database",
@@ -177,6 +178,9 @@ choice_enum! {
     /// The file format of an export.
     pub enum AuditFormat: "audit_format" {
         Csv => "csv",
+        Docx => "docx",
+        Md => "md",
+        Html => "html",
     }
 }
 

@@ -22,6 +22,7 @@ pub mod points;
 pub mod projects;
 pub mod proposals;
 pub mod reception;
+pub mod reports;
 pub mod roles;
 pub mod steps;
 pub mod text;

@@ -15,6 +15,7 @@ pub mod orgs;
 pub mod projects;
 pub mod proposals;
 pub mod reception;
+pub mod reports;
 pub mod search;
 pub(crate) mod steps;
 pub mod todos;

@@ -20,6 +20,7 @@ pub mod orgs;
 pub mod projects;
 pub mod proposals;
 pub mod reception;
+pub mod reports;
 pub mod search;
 pub mod sessions;
 pub mod timeline;

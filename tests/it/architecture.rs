@@ -432,13 +432,26 @@ fn each_layer_reaches_only_down() {
         (
             "domain",
             &[
-                "app", "storage", "services", "search", "http", "cli", "demo", "ops", "security",
+                "app",
+                "storage",
+                "services",
+                "search",
+                "http",
+                "cli",
+                "demo",
+                "ops",
+                "security",
+                "documents",
             ],
         ),
         ("storage", &["services", "http", "cli", "demo", "ops"]),
         ("search", &["services", "http", "cli", "demo", "ops"]),
         ("services", &["http", "cli", "demo", "ops"]),
         ("security", &["services", "http", "cli", "demo", "ops"]),
+        (
+            "documents",
+            &["storage", "services", "http", "cli", "demo", "ops", "app"],
+        ),
     ];
     let graph = read_graph();
     let mut wrong = Vec::new();

@@ -9,6 +9,7 @@ mod orgs;
 mod projects;
 mod proposals;
 mod reception;
+mod reports;
 mod users;
 
 use axum::http::Method;
@@ -62,6 +63,7 @@ pub fn routes() -> Vec<RouteSpec> {
         proposals::routes(),
         info::routes(),
         projects::routes(),
+        reports::routes(),
     ]
     .into_iter()
     .flatten()
@@ -198,6 +200,7 @@ impl Modify for ErrorAnswers {
         proposals::search_api, proposals::upload_to_proposal,
         info::list, info::create, info::figures, info::get, info::update, info::step,
         projects::list, projects::create, projects::figures, projects::get, projects::update, projects::add_update,
+        reports::summary, reports::summary_file,
     ),
     components(schemas(crate::http::error::ErrorBody, crate::http::error::FieldErrorBody)),
     modifiers(&Security, &ErrorAnswers),

@@ -1,0 +1,5 @@
+//! Files a committee hands in or keeps, written from drafted documents: Word
+//! laid out as a Chinese official document. Pure: bytes in memory, no I/O.
+
+pub mod docx;
+pub mod html;

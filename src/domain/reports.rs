@@ -1,0 +1,1147 @@
+//! The work summary (工作总结): the figures a committee's half-year or annual
+//! summary states, and its text drafted from them in the shape such reports
+//! take (the seed is one): a short opening, then one numbered section per
+//! part of the work that has something to say, then how the plan was kept and
+//! the plan for the next period.
+//!
+//! The wording follows the numbers: a section with nothing to say is left out
+//! (and the sections after it renumbered), a clause whose figure is zero is
+//! left out ("接待群众12人" without "、来访事件0起"), a missed quota is said
+//! plainly. Every figure comes from [`SummaryFigures`], which storage counts
+//! from the records; nothing here does I/O, and every word comes from the
+//! message catalogue (`locales/reports.yml`) through [`Translate`].
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+use super::plans::Translate;
+use super::projects::{against_target, approx_percent, format_money, TargetProgress, Yuan};
+
+/// The days a summary covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ReportPeriod {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// What a period is called: a half-year, a year, or a range of days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeriodShape {
+    FirstHalf(i32),
+    SecondHalf(i32),
+    Year(i32),
+    Range,
+}
+
+impl ReportPeriod {
+    /// `None` when `to` is before `from`.
+    pub fn new(from: NaiveDate, to: NaiveDate) -> Option<Self> {
+        (from <= to).then_some(Self { from, to })
+    }
+
+    pub fn year(year: i32) -> Option<Self> {
+        Self::new(
+            NaiveDate::from_ymd_opt(year, 1, 1)?,
+            NaiveDate::from_ymd_opt(year, 12, 31)?,
+        )
+    }
+
+    pub fn half(year: i32, first: bool) -> Option<Self> {
+        if first {
+            Self::new(
+                NaiveDate::from_ymd_opt(year, 1, 1)?,
+                NaiveDate::from_ymd_opt(year, 6, 30)?,
+            )
+        } else {
+            Self::new(
+                NaiveDate::from_ymd_opt(year, 7, 1)?,
+                NaiveDate::from_ymd_opt(year, 12, 31)?,
+            )
+        }
+    }
+
+    pub fn shape(&self) -> PeriodShape {
+        let (y, f, t) = (self.from.year(), self.from, self.to);
+        let is = |m1: u32, d1: u32, m2: u32, d2: u32| {
+            t.year() == y && (f.month(), f.day()) == (m1, d1) && (t.month(), t.day()) == (m2, d2)
+        };
+        if is(1, 1, 12, 31) {
+            PeriodShape::Year(y)
+        } else if is(1, 1, 6, 30) {
+            PeriodShape::FirstHalf(y)
+        } else if is(7, 1, 12, 31) {
+            PeriodShape::SecondHalf(y)
+        } else {
+            PeriodShape::Range
+        }
+    }
+
+    /// "2011年上半年", "2011年", "2011年3月1日至2011年5月31日".
+    pub fn label(&self, tr: Translate<'_>) -> String {
+        match self.shape() {
+            PeriodShape::Year(y) => tr("report.period.year", &[("year", y.to_string())]),
+            PeriodShape::FirstHalf(y) => tr("report.period.first_half", &[("year", y.to_string())]),
+            PeriodShape::SecondHalf(y) => {
+                tr("report.period.second_half", &[("year", y.to_string())])
+            }
+            PeriodShape::Range => tr(
+                "report.period.range",
+                &[
+                    ("from", date_words(self.from, tr)),
+                    ("to", date_words(self.to, tr)),
+                ],
+            ),
+        }
+    }
+
+    /// The period after this one, of the same shape: the next half-year or
+    /// year; for a range, the year after the one it ends in.
+    pub fn next(&self) -> Option<Self> {
+        match self.shape() {
+            PeriodShape::Year(y) => Self::year(y + 1),
+            PeriodShape::FirstHalf(y) => Self::half(y, false),
+            PeriodShape::SecondHalf(y) => Self::half(y + 1, true),
+            PeriodShape::Range => Self::year(self.to.year() + 1),
+        }
+    }
+}
+
+/// "2011年6月30日".
+pub fn date_words(d: NaiveDate, tr: Translate<'_>) -> String {
+    tr(
+        "report.date",
+        &[
+            ("year", d.year().to_string()),
+            ("month", d.month().to_string()),
+            ("day", d.day().to_string()),
+        ],
+    )
+}
+
+// ---------------------------------------------------------------------------
+// The figures
+
+/// A project the summary names with its figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProjectLine {
+    pub name: String,
+    pub total_investment: Option<Yuan>,
+    /// Invested this year to the end of the period, and the year's target.
+    pub invested: Option<Yuan>,
+    pub target: Option<Yuan>,
+    pub households_total: Option<i64>,
+    pub compensated: Option<i64>,
+    pub demolished: Option<i64>,
+    /// The date of the latest update the figures come from ("截至…").
+    pub as_of: Option<NaiveDate>,
+}
+
+impl ProjectLine {
+    /// A project with a figure worth a sentence of its own.
+    pub fn has_figures(&self) -> bool {
+        self.invested.is_some() || self.compensated.is_some() || self.demolished.is_some()
+    }
+}
+
+/// Projects by kind and status, and the named ones.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct ProjectFigures {
+    pub key: i64,
+    pub self_set: i64,
+    /// (status label key, count) in the statuses' order; zero counts allowed.
+    pub by_status: Vec<(String, i64)>,
+    /// Projects with figures, in the committee's order.
+    pub lines: Vec<ProjectLine>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct ReceptionFigures {
+    pub days: i64,
+    /// Citizens received (来访群众).
+    pub visitors: i64,
+    /// Cases raised (来访事件).
+    pub cases: i64,
+    pub forwarded: i64,
+    pub resolved: i64,
+    /// The monthly reception day (每月15日), when the committee set one.
+    pub day_of_month: Option<u32>,
+}
+
+/// Activities of one kind held in the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ActivityLine {
+    /// The kind's label key (`label.activity_kind.…`).
+    pub kind_key: String,
+    pub held: i64,
+    /// Members present, counted once per activity (人次).
+    pub attendances: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct ActivityFigures {
+    pub lines: Vec<ActivityLine>,
+    /// Titles of the period's activities, in date order (at most a few).
+    pub notable: Vec<(NaiveDate, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct ProposalFigures {
+    pub submitted: i64,
+    pub accepted: i64,
+    pub merged: i64,
+    pub not_accepted: i64,
+    pub answered: i64,
+    pub key: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct InfoFigures {
+    pub submitted: i64,
+    pub forwarded: i64,
+    /// (level label key, count) for the levels with adoptions.
+    pub adopted: Vec<(String, i64)>,
+    pub instructed: i64,
+}
+
+impl InfoFigures {
+    pub fn adopted_total(&self) -> i64 {
+        self.adopted.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// How one plan rule was kept in the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlanLine {
+    /// The rule in plain words (`plans::describe`).
+    pub text: String,
+    /// Whether it is measured for each member (else the group or committee).
+    pub per_member: bool,
+    /// Scope × period checks that were due, and of them met and missed.
+    pub due: i64,
+    pub met: i64,
+    pub missed: i64,
+}
+
+/// Everything a summary states, counted from the records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SummaryFigures {
+    pub committee: String,
+    /// The committee that leads it ("区政协"), for the opening.
+    pub parent: Option<String>,
+    pub period: ReportPeriod,
+    pub members: i64,
+    pub groups: i64,
+    pub communities: i64,
+    pub projects: ProjectFigures,
+    pub reception: ReceptionFigures,
+    pub activities: ActivityFigures,
+    pub proposals: ProposalFigures,
+    pub info: InfoFigures,
+    pub research_reports: i64,
+    pub plan: Vec<PlanLine>,
+    /// The next period's plan items, in words.
+    pub next_plan: Vec<String>,
+}
+
+// ---------------------------------------------------------------------------
+// The document
+
+/// A part of the drafted document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Block {
+    /// A numbered heading; level 1 is "一、", level 2 "（一）".
+    Heading {
+        level: u8,
+        text: String,
+    },
+    Paragraph {
+        text: String,
+    },
+    Table {
+        headers: Vec<String>,
+        rows: Vec<Vec<String>>,
+    },
+}
+
+/// The drafted summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub title: String,
+    pub blocks: Vec<Block>,
+}
+
+impl Summary {
+    /// The whole text, one block per line, tables as tab-separated rows: what
+    /// a test or a search index reads.
+    pub fn plain_text(&self) -> String {
+        let mut out = vec![self.title.clone()];
+        for b in &self.blocks {
+            match b {
+                Block::Heading { text, .. } | Block::Paragraph { text } => out.push(text.clone()),
+                Block::Table { headers, rows } => {
+                    out.push(headers.join("\t"));
+                    out.extend(rows.iter().map(|r| r.join("\t")));
+                }
+            }
+        }
+        out.join("\n")
+    }
+}
+
+/// Chinese ordinal numerals for headings: 一 … 九十九.
+pub fn chinese_number(n: u32) -> String {
+    const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match n {
+        0..=9 => DIGITS[n as usize].to_string(),
+        10..=19 => format!(
+            "十{}",
+            if n == 10 {
+                ""
+            } else {
+                DIGITS[(n - 10) as usize]
+            }
+        ),
+        20..=99 => format!(
+            "{}十{}",
+            DIGITS[(n / 10) as usize],
+            if n.is_multiple_of(10) {
+                ""
+            } else {
+                DIGITS[(n % 10) as usize]
+            }
+        ),
+        _ => n.to_string(),
+    }
+}
+
+/// A section being written: its heading and its blocks; empty sections are
+/// dropped by [`draft`].
+struct Section {
+    heading: String,
+    blocks: Vec<Block>,
+}
+
+impl Section {
+    fn new(heading: String) -> Self {
+        Self {
+            heading,
+            blocks: Vec::new(),
+        }
+    }
+
+    fn paragraph(&mut self, text: String) {
+        if !text.is_empty() {
+            self.blocks.push(Block::Paragraph { text });
+        }
+    }
+
+    fn sub(&mut self, index: u32, text: String) {
+        self.blocks.push(Block::Heading {
+            level: 2,
+            text: format!("（{}）{text}", chinese_number(index)),
+        });
+    }
+}
+
+/// `key` with `n`, or nothing when `n` is zero: the clauses a sentence
+/// joins with "、" leave out what did not happen.
+fn clause(tr: Translate<'_>, key: &str, n: i64) -> Option<String> {
+    (n > 0).then(|| tr(key, &[("n", n.to_string())]))
+}
+
+fn join_clauses(tr: Translate<'_>, parts: Vec<Option<String>>) -> String {
+    let parts: Vec<String> = parts.into_iter().flatten().collect();
+    parts.join(&tr("report.list_joiner", &[]))
+}
+
+/// "一是……。二是……。": the seed's way of listing points in one paragraph.
+fn ordinal_points(tr: Translate<'_>, points: &[String]) -> String {
+    points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            tr(
+                "report.point",
+                &[("n", chinese_number(i as u32 + 1)), ("text", p.clone())],
+            )
+        })
+        .collect::<String>()
+}
+
+/// Draft the summary from its figures.
+pub fn draft(f: &SummaryFigures, tr: Translate<'_>) -> Summary {
+    let period = f.period.label(tr);
+    let title = tr(
+        "report.title",
+        &[
+            ("committee", f.committee.clone()),
+            ("period", period.clone()),
+        ],
+    );
+    let mut blocks = vec![Block::Paragraph {
+        text: opening(f, &period, tr),
+    }];
+    let sections = [
+        projects_section(f, tr),
+        reception_section(f, tr),
+        activities_section(f, tr),
+        proposals_info_section(f, tr),
+        plan_section(f, tr),
+        next_plan_section(f, tr),
+    ];
+    let mut number = 0;
+    for section in sections.into_iter().flatten() {
+        if section.blocks.is_empty() {
+            continue;
+        }
+        number += 1;
+        blocks.push(Block::Heading {
+            level: 1,
+            text: format!("{}、{}", chinese_number(number), section.heading),
+        });
+        blocks.extend(section.blocks);
+    }
+    Summary { title, blocks }
+}
+
+fn opening(f: &SummaryFigures, period: &str, tr: Translate<'_>) -> String {
+    let mut text = match &f.parent {
+        Some(parent) => tr(
+            "report.opening_led",
+            &[
+                ("period", period.to_string()),
+                ("committee", f.committee.clone()),
+                ("parent", parent.clone()),
+            ],
+        ),
+        None => tr(
+            "report.opening",
+            &[
+                ("period", period.to_string()),
+                ("committee", f.committee.clone()),
+            ],
+        ),
+    };
+    if f.members > 0 {
+        let key = match (f.groups > 0, f.communities > 0) {
+            (true, true) => "report.members_groups_communities",
+            (true, false) => "report.members_groups",
+            _ => "report.members",
+        };
+        text.push_str(&tr(
+            key,
+            &[
+                ("members", f.members.to_string()),
+                ("groups", f.groups.to_string()),
+                ("communities", f.communities.to_string()),
+            ],
+        ));
+    }
+    text.push_str(&tr(
+        "report.opening_close",
+        &[("period", period.to_string())],
+    ));
+    text
+}
+
+fn projects_section(f: &SummaryFigures, tr: Translate<'_>) -> Option<Section> {
+    let p = &f.projects;
+    if p.key + p.self_set == 0 {
+        return None;
+    }
+    let mut s = Section::new(tr("report.section.projects", &[]));
+    let year = f.period.to.year().to_string();
+    let kinds = join_clauses(
+        tr,
+        vec![
+            clause(tr, "report.projects.key", p.key),
+            clause(tr, "report.projects.self_set", p.self_set),
+        ],
+    );
+    let mut counts = tr(
+        "report.projects.counts",
+        &[("year", year.clone()), ("kinds", kinds)],
+    );
+    let statuses: Vec<Option<String>> = p
+        .by_status
+        .iter()
+        .map(|(key, n)| {
+            (*n > 0).then(|| {
+                tr(
+                    "report.projects.status",
+                    &[("status", tr(key, &[])), ("n", n.to_string())],
+                )
+            })
+        })
+        .collect();
+    let statuses = join_clauses(tr, statuses);
+    if !statuses.is_empty() {
+        counts.push_str(&tr("report.projects.of_which", &[("statuses", statuses)]));
+    }
+    s.paragraph(counts);
+
+    let (with_figures, others): (Vec<&ProjectLine>, Vec<&ProjectLine>) =
+        p.lines.iter().partition(|l| l.has_figures());
+    let mut sub = 0;
+    if !with_figures.is_empty() {
+        sub += 1;
+        s.sub(sub, tr("report.projects.major", &[]));
+        let points: Vec<String> = with_figures
+            .iter()
+            .map(|l| project_sentence(l, tr))
+            .collect();
+        s.paragraph(ordinal_points(tr, &points));
+    }
+    if !others.is_empty() {
+        sub += 1;
+        s.sub(sub, tr("report.projects.others_heading", &[]));
+        let names: Vec<String> = others.iter().map(|l| l.name.clone()).collect();
+        s.paragraph(tr(
+            "report.projects.others",
+            &[("names", names.join(&tr("report.list_joiner", &[])))],
+        ));
+    }
+    Some(s)
+}
+
+/// "二七万达广场项目，该项目总投资40亿元，截至2011年12月31日，已完成投资16亿元，
+/// 超额完成全年目标13亿元的23%": the figures as of the latest update, dated.
+fn project_sentence(l: &ProjectLine, tr: Translate<'_>) -> String {
+    let mut parts = vec![tr("report.projects.name", &[("name", l.name.clone())])];
+    if let Some(total) = l.total_investment {
+        parts.push(tr(
+            "report.projects.total",
+            &[("amount", format_money(total))],
+        ));
+    }
+    if let Some(on) = l.as_of {
+        parts.push(tr("report.projects.as_of", &[("date", date_words(on, tr))]));
+    }
+    if let Some(invested) = l.invested {
+        parts.push(tr(
+            "report.projects.invested",
+            &[("amount", format_money(invested))],
+        ));
+        if let Some(target) = l.target {
+            let target_words = format_money(target);
+            match against_target(invested, target) {
+                Some(TargetProgress::Exceeded { pct }) => parts.push(tr(
+                    "report.projects.exceeded",
+                    &[("target", target_words), ("pct", pct.to_string())],
+                )),
+                Some(TargetProgress::Reached) => {
+                    parts.push(tr("report.projects.reached", &[("target", target_words)]))
+                }
+                Some(TargetProgress::Short { pct }) => parts.push(tr(
+                    "report.projects.short",
+                    &[("target", target_words), ("pct", pct.to_string())],
+                )),
+                None => {}
+            }
+        }
+    }
+    let share = |n: i64| {
+        l.households_total
+            .and_then(|t| approx_percent(n, t))
+            .map(|a| {
+                let (key, params) = a.message();
+                tr(key, &params)
+            })
+    };
+    if let Some(c) = l.compensated {
+        let key = if share(c).is_some() {
+            "report.projects.compensated_share"
+        } else {
+            "report.projects.compensated"
+        };
+        parts.push(tr(
+            key,
+            &[
+                ("n", c.to_string()),
+                ("share", share(c).unwrap_or_default()),
+            ],
+        ));
+    }
+    if let Some(d) = l.demolished {
+        let key = if share(d).is_some() {
+            "report.projects.demolished_share"
+        } else {
+            "report.projects.demolished"
+        };
+        parts.push(tr(
+            key,
+            &[
+                ("n", d.to_string()),
+                ("share", share(d).unwrap_or_default()),
+            ],
+        ));
+    }
+    parts.join(&tr("report.comma", &[])) + &tr("report.full_stop", &[])
+}
+
+fn reception_section(f: &SummaryFigures, tr: Translate<'_>) -> Option<Section> {
+    let r = &f.reception;
+    if r.days == 0 && r.visitors == 0 && r.cases == 0 {
+        return None;
+    }
+    let mut s = Section::new(tr("report.section.reception", &[]));
+    let mut points = Vec::new();
+    if let Some(day) = r.day_of_month {
+        points.push(tr("report.reception.schedule", &[("day", day.to_string())]));
+    }
+    let received = join_clauses(
+        tr,
+        vec![
+            clause(tr, "report.reception.visitors", r.visitors),
+            clause(tr, "report.reception.cases", r.cases),
+        ],
+    );
+    let mut held = tr(
+        "report.reception.held",
+        &[("period", f.period.label(tr)), ("days", r.days.to_string())],
+    );
+    if !received.is_empty() {
+        held.push_str(&tr("report.reception.received", &[("what", received)]));
+    }
+    let handled = join_clauses(
+        tr,
+        vec![
+            clause(tr, "report.reception.forwarded", r.forwarded),
+            clause(tr, "report.reception.resolved", r.resolved),
+        ],
+    );
+    if !handled.is_empty() {
+        held.push_str(&tr("report.reception.handled", &[("what", handled)]));
+    }
+    points.push(held + &tr("report.full_stop", &[]));
+    if f.members > 0 && f.groups > 0 {
+        let key = if f.communities > 0 {
+            "report.reception.groups_communities"
+        } else {
+            "report.reception.groups"
+        };
+        points.push(tr(
+            key,
+            &[
+                ("members", f.members.to_string()),
+                ("groups", f.groups.to_string()),
+                ("communities", f.communities.to_string()),
+            ],
+        ));
+    }
+    s.paragraph(ordinal_points(tr, &points));
+    Some(s)
+}
+
+fn activities_section(f: &SummaryFigures, tr: Translate<'_>) -> Option<Section> {
+    let a = &f.activities;
+    let held: i64 = a.lines.iter().map(|l| l.held).sum();
+    if held == 0 && f.research_reports == 0 {
+        return None;
+    }
+    let mut s = Section::new(tr("report.section.activities", &[]));
+    if held > 0 {
+        let attendances: i64 = a.lines.iter().map(|l| l.attendances).sum();
+        let kinds: Vec<Option<String>> = a
+            .lines
+            .iter()
+            .map(|l| {
+                (l.held > 0).then(|| {
+                    tr(
+                        "report.activities.kind",
+                        &[("kind", tr(&l.kind_key, &[])), ("n", l.held.to_string())],
+                    )
+                })
+            })
+            .collect();
+        let mut text = tr("report.activities.held", &[("n", held.to_string())]);
+        let kinds = join_clauses(tr, kinds);
+        if !kinds.is_empty() {
+            text.push_str(&tr("report.activities.of_which", &[("kinds", kinds)]));
+        }
+        if attendances > 0 {
+            text.push_str(&tr(
+                "report.activities.attendances",
+                &[("n", attendances.to_string())],
+            ));
+        }
+        s.paragraph(text + &tr("report.full_stop", &[]));
+        if !a.notable.is_empty() {
+            let names: Vec<String> = a
+                .notable
+                .iter()
+                .map(|(on, title)| {
+                    tr(
+                        "report.activities.notable_item",
+                        &[("date", date_words(*on, tr)), ("title", title.clone())],
+                    )
+                })
+                .collect();
+            s.paragraph(tr(
+                "report.activities.notable",
+                &[("items", names.join(&tr("report.semicolon", &[])))],
+            ));
+        }
+    }
+    if f.research_reports > 0 {
+        s.paragraph(tr(
+            "report.activities.research_reports",
+            &[("n", f.research_reports.to_string())],
+        ));
+    }
+    Some(s)
+}
+
+fn proposals_info_section(f: &SummaryFigures, tr: Translate<'_>) -> Option<Section> {
+    let (p, i) = (&f.proposals, &f.info);
+    if p.submitted == 0 && i.submitted == 0 {
+        return None;
+    }
+    let mut s = Section::new(tr("report.section.proposals_info", &[]));
+    if p.submitted > 0 {
+        let outcomes = join_clauses(
+            tr,
+            vec![
+                clause(tr, "report.proposals.accepted", p.accepted),
+                clause(tr, "report.proposals.merged", p.merged),
+                clause(tr, "report.proposals.not_accepted", p.not_accepted),
+                clause(tr, "report.proposals.answered", p.answered),
+                clause(tr, "report.proposals.key", p.key),
+            ],
+        );
+        let mut text = tr(
+            "report.proposals.submitted",
+            &[("n", p.submitted.to_string())],
+        );
+        if !outcomes.is_empty() {
+            text.push_str(&tr("report.proposals.of_which", &[("what", outcomes)]));
+        }
+        s.paragraph(text + &tr("report.full_stop", &[]));
+    }
+    if i.submitted > 0 {
+        let adopted: Vec<Option<String>> = i
+            .adopted
+            .iter()
+            .map(|(level, n)| {
+                (*n > 0).then(|| {
+                    tr(
+                        "report.info.adopted_level",
+                        &[("level", tr(level, &[])), ("n", n.to_string())],
+                    )
+                })
+            })
+            .collect();
+        let adopted = join_clauses(tr, adopted);
+        let mut outcomes = vec![clause(tr, "report.info.forwarded", i.forwarded)];
+        if i.adopted_total() > 0 {
+            outcomes.push(Some(tr(
+                "report.info.adopted",
+                &[("n", i.adopted_total().to_string()), ("levels", adopted)],
+            )));
+        }
+        outcomes.push(clause(tr, "report.info.instructed", i.instructed));
+        let outcomes = join_clauses(tr, outcomes);
+        let mut text = tr("report.info.submitted", &[("n", i.submitted.to_string())]);
+        if !outcomes.is_empty() {
+            text.push_str(&tr("report.info.of_which", &[("what", outcomes)]));
+        }
+        s.paragraph(text + &tr("report.full_stop", &[]));
+    }
+    Some(s)
+}
+
+fn plan_section(f: &SummaryFigures, tr: Translate<'_>) -> Option<Section> {
+    let due: Vec<&PlanLine> = f.plan.iter().filter(|l| l.due > 0).collect();
+    if due.is_empty() {
+        return None;
+    }
+    let mut s = Section::new(tr("report.section.plan", &[]));
+    let kept = due.iter().filter(|l| l.met == l.due).count();
+    let missed = due.iter().filter(|l| l.missed > 0).count();
+    let mut summary = tr(
+        "report.plan.kept",
+        &[("rules", due.len().to_string()), ("kept", kept.to_string())],
+    );
+    if missed > 0 {
+        summary.push_str(&tr("report.plan.missed", &[("n", missed.to_string())]));
+    }
+    s.paragraph(summary + &tr("report.full_stop", &[]));
+    let mut rows = Vec::new();
+    for l in &due {
+        let result = if l.met == l.due {
+            tr("report.plan.result_met", &[])
+        } else if l.per_member {
+            tr(
+                "report.plan.result_members",
+                &[
+                    ("due", l.due.to_string()),
+                    ("met", l.met.to_string()),
+                    ("missed", l.missed.to_string()),
+                ],
+            )
+        } else if l.missed > 0 {
+            tr("report.plan.result_missed", &[])
+        } else {
+            tr("report.plan.result_open", &[])
+        };
+        rows.push(vec![l.text.clone(), result]);
+    }
+    s.blocks.push(Block::Table {
+        headers: vec![
+            tr("report.plan.col_rule", &[]),
+            tr("report.plan.col_result", &[]),
+        ],
+        rows,
+    });
+    Some(s)
+}
+
+fn next_plan_section(f: &SummaryFigures, tr: Translate<'_>) -> Option<Section> {
+    if f.next_plan.is_empty() {
+        return None;
+    }
+    let next = f.period.next()?;
+    let mut s = Section::new(tr(
+        "report.section.next_plan",
+        &[("period", next.label(tr))],
+    ));
+    for (i, item) in f.next_plan.iter().enumerate() {
+        s.paragraph(tr(
+            "report.next_plan.item",
+            &[("n", (i + 1).to_string()), ("text", item.clone())],
+        ));
+    }
+    Some(s)
+}
+
+// ---------------------------------------------------------------------------
+// Markdown
+
+/// The summary as Markdown: the title as `#`, level-1 headings `##`,
+/// level-2 `###`, tables as pipe tables (cells' `|` escaped).
+pub fn to_markdown(s: &Summary) -> String {
+    let cell = |t: &str| t.replace('|', "\\|").replace('\n', " ");
+    let mut out = format!("# {}\n", s.title);
+    for b in &s.blocks {
+        out.push('\n');
+        match b {
+            Block::Heading { level, text } => {
+                out.push_str(&"#".repeat(usize::from(*level) + 1));
+                out.push(' ');
+                out.push_str(text);
+                out.push('\n');
+            }
+            Block::Paragraph { text } => {
+                out.push_str(text);
+                out.push('\n');
+            }
+            Block::Table { headers, rows } => {
+                let line = |cells: &[String]| {
+                    format!(
+                        "| {} |\n",
+                        cells
+                            .iter()
+                            .map(|c| cell(c))
+                            .collect::<Vec<_>>()
+                            .join(" | ")
+                    )
+                };
+                out.push_str(&line(headers));
+                out.push_str(&format!("|{}\n", " --- |".repeat(headers.len())));
+                for r in rows {
+                    out.push_str(&line(r));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    /// The catalogue, as pages use it; a missing key or an unfilled
+    /// placeholder fails the test.
+    fn words(locale: &'static str) -> impl Fn(&str, &[(&str, String)]) -> String {
+        move |key, params| {
+            let mut text = rust_i18n::t!(key, locale = locale).into_owned();
+            assert_ne!(text, key, "{key} is in the catalogue ({locale})");
+            for (name, value) in params {
+                text = text.replace(&format!("%{{{name}}}"), value);
+            }
+            assert!(!text.contains("%{"), "{key}: every placeholder filled");
+            text
+        }
+    }
+
+    /// The seed's first half of 2011 (DOMAIN.md), as storage counts it from
+    /// the demo records.
+    fn seed() -> SummaryFigures {
+        const YI: i64 = 100_000_000;
+        SummaryFigures {
+            committee: "长江路街道政协工委".into(),
+            parent: Some("区政协".into()),
+            period: ReportPeriod::half(2011, true).unwrap(),
+            members: 14,
+            groups: 4,
+            communities: 4,
+            projects: ProjectFigures {
+                key: 7,
+                self_set: 4,
+                by_status: vec![
+                    ("label.project_status.under_construction".into(), 3),
+                    ("label.project_status.continuing".into(), 3),
+                    ("label.project_status.preparing".into(), 0),
+                ],
+                lines: vec![
+                    ProjectLine {
+                        name: "二七万达广场".into(),
+                        total_investment: Some(40 * YI),
+                        invested: Some(16 * YI),
+                        target: Some(13 * YI),
+                        households_total: None,
+                        compensated: None,
+                        demolished: None,
+                        as_of: Some(ymd(2011, 12, 31)),
+                    },
+                    ProjectLine {
+                        name: "高砦城中村改造".into(),
+                        total_investment: None,
+                        invested: None,
+                        target: None,
+                        households_total: Some(438),
+                        compensated: Some(394),
+                        demolished: Some(347),
+                        as_of: Some(ymd(2011, 12, 31)),
+                    },
+                    ProjectLine {
+                        name: "孙八砦城中村改造".into(),
+                        total_investment: None,
+                        invested: None,
+                        target: None,
+                        households_total: None,
+                        compensated: None,
+                        demolished: None,
+                        as_of: None,
+                    },
+                ],
+            },
+            reception: ReceptionFigures {
+                days: 6,
+                visitors: 12,
+                cases: 5,
+                forwarded: 5,
+                resolved: 4,
+                day_of_month: Some(15),
+            },
+            activities: ActivityFigures::default(),
+            proposals: ProposalFigures::default(),
+            info: InfoFigures::default(),
+            research_reports: 0,
+            plan: vec![],
+            next_plan: vec![],
+        }
+    }
+
+    #[test]
+    fn the_seed_half_year_reads_as_the_seed_does() {
+        let zh = words("zh-CN");
+        let s = draft(&seed(), &zh);
+        assert_eq!(s.title, "长江路街道政协工委2011年上半年工作总结");
+        let text = s.plain_text();
+        for expected in [
+            "2011年上半年，长江路街道政协工委在区政协的正确领导下",
+            "工委现有政协委员14名，分为4个小组，联系辖区4个社区。",
+            "现将2011年上半年工作情况汇报如下：",
+            "一、服务大局，推进辖区重点项目建设",
+            "2011年，辖区共有重点项目7个、自定项目4个。其中，动工在建项目3个、续建项目3个。",
+            "一是二七万达广场项目，该项目总投资40亿元，截至2011年12月31日，已完成投资16亿元，超额完成全年目标13亿元的23%。",
+            "二是高砦城中村改造项目，截至2011年12月31日，房屋已兑付394宅，约90%，已拆除347宅，约79%。",
+            "孙八砦城中村改造等项目都在顺利推进中。",
+            "二、强化服务，“委员之家”建设稳步推进",
+            "一是把每月15日作为委员集中活动日",
+            "二是2011年上半年共举办委员接待日6次，接待群众12人、来访事件5起，其中转交有关部门办理5起、已办结4起。",
+            "三是按照就近和方便工作的原则，把14名委员分成4个小组，分别联系辖区4个社区",
+        ] {
+            assert!(text.contains(expected), "{expected}\n--- in ---\n{text}");
+        }
+        // Nothing to say about activities, proposals or the plan: no sections.
+        assert!(!text.contains("三、"), "{text}");
+        assert!(!text.contains('0') || !text.contains("0起"), "{text}");
+    }
+
+    #[test]
+    fn a_zero_is_left_out_and_sections_renumber() {
+        let zh = words("zh-CN");
+        let mut f = seed();
+        f.reception.cases = 0;
+        f.reception.forwarded = 0;
+        f.reception.resolved = 0;
+        f.projects = ProjectFigures::default();
+        let text = draft(&f, &zh).plain_text();
+        assert!(text.contains("接待群众12人。"), "{text}");
+        assert!(!text.contains("0起"), "{text}");
+        assert!(!text.contains("重点项目"), "{text}");
+        // The reception section is now the first.
+        assert!(text.contains("一、强化服务"), "{text}");
+        // No visitors either: the clause goes, the days stay.
+        f.reception.visitors = 0;
+        let text = draft(&f, &zh).plain_text();
+        assert!(text.contains("共举办委员接待日6次。"), "{text}");
+    }
+
+    #[test]
+    fn activities_proposals_info_plan_and_next_plan() {
+        let zh = words("zh-CN");
+        let mut f = seed();
+        f.activities = ActivityFigures {
+            lines: vec![
+                ActivityLine {
+                    kind_key: "label.activity_kind.study".into(),
+                    held: 2,
+                    attendances: 25,
+                },
+                ActivityLine {
+                    kind_key: "label.activity_kind.research".into(),
+                    held: 0,
+                    attendances: 0,
+                },
+            ],
+            notable: vec![(ymd(2011, 2, 17), "共庆元宵节、亲情暖耄耋".into())],
+        };
+        f.research_reports = 1;
+        f.proposals = ProposalFigures {
+            submitted: 3,
+            accepted: 2,
+            not_accepted: 1,
+            ..Default::default()
+        };
+        f.info = InfoFigures {
+            submitted: 9,
+            forwarded: 6,
+            adopted: vec![("label.adoption_level.district".into(), 2)],
+            instructed: 0,
+        };
+        f.plan = vec![
+            PlanLine {
+                text: "每位委员全年提交提案不少于1件".into(),
+                per_member: true,
+                due: 14,
+                met: 3,
+                missed: 11,
+            },
+            PlanLine {
+                text: "工委每月举办委员接待日不少于1次".into(),
+                per_member: false,
+                due: 6,
+                met: 6,
+                missed: 0,
+            },
+        ];
+        f.next_plan = vec!["每位委员至少提交一件有价值的提案".into()];
+        let text = draft(&f, &zh).plain_text();
+        for expected in [
+            "三、多措并举，各项活动开展形式多样",
+            "组织委员活动2次，其中",
+            "委员参加25人次。",
+            "主要活动有：2011年2月17日共庆元宵节、亲情暖耄耋。",
+            "委员撰写调研报告1篇。",
+            "委员提交提案3件，其中立案2件、不予立案1件。",
+            "报送社情民意信息和政协工作信息9条，其中上报6条、被采用2条（",
+            "五、对照工作计划，各项指标完成情况",
+            "年度工作计划中可计量的指标2项，本期已全部完成的1项，有1项未完成。",
+            "每位委员全年提交提案不少于1件\t应完成14人次，已完成3人次，未完成11人次",
+            "工委每月举办委员接待日不少于1次\t已完成",
+            "六、2011年下半年工作计划",
+            "1. 每位委员至少提交一件有价值的提案",
+        ] {
+            assert!(text.contains(expected), "{expected}\n--- in ---\n{text}");
+        }
+        assert!(!text.contains("并案"), "zero merged left out: {text}");
+    }
+
+    #[test]
+    fn english_has_every_word_too() {
+        let en = words("en");
+        let mut f = seed();
+        f.next_plan = vec!["x".into()];
+        let s = draft(&f, &en);
+        assert!(s.title.contains("work summary, the first half of 2011"));
+        assert!(
+            s.plain_text().contains("16亿元 invested"),
+            "{}",
+            s.plain_text()
+        );
+    }
+
+    #[test]
+    fn periods_name_themselves_and_follow_on() {
+        let zh = words("zh-CN");
+        let h1 = ReportPeriod::half(2011, true).unwrap();
+        assert_eq!(h1.label(&zh), "2011年上半年");
+        assert_eq!(h1.next().unwrap().label(&zh), "2011年下半年");
+        let h2 = ReportPeriod::half(2011, false).unwrap();
+        assert_eq!(h2.next().unwrap().label(&zh), "2012年上半年");
+        let y = ReportPeriod::year(2011).unwrap();
+        assert_eq!(y.label(&zh), "2011年");
+        assert_eq!(y.next().unwrap().label(&zh), "2012年");
+        let r = ReportPeriod::new(ymd(2011, 3, 1), ymd(2011, 5, 31)).unwrap();
+        assert_eq!(r.label(&zh), "2011年3月1日至2011年5月31日");
+        assert_eq!(r.next().unwrap().label(&zh), "2012年");
+        assert!(ReportPeriod::new(ymd(2011, 5, 31), ymd(2011, 3, 1)).is_none());
+        // A leap day is a day like any other.
+        let leap = ReportPeriod::new(ymd(2012, 2, 29), ymd(2012, 2, 29)).unwrap();
+        assert_eq!(leap.shape(), PeriodShape::Range);
+    }
+
+    #[test]
+    fn chinese_numerals() {
+        let got: Vec<String> = [1, 2, 9, 10, 11, 19, 20, 21, 99]
+            .iter()
+            .map(|n| chinese_number(*n))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "一",
+                "二",
+                "九",
+                "十",
+                "十一",
+                "十九",
+                "二十",
+                "二十一",
+                "九十九"
+            ]
+        );
+    }
+
+    #[test]
+    fn markdown_keeps_structure_and_escapes_cells() {
+        let s = Summary {
+            title: "T".into(),
+            blocks: vec![
+                Block::Heading {
+                    level: 1,
+                    text: "一、A".into(),
+                },
+                Block::Paragraph { text: "p".into() },
+                Block::Table {
+                    headers: vec!["a".into(), "b".into()],
+                    rows: vec![vec!["x|y".into(), "z".into()]],
+                },
+            ],
+        };
+        assert_eq!(
+            to_markdown(&s),
+            "# T\n\n## 一、A\n\np\n\n| a | b |\n| --- | --- |\n| x\\|y | z |\n"
+        );
+    }
+}

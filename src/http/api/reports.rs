@@ -1,0 +1,133 @@
+//! Work summaries as JSON and as files: the draft with the figures it was
+//! written from, and the same as Word, Markdown or HTML.
+
+use axum::extract::State;
+use axum::http::Method;
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::audit::AuditVia;
+use crate::domain::reports::{Block, Summary, SummaryFigures};
+use crate::domain::roles::Role::Staff;
+use crate::http::auth::{Access, ApiActor, ApiQuery};
+use crate::http::error::{ApiResult, ErrorBody, ForApi};
+use crate::http::files::file_response;
+use crate::http::{route, AppState, RouteSpec};
+use crate::services::error::AppError;
+use crate::services::reports::{self as service, FileFormat, Requester, SummaryQuery};
+
+pub fn routes() -> Vec<RouteSpec> {
+    const STAFF: Access = Access::Roles(&[Staff]);
+    vec![
+        route(Method::GET, "/api/v1/reports/summary", STAFF, summary),
+        route(
+            Method::GET,
+            "/api/v1/reports/summary/file",
+            STAFF,
+            summary_file,
+        ),
+    ]
+}
+
+/// A drafted summary with the figures it states.
+#[derive(Serialize, ToSchema)]
+pub struct SummaryDraft {
+    pub org_id: i64,
+    pub org_name: String,
+    pub title: String,
+    /// The text in order: `{"kind":"heading","level":1,"text":…}`,
+    /// `{"kind":"paragraph","text":…}`, `{"kind":"table","headers":[…],"rows":[[…]]}`.
+    #[schema(value_type = Vec<Object>)]
+    pub blocks: Vec<Block>,
+    /// Every figure the text states, counted from the records now.
+    #[schema(value_type = Object)]
+    pub figures: SummaryFigures,
+    /// The text as Markdown.
+    pub markdown: String,
+}
+
+/// The file's format besides the summary's committee and days.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct FileParams {
+    /// docx (default) | md | html
+    format: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FileQuery {
+    #[serde(flatten)]
+    summary: SummaryQuery,
+    format: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/reports/summary", tag = "reports", params(SummaryQuery),
+    responses((status = 200, body = SummaryDraft),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn summary(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<SummaryQuery>,
+) -> ApiResult {
+    let result = async {
+        let (org, period) = service::resolve(&state.db, &actor, &q).await?;
+        let (figures, summary): (SummaryFigures, Summary) =
+            service::draft(&state.db, &org, period, actor.locale).await?;
+        Ok::<_, AppError>(SummaryDraft {
+            org_id: org.id,
+            org_name: org.name,
+            title: summary.title.clone(),
+            markdown: crate::domain::reports::to_markdown(&summary),
+            blocks: summary.blocks,
+            figures,
+        })
+    }
+    .await
+    .for_api(actor.locale)?;
+    Ok(Json(result).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/reports/summary/file", tag = "reports",
+    params(SummaryQuery, FileParams),
+    responses(
+        (status = 200, description = "The summary as a file (attachment); the export is audited",
+            content(
+                ("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                ("text/markdown"),
+                ("text/html"),
+            )),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn summary_file(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<FileQuery>,
+) -> ApiResult {
+    let file = async {
+        let format = match q.format.as_deref().map(str::trim) {
+            None | Some("") => FileFormat::Docx,
+            Some(f) => {
+                FileFormat::parse("format", f).map_err(|e| AppError::BadRequest(e.into()))?
+            }
+        };
+        let (org, period) = service::resolve(&state.db, &actor, &q.summary).await?;
+        service::export(
+            &state.db,
+            Requester::Actor(&actor, AuditVia::Api),
+            &org,
+            period,
+            format,
+        )
+        .await
+    }
+    .await
+    .for_api(actor.locale)?;
+    Ok(file_response(
+        file.bytes,
+        file.format.content_type(),
+        &file.file_name,
+    ))
+}
