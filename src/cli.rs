@@ -96,7 +96,8 @@ struct SummaryArgs {
     #[arg(long)]
     org: String,
     /// 2011 (a year), 2011-H1 / 2011-H2 (a half-year), 2011-Q3 or 2011-05;
-    /// or give --from and --to. Default: the last half-year that ended.
+    /// or give --from and --to. Default: the half-year of the committee's
+    /// latest record.
     #[arg(long)]
     period: Option<String>,
     /// First day, YYYY-MM-DD (with --to).
@@ -372,11 +373,11 @@ async fn report_summary(settings: &Settings, args: SummaryArgs) -> Result<(), St
         from: args.from,
         to: args.to,
     };
-    let period =
-        report_service::parse_period(&query, crate::app::clock::today()).map_err(describe)?;
+    report_service::parse_period(&query).map_err(describe)?;
     let db = open(settings).await?;
     let result = async {
         let org = org_service::resolve(&db, &args.org).await?;
+        let period = report_service::period_for(&db, &org, &query).await?;
         report_service::export(&db, report_service::Requester::Cli, &org, period, format).await
     }
     .await;

@@ -104,6 +104,7 @@ impl Ctx {
                 items.push(("awards", "/awards".into()));
                 items.push(("proposals", "/proposals".into()));
                 items.push(("search", "/search".into()));
+                items.push(("reports", "/reports/summary".into()));
             }
             Role::Member => {
                 if let Some(id) = user.member_id {

@@ -48,7 +48,8 @@ pub struct SummaryQuery {
     /// The committee (default: the user's own).
     #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     pub org: Option<String>,
-    /// `2011`, `2011-H1`, `2011-Q3` or `2011-05`; default: the last half-year that ended.
+    /// `2011`, `2011-H1`, `2011-Q3` or `2011-05`; default: the half-year of
+    /// the committee's latest record.
     pub period: Option<String>,
     /// First day (ISO date), with `to`, instead of `period`.
     pub from: Option<String>,
@@ -56,9 +57,8 @@ pub struct SummaryQuery {
     pub to: Option<String>,
 }
 
-/// The days asked for: a period, or a range, or the last half-year that
-/// ended before `today`.
-pub fn parse_period(q: &SummaryQuery, today: NaiveDate) -> Result<ReportPeriod, AppError> {
+/// The days asked for: a period or a range; `None` when neither is given.
+pub fn parse_period(q: &SummaryQuery) -> Result<Option<ReportPeriod>, AppError> {
     let mut errors = FieldErrors::new();
     let from = errors.check(parse_optional_date("from", q.from.as_deref().unwrap_or("")));
     let to = errors.check(parse_optional_date("to", q.to.as_deref().unwrap_or("")));
@@ -70,32 +70,39 @@ pub fn parse_period(q: &SummaryQuery, today: NaiveDate) -> Result<ReportPeriod, 
         return Err(AppError::BadRequest(errors));
     }
     let (from, to) = (from.flatten(), to.flatten());
-    let chosen = match (period, from, to) {
-        (Some(Ok(p)), None, None) => ReportPeriod::new(p.first_day(), p.last_day()),
-        (Some(_), _, _) => {
-            return Err(FieldError::new("period", "period_or_range").into_bad_request());
-        }
-        (None, Some(f), Some(t)) => match ReportPeriod::new(f, t) {
-            Some(r) => Some(r),
-            None => return Err(FieldError::new("to", "range_reversed").into_bad_request()),
-        },
-        (None, Some(_), None) => {
-            return Err(FieldError::new("to", "required").into_bad_request());
-        }
-        (None, None, Some(_)) => {
-            return Err(FieldError::new("from", "required").into_bad_request());
-        }
-        (None, None, None) => last_half_year(today),
-    };
-    chosen.ok_or_else(|| FieldError::new("period", "plan_period_format").into_bad_request())
+    match (period, from, to) {
+        (Some(Ok(p)), None, None) => Ok(ReportPeriod::new(p.first_day(), p.last_day())),
+        (Some(_), _, _) => Err(FieldError::new("period", "period_or_range").into_bad_request()),
+        (None, Some(f), Some(t)) => ReportPeriod::new(f, t)
+            .map(Some)
+            .ok_or_else(|| FieldError::new("to", "range_reversed").into_bad_request()),
+        (None, Some(_), None) => Err(FieldError::new("to", "required").into_bad_request()),
+        (None, None, Some(_)) => Err(FieldError::new("from", "required").into_bad_request()),
+        (None, None, None) => Ok(None),
+    }
 }
 
-/// The last half-year that has ended by `today`.
-fn last_half_year(today: NaiveDate) -> Option<ReportPeriod> {
-    if today.month() > 6 {
-        ReportPeriod::half(today.year(), true)
-    } else {
-        ReportPeriod::half(today.year() - 1, false)
+/// The half-year a summary opens on: the one of the committee's latest
+/// record (never after today), or the last half-year that ended when it
+/// has none.
+pub async fn default_period(db: &Db, org: &Org) -> Result<ReportPeriod, AppError> {
+    let today = crate::app::clock::today();
+    let latest = store::latest_record_day(db, &org.path)
+        .await?
+        .filter(|d| *d <= today);
+    let half = |d: NaiveDate| ReportPeriod::half(d.year(), d.month() <= 6);
+    let period = match latest {
+        Some(day) => half(day),
+        None => half(today - chrono::Duration::days(184)),
+    };
+    period.ok_or_else(|| AppError::internal("a half-year of a valid date"))
+}
+
+/// The days of `q`, or the default half-year of `org`.
+pub async fn period_for(db: &Db, org: &Org, q: &SummaryQuery) -> Result<ReportPeriod, AppError> {
+    match parse_period(q)? {
+        Some(p) => Ok(p),
+        None => default_period(db, org).await,
     }
 }
 
@@ -116,10 +123,11 @@ pub async fn resolve(
     q: &SummaryQuery,
 ) -> Result<(Org, ReportPeriod), AppError> {
     actor.require(&[Role::Staff])?;
-    let period = parse_period(q, crate::app::clock::today())?;
+    parse_period(q)?;
     let org = committee(db, actor, "org", non_blank(&q.org))
         .await
         .map_err(bad_request)?;
+    let period = period_for(db, &org, q).await?;
     Ok((org, period))
 }
 

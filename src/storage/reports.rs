@@ -198,3 +198,19 @@ pub async fn adoption_counts(
     );
     on_db!(db, pool => bind_args!(sqlx::query_as::<_, LevelCount>(&sql), r.args).fetch_all(pool).await)
 }
+
+/// The latest day the subtree has a record of its work on (a reception day,
+/// an activity, a proposal or an information report).
+pub async fn latest_record_day(db: &Db, scope_path: &str) -> Result<Option<NaiveDate>, sqlx::Error> {
+    let mut args = Args::default();
+    let s = args.push(Arg::Text(scope_path.to_string()));
+    let scope = super::scope_ids(db, &s);
+    let sql = format!(
+        "SELECT MAX(d) FROM ( \
+           SELECT MAX(held_on) AS d FROM reception_days WHERE org_id IN {scope} \
+           UNION ALL SELECT MAX(held_on) FROM activities WHERE org_id IN {scope} \
+           UNION ALL SELECT MAX(submitted_on) FROM proposals WHERE org_id IN {scope} \
+           UNION ALL SELECT MAX(submitted_on) FROM info_reports WHERE org_id IN {scope}) latest"
+    );
+    on_db!(db, pool => bind_args!(sqlx::query_scalar::<_, Option<NaiveDate>>(&sql), args).fetch_one(pool).await)
+}

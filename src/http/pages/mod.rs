@@ -9,6 +9,7 @@ mod info;
 mod members;
 mod orgs;
 mod projects;
+mod reports;
 mod proposals;
 mod reception;
 mod style;
@@ -29,6 +30,7 @@ pub fn routes() -> Vec<RouteSpec> {
         proposals::routes(),
         info::routes(),
         projects::routes(),
+        reports::routes(),
         style::routes(),
     ]
     .into_iter()
