@@ -289,32 +289,6 @@ impl Summary {
     }
 }
 
-/// Chinese ordinal numerals for headings: 一 … 九十九.
-pub fn chinese_number(n: u32) -> String {
-    const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
-    match n {
-        0..=9 => DIGITS[n as usize].to_string(),
-        10..=19 => format!(
-            "十{}",
-            if n == 10 {
-                ""
-            } else {
-                DIGITS[(n - 10) as usize]
-            }
-        ),
-        20..=99 => format!(
-            "{}十{}",
-            DIGITS[(n / 10) as usize],
-            if n.is_multiple_of(10) {
-                ""
-            } else {
-                DIGITS[(n % 10) as usize]
-            }
-        ),
-        _ => n.to_string(),
-    }
-}
-
 /// A section being written: its heading and its blocks; empty sections are
 /// dropped by [`draft`].
 struct Section {
@@ -336,10 +310,13 @@ impl Section {
         }
     }
 
-    fn sub(&mut self, index: u32, text: String) {
+    fn sub(&mut self, tr: Translate<'_>, index: u32, text: String) {
         self.blocks.push(Block::Heading {
             level: 2,
-            text: format!("（{}）{text}", chinese_number(index)),
+            text: tr(
+                "report.heading2",
+                &[("n", ordinal(tr, index)), ("text", text)],
+            ),
         });
     }
 }
@@ -355,6 +332,17 @@ fn join_clauses(tr: Translate<'_>, parts: Vec<Option<String>>) -> String {
     parts.join(&tr("report.list_joiner", &[]))
 }
 
+/// The `n`th ordinal word from the catalogue's list ("一" in Chinese, "1" in
+/// English), the figure itself past the list's end.
+fn ordinal(tr: Translate<'_>, n: u32) -> String {
+    let list = tr("report.ordinals", &[]);
+    list.split(',')
+        .nth(n.saturating_sub(1) as usize)
+        .map(|w| w.trim().to_string())
+        .filter(|w| !w.is_empty())
+        .unwrap_or_else(|| n.to_string())
+}
+
 /// "一是……。二是……。": the seed's way of listing points in one paragraph.
 fn ordinal_points(tr: Translate<'_>, points: &[String]) -> String {
     points
@@ -363,7 +351,7 @@ fn ordinal_points(tr: Translate<'_>, points: &[String]) -> String {
         .map(|(i, p)| {
             tr(
                 "report.point",
-                &[("n", chinese_number(i as u32 + 1)), ("text", p.clone())],
+                &[("n", ordinal(tr, i as u32 + 1)), ("text", p.clone())],
             )
         })
         .collect::<String>()
@@ -398,7 +386,10 @@ pub fn draft(f: &SummaryFigures, tr: Translate<'_>) -> Summary {
         number += 1;
         blocks.push(Block::Heading {
             level: 1,
-            text: format!("{}、{}", chinese_number(number), section.heading),
+            text: tr(
+                "report.heading1",
+                &[("n", ordinal(tr, number)), ("text", section.heading)],
+            ),
         });
         blocks.extend(section.blocks);
     }
@@ -486,7 +477,7 @@ fn projects_section(f: &SummaryFigures, tr: Translate<'_>) -> Option<Section> {
     let mut sub = 0;
     if !with_figures.is_empty() {
         sub += 1;
-        s.sub(sub, tr("report.projects.major", &[]));
+        s.sub(tr, sub, tr("report.projects.major", &[]));
         let points: Vec<String> = with_figures
             .iter()
             .map(|l| project_sentence(l, tr))
@@ -495,7 +486,7 @@ fn projects_section(f: &SummaryFigures, tr: Translate<'_>) -> Option<Section> {
     }
     if !others.is_empty() {
         sub += 1;
-        s.sub(sub, tr("report.projects.others_heading", &[]));
+        s.sub(tr, sub, tr("report.projects.others_heading", &[]));
         let names: Vec<String> = others.iter().map(|l| l.name.clone()).collect();
         s.paragraph(tr(
             "report.projects.others",
@@ -1068,6 +1059,17 @@ mod tests {
     }
 
     #[test]
+    fn ordinals_come_from_the_catalogue() {
+        let zh = words("zh-CN");
+        let en = words("en");
+        assert_eq!(ordinal(&zh, 1), "一");
+        assert_eq!(ordinal(&zh, 11), "十一");
+        assert_eq!(ordinal(&zh, 20), "二十");
+        assert_eq!(ordinal(&zh, 21), "21");
+        assert_eq!(ordinal(&en, 3), "3");
+    }
+
+    #[test]
     fn english_has_every_word_too() {
         let en = words("en");
         let mut f = seed();
@@ -1099,28 +1101,6 @@ mod tests {
         // A leap day is a day like any other.
         let leap = ReportPeriod::new(ymd(2012, 2, 29), ymd(2012, 2, 29)).unwrap();
         assert_eq!(leap.shape(), PeriodShape::Range);
-    }
-
-    #[test]
-    fn chinese_numerals() {
-        let got: Vec<String> = [1, 2, 9, 10, 11, 19, 20, 21, 99]
-            .iter()
-            .map(|n| chinese_number(*n))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                "一",
-                "二",
-                "九",
-                "十",
-                "十一",
-                "十九",
-                "二十",
-                "二十一",
-                "九十九"
-            ]
-        );
     }
 
     #[test]

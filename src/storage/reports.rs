@@ -125,7 +125,7 @@ pub async fn range_counts(
         merged = proposals("p.status = 'merged'"),
         not_accepted = proposals("p.status = 'not_accepted'"),
         answered = proposals("p.status IN ('answered','closed')"),
-        key = proposals(&format!("p.is_key <> 0 AND {accepted}")),
+        key = proposals(&format!("p.is_key = TRUE AND {accepted}")),
     );
     on_db!(db, pool => bind_args!(sqlx::query_as::<_, RangeCounts>(&sql), r.args).fetch_one(pool).await)
 }
@@ -201,7 +201,10 @@ pub async fn adoption_counts(
 
 /// The latest day the subtree has a record of its work on (a reception day,
 /// an activity, a proposal or an information report).
-pub async fn latest_record_day(db: &Db, scope_path: &str) -> Result<Option<NaiveDate>, sqlx::Error> {
+pub async fn latest_record_day(
+    db: &Db,
+    scope_path: &str,
+) -> Result<Option<NaiveDate>, sqlx::Error> {
     let mut args = Args::default();
     let s = args.push(Arg::Text(scope_path.to_string()));
     let scope = super::scope_ids(db, &s);

@@ -266,6 +266,11 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
         ((M::GET, "/api/v1/projects/{id}"), staff_and_own_member),
         ((M::PUT, "/api/v1/projects/{id}"), staff_only),
         ((M::POST, "/api/v1/projects/{id}/updates"), staff_only),
+        // Work summaries: drafted and downloaded by staff.
+        ((M::GET, "/reports/summary"), staff_only),
+        ((M::GET, "/reports/summary/file"), staff_only),
+        ((M::GET, "/api/v1/reports/summary"), staff_only),
+        ((M::GET, "/api/v1/reports/summary/file"), staff_only),
         // The living style page.
         ((M::GET, "/style"), staff_only),
     ])

@@ -91,6 +91,73 @@ fn demo_scale_rejects_unknown_scales_and_databases_holding_data() {
 }
 
 #[test]
+fn report_summary_writes_the_file_and_names_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    succeeds(&lvzhi(dir.path(), &["demo"]), "demo");
+    let md = dir.path().join("h1.md");
+    let out = lvzhi(
+        dir.path(),
+        &[
+            "report",
+            "summary",
+            "--org",
+            "长江路街道政协工委",
+            "--period",
+            "2011-H1",
+            "--format",
+            "md",
+            "--output",
+            md.to_str().unwrap(),
+        ],
+    );
+    succeeds(&out, "report summary md");
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        text.starts_with("# 长江路街道政协工委2011年上半年工作总结"),
+        "{text}"
+    );
+    assert!(text.contains("接待群众12人、来访事件5起"), "{text}");
+    let docx = dir.path().join("h1.docx");
+    let out = lvzhi(
+        dir.path(),
+        &[
+            "report",
+            "summary",
+            "--org",
+            "长江路街道政协工委",
+            "--from",
+            "2011-01-01",
+            "--to",
+            "2011-06-30",
+            "--output",
+            docx.to_str().unwrap(),
+        ],
+    );
+    succeeds(&out, "report summary docx");
+    assert_eq!(&std::fs::read(&docx).unwrap()[..2], b"PK");
+    let out = lvzhi(
+        dir.path(),
+        &["report", "summary", "--org", "无此工委", "--output", "x.md"],
+    );
+    fails_saying(&out, "组织", "unknown committee");
+    let out = lvzhi(
+        dir.path(),
+        &[
+            "report", "summary", "--org", "2", "--period", "2011-H3", "--output", "x.md",
+        ],
+    );
+    fails_saying(&out, "周期", "bad period");
+    let out = lvzhi(
+        dir.path(),
+        &[
+            "report", "summary", "--org", "2", "--format", "pdf", "--output", "x.pdf",
+        ],
+    );
+    fails_saying(&out, "docx", "bad format");
+    assert!(!dir.path().join("x.md").exists() && !dir.path().join("x.pdf").exists());
+}
+
+#[test]
 fn help_lists_every_command_and_flag() {
     let dir = tempfile::tempdir().unwrap();
     let cases: &[(&[&str], &[&str])] = &[
@@ -130,6 +197,13 @@ fn help_lists_every_command_and_flag() {
         (&["token", "create", "--help"], &["--username", "--name"]),
         (&["audit", "--help"], &["verify"]),
         (&["audit", "verify", "--help"], &["--database"]),
+        (&["report", "--help"], &["summary"]),
+        (
+            &["report", "summary", "--help"],
+            &[
+                "--org", "--period", "--from", "--to", "--format", "--output",
+            ],
+        ),
     ];
     for (args, mentions) in cases {
         let out = lvzhi(dir.path(), args);

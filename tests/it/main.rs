@@ -27,6 +27,7 @@ mod pages;
 mod projects;
 mod proposals;
 mod reception;
+mod reports;
 mod scale;
 mod schema;
 mod security;

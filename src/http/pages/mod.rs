@@ -9,9 +9,9 @@ mod info;
 mod members;
 mod orgs;
 mod projects;
-mod reports;
 mod proposals;
 mod reception;
+mod reports;
 mod style;
 
 use super::RouteSpec;

@@ -43,9 +43,8 @@ struct SummaryTemplate {
 /// The half-years and years around `period` to choose from, newest first.
 fn period_choices(ctx: &Ctx, period: ReportPeriod, chosen: &str) -> Vec<Choice> {
     let year = period.to.year();
-    let tr = |key: &str, params: &[(&str, String)]| {
-        crate::app::i18n::t_with(ctx.locale, key, params)
-    };
+    let tr =
+        |key: &str, params: &[(&str, String)]| crate::app::i18n::t_with(ctx.locale, key, params);
     let mut options = Vec::new();
     for y in (year - 2..=year + 1).rev() {
         for (code, p) in [
@@ -140,7 +139,9 @@ pub async fn summary_file(
     let file = async {
         let format = match q.format.as_deref().map(str::trim) {
             None | Some("") => FileFormat::Docx,
-            Some(f) => FileFormat::parse("format", f).map_err(|e| AppError::BadRequest(e.into()))?,
+            Some(f) => {
+                FileFormat::parse("format", f).map_err(|e| AppError::BadRequest(e.into()))?
+            }
         };
         let (org, period) = service::resolve(&state.db, &page.actor, &q.summary).await?;
         service::export(
