@@ -10,6 +10,7 @@ pub mod cases;
 pub mod choice;
 pub mod csv;
 pub mod dates;
+pub mod file_structure;
 pub mod id_number;
 pub mod info;
 pub mod members;

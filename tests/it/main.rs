@@ -8,6 +8,7 @@ mod accounts;
 mod activities;
 mod architecture;
 mod assessment;
+mod attachments;
 mod attacks;
 mod audit;
 mod auth;
