@@ -4,6 +4,7 @@
 pub mod activities;
 pub mod attachments;
 pub mod audit;
+pub mod audit_head;
 pub mod awards;
 pub mod calendar;
 pub mod cases;
