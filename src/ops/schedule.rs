@@ -162,18 +162,18 @@ async fn write_and_check(
 async fn record(db: &Db, run: &NewBackupRun<'_>, detail: String) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
     runs::insert(&mut tx, run).await?;
-    audit::insert(
-        &mut tx,
-        &NewAuditEntry {
-            username: Some(SCHEDULE_USER.into()),
-            action: "backup",
-            object_type: Some("database"),
-            outcome: if run.outcome == "ok" { "ok" } else { "failed" },
-            detail: Some(detail),
-            ..Default::default()
-        },
-    )
-    .await?;
+    let mut entry = NewAuditEntry {
+        username: Some(SCHEDULE_USER.into()),
+        action: "backup",
+        object_type: Some("database"),
+        outcome: "ok",
+        detail: Some(detail),
+        ..Default::default()
+    };
+    if run.outcome != "ok" {
+        entry.outcome = "failed";
+    }
+    audit::insert(&mut tx, &entry).await?;
     tx.commit().await
 }
 
