@@ -150,7 +150,41 @@ struct RestoreArgs {
 enum AuditCommand {
     /// Recompute the audit log's hash chain; exits 1 and names the first row
     /// that was changed or whose predecessor was removed.
-    Verify,
+    ///
+    /// Prints the chain's head (COUNT:HASH: the row count and the newest
+    /// row's hash): keep it, and give it back later with --expect-head. The
+    /// chain is compared with every earlier head given, and with the heads
+    /// recorded in the backups in --backups (default: the backup_dir
+    /// setting); exits 1 when it went backwards (rows removed from its tail,
+    /// which the chain alone cannot show) or holds another row at an earlier
+    /// head's position. Messages in Chinese, or in English with LVZHI_LOCALE=en.
+    Verify(VerifyArgs),
+}
+
+#[derive(Args, Debug)]
+struct VerifyArgs {
+    /// A head printed by an earlier verify, a backup or the server's log:
+    /// COUNT:HASH (may be repeated).
+    #[arg(long = "expect-head", value_name = "COUNT:HASH", value_parser = parse_head)]
+    expect_head: Vec<crate::domain::audit_head::ChainHead>,
+    /// A folder of backups (lvzhi backup, scheduled backups) whose recorded
+    /// heads are compared too; default: the backup_dir setting.
+    #[arg(long, value_name = "DIR")]
+    backups: Option<PathBuf>,
+}
+
+fn parse_head(s: &str) -> Result<crate::domain::audit_head::ChainHead, String> {
+    crate::domain::audit_head::ChainHead::parse(s)
+        .ok_or_else(|| format!("'{s}' is not COUNT:HASH (a row count, a colon, 64 hex digits)"))
+}
+
+/// The language of the operator's messages: Chinese, or English when
+/// `LVZHI_LOCALE` says `en`.
+fn operator_locale() -> Locale {
+    match std::env::var("LVZHI_LOCALE") {
+        Ok(v) if v.trim().to_ascii_lowercase().starts_with("en") => Locale::En,
+        _ => Locale::ZhCn,
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -354,7 +388,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             );
             Ok(())
         }
-        Command::Audit(AuditCommand::Verify) => verify_audit(&settings).await,
+        Command::Audit(AuditCommand::Verify(args)) => verify_audit(&settings, args).await,
         Command::Backup(args) => backup(&settings, args).await,
         Command::Restore(args) => restore(&settings, args).await,
         Command::Serve(args) => serve(settings, args).await,
@@ -467,8 +501,11 @@ async fn add_user(settings: &Settings, args: AddUserArgs) -> Result<(), String> 
     Ok(())
 }
 
-/// `lvzhi audit verify`: the hash chain is intact, and the retention it proves.
-async fn verify_audit(settings: &Settings) -> Result<(), String> {
+/// `lvzhi audit verify`: the hash chain is intact, the retention it proves,
+/// its head now, and that no earlier head is lost.
+async fn verify_audit(settings: &Settings, args: VerifyArgs) -> Result<(), String> {
+    use crate::domain::audit_head::{compare, Against};
+    let locale = operator_locale();
     let db = open(settings).await?;
     match crate::storage::audit::verify(&db)
         .await
@@ -477,29 +514,105 @@ async fn verify_audit(settings: &Settings) -> Result<(), String> {
         crate::storage::audit::ChainCheck::Intact { rows } => {
             println!(
                 "{}",
-                i18n::t_with(
-                    Locale::ZhCn,
-                    "cli.audit_intact",
-                    &[("rows", rows.to_string())]
-                )
+                i18n::t_with(locale, "cli.audit_intact", &[("rows", rows.to_string())])
             );
             // Retention, checked: the chain starts at its genesis link,
             // so the oldest row is the first ever written.
             let retention = crate::services::audit::retention(&db, settings.audit_retention_days)
                 .await
                 .map_err(describe)?;
-            println!("{}", retention.describe(Locale::ZhCn));
-            Ok(())
+            println!("{}", retention.describe(locale));
         }
         crate::storage::audit::ChainCheck::Broken { id, reason } => {
-            let reason = i18n::t(Locale::ZhCn, &format!("cli.audit_reason.{reason}"));
-            Err(i18n::t_with(
-                Locale::ZhCn,
+            let reason = i18n::t(locale, &format!("cli.audit_reason.{reason}"));
+            return Err(i18n::t_with(
+                locale,
                 "cli.audit_broken",
                 &[("id", id.to_string()), ("reason", reason)],
-            ))
+            ));
         }
     }
+    let head = crate::storage::audit::head(&db)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "{}",
+        i18n::t_with(locale, "cli.audit_head", &[("head", head.to_string())])
+    );
+
+    // The heads written down before: given, and recorded in the backups.
+    let mut earlier: Vec<(String, crate::domain::audit_head::ChainHead)> = args
+        .expect_head
+        .into_iter()
+        .map(|h| (i18n::t(locale, "cli.audit_head_given"), h))
+        .collect();
+    if let Some(dir) = args.backups.or_else(|| settings.backup_dir.clone()) {
+        let cipher = cipher(settings)?;
+        for file in crate::ops::backup::backup_files(&dir).map_err(|e| e.message(locale))? {
+            let name = file.display().to_string();
+            match crate::ops::backup::recorded_head(&cipher, &file).await {
+                Ok(Some(h)) => earlier.push((
+                    i18n::t_with(locale, "cli.audit_head_backup", &[("file", name)]),
+                    h,
+                )),
+                Ok(None) => {}
+                Err(e) => eprintln!(
+                    "{}",
+                    i18n::t_with(
+                        locale,
+                        "cli.audit_head_unreadable",
+                        &[("file", name), ("detail", e.message(locale))]
+                    )
+                ),
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for (source, h) in &earlier {
+        let at = if h.rows > 0 && h.rows <= head.rows {
+            crate::storage::audit::hash_at(&db, h.rows)
+                .await
+                .map_err(|e| e.to_string())?
+        } else {
+            None
+        };
+        let params = |extra: (&'static str, String)| {
+            vec![
+                ("source", source.clone()),
+                ("earlier", h.to_string()),
+                ("rows", h.rows.to_string()),
+                extra,
+            ]
+        };
+        match compare(h, head.rows, at.as_deref()) {
+            Against::Kept => {}
+            Against::Backwards { rows_now } => problems.push(i18n::t_with(
+                locale,
+                "cli.audit_backwards",
+                &params(("rows_now", rows_now.to_string())),
+            )),
+            Against::Diverged { hash_now } => problems.push(i18n::t_with(
+                locale,
+                "cli.audit_diverged",
+                &params(("hash_now", hash_now)),
+            )),
+        }
+    }
+    db.close().await;
+    if !problems.is_empty() {
+        return Err(problems.join("\n"));
+    }
+    if !earlier.is_empty() {
+        println!(
+            "{}",
+            i18n::t_with(
+                locale,
+                "cli.audit_heads_kept",
+                &[("count", earlier.len().to_string())]
+            )
+        );
+    }
+    Ok(())
 }
 
 /// `lvzhi user reset-password|disable|enable --username U`: the operator's
@@ -559,9 +672,10 @@ async fn backup(settings: &Settings, args: BackupArgs) -> Result<(), String> {
                 "database",
                 0,
                 format!(
-                    "file={}; engine={engine}; bytes={}",
+                    "file={}; engine={engine}; bytes={}; audit_head={}",
                     args.output.display(),
-                    report.bytes
+                    report.bytes,
+                    report.head
                 ),
             );
             entry.object_id = None;
@@ -581,6 +695,14 @@ async fn backup(settings: &Settings, args: BackupArgs) -> Result<(), String> {
                         ),
                         ("bytes", report.bytes.to_string()),
                     ],
+                )
+            );
+            println!(
+                "{}",
+                i18n::t_with(
+                    Locale::ZhCn,
+                    "backup.head",
+                    &[("head", report.head.to_string())]
                 )
             );
             Ok(())

@@ -64,6 +64,16 @@ pub struct Settings {
     /// The committee's time zone (IANA name): "today" and every date and time
     /// shown are in it; stored instants stay UTC.
     pub time_zone: String,
+    /// Where the server writes its scheduled backups (encrypted like `lvzhi
+    /// backup`, each checked by a test restore into a scratch database).
+    /// Unset: no scheduled backups.
+    pub backup_dir: Option<PathBuf>,
+    /// Seconds between scheduled backups (daily by default).
+    pub backup_interval_seconds: u64,
+    /// How many scheduled backups are kept in `backup_dir` (the oldest go).
+    pub backup_keep: u32,
+    /// Seconds between the log lines that record the audit chain's head.
+    pub audit_head_log_seconds: u64,
 }
 
 /// The roles that require a second factor when the settings do not name them
@@ -98,6 +108,10 @@ impl Default for Settings {
             info_max_chars: crate::domain::info::DEFAULT_MAX_CHARS,
             audit_retention_days: MIN_AUDIT_RETENTION_DAYS,
             time_zone: crate::app::clock::DEFAULT_ZONE.name().into(),
+            backup_dir: None,
+            backup_interval_seconds: 24 * 60 * 60,
+            backup_keep: 7,
+            audit_head_log_seconds: 60 * 60,
         }
     }
 }

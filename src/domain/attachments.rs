@@ -18,6 +18,7 @@ pub enum FileType {
     Pdf,
     Docx,
     Xlsx,
+    Pptx,
     /// Office 97–2003 document (OLE compound file).
     Doc,
 }
@@ -30,6 +31,9 @@ impl FileType {
             Self::Pdf => "application/pdf",
             Self::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Self::Pptx => {
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+            }
             Self::Doc => "application/msword",
         }
     }
@@ -42,34 +46,35 @@ impl FileType {
             Self::Pdf => &["pdf"],
             Self::Docx => &["docx"],
             Self::Xlsx => &["xlsx"],
+            Self::Pptx => &["pptx"],
             // The OLE container also holds .xls and .ppt files of that era.
             Self::Doc => &["doc", "xls", "ppt"],
         }
     }
+
+    fn of_office(kind: OfficeKind) -> Self {
+        match kind {
+            OfficeKind::Word => Self::Docx,
+            OfficeKind::Excel => Self::Xlsx,
+            OfficeKind::PowerPoint => Self::Pptx,
+        }
+    }
 }
 
-/// Executables and scripts, whatever they are called: Windows (MZ), ELF,
-/// a script's `#!`, and Mach-O (both byte orders, 32/64 bit, universal).
-pub fn is_executable(bytes: &[u8]) -> bool {
-    const MACH_O: [[u8; 4]; 6] = [
-        [0xFE, 0xED, 0xFA, 0xCE],
-        [0xFE, 0xED, 0xFA, 0xCF],
-        [0xCE, 0xFA, 0xED, 0xFE],
-        [0xCF, 0xFA, 0xED, 0xFE],
-        [0xCA, 0xFE, 0xBA, 0xBE],
-        [0xBE, 0xBA, 0xFE, 0xCA],
-    ];
-    bytes.starts_with(b"MZ")
-        || bytes.starts_with(b"\x7fELF")
-        || bytes.starts_with(b"#!")
-        || MACH_O.iter().any(|m| bytes.starts_with(m))
+/// An accepted upload: what it is, and the bytes to keep (a photo without
+/// its metadata; anything else as it came).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    pub kind: FileType,
+    /// Set when the bytes to keep differ from those uploaded.
+    pub cleaned: Option<Vec<u8>>,
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
+pub use super::file_structure::is_executable;
+use super::file_structure::{self as structure, OfficeKind};
 
-/// What the content is, from its first bytes; `None` for anything else.
+/// What the content is, from its first bytes (a zip from its parts);
+/// `None` for anything else. Only a first guess: [`check`] reads the whole.
 pub fn sniff(bytes: &[u8]) -> Option<FileType> {
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         Some(FileType::Jpeg)
@@ -80,13 +85,9 @@ pub fn sniff(bytes: &[u8]) -> Option<FileType> {
     } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         Some(FileType::Doc)
     } else if bytes.starts_with(b"PK\x03\x04") {
-        // An Office Open XML package names its parts in plain text.
-        if contains(bytes, b"word/") {
-            Some(FileType::Docx)
-        } else if contains(bytes, b"xl/") {
-            Some(FileType::Xlsx)
-        } else {
-            None
+        match structure::check_office(bytes) {
+            Ok(Some(kind)) => Some(FileType::of_office(kind)),
+            _ => None,
         }
     } else {
         None
@@ -115,8 +116,10 @@ pub fn clean_name(input: &str) -> Result<String, FieldError> {
 }
 
 /// Check an upload: not empty, within the limit, not an executable, one of
-/// the accepted types, and named with an extension that fits its content.
-pub fn check(name: &str, bytes: &[u8], max_bytes: u64) -> Result<FileType, FieldError> {
+/// the accepted types read as a whole (nothing after its end, an Office
+/// package without programs, macros or foreign parts), and named with an
+/// extension that fits its content. Photos come back without metadata.
+pub fn check(name: &str, bytes: &[u8], max_bytes: u64) -> Result<Accepted, FieldError> {
     if bytes.is_empty() {
         return Err(FieldError::new("file", "file_empty"));
     }
@@ -126,8 +129,25 @@ pub fn check(name: &str, bytes: &[u8], max_bytes: u64) -> Result<FileType, Field
     if is_executable(bytes) {
         return Err(FieldError::new("file", "file_executable"));
     }
-    let Some(kind) = sniff(bytes) else {
-        return Err(FieldError::new("file", "file_type"));
+    let (kind, cleaned) = if bytes.starts_with(b"PK\x03\x04") {
+        match structure::check_office(bytes)? {
+            Some(office) => (FileType::of_office(office), None),
+            None => return Err(FieldError::new("file", "file_type")),
+        }
+    } else {
+        let Some(kind) = sniff(bytes) else {
+            return Err(FieldError::new("file", "file_type"));
+        };
+        let cleaned = match kind {
+            FileType::Jpeg => Some(structure::clean_jpeg(bytes)?),
+            FileType::Png => Some(structure::clean_png(bytes)?),
+            FileType::Pdf => {
+                structure::check_pdf(bytes)?;
+                None
+            }
+            _ => None,
+        };
+        (kind, cleaned.filter(|c| c.as_slice() != bytes))
     };
     let extension = name
         .rsplit_once('.')
@@ -136,7 +156,7 @@ pub fn check(name: &str, bytes: &[u8], max_bytes: u64) -> Result<FileType, Field
     if !kind.extensions().contains(&extension.as_str()) {
         return Err(FieldError::new("file", "file_type_mismatch"));
     }
-    Ok(kind)
+    Ok(Accepted { kind, cleaned })
 }
 
 /// A size limit in MiB, for messages.
@@ -195,28 +215,92 @@ choice_enum! {
 mod tests {
     use super::*;
 
-    const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F'];
+    use crate::domain::file_structure::tests::{tiny_jpeg, zip};
+
+    fn docx() -> Vec<u8> {
+        zip(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("word/document.xml", b"<w:document/>"),
+        ])
+    }
 
     #[test]
     fn content_decides_the_type() {
-        assert_eq!(sniff(JPEG), Some(FileType::Jpeg));
+        assert_eq!(sniff(&tiny_jpeg(&[])), Some(FileType::Jpeg));
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some(FileType::Png));
         assert_eq!(sniff(b"%PDF-1.7\n"), Some(FileType::Pdf));
         assert_eq!(
             sniff(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0]),
             Some(FileType::Doc)
         );
+        assert_eq!(sniff(&docx()), Some(FileType::Docx));
+        let xlsx = zip(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("xl/workbook.xml", b"<workbook/>"),
+        ]);
+        assert_eq!(sniff(&xlsx), Some(FileType::Xlsx));
+        let pptx = zip(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("ppt/presentation.xml", b"<p/>"),
+        ]);
+        assert_eq!(
+            check("汇报.pptx", &pptx, 1000).unwrap().kind,
+            FileType::Pptx
+        );
+        // Naming a part in plain text is not enough: the zip is read.
         assert_eq!(
             sniff(b"PK\x03\x04....[Content_Types].xml....word/document.xml"),
-            Some(FileType::Docx)
+            None
         );
+        assert_eq!(sniff(&zip(&[("a.txt", b"a plain zip")])), None);
         assert_eq!(
-            sniff(b"PK\x03\x04....xl/workbook.xml"),
-            Some(FileType::Xlsx)
+            check("a.docx", &zip(&[("a.txt", b"x")]), 1000)
+                .unwrap_err()
+                .code,
+            "file_type"
         );
-        assert_eq!(sniff(b"PK\x03\x04 a plain zip"), None);
         assert_eq!(sniff(b"<html><script>"), None);
         assert_eq!(sniff(b"GIF89a"), None);
+    }
+
+    #[test]
+    fn polyglots_are_refused() {
+        for (name, mut good) in [
+            ("a.jpg", tiny_jpeg(&[])),
+            ("a.pdf", b"%PDF-1.4\n%%EOF\n".to_vec()),
+            ("a.docx", docx()),
+        ] {
+            assert!(check(name, &good, 10_000).is_ok(), "{name}");
+            good.extend(b"<html><script>alert(1)</script></html>");
+            assert_eq!(
+                check(name, &good, 10_000).unwrap_err().code,
+                "file_trailing_data",
+                "{name}"
+            );
+        }
+        let e = check(
+            "a.docx",
+            &zip(&[
+                ("[Content_Types].xml", b"<Types/>"),
+                ("word/document.xml", b"<w:document/>"),
+                ("word/embeddings/setup.bin", b"MZ\x90\0\x03"),
+            ]),
+            10_000,
+        )
+        .unwrap_err();
+        assert_eq!(e.code, "file_office_executable");
+    }
+
+    #[test]
+    fn photos_lose_their_metadata() {
+        let comment = b"\xFF\xFE\x00\x0Ashot at!";
+        let accepted = check("a.jpg", &tiny_jpeg(&[comment]), 10_000).unwrap();
+        assert_eq!(accepted.kind, FileType::Jpeg);
+        assert_eq!(accepted.cleaned, Some(tiny_jpeg(&[])));
+        assert_eq!(
+            check("a.jpg", &tiny_jpeg(&[]), 10_000).unwrap().cleaned,
+            None
+        );
     }
 
     #[test]
@@ -237,28 +321,27 @@ mod tests {
                 );
             }
         }
-        assert!(!is_executable(JPEG));
+        assert!(!is_executable(&tiny_jpeg(&[])));
     }
 
     #[test]
     fn size_emptiness_and_names() {
+        let jpeg = tiny_jpeg(&[]);
+        let len = jpeg.len() as u64;
         assert_eq!(
             check("a.jpg", &[], DEFAULT_MAX_BYTES).unwrap_err().code,
             "file_empty"
         );
-        let e = check("a.jpg", JPEG, 5).unwrap_err();
+        let e = check("a.jpg", &jpeg, 5).unwrap_err();
         assert_eq!(e.code, "file_too_large");
+        assert_eq!(check("a.jpg", &jpeg, len).unwrap().kind, FileType::Jpeg);
+        assert_eq!(check("照片.JPEG", &jpeg, len).unwrap().kind, FileType::Jpeg);
         assert_eq!(
-            check("a.jpg", JPEG, JPEG.len() as u64).unwrap(),
-            FileType::Jpeg
-        );
-        assert_eq!(check("照片.JPEG", JPEG, 100).unwrap(), FileType::Jpeg);
-        assert_eq!(
-            check("photo.png", JPEG, 100).unwrap_err().code,
+            check("photo.png", &jpeg, len).unwrap_err().code,
             "file_type_mismatch"
         );
         assert_eq!(
-            check("photo", JPEG, 100).unwrap_err().code,
+            check("photo", &jpeg, len).unwrap_err().code,
             "file_type_mismatch"
         );
         assert_eq!(

@@ -4,12 +4,14 @@
 pub mod activities;
 pub mod attachments;
 pub mod audit;
+pub mod audit_head;
 pub mod awards;
 pub mod calendar;
 pub mod cases;
 pub mod choice;
 pub mod csv;
 pub mod dates;
+pub mod file_structure;
 pub mod id_number;
 pub mod info;
 pub mod members;

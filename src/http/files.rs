@@ -29,7 +29,7 @@ pub fn upload_route(spec: RouteSpec) -> RouteSpec {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct UploadForm {
-    /// JPEG, PNG, PDF, DOCX, XLSX or DOC, judged from the content; 20 MiB at most by default.
+    /// JPEG, PNG, PDF, DOCX, XLSX, PPTX or DOC, judged from the content; 20 MiB at most by default.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
     /// photo | minutes | document | report | evidence

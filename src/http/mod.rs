@@ -168,8 +168,10 @@ async fn script() -> Response {
         .into_response()
 }
 
-/// Serve until Ctrl-C or SIGTERM, then finish the requests in flight.
+/// Serve until Ctrl-C or SIGTERM, then finish the requests in flight. The
+/// server's clocks (audit head in the log, scheduled backups) run meanwhile.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    crate::ops::schedule::start(&state);
     let app = router(state);
     axum::serve(
         listener,

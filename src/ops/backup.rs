@@ -4,8 +4,15 @@
 //! (the header is authenticated with it):
 //!
 //! ```text
-//! "LVZHIBK1" | engine name length (1 byte) | "sqlite" or "postgres" | key fingerprint (8 bytes) | nonce | ciphertext + tag
+//! "LVZHIBK2" | engine name length (1 byte) | "sqlite" or "postgres" | key fingerprint (8 bytes)
+//!            | audit rows (8 bytes, big-endian) | newest audit hash (32 bytes) | nonce | ciphertext + tag
 //! ```
+//!
+//! The audit chain's head (its row count and newest hash, taken as the backup
+//! starts) is kept outside the database this way, authenticated with the
+//! rest: `lvzhi audit verify` reads the heads of the backups and reports a
+//! chain that has since lost rows from its tail. Files of format 1
+//! (`LVZHIBK1`, without the head) are still restored.
 //!
 //! - SQLite: `VACUUM INTO` a file next to the output. It reads inside one read
 //!   transaction, so in WAL mode it is a consistent snapshot while writers go on.
@@ -27,13 +34,17 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, Sq
 use sqlx::{Connection, SqlitePool};
 
 use crate::app::i18n::{t, t_with, Locale};
+use crate::domain::audit_head::ChainHead;
 use crate::on_db;
 use crate::security::crypto::{FieldCipher, BACKUP_KEY_ID_LEN};
 use crate::storage::audit::{self, ChainCheck};
 use crate::storage::{Backend, Db, StorageError};
 
-/// The first bytes of every backup file (format version 1).
+/// The first bytes of a backup file of format 1 (no audit head).
 pub const MAGIC: &[u8; 8] = b"LVZHIBK1";
+
+/// The first bytes of a backup file of format 2 (with the audit chain's head).
+pub const MAGIC_V2: &[u8; 8] = b"LVZHIBK2";
 
 /// The migrations table is bookkeeping, not data: a freshly migrated database is empty.
 const MIGRATIONS_TABLE: &str = "_sqlx_migrations";
@@ -168,6 +179,8 @@ pub struct BackupReport {
     pub engine: Backend,
     /// Size of the encrypted file.
     pub bytes: u64,
+    /// The audit chain's head recorded in the file.
+    pub head: ChainHead,
 }
 
 /// What a restore brought back.
@@ -180,29 +193,41 @@ pub struct RestoreReport {
     pub audit: ChainCheck,
 }
 
-fn header(engine: Backend, key_id: [u8; BACKUP_KEY_ID_LEN]) -> Vec<u8> {
+fn header(engine: Backend, key_id: [u8; BACKUP_KEY_ID_LEN], head: &ChainHead) -> Vec<u8> {
     let name = engine_name(engine).as_bytes();
-    let mut out = Vec::with_capacity(MAGIC.len() + 1 + name.len() + key_id.len());
-    out.extend_from_slice(MAGIC);
+    let mut out = Vec::with_capacity(MAGIC_V2.len() + 1 + name.len() + key_id.len() + 40);
+    out.extend_from_slice(MAGIC_V2);
     // Engine names are a few ASCII letters.
     out.push(name.len() as u8);
     out.extend_from_slice(name);
     out.extend_from_slice(&key_id);
+    out.extend_from_slice(&(head.rows.max(0) as u64).to_be_bytes());
+    let mut hash = [0u8; 32];
+    // The chain's hashes are 64 hex digits; anything else is kept as zeros.
+    let _ = hex::decode_to_slice(&head.hash, &mut hash);
+    out.extend_from_slice(&hash);
     out
 }
 
-/// A parsed header: the engine, the key fingerprint, and where the sealed part starts.
+/// A parsed header: the engine, the key fingerprint, the audit head (format
+/// 2), and where the sealed part starts.
 struct Header {
     engine: Backend,
     key_id: [u8; BACKUP_KEY_ID_LEN],
+    head: Option<ChainHead>,
     len: usize,
 }
 
 fn parse_header(bytes: &[u8]) -> Option<Header> {
-    let rest = bytes.strip_prefix(MAGIC.as_slice())?;
+    let (rest, with_head) = if let Some(rest) = bytes.strip_prefix(MAGIC_V2.as_slice()) {
+        (rest, true)
+    } else {
+        (bytes.strip_prefix(MAGIC.as_slice())?, false)
+    };
     let (&name_len, rest) = rest.split_first()?;
     let name_len = usize::from(name_len);
-    if rest.len() < name_len + BACKUP_KEY_ID_LEN {
+    let head_len = if with_head { 40 } else { 0 };
+    if rest.len() < name_len + BACKUP_KEY_ID_LEN + head_len {
         return None;
     }
     let engine = match &rest[..name_len] {
@@ -212,11 +237,72 @@ fn parse_header(bytes: &[u8]) -> Option<Header> {
     };
     let mut key_id = [0u8; BACKUP_KEY_ID_LEN];
     key_id.copy_from_slice(&rest[name_len..name_len + BACKUP_KEY_ID_LEN]);
+    let head = with_head.then(|| {
+        let at = name_len + BACKUP_KEY_ID_LEN;
+        let mut rows = [0u8; 8];
+        rows.copy_from_slice(&rest[at..at + 8]);
+        ChainHead {
+            rows: i64::try_from(u64::from_be_bytes(rows)).unwrap_or(i64::MAX),
+            hash: hex::encode(&rest[at + 8..at + 40]),
+        }
+    });
     Some(Header {
         engine,
         key_id,
-        len: MAGIC.len() + 1 + name_len + BACKUP_KEY_ID_LEN,
+        head,
+        len: MAGIC.len() + 1 + name_len + BACKUP_KEY_ID_LEN + head_len,
     })
+}
+
+/// The audit head a backup file recorded (`None` for a format-1 file),
+/// authenticated: the file is decrypted with the data key, so a head that was
+/// edited, or a file made with another key, is refused.
+pub async fn recorded_head(
+    cipher: &FieldCipher,
+    input: &Path,
+) -> Result<Option<ChainHead>, BackupError> {
+    let path = input.to_path_buf();
+    let bytes =
+        blocking(move || std::fs::read(&path).map_err(|e| BackupError::io(&path, e))).await?;
+    let header =
+        parse_header(&bytes).ok_or_else(|| BackupError::NotABackup(input.display().to_string()))?;
+    if header.key_id != cipher.backup_key_id() {
+        return Err(BackupError::WrongKey);
+    }
+    let (head, sealed) = bytes.split_at(header.len);
+    cipher
+        .decrypt_bytes(sealed, head)
+        .map_err(|_| BackupError::Damaged)?;
+    Ok(header.head)
+}
+
+/// The backup files in a folder (those that start like one), by name.
+pub fn backup_files(dir: &Path) -> Result<Vec<PathBuf>, BackupError> {
+    use std::io::Read;
+    let mut files = Vec::new();
+    let entries = match std::fs::read_dir(dir) {
+        // No folder yet: no backups yet.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(files),
+        other => other.map_err(|e| BackupError::io(dir, e))?,
+    };
+    for entry in entries {
+        let path = entry.map_err(|e| BackupError::io(dir, e))?.path();
+        if !path.is_file() {
+            continue;
+        }
+        let mut first = [0u8; 8];
+        let read = std::fs::File::open(&path).and_then(|mut f| f.read_exact(&mut first));
+        if read.is_ok() && looks_like_backup(&first) {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Whether a file starts like an lvzhi backup (of either format).
+pub fn looks_like_backup(first_bytes: &[u8]) -> bool {
+    first_bytes.starts_with(MAGIC) || first_bytes.starts_with(MAGIC_V2)
 }
 
 /// Take a consistent online backup of `db` (whose URL is `url`) into `output`,
@@ -228,11 +314,13 @@ pub async fn backup(
     output: &Path,
 ) -> Result<BackupReport, BackupError> {
     let engine = db.backend();
+    // Taken before the snapshot: the snapshot's chain holds at least this head.
+    let head = audit::head(db).await?;
     let snapshot = match db {
         Db::Sqlite(pool) => sqlite_snapshot(pool, output).await?,
         Db::Postgres(_) => pg_dump(url).await?,
     };
-    let header = header(engine, cipher.backup_key_id());
+    let header = header(engine, cipher.backup_key_id(), &head);
     let sealed = cipher
         .encrypt_bytes(&snapshot, &header)
         .map_err(|_| BackupError::Encrypt)?;
@@ -240,7 +328,11 @@ pub async fn backup(
     let output = output.to_path_buf();
     let bytes = (header.len() + sealed.len()) as u64;
     blocking(move || write_atomically(&output, &[&header, &sealed])).await?;
-    Ok(BackupReport { engine, bytes })
+    Ok(BackupReport {
+        engine,
+        bytes,
+        head,
+    })
 }
 
 /// Bring a backup back into the database at `url`. A target that already holds
@@ -788,16 +880,29 @@ mod tests {
 
     #[test]
     fn headers_round_trip_and_reject_other_files() {
+        let head = ChainHead {
+            rows: 1234,
+            hash: "5a".repeat(32),
+        };
         for engine in [Backend::Sqlite, Backend::Postgres] {
-            let bytes = header(engine, [9; BACKUP_KEY_ID_LEN]);
+            let bytes = header(engine, [9; BACKUP_KEY_ID_LEN], &head);
+            assert!(looks_like_backup(&bytes));
             let parsed = parse_header(&bytes).unwrap();
             assert_eq!(parsed.engine, engine);
             assert_eq!(parsed.key_id, [9; BACKUP_KEY_ID_LEN]);
+            assert_eq!(parsed.head.as_ref(), Some(&head));
             assert_eq!(parsed.len, bytes.len());
         }
+        // Format 1: no head, still read.
+        let mut v1 = MAGIC.to_vec();
+        v1.push(6);
+        v1.extend(b"sqlite");
+        v1.extend([9; BACKUP_KEY_ID_LEN]);
+        let parsed = parse_header(&v1).unwrap();
+        assert_eq!((parsed.head, parsed.len), (None, v1.len()));
         assert!(parse_header(b"SQLite format 3\0").is_none());
         assert!(parse_header(b"LVZHIBK1").is_none());
-        let mut other = header(Backend::Sqlite, [0; BACKUP_KEY_ID_LEN]);
+        let mut other = header(Backend::Sqlite, [0; BACKUP_KEY_ID_LEN], &ChainHead::empty());
         other[9] = b'm';
         assert!(parse_header(&other).is_none());
     }

@@ -165,7 +165,7 @@ pub async fn attach(
     } else {
         errors.check(rules::clean_name(&upload.name))
     };
-    let kind = if upload.missing {
+    let accepted = if upload.missing {
         None
     } else if upload.too_large {
         errors.push(
@@ -180,16 +180,19 @@ pub async fn attach(
         ))
     };
     errors.into_result()?;
-    let (Some(category), Some(name), Some(kind)) = (category, name, kind) else {
+    let (Some(category), Some(name), Some(accepted)) = (category, name, accepted) else {
         return Err(AppError::internal("validated fields missing"));
     };
-    let sha256 = hex::encode(Sha256::digest(&upload.bytes));
+    let kind = accepted.kind;
+    // A photo is kept without its metadata (EXIF with GPS, XMP, comments).
+    let bytes = accepted.cleaned.as_deref().unwrap_or(&upload.bytes);
+    let sha256 = hex::encode(Sha256::digest(bytes));
     let stored_name = random_name();
     tokio::fs::create_dir_all(&files.dir)
         .await
         .map_err(|e| AppError::internal_while("attachments folder", e))?;
     let path = files.path_of(&stored_name);
-    write_new(&path, &upload.bytes)
+    write_new(&path, bytes)
         .await
         .map_err(|e| AppError::internal_while("writing attachment", e))?;
     let (owner_type, owner_id) = owner.parts();
@@ -203,7 +206,7 @@ pub async fn attach(
                 category: category.as_str(),
                 original_name: &name,
                 content_type: kind.content_type(),
-                size_bytes: upload.bytes.len() as i64,
+                size_bytes: bytes.len() as i64,
                 sha256: &sha256,
                 stored_name: &stored_name,
                 created_by: actor.user_id,
@@ -212,7 +215,7 @@ pub async fn attach(
         .await?;
         let detail = serde_json::json!({
             "owner_type": owner_type, "owner_id": owner_id, "name": name,
-            "content_type": kind.content_type(), "size": upload.bytes.len(), "sha256": sha256,
+            "content_type": kind.content_type(), "size": bytes.len(), "sha256": sha256,
         });
         audit::insert(
             &mut tx,

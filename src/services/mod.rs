@@ -7,6 +7,7 @@ pub mod audit;
 pub mod audit_words;
 pub mod auth;
 pub mod awards;
+pub mod backups;
 pub mod cases;
 pub mod error;
 pub mod info;

@@ -323,3 +323,25 @@ pub async fn verify(db: &Db) -> Result<ChainCheck, sqlx::Error> {
         }
     }
 }
+
+/// The chain's head now: how many rows, and the newest row's hash.
+pub async fn head(db: &Db) -> Result<crate::domain::audit_head::ChainHead, sqlx::Error> {
+    let rows: i64 = on_db!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM audit_log").fetch_one(pool).await)?;
+    let hash: Option<String> = on_db!(db, pool => sqlx::query_scalar::<_, String>(
+        "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(pool).await)?;
+    Ok(match hash {
+        Some(hash) => crate::domain::audit_head::ChainHead { rows, hash },
+        None => crate::domain::audit_head::ChainHead::empty(),
+    })
+}
+
+/// The hash of the chain's row at `position` (1 for the oldest), in id order.
+pub async fn hash_at(db: &Db, position: i64) -> Result<Option<String>, sqlx::Error> {
+    if position < 1 {
+        return Ok(None);
+    }
+    on_db!(db, pool => sqlx::query_scalar::<_, String>(
+        "SELECT hash FROM audit_log ORDER BY id LIMIT 1 OFFSET $1")
+        .bind(position - 1).fetch_optional(pool).await)
+}

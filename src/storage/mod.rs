@@ -10,6 +10,7 @@ pub mod attachments;
 pub mod attempts;
 pub mod audit;
 pub mod awards;
+pub mod backups;
 pub mod bulk;
 pub mod calendar;
 pub mod cases;

@@ -790,12 +790,7 @@ pub(crate) async fn upload(
 }
 
 pub(crate) fn jpeg() -> Vec<u8> {
-    let mut bytes = vec![
-        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0,
-    ];
-    bytes.extend(std::iter::repeat_n(0x42, 500));
-    bytes.extend([0xFF, 0xD9]);
-    bytes
+    crate::attachments::jpeg()
 }
 
 fn stored_files(dir: &std::path::Path) -> Vec<String> {
@@ -937,7 +932,7 @@ async fn attachments_are_checked_kept_apart_and_shown_only_to_those_allowed(
         )
         .body(multipart_body(
             "会议纪要.pdf",
-            b"%PDF-1.4\n%test\n",
+            &crate::attachments::pdf(),
             "minutes",
             Some(&app.csrf),
         ))
@@ -954,7 +949,7 @@ async fn attachments_are_checked_kept_apart_and_shown_only_to_those_allowed(
         )
         .body(multipart_body(
             "x.pdf",
-            b"%PDF-1.4\n",
+            &crate::attachments::pdf(),
             "minutes",
             Some("wrong-token"),
         ))
@@ -996,7 +991,7 @@ async fn attachments_are_checked_kept_apart_and_shown_only_to_those_allowed(
         &member,
         &own,
         "走访照片.png",
-        b"\x89PNG\r\n\x1a\n0000",
+        &crate::attachments::png(),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{saved}");
@@ -1007,7 +1002,7 @@ async fn attachments_are_checked_kept_apart_and_shown_only_to_those_allowed(
         &json!({ "decision": "approve", "version": 1 }),
     )
     .await;
-    let (status, _) = upload(&app, &member, &own, "补充.png", b"\x89PNG\r\n\x1a\n0000").await;
+    let (status, _) = upload(&app, &member, &own, "补充.png", &crate::attachments::png()).await;
     assert_eq!(status, StatusCode::CONFLICT);
 
     // Award evidence: staff only.
@@ -1018,7 +1013,7 @@ async fn attachments_are_checked_kept_apart_and_shown_only_to_those_allowed(
         &staff,
         &format!("/api/v1/awards/{award}/attachments"),
         "富华花苑二期立项批复.pdf",
-        b"%PDF-1.7\n",
+        &crate::attachments::pdf(),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{saved}");

@@ -245,7 +245,7 @@ async fn backup_during_writes_restores_every_row(app: TestApp) {
     let on_disk = std::fs::metadata(&file).unwrap().len();
     assert_eq!(report.bytes, on_disk);
     let raw = std::fs::read(&file).unwrap();
-    assert!(raw.starts_with(b"LVZHIBK1"), "the header names the format");
+    assert!(raw.starts_with(b"LVZHIBK2"), "the header names the format");
     // Encrypted: neither SQLite's nor pg_dump's signature, nor any name, shows.
     for plain in [
         &b"SQLite format 3"[..],

@@ -113,6 +113,68 @@ struct UsersTemplate {
     input: UserInput,
     errors: FieldErrors,
     created: String,
+    /// The system admin's view of the scheduled backups (lines to show, and
+    /// whether the newest run failed).
+    backups: Vec<String>,
+    backup_failed: bool,
+}
+
+/// The backup schedule in words: on or off, the last good backup, a failure since.
+async fn backup_lines(
+    state: &AppState,
+    page: &PageActor,
+    ctx: &Ctx,
+) -> Result<(Vec<String>, bool), AppError> {
+    let status = crate::services::backups::status(&state.db, &page.actor, &state.settings).await?;
+    let locale = ctx.locale;
+    let mut lines = Vec::new();
+    if status.scheduled {
+        lines.push(if status.interval_seconds % 3600 == 0 {
+            t_with(
+                locale,
+                "backup.status_schedule_hours",
+                &[
+                    ("hours", (status.interval_seconds / 3600).to_string()),
+                    ("keep", status.keep.to_string()),
+                ],
+            )
+        } else {
+            t_with(
+                locale,
+                "backup.status_schedule_seconds",
+                &[
+                    ("seconds", status.interval_seconds.to_string()),
+                    ("keep", status.keep.to_string()),
+                ],
+            )
+        });
+    } else {
+        lines.push(ctx.t("backup.status_off"));
+    }
+    lines.push(match &status.last_ok {
+        Some(run) => t_with(
+            locale,
+            "backup.status_last_ok",
+            &[
+                ("at", crate::app::clock::shown_to_second(run.started_at)),
+                ("file", run.file_name.clone()),
+                ("bytes", run.bytes.to_string()),
+                ("rows", run.audit_rows.to_string()),
+            ],
+        ),
+        None => ctx.t("backup.status_none_yet"),
+    });
+    if let Some(run) = &status.failure {
+        lines.push(t_with(
+            locale,
+            "backup.status_failed",
+            &[
+                ("at", crate::app::clock::shown_to_second(run.started_at)),
+                ("error", run.error.clone().unwrap_or_default()),
+            ],
+        ));
+    }
+    Ok((lines, status.failure.is_some()))
 }
 
 async fn users_page(
@@ -168,6 +230,11 @@ async fn users_page(
         (Vec::new(), Vec::new())
     };
     let members_capped = linkable.len() as i64 >= service::LINKABLE_MAX;
+    let (backups, backup_failed) = if page.actor.role == Role::Admin {
+        backup_lines(state, page, &ctx).await?
+    } else {
+        (Vec::new(), false)
+    };
     let mut members: Vec<(String, Vec<Choice>)> = Vec::new();
     for m in linkable {
         let choice = Choice {
@@ -217,6 +284,8 @@ async fn users_page(
         input,
         errors,
         created,
+        backups,
+        backup_failed,
         ctx,
     })
 }
