@@ -13,6 +13,7 @@ pub mod dates;
 pub mod id_number;
 pub mod info;
 pub mod members;
+pub mod notifications;
 pub mod orgs;
 pub mod paging;
 pub mod passwords;

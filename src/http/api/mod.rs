@@ -5,6 +5,7 @@ mod audit;
 mod cases;
 mod info;
 mod members;
+mod notifications;
 mod orgs;
 mod projects;
 mod proposals;
@@ -62,6 +63,7 @@ pub fn routes() -> Vec<RouteSpec> {
         proposals::routes(),
         info::routes(),
         projects::routes(),
+        notifications::routes(),
     ]
     .into_iter()
     .flatten()
@@ -198,6 +200,7 @@ impl Modify for ErrorAnswers {
         proposals::search_api, proposals::upload_to_proposal,
         info::list, info::create, info::figures, info::get, info::update, info::step,
         projects::list, projects::create, projects::figures, projects::get, projects::update, projects::add_update,
+        notifications::list, notifications::read,
     ),
     components(schemas(crate::http::error::ErrorBody, crate::http::error::FieldErrorBody)),
     modifiers(&Security, &ErrorAnswers),

@@ -7,6 +7,7 @@ mod cases;
 mod home;
 mod info;
 mod members;
+mod notifications;
 mod orgs;
 mod projects;
 mod proposals;
@@ -29,6 +30,7 @@ pub fn routes() -> Vec<RouteSpec> {
         proposals::routes(),
         info::routes(),
         projects::routes(),
+        notifications::routes(),
         style::routes(),
     ]
     .into_iter()
