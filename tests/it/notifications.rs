@@ -426,7 +426,7 @@ async fn a_failed_send_is_retried_and_shown_to_the_admin(mut app: TestApp) {
     // …then retried, and sent.
     let past = chrono::Utc::now() - chrono::Duration::minutes(5);
     lvzhi::on_db!(&app.db, pool => sqlx::query("UPDATE notification_outbox SET next_attempt_at = $1")
-        .bind(past).execute(pool).await)
+        .bind(past).execute(pool).await.map(|_| ()))
     .unwrap();
     let retried = service::deliver(&app.db, &notifiers, "w1", 3)
         .await
@@ -450,7 +450,7 @@ async fn a_failed_send_is_retried_and_shown_to_the_admin(mut app: TestApp) {
             .await
             .unwrap();
         lvzhi::on_db!(&app.db, pool => sqlx::query("UPDATE notification_outbox SET next_attempt_at = $1 WHERE status = 'pending'")
-            .bind(past).execute(pool).await)
+            .bind(past).execute(pool).await.map(|_| ()))
         .unwrap();
     }
     let given_up = lvzhi::on_db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
