@@ -518,7 +518,7 @@ pub async fn set_email(db: &Db, actor: &Actor, email: &str) -> Result<Option<Str
 /// their last error.
 #[derive(Debug, Clone, Serialize)]
 pub struct OutboxView {
-    pub counts: Vec<(String, i64)>,
+    pub counts: Vec<(crate::domain::notifications::OutboxStatus, i64)>,
     pub troubled: Vec<OutboxEntry>,
 }
 

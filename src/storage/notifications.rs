@@ -393,8 +393,8 @@ pub async fn troubled(db: &Db, limit: i64) -> Result<Vec<OutboxEntry>, sqlx::Err
 }
 
 /// How many messages are in each state.
-pub async fn outbox_counts(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    on_db!(db, pool => sqlx::query_as::<_, (String, i64)>(
+pub async fn outbox_counts(db: &Db) -> Result<Vec<(OutboxStatus, i64)>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_as::<_, (OutboxStatus, i64)>(
         "SELECT status, COUNT(*) FROM notification_outbox GROUP BY status ORDER BY status")
         .fetch_all(pool).await)
 }

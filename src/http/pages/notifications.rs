@@ -198,11 +198,10 @@ pub async fn outbox(State(state): State<AppState>, page: PageActor) -> PageResul
         .await
         .for_page(&page)?;
     let ctx = Ctx::for_page(&page, "outbox");
-    let status_label = |s: &str| ctx.t(&format!("label.outbox_status.{s}"));
     let counts = view
         .counts
         .iter()
-        .map(|(s, n)| (status_label(s), *n))
+        .map(|(s, n)| (ctx.t(s.label_key()), *n))
         .collect();
     let rows = view
         .troubled
