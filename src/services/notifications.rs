@@ -5,7 +5,7 @@
 
 pub mod send;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
@@ -211,7 +211,27 @@ pub async fn sweep(
         found: reminders.len(),
         ..Default::default()
     };
+    // Most reminders were notified by an earlier sweep: read those once
+    // instead of trying each in a transaction (the unique key still decides
+    // when two servers sweep at once).
+    let existing: HashSet<(i64, String, i64, NaiveDate)> =
+        match reminders.iter().map(|r| r.due_on).min() {
+            Some(since) => store::existing_since(db, since)
+                .await?
+                .into_iter()
+                .collect(),
+            None => HashSet::new(),
+        };
     for r in &reminders {
+        let key = (
+            r.recipient_id,
+            r.kind.as_str().to_string(),
+            r.record_id,
+            r.due_on,
+        );
+        if existing.contains(&key) {
+            continue;
+        }
         let now = Utc::now();
         let mut tx = db.begin().await?;
         let new = NewNotification {

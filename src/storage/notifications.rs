@@ -145,6 +145,18 @@ pub async fn insert(
         .fetch_optional(&mut *conn).await)
 }
 
+/// The reminders already notified whose due date is on or after `since`:
+/// (recipient, kind, record, due date). The sweep skips them without a
+/// transaction each.
+pub async fn existing_since(
+    db: &Db,
+    since: NaiveDate,
+) -> Result<Vec<(i64, String, i64, NaiveDate)>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_as::<_, (i64, String, i64, NaiveDate)>(
+        "SELECT recipient_id, kind, record_id, due_on FROM notifications WHERE due_on >= $1")
+        .bind(since).fetch_all(pool).await)
+}
+
 /// One notification as its recipient reads it.
 #[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
 pub struct Notification {

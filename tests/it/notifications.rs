@@ -20,10 +20,13 @@ use lvzhi::storage::Db;
 use crate::dual_test;
 use crate::helpers::{departments, ok_step, Record::Case, TestApp};
 
+/// The messages an SMTP sink took: (recipients, data) of each.
+type Mailbag = Arc<Mutex<Vec<(Vec<String>, String)>>>;
+
 /// A local SMTP server that accepts every message: (recipients, data) of each.
 #[derive(Clone, Default)]
 struct SmtpSink {
-    messages: Arc<Mutex<Vec<(Vec<String>, String)>>>,
+    messages: Mailbag,
     port: u16,
 }
 
@@ -53,10 +56,7 @@ impl SmtpSink {
 }
 
 /// Enough SMTP to take a message: greeting, EHLO, MAIL, RCPT, DATA, QUIT.
-async fn session(
-    socket: tokio::net::TcpStream,
-    messages: Arc<Mutex<Vec<(Vec<String>, String)>>>,
-) -> std::io::Result<()> {
+async fn session(socket: tokio::net::TcpStream, messages: Mailbag) -> std::io::Result<()> {
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read);
     write.write_all(b"220 sink ESMTP\r\n").await?;
@@ -544,4 +544,95 @@ async fn the_background_worker_sweeps_and_sends(app: TestApp) {
 dual_test!(
     the_background_worker_sweeps_and_sends_t,
     the_background_worker_sweeps_and_sends
+);
+
+/// A member hears of an invitation awaiting their reply and of their
+/// group's reception duty in the coming week; the group robot hears of
+/// neither (they are the member's own).
+async fn a_member_hears_of_invitations_and_reception_duty(app: TestApp) {
+    let robot = Robot::start().await;
+    let staff = app.token("staff").await;
+    let user = lvzhi::storage::users::find_by_username(&app.db, "member")
+        .await
+        .unwrap()
+        .unwrap();
+    let member_id = user.member_id.unwrap();
+    let next = lvzhi::services::reception::next_duty_of(&app.db, member_id, today())
+        .await
+        .unwrap()
+        .expect("the demo member's group has a reception day ahead");
+    let sweep_on = next - chrono::Duration::days(3);
+
+    let held_on = (next + chrono::Duration::days(10)).to_string();
+    let (status, activity) = app
+        .api_post(
+            &staff,
+            "/api/v1/activities",
+            &json!({"kind": "study", "title": "提醒测试集中学习", "held_on": held_on,
+                    "place": "长江路街道办事处会议室", "organiser": "长江路街道政协工委"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{activity}");
+    let activity_id = activity["id"].as_i64().unwrap();
+    let (status, invited) = app
+        .api_post(
+            &staff,
+            &format!("/api/v1/activities/{activity_id}/invitations"),
+            &json!({ "member_ids": [member_id] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{invited}");
+
+    let s = settings(None, Some(&robot));
+    service::sweep(&app.db, sweep_on, 3, &Outlets::from_settings(&s))
+        .await
+        .unwrap();
+    let kinds =
+        lvzhi::on_db!(&app.db, pool => sqlx::query_as::<_, (String, i64, chrono::NaiveDate)>(
+        "SELECT kind, record_id, due_on FROM notifications WHERE recipient_id = $1 \
+         AND kind IN ('invitation_to_answer', 'reception_duty') ORDER BY kind, record_id")
+        .bind(user.id).fetch_all(pool).await)
+        .unwrap();
+    assert!(
+        kinds.iter().any(|(k, id, due)| k == "invitation_to_answer"
+            && *id == activity_id
+            && due.to_string() == held_on),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds
+            .iter()
+            .any(|(k, _, due)| k == "reception_duty" && *due == next),
+        "{kinds:?}"
+    );
+    let token = app.token("member").await;
+    let (_, list) = app.api_get(&token, "/api/v1/notifications").await;
+    let texts: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("提醒测试集中学习") && t.contains("请回复")),
+        "{texts:?}"
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains(&format!("于{next}值班接待"))),
+        "{texts:?}"
+    );
+    let notifiers = Notifiers::from_settings(&s).unwrap();
+    service::deliver(&app.db, &notifiers, "w1", 6)
+        .await
+        .unwrap();
+    assert!(!robot.texts().iter().any(|t| t.contains("提醒测试集中学习")));
+}
+
+dual_test!(
+    a_member_hears_of_invitations_and_reception_duty_t,
+    a_member_hears_of_invitations_and_reception_duty
 );
