@@ -864,6 +864,7 @@ async fn serve(mut settings: Settings, args: ServeArgs) -> Result<(), String> {
         std::time::Duration::from_secs(settings.search_refresh_seconds.max(1)),
     );
     let state = App::new(db.clone(), cipher, settings).with_search(search);
+    crate::services::notifications::spawn_worker(db.clone(), Arc::clone(&state.settings));
     let result = crate::http::serve(state, listener)
         .await
         .map_err(|e| e.to_string());

@@ -74,6 +74,28 @@ pub struct Settings {
     pub backup_keep: u32,
     /// Seconds between the log lines that record the audit chain's head.
     pub audit_head_log_seconds: u64,
+    /// Reminders: a department hears of a case or a proposal answer this many
+    /// working days before it falls due (and again once it is overdue).
+    pub reminder_working_days: u32,
+    /// Seconds between two runs of the reminder sweep and the outbox (0: off).
+    pub notify_interval_seconds: u64,
+    /// A message out of the app is tried this many times, waiting longer
+    /// each time, before it is given up (and shown to the administrator).
+    pub notify_max_attempts: i64,
+    /// E-mail: the SMTP server (unset: no e-mail is sent).
+    pub smtp_host: Option<String>,
+    /// Its port (default: 465 for `tls`, 587 for `starttls`, 25 for `none`).
+    pub smtp_port: Option<u16>,
+    /// `starttls` (default), `tls` (TLS from the first byte) or `none` (a
+    /// server on this machine or a trusted network only).
+    pub smtp_tls: String,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+    /// The sender, e.g. `履职平台 <lvzhi@example.org>`.
+    pub smtp_from: String,
+    /// A group robot's webhook (企业微信 or 钉钉): departments' and staff's
+    /// reminders are posted there as a text message (unset: none).
+    pub webhook_url: Option<String>,
 }
 
 /// The roles that require a second factor when the settings do not name them
@@ -112,6 +134,16 @@ impl Default for Settings {
             backup_interval_seconds: 24 * 60 * 60,
             backup_keep: 7,
             audit_head_log_seconds: 60 * 60,
+            reminder_working_days: 3,
+            notify_interval_seconds: 300,
+            notify_max_attempts: 6,
+            smtp_host: None,
+            smtp_port: None,
+            smtp_tls: "starttls".into(),
+            smtp_username: None,
+            smtp_password: None,
+            smtp_from: "lvzhi@localhost".into(),
+            webhook_url: None,
         }
     }
 }
@@ -206,6 +238,13 @@ impl Settings {
             ));
         }
         self.zone()?;
+        if !["starttls", "tls", "none"].contains(&self.smtp_tls.as_str()) {
+            return Err(crate::app::i18n::t_with(
+                crate::app::i18n::Locale::ZhCn,
+                "settings.smtp_tls_unknown",
+                &[("value", self.smtp_tls.clone())],
+            ));
+        }
         Ok(())
     }
 

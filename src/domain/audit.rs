@@ -302,6 +302,7 @@ pub const DETAIL_KEYS: &[(&str, DetailKind)] = &[
     ("year", DetailKind::Text),
     ("project_name", DetailKind::Text),
     ("total_investment", DetailKind::Text),
+    ("email", DetailKind::Text),
     ("annual_target", DetailKind::Text),
     ("households", DetailKind::Text),
     ("update_id", DetailKind::Text),

@@ -15,6 +15,7 @@ pub mod file_structure;
 pub mod id_number;
 pub mod info;
 pub mod members;
+pub mod notifications;
 pub mod orgs;
 pub mod paging;
 pub mod passwords;

@@ -203,12 +203,21 @@ pub async fn gate(state: AppState, access: Access, request: Request, next: Next)
 impl FromRequestParts<AppState> for PageActor {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Response> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         match parts.extensions.get::<Resolved>() {
             Some(Resolved {
                 actor,
                 session: Some((csrf, token)),
             }) => Ok(PageActor {
+                // The header's unread count: one indexed count, on pages
+                // read (a form's post redirects to one).
+                unread: if parts.method == Method::GET {
+                    crate::services::notifications::unread_count(&state.db, actor.user_id)
+                        .await
+                        .unwrap_or(0)
+                } else {
+                    0
+                },
                 actor: actor.clone(),
                 csrf: csrf.clone(),
                 session_token: token.clone(),

@@ -18,6 +18,8 @@ pub struct PageActor {
     pub session_token: String,
     /// What the last form did, said once on this page.
     pub flash: Option<crate::http::flash::Flash>,
+    /// The user's unread notifications (counted for pages read with GET).
+    pub unread: i64,
 }
 
 /// What every page's layout needs: language, the signed-in user, the form token.
@@ -29,6 +31,8 @@ pub struct Ctx {
     pub current: &'static str,
     /// The words of the one-time message after a save.
     pub flash: Option<String>,
+    /// Unread notifications, shown in the header.
+    pub unread: i64,
 }
 
 pub struct NavUser {
@@ -45,6 +49,7 @@ impl Ctx {
             csrf: String::new(),
             current: "",
             flash: None,
+            unread: 0,
         }
     }
 
@@ -61,6 +66,7 @@ impl Ctx {
             flash: page
                 .flash
                 .map(|f| i18n::t(page.actor.locale, f.label_key())),
+            unread: page.unread,
         }
     }
 
@@ -121,6 +127,7 @@ impl Ctx {
             Role::Admin => {
                 items.push(("users", "/admin/users".into()));
                 items.push(("orgs", "/orgs".into()));
+                items.push(("outbox", "/admin/outbox".into()));
             }
             Role::Security => items.push(("users", "/admin/users".into())),
             Role::Auditor => items.push(("audit", "/audit".into())),

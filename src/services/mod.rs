@@ -12,6 +12,7 @@ pub mod cases;
 pub mod error;
 pub mod info;
 pub mod members;
+pub mod notifications;
 pub mod orgs;
 pub mod projects;
 pub mod proposals;

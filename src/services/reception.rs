@@ -137,6 +137,29 @@ async fn schedule_of(
     Ok(out)
 }
 
+/// A committee's scheduled reception days from `from` to `to` (both
+/// included), each with its duty group: the reminders of the coming week.
+pub async fn duty_days_between(
+    db: &Db,
+    org_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(NaiveDate, Option<i64>)>, AppError> {
+    let Some(org) = orgs::get_org(db, org_id).await? else {
+        return Ok(Vec::new());
+    };
+    let settings = settings_for(db, org.id).await?;
+    let mut out = Vec::new();
+    for year in from.year()..=to.year() {
+        for entry in schedule_of(db, &org, &settings, year).await? {
+            if entry.held_on >= from && entry.held_on <= to {
+                out.push((entry.held_on, entry.duty_group_id));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// A member's next reception day on duty, today or later: the schedule's
 /// next day whose duty group is theirs (this year's or next year's).
 pub async fn next_duty_of(

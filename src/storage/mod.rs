@@ -17,6 +17,7 @@ pub mod cases;
 pub mod events;
 pub mod info;
 pub mod members;
+pub mod notifications;
 pub mod orgs;
 pub mod projects;
 pub mod proposals;
@@ -90,6 +91,8 @@ text_column!(
     crate::domain::activities::Approval,
     crate::domain::projects::ProjectKind,
     crate::domain::projects::ProjectStatus,
+    crate::domain::notifications::Channel,
+    crate::domain::notifications::OutboxStatus,
 );
 
 /// Run `$body` with `$conn` bound to the pool of whichever engine `$db` is.

@@ -271,6 +271,15 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
         ((M::GET, "/reports/summary/file"), staff_only),
         ((M::GET, "/api/v1/reports/summary"), staff_only),
         ((M::GET, "/api/v1/reports/summary/file"), staff_only),
+        // Reminders: everyone reads and marks their own (another's is 404,
+        // tests/it/notifications.rs); the outbox is the administrator's.
+        ((M::GET, "/notifications"), everyone),
+        ((M::POST, "/notifications/read-all"), everyone),
+        ((M::POST, "/notifications/email"), everyone),
+        ((M::POST, "/notifications/{id}/read"), everyone),
+        ((M::GET, "/admin/outbox"), [A, F, F, F, F, F, L]),
+        ((M::GET, "/api/v1/notifications"), everyone),
+        ((M::POST, "/api/v1/notifications/{id}/read"), everyone),
         // The living style page.
         ((M::GET, "/style"), staff_only),
     ])

@@ -24,6 +24,7 @@ mod i18n;
 mod info;
 mod member_pages;
 mod members_api;
+mod notifications;
 mod openapi;
 mod orgs_api;
 mod pages;

@@ -5,6 +5,7 @@ mod audit;
 mod cases;
 mod info;
 mod members;
+mod notifications;
 mod orgs;
 mod projects;
 mod proposals;
@@ -64,6 +65,7 @@ pub fn routes() -> Vec<RouteSpec> {
         info::routes(),
         projects::routes(),
         reports::routes(),
+        notifications::routes(),
     ]
     .into_iter()
     .flatten()
@@ -201,6 +203,7 @@ impl Modify for ErrorAnswers {
         info::list, info::create, info::figures, info::get, info::update, info::step,
         projects::list, projects::create, projects::figures, projects::get, projects::update, projects::add_update,
         reports::summary, reports::summary_file,
+        notifications::list, notifications::read,
     ),
     components(schemas(crate::http::error::ErrorBody, crate::http::error::FieldErrorBody)),
     modifiers(&Security, &ErrorAnswers),

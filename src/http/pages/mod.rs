@@ -7,6 +7,7 @@ mod cases;
 mod home;
 mod info;
 mod members;
+mod notifications;
 mod orgs;
 mod projects;
 mod proposals;
@@ -31,6 +32,7 @@ pub fn routes() -> Vec<RouteSpec> {
         info::routes(),
         projects::routes(),
         reports::routes(),
+        notifications::routes(),
         style::routes(),
     ]
     .into_iter()
