@@ -12,6 +12,7 @@ pub mod error;
 pub mod info;
 pub mod members;
 pub mod orgs;
+pub mod plans;
 pub mod projects;
 pub mod proposals;
 pub mod reception;

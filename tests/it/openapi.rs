@@ -88,6 +88,16 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/projects/{id}"),
     ("put", "/projects/{id}"),
     ("post", "/projects/{id}/updates"),
+    ("get", "/plans"),
+    ("post", "/plans"),
+    ("get", "/plans/{id}"),
+    ("put", "/plans/{id}"),
+    ("delete", "/plans/{id}"),
+    ("post", "/plans/{id}/copy"),
+    ("post", "/plans/{id}/items"),
+    ("put", "/plans/{id}/items/{item_id}"),
+    ("delete", "/plans/{id}/items/{item_id}"),
+    ("get", "/plan-status"),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];

@@ -6,6 +6,7 @@ mod cases;
 mod info;
 mod members;
 mod orgs;
+mod plans;
 mod projects;
 mod proposals;
 mod reception;
@@ -62,6 +63,7 @@ pub fn routes() -> Vec<RouteSpec> {
         proposals::routes(),
         info::routes(),
         projects::routes(),
+        plans::routes(),
     ]
     .into_iter()
     .flatten()
@@ -198,6 +200,8 @@ impl Modify for ErrorAnswers {
         proposals::search_api, proposals::upload_to_proposal,
         info::list, info::create, info::figures, info::get, info::update, info::step,
         projects::list, projects::create, projects::figures, projects::get, projects::update, projects::add_update,
+        plans::list, plans::create, plans::get, plans::update, plans::delete, plans::copy,
+        plans::add_item, plans::update_item, plans::delete_item, plans::status,
     ),
     components(schemas(crate::http::error::ErrorBody, crate::http::error::FieldErrorBody)),
     modifiers(&Security, &ErrorAnswers),
