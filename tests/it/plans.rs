@@ -2,7 +2,7 @@
 //! demo records through the API; a record added moves a count and a
 //! status; a member who joined mid-year; the last day of a quarter; bad
 //! input named in Chinese with nothing saved; copying to the next year; a
-//! stale version; who may read and write; the audit rows.
+//! stale version; who may read and write; the audit rows; the pages.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -23,11 +23,17 @@ fn message(answer: &Value, field: &str) -> String {
         .unwrap_or_else(|| panic!("no error on {field}: {answer}"))
 }
 
+/// Plans, items, and the audit rows about them.
 async fn counts(app: &TestApp) -> Vec<i64> {
     let mut all = Vec::new();
-    for table in ["plans", "plan_items", "audit_log"] {
+    for table in ["plans", "plan_items"] {
         all.push(app.count(table).await);
     }
+    let audited = lvzhi::on_db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM audit_log WHERE object_type IN ('plan', 'plan_item')")
+        .fetch_one(pool).await)
+    .unwrap();
+    all.push(audited);
     all
 }
 
@@ -88,7 +94,7 @@ async fn the_demo_plan_is_checked_against_the_records(app: TestApp) {
     assert_eq!(q1["kind"], "committee");
     assert_eq!(q1["status"], "met", "{q1}");
     assert_eq!(q1["conditions"][0]["count"], 3);
-    assert_eq!(q1["figures"], "3/3，或 0/1");
+    assert_eq!(q1["figures"], "3/3，或0/1");
     let url = q1["conditions"][0]["records"][0]["url"].as_str().unwrap();
     assert!(url.starts_with("/info/"), "{url}");
     // Every status is one of the five words, and every period of 2011 is over.
@@ -537,6 +543,7 @@ async fn who_may_read_and_write(app: TestApp) {
     let staff = app.token("staff").await;
     let plan = plan_of(&app, &staff, 2011).await;
     let id = plan["id"].as_i64().unwrap();
+    another_committee(&app).await;
     let before = counts(&app).await;
 
     // A member reads the plan and their own quotas, and writes nothing.
@@ -577,7 +584,6 @@ async fn who_may_read_and_write(app: TestApp) {
         assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}");
     }
     // Another committee's staff: the plan does not exist for them.
-    another_committee(&app).await;
     let other = app.token("jianshe").await;
     let (status, _) = app.api_get(&other, &format!("/api/v1/plans/{id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -609,3 +615,99 @@ async fn who_may_read_and_write(app: TestApp) {
     assert_eq!(object, "plan");
 }
 dual_test!(who_may_read_and_write_t, who_may_read_and_write);
+
+async fn the_pages_show_rules_in_words_and_statuses_as_badges(mut app: TestApp) {
+    app.login("staff").await;
+    let (status, html) = app.get_html("/plans?year=2011").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("委员会每季度上报社情民意信息不少于3条，或政协工作信息不少于1条"));
+    assert!(html.contains("href=\"/plans\""), "a nav entry");
+    // A year without a plan offers the template.
+    let (_, empty) = app.get_html("/plans?year=2015").await;
+    assert!(empty.contains("name=\"template\""));
+
+    let (status, html) = app.get_html("/plans/status?period=2011-Q1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("tag tone-done"), "a met badge");
+    assert!(html.contains("tag tone-stop"), "a missed badge");
+    assert!(html.contains("href=\"/info/"), "records link to their pages");
+
+    // The item form: selects and numbers, nested groups from flat fields.
+    let staff = app.token("staff").await;
+    let plan = plan_of(&app, &staff, 2011).await;
+    let id = plan["id"].as_i64().unwrap();
+    let (status, form) = app.get_html(&format!("/plans/{id}/items/new")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("name=\"c1_measure\"") && form.contains("name=\"g1_join\""));
+    let version = plan["version"].to_string();
+    let path = format!("/plans/{id}/items");
+    let before = counts(&app).await;
+    let r = app
+        .post_form(
+            &path,
+            &[
+                ("text", "每季度报送信息"),
+                ("version", &version),
+                ("scope", "committee"),
+                ("period", "quarter"),
+                ("c1_in", "top"),
+                ("c1_measure", "info_submitted"),
+                ("c1_target", "-3"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("目标数：应为 1 到 1000 之间的整数"), "{html}");
+    assert_eq!(counts(&app).await, before, "nothing saved");
+    let r = app
+        .post_form(
+            &path,
+            &[
+                ("text", "每季度报送信息"),
+                ("version", &version),
+                ("scope", "committee"),
+                ("period", "quarter"),
+                ("join", "all"),
+                ("g1_join", "any"),
+                ("g1_in", "top"),
+                ("c1_in", "top"),
+                ("c1_measure", "proposals_submitted"),
+                ("c1_target", "1"),
+                ("c2_in", "g1"),
+                ("c2_measure", "info_submitted"),
+                ("c2_info_kind", "social_condition"),
+                ("c2_target", "3"),
+                ("c3_in", "g1"),
+                ("c3_measure", "info_submitted"),
+                ("c3_info_kind", "work"),
+                ("c3_target", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html("/plans?year=2011").await;
+    assert!(
+        html.contains("委员会每季度提交提案不少于1件，并且（报送社情民意信息不少于3条，或政协工作信息不少于1条）"),
+        "{html}"
+    );
+    // The edit form shows the rule back.
+    let plan = plan_of(&app, &staff, 2011).await;
+    let item = plan["items"].as_array().unwrap().last().unwrap()["id"].clone();
+    let (status, form) = app.get_html(&format!("/plans/items/{item}/edit")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("<option value=\"any\" selected>"), "{form}");
+
+    // A member sees their own quotas.
+    let mut member = crate::helpers::spawn_client_for(&app).await;
+    member
+        .login_as("member", crate::helpers::DEMO_PASSWORD)
+        .await;
+    let html = member.page_text("/plans/status?period=2011-Q1").await;
+    assert!(html.contains("孟爱云"));
+    assert!(!html.contains("孙郑华"), "not another member's line");
+}
+dual_test!(
+    the_pages_show_rules_in_words_and_statuses_as_badges_t,
+    the_pages_show_rules_in_words_and_statuses_as_badges
+);
