@@ -89,7 +89,8 @@ pub struct PlanQuery {
 #[serde(default)]
 pub struct StatusQuery {
     pub org: Option<String>,
-    /// `2011`, `2011-H1`, `2011-Q3` or `2011-05` (default: this quarter).
+    /// `2011`, `2011-H1`, `2011-Q3` or `2011-05` (default: this quarter, or
+    /// the latest plan's year when this year has none).
     pub period: Option<String>,
 }
 
@@ -380,19 +381,15 @@ async fn save_new(
     let mut detail = serde_json::json!({
         "org_id": org_id, "year": year, "title": title, "items": items.len(), "rules": rules,
     });
-    let action = match copied_from {
+    let row = match copied_from {
         Some((plan_id, from_year)) => {
             detail["copied_from"] = serde_json::json!(plan_id);
             detail["from_year"] = serde_json::json!(from_year);
-            "plan_copy"
+            actor.audit("plan_copy", "plan", id, Some(detail.to_string()))
         }
-        None => "create",
+        None => actor.audit("create", "plan", id, Some(detail.to_string())),
     };
-    audit::insert(
-        &mut tx,
-        &actor.audit(action, "plan", id, Some(detail.to_string())),
-    )
-    .await?;
+    audit::insert(&mut tx, &row).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -459,9 +456,7 @@ pub async fn copy(
 ) -> Result<PlanDetail, AppError> {
     let source = writable(db, actor, id).await?;
     let version = parse_version(&input.version)?;
-    if version != source.version {
-        return Err(AppError::Conflict("changed"));
-    }
+    check_version(version == source.version)?;
     let from_year = i32::try_from(source.year).unwrap_or(2000);
     let year = match non_blank(&input.year) {
         Some(y) => parse_year("year", y)?,
@@ -727,7 +722,7 @@ pub async fn status(db: &Db, actor: &Actor, q: &StatusQuery) -> Result<PlanStatu
     let today = today();
     let asked = match non_blank(&q.period) {
         Some(p) => PlanPeriod::parse("period", p).map_err(|e| AppError::BadRequest(e.into()))?,
-        None => PlanPeriod::containing(rules::Period::Quarter, today),
+        None => default_period(db, org.id, today).await?,
     };
     let plan = of_year(db, org.id, asked.year).await?;
     let items = match &plan {
@@ -777,6 +772,23 @@ pub async fn status(db: &Db, actor: &Actor, q: &StatusQuery) -> Result<PlanStatu
         total: report.len() as i64,
         items: report,
     })
+}
+
+/// Without a period asked: this quarter when this year has a plan, else the
+/// whole year of the latest plan before this year (or this quarter).
+async fn default_period(db: &Db, org_id: i64, today: NaiveDate) -> Result<PlanPeriod, AppError> {
+    let this_quarter = PlanPeriod::containing(rules::Period::Quarter, today);
+    let plans = store::list(db, org_id).await?;
+    if plans.iter().any(|p| p.year == i64::from(today.year())) {
+        return Ok(this_quarter);
+    }
+    Ok(plans
+        .iter()
+        .filter_map(|p| i32::try_from(p.year).ok())
+        .filter(|y| *y < today.year())
+        .max()
+        .and_then(|y| PlanPeriod::new(y, rules::Period::Year, 1))
+        .unwrap_or(this_quarter))
 }
 
 #[allow(clippy::too_many_arguments)]

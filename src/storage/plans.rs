@@ -97,10 +97,11 @@ fn storage_error(e: BadRule) -> sqlx::Error {
     sqlx::Error::Decode(Box::new(e))
 }
 
+/// An item's rule as stored: scope, period and the condition tree as JSON.
+type RuleColumns = (Option<&'static str>, Option<&'static str>, Option<String>);
+
 /// The three rule columns of an item (checked: an invalid rule is not written).
-fn rule_columns(
-    rule: Option<&Rule>,
-) -> Result<(Option<&'static str>, Option<&'static str>, Option<String>), sqlx::Error> {
+fn rule_columns(rule: Option<&Rule>) -> Result<RuleColumns, sqlx::Error> {
     match rule {
         None => Ok((None, None, None)),
         Some(rule) => {

@@ -630,7 +630,10 @@ async fn the_pages_show_rules_in_words_and_statuses_as_badges(mut app: TestApp) 
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("tag tone-done"), "a met badge");
     assert!(html.contains("tag tone-stop"), "a missed badge");
-    assert!(html.contains("href=\"/info/"), "records link to their pages");
+    assert!(
+        html.contains("href=\"/info/"),
+        "records link to their pages"
+    );
 
     // The item form: selects and numbers, nested groups from flat fields.
     let staff = app.token("staff").await;

@@ -318,7 +318,7 @@ pub struct PlanStatusParams {
     /// Committee id (staff: within their subtree, default their own; a member: their own).
     #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
     org: Option<String>,
-    /// `2011`, `2011-H1`, `2011-Q3` or `2011-05` (default: this quarter).
+    /// `2011`, `2011-H1`, `2011-Q3` or `2011-05` (default: this quarter, or the latest plan's year when this year has none).
     period: Option<String>,
 }
 
