@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod info;
+pub mod plans;
 pub mod projects;
 pub mod proposals;
 pub mod reception;
@@ -128,6 +129,7 @@ pub async fn load(db: &Db, cipher: &FieldCipher) -> Result<DemoLogins, AppError>
     crate::demo::proposals::load_proposals(db).await?;
     crate::demo::info::load_info(db).await?;
     crate::demo::projects::load_projects(db).await?;
+    crate::demo::plans::load_plans(db).await?;
     Ok(logins)
 }
 

@@ -752,7 +752,9 @@ pub fn validate_item(item: &PlanItem) -> Result<(), FieldErrors> {
     errors.into_result()
 }
 
-/// One counted condition as a form sends it.
+/// One condition as a form sends it: a counted condition (`measure`,
+/// filters, `target`), or, when `conditions` is not empty, a group of them
+/// joined by `join` (`all` or `any`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct ConditionInput {
     #[serde(default)]
@@ -765,11 +767,16 @@ pub struct ConditionInput {
     pub activity_kind: String,
     #[serde(default)]
     pub target: String,
+    /// A group: `all` (the default) or `any`.
+    #[serde(default)]
+    pub join: String,
+    /// A group's conditions (empty for a counted condition).
+    #[serde(default)]
+    pub conditions: Vec<ConditionInput>,
 }
 
 /// A rule as a form sends it: scope, period, `all` or `any`, and its
-/// conditions (one level of grouping; deeper trees come from templates or
-/// the API).
+/// conditions, each counted or itself a group (up to [`MAX_DEPTH`] levels).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct RuleInput {
     #[serde(default)]
@@ -807,56 +814,90 @@ pub fn parse_target(field: &'static str, input: &str) -> Result<i64, FieldError>
         .ok_or_else(|| FieldError::new(field, "plan_target_range").with("max", MAX_TARGET))
 }
 
-/// Parse and check a rule from a form. A single condition needs no `join`.
-pub fn parse_rule(input: &RuleInput) -> Result<Rule, FieldErrors> {
-    let mut errors = FieldErrors::new();
-    let scope = errors.check(Scope::parse("scope", &input.scope));
-    let period = errors.check(Period::parse("period", &input.period));
-    let join = match input.join.trim() {
+fn parse_join(errors: &mut FieldErrors, join: &str) -> Option<bool> {
+    match join.trim() {
         "" | "all" => Some(true),
         "any" => Some(false),
         _ => {
             errors.push(FieldError::new("join", "invalid_choice"));
             None
         }
+    }
+}
+
+fn parse_leaf(errors: &mut FieldErrors, c: &ConditionInput, n: usize) -> Option<Condition> {
+    let mut own = FieldErrors::new();
+    let kind = own.check(MeasureKind::parse("measure", &c.measure));
+    let info_kind = parse_optional(&mut own, &c.info_kind, |s| InfoKind::parse("info_kind", s));
+    let level = parse_optional(&mut own, &c.level, |s| AdoptionLevel::parse("level", s));
+    let activity_kind = parse_optional(&mut own, &c.activity_kind, |s| {
+        ActivityKind::parse("activity_kind", s)
+    });
+    let target = own.check(parse_target("target", &c.target));
+    for e in own.0 {
+        errors.push(e.with("condition", n));
+    }
+    let (kind, target) = (kind?, target?);
+    let measure = Measure {
+        kind,
+        info_kind,
+        level,
+        activity_kind,
     };
-    if input.conditions.is_empty() {
+    Some(Condition::at_least(measure, target))
+}
+
+/// A group's conditions, counted ones numbered from `counter + 1` left to
+/// right; `None` (with the errors pushed) when one is not valid.
+fn parse_group(
+    errors: &mut FieldErrors,
+    join: &str,
+    conditions: &[ConditionInput],
+    counter: &mut usize,
+) -> Option<Condition> {
+    let all = parse_join(errors, join);
+    if conditions.is_empty() {
         errors.push(FieldError::new("condition", "plan_condition_empty"));
+        return None;
     }
-    let mut leaves = Vec::new();
-    for (i, c) in input.conditions.iter().enumerate() {
-        let mut own = FieldErrors::new();
-        let kind = own.check(MeasureKind::parse("measure", &c.measure));
-        let info_kind = parse_optional(&mut own, &c.info_kind, |s| InfoKind::parse("info_kind", s));
-        let level = parse_optional(&mut own, &c.level, |s| AdoptionLevel::parse("level", s));
-        let activity_kind = parse_optional(&mut own, &c.activity_kind, |s| {
-            ActivityKind::parse("activity_kind", s)
-        });
-        let target = own.check(parse_target("target", &c.target));
-        for e in own.0 {
-            errors.push(e.with("condition", i + 1));
-        }
-        if let (Some(kind), Some(target)) = (kind, target) {
-            let measure = Measure {
-                kind,
-                info_kind,
-                level,
-                activity_kind,
-            };
-            leaves.push(Condition::at_least(measure, target));
+    let mut parts = Vec::new();
+    let mut complete = true;
+    for c in conditions {
+        let part = if c.conditions.is_empty() {
+            *counter += 1;
+            parse_leaf(errors, c, *counter)
+        } else {
+            parse_group(errors, &c.join, &c.conditions, counter)
+        };
+        match part {
+            Some(p) => parts.push(p),
+            None => complete = false,
         }
     }
-    let (Some(scope), Some(period), Some(all)) = (scope, period, join) else {
+    let all = all?;
+    if !complete {
+        return None;
+    }
+    Some(match (parts.len(), all) {
+        (1, _) => parts.remove(0),
+        (_, true) => Condition::All(parts),
+        (_, false) => Condition::Any(parts),
+    })
+}
+
+/// Parse and check a rule from a form. A single condition needs no `join`.
+pub fn parse_rule(input: &RuleInput) -> Result<Rule, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let scope = errors.check(Scope::parse("scope", &input.scope));
+    let period = errors.check(Period::parse("period", &input.period));
+    let mut counter = 0;
+    let condition = parse_group(&mut errors, &input.join, &input.conditions, &mut counter);
+    let (Some(scope), Some(period), Some(condition)) = (scope, period, condition) else {
         return Err(errors);
     };
     if !errors.is_empty() {
         return Err(errors);
     }
-    let condition = match (leaves.len(), all) {
-        (1, _) => leaves.remove(0),
-        (_, true) => Condition::All(leaves),
-        (_, false) => Condition::Any(leaves),
-    };
     let rule = Rule {
         scope,
         period,
@@ -864,6 +905,50 @@ pub fn parse_rule(input: &RuleInput) -> Result<Rule, FieldErrors> {
     };
     validate_rule(&rule)?;
     Ok(rule)
+}
+
+/// A rule as the form shows it back: the inverse of [`parse_rule`].
+pub fn rule_input(rule: &Rule) -> RuleInput {
+    fn node(c: &Condition) -> ConditionInput {
+        match c {
+            Condition::AtLeast { measure, target } => ConditionInput {
+                measure: measure.kind.as_str().into(),
+                info_kind: measure
+                    .info_kind
+                    .map(|k| k.as_str().into())
+                    .unwrap_or_default(),
+                level: measure.level.map(|l| l.as_str().into()).unwrap_or_default(),
+                activity_kind: measure
+                    .activity_kind
+                    .map(|k| k.as_str().into())
+                    .unwrap_or_default(),
+                target: target.to_string(),
+                ..ConditionInput::default()
+            },
+            Condition::All(cs) | Condition::Any(cs) => ConditionInput {
+                join: if matches!(c, Condition::All(_)) {
+                    "all"
+                } else {
+                    "any"
+                }
+                .into(),
+                conditions: cs.iter().map(node).collect(),
+                ..ConditionInput::default()
+            },
+        }
+    }
+    let top = node(&rule.condition);
+    let (join, conditions) = if top.conditions.is_empty() {
+        ("all".to_string(), vec![top])
+    } else {
+        (top.join, top.conditions)
+    };
+    RuleInput {
+        scope: rule.scope.as_str().into(),
+        period: rule.period.as_str().into(),
+        join,
+        conditions,
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -905,6 +990,14 @@ fn period_key(period: Period) -> &'static str {
         Period::HalfYear => "plan.when.half_year",
         Period::Year => "plan.when.year",
     }
+}
+
+/// What a measure counts, in words: its verb and object ("上报社情民意信息").
+pub fn describe_measure(m: &Measure, tr: Translate<'_>) -> String {
+    tr(
+        "plan.measure",
+        &[("verb", verb(m, tr)), ("object", object(m, tr))],
+    )
 }
 
 /// The verb of a measure, as words (an adoption by a level names the level).
@@ -1606,6 +1699,7 @@ mod tests {
                 level: String::new(),
                 activity_kind: activity_kind.into(),
                 target: target.into(),
+                ..Default::default()
             };
         let input = RuleInput {
             scope: "each_member".into(),
@@ -1854,5 +1948,50 @@ mod tests {
                 Measure::info(M::InfoSubmitted, InfoKind::Work)
             ]
         );
+    }
+
+    #[test]
+    fn a_form_can_nest_groups_and_reads_back() {
+        let leaf = |measure: &str, info_kind: &str, target: &str| ConditionInput {
+            measure: measure.into(),
+            info_kind: info_kind.into(),
+            target: target.into(),
+            ..Default::default()
+        };
+        let input = RuleInput {
+            scope: "committee".into(),
+            period: "quarter".into(),
+            join: "all".into(),
+            conditions: vec![
+                leaf("proposals_submitted", "", "2"),
+                ConditionInput {
+                    join: "any".into(),
+                    conditions: vec![
+                        leaf("info_forwarded", "social_condition", "3"),
+                        leaf("info_forwarded", "work", "1"),
+                    ],
+                    ..Default::default()
+                },
+            ],
+        };
+        let rule = parse_rule(&input).unwrap();
+        assert_eq!(rule.condition.depth(), 2);
+        assert_eq!(rule_input(&rule), input);
+        assert_eq!(parse_rule(&rule_input(&quota())).unwrap(), quota());
+        // The third counted condition is numbered 3 inside the group.
+        let mut bad = input.clone();
+        bad.conditions[1].conditions[1].target = "-1".into();
+        let errors = parse_rule(&bad).unwrap_err();
+        assert_eq!(errors.0[0].field, "target");
+        assert_eq!(errors.0[0].code, "plan_target_range");
+        let empty = RuleInput {
+            conditions: vec![ConditionInput {
+                join: "any".into(),
+                ..Default::default()
+            }],
+            ..input
+        };
+        // A group without conditions is a counted condition without a measure.
+        assert!(parse_rule(&empty).is_err());
     }
 }

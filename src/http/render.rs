@@ -107,6 +107,7 @@ impl Ctx {
                 items.push(("activities", "/activities".into()));
                 items.push(("info", "/info".into()));
                 items.push(("projects", "/projects".into()));
+                items.push(("plans", "/plans".into()));
                 items.push(("awards", "/awards".into()));
                 items.push(("proposals", "/proposals".into()));
                 items.push(("search", "/search".into()));
@@ -119,6 +120,7 @@ impl Ctx {
                 }
                 items.push(("my_activities", "/activities".into()));
                 items.push(("my_info", "/info".into()));
+                items.push(("my_quotas", "/plans/status".into()));
                 items.push(("my_cases", "/cases".into()));
                 items.push(("awards", "/awards".into()));
                 items.push(("proposals", "/proposals".into()));
@@ -370,6 +372,18 @@ impl Toned for crate::domain::projects::ProjectStatus {
             Preparing => "wait",
             UnderConstruction | Continuing => "work",
             Completed => "done",
+        }
+    }
+}
+
+impl Toned for crate::domain::plans::PlanStatus {
+    fn tone(&self) -> &'static str {
+        use crate::domain::plans::PlanStatus::*;
+        match self {
+            Met => "done",
+            OnTrack => "work",
+            NotDue => "wait",
+            AtRisk | Missed => "stop",
         }
     }
 }

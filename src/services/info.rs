@@ -813,6 +813,10 @@ pub struct InfoFigures {
     pub quarters: Vec<QuarterFigures>,
     /// The whole year (`plan_met`: every quarter met the plan).
     pub year_total: QuarterFigures,
+    /// The quota the quarters are checked against, in words: the committee's
+    /// quarterly rule on forwarded reports in its plan of the year, or the
+    /// built-in quota (3 social-condition or 1 work report) without one.
+    pub plan_rule: String,
 }
 
 /// Query of the figures.
@@ -883,9 +887,14 @@ pub async fn figures(db: &Db, actor: &Actor, q: &FigureQuery) -> Result<InfoFigu
             quarters[slot(d)].instructions += 1;
         }
     }
+    // The quota is the plan's rule when the committee's plan has one.
+    let quota = super::plans::info_quota(db, actor.locale, &org, year).await?;
     let mut total = QuarterFigures::default();
-    for f in &mut quarters {
-        f.plan_met = plan_met(f.forwarded_social_condition, f.forwarded_work);
+    for (i, f) in quarters.iter_mut().enumerate() {
+        f.plan_met = match &quota {
+            Some((_, met)) => met.get(i).copied().unwrap_or(false),
+            None => plan_met(f.forwarded_social_condition, f.forwarded_work),
+        };
         total.submitted_social_condition += f.submitted_social_condition;
         total.submitted_work += f.submitted_work;
         total.withdrawn += f.withdrawn;
@@ -898,11 +907,18 @@ pub async fn figures(db: &Db, actor: &Actor, q: &FigureQuery) -> Result<InfoFigu
         total.instructions += f.instructions;
     }
     total.plan_met = quarters.iter().all(|f| f.plan_met);
+    let plan_rule = match quota {
+        Some((words, _)) => {
+            crate::app::i18n::t_with(actor.locale, "info.plan_rule_of_plan", &[("rule", words)])
+        }
+        None => crate::app::i18n::t(actor.locale, "info.plan_rule"),
+    };
     Ok(InfoFigures {
         org_id: org.id,
         org_name: org.name,
         year,
         quarters,
         year_total: total,
+        plan_rule,
     })
 }

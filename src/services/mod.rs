@@ -14,6 +14,7 @@ pub mod info;
 pub mod members;
 pub mod notifications;
 pub mod orgs;
+pub mod plans;
 pub mod projects;
 pub mod proposals;
 pub mod reception;

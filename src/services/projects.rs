@@ -164,7 +164,11 @@ const STAFF: &[Role] = &[Role::Staff];
 
 /// The committee whose projects the actor reads: staff any committee within
 /// their subtree (their own by default), a member their own committee.
-async fn reading_scope(db: &Db, actor: &Actor, org: Option<&str>) -> Result<Org, AppError> {
+pub(crate) async fn reading_scope(
+    db: &Db,
+    actor: &Actor,
+    org: Option<&str>,
+) -> Result<Org, AppError> {
     match actor.role {
         Role::Staff => committee(db, actor, "org", org).await.map_err(bad_request),
         Role::Member => {
@@ -183,7 +187,7 @@ async fn reading_scope(db: &Db, actor: &Actor, org: Option<&str>) -> Result<Org,
 }
 
 /// A member's committee: their organisation, or the committee of their group.
-async fn own_committee(db: &Db, actor: &Actor) -> Result<Org, AppError> {
+pub(crate) async fn own_committee(db: &Db, actor: &Actor) -> Result<Org, AppError> {
     let org = orgs::get_org(db, actor.org_id)
         .await?
         .ok_or(AppError::Forbidden)?;

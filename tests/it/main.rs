@@ -28,6 +28,7 @@ mod notifications;
 mod openapi;
 mod orgs_api;
 mod pages;
+mod plans;
 mod projects;
 mod proposals;
 mod reception;

@@ -92,6 +92,16 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/reports/summary/file"),
     ("get", "/notifications"),
     ("post", "/notifications/{id}/read"),
+    ("get", "/plans"),
+    ("post", "/plans"),
+    ("get", "/plans/{id}"),
+    ("put", "/plans/{id}"),
+    ("delete", "/plans/{id}"),
+    ("post", "/plans/{id}/copy"),
+    ("post", "/plans/{id}/items"),
+    ("put", "/plans/{id}/items/{item_id}"),
+    ("delete", "/plans/{id}/items/{item_id}"),
+    ("get", "/plan-status"),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];
@@ -255,7 +265,11 @@ async fn every_documented_operation_answers(app: TestApp) {
         } else {
             (member, &token)
         };
-        let url = path.replace("{id}", &id.to_string());
+        // A plan's item: the demo's first plan (its id is the member's, 1)
+        // has items 1 to 12.
+        let url = path
+            .replace("{id}", &id.to_string())
+            .replace("{item_id}", &id.to_string());
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
 
         // Without a token: 401 in the API's format.

@@ -7,6 +7,7 @@ mod info;
 mod members;
 mod notifications;
 mod orgs;
+mod plans;
 mod projects;
 mod proposals;
 mod reception;
@@ -66,6 +67,7 @@ pub fn routes() -> Vec<RouteSpec> {
         projects::routes(),
         reports::routes(),
         notifications::routes(),
+        plans::routes(),
     ]
     .into_iter()
     .flatten()
@@ -204,6 +206,8 @@ impl Modify for ErrorAnswers {
         projects::list, projects::create, projects::figures, projects::get, projects::update, projects::add_update,
         reports::summary, reports::summary_file,
         notifications::list, notifications::read,
+        plans::list, plans::create, plans::get, plans::update, plans::delete, plans::copy,
+        plans::add_item, plans::update_item, plans::delete_item, plans::status,
     ),
     components(schemas(crate::http::error::ErrorBody, crate::http::error::FieldErrorBody)),
     modifiers(&Security, &ErrorAnswers),

@@ -9,6 +9,7 @@ mod info;
 mod members;
 mod notifications;
 mod orgs;
+mod plans;
 mod projects;
 mod proposals;
 mod reception;
@@ -33,6 +34,7 @@ pub fn routes() -> Vec<RouteSpec> {
         projects::routes(),
         reports::routes(),
         notifications::routes(),
+        plans::routes(),
         style::routes(),
     ]
     .into_iter()
