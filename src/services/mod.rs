@@ -12,6 +12,7 @@ pub mod error;
 pub mod info;
 pub mod members;
 pub mod orgs;
+pub mod points;
 pub mod projects;
 pub mod proposals;
 pub mod reception;

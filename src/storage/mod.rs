@@ -17,6 +17,7 @@ pub mod events;
 pub mod info;
 pub mod members;
 pub mod orgs;
+pub mod points;
 pub mod projects;
 pub mod proposals;
 pub mod reception;

@@ -24,6 +24,7 @@ mod members_api;
 mod openapi;
 mod orgs_api;
 mod pages;
+mod points;
 mod projects;
 mod proposals;
 mod reception;

@@ -6,6 +6,7 @@ mod cases;
 mod info;
 mod members;
 mod orgs;
+mod points;
 mod projects;
 mod proposals;
 mod reception;
@@ -62,6 +63,7 @@ pub fn routes() -> Vec<RouteSpec> {
         proposals::routes(),
         info::routes(),
         projects::routes(),
+        points::routes(),
     ]
     .into_iter()
     .flatten()
@@ -192,12 +194,13 @@ impl Modify for ErrorAnswers {
         activities::list, activities::create, activities::get, activities::update, activities::invite,
         activities::reply, activities::attendance, activities::decide, activities::report,
         activities::list_attachments, activities::upload_to_activity, activities::download,
-        activities::list_awards, activities::create_award, activities::upload_to_award, activities::five_ones,
+        activities::list_awards, activities::create_award, activities::award_step, activities::upload_to_award, activities::five_ones,
         proposals::list, proposals::create, proposals::similar, proposals::figures, proposals::get_settings,
         proposals::put_settings, proposals::get, proposals::update, proposals::step, proposals::cosign,
         proposals::search_api, proposals::upload_to_proposal,
         info::list, info::create, info::figures, info::get, info::update, info::step,
         projects::list, projects::create, projects::figures, projects::get, projects::update, projects::add_update,
+        points::list, points::member, points::get_rules, points::put_rules,
     ),
     components(schemas(crate::http::error::ErrorBody, crate::http::error::FieldErrorBody)),
     modifiers(&Security, &ErrorAnswers),

@@ -8,6 +8,7 @@ mod home;
 mod info;
 mod members;
 mod orgs;
+mod points;
 mod projects;
 mod proposals;
 mod reception;
@@ -29,6 +30,7 @@ pub fn routes() -> Vec<RouteSpec> {
         proposals::routes(),
         info::routes(),
         projects::routes(),
+        points::routes(),
         style::routes(),
     ]
     .into_iter()
