@@ -139,7 +139,7 @@ pub struct KindTotal {
 
 /// How a member's score of a year was made.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Breakdown {
+pub struct PointsBreakdown {
     pub member_id: i64,
     pub member: String,
     pub committee_id: i64,
@@ -572,7 +572,7 @@ pub async fn breakdown(
     actor: &Actor,
     member_id: i64,
     year: Option<&str>,
-) -> Result<Breakdown, AppError> {
+) -> Result<PointsBreakdown, AppError> {
     actor.require(&[Role::Staff, Role::Member])?;
     if !member_visible(db, actor, member_id).await? {
         return Err(AppError::NotFound);
@@ -596,7 +596,7 @@ fn breakdown_of(
     r: &PointsRules,
     row: Option<&RulesRow>,
     s: &Score,
-) -> Breakdown {
+) -> PointsBreakdown {
     let lines = s
         .lines
         .iter()
@@ -643,7 +643,7 @@ fn breakdown_of(
             }
         })
         .collect();
-    Breakdown {
+    PointsBreakdown {
         member_id: m.id,
         member: m.name,
         committee_id: m.org_id,
@@ -868,30 +868,41 @@ pub async fn save_rules(db: &Db, actor: &Actor, input: &RulesInput) -> Result<Ru
     let json = serde_json::to_string(&r).map_err(|e| AppError::internal(e.to_string()))?;
     let before = store::rules(db, org.id, i64::from(year)).await?;
     let mut tx = db.begin().await?;
-    let (id, action, before_version) = match &before {
+    let detail = |before_version: Option<i64>| {
+        Some(
+            serde_json::json!({
+                "org_id": org.id, "year": year, "before_version": before_version, "rules": json,
+            })
+            .to_string(),
+        )
+    };
+    match &before {
         Some(row) => {
             let version = parse_version(&input.version)?;
             check_version(
                 store::update_rules(&mut tx, row.id, version, &json, actor.user_id).await?,
             )?;
-            (row.id, "update", Some(row.version))
+            let entry = actor.audit("update", "points_rules", row.id, detail(Some(row.version)));
+            audit::insert(&mut tx, &entry).await?;
         }
-        None => match store::insert_rules(&mut tx, org.id, i64::from(year), &json, actor.user_id)
-            .await
-        {
-            Ok(id) => (id, "create", None),
-            Err(e) if is_unique_violation(&e) => return Err(AppError::Conflict("stale_version")),
-            Err(e) => return Err(e.into()),
-        },
-    };
-    let detail = serde_json::json!({
-        "org_id": org.id, "year": year, "before_version": before_version, "rules": json,
-    });
-    audit::insert(
-        &mut tx,
-        &actor.audit(action, "points_rules", id, Some(detail.to_string())),
-    )
-    .await?;
+        None => {
+            let id =
+                match store::insert_rules(&mut tx, org.id, i64::from(year), &json, actor.user_id)
+                    .await
+                {
+                    Ok(id) => id,
+                    Err(e) if is_unique_violation(&e) => {
+                        return Err(AppError::Conflict("stale_version"))
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+            audit::insert(
+                &mut tx,
+                &actor.audit("create", "points_rules", id, detail(None)),
+            )
+            .await?;
+        }
+    }
     tx.commit().await?;
     get_rules(
         db,

@@ -88,6 +88,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/projects/{id}"),
     ("put", "/projects/{id}"),
     ("post", "/projects/{id}/updates"),
+    ("post", "/awards/{id}/steps"),
+    ("get", "/points"),
+    ("get", "/points/members/{id}"),
+    ("get", "/points/rules"),
+    ("put", "/points/rules"),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];

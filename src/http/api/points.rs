@@ -17,7 +17,7 @@ use crate::http::error::{ApiResult, ErrorBody, ForApi};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::non_blank;
 use crate::services::points::{
-    self as service, Breakdown, GradeCount, PointsQuery, RankedMember, RulesInput, RulesView,
+    self as service, GradeCount, PointsBreakdown, PointsQuery, RankedMember, RulesInput, RulesView,
 };
 
 pub fn routes() -> Vec<RouteSpec> {
@@ -99,7 +99,7 @@ pub struct PointsYearParam {
 
 #[utoipa::path(get, path = "/api/v1/points/members/{id}", tag = "points", params(("id" = i64, Path), PointsYearParam),
     description = "How a member's score was made: each line names the record that earned it (type, id, page) and the rule (item, price, share) that priced it. A member reads only their own.",
-    responses((status = 200, body = Breakdown), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PointsBreakdown), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn member(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,

@@ -24,7 +24,7 @@ use crate::http::{route, AppState, RouteSpec};
 use crate::services::non_blank;
 use crate::services::orgs as org_service;
 use crate::services::points::{
-    self as service, Breakdown, PointsQuery, Ranking, RulesInput, RulesView,
+    self as service, PointsBreakdown, PointsQuery, Ranking, RulesInput, RulesView,
 };
 
 pub fn routes() -> Vec<RouteSpec> {
@@ -76,15 +76,19 @@ pub async fn ranking(
         ("sort", q.sort.clone().unwrap_or_default()),
         ("dir", q.dir.clone().unwrap_or_default()),
     ];
-    let sort_links = ["rank", "name", "committee"]
-        .iter()
-        .map(|s| {
-            (
-                link_with("/points", &keep[..2], &[("sort", (*s).to_string())]),
-                ctx.t(&format!("points.sort_{s}")),
-            )
-        })
-        .collect();
+    let sort_links = [
+        ("rank", "points.sort_rank"),
+        ("name", "points.sort_name"),
+        ("committee", "points.sort_committee"),
+    ]
+    .iter()
+    .map(|(s, key)| {
+        (
+            link_with("/points", &keep[..2], &[("sort", (*s).to_string())]),
+            ctx.t(key),
+        )
+    })
+    .collect();
     let template = RankingTemplate {
         committees: choices(
             committees
@@ -112,7 +116,7 @@ pub struct YearQuery {
 #[template(path = "points/member.html")]
 struct MemberTemplate {
     ctx: Ctx,
-    b: Breakdown,
+    b: PointsBreakdown,
     is_staff: bool,
     prev: String,
     next: String,
