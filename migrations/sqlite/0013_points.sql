@@ -27,3 +27,9 @@ ALTER TABLE awards ADD COLUMN decided_on TEXT;
 ALTER TABLE awards ADD COLUMN withdrawn_reason TEXT;
 UPDATE awards SET decided_on = printf('%04d-12-31', year) WHERE status = 'awarded';
 CREATE INDEX awards_year_status ON awards(year, status);
+
+-- A member's points read their records by member: the tables that had no
+-- index for it.
+CREATE INDEX reception_duty_member ON reception_duty(member_id);
+CREATE INDEX proposal_ratings_member ON proposal_ratings(member_id);
+CREATE INDEX activities_logged_by ON activities(logged_by);

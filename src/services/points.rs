@@ -845,10 +845,12 @@ fn parse_rules(input: &RulesInput, year: i32) -> Result<PointsRules, FieldErrors
     let reported: Vec<&'static str> = errors.0.iter().map(|e| e.field).collect();
     if let Err(e) = rules::validate_rules(&r) {
         let grade_field = |f: &str| f == "grades" || f.ends_with("_from") || f.ends_with("_to");
+        let reported_already = |f: &'static str| {
+            matches!(f, "base" | "lead_pct" | "cosigner_pct") && reported.contains(&f)
+        };
         errors.0.extend(e.0.into_iter().filter(|e| {
-            !(matches!(e.field, "base" | "lead_pct" | "cosigner_pct")
-                && reported.contains(&e.field))
-                && !(unread_bound && grade_field(e.field))
+            let unread_grade = unread_bound && grade_field(e.field);
+            !reported_already(e.field) && !unread_grade
         }));
     }
     errors.into_result().map(|()| r)
