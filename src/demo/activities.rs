@@ -203,6 +203,7 @@ async fn load_awards(
             title: w.title.clone(),
             evidence: w.evidence.clone(),
             status: w.status.clone(),
+            level: String::new(),
         };
         awards::create(db, staff, &input).await?;
     }

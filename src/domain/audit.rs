@@ -80,6 +80,7 @@ choice_enum! {
         InfoStep => "info_step",
         ProjectUpdate => "project_update",
         PlanCopy => "plan_copy",
+        AwardStep => "award_step",
         Cosign => "cosign",
         Invite => "invite",
         Reply => "reply",
@@ -123,6 +124,7 @@ choice_enum! {
         Summary => "summary",
         Plan => "plan",
         PlanItem => "plan_item",
+        PointsRules => "points_rules",
         Attachment => "attachment",
         AuditLog => "audit_log",
         Database => "database",
@@ -248,6 +250,7 @@ pub enum Choice {
     Format,
     Locale,
     SecondFactor,
+    AwardLevel,
 }
 
 /// Every key an audit row's detail may hold, and how its value reads (its
@@ -385,6 +388,8 @@ pub const DETAIL_KEYS: &[(&str, DetailKind)] = &[
     ("seed", DetailKind::Text),
     ("second_factor", DetailKind::Choice(Choice::SecondFactor)),
     ("account_disabled", DetailKind::Flag),
+    ("award_level", DetailKind::Choice(Choice::AwardLevel)),
+    ("rules", DetailKind::Text),
     ("reason", DetailKind::Text),
     ("note", DetailKind::Text),
 ];
@@ -526,6 +531,10 @@ pub fn choice_label_key(choice: Choice, value: &str) -> Option<&'static str> {
             SecondFactorFailure::parse(FIELD, value),
             SecondFactorFailure::label_key,
         ),
+        Choice::AwardLevel => key(
+            super::awards::AwardLevel::parse(FIELD, value),
+            super::awards::AwardLevel::label_key,
+        ),
     }
 }
 
@@ -567,6 +576,10 @@ pub fn contextual_label_key(
         (DetailKind::Step, O::InfoReport) => key(
             info::InfoAction::parse(FIELD, value),
             info::InfoAction::label_key,
+        ),
+        (DetailKind::Step, O::Award) => key(
+            super::awards::AwardAction::parse(FIELD, value),
+            super::awards::AwardAction::label_key,
         ),
         (DetailKind::Step, O::Proposal) => key(
             proposals::ProposalAction::parse(FIELD, value),

@@ -109,6 +109,7 @@ impl Ctx {
                 items.push(("projects", "/projects".into()));
                 items.push(("plans", "/plans".into()));
                 items.push(("awards", "/awards".into()));
+                items.push(("points", "/points".into()));
                 items.push(("proposals", "/proposals".into()));
                 items.push(("search", "/search".into()));
                 items.push(("reports", "/reports/summary".into()));
@@ -117,6 +118,7 @@ impl Ctx {
                 if let Some(id) = user.member_id {
                     items.push(("duty_file", format!("/members/{id}")));
                     items.push(("five_ones", format!("/members/{id}/five-ones")));
+                    items.push(("my_points", format!("/points/members/{id}")));
                 }
                 items.push(("my_activities", "/activities".into()));
                 items.push(("my_info", "/info".into()));

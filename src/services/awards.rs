@@ -4,9 +4,10 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::steps::{check_version, parse_version};
 use super::{non_blank, Actor};
 use crate::domain::activities::{parse_year, AwardCategory, AwardStatus, FiveOnesItem};
-use crate::domain::awards;
+use crate::domain::awards::{self, AwardAction, AwardLevel};
 use crate::domain::dates::{parse_id, parse_optional_id};
 use crate::domain::roles::Role;
 use crate::domain::text::{required_line, required_text};
@@ -30,6 +31,21 @@ pub struct AwardInput {
     pub evidence: String,
     /// candidate | awarded; `candidate` when empty.
     pub status: String,
+    /// Who gave it: committee | district | city | province | national;
+    /// `committee` when empty.
+    pub level: String,
+}
+
+/// A step on an award: 授予 (a candidate is awarded) or 撤销 (with a reason).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct AwardStepInput {
+    /// award | withdraw
+    pub action: String,
+    /// Why it is withdrawn (required to withdraw).
+    pub reason: Option<String>,
+    /// The award's version as read.
+    pub version: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -119,6 +135,11 @@ pub async fn create(db: &Db, actor: &Actor, input: &AwardInput) -> Result<Award,
                     .map(|()| s)
             })
     };
+    let level = if input.level.trim().is_empty() {
+        Some(AwardLevel::Committee)
+    } else {
+        errors.check(AwardLevel::parse("level", &input.level))
+    };
     if let Some(m) = member_id {
         let visible = match members::get(db, m).await? {
             Some(member) => orgs::get_org(db, member.org_id)
@@ -131,8 +152,15 @@ pub async fn create(db: &Db, actor: &Actor, input: &AwardInput) -> Result<Award,
         }
     }
     errors.into_result()?;
-    let (Some(member_id), Some(year), Some(category), Some(title), Some(evidence), Some(status)) =
-        (member_id, year, category, title, evidence, status)
+    let (
+        Some(member_id),
+        Some(year),
+        Some(category),
+        Some(title),
+        Some(evidence),
+        Some(status),
+        Some(level),
+    ) = (member_id, year, category, title, evidence, status, level)
     else {
         return Err(AppError::internal("validated fields missing"));
     };
@@ -143,12 +171,11 @@ pub async fn create(db: &Db, actor: &Actor, input: &AwardInput) -> Result<Award,
         title,
         evidence,
         status: status.as_str().into(),
+        level: level.as_str().into(),
+        decided_on: awards::counts(status).then(|| day_in_year(year)),
     };
     // On the duty file at the end of its year, or today for the current year.
-    let today = crate::app::clock::today();
-    let occurred_on = NaiveDate::from_ymd_opt(year, 12, 31)
-        .map(|d| d.min(today))
-        .unwrap_or(today);
+    let occurred_on = day_in_year(year);
     let mut tx = db.begin().await?;
     let id = store::insert(&mut tx, &values, actor.user_id).await?;
     timeline::insert(
@@ -184,11 +211,94 @@ pub async fn create(db: &Db, actor: &Actor, input: &AwardInput) -> Result<Award,
     }
     let detail = serde_json::json!({
         "member_id": values.member_id, "year": values.year, "category": values.category,
-        "title": values.title, "status": values.status,
+        "title": values.title, "status": values.status, "award_level": values.level,
     });
     audit::insert(
         &mut tx,
         &actor.audit("create", "award", id, Some(detail.to_string())),
+    )
+    .await?;
+    tx.commit().await?;
+    store::get(db, id).await?.ok_or(AppError::NotFound)
+}
+
+/// The day a step on an award of `year` is dated: today within the year,
+/// else the year's last (or first) day, so its points belong to its year.
+fn day_in_year(year: i32) -> NaiveDate {
+    let today = crate::app::clock::today();
+    match (
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        NaiveDate::from_ymd_opt(year, 12, 31),
+    ) {
+        (Some(first), Some(last)) => today.clamp(first, last),
+        _ => today,
+    }
+}
+
+/// Take a step on an award: award a candidate, or withdraw a candidacy or an
+/// award with its reason (`domain::awards::check_move`). Only an awarded
+/// award earns duty points, so a withdrawal takes its points away.
+pub async fn step(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    input: &AwardStepInput,
+) -> Result<Award, AppError> {
+    actor.require(&[Role::Staff])?;
+    let award = get(db, actor, id).await?;
+    let version = parse_version(&input.version)?;
+    let action = AwardAction::parse("action", &input.action)?;
+    let from = AwardStatus::parse("status", &award.status)
+        .map_err(|_| AppError::internal("stored award status"))?;
+    let reason = input
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    let to = match awards::check_move("action", from, action, reason) {
+        Ok(to) => to,
+        Err(e) if e.field == "action" => return Err(AppError::Conflict(e.code)),
+        Err(e) => return Err(e.into()),
+    };
+    let reason = match action {
+        AwardAction::Withdraw => reason.map(|r| r.chars().take(500).collect::<String>()),
+        AwardAction::Award => None,
+    };
+    let year = i32::try_from(award.year).unwrap_or(2000);
+    let on = day_in_year(year);
+    let mut tx = db.begin().await?;
+    check_version(
+        store::set_status(&mut tx, id, version, to.as_str(), on, reason.as_deref()).await?,
+    )?;
+    if to == AwardStatus::Awarded {
+        let category = AwardCategory::parse("category", &award.category)
+            .map_err(|_| AppError::internal("stored award category"))?;
+        if FiveOnesItem::ALL
+            .iter()
+            .any(|item| item.ticked_by_award(category, to))
+        {
+            timeline::insert(
+                &mut tx,
+                &NewTimelineEntry {
+                    member_id: award.member_id,
+                    occurred_on: on,
+                    kind: "five_ones",
+                    title: &award.title,
+                    object_type: Some("award"),
+                    object_id: Some(id),
+                    created_by: Some(actor.user_id),
+                },
+            )
+            .await?;
+        }
+    }
+    let detail = serde_json::json!({
+        "action": action.as_str(), "from": from.as_str(), "to": to.as_str(),
+        "member_id": award.member_id, "year": award.year, "reason": reason,
+    });
+    audit::insert(
+        &mut tx,
+        &actor.audit("award_step", "award", id, Some(detail.to_string())),
     )
     .await?;
     tx.commit().await?;

@@ -20,6 +20,7 @@ pub mod members;
 pub mod notifications;
 pub mod orgs;
 pub mod plans;
+pub mod points;
 pub mod projects;
 pub mod proposals;
 pub mod reception;

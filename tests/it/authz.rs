@@ -303,6 +303,20 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
             staff_only,
         ),
         ((M::GET, "/api/v1/plan-status"), staff_and_own_member),
+        // Duty points: staff rank and set the rules; a member reads their own breakdown.
+        ((M::GET, "/points"), staff_only),
+        ((M::GET, "/points/rules"), staff_only),
+        ((M::POST, "/points/rules"), staff_only),
+        ((M::GET, "/points/members/{id}"), staff_and_own_member),
+        ((M::GET, "/api/v1/points"), staff_only),
+        (
+            (M::GET, "/api/v1/points/members/{id}"),
+            staff_and_own_member,
+        ),
+        ((M::GET, "/api/v1/points/rules"), staff_only),
+        ((M::PUT, "/api/v1/points/rules"), staff_only),
+        ((M::POST, "/awards/{id}/steps"), staff_only),
+        ((M::POST, "/api/v1/awards/{id}/steps"), staff_only),
         // The living style page.
         ((M::GET, "/style"), staff_only),
     ])

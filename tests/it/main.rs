@@ -29,6 +29,7 @@ mod openapi;
 mod orgs_api;
 mod pages;
 mod plans;
+mod points;
 mod projects;
 mod proposals;
 mod reception;

@@ -102,6 +102,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("put", "/plans/{id}/items/{item_id}"),
     ("delete", "/plans/{id}/items/{item_id}"),
     ("get", "/plan-status"),
+    ("post", "/awards/{id}/steps"),
+    ("get", "/points"),
+    ("get", "/points/members/{id}"),
+    ("get", "/points/rules"),
+    ("put", "/points/rules"),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];

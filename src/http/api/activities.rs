@@ -8,6 +8,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{upload, Page};
+use crate::http::api::JsonForm;
 use crate::http::auth::{Access, ApiActor, ApiJson, ApiQuery, PathId};
 use crate::http::error::{ApiResult, ErrorBody, ForApi};
 use crate::http::files::{download_response, upload_route, UploadForm};
@@ -17,7 +18,7 @@ use crate::services::activities::{
     self as service, ActivityDetail, ActivityInput, ActivityQuery, FiveOnesChecklist, ReportInput,
 };
 use crate::services::attachments::{self as files, Owner};
-use crate::services::awards::{self as award_service, AwardInput, AwardQuery};
+use crate::services::awards::{self as award_service, AwardInput, AwardQuery, AwardStepInput};
 use crate::storage::activities::{Activity, Invitation, ResearchReport};
 use crate::storage::attachments::Attachment;
 use crate::storage::awards::Award;
@@ -77,6 +78,7 @@ pub fn routes() -> Vec<RouteSpec> {
         ),
         route(Method::GET, "/api/v1/awards", BOTH, list_awards),
         route(Method::POST, "/api/v1/awards", STAFF, create_award),
+        route(Method::POST, "/api/v1/awards/{id}/steps", STAFF, award_step),
         upload_route(route(
             Method::POST,
             "/api/v1/awards/{id}/attachments",
@@ -479,6 +481,9 @@ pub struct AwardBody {
     /// candidate | awarded
     #[serde(default)]
     pub status: Option<String>,
+    /// Who gave it: committee (default) | district | city | province | national.
+    #[serde(default)]
+    pub level: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/awards", tag = "awards", request_body = AwardBody,
@@ -495,11 +500,41 @@ pub async fn create_award(
         title: body.title,
         evidence: body.evidence,
         status: body.status.unwrap_or_default(),
+        level: body.level.unwrap_or_default(),
     };
     let a = award_service::create(&state.db, &actor, &input)
         .await
         .for_api(actor.locale)?;
     Ok((StatusCode::CREATED, Json(a)).into_response())
+}
+
+/// A step on an award.
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct AwardStepBody {
+    /// award (授予: a candidate is awarded) | withdraw (撤销, with a reason)
+    action: String,
+    /// Why it is withdrawn (required to withdraw).
+    reason: Option<String>,
+    /// The award's version as read.
+    version: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/awards/{id}/steps", tag = "awards", params(("id" = i64, Path)), request_body = AwardStepBody,
+    description = "Award a candidate, or withdraw a candidacy or an award with its reason. Only an awarded award earns duty points.",
+    responses((status = 200, body = Award), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "changed since read, or not possible in the award's status"),
+        (status = 422, body = ErrorBody, description = "an unknown action, or a withdrawal without its reason")))]
+pub async fn award_step(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    JsonForm(input): JsonForm<AwardStepInput>,
+) -> ApiResult {
+    let a = award_service::step(&state.db, &actor, id, &input)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(a).into_response())
 }
 
 #[derive(Deserialize, IntoParams)]

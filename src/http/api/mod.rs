@@ -8,6 +8,7 @@ mod members;
 mod notifications;
 mod orgs;
 mod plans;
+mod points;
 mod projects;
 mod proposals;
 mod reception;
@@ -68,6 +69,7 @@ pub fn routes() -> Vec<RouteSpec> {
         reports::routes(),
         notifications::routes(),
         plans::routes(),
+        points::routes(),
     ]
     .into_iter()
     .flatten()
@@ -198,7 +200,7 @@ impl Modify for ErrorAnswers {
         activities::list, activities::create, activities::get, activities::update, activities::invite,
         activities::reply, activities::attendance, activities::decide, activities::report,
         activities::list_attachments, activities::upload_to_activity, activities::download,
-        activities::list_awards, activities::create_award, activities::upload_to_award, activities::five_ones,
+        activities::list_awards, activities::create_award, activities::award_step, activities::upload_to_award, activities::five_ones,
         proposals::list, proposals::create, proposals::similar, proposals::figures, proposals::get_settings,
         proposals::put_settings, proposals::get, proposals::update, proposals::step, proposals::cosign,
         proposals::search_api, proposals::upload_to_proposal,
@@ -208,6 +210,7 @@ impl Modify for ErrorAnswers {
         notifications::list, notifications::read,
         plans::list, plans::create, plans::get, plans::update, plans::delete, plans::copy,
         plans::add_item, plans::update_item, plans::delete_item, plans::status,
+        points::list, points::member, points::get_rules, points::put_rules,
     ),
     components(schemas(crate::http::error::ErrorBody, crate::http::error::FieldErrorBody)),
     modifiers(&Security, &ErrorAnswers),

@@ -31,7 +31,7 @@ use crate::services::activities::{
     self as service, ActivityDetail, ActivityInput, ActivityQuery, FiveOnesChecklist, ReportInput,
 };
 use crate::services::attachments::{self as files, Owner};
-use crate::services::awards::{self as award_service, AwardInput, AwardQuery};
+use crate::services::awards::{self as award_service, AwardInput, AwardQuery, AwardStepInput};
 use crate::services::error::AppError;
 use crate::services::members as member_service;
 use crate::services::orgs as org_service;
@@ -79,6 +79,7 @@ pub fn routes() -> Vec<RouteSpec> {
         ),
         route(Method::GET, "/awards", BOTH, awards),
         route(Method::POST, "/awards", STAFF, create_award),
+        route(Method::POST, "/awards/{id}/steps", STAFF, award_step),
         route(Method::GET, "/members/{id}/five-ones", BOTH, five_ones),
     ]
 }
@@ -885,6 +886,15 @@ pub async fn download(
 }
 
 pub struct AwardRow {
+    pub id: i64,
+    pub version: i64,
+    pub level: String,
+    /// Why it was withdrawn.
+    pub reason: String,
+    /// A candidate may be awarded.
+    pub may_award: bool,
+    /// A candidacy or an award may be withdrawn.
+    pub may_withdraw: bool,
     pub member: String,
     pub member_id: i64,
     pub year: i64,
@@ -905,6 +915,7 @@ struct AwardsTemplate {
     members: Vec<Choice>,
     categories: Vec<Choice>,
     statuses: Vec<Choice>,
+    levels: Vec<Choice>,
 }
 
 async fn awards_page(
@@ -935,6 +946,19 @@ async fn awards_page(
         rows: found
             .iter()
             .map(|w| AwardRow {
+                id: w.id,
+                version: w.version,
+                level: label_of(
+                    &ctx,
+                    awards::AwardLevel::parse("level", &w.level),
+                    |c| c.label_key(),
+                    &w.level,
+                ),
+                reason: w.withdrawn_reason.clone().unwrap_or_default(),
+                may_award: AwardStatus::parse("status", &w.status)
+                    .is_ok_and(|s| awards::can_move(s, awards::AwardAction::Award).is_ok()),
+                may_withdraw: AwardStatus::parse("status", &w.status)
+                    .is_ok_and(|s| awards::can_move(s, awards::AwardAction::Withdraw).is_ok()),
                 member: w.member_name.clone(),
                 member_id: w.member_id,
                 year: w.year,
@@ -967,6 +991,12 @@ async fn awards_page(
                 .iter()
                 .map(|v| (v.as_str().to_string(), ctx.t(v.label_key()))),
             &input.status,
+        ),
+        levels: choices(
+            awards::AwardLevel::ALL
+                .iter()
+                .map(|v| (v.as_str().to_string(), ctx.t(v.label_key()))),
+            &input.level,
         ),
         input,
         errors,
@@ -1007,6 +1037,31 @@ pub async fn create_award(
             &page,
             &AwardQuery::default(),
             form,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await
+        .into_response(),
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+/// Award a candidate, or withdraw a candidacy or an award with its reason.
+pub async fn award_step(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+    PageForm { page, form }: PageForm<AwardStepInput>,
+) -> Response {
+    match award_service::step(&state.db, &page.actor, id, &form).await {
+        Ok(_) => flash::redirect("/awards", Flash::Saved),
+        Err(AppError::Validation(errors)) => awards_page(
+            &state,
+            &page,
+            &AwardQuery::default(),
+            AwardInput {
+                year: crate::app::clock::this_year().to_string(),
+                ..Default::default()
+            },
             errors,
             StatusCode::UNPROCESSABLE_ENTITY,
         )

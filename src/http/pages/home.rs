@@ -38,6 +38,8 @@ struct HomeTemplate {
     next_duty: String,
     /// The member's own duty file, for the shortcut.
     duty_file: String,
+    /// A member's duty points so far this year, linked to how they were made.
+    points: Option<crate::services::points::SoFar>,
 }
 
 fn row(ctx: &Ctx, todo: &Todo) -> TodoRow {
@@ -61,6 +63,9 @@ pub async fn home(State(state): State<AppState>, page: PageActor) -> PageResult 
     }
     let today = clock::today();
     let home = service::home(&state.db, &page.actor, today)
+        .await
+        .for_page(&page)?;
+    let points = crate::services::points::so_far(&state.db, &page.actor)
         .await
         .for_page(&page)?;
     let ctx = Ctx::for_page(&page, "home");
@@ -87,6 +92,7 @@ pub async fn home(State(state): State<AppState>, page: PageActor) -> PageResult 
             .member_id
             .map(|id| format!("/members/{id}"))
             .unwrap_or_default(),
+        points,
         ctx,
     };
     Ok(render(&template))

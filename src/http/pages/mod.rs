@@ -10,6 +10,7 @@ mod members;
 mod notifications;
 mod orgs;
 mod plans;
+mod points;
 mod projects;
 mod proposals;
 mod reception;
@@ -35,6 +36,7 @@ pub fn routes() -> Vec<RouteSpec> {
         reports::routes(),
         notifications::routes(),
         plans::routes(),
+        points::routes(),
         style::routes(),
     ]
     .into_iter()

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Duty points at province scale (issue 14): the time to recompute every
+# member's points and the ranking of one year across the whole province,
+# through HTTP (`GET /api/v1/points?org=<province>&year=…`), and for one
+# district's tree. Nothing is cached: each request reads the records and
+# the rules and scores every member.
+#
+#   scripts/points_bench.sh                      # SQLite, fresh province data
+#   scripts/points_bench.sh --postgres URL       # PostgreSQL (an empty database)
+#   scripts/points_bench.sh --postgres URL --reuse   # data already loaded there
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+PG_URL=""
+REUSE=""
+YEAR=2024
+RUNS=5
+PORT=18081
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --postgres) PG_URL="$2"; shift 2 ;;
+        --reuse) REUSE=1; shift ;;
+        --year) YEAR="$2"; shift 2 ;;
+        --runs) RUNS="$2"; shift 2 ;;
+        --port) PORT="$2"; shift 2 ;;
+        *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+done
+
+cargo build --release --bin lvzhi
+BIN=target/release/lvzhi
+WORK=$(mktemp -d /tmp/lvzhi-points.XXXXXX)
+export LVZHI_DATA_KEY_FILE="$WORK/lvzhi.key"
+export LVZHI_ATTACHMENTS_DIR="$WORK/attachments"
+if [ -n "$PG_URL" ]; then DB="$PG_URL"; else DB="sqlite://$WORK/lvzhi.db"; fi
+echo "== engine: $([ -n "$PG_URL" ] && echo PostgreSQL || echo SQLite); data in $WORK"
+if [ -z "$REUSE" ]; then
+    "$BIN" demo --scale province --database "$DB" > "$WORK/load.txt"
+fi
+
+LVZHI_LOG=warn "$BIN" serve --listen "127.0.0.1:$PORT" --database "$DB" > "$WORK/serve.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$PORT/healthz" > /dev/null 2>&1 && break
+    sleep 0.2
+done
+
+measure() {
+    local who=$1 label=$2
+    local token
+    token=$("$BIN" token create --username "$who" --name points-bench --database "$DB")
+    local url="http://127.0.0.1:$PORT/api/v1/points?year=$YEAR&per_page=20"
+    local total
+    total=$(curl -fs -H "Authorization: Bearer $token" "$url" | sed -n 's/.*"total":\([0-9]*\).*/\1/p')
+    local times=()
+    for _ in $(seq 1 "$RUNS"); do
+        times+=("$(curl -fs -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $token" "$url")")
+    done
+    printf '%s (%s members): %s s\n' "$label" "$total" "$(printf '%s\n' "${times[@]}" | sort -n | tr '\n' ' ')"
+}
+
+echo "== year $YEAR, $RUNS requests each (after one warm-up), seconds sorted"
+measure staff-province "province ranking"
+measure staff-c01-d01 "district ranking"
+echo "server peak memory: $(grep VmHWM /proc/$SERVER/status)"
