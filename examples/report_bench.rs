@@ -126,14 +126,10 @@ async fn main() {
     let mut words = 0;
     for _ in 0..o.runs {
         let t = Instant::now();
-        let (_, s) = lvzhi::services::reports::draft(
-            &db,
-            &org,
-            period,
-            lvzhi::app::i18n::Locale::ZhCn,
-        )
-        .await
-        .expect("draft");
+        let (_, s) =
+            lvzhi::services::reports::draft(&db, &org, period, lvzhi::app::i18n::Locale::ZhCn)
+                .await
+                .expect("draft");
         times.push(t.elapsed());
         words = s.plain_text().chars().count();
     }
@@ -160,7 +156,11 @@ async fn main() {
         let _: serde_json::Value = r.json().await.expect("JSON");
         times.push(t.elapsed());
     }
-    row("GET /api/v1/reports/summary (JSON)", times, "parsed by the client");
+    row(
+        "GET /api/v1/reports/summary (JSON)",
+        times,
+        "parsed by the client",
+    );
 
     let path = format!(
         "{base}/api/v1/reports/summary/file?org={}&period={}&format=docx",
