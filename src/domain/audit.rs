@@ -389,7 +389,6 @@ pub const DETAIL_KEYS: &[(&str, DetailKind)] = &[
     ("second_factor", DetailKind::Choice(Choice::SecondFactor)),
     ("account_disabled", DetailKind::Flag),
     ("award_level", DetailKind::Choice(Choice::AwardLevel)),
-    ("rules", DetailKind::Text),
     ("reason", DetailKind::Text),
     ("note", DetailKind::Text),
 ];

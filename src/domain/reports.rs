@@ -763,14 +763,20 @@ fn plan_section(f: &SummaryFigures, tr: Translate<'_>) -> Option<Section> {
         let result = if l.met == l.due {
             tr("report.plan.result_met", &[])
         } else if l.per_member {
-            tr(
+            let mut text = tr(
                 "report.plan.result_members",
-                &[
-                    ("due", l.due.to_string()),
-                    ("met", l.met.to_string()),
-                    ("missed", l.missed.to_string()),
-                ],
-            )
+                &[("due", l.due.to_string()), ("met", l.met.to_string())],
+            );
+            let open = l.due - l.met - l.missed;
+            for (key, n) in [
+                ("report.plan.result_members_missed", l.missed),
+                ("report.plan.result_members_open", open),
+            ] {
+                if n > 0 {
+                    text.push_str(&tr(key, &[("n", n.to_string())]));
+                }
+            }
+            text
         } else if l.missed > 0 {
             tr("report.plan.result_missed", &[])
         } else {
@@ -1051,7 +1057,7 @@ mod tests {
             "每位委员全年提交提案不少于1件\t应完成14人次，已完成3人次，未完成11人次",
             "工委每月举办委员接待日不少于1次\t已完成",
             "六、2011年下半年工作计划",
-            "1. 每位委员至少提交一件有价值的提案",
+            "1、每位委员至少提交一件有价值的提案。",
         ] {
             assert!(text.contains(expected), "{expected}\n--- in ---\n{text}");
         }

@@ -774,6 +774,46 @@ pub async fn status(db: &Db, actor: &Actor, q: &StatusQuery) -> Result<PlanStatu
     })
 }
 
+/// Where every rule of `org`'s plan for `asked`'s year stood on `as_of`, as
+/// the committee's staff see it (every scope): what a work summary of the
+/// period states (a year's rule in a half-year's summary is still running).
+/// No plan that year: no rules.
+pub async fn committee_status(
+    db: &Db,
+    org: &Org,
+    asked: PlanPeriod,
+    as_of: NaiveDate,
+    locale: Locale,
+) -> Result<Vec<RuleStatus>, AppError> {
+    let Some(plan) = of_year(db, org.id, asked.year).await? else {
+        return Ok(Vec::new());
+    };
+    let items = store::items(db, plan.id).await?;
+    let members = store::members(db, &org.path).await?;
+    let groups = store::groups(db, &org.path).await?;
+    let seen = Seen {
+        member: None,
+        group: None,
+        everyone: true,
+    };
+    compute(
+        locale, org, asked, as_of, &items, &members, &groups, &seen, db,
+    )
+    .await
+}
+
+/// The texts of `org`'s plan items for `year`, in order (none without a plan).
+pub async fn item_texts(db: &Db, org_id: i64, year: i32) -> Result<Vec<String>, AppError> {
+    let Some(plan) = of_year(db, org_id, year).await? else {
+        return Ok(Vec::new());
+    };
+    Ok(store::items(db, plan.id)
+        .await?
+        .into_iter()
+        .map(|i| i.text)
+        .collect())
+}
+
 /// Without a period asked: this quarter when this year has a plan, else the
 /// whole year of the latest plan before this year (or this quarter).
 async fn default_period(db: &Db, org_id: i64, today: NaiveDate) -> Result<PlanPeriod, AppError> {

@@ -17,8 +17,8 @@ use crate::domain::info::AdoptionLevel;
 use crate::domain::plans::PlanPeriod;
 use crate::domain::projects::{self as project_rules, ProjectKind, ProjectStatus};
 use crate::domain::reports::{
-    self as rules, ActivityFigures, ActivityLine, InfoFigures, ProjectFigures, ProjectLine,
-    ProposalFigures, ReceptionFigures, ReportPeriod, Summary, SummaryFigures,
+    self as rules, ActivityFigures, ActivityLine, InfoFigures, PlanLine, ProjectFigures,
+    ProjectLine, ProposalFigures, ReceptionFigures, ReportPeriod, Summary, SummaryFigures,
 };
 use crate::domain::roles::Role;
 use crate::domain::validation::{FieldError, FieldErrors};
@@ -132,7 +132,12 @@ pub async fn resolve(
 }
 
 /// The summary's figures, counted now from the records of `org`'s subtree.
-pub async fn figures(db: &Db, org: &Org, period: ReportPeriod) -> Result<SummaryFigures, AppError> {
+pub async fn figures(
+    db: &Db,
+    org: &Org,
+    period: ReportPeriod,
+    locale: Locale,
+) -> Result<SummaryFigures, AppError> {
     let (from, to) = (period.from, period.to);
     let counts = store::range_counts(db, &org.path, from, to).await?;
     let (days, _visits, visitors) =
@@ -203,9 +208,61 @@ pub async fn figures(db: &Db, org: &Org, period: ReportPeriod) -> Result<Summary
             instructed: counts.info_instructed,
         },
         research_reports: counts.research_reports,
-        plan: Vec::new(),
-        next_plan: Vec::new(),
+        plan: plan_lines(db, org, period, locale).await?,
+        next_plan: next_plan(db, org, period).await?,
     })
+}
+
+/// The plan period a report period is, when it is one (a year or a half).
+fn plan_period(period: ReportPeriod) -> Option<PlanPeriod> {
+    use crate::domain::plans::Period;
+    use crate::domain::reports::PeriodShape;
+    match period.shape() {
+        PeriodShape::Year(y) => PlanPeriod::new(y, Period::Year, 1),
+        PeriodShape::FirstHalf(y) => PlanPeriod::new(y, Period::HalfYear, 1),
+        PeriodShape::SecondHalf(y) => PlanPeriod::new(y, Period::HalfYear, 2),
+        PeriodShape::Range => None,
+    }
+}
+
+/// How each rule of the year's plan was kept in the period, as it closed:
+/// its checks that were due (each scope in each of its periods), met and
+/// missed.
+async fn plan_lines(
+    db: &Db,
+    org: &Org,
+    period: ReportPeriod,
+    locale: Locale,
+) -> Result<Vec<PlanLine>, AppError> {
+    let Some(asked) = plan_period(period) else {
+        return Ok(Vec::new());
+    };
+    // As the period closed (or today, for a period still running).
+    let as_of = period.to.min(crate::app::clock::today());
+    let rules = super::plans::committee_status(db, org, asked, as_of, locale).await?;
+    Ok(rules
+        .into_iter()
+        .map(|r| {
+            let sum = |f: &dyn Fn(&super::plans::PeriodStatus) -> usize| -> i64 {
+                r.periods.iter().map(|p| f(p) as i64).sum()
+            };
+            PlanLine {
+                per_member: r.scope == crate::domain::plans::Scope::EachMember,
+                due: sum(&|p| p.met + p.on_track + p.at_risk + p.missed),
+                met: sum(&|p| p.met),
+                missed: sum(&|p| p.missed),
+                text: r.rule_text,
+            }
+        })
+        .collect())
+}
+
+/// The next period's plan: the items of the plan of the year it falls in.
+async fn next_plan(db: &Db, org: &Org, period: ReportPeriod) -> Result<Vec<String>, AppError> {
+    match period.next() {
+        Some(next) => super::plans::item_texts(db, org.id, next.from.year()).await,
+        None => Ok(Vec::new()),
+    }
 }
 
 /// The period's year's projects with their figures to date, as a summary
@@ -273,7 +330,7 @@ pub async fn draft(
     period: ReportPeriod,
     locale: Locale,
 ) -> Result<(SummaryFigures, Summary), AppError> {
-    let figures = figures(db, org, period).await?;
+    let figures = figures(db, org, period, locale).await?;
     let tr = |key: &str, params: &[(&str, String)]| i18n::t_with(locale, key, params);
     let summary = rules::draft(&figures, &tr);
     Ok((figures, summary))

@@ -76,6 +76,13 @@ async fn the_demo_half_year_states_the_seed_figures(app: TestApp) {
         "二七万达广场项目，该项目总投资40亿元，截至2011年12月31日，已完成投资16亿元，超额完成全年目标13亿元的23%",
         "高砦城中村改造项目，截至2011年12月31日，房屋已兑付394宅，约90%，已拆除347宅，约79%",
         "接待群众12人、来访事件5起",
+        // The demo's 2011 plan, checked as the half-year closed: a year's
+        // rule is still running, a monthly one kept.
+        "对照工作计划，各项指标完成情况",
+        "委员会每月举办委员接待日不少于1次\t已完成",
+        "每位委员全年提交提案不少于1件\t应完成14人次，已完成10人次，尚在进行4人次",
+        "2011年下半年工作计划",
+        "1、认真参加区政协组织的各项会议和活动",
     ] {
         assert!(text.contains(expected), "{expected}\n--- in ---\n{text}");
     }
