@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzz the JSON API from its own OpenAPI document with schemathesis, against
+# Fuzz the JSON API from its own OpenAPI document with schemathesis, and call
+# it through a client generated from that document, against
 # `lvzhi serve --demo` on a free port, for a bounded time (SCHEMATHESIS_SECONDS,
 # default 200, split over the roles' operations). Fails when a check fails:
 # not_a_server_error, status_code_conformance, content_type_conformance,
@@ -87,4 +88,20 @@ run admin 9 --include-path-regex '^/api/v1/users'
 run security 9 --include-path-regex '^/api/v1/users'
 run auditor 8 --include-path-regex '^/api/v1/audit'
 run member 10 --include-path-regex '/reply$|/cosign$|^/api/v1/(info-reports|proposals)$'
+
+# A client generated from the same document (openapi-python-client from
+# PyPI) calls three operations: the document is usable by a generator as it
+# is published, query parameters and error answers included.
+echo "== a generated client"
+client_version="0.29.1"
+if ! "$venv/bin/openapi-python-client" --version 2>/dev/null | grep -q "$client_version"; then
+  "$venv/bin/pip" install --quiet "openapi-python-client==$client_version"
+fi
+printf 'package_name_override: lvzhi_client\nproject_name_override: lvzhi-client\n' >"$work/client.yml"
+curl -fsS "$base/api/v1/openapi.json" -o "$work/openapi.json"
+( cd "$work" && "$venv/bin/openapi-python-client" generate --path openapi.json \
+    --meta none --config client.yml --output-path lvzhi_client >"$reports/client.txt" 2>&1 ) \
+  || { echo "the client generator failed:"; tail -n 20 "$reports/client.txt"; status=1; }
+PYTHONPATH="$work" "$venv/bin/python" scripts/generated_client.py "$base" "$(token staff)" \
+  || status=1
 exit "$status"

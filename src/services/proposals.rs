@@ -80,22 +80,25 @@ pub async fn settings_for(db: &Db, org_id: i64) -> Result<Settings, AppError> {
 
 /// Settings as a form or the API sends them.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[serde(default)]
 #[schema(as = ProposalSettingsInput)]
 pub struct SettingsInput {
     /// The committee (defaults to your own).
     #[schema(value_type = Option<i64>)]
     pub org_id: Option<String>,
     /// MM-DD: submissions after it belong to the next session.
+    #[serde(default)]
     pub cutoff: String,
     /// 1–6.
     #[schema(value_type = i64)]
+    #[serde(default)]
     pub answer_months: String,
     /// 1–6.
     #[schema(value_type = i64)]
+    #[serde(default)]
     pub second_answer_months: String,
     /// 1–120.
     #[schema(value_type = i64)]
+    #[serde(default)]
     pub return_working_days: String,
     /// The version read (0 or empty when never saved).
     #[schema(value_type = Option<i64>)]

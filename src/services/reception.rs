@@ -472,17 +472,20 @@ pub struct VisitCaseInput {
 
 /// Visitors registered on a reception day.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(default)]
 pub struct VisitInput {
     /// How many people came together.
     #[schema(value_type = i64)]
+    #[serde(default)]
     pub people: String,
+    #[serde(default)]
     pub community: String,
     /// What they raised.
+    #[serde(default)]
     pub summary: String,
     pub visitor_name: Option<String>,
     pub phone: Option<String>,
     /// answered | case
+    #[serde(default)]
     pub outcome: String,
     /// For `answered`: what they were told.
     pub answer: Option<String>,
@@ -710,16 +713,18 @@ fn validate_visit_cases(
 
 /// A committee's settings as submitted.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[serde(default)]
 #[schema(as = ReceptionSettingsInput)]
 pub struct SettingsInput {
     #[schema(value_type = Option<i64>)]
     pub org_id: Option<String>,
     #[schema(value_type = i64)]
+    #[serde(default)]
     pub day_of_month: String,
     #[schema(value_type = i64)]
+    #[serde(default)]
     pub due_working_days: String,
     #[schema(value_type = i64)]
+    #[serde(default)]
     pub return_working_days: String,
     /// The version that was read (0 or empty when never saved).
     #[schema(value_type = Option<i64>)]
@@ -800,11 +805,12 @@ pub async fn save_settings(
 
 /// A year of the official calendar, pasted one date a line.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[serde(default)]
 pub struct HolidaysInput {
     #[schema(value_type = i64)]
+    #[serde(default)]
     pub year: String,
     /// `2012-01-23 holiday 春节` / `2012-01-21 workday 调休`, one a line.
+    #[serde(default)]
     pub lines: String,
 }
 

@@ -1280,6 +1280,37 @@ async fn write_routes(app: &TestApp) -> Vec<(Method, String, String)> {
             format!("/api/v1/projects/{member}/updates"),
             staff.clone(),
         ),
+        (
+            Method::POST,
+            format!("/api/v1/awards/{member}/steps"),
+            staff.clone(),
+        ),
+        (Method::POST, "/api/v1/plans".to_string(), staff.clone()),
+        (
+            Method::PUT,
+            format!("/api/v1/plans/{member}"),
+            staff.clone(),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/plans/{member}/copy"),
+            staff.clone(),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/plans/{member}/items"),
+            staff.clone(),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/plans/{member}/items/{member}"),
+            staff.clone(),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/points/rules".to_string(),
+            staff.clone(),
+        ),
     ];
     // A new API route that takes a body joins this list, or this fails.
     let known: BTreeSet<(String, String)> = routes
@@ -1287,13 +1318,16 @@ async fn write_routes(app: &TestApp) -> Vec<(Method, String, String)> {
         .map(|(m, p, _)| {
             let template = p
                 .replace(&format!("/{member}"), "/{id}")
-                .replace(&format!("/{staff_user}/"), "/{id}/");
+                .replace(&format!("/{staff_user}/"), "/{id}/")
+                .replace("/items/{id}", "/items/{item_id}");
             (m.to_string(), template)
         })
         .collect();
     let all: BTreeSet<(String, String)> = lvzhi::http::routes()
         .iter()
         .filter(|r| r.path.starts_with("/api/") && matches!(r.method, Method::POST | Method::PUT))
+        // Marking a notification read takes no body.
+        .filter(|r| r.path != "/api/v1/notifications/{id}/read")
         .map(|r| (r.method.to_string(), r.path.to_string()))
         .collect();
     assert_eq!(known, all, "every API route with a body is tried");
