@@ -99,8 +99,8 @@ if ! "$venv/bin/openapi-python-client" --version 2>/dev/null | grep -q "$client_
 fi
 printf 'package_name_override: lvzhi_client\nproject_name_override: lvzhi-client\n' >"$work/client.yml"
 curl -fsS "$base/api/v1/openapi.json" -o "$work/openapi.json"
-( cd "$work" && "$venv/bin/openapi-python-client" generate --path openapi.json \
-    --meta none --config client.yml --output-path lvzhi_client >"$reports/client.txt" 2>&1 ) \
+"$venv/bin/openapi-python-client" generate --path "$work/openapi.json" --meta none \
+    --config "$work/client.yml" --output-path "$work/lvzhi_client" >"$reports/client.txt" 2>&1 \
   || { echo "the client generator failed:"; tail -n 20 "$reports/client.txt"; status=1; }
 PYTHONPATH="$work" "$venv/bin/python" scripts/generated_client.py "$base" "$(token staff)" \
   || status=1
