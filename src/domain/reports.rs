@@ -6,7 +6,7 @@
 //!
 //! The wording follows the numbers: a section with nothing to say is left out
 //! (and the sections after it renumbered), a clause whose figure is zero is
-//! left out ("接待群众12人" without "、来访事件0起"), a missed quota is said
+//! left out ("接待群众10人" without "、来访事件0起"), a missed quota is said
 //! plainly. Every figure comes from [`SummaryFigures`], which storage counts
 //! from the records; nothing here does I/O, and every word comes from the
 //! message catalogue (`locales/reports.yml`) through [`Translate`].
@@ -496,8 +496,8 @@ fn projects_section(f: &SummaryFigures, tr: Translate<'_>) -> Option<Section> {
     Some(s)
 }
 
-/// "二七万达广场项目，该项目总投资40亿元，截至2011年12月31日，已完成投资16亿元，
-/// 超额完成全年目标13亿元的23%": the figures as of the latest update, dated.
+/// "某广场项目，该项目总投资30亿元，截至2020年12月31日，已完成投资6亿元，
+/// 超额完成全年目标5亿元的20%": the figures as of the latest update, dated.
 fn project_sentence(l: &ProjectLine, tr: Translate<'_>) -> String {
     let mut parts = vec![tr("report.projects.name", &[("name", l.name.clone())])];
     if let Some(total) = l.total_investment {
@@ -878,48 +878,47 @@ mod tests {
         }
     }
 
-    /// The seed's first half of 2011 (DOMAIN.md), as storage counts it from
-    /// the demo records.
-    fn seed() -> SummaryFigures {
+    /// A committee's first half-year, with made-up figures of every kind.
+    fn example() -> SummaryFigures {
         const YI: i64 = 100_000_000;
         SummaryFigures {
-            committee: "长江路街道政协工委".into(),
+            committee: "示范街道政协工委".into(),
             parent: Some("区政协".into()),
             period: ReportPeriod::half(2011, true).unwrap(),
-            members: 14,
-            groups: 4,
-            communities: 4,
+            members: 12,
+            groups: 3,
+            communities: 3,
             projects: ProjectFigures {
-                key: 7,
-                self_set: 4,
+                key: 5,
+                self_set: 2,
                 by_status: vec![
-                    ("label.project_status.under_construction".into(), 3),
-                    ("label.project_status.continuing".into(), 3),
+                    ("label.project_status.under_construction".into(), 2),
+                    ("label.project_status.continuing".into(), 2),
                     ("label.project_status.preparing".into(), 0),
                 ],
                 lines: vec![
                     ProjectLine {
-                        name: "二七万达广场".into(),
-                        total_investment: Some(40 * YI),
-                        invested: Some(16 * YI),
-                        target: Some(13 * YI),
+                        name: "某广场".into(),
+                        total_investment: Some(30 * YI),
+                        invested: Some(6 * YI),
+                        target: Some(5 * YI),
                         households_total: None,
                         compensated: None,
                         demolished: None,
-                        as_of: Some(ymd(2011, 12, 31)),
+                        as_of: Some(ymd(2020, 12, 31)),
                     },
                     ProjectLine {
-                        name: "高砦城中村改造".into(),
+                        name: "某村改造".into(),
                         total_investment: None,
                         invested: None,
                         target: None,
-                        households_total: Some(438),
-                        compensated: Some(394),
-                        demolished: Some(347),
-                        as_of: Some(ymd(2011, 12, 31)),
+                        households_total: Some(200),
+                        compensated: Some(151),
+                        demolished: Some(121),
+                        as_of: Some(ymd(2020, 12, 31)),
                     },
                     ProjectLine {
-                        name: "孙八砦城中村改造".into(),
+                        name: "某安置区".into(),
                         total_investment: None,
                         invested: None,
                         target: None,
@@ -931,11 +930,11 @@ mod tests {
                 ],
             },
             reception: ReceptionFigures {
-                days: 6,
-                visitors: 12,
-                cases: 5,
-                forwarded: 5,
-                resolved: 4,
+                days: 5,
+                visitors: 10,
+                cases: 3,
+                forwarded: 3,
+                resolved: 2,
                 day_of_month: Some(15),
             },
             activities: ActivityFigures::default(),
@@ -948,24 +947,24 @@ mod tests {
     }
 
     #[test]
-    fn the_seed_half_year_reads_as_the_seed_does() {
+    fn a_half_year_reads_as_such_reports_do() {
         let zh = words("zh-CN");
-        let s = draft(&seed(), &zh);
-        assert_eq!(s.title, "长江路街道政协工委2011年上半年工作总结");
+        let s = draft(&example(), &zh);
+        assert_eq!(s.title, "示范街道政协工委2011年上半年工作总结");
         let text = s.plain_text();
         for expected in [
-            "2011年上半年，长江路街道政协工委在区政协的正确领导下",
-            "工委现有政协委员14名，分为4个小组，联系辖区4个社区。",
+            "2011年上半年，示范街道政协工委在区政协的正确领导下",
+            "工委现有政协委员12名，分为3个小组，联系辖区3个社区。",
             "现将2011年上半年工作情况汇报如下：",
             "一、服务大局，推进辖区重点项目建设",
-            "2011年，辖区共有重点项目7个、自定项目4个。其中，动工在建项目3个、续建项目3个。",
-            "一是二七万达广场项目，该项目总投资40亿元，截至2011年12月31日，已完成投资16亿元，超额完成全年目标13亿元的23%。",
-            "二是高砦城中村改造项目，截至2011年12月31日，房屋已兑付394宅，约90%，已拆除347宅，约79%。",
-            "孙八砦城中村改造等项目都在顺利推进中。",
+            "2011年，辖区共有重点项目5个、自定项目2个。其中，动工在建项目2个、续建项目2个。",
+            "一是某广场项目，该项目总投资30亿元，截至2020年12月31日，已完成投资6亿元，超额完成全年目标5亿元的20%。",
+            "二是某村改造项目，截至2020年12月31日，房屋已兑付151宅，约76%，已拆除121宅，约61%。",
+            "某安置区等项目都在顺利推进中。",
             "二、强化服务，“委员之家”建设稳步推进",
             "一是把每月15日作为委员集中活动日",
-            "二是2011年上半年共举办委员接待日6次，接待群众12人、来访事件5起，其中转交有关部门办理5起、已办结4起。",
-            "三是按照就近和方便工作的原则，把14名委员分成4个小组，分别联系辖区4个社区",
+            "二是2011年上半年共举办委员接待日5次，接待群众10人、来访事件3起，其中转交有关部门办理3起、已办结2起。",
+            "三是按照就近和方便工作的原则，把12名委员分成3个小组，分别联系辖区3个社区",
         ] {
             assert!(text.contains(expected), "{expected}\n--- in ---\n{text}");
         }
@@ -977,13 +976,13 @@ mod tests {
     #[test]
     fn a_zero_is_left_out_and_sections_renumber() {
         let zh = words("zh-CN");
-        let mut f = seed();
+        let mut f = example();
         f.reception.cases = 0;
         f.reception.forwarded = 0;
         f.reception.resolved = 0;
         f.projects = ProjectFigures::default();
         let text = draft(&f, &zh).plain_text();
-        assert!(text.contains("接待群众12人。"), "{text}");
+        assert!(text.contains("接待群众10人。"), "{text}");
         assert!(!text.contains("0起"), "{text}");
         assert!(!text.contains("重点项目"), "{text}");
         // The reception section is now the first.
@@ -991,13 +990,13 @@ mod tests {
         // No visitors either: the clause goes, the days stay.
         f.reception.visitors = 0;
         let text = draft(&f, &zh).plain_text();
-        assert!(text.contains("共举办委员接待日6次。"), "{text}");
+        assert!(text.contains("共举办委员接待日5次。"), "{text}");
     }
 
     #[test]
     fn activities_proposals_info_plan_and_next_plan() {
         let zh = words("zh-CN");
-        let mut f = seed();
+        let mut f = example();
         f.activities = ActivityFigures {
             lines: vec![
                 ActivityLine {
@@ -1078,12 +1077,12 @@ mod tests {
     #[test]
     fn english_has_every_word_too() {
         let en = words("en");
-        let mut f = seed();
+        let mut f = example();
         f.next_plan = vec!["x".into()];
         let s = draft(&f, &en);
         assert!(s.title.contains("work summary, the first half of 2011"));
         assert!(
-            s.plain_text().contains("16亿元 invested"),
+            s.plain_text().contains("6亿元 invested"),
             "{}",
             s.plain_text()
         );
