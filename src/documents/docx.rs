@@ -260,7 +260,7 @@ mod tests {
                     text: "（一）重大项目进展情况".into(),
                 },
                 Block::Paragraph {
-                    text: "一是二七万达广场项目。".into(),
+                    text: "一是某广场项目。".into(),
                 },
                 Block::Table {
                     headers: vec!["计划指标".into(), "完成情况".into()],
