@@ -76,6 +76,17 @@ impl ReportPeriod {
         }
     }
 
+    /// The period as the plans write it (`2011`, `2011-H1`, `2011-H2`);
+    /// `None` for a range of days.
+    pub fn code(&self) -> Option<String> {
+        match self.shape() {
+            PeriodShape::Year(y) => Some(y.to_string()),
+            PeriodShape::FirstHalf(y) => Some(format!("{y}-H1")),
+            PeriodShape::SecondHalf(y) => Some(format!("{y}-H2")),
+            PeriodShape::Range => None,
+        }
+    }
+
     /// "2011年上半年", "2011年", "2011年3月1日至2011年5月31日".
     pub fn label(&self, tr: Translate<'_>) -> String {
         match self.shape() {
@@ -1093,6 +1104,7 @@ mod tests {
         let zh = words("zh-CN");
         let h1 = ReportPeriod::half(2011, true).unwrap();
         assert_eq!(h1.label(&zh), "2011年上半年");
+        assert_eq!(h1.code().as_deref(), Some("2011-H1"));
         assert_eq!(h1.next().unwrap().label(&zh), "2011年下半年");
         let h2 = ReportPeriod::half(2011, false).unwrap();
         assert_eq!(h2.next().unwrap().label(&zh), "2012年上半年");
@@ -1101,6 +1113,7 @@ mod tests {
         assert_eq!(y.next().unwrap().label(&zh), "2012年");
         let r = ReportPeriod::new(ymd(2011, 3, 1), ymd(2011, 5, 31)).unwrap();
         assert_eq!(r.label(&zh), "2011年3月1日至2011年5月31日");
+        assert_eq!(r.code(), None);
         assert_eq!(r.next().unwrap().label(&zh), "2012年");
         assert!(ReportPeriod::new(ymd(2011, 5, 31), ymd(2011, 3, 1)).is_none());
         // A leap day is a day like any other.

@@ -215,14 +215,7 @@ pub async fn figures(
 
 /// The plan period a report period is, when it is one (a year or a half).
 fn plan_period(period: ReportPeriod) -> Option<PlanPeriod> {
-    use crate::domain::plans::Period;
-    use crate::domain::reports::PeriodShape;
-    match period.shape() {
-        PeriodShape::Year(y) => PlanPeriod::new(y, Period::Year, 1),
-        PeriodShape::FirstHalf(y) => PlanPeriod::new(y, Period::HalfYear, 1),
-        PeriodShape::SecondHalf(y) => PlanPeriod::new(y, Period::HalfYear, 2),
-        PeriodShape::Range => None,
-    }
+    PlanPeriod::parse("period", &period.code()?).ok()
 }
 
 /// How each rule of the year's plan was kept in the period, as it closed:
@@ -417,6 +410,31 @@ pub fn write_file(
         ),
         format,
     })
+}
+
+/// What a file download asks for: the summary's committee and days, and the
+/// format (`docx` when empty).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct FileQuery {
+    #[serde(flatten)]
+    pub summary: SummaryQuery,
+    pub format: Option<String>,
+}
+
+/// The file a signed-in user asked for (through the pages or the API).
+pub async fn file_for(
+    db: &Db,
+    actor: &Actor,
+    via: AuditVia,
+    q: &FileQuery,
+) -> Result<SummaryFile, AppError> {
+    let format = match non_blank(&q.format) {
+        None => FileFormat::Docx,
+        Some(f) => FileFormat::parse("format", f).map_err(|e| e.into_bad_request())?,
+    };
+    let (org, period) = resolve(db, actor, &q.summary).await?;
+    export(db, Requester::Actor(actor, via), &org, period, format).await
 }
 
 /// Draft the summary of `org` for `period` and write it as a file, audited

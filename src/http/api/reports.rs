@@ -16,7 +16,7 @@ use crate::http::error::{ApiResult, ErrorBody, ForApi};
 use crate::http::files::file_response;
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::error::AppError;
-use crate::services::reports::{self as service, FileFormat, Requester, SummaryQuery};
+use crate::services::reports::{self as service, FileQuery, SummaryQuery};
 
 pub fn routes() -> Vec<RouteSpec> {
     const STAFF: Access = Access::Roles(&[Staff]);
@@ -54,14 +54,6 @@ pub struct SummaryDraft {
 #[allow(dead_code)]
 pub struct FileParams {
     /// docx (default) | md | html
-    format: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct FileQuery {
-    #[serde(flatten)]
-    summary: SummaryQuery,
     format: Option<String>,
 }
 
@@ -106,25 +98,9 @@ pub async fn summary_file(
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<FileQuery>,
 ) -> ApiResult {
-    let file = async {
-        let format = match q.format.as_deref().map(str::trim) {
-            None | Some("") => FileFormat::Docx,
-            Some(f) => {
-                FileFormat::parse("format", f).map_err(|e| AppError::BadRequest(e.into()))?
-            }
-        };
-        let (org, period) = service::resolve(&state.db, &actor, &q.summary).await?;
-        service::export(
-            &state.db,
-            Requester::Actor(&actor, AuditVia::Api),
-            &org,
-            period,
-            format,
-        )
+    let file = service::file_for(&state.db, &actor, AuditVia::Api, &q)
         .await
-    }
-    .await
-    .for_api(actor.locale)?;
+        .for_api(actor.locale)?;
     Ok(file_response(
         file.bytes,
         file.format.content_type(),

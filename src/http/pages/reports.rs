@@ -6,7 +6,6 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::Method;
 use chrono::Datelike;
-use serde::Deserialize;
 
 use crate::domain::audit::AuditVia;
 use crate::domain::reports::{Block, ReportPeriod};
@@ -15,8 +14,7 @@ use crate::http::files::file_response;
 use crate::http::forms::{choices, Choice};
 use crate::http::render::{link_with, render, Ctx, ForPage, PageResult};
 use crate::http::{route, AppState, RouteSpec};
-use crate::services::error::AppError;
-use crate::services::reports::{self as service, FileFormat, Requester, SummaryQuery};
+use crate::services::reports::{self as service, FileQuery, SummaryQuery};
 
 pub fn routes() -> Vec<RouteSpec> {
     use crate::domain::roles::Role::Staff;
@@ -60,17 +58,6 @@ fn period_choices(ctx: &Ctx, period: ReportPeriod, chosen: &str) -> Vec<Choice> 
     choices(options, chosen)
 }
 
-/// The period's code for the select (`2011-H1`, `2011`), empty for a range.
-fn period_code(p: ReportPeriod) -> String {
-    use crate::domain::reports::PeriodShape;
-    match p.shape() {
-        PeriodShape::Year(y) => y.to_string(),
-        PeriodShape::FirstHalf(y) => format!("{y}-H1"),
-        PeriodShape::SecondHalf(y) => format!("{y}-H2"),
-        PeriodShape::Range => String::new(),
-    }
-}
-
 pub async fn summary(
     State(state): State<AppState>,
     page: PageActor,
@@ -83,7 +70,7 @@ pub async fn summary(
         .await
         .for_page(&page)?;
     let ctx = Ctx::for_page(&page, "reports");
-    let code = period_code(period);
+    let code = period.code().unwrap_or_default();
     let keep: Vec<(&str, String)> = if code.is_empty() {
         vec![
             ("org", org.id.to_string()),
@@ -123,38 +110,14 @@ pub async fn summary(
     Ok(render(&template))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct FileQuery {
-    #[serde(flatten)]
-    summary: SummaryQuery,
-    format: Option<String>,
-}
-
 pub async fn summary_file(
     State(state): State<AppState>,
     page: PageActor,
     ApiQuery(q): ApiQuery<FileQuery>,
 ) -> PageResult {
-    let file = async {
-        let format = match q.format.as_deref().map(str::trim) {
-            None | Some("") => FileFormat::Docx,
-            Some(f) => {
-                FileFormat::parse("format", f).map_err(|e| AppError::BadRequest(e.into()))?
-            }
-        };
-        let (org, period) = service::resolve(&state.db, &page.actor, &q.summary).await?;
-        service::export(
-            &state.db,
-            Requester::Actor(&page.actor, AuditVia::Page),
-            &org,
-            period,
-            format,
-        )
+    let file = service::file_for(&state.db, &page.actor, AuditVia::Page, &q)
         .await
-    }
-    .await
-    .for_page(&page)?;
+        .for_page(&page)?;
     Ok(file_response(
         file.bytes,
         file.format.content_type(),
