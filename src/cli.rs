@@ -88,6 +88,25 @@ enum ReportCommand {
     /// records and write it as a file: Word laid out as an official document
     /// (GB/T 9704), Markdown or HTML. Audited.
     Summary(SummaryArgs),
+    /// Write a committee's work plan (工作计划) for a year: its items, and
+    /// how each rule stands at the year's end (or today). Audited.
+    Plan(PlanArgs),
+}
+
+#[derive(Args, Debug)]
+struct PlanArgs {
+    /// The committee: its id or exact name.
+    #[arg(long)]
+    org: String,
+    /// The plan's year, e.g. 2012.
+    #[arg(long)]
+    year: i32,
+    /// docx | md | html
+    #[arg(long, default_value = "docx")]
+    format: String,
+    /// The file to write (replaced if it exists).
+    #[arg(long, value_name = "FILE")]
+    output: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -393,6 +412,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
         Command::Restore(args) => restore(&settings, args).await,
         Command::Serve(args) => serve(settings, args).await,
         Command::Report(ReportCommand::Summary(args)) => report_summary(&settings, args).await,
+        Command::Report(ReportCommand::Plan(args)) => report_plan(&settings, args).await,
     }
 }
 
@@ -417,16 +437,37 @@ async fn report_summary(settings: &Settings, args: SummaryArgs) -> Result<(), St
     .await;
     db.close().await;
     let file = result.map_err(describe)?;
-    std::fs::write(&args.output, &file.bytes)
-        .map_err(|e| format!("{}: {e}", args.output.display()))?;
+    write_report(&args.output, &file.bytes)
+}
+
+/// `lvzhi report plan`: the year's plan and where its rules stand, to a file.
+async fn report_plan(settings: &Settings, args: PlanArgs) -> Result<(), String> {
+    use crate::services::reports as report_service;
+    let format = report_service::FileFormat::parse("format", &args.format)
+        .map_err(|e| i18n::field_message(Locale::ZhCn, &e))?;
+    let db = open(settings).await?;
+    let result = async {
+        let org = org_service::resolve(&db, &args.org).await?;
+        report_service::plan_file(&db, report_service::Requester::Cli, &org, args.year, format)
+            .await
+    }
+    .await;
+    db.close().await;
+    let file = result.map_err(describe)?;
+    write_report(&args.output, &file.bytes)
+}
+
+/// Write a drafted document and say where.
+fn write_report(output: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    std::fs::write(output, bytes).map_err(|e| format!("{}: {e}", output.display()))?;
     println!(
         "{}",
         i18n::t_with(
             Locale::ZhCn,
             "cli.report_written",
             &[
-                ("file", args.output.display().to_string()),
-                ("bytes", file.bytes.len().to_string()),
+                ("file", output.display().to_string()),
+                ("bytes", bytes.len().to_string()),
             ],
         )
     );

@@ -93,6 +93,7 @@ choice_enum! {
         Enable => "enable",
         PasswordReset => "password_reset",
         Export => "export",
+        Withdraw => "withdraw",
         Backup => "backup",
         Restore => "restore",
         SearchRebuild => "search_rebuild",
@@ -391,6 +392,10 @@ pub const DETAIL_KEYS: &[(&str, DetailKind)] = &[
     ("award_level", DetailKind::Choice(Choice::AwardLevel)),
     ("reason", DetailKind::Text),
     ("note", DetailKind::Text),
+    ("period", DetailKind::Text),
+    ("summary_id", DetailKind::Text),
+    ("version", DetailKind::Text),
+    ("versions", DetailKind::Text),
 ];
 
 /// Where a key comes in the order of [`DETAIL_KEYS`] (an unknown key last).

@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use super::plans::Translate;
 use super::projects::{against_target, approx_percent, format_money, TargetProgress, Yuan};
+use super::validation::FieldError;
 
 /// The days a summary covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -315,9 +316,14 @@ impl Section {
         }
     }
 
+    /// A paragraph, without the space an English sentence joiner leaves at
+    /// its end (a saved text is read back trimmed).
     fn paragraph(&mut self, text: String) {
+        let text = text.trim_end();
         if !text.is_empty() {
-            self.blocks.push(Block::Paragraph { text });
+            self.blocks.push(Block::Paragraph {
+                text: text.to_string(),
+            });
         }
     }
 
@@ -389,6 +395,16 @@ pub fn draft(f: &SummaryFigures, tr: Translate<'_>) -> Summary {
         plan_section(f, tr),
         next_plan_section(f, tr),
     ];
+    push_sections(&mut blocks, sections, tr);
+    Summary { title, blocks }
+}
+
+/// The sections that have something to say, numbered in order (一、二、…).
+fn push_sections(
+    blocks: &mut Vec<Block>,
+    sections: impl IntoIterator<Item = Option<Section>>,
+    tr: Translate<'_>,
+) {
     let mut number = 0;
     for section in sections.into_iter().flatten() {
         if section.blocks.is_empty() {
@@ -404,6 +420,50 @@ pub fn draft(f: &SummaryFigures, tr: Translate<'_>) -> Summary {
         });
         blocks.extend(section.blocks);
     }
+}
+
+/// What a committee's plan document states: its items, and how each rule
+/// stood on a day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlanDocument {
+    pub committee: String,
+    pub year: i32,
+    /// The plan's items, in order.
+    pub items: Vec<String>,
+    /// Each measurable rule's checks as of `as_of`.
+    pub lines: Vec<PlanLine>,
+    pub as_of: NaiveDate,
+}
+
+/// The year's work plan (工作计划) as a document: the items numbered, then
+/// how its rules stood on the day it was written (left out when none was
+/// due yet).
+pub fn plan_document(p: &PlanDocument, tr: Translate<'_>) -> Summary {
+    let title = tr(
+        "report.plan_doc.title",
+        &[
+            ("committee", p.committee.clone()),
+            ("year", p.year.to_string()),
+        ],
+    );
+    let mut tasks = Section::new(tr("report.plan_doc.tasks", &[]));
+    for (i, item) in p.items.iter().enumerate() {
+        tasks.paragraph(tr(
+            "report.next_plan.item",
+            &[("n", (i + 1).to_string()), ("text", item.clone())],
+        ));
+    }
+    let standing = plan_table(&p.lines, tr).map(|(summary, table)| {
+        let mut s = Section::new(tr(
+            "report.plan_doc.standing",
+            &[("date", date_words(p.as_of, tr))],
+        ));
+        s.paragraph(summary);
+        s.blocks.push(table);
+        s
+    });
+    let mut blocks = Vec::new();
+    push_sections(&mut blocks, [Some(tasks), standing], tr);
     Summary { title, blocks }
 }
 
@@ -754,11 +814,20 @@ fn proposals_info_section(f: &SummaryFigures, tr: Translate<'_>) -> Option<Secti
 }
 
 fn plan_section(f: &SummaryFigures, tr: Translate<'_>) -> Option<Section> {
-    let due: Vec<&PlanLine> = f.plan.iter().filter(|l| l.due > 0).collect();
+    let (summary, table) = plan_table(&f.plan, tr)?;
+    let mut s = Section::new(tr("report.section.plan", &[]));
+    s.paragraph(summary);
+    s.blocks.push(table);
+    Some(s)
+}
+
+/// How the rules that were due were kept: a sentence with the counts, and a
+/// table with a line per rule. None when no rule was due.
+fn plan_table(lines: &[PlanLine], tr: Translate<'_>) -> Option<(String, Block)> {
+    let due: Vec<&PlanLine> = lines.iter().filter(|l| l.due > 0).collect();
     if due.is_empty() {
         return None;
     }
-    let mut s = Section::new(tr("report.section.plan", &[]));
     let kept = due.iter().filter(|l| l.met == l.due).count();
     let missed = due.iter().filter(|l| l.missed > 0).count();
     let mut summary = tr(
@@ -768,7 +837,7 @@ fn plan_section(f: &SummaryFigures, tr: Translate<'_>) -> Option<Section> {
     if missed > 0 {
         summary.push_str(&tr("report.plan.missed", &[("n", missed.to_string())]));
     }
-    s.paragraph(summary + &tr("report.full_stop", &[]));
+    summary.push_str(&tr("report.full_stop", &[]));
     let mut rows = Vec::new();
     for l in &due {
         let result = if l.met == l.due {
@@ -795,14 +864,14 @@ fn plan_section(f: &SummaryFigures, tr: Translate<'_>) -> Option<Section> {
         };
         rows.push(vec![l.text.clone(), result]);
     }
-    s.blocks.push(Block::Table {
+    let table = Block::Table {
         headers: vec![
             tr("report.plan.col_rule", &[]),
             tr("report.plan.col_result", &[]),
         ],
         rows,
-    });
-    Some(s)
+    };
+    Some((summary, table))
 }
 
 fn next_plan_section(f: &SummaryFigures, tr: Translate<'_>) -> Option<Section> {
@@ -864,6 +933,398 @@ pub fn to_markdown(s: &Summary) -> String {
         }
     }
     out
+}
+
+/// A member's year of duty, as their registration form (履职情况登记表)
+/// states it: who they are, every record of the year, and their points.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DutyRecord {
+    pub name: String,
+    pub year: i32,
+    /// Who they are: label and value, in the form's order.
+    pub facts: Vec<(String, String)>,
+    /// The year's records: day, kind in words, what.
+    pub entries: Vec<(NaiveDate, String, String)>,
+    /// The year's score, when the committee scores its members.
+    pub points: Option<DutyPoints>,
+}
+
+/// A member's points of a year, as the form states them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DutyPoints {
+    pub committee: String,
+    pub score: String,
+    pub grade: String,
+    /// Kind in words, points counted, points the cap took off.
+    pub by_kind: Vec<(String, String, String)>,
+}
+
+/// The member's registration form for the year: their facts in a table, the
+/// records of the year counted by kind and listed by day (left out when
+/// there are none), and how their points were made.
+pub fn duty_record(d: &DutyRecord, tr: Translate<'_>) -> Summary {
+    let title = tr(
+        "report.duty.title",
+        &[("name", d.name.clone()), ("year", d.year.to_string())],
+    );
+    let mut basic = Section::new(tr("report.duty.basic", &[]));
+    basic.blocks.push(Block::Table {
+        headers: vec![
+            tr("report.duty.col_item", &[]),
+            tr("report.duty.col_value", &[]),
+        ],
+        rows: d
+            .facts
+            .iter()
+            .map(|(label, value)| vec![label.clone(), value.clone()])
+            .collect(),
+    });
+    let records = (!d.entries.is_empty()).then(|| {
+        let mut kinds: Vec<(&str, i64)> = Vec::new();
+        for (_, kind, _) in &d.entries {
+            match kinds.iter_mut().find(|(k, _)| *k == kind.as_str()) {
+                Some((_, n)) => *n += 1,
+                None => kinds.push((kind, 1)),
+            }
+        }
+        let counted: Vec<String> = kinds
+            .iter()
+            .map(|(kind, n)| {
+                tr(
+                    "report.duty.kind_count",
+                    &[("kind", (*kind).to_string()), ("n", n.to_string())],
+                )
+            })
+            .collect();
+        let mut s = Section::new(tr("report.duty.records", &[]));
+        s.paragraph(
+            tr(
+                "report.duty.records_summary",
+                &[
+                    ("year", d.year.to_string()),
+                    ("n", d.entries.len().to_string()),
+                    ("kinds", counted.join(&tr("report.list_joiner", &[]))),
+                ],
+            ) + &tr("report.full_stop", &[]),
+        );
+        s.blocks.push(Block::Table {
+            headers: vec![
+                tr("report.duty.col_date", &[]),
+                tr("report.duty.col_kind", &[]),
+                tr("report.duty.col_what", &[]),
+            ],
+            rows: d
+                .entries
+                .iter()
+                .map(|(on, kind, what)| vec![on.to_string(), kind.clone(), what.clone()])
+                .collect(),
+        });
+        s
+    });
+    let points = d.points.as_ref().map(|p| {
+        let mut s = Section::new(tr("report.duty.points", &[]));
+        s.paragraph(
+            tr(
+                "report.duty.points_line",
+                &[
+                    ("committee", p.committee.clone()),
+                    ("year", d.year.to_string()),
+                    ("score", p.score.clone()),
+                    ("grade", p.grade.clone()),
+                ],
+            ) + &tr("report.full_stop", &[]),
+        );
+        if !p.by_kind.is_empty() {
+            s.blocks.push(Block::Table {
+                headers: vec![
+                    tr("report.duty.col_kind", &[]),
+                    tr("report.duty.col_counted", &[]),
+                    tr("report.duty.col_capped", &[]),
+                ],
+                rows: p
+                    .by_kind
+                    .iter()
+                    .map(|(k, c, x)| vec![k.clone(), c.clone(), x.clone()])
+                    .collect(),
+            });
+        }
+        s
+    });
+    let mut blocks = Vec::new();
+    push_sections(&mut blocks, [Some(basic), records, points], tr);
+    Summary { title, blocks }
+}
+
+/// One proposal as a session's compilation (提案汇编) prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CompiledProposal {
+    pub number: i64,
+    pub title: String,
+    /// The lead member, or the group or committee that submitted it.
+    pub author: String,
+    /// Co-signers who accepted (附议).
+    pub cosigners: Vec<String>,
+    /// The category in words.
+    pub category: String,
+    pub is_key: bool,
+    pub body: String,
+    /// Lead department first, then the co-handlers.
+    pub lead_handler: Option<String>,
+    pub co_handlers: Vec<String>,
+    /// The answer: its day, class in words, and text.
+    pub answer: Option<(NaiveDate, String, String)>,
+}
+
+/// A committee's session of proposals, compiled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Compilation {
+    pub committee: String,
+    pub session: i64,
+    pub proposals: Vec<CompiledProposal>,
+}
+
+/// Paragraphs of a text typed with line breaks (blank lines dropped).
+fn text_paragraphs(text: &str) -> impl Iterator<Item = Block> + '_ {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| Block::Paragraph {
+            text: l.to_string(),
+        })
+}
+
+/// The session's accepted proposals in number order, each with its authors,
+/// text, handlers and answer; an opening says how many, how many are key and
+/// how many answered (a zero left out).
+pub fn compilation(c: &Compilation, tr: Translate<'_>) -> Summary {
+    let title = tr(
+        "report.compilation.title",
+        &[
+            ("committee", c.committee.clone()),
+            ("session", c.session.to_string()),
+        ],
+    );
+    let key = c.proposals.iter().filter(|p| p.is_key).count();
+    let answered = c.proposals.iter().filter(|p| p.answer.is_some()).count();
+    let mut opening = tr(
+        "report.compilation.opening",
+        &[
+            ("committee", c.committee.clone()),
+            ("session", c.session.to_string()),
+            ("n", c.proposals.len().to_string()),
+        ],
+    );
+    for (k, n) in [
+        ("report.compilation.key", key),
+        ("report.compilation.answered", answered),
+    ] {
+        if n > 0 && !c.proposals.is_empty() {
+            opening.push_str(&tr(k, &[("n", n.to_string())]));
+        }
+    }
+    opening.push_str(&tr("report.full_stop", &[]));
+    let mut blocks = vec![Block::Paragraph { text: opening }];
+    for p in &c.proposals {
+        let mut heading = tr(
+            "report.compilation.heading",
+            &[("number", p.number.to_string()), ("title", p.title.clone())],
+        );
+        if p.is_key {
+            heading.push_str(&tr("report.compilation.key_mark", &[]));
+        }
+        blocks.push(Block::Heading {
+            level: 1,
+            text: heading,
+        });
+        let mut by = tr("report.compilation.author", &[("name", p.author.clone())]);
+        if !p.cosigners.is_empty() {
+            by.push_str(&tr(
+                "report.compilation.cosigners",
+                &[("names", p.cosigners.join(&tr("report.list_joiner", &[])))],
+            ));
+        }
+        blocks.push(Block::Paragraph { text: by });
+        blocks.push(Block::Paragraph {
+            text: tr(
+                "report.compilation.category",
+                &[("category", p.category.clone())],
+            ),
+        });
+        blocks.extend(text_paragraphs(&p.body));
+        if let Some(lead) = &p.lead_handler {
+            let mut handled = tr("report.compilation.lead", &[("name", lead.clone())]);
+            if !p.co_handlers.is_empty() {
+                handled.push_str(&tr(
+                    "report.compilation.co",
+                    &[("names", p.co_handlers.join(&tr("report.list_joiner", &[])))],
+                ));
+            }
+            blocks.push(Block::Paragraph { text: handled });
+        }
+        match &p.answer {
+            Some((on, class, text)) => {
+                blocks.push(Block::Heading {
+                    level: 2,
+                    text: tr(
+                        "report.compilation.answer",
+                        &[("class", class.clone()), ("date", date_words(*on, tr))],
+                    ),
+                });
+                blocks.extend(text_paragraphs(text));
+            }
+            None => blocks.push(Block::Paragraph {
+                text: tr("report.compilation.no_answer", &[]),
+            }),
+        }
+    }
+    Summary { title, blocks }
+}
+
+/// The longest summary text a person may save, in characters (the seed's
+/// half-year summary is about 3,000; a year's with tables stays far below).
+pub const SUMMARY_MAX_CHARS: usize = 100_000;
+
+/// Whether a line break between `a` and `b` joins Chinese text (no space)
+/// or words (a space), when a paragraph was typed over several lines.
+fn joins_without_space(a: char, b: char) -> bool {
+    !(a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric())
+}
+
+/// The cells of a pipe-table row: `| a | b\|c |` is `["a", "b|c"]`.
+fn table_cells(line: &str) -> Vec<String> {
+    let inner = line.trim();
+    let inner = inner.strip_prefix('|').unwrap_or(inner);
+    let inner = match inner.strip_suffix('|') {
+        Some(rest) if !rest.ends_with('\\') => rest,
+        _ => inner,
+    };
+    let mut cells = Vec::new();
+    let mut cell = String::new();
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'|') => {
+                cell.push('|');
+                chars.next();
+            }
+            '|' => cells.push(std::mem::take(&mut cell).trim().to_string()),
+            _ => cell.push(c),
+        }
+    }
+    cells.push(cell.trim().to_string());
+    cells
+}
+
+/// A table's separator row: `| --- | :---: |`.
+fn is_separator_row(line: &str) -> bool {
+    let cells = table_cells(line);
+    !cells.is_empty()
+        && cells.iter().all(|c| {
+            let c = c.trim_matches(':');
+            !c.is_empty() && c.chars().all(|ch| ch == '-')
+        })
+}
+
+/// Read back a summary a person edited as Markdown (the shape
+/// [`to_markdown`] writes): the first `#` line is the title, `##` a level-1
+/// heading, `###` (or deeper) a level-2 heading, a run of `|` lines with a
+/// separator row a table, and the other lines paragraphs, a blank line
+/// between two. Nothing typed is dropped: a table whose row has more cells
+/// than its header, a second title, or text before the title is refused with
+/// the line it is on.
+pub fn parse_markdown(field: &'static str, input: &str) -> Result<Summary, FieldError> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Err(FieldError::new(field, "required"));
+    }
+    if text.chars().count() > SUMMARY_MAX_CHARS {
+        return Err(FieldError::new(field, "too_long").with("max", SUMMARY_MAX_CHARS));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(FieldError::new(field, "control_chars"));
+    }
+    let lines: Vec<&str> = input.lines().collect();
+    let mut title: Option<String> = None;
+    let mut blocks = Vec::new();
+    let mut paragraph = String::new();
+    let flush = |paragraph: &mut String, blocks: &mut Vec<Block>| {
+        if !paragraph.is_empty() {
+            blocks.push(Block::Paragraph {
+                text: std::mem::take(paragraph),
+            });
+        }
+    };
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i].trim();
+        let line_no = i + 1;
+        if line.is_empty() {
+            flush(&mut paragraph, &mut blocks);
+            i += 1;
+            continue;
+        }
+        let hashes = line.chars().take_while(|c| *c == '#').count();
+        let rest = &line[hashes..];
+        if hashes > 0 && (rest.is_empty() || rest.starts_with(' ')) {
+            flush(&mut paragraph, &mut blocks);
+            let heading = rest.trim().to_string();
+            if heading.is_empty() {
+                return Err(FieldError::new(field, "summary_heading_empty").with("line", line_no));
+            }
+            if hashes == 1 {
+                if title.is_some() || !blocks.is_empty() {
+                    return Err(
+                        FieldError::new(field, "summary_second_title").with("line", line_no)
+                    );
+                }
+                title = Some(heading);
+            } else {
+                blocks.push(Block::Heading {
+                    level: if hashes == 2 { 1 } else { 2 },
+                    text: heading,
+                });
+            }
+            i += 1;
+            continue;
+        }
+        if line.starts_with('|') && lines.get(i + 1).is_some_and(|l| is_separator_row(l)) {
+            flush(&mut paragraph, &mut blocks);
+            let headers = table_cells(line);
+            let mut rows = Vec::new();
+            i += 2;
+            while i < lines.len() && lines[i].trim().starts_with('|') {
+                let mut cells = table_cells(lines[i]);
+                if cells.len() > headers.len() {
+                    return Err(FieldError::new(field, "summary_table_cells")
+                        .with("line", i + 1)
+                        .with("count", headers.len()));
+                }
+                cells.resize(headers.len(), String::new());
+                rows.push(cells);
+                i += 1;
+            }
+            blocks.push(Block::Table { headers, rows });
+            continue;
+        }
+        if title.is_none() {
+            return Err(FieldError::new(field, "summary_title_first").with("line", line_no));
+        }
+        if let (Some(a), Some(b)) = (paragraph.chars().last(), line.chars().next()) {
+            if !joins_without_space(a, b) {
+                paragraph.push(' ');
+            }
+        }
+        paragraph.push_str(line);
+        i += 1;
+    }
+    flush(&mut paragraph, &mut blocks);
+    match title {
+        Some(title) => Ok(Summary { title, blocks }),
+        None => Err(FieldError::new(field, "summary_title_first").with("line", 1)),
+    }
 }
 
 #[cfg(test)]
@@ -1141,5 +1602,220 @@ mod tests {
             to_markdown(&s),
             "# T\n\n## 一、A\n\np\n\n| a | b |\n| --- | --- |\n| x\\|y | z |\n"
         );
+    }
+
+    #[test]
+    fn markdown_reads_back_what_it_wrote() {
+        let zh = words("zh-CN");
+        let mut f = example();
+        f.next_plan = vec!["做好下半年工作".into()];
+        let mut s = draft(&f, &zh);
+        s.blocks.push(Block::Table {
+            headers: vec!["事项".into(), "完成情况".into()],
+            rows: vec![
+                vec!["报送信息|工作信息".into(), "3/3".into()],
+                vec!["接待日".into(), String::new()],
+            ],
+        });
+        s.blocks.push(Block::Paragraph {
+            text: "表后一段。".into(),
+        });
+        assert_eq!(parse_markdown("text", &to_markdown(&s)).unwrap(), s);
+        let en = draft(&f, &words("en"));
+        assert_eq!(parse_markdown("text", &to_markdown(&en)).unwrap(), en);
+    }
+
+    #[test]
+    fn edited_markdown_keeps_every_line_typed() {
+        let s = parse_markdown(
+            "text",
+            "# 标题\n\n## 一、甲\n第一行，\n接着写。\nand\nmore\n\n#### （一）乙\n| a | b |\n|:---|---:|\n| 1 |\n| x\\|y | 2 |\n\n#话题不是标题\n",
+        )
+        .unwrap();
+        assert_eq!(s.title, "标题");
+        assert_eq!(
+            s.blocks,
+            vec![
+                Block::Heading {
+                    level: 1,
+                    text: "一、甲".into()
+                },
+                Block::Paragraph {
+                    text: "第一行，接着写。and more".into()
+                },
+                Block::Heading {
+                    level: 2,
+                    text: "（一）乙".into()
+                },
+                Block::Table {
+                    headers: vec!["a".into(), "b".into()],
+                    rows: vec![
+                        vec!["1".into(), String::new()],
+                        vec!["x|y".into(), "2".into()]
+                    ],
+                },
+                Block::Paragraph {
+                    text: "#话题不是标题".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn edited_markdown_refuses_what_it_cannot_keep() {
+        let code = |text: &str| {
+            let e = parse_markdown("text", text).unwrap_err();
+            assert_eq!(e.field, "text");
+            (e.code, e.params.first().map(|(_, v)| v.clone()))
+        };
+        assert_eq!(code("  \n "), ("required", None));
+        assert_eq!(
+            code("正文\n# 标题"),
+            ("summary_title_first", Some("1".into()))
+        );
+        assert_eq!(
+            code("# 标题\n\n# 又一个"),
+            ("summary_second_title", Some("3".into()))
+        );
+        assert_eq!(
+            code("# 标题\n## \n"),
+            ("summary_heading_empty", Some("2".into()))
+        );
+        assert_eq!(
+            code("# 标题\n| a |\n| --- |\n| 1 | 2 |"),
+            ("summary_table_cells", Some("4".into()))
+        );
+        assert_eq!(code("# 标题\n\u{7}"), ("control_chars", None));
+        let long = format!("# 标题\n{}", "字".repeat(SUMMARY_MAX_CHARS));
+        assert_eq!(code(&long).0, "too_long");
+    }
+
+    #[test]
+    fn a_plan_document_numbers_its_items_and_says_how_the_rules_stand() {
+        let zh = words("zh-CN");
+        let mut p = PlanDocument {
+            committee: "示范街道政协工委".into(),
+            year: 2012,
+            items: vec!["甲项工作".into(), "乙项工作".into()],
+            lines: vec![PlanLine {
+                text: "每位委员全年提交提案不少于1件".into(),
+                per_member: true,
+                due: 10,
+                met: 7,
+                missed: 3,
+            }],
+            as_of: ymd(2012, 12, 31),
+        };
+        let s = plan_document(&p, &zh);
+        assert_eq!(s.title, "示范街道政协工委2012年工作计划");
+        let text = s.plain_text();
+        assert!(
+            text.contains("一、")
+                && text.contains("1、甲项工作。")
+                && text.contains("2、乙项工作。"),
+            "{text}"
+        );
+        assert!(
+            text.contains("二、") && text.contains("2012年12月31日"),
+            "{text}"
+        );
+        assert!(
+            text.contains("应完成10人次，已完成7人次，未完成3人次"),
+            "{text}"
+        );
+        // Nothing due yet: the standing is left out, not stated as zero.
+        p.lines[0].due = 0;
+        let s = plan_document(&p, &zh);
+        assert!(!s.plain_text().contains("二、"), "{}", s.plain_text());
+        assert!(plan_document(&p, &words("en")).title.contains("2012"));
+    }
+
+    #[test]
+    fn a_duty_record_counts_the_year_by_kind_and_leaves_out_what_is_empty() {
+        let zh = words("zh-CN");
+        let mut d = DutyRecord {
+            name: "王某".into(),
+            year: 2011,
+            facts: vec![
+                ("姓名".into(), "王某".into()),
+                ("界别".into(), "经济界".into()),
+            ],
+            entries: vec![
+                (ymd(2011, 3, 1), "参加活动".into(), "学习会".into()),
+                (ymd(2011, 4, 2), "提案".into(), "关于某事的提案".into()),
+                (ymd(2011, 5, 3), "参加活动".into(), "视察".into()),
+            ],
+            points: Some(DutyPoints {
+                committee: "示范街道政协工委".into(),
+                score: "72.5".into(),
+                grade: "良好".into(),
+                by_kind: vec![("活动".into(), "12".into(), "0".into())],
+            }),
+        };
+        let s = duty_record(&d, &zh);
+        assert_eq!(s.title, "王某2011年度履职情况登记表");
+        let text = s.plain_text();
+        assert!(
+            text.contains("2011年共有履职记录3条，其中参加活动2条、提案1条。"),
+            "{text}"
+        );
+        assert!(text.contains("2011-04-02\t提案\t关于某事的提案"), "{text}");
+        assert!(text.contains("72.5分") && text.contains("良好"), "{text}");
+        assert!(text.contains("三、"), "{text}");
+        d.entries.clear();
+        d.points = None;
+        let s = duty_record(&d, &zh);
+        assert!(!s.plain_text().contains("二、"), "{}", s.plain_text());
+        assert!(duty_record(&d, &words("en")).title.contains("2011"));
+    }
+
+    #[test]
+    fn a_compilation_prints_each_proposal_with_its_answer() {
+        let zh = words("zh-CN");
+        let one = CompiledProposal {
+            number: 1,
+            title: "关于加装电梯的提案".into(),
+            author: "王某".into(),
+            cosigners: vec!["李某".into(), "张某".into()],
+            category: "城建".into(),
+            is_key: true,
+            body: "第一段。\n\n第二段。".into(),
+            lead_handler: Some("区住建局".into()),
+            co_handlers: vec!["区财政局".into()],
+            answer: Some((ymd(2011, 8, 1), "A类".into(), "已解决。".into())),
+        };
+        let mut two = one.clone();
+        two.number = 2;
+        two.is_key = false;
+        two.cosigners.clear();
+        two.co_handlers.clear();
+        two.answer = None;
+        let c = Compilation {
+            committee: "示范街道政协工委".into(),
+            session: 2011,
+            proposals: vec![one, two],
+        };
+        let s = compilation(&c, &zh);
+        assert_eq!(s.title, "示范街道政协工委2011年度提案汇编");
+        let text = s.plain_text();
+        for words in [
+            "年度立案提案2件，其中重点提案1件，已答复1件。",
+            "第1号　关于加装电梯的提案（重点提案）",
+            "提案人：王某（附议：李某、张某）",
+            "第一段。\n第二段。",
+            "主办单位：区住建局；协办单位：区财政局",
+            "办理答复（A类，2011年8月1日）",
+            "第2号　关于加装电梯的提案\n提案人：王某\n",
+            "尚未答复",
+        ] {
+            assert!(text.contains(words), "{words} in {text}");
+        }
+        let empty = Compilation {
+            proposals: Vec::new(),
+            ..c
+        };
+        let text = compilation(&empty, &zh).plain_text();
+        assert!(text.contains("年度立案提案0件。"), "{text}");
+        assert!(!text.contains("重点"), "{text}");
     }
 }

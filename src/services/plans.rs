@@ -687,7 +687,7 @@ pub fn record_url(kind: MeasureKind, id: i64) -> String {
         }
         M::ReceptionDaysHeld | M::ReceptionDuty => format!("/reception/{id}"),
         M::CasesFollowedUp => format!("/cases/{id}"),
-        M::WorkSummaries => String::new(),
+        M::WorkSummaries => format!("/reports/summaries/{id}"),
     }
 }
 

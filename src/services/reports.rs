@@ -4,7 +4,7 @@
 
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use super::cases::{bad_request, committee};
 use super::{non_blank, Actor};
@@ -21,10 +21,13 @@ use crate::domain::reports::{
     ProjectLine, ProposalFigures, ReceptionFigures, ReportPeriod, Summary, SummaryFigures,
 };
 use crate::domain::roles::Role;
+use crate::domain::text::optional_text;
 use crate::domain::validation::{FieldError, FieldErrors};
 use crate::services::error::AppError;
+use crate::services::steps::check_version;
 use crate::storage::orgs::Org;
 use crate::storage::projects::ProjectFilter;
+use crate::storage::reports::{SavedSummary, SummaryVersion};
 use crate::storage::{
     audit, cases as case_store, orgs, projects as project_store, reports as store, Db,
 };
@@ -383,7 +386,8 @@ pub enum Requester<'a> {
 /// close a Word document as its issuer and date.
 pub fn write_file(
     summary: &Summary,
-    figures: &SummaryFigures,
+    committee: &str,
+    period: ReportPeriod,
     format: FileFormat,
     locale: Locale,
 ) -> Result<SummaryFile, AppError> {
@@ -393,8 +397,8 @@ pub fn write_file(
         FileFormat::Docx => {
             let tr = |key: &str, params: &[(&str, String)]| i18n::t_with(locale, key, params);
             let signature = docx::Signature {
-                issuer: figures.committee.clone(),
-                date: rules::date_words(figures.period.to, &tr),
+                issuer: committee.to_string(),
+                date: rules::date_words(period.to, &tr),
             };
             docx::summary(summary, Some(&signature)).map_err(AppError::internal)?
         }
@@ -403,9 +407,9 @@ pub fn write_file(
         bytes,
         file_name: format!(
             "summary_{}_{}_{}.{}",
-            figures.committee,
-            figures.period.from,
-            figures.period.to,
+            committee,
+            period.from,
+            period.to,
             format.as_str()
         ),
         format,
@@ -451,7 +455,7 @@ pub async fn export(
         Requester::Cli => Locale::ZhCn,
     };
     let (figures, summary) = draft(db, org, period, locale).await?;
-    let file = write_file(&summary, &figures, format, locale)?;
+    let file = write_file(&summary, &figures.committee, figures.period, format, locale)?;
     let detail = |via: AuditVia| {
         format!(
             "org_id={}; from={}; to={}; format={}; via={}; bytes={}",
@@ -470,5 +474,674 @@ pub async fn export(
         }
     };
     audit::insert_alone(db, &entry).await?;
+    Ok(file)
+}
+
+// ---------------------------------------------------------------------------
+// Saved summaries: edited, saved as dated versions, filed in the archive
+
+/// The longest note kept with a version or a withdrawal, in characters.
+const NOTE_MAX_CHARS: usize = 500;
+
+/// A summary's text as staff save it: the committee and days it is for,
+/// the text (as the page edits it), a note, and how many versions were read.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct SaveInput {
+    /// The committee (default: the user's own).
+    #[schema(value_type = Option<i64>)]
+    pub org: Option<String>,
+    /// `2011`, `2011-H1`, `2011-Q3` or `2011-05`; or `from` and `to`.
+    pub period: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// The whole text in Markdown: a `#` title first, `##` and `###`
+    /// headings, pipe tables, a blank line between paragraphs.
+    pub text: Option<String>,
+    /// What this version changed (optional).
+    pub note: Option<String>,
+    /// How many versions the summary had when read: 0 (or absent) for the
+    /// first save, then the `versions` of the saved summary.
+    #[schema(value_type = Option<i64>)]
+    pub versions: Option<String>,
+}
+
+/// Taking a summary out of the archive: why, and how many versions were read.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct WithdrawInput {
+    pub reason: Option<String>,
+    #[schema(value_type = Option<i64>)]
+    pub versions: Option<String>,
+}
+
+/// A saved summary with its versions, newest first.
+#[derive(Debug, Clone, serde::Serialize, ToSchema)]
+pub struct SummaryDetail {
+    pub summary: SavedSummary,
+    pub versions: Vec<SummaryVersion>,
+}
+
+/// What the archive lists (query string).
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct ArchiveQuery {
+    /// The committee (default: the user's own); its subtree is listed.
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
+    pub org: Option<String>,
+    /// The year filed under (the period's last day's); all years when empty.
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
+    pub year: Option<String>,
+    /// Words in the title or the latest text.
+    pub q: Option<String>,
+    /// `true`: those taken out of the archive instead.
+    pub withdrawn: Option<String>,
+}
+
+/// A version's file: which version (the latest when empty) and the format.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct VersionFileQuery {
+    /// The version's number; the latest when empty.
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
+    pub version: Option<String>,
+    /// `docx` (default), `md` or `html`.
+    pub format: Option<String>,
+}
+
+fn read_versions(input: &Option<String>) -> Result<i64, AppError> {
+    match non_blank(input) {
+        None => Ok(0),
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|v| *v >= 0)
+            .ok_or_else(|| FieldError::new("versions", "count_format").into()),
+    }
+}
+
+fn note_of(field: &'static str, input: &Option<String>) -> Result<String, FieldError> {
+    Ok(optional_text(field, input.as_deref().unwrap_or(""), NOTE_MAX_CHARS)?.unwrap_or_default())
+}
+
+/// Save `input` as the next version of its committee's summary for its
+/// period, filing the summary in the archive with its first version. A save
+/// made on a stale read (someone saved first) changes nothing.
+pub async fn save(db: &Db, actor: &Actor, input: &SaveInput) -> Result<SummaryDetail, AppError> {
+    actor.require(&[Role::Staff])?;
+    let as_query = SummaryQuery {
+        org: input.org.clone(),
+        period: input.period.clone(),
+        from: input.from.clone(),
+        to: input.to.clone(),
+    };
+    let as_body = |e: AppError| match e {
+        AppError::BadRequest(errors) => AppError::Validation(errors),
+        other => other,
+    };
+    let period = parse_period(&as_query)
+        .map_err(as_body)?
+        .ok_or_else(|| AppError::from(FieldError::new("period", "required")))?;
+    let org = committee(db, actor, "org", non_blank(&input.org)).await?;
+    let mut errors = FieldErrors::new();
+    let text = errors.check(rules::parse_markdown(
+        "text",
+        input.text.as_deref().unwrap_or(""),
+    ));
+    let note = errors.check(note_of("note", &input.note));
+    let read = read_versions(&input.versions)?;
+    errors.into_result()?;
+    let (Some(summary), Some(note)) = (text, note) else {
+        return Err(AppError::internal("validated summary text missing"));
+    };
+    let stored = rules::to_markdown(&summary);
+    let mut tx = db.begin().await?;
+    let (id, first) = match store::saved_summary_of(db, org.id, period.from, period.to).await? {
+        Some(s) => (s.id, false),
+        None => {
+            let code = period.code().unwrap_or_default();
+            let filed = store::insert_summary(
+                &mut tx,
+                &store::NewSummary {
+                    org_id: org.id,
+                    from: period.from,
+                    to: period.to,
+                    period_code: &code,
+                    title: &summary.title,
+                    filed_on: crate::app::clock::today(),
+                    user_id: actor.user_id,
+                },
+            )
+            .await?;
+            (filed.ok_or(AppError::Conflict("stale_version"))?, true)
+        }
+    };
+    check_version(
+        store::add_summary_version(
+            &mut tx,
+            &store::NewVersion {
+                summary_id: id,
+                read_versions: read,
+                title: &summary.title,
+                text: &stored,
+                note: &note,
+                user_id: actor.user_id,
+            },
+        )
+        .await?,
+    )?;
+    let detail = serde_json::json!({
+        "org_id": org.id, "period": format!("{}..{}", period.from, period.to), "version": read + 1,
+        "title": summary.title, "chars": stored.chars().count(), "note": note,
+    });
+    let action = if first { "create" } else { "update" };
+    audit::insert(
+        &mut tx,
+        &actor.audit(action, "summary", id, Some(detail.to_string())),
+    )
+    .await?;
+    tx.commit().await?;
+    saved_detail(db, actor, id).await
+}
+
+/// A saved summary the actor may read (staff within their subtree);
+/// anything else is "not found".
+async fn saved(db: &Db, actor: &Actor, id: i64) -> Result<SavedSummary, AppError> {
+    actor.require(&[Role::Staff])?;
+    match store::saved_summary(db, id).await? {
+        Some(s) if actor.sees(&s.org_path) => Ok(s),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// A saved summary with every version.
+pub async fn saved_detail(db: &Db, actor: &Actor, id: i64) -> Result<SummaryDetail, AppError> {
+    let summary = saved(db, actor, id).await?;
+    let versions = store::summary_versions(db, id).await?;
+    Ok(SummaryDetail { summary, versions })
+}
+
+/// The saved summary of a committee's period, if one was filed (for the
+/// drafting page: it edits the latest version).
+pub async fn saved_for(
+    db: &Db,
+    org: &Org,
+    period: ReportPeriod,
+) -> Result<Option<(SavedSummary, SummaryVersion)>, AppError> {
+    let Some(s) = store::saved_summary_of(db, org.id, period.from, period.to).await? else {
+        return Ok(None);
+    };
+    let latest = store::summary_version(db, s.id, s.versions)
+        .await?
+        .ok_or_else(|| AppError::internal("a saved summary without its latest version"))?;
+    Ok(Some((s, latest)))
+}
+
+/// The saved summaries of the actor's committee (or one in their subtree).
+pub async fn archive(
+    db: &Db,
+    actor: &Actor,
+    q: &ArchiveQuery,
+) -> Result<Vec<SavedSummary>, AppError> {
+    actor.require(&[Role::Staff])?;
+    let org = committee(db, actor, "org", non_blank(&q.org))
+        .await
+        .map_err(bad_request)?;
+    let year = match non_blank(&q.year) {
+        None => None,
+        Some(y) => Some(
+            crate::domain::activities::parse_year("year", y)
+                .map_err(|e| e.into_bad_request())?
+                .into(),
+        ),
+    };
+    let withdrawn = match non_blank(&q.withdrawn) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(FieldError::new("withdrawn", "true_or_false").into_bad_request()),
+    };
+    let filter = store::SummaryFilter {
+        scope_path: org.path,
+        year,
+        withdrawn,
+        text: non_blank(&q.q).map(str::to_string),
+    };
+    Ok(store::saved_summaries(db, &filter).await?)
+}
+
+/// Take a summary out of the archive, with the reason (required, audited).
+pub async fn withdraw(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    input: &WithdrawInput,
+) -> Result<SummaryDetail, AppError> {
+    let summary = saved(db, actor, id).await?;
+    let mut errors = FieldErrors::new();
+    let reason = errors.check(crate::domain::text::required_text(
+        "reason",
+        input.reason.as_deref().unwrap_or(""),
+        NOTE_MAX_CHARS,
+    ));
+    let read = read_versions(&input.versions)?;
+    errors.into_result()?;
+    let Some(reason) = reason else {
+        return Err(AppError::internal("validated reason missing"));
+    };
+    if summary.withdrawn_on.is_some() {
+        return Err(AppError::Conflict("summary_withdrawn"));
+    }
+    let mut tx = db.begin().await?;
+    check_version(
+        store::withdraw_summary(
+            &mut tx,
+            id,
+            read,
+            crate::app::clock::today(),
+            actor.user_id,
+            &reason,
+        )
+        .await?,
+    )?;
+    let detail = serde_json::json!({ "reason": reason, "versions": read });
+    audit::insert(
+        &mut tx,
+        &actor.audit("withdraw", "summary", id, Some(detail.to_string())),
+    )
+    .await?;
+    tx.commit().await?;
+    saved_detail(db, actor, id).await
+}
+
+/// A saved version as a file (the latest when no number is given), audited
+/// as an export.
+pub async fn version_file(
+    db: &Db,
+    actor: &Actor,
+    via: AuditVia,
+    id: i64,
+    q: &VersionFileQuery,
+) -> Result<SummaryFile, AppError> {
+    let summary = saved(db, actor, id).await?;
+    let format = match non_blank(&q.format) {
+        None => FileFormat::Docx,
+        Some(f) => FileFormat::parse("format", f).map_err(|e| e.into_bad_request())?,
+    };
+    let number = match non_blank(&q.version) {
+        None => summary.versions,
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| FieldError::new("version", "id_format").into_bad_request())?,
+    };
+    let version = store::summary_version(db, id, number)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let text = rules::parse_markdown("text", &version.text).map_err(|e| {
+        AppError::internal(format!("a saved summary that does not read back: {e:?}"))
+    })?;
+    let period = ReportPeriod::new(summary.period_from, summary.period_to)
+        .ok_or_else(|| AppError::internal("a saved summary's days are in order"))?;
+    let file = write_file(&text, &summary.org_name, period, format, actor.locale)?;
+    let detail = format!(
+        "summary_id={id}; version={number}; format={}; via={}; bytes={}",
+        format.as_str(),
+        via.as_str(),
+        file.bytes.len()
+    );
+    audit::insert_alone(
+        db,
+        &actor.audit("export", "summary", summary.org_id, Some(detail)),
+    )
+    .await?;
+    Ok(file)
+}
+
+// ---------------------------------------------------------------------------
+// The year's work plan as a document
+
+/// `org`'s plan for `year` as a file: its items, and its rules as they stood
+/// at the year's end (or today, in the year itself); audited as an export.
+pub async fn plan_file(
+    db: &Db,
+    requester: Requester<'_>,
+    org: &Org,
+    year: i32,
+    format: FileFormat,
+) -> Result<SummaryFile, AppError> {
+    let locale = match &requester {
+        Requester::Actor(actor, _) => actor.locale,
+        Requester::Cli => Locale::ZhCn,
+    };
+    let items = super::plans::item_texts(db, org.id, year).await?;
+    if items.is_empty() {
+        return Err(FieldError::new("year", "no_plan_for_year")
+            .with("year", year)
+            .into_bad_request());
+    }
+    let period = ReportPeriod::year(year)
+        .ok_or_else(|| FieldError::new("year", "year_range").into_bad_request())?;
+    let as_of = period.to.min(crate::app::clock::today());
+    let document = rules::PlanDocument {
+        committee: org.name.clone(),
+        year,
+        items,
+        lines: plan_lines(db, org, period, locale).await?,
+        as_of,
+    };
+    let tr = |key: &str, params: &[(&str, String)]| i18n::t_with(locale, key, params);
+    let text = rules::plan_document(&document, &tr);
+    let dated = ReportPeriod::new(period.from, as_of.max(period.from))
+        .ok_or_else(|| AppError::internal("a plan's year starts before its end"))?;
+    let mut file = write_file(&text, &org.name, dated, format, locale)?;
+    file.file_name = format!("plan_{}_{year}.{}", org.name, format.as_str());
+    let detail = |via: AuditVia| {
+        format!(
+            "org_id={}; year={year}; format={}; via={}; bytes={}",
+            org.id,
+            format.as_str(),
+            via.as_str(),
+            file.bytes.len()
+        )
+    };
+    let entry = match requester {
+        Requester::Actor(actor, via) => actor.audit("export", "plan", org.id, Some(detail(via))),
+        Requester::Cli => super::users::cli_audit("export", "plan", org.id, detail(AuditVia::Cli)),
+    };
+    audit::insert_alone(db, &entry).await?;
+    Ok(file)
+}
+
+// ---------------------------------------------------------------------------
+// A member's year of duty as a document (履职情况登记表)
+
+/// Which year of a member's duty file, and the file's format.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct DutyFileQuery {
+    /// The year (default: this year).
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
+    pub year: Option<String>,
+    /// `docx` (default), `md` or `html`.
+    pub format: Option<String>,
+}
+
+/// A member's registration form for a year: who they are, the year's records
+/// from their duty file, and their points. Staff within their subtree and
+/// the member themself; audited as an export.
+pub async fn duty_file(
+    db: &Db,
+    actor: &Actor,
+    via: AuditVia,
+    member_id: i64,
+    q: &DutyFileQuery,
+) -> Result<SummaryFile, AppError> {
+    use crate::domain::members::{Gender, Party, Term};
+    let format = match non_blank(&q.format) {
+        None => FileFormat::Docx,
+        Some(f) => FileFormat::parse("format", f).map_err(|e| e.into_bad_request())?,
+    };
+    let year = match non_blank(&q.year) {
+        None => crate::app::clock::this_year(),
+        Some(y) => {
+            crate::domain::activities::parse_year("year", y).map_err(|e| e.into_bad_request())?
+        }
+    };
+    let (member, place, entries) = super::members::duty_file(db, actor, member_id).await?;
+    let locale = actor.locale;
+    let t = |key: &str| i18n::t(locale, key);
+    let choice =
+        |parsed: Option<&'static str>, raw: &str| parsed.map_or_else(|| raw.to_string(), t);
+    let term = u8::try_from(member.term)
+        .ok()
+        .and_then(Term::new)
+        .map_or_else(
+            || member.term.to_string(),
+            |term| match locale {
+                Locale::ZhCn => term.zh_label(),
+                _ => term.en_label(),
+            },
+        );
+    let workplace = [member.workplace.clone(), member.title.clone()]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let facts = vec![
+        (t("field.name"), member.name.clone()),
+        (
+            t("field.gender"),
+            choice(
+                Gender::parse("gender", &member.gender)
+                    .ok()
+                    .map(|g| g.label_key()),
+                &member.gender,
+            ),
+        ),
+        (t("field.ethnicity"), member.ethnicity.clone()),
+        (
+            t("field.birth_date"),
+            member.birth_date.format("%Y-%m").to_string(),
+        ),
+        (
+            t("field.party"),
+            choice(
+                Party::parse("party", &member.party)
+                    .ok()
+                    .map(|p| p.label_key()),
+                &member.party,
+            ),
+        ),
+        (t("field.sector"), member.sector.clone()),
+        (t("field.workplace"), workplace),
+        (t("field.org"), place.org_name.clone()),
+        (
+            t("field.group"),
+            place.group_name.clone().unwrap_or_default(),
+        ),
+        (
+            t("field.community"),
+            place.community.clone().unwrap_or_default(),
+        ),
+        (t("field.term"), term),
+        (t("field.joined_on"), member.joined_on.to_string()),
+    ];
+    let mut entries: Vec<(NaiveDate, String, String)> = entries
+        .into_iter()
+        .filter(|e| e.occurred_on.year() == year)
+        .map(|e| {
+            (
+                e.occurred_on,
+                t(&format!("timeline.kind.{}", e.kind)),
+                e.title,
+            )
+        })
+        .collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let year_text = year.to_string();
+    let points = match super::points::breakdown(db, actor, member_id, Some(&year_text)).await {
+        Ok(b) => Some(rules::DutyPoints {
+            committee: b.committee.clone(),
+            score: b.score.clone(),
+            grade: b.grade_label.clone(),
+            by_kind: b
+                .by_kind
+                .iter()
+                .map(|k| (k.label.clone(), k.counted.clone(), k.capped.clone()))
+                .collect(),
+        }),
+        Err(AppError::NotFound) => None,
+        Err(e) => return Err(e),
+    };
+    let record = rules::DutyRecord {
+        name: member.name.clone(),
+        year,
+        facts,
+        entries,
+        points,
+    };
+    let tr = |key: &str, params: &[(&str, String)]| i18n::t_with(locale, key, params);
+    let text = rules::duty_record(&record, &tr);
+    let period = ReportPeriod::year(year)
+        .ok_or_else(|| FieldError::new("year", "year_range").into_bad_request())?;
+    let dated = ReportPeriod::new(
+        period.from,
+        period.to.min(crate::app::clock::today()).max(period.from),
+    )
+    .ok_or_else(|| AppError::internal("a year starts before its end"))?;
+    let mut file = write_file(&text, &place.org_name, dated, format, locale)?;
+    file.file_name = format!("duty_{}_{year}.{}", member.name, format.as_str());
+    let detail = format!(
+        "member_id={member_id}; year={year}; format={}; via={}; bytes={}",
+        format.as_str(),
+        via.as_str(),
+        file.bytes.len()
+    );
+    audit::insert_alone(
+        db,
+        &actor.audit("export", "member", member_id, Some(detail)),
+    )
+    .await?;
+    Ok(file)
+}
+
+// ---------------------------------------------------------------------------
+// A session's proposals compiled (提案汇编)
+
+/// Which committee's session, and the file's format.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct CompilationQuery {
+    /// The committee (default: the user's own).
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
+    pub org: Option<String>,
+    /// The session (year); default: the committee's latest.
+    #[param(value_type = Option<String>, pattern = "^\\s*[0-9]*\\s*$")]
+    pub session: Option<String>,
+    /// `docx` (default), `md` or `html`.
+    pub format: Option<String>,
+}
+
+/// A committee's accepted proposals of a session in number order, each with
+/// its authors, text, handlers and answer, as a file; audited as an export.
+pub async fn compilation_file(
+    db: &Db,
+    actor: &Actor,
+    via: AuditVia,
+    q: &CompilationQuery,
+) -> Result<SummaryFile, AppError> {
+    use crate::domain::proposals::{AnswerClass, Category};
+    use crate::storage::proposals as proposal_store;
+    actor.require(&[Role::Staff])?;
+    let format = match non_blank(&q.format) {
+        None => FileFormat::Docx,
+        Some(f) => FileFormat::parse("format", f).map_err(|e| e.into_bad_request())?,
+    };
+    let org = committee(db, actor, "org", non_blank(&q.org))
+        .await
+        .map_err(bad_request)?;
+    let session = match non_blank(&q.session) {
+        Some(s) => i64::from(
+            crate::domain::activities::parse_year("session", s)
+                .map_err(|e| e.into_bad_request())?,
+        ),
+        None => {
+            let own = proposal_store::ProposalFilter {
+                scope_path: Some(org.path.clone()),
+                ..Default::default()
+            };
+            proposal_store::latest_session(db, &own)
+                .await?
+                .unwrap_or_else(|| i64::from(crate::app::clock::this_year()))
+        }
+    };
+    let locale = actor.locale;
+    let t = |key: &str| i18n::t(locale, key);
+    let proposals = proposal_store::numbered_in_session(db, org.id, session).await?;
+    let cosigners = proposal_store::cosigner_names_in_session(db, org.id, session).await?;
+    let handlers = proposal_store::handler_names_in_session(db, org.id, session).await?;
+    let compiled = proposals
+        .into_iter()
+        .filter_map(|p| {
+            let number = p.number?;
+            let of = |id: i64| move |(pid, ..): &&(i64, String, String)| *pid == id;
+            let answer = match (p.answered_on, p.answer.clone()) {
+                (Some(on), Some(text)) if !text.trim().is_empty() => {
+                    let class = p
+                        .answer_class
+                        .as_deref()
+                        .and_then(|c| AnswerClass::parse("answer_class", c).ok())
+                        .map(|c| t(c.label_key()))
+                        .unwrap_or_default();
+                    Some((on, class, text))
+                }
+                _ => None,
+            };
+            Some(rules::CompiledProposal {
+                number,
+                author: p
+                    .lead_member_name
+                    .clone()
+                    .or_else(|| p.group_name.clone())
+                    .unwrap_or_else(|| p.org_name.clone()),
+                cosigners: cosigners
+                    .iter()
+                    .filter(|(pid, _)| *pid == p.id)
+                    .map(|(_, name)| name.clone())
+                    .collect(),
+                category: Category::parse("category", &p.category)
+                    .map(|c| t(c.label_key()))
+                    .unwrap_or_else(|_| p.category.clone()),
+                is_key: p.is_key,
+                lead_handler: handlers
+                    .iter()
+                    .filter(of(p.id))
+                    .find(|(_, _, role)| role == "lead")
+                    .map(|(_, name, _)| name.clone()),
+                co_handlers: handlers
+                    .iter()
+                    .filter(of(p.id))
+                    .filter(|(_, _, role)| role != "lead")
+                    .map(|(_, name, _)| name.clone())
+                    .collect(),
+                answer,
+                title: p.title,
+                body: p.body,
+            })
+        })
+        .collect();
+    let tr = |key: &str, params: &[(&str, String)]| i18n::t_with(locale, key, params);
+    let text = rules::compilation(
+        &rules::Compilation {
+            committee: org.name.clone(),
+            session,
+            proposals: compiled,
+        },
+        &tr,
+    );
+    let year = i32::try_from(session).unwrap_or_default();
+    let period = ReportPeriod::year(year)
+        .ok_or_else(|| FieldError::new("session", "year_range").into_bad_request())?;
+    let dated = ReportPeriod::new(
+        period.from,
+        period.to.min(crate::app::clock::today()).max(period.from),
+    )
+    .ok_or_else(|| AppError::internal("a year starts before its end"))?;
+    let mut file = write_file(&text, &org.name, dated, format, locale)?;
+    file.file_name = format!("proposals_{}_{session}.{}", org.name, format.as_str());
+    let detail = format!(
+        "org_id={}; session={session}; format={}; via={}; bytes={}",
+        org.id,
+        format.as_str(),
+        via.as_str(),
+        file.bytes.len()
+    );
+    audit::insert_alone(db, &actor.audit("export", "proposal", org.id, Some(detail))).await?;
     Ok(file)
 }

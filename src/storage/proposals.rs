@@ -705,3 +705,45 @@ pub async fn cosigners_for_session(
          AND c.status = 'accepted' AND p.status NOT IN ('draft', 'withdrawn')", scope = super::scope_ids(db, "$1")))
         .bind(scope_path).bind(session).fetch_all(pool).await)
 }
+
+/// A committee's numbered (accepted) proposals of a session, in number
+/// order, for its compilation (提案汇编).
+pub async fn numbered_in_session(
+    db: &Db,
+    org_id: i64,
+    session: i64,
+) -> Result<Vec<Proposal>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS}{FROM} WHERE p.org_id = $1 AND p.session = $2 AND p.number IS NOT NULL \
+         ORDER BY p.number"
+    );
+    on_db!(db, pool => sqlx::query_as::<_, Proposal>(&sql).bind(org_id).bind(session).fetch_all(pool).await)
+}
+
+/// The co-signers who accepted, per proposal of a committee's session:
+/// (proposal id, member name), in the order invited.
+pub async fn cosigner_names_in_session(
+    db: &Db,
+    org_id: i64,
+    session: i64,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_as::<_, (i64, String)>(
+        "SELECT c.proposal_id, m.name FROM proposal_cosigners c JOIN proposals p ON p.id = c.proposal_id \
+         JOIN members m ON m.id = c.member_id \
+         WHERE p.org_id = $1 AND p.session = $2 AND c.status = 'accepted' ORDER BY c.id")
+        .bind(org_id).bind(session).fetch_all(pool).await)
+}
+
+/// The handling departments per proposal of a committee's session:
+/// (proposal id, department, lead | co), the lead first.
+pub async fn handler_names_in_session(
+    db: &Db,
+    org_id: i64,
+    session: i64,
+) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_as::<_, (i64, String, String)>(
+        "SELECT h.proposal_id, d.name, h.role FROM proposal_handlers h \
+         JOIN departments d ON d.id = h.department_id JOIN proposals p ON p.id = h.proposal_id \
+         WHERE p.org_id = $1 AND p.session = $2 ORDER BY h.role DESC, h.id")
+        .bind(org_id).bind(session).fetch_all(pool).await)
+}

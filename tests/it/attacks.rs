@@ -1285,6 +1285,16 @@ async fn write_routes(app: &TestApp) -> Vec<(Method, String, String)> {
             format!("/api/v1/awards/{member}/steps"),
             staff.clone(),
         ),
+        (
+            Method::POST,
+            "/api/v1/reports/summaries".to_string(),
+            staff.clone(),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/reports/summaries/{member}/withdraw"),
+            staff.clone(),
+        ),
         (Method::POST, "/api/v1/plans".to_string(), staff.clone()),
         (
             Method::PUT,

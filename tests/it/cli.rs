@@ -155,6 +155,50 @@ fn report_summary_writes_the_file_and_names_bad_input() {
     );
     fails_saying(&out, "docx", "bad format");
     assert!(!dir.path().join("x.md").exists() && !dir.path().join("x.pdf").exists());
+
+    // The year's plan, with its rules as the year ended.
+    let plan = dir.path().join("plan.md");
+    let out = lvzhi(
+        dir.path(),
+        &[
+            "report",
+            "plan",
+            "--org",
+            "长江路街道政协工委",
+            "--year",
+            "2011",
+            "--format",
+            "md",
+            "--output",
+            plan.to_str().unwrap(),
+        ],
+    );
+    succeeds(&out, "report plan md");
+    let text = std::fs::read_to_string(&plan).unwrap();
+    assert!(
+        text.starts_with("# 长江路街道政协工委2011年工作计划"),
+        "{text}"
+    );
+    assert!(
+        text.contains("## 一、工作任务") && text.contains("执行情况（截至2011年12月31日）"),
+        "{text}"
+    );
+    assert!(text.contains("| 计划指标 |"), "{text}");
+    let out = lvzhi(
+        dir.path(),
+        &[
+            "report",
+            "plan",
+            "--org",
+            "长江路街道政协工委",
+            "--year",
+            "2009",
+            "--output",
+            "y.docx",
+        ],
+    );
+    fails_saying(&out, "2009年还没有工作计划", "no plan that year");
+    assert!(!dir.path().join("y.docx").exists());
 }
 
 #[test]
@@ -197,7 +241,11 @@ fn help_lists_every_command_and_flag() {
         (&["token", "create", "--help"], &["--username", "--name"]),
         (&["audit", "--help"], &["verify"]),
         (&["audit", "verify", "--help"], &["--database"]),
-        (&["report", "--help"], &["summary"]),
+        (&["report", "--help"], &["summary", "plan"]),
+        (
+            &["report", "plan", "--help"],
+            &["--org", "--year", "--format", "--output"],
+        ),
         (
             &["report", "summary", "--help"],
             &[

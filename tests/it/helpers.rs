@@ -574,3 +574,10 @@ pub async fn change_password(app: &TestApp, username: &str, current: &str, new: 
         "{username} sets their own password"
     );
 }
+
+/// The id of the member of that name.
+pub async fn member_named(app: &TestApp, name: &str) -> i64 {
+    lvzhi::on_db!(&app.db, pool => sqlx::query_scalar::<_, i64>("SELECT id FROM members WHERE name = $1")
+        .bind(name).fetch_one(pool).await)
+    .unwrap()
+}

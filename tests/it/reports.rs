@@ -260,3 +260,471 @@ dual_test!(
     bad_input_is_named_and_only_staff_draft_t,
     bad_input_is_named_and_only_staff_draft
 );
+
+/// The plan's work-summary rule for a half-year: its status and count.
+async fn summary_rule(app: &TestApp, token: &str, period: &str) -> (String, i64) {
+    let (status, report) = app
+        .api_get(token, &format!("/api/v1/plan-status?period={period}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let rule = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule_text"].as_str().unwrap_or("").contains("工作总结"))
+        .unwrap_or_else(|| panic!("no work-summary rule in {report}"));
+    let scope = &rule["periods"][0]["scopes"][0];
+    (
+        scope["status"].as_str().unwrap().to_string(),
+        scope["conditions"][0]["count"].as_i64().unwrap(),
+    )
+}
+
+async fn saved_versions_are_filed_and_count_for_the_plan(app: TestApp) {
+    let staff = app.token("staff").await;
+    let (_, draft) = app.api_get(&staff, H1).await;
+    let markdown = draft["markdown"].as_str().unwrap().to_string();
+    assert_eq!(
+        summary_rule(&app, &staff, "2011-H1").await,
+        ("missed".to_string(), 0)
+    );
+    let (creates, updates) = (
+        app.audit_count("create").await,
+        app.audit_count("update").await,
+    );
+
+    // The first save files version 1, with what was typed kept whole.
+    let edited = format!("{markdown}\n补充：社区居民对委员之家的评价很好。\n");
+    let (status, saved) = app
+        .api_post(
+            &staff,
+            "/api/v1/reports/summaries",
+            &json!({"period": "2011-H1", "text": edited, "note": "初稿"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    let id = saved["summary"]["id"].as_i64().unwrap();
+    assert_eq!(saved["summary"]["versions"], 1);
+    assert_eq!(saved["summary"]["period_code"], "2011-H1");
+    assert_eq!(
+        saved["summary"]["title"],
+        "长江路街道政协工委2011年上半年工作总结"
+    );
+    let v1 = &saved["versions"][0];
+    assert_eq!(v1["number"], 1);
+    assert_eq!(v1["note"], "初稿");
+    assert!(
+        v1["saved_by"].as_str().is_some_and(|s| !s.is_empty()),
+        "{v1}"
+    );
+    assert!(v1["text"]
+        .as_str()
+        .unwrap()
+        .contains("补充：社区居民对委员之家的评价很好。"));
+    assert_eq!(app.audit_count("create").await, creates + 1);
+    // The plan's half-year rule now counts it, with a link to it.
+    assert_eq!(
+        summary_rule(&app, &staff, "2011-H1").await,
+        ("met".to_string(), 1)
+    );
+
+    // A save made on a stale read changes nothing; on the fresh one it is version 2.
+    let second =
+        json!({"period": "2011-H1", "text": format!("{markdown}\n第二稿。"), "versions": "0"});
+    let (status, e) = app
+        .api_post(&staff, "/api/v1/reports/summaries", &second)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{e}");
+    let mut second = second;
+    second["versions"] = json!(1);
+    let (status, saved) = app
+        .api_post(&staff, "/api/v1/reports/summaries", &second)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    assert_eq!(saved["summary"]["versions"], 2);
+    assert_eq!(app.audit_count("update").await, updates + 1);
+    let (_, detail) = app
+        .api_get(&staff, &format!("/api/v1/reports/summaries/{id}"))
+        .await;
+    let numbers: Vec<i64> = detail["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["number"].as_i64().unwrap())
+        .collect();
+    assert_eq!(numbers, [2, 1]);
+    // Still one summary for the half-year in the plan.
+    assert_eq!(summary_rule(&app, &staff, "2011-H1").await.1, 1);
+
+    // Each version downloads as it was saved; the download is audited.
+    let exports = app.audit_count("export").await;
+    let r = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/reports/summaries/{id}/file?version=1&format=md"
+        )))
+        .bearer_auth(&staff)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let md = r.text().await.unwrap();
+    assert!(md.contains("补充：社区居民对委员之家的评价很好。") && !md.contains("第二稿"));
+    let r = app
+        .client
+        .get(app.url(&format!("/api/v1/reports/summaries/{id}/file")))
+        .bearer_auth(&staff)
+        .send()
+        .await
+        .unwrap();
+    let bytes = r.bytes().await.unwrap();
+    let doc = docx_part(&bytes, "word/document.xml");
+    assert!(doc.contains("第二稿") && doc.contains("w:linePitch=\"580\""));
+    assert_eq!(app.audit_count("export").await, exports + 2);
+
+    // The archive lists it, found by a word of its text.
+    let (_, list) = app
+        .api_get(&staff, "/api/v1/reports/summaries?year=2011&q=第二稿")
+        .await;
+    assert_eq!(list["total"], 1, "{list}");
+    let (_, none) = app
+        .api_get(&staff, "/api/v1/reports/summaries?q=没有这句话")
+        .await;
+    assert_eq!(none["total"], 0);
+
+    // Taken out of the archive only with a reason; then the plan misses it again.
+    let (status, e) = app
+        .api_post(
+            &staff,
+            &format!("/api/v1/reports/summaries/{id}/withdraw"),
+            &json!({"versions": 2}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["fields"][0]["field"], "reason");
+    let (status, out) = app
+        .api_post(
+            &staff,
+            &format!("/api/v1/reports/summaries/{id}/withdraw"),
+            &json!({"versions": 2, "reason": "期间选错，应为全年总结"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(out["summary"]["withdrawn_reason"], "期间选错，应为全年总结");
+    assert_eq!(app.audit_count("withdraw").await, 1);
+    assert_eq!(summary_rule(&app, &staff, "2011-H1").await.1, 0);
+    let (_, filed) = app.api_get(&staff, "/api/v1/reports/summaries").await;
+    assert_eq!(filed["total"], 0);
+    let (_, out_list) = app
+        .api_get(&staff, "/api/v1/reports/summaries?withdrawn=true")
+        .await;
+    assert_eq!(out_list["total"], 1);
+    // Its versions stay readable.
+    let (status, _) = app
+        .api_get(&staff, &format!("/api/v1/reports/summaries/{id}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+dual_test!(
+    saved_versions_are_filed_and_count_for_the_plan_t,
+    saved_versions_are_filed_and_count_for_the_plan
+);
+
+async fn an_edit_that_cannot_be_kept_is_refused_by_line(app: TestApp) {
+    let staff = app.token("staff").await;
+    let cases = [
+        (
+            json!({"period": "2011-H1", "text": "正文在前\n# 标题"}),
+            "text",
+            "第1行",
+        ),
+        (
+            json!({"period": "2011-H1", "text": "# 标题\n\n| a |\n| --- |\n| 1 | 2 |"}),
+            "text",
+            "第5行",
+        ),
+        (json!({"period": "2011-H1", "text": "  "}), "text", ""),
+        (json!({"text": "# 标题"}), "period", ""),
+        (json!({"period": "2011-H7", "text": "# 标题"}), "period", ""),
+        (
+            json!({"period": "2011-H1", "text": "# 标题", "versions": "-1"}),
+            "versions",
+            "",
+        ),
+        (
+            json!({"period": "2011-H1", "text": "# 标题", "note": "说".repeat(501)}),
+            "note",
+            "500",
+        ),
+    ];
+    for (body, field, words) in cases {
+        let (status, e) = app
+            .api_post(&staff, "/api/v1/reports/summaries", &body)
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {e}");
+        let found = e["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["field"] == field)
+            .unwrap_or_else(|| panic!("{body}: no error on {field}: {e}"));
+        assert!(
+            found["message"].as_str().unwrap().contains(words),
+            "{found}"
+        );
+    }
+    assert_eq!(app.count("summaries").await, 0);
+    assert_eq!(app.count("summary_versions").await, 0);
+    for user in ["member", "department"] {
+        let token = app.token(user).await;
+        let (status, _) = app
+            .api_post(
+                &token,
+                "/api/v1/reports/summaries",
+                &json!({"period": "2011-H1", "text": "# 标题"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{user}");
+        let (status, _) = app.api_get(&token, "/api/v1/reports/summaries").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{user}");
+    }
+    let (status, _) = app
+        .api_get(&staff, "/api/v1/reports/summaries/999999")
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+dual_test!(
+    an_edit_that_cannot_be_kept_is_refused_by_line_t,
+    an_edit_that_cannot_be_kept_is_refused_by_line
+);
+
+async fn staff_edit_save_and_withdraw_in_the_pages(app: TestApp) {
+    let mut app = app;
+    app.login("staff").await;
+    let (status, page) = app.get_html("/reports/summary?period=2011-H1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("name=\"text\"") && page.contains("# 长江路街道政协工委2011年上半年工作总结")
+    );
+    let r = app
+        .post_form(
+            "/reports/summary/save",
+            &[
+                ("period", "2011-H1"),
+                ("versions", "0"),
+                (
+                    "text",
+                    "# 上半年工作总结\n\n## 一、总体情况\n\n今年上半年，工委认真履职。\n",
+                ),
+                ("note", "按主任意见修改"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with("/reports/summaries/"), "{to}");
+    let (_, shown) = app.get_html(&to).await;
+    for words in [
+        "上半年工作总结",
+        "今年上半年，工委认真履职。",
+        "按主任意见修改",
+        "移出档案",
+    ] {
+        assert!(shown.contains(words), "{words}");
+    }
+    // The drafting page now edits the saved text and says it is filed.
+    let (_, page) = app.get_html("/reports/summary?period=2011-H1").await;
+    assert!(page.contains("今年上半年，工委认真履职。") && page.contains("已归档"));
+    let (_, archive) = app.get_html("/reports/archive?year=2011").await;
+    assert!(archive.contains("上半年工作总结") && archive.contains(&to));
+    // A bad text comes back with what was typed and the line named.
+    let typed = "没有标题的一段话";
+    let r = app
+        .post_form(
+            "/reports/summary/save",
+            &[("period", "2011-H1"), ("versions", "1"), ("text", typed)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains(typed) && html.contains("第1行"), "{html}");
+    // Withdrawing asks first.
+    let id = to.rsplit('/').next().unwrap();
+    let r = app
+        .post_form(
+            &format!("/reports/summaries/{id}/withdraw"),
+            &[("versions", "1"), ("reason", "重复归档")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.audit_count("withdraw").await, 0);
+    let r = app
+        .post_form(
+            &format!("/reports/summaries/{id}/withdraw"),
+            &[
+                ("versions", "1"),
+                ("reason", "重复归档"),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, shown) = app.get_html(&to).await;
+    assert!(shown.contains("重复归档") && shown.contains("已移出档案"));
+}
+dual_test!(
+    staff_edit_save_and_withdraw_in_the_pages_t,
+    staff_edit_save_and_withdraw_in_the_pages
+);
+
+async fn a_members_year_of_duty_is_a_document(app: TestApp) {
+    let own = crate::helpers::member_named(&app, "孟爱云").await;
+    let other = crate::helpers::member_named(&app, "孙郑华").await;
+    let staff = app.token("staff").await;
+    let exports = app.audit_count("export").await;
+    let get = |token: String, path: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url(&path))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = get(
+        staff.clone(),
+        format!("/api/v1/members/{own}/duty-file?year=2011&format=md"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let md = r.text().await.unwrap();
+    assert!(md.starts_with("# 孟爱云2011年度履职情况登记表"), "{md}");
+    for words in [
+        "## 一、基本情况",
+        "| 姓名 | 孟爱云 |",
+        "## 二、履职记录",
+        "2011年共有履职记录",
+        "履职积分",
+        "评定等次为",
+    ] {
+        assert!(md.contains(words), "{words} in {md}");
+    }
+    // Only 2011's records, each dated in 2011.
+    assert!(!md.contains("| 2012-"), "{md}");
+    // Not the full ID or phone number.
+    assert!(!md.contains("身份证") && !md.contains("手机"), "{md}");
+    let r = get(
+        staff.clone(),
+        format!("/api/v1/members/{own}/duty-file?year=2011"),
+    )
+    .await;
+    let bytes = r.bytes().await.unwrap();
+    let doc = docx_part(&bytes, "word/document.xml");
+    assert!(doc.contains("孟爱云2011年度履职情况登记表") && doc.contains("w:tbl"));
+    assert_eq!(app.audit_count("export").await, exports + 2);
+    // The member downloads her own, not another's.
+    let member = app.token("member").await;
+    let r = get(
+        member.clone(),
+        format!("/api/v1/members/{own}/duty-file?year=2011"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = get(
+        member,
+        format!("/api/v1/members/{other}/duty-file?year=2011"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // Bad input is named.
+    for (query, field) in [("year=11", "year"), ("format=pdf", "format")] {
+        let r = get(
+            staff.clone(),
+            format!("/api/v1/members/{own}/duty-file?{query}"),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{query}");
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(e["fields"][0]["field"], field, "{e}");
+    }
+    // The page shows one year at a time and offers the year's file.
+    let mut app = app;
+    app.login("staff").await;
+    let (status, html) = app.get_html(&format!("/members/{own}?year=2011")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&format!("/members/{own}/duty-file?year=2011")),
+        "{html}"
+    );
+    let (status, _) = app.get_html(&format!("/members/{own}?year=abc")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+dual_test!(
+    a_members_year_of_duty_is_a_document_t,
+    a_members_year_of_duty_is_a_document
+);
+
+async fn a_sessions_proposals_are_compiled(app: TestApp) {
+    let staff = app.token("staff").await;
+    let numbered: i64 = lvzhi::on_db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM proposals p JOIN orgs o ON o.id = p.org_id \
+         WHERE o.name = '长江路街道政协工委' AND p.session = 2011 AND p.number IS NOT NULL")
+        .fetch_one(pool).await)
+    .unwrap();
+    assert!(numbered >= 2, "the demo has numbered proposals in 2011");
+    let exports = app.audit_count("export").await;
+    let r = app
+        .client
+        .get(app.url("/api/v1/proposals/compilation?session=2011&format=md"))
+        .bearer_auth(&staff)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let md = r.text().await.unwrap();
+    assert!(
+        md.starts_with("# 长江路街道政协工委2011年度提案汇编"),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!("2011年度立案提案{numbered}件")),
+        "{md}"
+    );
+    let headings = md.lines().filter(|l| l.starts_with("## 第")).count() as i64;
+    assert_eq!(headings, numbered, "{md}");
+    for words in [
+        "## 第1号　",
+        "提案人：孙郑华（附议：孟爱云）",
+        "主办单位：二七区住房和城乡建设局；协办单位：长江路街道办事处",
+        "### 办理答复（B类（列入计划逐步解决），2011年5月30日）",
+        "孙八砦安置房一期已于5月开工",
+    ] {
+        assert!(md.contains(words), "{words} in {md}");
+    }
+    let r = app
+        .client
+        .get(app.url("/api/v1/proposals/compilation?session=2011"))
+        .bearer_auth(&staff)
+        .send()
+        .await
+        .unwrap();
+    let doc = docx_part(&r.bytes().await.unwrap(), "word/document.xml");
+    assert!(doc.contains("长江路街道政协工委2011年度提案汇编"));
+    assert_eq!(app.audit_count("export").await, exports + 2);
+    let (status, e) = app
+        .api_get(&staff, "/api/v1/proposals/compilation?session=20x1")
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(e["fields"][0]["field"], "session", "{e}");
+    let member = app.token("member").await;
+    let (status, _) = app
+        .api_get(&member, "/api/v1/proposals/compilation?session=2011")
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+dual_test!(
+    a_sessions_proposals_are_compiled_t,
+    a_sessions_proposals_are_compiled
+);

@@ -35,6 +35,12 @@ pub fn routes() -> Vec<RouteSpec> {
             STAFF_OR_OWN,
             timeline,
         ),
+        route(
+            Method::GET,
+            "/api/v1/members/{id}/duty-file",
+            STAFF_OR_OWN,
+            duty_file,
+        ),
     ]
 }
 
@@ -217,4 +223,36 @@ pub async fn timeline(
         total,
     })
     .into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/members/{id}/duty-file", tag = "members",
+    params(("id" = i64, Path), crate::services::reports::DutyFileQuery),
+    responses(
+        (status = 200, description = "The member's registration form for the year (履职情况登记表) as a file; the export is audited",
+            content(
+                ("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                ("text/markdown"),
+                ("text/html"),
+            )),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn duty_file(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    ApiQuery(q): ApiQuery<crate::services::reports::DutyFileQuery>,
+) -> ApiResult {
+    let file = crate::services::reports::duty_file(
+        &state.db,
+        &actor,
+        crate::domain::audit::AuditVia::Api,
+        id,
+        &q,
+    )
+    .await
+    .for_api(actor.locale)?;
+    Ok(crate::http::files::file_response(
+        file.bytes,
+        file.format.content_type(),
+        &file.file_name,
+    ))
 }

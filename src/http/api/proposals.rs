@@ -34,6 +34,12 @@ pub fn routes() -> Vec<RouteSpec> {
         route(Method::GET, "/api/v1/proposals/figures", STAFF, figures),
         route(
             Method::GET,
+            "/api/v1/proposals/compilation",
+            STAFF,
+            compilation,
+        ),
+        route(
+            Method::GET,
             "/api/v1/proposals/settings",
             STAFF,
             get_settings,
@@ -338,4 +344,34 @@ pub async fn search_api(
         .await
         .for_api(actor.locale)?;
     Ok(Json(r).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/proposals/compilation", tag = "proposals",
+    params(crate::services::reports::CompilationQuery),
+    responses(
+        (status = 200, description = "The session's accepted proposals compiled (提案汇编) as a file; the export is audited",
+            content(
+                ("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                ("text/markdown"),
+                ("text/html"),
+            )),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn compilation(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<crate::services::reports::CompilationQuery>,
+) -> ApiResult {
+    let file = crate::services::reports::compilation_file(
+        &state.db,
+        &actor,
+        crate::domain::audit::AuditVia::Api,
+        &q,
+    )
+    .await
+    .for_api(actor.locale)?;
+    Ok(crate::http::files::file_response(
+        file.bytes,
+        file.format.content_type(),
+        &file.file_name,
+    ))
 }

@@ -36,6 +36,12 @@ pub fn routes() -> Vec<RouteSpec> {
         route(Method::POST, "/members", STAFF, create),
         route(Method::GET, "/members/new", STAFF, new_form),
         route(Method::GET, "/members/{id}", Roles(&[Staff, Member]), show),
+        route(
+            Method::GET,
+            "/members/{id}/duty-file",
+            Roles(&[Staff, Member]),
+            duty_file,
+        ),
         route(Method::POST, "/members/{id}", STAFF, update),
         route(Method::GET, "/members/{id}/edit", STAFF, edit_form),
         route(Method::POST, "/members/{id}/delete", STAFF, delete),
@@ -483,6 +489,9 @@ struct ShowTemplate {
     revealed: bool,
     can_edit: bool,
     timeline: Vec<TimelineRow>,
+    /// The years with records (and the one shown): year, link, shown.
+    year_links: Vec<(i32, String, bool)>,
+    shown_year: i32,
 }
 
 async fn show_page(
@@ -490,6 +499,7 @@ async fn show_page(
     page: &PageActor,
     id: i64,
     revealed: Option<(String, String)>,
+    year: Option<i32>,
 ) -> PageResult {
     let (member, place, entries) = service::duty_file(&state.db, &page.actor, id)
         .await
@@ -502,8 +512,25 @@ async fn show_page(
             "members"
         },
     );
+    // One year at a time: the one asked for, else the latest with records.
+    use chrono::Datelike;
+    let mut years: Vec<i32> = entries.iter().map(|e| e.occurred_on.year()).collect();
+    years.sort_unstable_by(|a, b| b.cmp(a));
+    years.dedup();
+    let shown_year = year
+        .or_else(|| years.first().copied())
+        .unwrap_or_else(crate::app::clock::this_year);
+    if !years.contains(&shown_year) {
+        years.push(shown_year);
+        years.sort_unstable_by(|a, b| b.cmp(a));
+    }
+    let year_links: Vec<(i32, String, bool)> = years
+        .iter()
+        .map(|y| (*y, format!("/members/{id}?year={y}"), *y == shown_year))
+        .collect();
     let timeline = entries
         .iter()
+        .filter(|e| e.occurred_on.year() == shown_year)
         .map(|e: &TimelineEntry| TimelineRow {
             date: e.occurred_on.format("%Y-%m-%d").to_string(),
             kind: ctx.t(&format!("timeline.kind.{}", e.kind)),
@@ -532,14 +559,43 @@ async fn show_page(
         revealed: revealed.is_some(),
         can_edit: page.actor.role == crate::domain::roles::Role::Staff,
         timeline,
+        year_links,
+        shown_year,
         member,
         ctx,
     };
     Ok(render(&template))
 }
 
-pub async fn show(State(state): State<AppState>, page: PageActor, PathId(id): PathId) -> Response {
-    show_page(&state, &page, id, None).await.into_response()
+/// Which year of the duty file the member's page shows.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct YearQuery {
+    year: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    page: PageActor,
+    PathId(id): PathId,
+    ApiQuery(q): ApiQuery<YearQuery>,
+) -> Response {
+    let year = match q.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
+        None => None,
+        Some(y) => match crate::domain::activities::parse_year("year", y) {
+            Ok(y) => Some(y),
+            Err(e) => {
+                return error_page(
+                    page.actor.locale,
+                    Some(&page),
+                    AppError::BadRequest(e.into()),
+                )
+            }
+        },
+    };
+    show_page(&state, &page, id, None, year)
+        .await
+        .into_response()
 }
 
 #[derive(Deserialize, Default)]
@@ -552,9 +608,32 @@ pub async fn reveal(
     PageForm { page, .. }: PageForm<Empty>,
 ) -> Response {
     match service::reveal(&state.db, &page.actor, &state.cipher, id).await {
-        Ok(plain) => show_page(&state, &page, id, Some(plain))
+        Ok(plain) => show_page(&state, &page, id, Some(plain), None)
             .await
             .into_response(),
         Err(e) => error_page(page.actor.locale, Some(&page), e),
     }
+}
+
+/// The member's registration form for a year, as a file.
+pub async fn duty_file(
+    State(state): State<AppState>,
+    page: PageActor,
+    PathId(id): PathId,
+    ApiQuery(q): ApiQuery<crate::services::reports::DutyFileQuery>,
+) -> PageResult {
+    let file = crate::services::reports::duty_file(
+        &state.db,
+        &page.actor,
+        crate::domain::audit::AuditVia::Page,
+        id,
+        &q,
+    )
+    .await
+    .for_page(&page)?;
+    Ok(crate::http::files::file_response(
+        file.bytes,
+        file.format.content_type(),
+        &file.file_name,
+    ))
 }

@@ -44,6 +44,7 @@ pub fn routes() -> Vec<RouteSpec> {
         route(Method::GET, "/proposals/new", WRITERS, new_form),
         route(Method::POST, "/proposals", WRITERS, create),
         route(Method::GET, "/proposals/figures", STAFF, figures),
+        route(Method::GET, "/proposals/compilation", STAFF, compilation),
         route(Method::POST, "/proposals/settings", STAFF, save_settings),
         route(Method::GET, "/proposals/{id}", READERS, show),
         route(Method::GET, "/proposals/{id}/edit", WRITERS, edit_form),
@@ -1192,4 +1193,25 @@ pub async fn search_page(
             ctx,
         },
     )
+}
+
+/// The session's accepted proposals compiled (提案汇编), as a file.
+pub async fn compilation(
+    State(state): State<AppState>,
+    page: PageActor,
+    ApiQuery(q): ApiQuery<crate::services::reports::CompilationQuery>,
+) -> PageResult {
+    let file = crate::services::reports::compilation_file(
+        &state.db,
+        &page.actor,
+        crate::domain::audit::AuditVia::Page,
+        &q,
+    )
+    .await
+    .for_page(&page)?;
+    Ok(crate::http::files::file_response(
+        file.bytes,
+        file.format.content_type(),
+        &file.file_name,
+    ))
 }
