@@ -123,10 +123,50 @@ fn title(text: &str) -> Paragraph {
         .line_spacing(LineSpacing::new().after(line_pitch() as u32))
 }
 
-fn table(headers: &[String], rows: &[Vec<String>]) -> Table {
+/// How wide text reads: a Chinese (full-width) character as two, others as one.
+fn display_width(text: &str) -> usize {
+    text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+}
+
+/// Column widths in twips that add up to `total`, each in proportion to its
+/// widest cell (a date column narrow, a column of titles wide), none under a
+/// tenth of the width nor over its widest need.
+fn column_widths(headers: &[String], rows: &[Vec<String>], total: usize) -> Vec<usize> {
     let columns = headers.len().max(1);
+    let need: Vec<usize> = (0..columns)
+        .map(|i| {
+            let cells = rows
+                .iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| display_width(c));
+            headers
+                .get(i)
+                .map(|h| display_width(h))
+                .into_iter()
+                .chain(cells)
+                .max()
+                .unwrap_or(1)
+                .clamp(4, 60)
+        })
+        .collect();
+    let sum: usize = need.iter().sum();
+    let floor = total / (columns * 10).max(1);
+    let mut widths: Vec<usize> = need
+        .iter()
+        .map(|n| (total * n / sum.max(1)).max(floor))
+        .collect();
+    // Whatever rounding and the floor moved goes to (or comes from) the widest.
+    let used: usize = widths.iter().sum();
+    if let Some(widest) = (0..columns).max_by_key(|i| widths[*i]) {
+        widths[widest] = (widths[widest] + total).saturating_sub(used);
+    }
+    widths
+}
+
+fn table(headers: &[String], rows: &[Vec<String>]) -> Table {
     let width = mm(TYPE_AREA_WIDTH_MM) as usize;
-    let cell = |text: &str, bold: bool| {
+    let widths = column_widths(headers, rows, width);
+    let cell = |text: &str, bold: bool, column: usize| {
         let mut run = Run::new()
             .add_text(text)
             .size(SIZE_4HAO)
@@ -136,16 +176,25 @@ fn table(headers: &[String], rows: &[Vec<String>]) -> Table {
         }
         TableCell::new()
             .add_paragraph(Paragraph::new().add_run(run))
-            .width(width / columns, WidthType::Dxa)
+            .width(widths.get(column).copied().unwrap_or(0), WidthType::Dxa)
     };
     let mut all = vec![TableRow::new(
-        headers.iter().map(|h| cell(h, true)).collect(),
+        headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| cell(h, true, i))
+            .collect(),
     )];
     for r in rows {
-        all.push(TableRow::new(r.iter().map(|c| cell(c, false)).collect()));
+        all.push(TableRow::new(
+            r.iter()
+                .enumerate()
+                .map(|(i, c)| cell(c, false, i))
+                .collect(),
+        ));
     }
     Table::new(all)
-        .set_grid(vec![width / columns; columns])
+        .set_grid(widths.clone())
         .width(width, WidthType::Dxa)
 }
 
@@ -268,6 +317,23 @@ mod tests {
                 },
             ],
         }
+    }
+
+    #[test]
+    fn columns_are_as_wide_as_their_text_needs() {
+        let headers = vec!["日期".to_string(), "类别".into(), "事项".into()];
+        let rows = vec![vec![
+            "2011-01-10".to_string(),
+            "报送信息".into(),
+            "孙八砦城中村改造群众关注安置房建设进度".into(),
+        ]];
+        let w = column_widths(&headers, &rows, 8844);
+        assert_eq!(w.iter().sum::<usize>(), 8844);
+        assert!(w[2] > w[0] && w[2] > w[1], "{w:?}");
+        assert!(w.iter().all(|x| *x >= 884), "{w:?}");
+        // Equal needs share equally.
+        let even = column_widths(&headers, &[], 900);
+        assert_eq!(even, vec![300, 300, 300]);
     }
 
     #[test]
