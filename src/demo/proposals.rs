@@ -243,6 +243,8 @@ async fn create_proposal(db: &Db, names: &Names, p: &DemoProposal) -> Result<i64
             created.id,
             &service::CosignInput {
                 response: "accepted".into(),
+                // Signed with the proposal, as the paper form was.
+                on: p.submitted_on.clone(),
             },
         )
         .await?;

@@ -831,6 +831,9 @@ pub async fn update(
 pub struct CosignInput {
     /// accepted | declined
     pub response: String,
+    /// The day the member signed (YYYY-MM-DD, not in the future); today
+    /// when empty. Entered on paper first, it is dated as signed.
+    pub on: Option<String>,
 }
 
 pub async fn cosign(
@@ -850,6 +853,14 @@ pub async fn cosign(
         return Err(AppError::NotFound);
     };
     let response = CosignStatus::parse("response", &input.response)?;
+    let on =
+        match crate::domain::dates::parse_optional_date("on", input.on.as_deref().unwrap_or(""))? {
+            Some(day) if day > today() => {
+                return Err(FieldError::new("on", "date_in_future").into())
+            }
+            Some(day) => day,
+            None => today(),
+        };
     if response == CosignStatus::Invited {
         return Err(FieldError::new("response", "invalid_choice").into());
     }
@@ -865,16 +876,7 @@ pub async fn cosign(
         return Err(AppError::Conflict("stale_version"));
     }
     if response == CosignStatus::Accepted {
-        note_in_timeline(
-            &mut tx,
-            actor,
-            me,
-            today(),
-            "proposal_cosigned",
-            &p.title,
-            id,
-        )
-        .await?;
+        note_in_timeline(&mut tx, actor, me, on, "proposal_cosigned", &p.title, id).await?;
     }
     audit::insert(
         &mut tx,
@@ -882,7 +884,7 @@ pub async fn cosign(
             "cosign",
             "proposal",
             id,
-            Some(serde_json::json!({"response": response.as_str()}).to_string()),
+            Some(serde_json::json!({"response": response.as_str(), "on": on}).to_string()),
         ),
     )
     .await?;

@@ -581,6 +581,12 @@ async fn a_members_year_of_duty_is_a_document(app: TestApp) {
     let own = crate::helpers::member_named(&app, "孟爱云").await;
     let other = crate::helpers::member_named(&app, "孙郑华").await;
     let staff = app.token("staff").await;
+    // The demo's duty files are dated by their records (co-signatures too).
+    let late: i64 = lvzhi::on_db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM timeline_entries WHERE occurred_on > '2012-12-31'")
+        .fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(late, 0);
     let exports = app.audit_count("export").await;
     let get = |token: String, path: String| {
         let app = &app;
