@@ -84,7 +84,7 @@ enum Command {
     ///
     /// KIND is members, activities (with attendance), reception (days and
     /// visits), cases, proposals, info, points, plan_status, or all (one
-    /// sheet per kind; needs --year). The list is the committee's and the
+    /// sheet per kind, for --year). The list is the committee's and the
     /// committees' below it, as its staff see it: ID and phone numbers
     /// masked. With --year: that year's records (the proposals of its
     /// session, its points and plan status). Sheet names and headers in
@@ -99,7 +99,7 @@ struct ExportArgs {
     /// The committee: its id or exact name.
     #[arg(long)]
     org: String,
-    /// The year, e.g. 2011 (required for all).
+    /// The year, e.g. 2011 (all: default this year).
     #[arg(long)]
     year: Option<i32>,
     /// The .xlsx file to write (replaced if it exists).
