@@ -126,6 +126,7 @@ choice_enum! {
         Plan => "plan",
         PlanItem => "plan_item",
         PointsRules => "points_rules",
+        Points => "points",
         Attachment => "attachment",
         AuditLog => "audit_log",
         Database => "database",
@@ -187,6 +188,7 @@ choice_enum! {
         Docx => "docx",
         Md => "md",
         Html => "html",
+        Xlsx => "xlsx",
     }
 }
 
@@ -380,6 +382,7 @@ pub const DETAIL_KEYS: &[(&str, DetailKind)] = &[
     ("via", DetailKind::Choice(Choice::Via)),
     ("format", DetailKind::Choice(Choice::Format)),
     ("rows", DetailKind::Text),
+    ("filters", DetailKind::Text),
     ("object_type", DetailKind::Choice(Choice::Object)),
     ("file", DetailKind::Text),
     ("engine", DetailKind::Choice(Choice::Engine)),

@@ -41,6 +41,24 @@ impl PageRequest {
     pub const DEFAULT_PER_PAGE: u32 = 20;
     pub const MAX_PAGE: u32 = 1_000_000;
     pub const MAX_PER_PAGE: u32 = 200;
+    /// Every row at once, as an export reads a list: one unbounded page.
+    pub const ALL: Self = Self {
+        page: 1,
+        per_page: u32::MAX,
+    };
+
+    /// [`PageRequest::ALL`] when `all_rows`, else the page asked for.
+    pub fn parse_or_all(
+        all_rows: bool,
+        page: Option<&str>,
+        per_page: Option<&str>,
+    ) -> Result<Self, FieldErrors> {
+        if all_rows {
+            Ok(Self::ALL)
+        } else {
+            Self::parse(page, per_page)
+        }
+    }
 
     /// Missing or empty values take the defaults (page 1, 20 per page).
     pub fn parse(page: Option<&str>, per_page: Option<&str>) -> Result<Self, FieldErrors> {

@@ -68,6 +68,9 @@ pub struct ActivityQuery {
     pub approval: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
+    /// Set by an export (never from the query string): every matching row.
+    #[serde(skip)]
+    pub all_rows: bool,
 }
 
 pub struct ActivityPage {
@@ -138,16 +141,39 @@ fn parse_filters(
 
 pub async fn list(db: &Db, actor: &Actor, query: &ActivityQuery) -> Result<ActivityPage, AppError> {
     actor.require(STAFF_OR_MEMBER)?;
-    let mut filter = filter_for(actor)?;
     let mut errors = FieldErrors::new();
-    let page = match PageRequest::parse(query.page.as_deref(), query.per_page.as_deref()) {
+    let page = match PageRequest::parse_or_all(
+        query.all_rows,
+        query.page.as_deref(),
+        query.per_page.as_deref(),
+    ) {
         Ok(p) => Some(p),
         Err(e) => {
             errors.0.extend(e.0);
             None
         }
     };
-    parse_filters(query, &mut filter, &mut errors);
+    let filter = list_filter(actor, query, &mut errors)?;
+    let Some(page) = page else {
+        return Err(AppError::BadRequest(errors));
+    };
+    if !errors.is_empty() {
+        return Err(AppError::BadRequest(errors));
+    }
+    let (items, total) = store::list(db, &filter, page.limit(), page.offset()).await?;
+    Ok(ActivityPage { items, total, page })
+}
+
+/// What the list selects for `query`: the actor's scope and the filters,
+/// problems added to `errors`. An export reads the invitations of the same
+/// activities through it.
+pub(crate) fn list_filter(
+    actor: &Actor,
+    query: &ActivityQuery,
+    errors: &mut FieldErrors,
+) -> Result<ActivityFilter, AppError> {
+    let mut filter = filter_for(actor)?;
+    parse_filters(query, &mut filter, errors);
     let from = errors
         .check(parse_optional_date(
             "from",
@@ -158,16 +184,9 @@ pub async fn list(db: &Db, actor: &Actor, query: &ActivityQuery) -> Result<Activ
         .check(parse_optional_date("to", query.to.as_deref().unwrap_or("")))
         .flatten();
     errors.check(check_range(from, to));
-    let Some(page) = page else {
-        return Err(AppError::BadRequest(errors));
-    };
-    if !errors.is_empty() {
-        return Err(AppError::BadRequest(errors));
-    }
     filter.from = from;
     filter.to = to;
-    let (items, total) = store::list(db, &filter, page.limit(), page.offset()).await?;
-    Ok(ActivityPage { items, total, page })
+    Ok(filter)
 }
 
 /// One month's activities (the calendar), with the same filters as the list.

@@ -417,6 +417,9 @@ pub struct CaseQuery {
     pub status: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
+    /// Set by an export (never from the query string): every matching row.
+    #[serde(skip)]
+    pub all_rows: bool,
 }
 
 pub(crate) struct Range {
@@ -455,7 +458,7 @@ pub async fn list_page(
     actor: &Actor,
     q: &CaseQuery,
 ) -> Result<(Vec<Case>, i64), AppError> {
-    let page = PageRequest::parse(q.page.as_deref(), q.per_page.as_deref())
+    let page = PageRequest::parse_or_all(q.all_rows, q.page.as_deref(), q.per_page.as_deref())
         .map_err(AppError::BadRequest)?;
     let filter = list_filter(db, actor, q).await?;
     let total = cases::count(db, &filter).await?;

@@ -97,6 +97,9 @@ pub struct InfoQuery {
     pub org: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
+    /// Set by an export (never from the query string): every matching row.
+    #[serde(skip)]
+    pub all_rows: bool,
 }
 
 /// A report with its adoptions, instructions and timeline.
@@ -731,7 +734,7 @@ pub async fn list_page(
     q: &InfoQuery,
 ) -> Result<(Vec<InfoReport>, i64, PageRequest), AppError> {
     actor.require(STAFF_OR_MEMBER)?;
-    let page = PageRequest::parse(q.page.as_deref(), q.per_page.as_deref())
+    let page = PageRequest::parse_or_all(q.all_rows, q.page.as_deref(), q.per_page.as_deref())
         .map_err(AppError::BadRequest)?;
     let range = parse_range(&q.from, &q.to)?;
     let mut errors = FieldErrors::new();

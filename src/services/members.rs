@@ -67,6 +67,9 @@ pub struct MemberQuery {
     pub dir: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
+    /// Set by an export (never from the query string): every matching row.
+    #[serde(skip)]
+    pub all_rows: bool,
 }
 
 /// One page of members.
@@ -83,7 +86,11 @@ const STAFF_ONLY: &[Role] = &[Role::Staff];
 pub async fn list(db: &Db, actor: &Actor, query: &MemberQuery) -> Result<MemberPage, AppError> {
     actor.require(STAFF_ONLY)?;
     let mut errors = FieldErrors::new();
-    let page = match PageRequest::parse(query.page.as_deref(), query.per_page.as_deref()) {
+    let page = match PageRequest::parse_or_all(
+        query.all_rows,
+        query.page.as_deref(),
+        query.per_page.as_deref(),
+    ) {
         Ok(p) => Some(p),
         Err(e) => {
             errors.0.extend(e.0);

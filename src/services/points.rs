@@ -45,6 +45,9 @@ pub struct PointsQuery {
     pub dir: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
+    /// Set by an export (never from the query string): every matching row.
+    #[serde(skip)]
+    pub all_rows: bool,
 }
 
 /// A member's place in the year's ranking.
@@ -463,13 +466,14 @@ pub async fn ranking(db: &Db, actor: &Actor, q: &PointsQuery) -> Result<Ranking,
         }
         Err(e) => return Err(e),
     };
-    let paging = match PageRequest::parse(q.page.as_deref(), q.per_page.as_deref()) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            errors.0.extend(e.0);
-            None
-        }
-    };
+    let paging =
+        match PageRequest::parse_or_all(q.all_rows, q.page.as_deref(), q.per_page.as_deref()) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                errors.0.extend(e.0);
+                None
+            }
+        };
     let sort = non_blank(&q.sort).unwrap_or("rank");
     if !["rank", "score", "name", "committee"].contains(&sort) {
         errors.push(

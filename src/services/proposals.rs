@@ -941,6 +941,9 @@ pub struct ProposalQuery {
     pub dir: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
+    /// Set by an export (never from the query string): every matching row.
+    #[serde(skip)]
+    pub all_rows: bool,
 }
 
 /// The most proposals one answer may hold (a whole session, for exports).
@@ -1009,9 +1012,13 @@ pub async fn list_page(
     let (Some(page), Some(per_page), Some(sort), Some(dir)) = (page, per_page, sort, dir) else {
         return Err(internal("query"));
     };
-    let page = PageRequest {
-        page: page.page,
-        per_page,
+    let page = if q.all_rows {
+        PageRequest::ALL
+    } else {
+        PageRequest {
+            page: page.page,
+            per_page,
+        }
     };
     let mut filter = ProposalFilter {
         session,

@@ -433,6 +433,9 @@ pub struct DayQuery {
     pub org: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
+    /// Set by an export (never from the query string): every matching row.
+    #[serde(skip)]
+    pub all_rows: bool,
 }
 
 /// One page of the days held by committees of the actor's scope, newest
@@ -443,23 +446,27 @@ pub async fn list_days(
     q: &DayQuery,
 ) -> Result<(Vec<ReceptionDay>, i64, PageRequest), AppError> {
     actor.require(STAFF)?;
-    let page = PageRequest::parse(q.page.as_deref(), q.per_page.as_deref())
+    let page = PageRequest::parse_or_all(q.all_rows, q.page.as_deref(), q.per_page.as_deref())
         .map_err(AppError::BadRequest)?;
+    let (path, from, to) = export_scope(db, actor, q).await?;
+    let total = reception::count_days(db, &path, from, to).await?;
+    let items = reception::list_days(db, &path, from, to, page.limit(), page.offset()).await?;
+    Ok((items, total, page))
+}
+
+/// The subtree and the days the list of days selects: an export reads the
+/// visits of the same days.
+pub(crate) async fn export_scope(
+    db: &Db,
+    actor: &Actor,
+    q: &DayQuery,
+) -> Result<(String, Option<NaiveDate>, Option<NaiveDate>), AppError> {
+    actor.require(STAFF)?;
     let range = parse_range(&q.from, &q.to)?;
     let org = committee(db, actor, "org", non_blank(&q.org))
         .await
         .map_err(as_bad_request)?;
-    let total = reception::count_days(db, &org.path, range.from, range.to).await?;
-    let items = reception::list_days(
-        db,
-        &org.path,
-        range.from,
-        range.to,
-        page.limit(),
-        page.offset(),
-    )
-    .await?;
-    Ok((items, total, page))
+    Ok((org.path, range.from, range.to))
 }
 
 /// A case opened from a visit.

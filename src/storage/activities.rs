@@ -245,6 +245,28 @@ pub async fn invitations(db: &Db, activity_id: i64) -> Result<Vec<Invitation>, s
     on_db!(db, pool => sqlx::query_as::<_, Invitation>(&sql).bind(activity_id).fetch_all(pool).await)
 }
 
+/// The invitations of every activity `filter` selects (an export), by the
+/// activity's date as the list orders it, then by name; `only_member`: that
+/// member's own invitations alone.
+pub async fn invitations_of(
+    db: &Db,
+    filter: &ActivityFilter,
+    only_member: Option<i64>,
+) -> Result<Vec<Invitation>, sqlx::Error> {
+    let mut args = Args::default();
+    let where_sql = where_clause(db, filter, &mut args);
+    let mine = match only_member {
+        Some(id) => format!(" AND i.member_id = {}", args.push(Arg::Int(id))),
+        None => String::new(),
+    };
+    let sql = format!(
+        "SELECT {INVITATION_COLUMNS} FROM activity_invitations i JOIN members m ON m.id = i.member_id \
+         JOIN activities a ON a.id = i.activity_id{where_sql}{mine} \
+         ORDER BY a.held_on DESC, a.id DESC, m.name_key, i.id"
+    );
+    on_db!(db, pool => bind_args!(sqlx::query_as::<_, Invitation>(&sql), args).fetch_all(pool).await)
+}
+
 pub async fn invitation(
     db: &Db,
     activity_id: i64,

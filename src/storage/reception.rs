@@ -228,6 +228,33 @@ pub async fn visits_of_day(db: &Db, day_id: i64) -> Result<Vec<Visit>, sqlx::Err
         .bind(day_id).fetch_all(pool).await)
 }
 
+/// The visits of every day [`list_days`] selects (an export), each with its
+/// day's date, newest day first as the list orders them.
+pub async fn visits_in(
+    db: &Db,
+    scope_path: &str,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<Vec<(NaiveDate, Visit)>, sqlx::Error> {
+    #[derive(FromRow)]
+    struct Row {
+        held_on: NaiveDate,
+        #[sqlx(flatten)]
+        visit: Visit,
+    }
+    let mut args = Args::default();
+    let filter = days_filter(db, &mut args, scope_path, from, to);
+    let sql = format!(
+        "SELECT d.held_on, v.id, v.reception_day_id, v.people, v.community, v.summary, v.visitor_name, \
+         v.phone_enc, v.phone_masked, v.outcome, v.answer, v.received_by, v.created_at \
+         FROM visits v JOIN reception_days d ON d.id = v.reception_day_id{filter} \
+         ORDER BY d.held_on DESC, d.id DESC, v.id"
+    );
+    let rows =
+        on_db!(db, pool => bind_args!(sqlx::query_as::<_, Row>(&sql), args).fetch_all(pool).await)?;
+    Ok(rows.into_iter().map(|r| (r.held_on, r.visit)).collect())
+}
+
 /// A case a visit of the day opened: its visit, subject and status.
 #[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
 pub struct VisitCase {

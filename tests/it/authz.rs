@@ -326,6 +326,8 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
         ((M::GET, "/api/v1/plan-status"), staff_and_own_member),
         // Duty points: staff rank and set the rules; a member reads their own breakdown.
         ((M::GET, "/points"), staff_only),
+        ((M::GET, "/exports"), staff_only),
+        ((M::GET, "/api/v1/exports"), staff_only),
         ((M::GET, "/points/rules"), staff_only),
         ((M::POST, "/points/rules"), staff_only),
         ((M::GET, "/points/members/{id}"), staff_and_own_member),

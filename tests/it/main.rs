@@ -20,6 +20,7 @@ mod browser;
 mod cases;
 mod cli;
 mod crash;
+mod exports;
 mod i18n;
 mod info;
 mod member_pages;

@@ -1,5 +1,9 @@
 //! The API of activities, attachments, awards and the 'five-ones'.
 
+use crate::domain::audit::AuditVia;
+use crate::http::files::xlsx_list;
+use crate::services::exports::{FormatParam, ListFormat, ListQuery};
+use axum::extract::RawQuery;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
@@ -170,13 +174,21 @@ impl From<ActivityBody> for ActivityInput {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/activities", tag = "activities", params(ActivityListParams),
-    responses((status = 200, body = Page<Activity>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/activities", tag = "activities", params(ActivityListParams, FormatParam),
+    responses((status = 200, description = "The list as JSON; with `format=xlsx` every matching row as an Excel workbook (audited)", content((Page<Activity> = "application/json"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), headers(("x-row-count" = i64, description = "rows in the workbook (xlsx only)"))), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(query): ApiQuery<ActivityQuery>,
+    ApiQuery(wanted): ApiQuery<FormatParam>,
+    RawQuery(raw): RawQuery,
 ) -> ApiResult {
+    if wanted.format().for_api(actor.locale)? == ListFormat::Xlsx {
+        let list = ListQuery::Activities(query);
+        return xlsx_list(&state.db, &actor, AuditVia::Api, list, raw.as_deref())
+            .await
+            .for_api(actor.locale);
+    }
     let found = service::list(&state.db, &actor, &query)
         .await
         .for_api(actor.locale)?;

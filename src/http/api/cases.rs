@@ -1,6 +1,10 @@
 //! Citizens' cases as JSON: list, register, read with the timeline, the
 //! lifecycle steps, and the figures.
 
+use crate::domain::audit::AuditVia;
+use crate::http::files::xlsx_list;
+use crate::services::exports::{FormatParam, ListFormat, ListQuery};
+use axum::extract::RawQuery;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
@@ -71,13 +75,21 @@ pub struct CaseListItem {
     pub overdue: bool,
 }
 
-#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(CaseListParams),
-    responses((status = 200, body = Page<CaseListItem>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(CaseListParams, FormatParam),
+    responses((status = 200, description = "The list as JSON; with `format=xlsx` every matching row as an Excel workbook (audited)", content((Page<CaseListItem> = "application/json"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), headers(("x-row-count" = i64, description = "rows in the workbook (xlsx only)"))), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<CaseQuery>,
+    ApiQuery(wanted): ApiQuery<FormatParam>,
+    RawQuery(raw): RawQuery,
 ) -> ApiResult {
+    if wanted.format().for_api(actor.locale)? == ListFormat::Xlsx {
+        let list = ListQuery::Cases(q);
+        return xlsx_list(&state.db, &actor, AuditVia::Api, list, raw.as_deref())
+            .await
+            .for_api(actor.locale);
+    }
     let (cases, total) = service::list_page(&state.db, &actor, &q)
         .await
         .for_api(actor.locale)?;

@@ -2,6 +2,10 @@
 //! instructions and the timeline, edit, the lifecycle steps, and the
 //! quarterly figures.
 
+use crate::domain::audit::AuditVia;
+use crate::http::files::xlsx_list;
+use crate::services::exports::{FormatParam, ListFormat, ListQuery};
+use axum::extract::RawQuery;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
@@ -78,13 +82,21 @@ pub struct InfoBody {
     on: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/info-reports", tag = "info", params(InfoListParams),
-    responses((status = 200, body = Page<InfoReport>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/info-reports", tag = "info", params(InfoListParams, FormatParam),
+    responses((status = 200, description = "The list as JSON; with `format=xlsx` every matching row as an Excel workbook (audited)", content((Page<InfoReport> = "application/json"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), headers(("x-row-count" = i64, description = "rows in the workbook (xlsx only)"))), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<InfoQuery>,
+    ApiQuery(wanted): ApiQuery<FormatParam>,
+    RawQuery(raw): RawQuery,
 ) -> ApiResult {
+    if wanted.format().for_api(actor.locale)? == ListFormat::Xlsx {
+        let list = ListQuery::Info(q);
+        return xlsx_list(&state.db, &actor, AuditVia::Api, list, raw.as_deref())
+            .await
+            .for_api(actor.locale);
+    }
     let (items, total, _) = service::list_page(&state.db, &actor, &q)
         .await
         .for_api(actor.locale)?;

@@ -1,3 +1,7 @@
+use crate::domain::audit::AuditVia;
+use crate::http::files::xlsx_list;
+use crate::services::exports::{FormatParam, ListFormat, ListQuery};
+use axum::extract::RawQuery;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -136,13 +140,21 @@ pub struct VersionParam {
     pub version: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/members", tag = "members", params(MemberListParams),
-    responses((status = 200, body = Page<Member>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/members", tag = "members", params(MemberListParams, FormatParam),
+    responses((status = 200, description = "The list as JSON; with `format=xlsx` every matching row as an Excel workbook (audited)", content((Page<Member> = "application/json"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), headers(("x-row-count" = i64, description = "rows in the workbook (xlsx only)"))), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(query): ApiQuery<MemberQuery>,
+    ApiQuery(wanted): ApiQuery<FormatParam>,
+    RawQuery(raw): RawQuery,
 ) -> ApiResult {
+    if wanted.format().for_api(actor.locale)? == ListFormat::Xlsx {
+        let list = ListQuery::Members(query);
+        return xlsx_list(&state.db, &actor, AuditVia::Api, list, raw.as_deref())
+            .await
+            .for_api(actor.locale);
+    }
     let found = service::list(&state.db, &actor, &query)
         .await
         .for_api(actor.locale)?;

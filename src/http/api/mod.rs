@@ -3,6 +3,7 @@
 mod activities;
 mod audit;
 mod cases;
+mod exports;
 mod info;
 mod members;
 mod notifications;
@@ -70,6 +71,7 @@ pub fn routes() -> Vec<RouteSpec> {
         notifications::routes(),
         plans::routes(),
         points::routes(),
+        exports::routes(),
     ]
     .into_iter()
     .flatten()
@@ -212,6 +214,7 @@ impl Modify for ErrorAnswers {
         plans::list, plans::create, plans::get, plans::update, plans::delete, plans::copy,
         plans::add_item, plans::update_item, plans::delete_item, plans::status,
         points::list, points::member, points::get_rules, points::put_rules,
+        exports::all,
     ),
     components(schemas(crate::http::error::ErrorBody, crate::http::error::FieldErrorBody)),
     modifiers(&Security, &ErrorAnswers),

@@ -2,6 +2,10 @@
 //! rules, items added, edited and removed, a plan copied to another year,
 //! and where every rule stands in a period (`/api/v1/plan-status`).
 
+use crate::domain::audit::AuditVia;
+use crate::http::files::xlsx_list;
+use crate::services::exports::{FormatParam, ListFormat, ListQuery};
+use axum::extract::RawQuery;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
@@ -322,14 +326,22 @@ pub struct PlanStatusParams {
     period: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/plan-status", tag = "plans", params(PlanStatusParams),
-    responses((status = 200, body = PlanStatusReport, description = "each rule of the period's plan, each of its periods overlapping the one asked, each scope: `met`, `on_track`, `at_risk`, `missed` or `not_due`, with the counts and the records that count (a member sees their own, their group's and the committee's)"),
+#[utoipa::path(get, path = "/api/v1/plan-status", tag = "plans", params(PlanStatusParams, FormatParam),
+    responses((status = 200, description = "The list as JSON; with `format=xlsx` every matching row as an Excel workbook (audited)", content((PlanStatusReport = "application/json"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), headers(("x-row-count" = i64, description = "rows in the workbook (xlsx only)")), description = "each rule of the period's plan, each of its periods overlapping the one asked, each scope: `met`, `on_track`, `at_risk`, `missed` or `not_due`, with the counts and the records that count (a member sees their own, their group's and the committee's)"),
         (status = 400, body = ErrorBody, description = "a period that does not exist"), (status = 403, body = ErrorBody)))]
 pub async fn status(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<StatusQuery>,
+    ApiQuery(wanted): ApiQuery<FormatParam>,
+    RawQuery(raw): RawQuery,
 ) -> ApiResult {
+    if wanted.format().for_api(actor.locale)? == ListFormat::Xlsx {
+        let list = ListQuery::PlanStatus(q);
+        return xlsx_list(&state.db, &actor, AuditVia::Api, list, raw.as_deref())
+            .await
+            .for_api(actor.locale);
+    }
     let r = service::status(&state.db, &actor, &q)
         .await
         .for_api(actor.locale)?;

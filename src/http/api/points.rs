@@ -1,6 +1,10 @@
 //! Duty points as JSON: the year's ranking of a committee tree, how one
 //! member's score was made, and a committee's rules of a year.
 
+use crate::domain::audit::AuditVia;
+use crate::http::files::xlsx_list;
+use crate::services::exports::{FormatParam, ListFormat, ListQuery};
+use axum::extract::RawQuery;
 use std::collections::BTreeMap;
 
 use axum::extract::State;
@@ -66,14 +70,22 @@ pub struct PointsList {
     pub grades: Vec<GradeCount>,
 }
 
-#[utoipa::path(get, path = "/api/v1/points", tag = "points", params(PointsListParams),
+#[utoipa::path(get, path = "/api/v1/points", tag = "points", params(PointsListParams, FormatParam),
     description = "Every member's duty points of a year across a committee and the committees under it, computed from the records and each committee's rules, ranked.",
-    responses((status = 200, body = PointsList), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, description = "The list as JSON; with `format=xlsx` every matching row as an Excel workbook (audited)", content((PointsList = "application/json"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), headers(("x-row-count" = i64, description = "rows in the workbook (xlsx only)"))), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<PointsQuery>,
+    ApiQuery(wanted): ApiQuery<FormatParam>,
+    RawQuery(raw): RawQuery,
 ) -> ApiResult {
+    if wanted.format().for_api(actor.locale)? == ListFormat::Xlsx {
+        let list = ListQuery::Points(q);
+        return xlsx_list(&state.db, &actor, AuditVia::Api, list, raw.as_deref())
+            .await
+            .for_api(actor.locale);
+    }
     let r = service::ranking(&state.db, &actor, &q)
         .await
         .for_api(actor.locale)?;

@@ -2,6 +2,10 @@
 //! the lifecycle steps, co-signing, similar proposals, figures and settings;
 //! and the search box over every searchable record.
 
+use crate::domain::audit::AuditVia;
+use crate::http::files::xlsx_list;
+use crate::services::exports::{FormatParam, ListFormat, ListQuery};
+use axum::extract::RawQuery;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
@@ -114,13 +118,21 @@ pub struct ProposalListItem {
     pub overdue: bool,
 }
 
-#[utoipa::path(get, path = "/api/v1/proposals", tag = "proposals", params(ProposalListParams),
-    responses((status = 200, body = Page<ProposalListItem>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/proposals", tag = "proposals", params(ProposalListParams, FormatParam),
+    responses((status = 200, description = "The list as JSON; with `format=xlsx` every matching row as an Excel workbook (audited)", content((Page<ProposalListItem> = "application/json"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), headers(("x-row-count" = i64, description = "rows in the workbook (xlsx only)"))), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<ProposalQuery>,
+    ApiQuery(wanted): ApiQuery<FormatParam>,
+    RawQuery(raw): RawQuery,
 ) -> ApiResult {
+    if wanted.format().for_api(actor.locale)? == ListFormat::Xlsx {
+        let list = ListQuery::Proposals(q);
+        return xlsx_list(&state.db, &actor, AuditVia::Api, list, raw.as_deref())
+            .await
+            .for_api(actor.locale);
+    }
     let (items, total, _) = service::list_page(&state.db, &actor, &q)
         .await
         .for_api(actor.locale)?;

@@ -1,6 +1,10 @@
 //! Reception days, their visits, the schedule, the committee's settings and
 //! the official calendar, as JSON.
 
+use crate::domain::audit::AuditVia;
+use crate::http::files::xlsx_list;
+use crate::services::exports::{FormatParam, ListFormat, ListQuery};
+use axum::extract::RawQuery;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
@@ -77,13 +81,21 @@ pub struct DayListParams {
     per_page: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/reception-days", tag = "reception", params(DayListParams),
-    responses((status = 200, body = Page<ReceptionDay>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/reception-days", tag = "reception", params(DayListParams, FormatParam),
+    responses((status = 200, description = "The list as JSON; with `format=xlsx` every matching row as an Excel workbook (audited)", content((Page<ReceptionDay> = "application/json"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), headers(("x-row-count" = i64, description = "rows in the workbook (xlsx only)"))), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<DayQuery>,
+    ApiQuery(wanted): ApiQuery<FormatParam>,
+    RawQuery(raw): RawQuery,
 ) -> ApiResult {
+    if wanted.format().for_api(actor.locale)? == ListFormat::Xlsx {
+        let list = ListQuery::Reception(q);
+        return xlsx_list(&state.db, &actor, AuditVia::Api, list, raw.as_deref())
+            .await
+            .for_api(actor.locale);
+    }
     let (items, total, _) = service::list_days(&state.db, &actor, &q)
         .await
         .for_api(actor.locale)?;

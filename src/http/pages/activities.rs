@@ -2,7 +2,11 @@
 //! (invitations, replies, attendance, approval, report, attachments), awards
 //! and a member's 'five-ones'.
 
+use crate::domain::audit::AuditVia;
+use crate::http::files::{xlsx_href, xlsx_list};
+use crate::services::exports::{FormatParam, ListFormat, ListQuery};
 use askama::Template;
+use axum::extract::RawQuery;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -176,6 +180,8 @@ struct ListTemplate {
     from: String,
     to: String,
     is_staff: bool,
+    /// The list as an Excel workbook, with the filters set.
+    export_href: String,
 }
 
 fn current_key(page: &PageActor) -> &'static str {
@@ -190,7 +196,15 @@ pub async fn list(
     State(state): State<AppState>,
     page: PageActor,
     ApiQuery(query): ApiQuery<ActivityQuery>,
+    ApiQuery(wanted): ApiQuery<FormatParam>,
+    RawQuery(raw): RawQuery,
 ) -> PageResult {
+    if wanted.format().for_page(&page)? == ListFormat::Xlsx {
+        let list = ListQuery::Activities(query.clone());
+        return xlsx_list(&state.db, &page.actor, AuditVia::Page, list, raw.as_deref())
+            .await
+            .for_page(&page);
+    }
     let found = service::list(&state.db, &page.actor, &query)
         .await
         .for_page(&page)?;
@@ -200,6 +214,7 @@ pub async fn list(
     let pages = pager.pages;
     let sel = |o: &Option<String>| o.clone().unwrap_or_default();
     let template = ListTemplate {
+        export_href: xlsx_href("/activities", raw.as_deref()),
         rows: found.items.iter().map(|a| row(&ctx, a)).collect(),
         total: found.total,
         page: found.page.page,

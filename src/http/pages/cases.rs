@@ -2,6 +2,10 @@
 //! timeline and the steps the user may take, the department's inbox, and
 //! the public page where citizens write in and track their case.
 
+use crate::domain::audit::AuditVia;
+use crate::http::files::xlsx_list;
+use crate::services::exports::{FormatParam, ListFormat, ListQuery};
+use axum::extract::RawQuery;
 use std::net::SocketAddr;
 
 use askama::Template;
@@ -114,6 +118,8 @@ struct BoardTemplate {
     average: String,
     input: CaseInput,
     errors: FieldErrors,
+    /// Every case of the dates chosen as an Excel workbook.
+    export_href: String,
 }
 
 /// The date filters a board or list link carries on.
@@ -156,6 +162,7 @@ async fn board_page(
         })
         .collect();
     Ok(BoardTemplate {
+        export_href: link_with("/cases", &params, &[("format", "xlsx".to_string())]),
         from: q.from.clone().unwrap_or_default(),
         to: q.to.clone().unwrap_or_default(),
         average: figures
@@ -183,6 +190,8 @@ struct StatusListTemplate {
     total: i64,
     page: u32,
     pager: Pager,
+    /// The list as an Excel workbook.
+    export_href: String,
 }
 
 /// All the cases of one status, a page at a time (the board shows the first few).
@@ -200,6 +209,14 @@ async fn status_list_page(
     params.push(("status", status.to_string()));
     params.push(("per_page", q.per_page.clone().unwrap_or_default()));
     Ok(StatusListTemplate {
+        export_href: link_with(
+            "/cases",
+            &range_params(q),
+            &[
+                ("status", status.to_string()),
+                ("format", "xlsx".to_string()),
+            ],
+        ),
         heading: status_label(&ctx, status),
         board_href: link_with("/cases", &range_params(q), &[]),
         show_status: false,
@@ -222,6 +239,7 @@ async fn member_list_page(
         .map_err(AppError::BadRequest)?;
     let (items, total) = service::list_page(&state.db, &page.actor, q).await?;
     Ok(StatusListTemplate {
+        export_href: "/cases?format=xlsx".into(),
         heading: ctx.t("nav.my_cases"),
         board_href: String::new(),
         show_status: true,
@@ -237,7 +255,22 @@ pub async fn board(
     State(state): State<AppState>,
     page: PageActor,
     ApiQuery(q): ApiQuery<CaseQuery>,
+    ApiQuery(wanted): ApiQuery<FormatParam>,
+    RawQuery(raw): RawQuery,
 ) -> Response {
+    match wanted.format() {
+        Ok(ListFormat::Json) => {}
+        Ok(ListFormat::Xlsx) => {
+            let list = ListQuery::Cases(q.clone());
+            return match xlsx_list(&state.db, &page.actor, AuditVia::Page, list, raw.as_deref())
+                .await
+            {
+                Ok(r) => r,
+                Err(e) => error_page(page.actor.locale, Some(&page), e),
+            };
+        }
+        Err(e) => return error_page(page.actor.locale, Some(&page), e),
+    }
     if page.actor.role == Role::Member {
         return match member_list_page(&state, &page, &q).await {
             Ok(t) => render(&t),

@@ -3,7 +3,11 @@
 //! instructions, timeline and the steps the user may take, and the quarterly
 //! figures against the plan.
 
+use crate::domain::audit::AuditVia;
+use crate::http::files::{xlsx_href, xlsx_list};
+use crate::services::exports::{FormatParam, ListFormat, ListQuery};
 use askama::Template;
+use axum::extract::RawQuery;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
@@ -121,13 +125,23 @@ struct ListTemplate {
     from: String,
     to: String,
     is_staff: bool,
+    /// The list as an Excel workbook, with the filters set.
+    export_href: String,
 }
 
 pub async fn list(
     State(state): State<AppState>,
     page: PageActor,
     ApiQuery(q): ApiQuery<InfoQuery>,
+    ApiQuery(wanted): ApiQuery<FormatParam>,
+    RawQuery(raw): RawQuery,
 ) -> PageResult {
+    if wanted.format().for_page(&page)? == ListFormat::Xlsx {
+        let list = ListQuery::Info(q.clone());
+        return xlsx_list(&state.db, &page.actor, AuditVia::Page, list, raw.as_deref())
+            .await
+            .for_page(&page);
+    }
     let (items, total, request) = service::list_page(&state.db, &page.actor, &q)
         .await
         .for_page(&page)?;
@@ -143,6 +157,7 @@ pub async fn list(
     ];
     let pager = crate::http::render::pager("/info", &params, &request, total);
     let template = ListTemplate {
+        export_href: xlsx_href("/info", raw.as_deref()),
         rows: items.iter().map(|r| row(&ctx, r)).collect(),
         total,
         page: request.page,

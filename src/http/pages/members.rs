@@ -1,6 +1,10 @@
 //! Member pages: the list (search, filters, sort, pages), the form, the duty file.
 
+use crate::domain::audit::AuditVia;
+use crate::http::files::{xlsx_href, xlsx_list};
+use crate::services::exports::{FormatParam, ListFormat, ListQuery};
 use askama::Template;
+use axum::extract::RawQuery;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -133,6 +137,8 @@ struct ListTemplate {
     parties: Vec<Choice>,
     statuses: Vec<Choice>,
     headers: Vec<SortHeader>,
+    /// The list as an Excel workbook, with the filters set.
+    export_href: String,
 }
 
 fn query_params(q: &MemberQuery) -> Vec<(&'static str, String)> {
@@ -153,7 +159,15 @@ pub async fn list(
     State(state): State<AppState>,
     page: PageActor,
     ApiQuery(query): ApiQuery<MemberQuery>,
+    ApiQuery(wanted): ApiQuery<FormatParam>,
+    RawQuery(raw): RawQuery,
 ) -> PageResult {
+    if wanted.format().for_page(&page)? == ListFormat::Xlsx {
+        let list = ListQuery::Members(query.clone());
+        return xlsx_list(&state.db, &page.actor, AuditVia::Page, list, raw.as_deref())
+            .await
+            .for_page(&page);
+    }
     let found = service::list(&state.db, &page.actor, &query)
         .await
         .for_page(&page)?;
@@ -197,6 +211,7 @@ pub async fn list(
         .collect();
     let sel = |o: &Option<String>| o.clone().unwrap_or_default();
     let template = ListTemplate {
+        export_href: xlsx_href("/members", raw.as_deref()),
         rows: found.items.iter().map(|m| row(&ctx, m, &groups)).collect(),
         total: found.total,
         page: found.page.page,

@@ -4,6 +4,7 @@ mod account;
 mod activities;
 mod admin;
 mod cases;
+mod exports;
 mod home;
 mod info;
 mod members;
@@ -37,6 +38,7 @@ pub fn routes() -> Vec<RouteSpec> {
         notifications::routes(),
         plans::routes(),
         points::routes(),
+        exports::routes(),
         style::routes(),
     ]
     .into_iter()

@@ -4,7 +4,11 @@
 //! page: per rule and period, a table of scopes with a badge, the counts
 //! against the targets and a link to every record that counts.
 
+use crate::domain::audit::AuditVia;
+use crate::http::files::{xlsx_href, xlsx_list};
+use crate::services::exports::{FormatParam, ListFormat, ListQuery};
 use askama::Template;
+use axum::extract::RawQuery;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 
@@ -697,6 +701,8 @@ struct StatusTemplate {
     plan_link: String,
     periods: Vec<Choice>,
     rules: Vec<StatusRule>,
+    /// The list as an Excel workbook, with the filters set.
+    export_href: String,
 }
 
 /// The periods a committee's year can be read by.
@@ -801,13 +807,22 @@ pub async fn status(
     State(state): State<AppState>,
     page: PageActor,
     ApiQuery(q): ApiQuery<StatusQuery>,
+    ApiQuery(wanted): ApiQuery<FormatParam>,
+    RawQuery(raw): RawQuery,
 ) -> PageResult {
+    if wanted.format().for_page(&page)? == ListFormat::Xlsx {
+        let list = ListQuery::PlanStatus(q.clone());
+        return xlsx_list(&state.db, &page.actor, AuditVia::Page, list, raw.as_deref())
+            .await
+            .for_page(&page);
+    }
     let r = service::status(&state.db, &page.actor, &q)
         .await
         .for_page(&page)?;
     let ctx = Ctx::for_page(&page, "plans");
     let org = q.org.clone().unwrap_or_default();
     let template = StatusTemplate {
+        export_href: xlsx_href("/plans/status", raw.as_deref()),
         periods: period_choices(&ctx, r.year, &r.period),
         rules: status_rules(&ctx, &r),
         plan_link: link_with("/plans", &[("org", org)], &[("year", r.year.to_string())]),

@@ -2,6 +2,10 @@
 //! district across its tree), how a member's score was made (a member sees
 //! their own, each line a link to its record), and the rules form.
 
+use crate::domain::audit::AuditVia;
+use crate::http::files::{xlsx_href, xlsx_list};
+use crate::services::exports::{FormatParam, ListFormat, ListQuery};
+use axum::extract::RawQuery;
 use std::collections::BTreeMap;
 
 use askama::Template;
@@ -51,13 +55,23 @@ struct RankingTemplate {
     /// Sort links: rank, name, committee.
     sort_links: Vec<(String, String)>,
     rules_href: String,
+    /// The list as an Excel workbook, with the filters set.
+    export_href: String,
 }
 
 pub async fn ranking(
     State(state): State<AppState>,
     page: PageActor,
     ApiQuery(q): ApiQuery<PointsQuery>,
+    ApiQuery(wanted): ApiQuery<FormatParam>,
+    RawQuery(raw): RawQuery,
 ) -> PageResult {
+    if wanted.format().for_page(&page)? == ListFormat::Xlsx {
+        let list = ListQuery::Points(q.clone());
+        return xlsx_list(&state.db, &page.actor, AuditVia::Page, list, raw.as_deref())
+            .await
+            .for_page(&page);
+    }
     let r = service::ranking(&state.db, &page.actor, &q)
         .await
         .for_page(&page)?;
@@ -90,6 +104,7 @@ pub async fn ranking(
     })
     .collect();
     let template = RankingTemplate {
+        export_href: xlsx_href("/points", raw.as_deref()),
         committees: choices(
             committees
                 .into_iter()

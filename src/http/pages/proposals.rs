@@ -3,7 +3,11 @@
 //! the similar proposals beside it, one proposal with the steps the user may
 //! take, the printable form, the session's figures, and the search box.
 
+use crate::domain::audit::AuditVia;
+use crate::http::files::{xlsx_href, xlsx_list};
+use crate::services::exports::{FormatParam, ListFormat, ListQuery};
 use askama::Template;
+use axum::extract::RawQuery;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
@@ -211,6 +215,8 @@ struct ListTemplate {
     may_write: bool,
     is_member: bool,
     invitations: Vec<Row>,
+    /// The list as an Excel workbook, with the filters set.
+    export_href: String,
 }
 
 fn params(q: &ProposalQuery) -> Vec<(&'static str, String)> {
@@ -233,7 +239,22 @@ pub async fn list(
     State(state): State<AppState>,
     page: PageActor,
     ApiQuery(q): ApiQuery<ProposalQuery>,
+    ApiQuery(wanted): ApiQuery<FormatParam>,
+    RawQuery(raw): RawQuery,
 ) -> Response {
+    match wanted.format() {
+        Ok(ListFormat::Json) => {}
+        Ok(ListFormat::Xlsx) => {
+            let list = ListQuery::Proposals(q.clone());
+            return match xlsx_list(&state.db, &page.actor, AuditVia::Page, list, raw.as_deref())
+                .await
+            {
+                Ok(r) => r,
+                Err(e) => error_page(page.actor.locale, Some(&page), e),
+            };
+        }
+        Err(e) => return error_page(page.actor.locale, Some(&page), e),
+    }
     let current = if page.actor.role == Role::Department {
         "proposal_inbox"
     } else {
@@ -287,6 +308,7 @@ pub async fn list(
         })
         .collect();
     render(&ListTemplate {
+        export_href: xlsx_href("/proposals", raw.as_deref()),
         rows: items.iter().map(|p| row(&ctx, p)).collect(),
         total,
         page: request.page,

@@ -1,7 +1,12 @@
 //! Reception-day pages: the schedule with its roster, the days held, one
 //! day with its members on duty and visitors, the settings and the calendar.
 
+use crate::domain::audit::AuditVia;
+use crate::http::files::xlsx_list;
+use crate::services::exports::{FormatParam, ListFormat, ListQuery};
+use crate::services::reception::DayQuery;
 use askama::Template;
+use axum::extract::RawQuery;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
@@ -53,6 +58,8 @@ struct OverviewTemplate {
     settings: SettingsInput,
     errors: FieldErrors,
     conflict: bool,
+    /// The year's days and visits as an Excel workbook.
+    export_href: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -81,6 +88,7 @@ async fn overview_page(
     });
     Ok(OverviewTemplate {
         ctx: Ctx::for_page(page, "reception"),
+        export_href: format!("/reception?year={}&format=xlsx", overview.year),
         year: overview.year,
         schedule: overview.schedule,
         days: overview.days,
@@ -102,7 +110,21 @@ pub async fn overview(
     State(state): State<AppState>,
     page: PageActor,
     ApiQuery(q): ApiQuery<YearQuery>,
+    ApiQuery(wanted): ApiQuery<FormatParam>,
+    RawQuery(raw): RawQuery,
 ) -> PageResult {
+    if wanted.format().for_page(&page)? == ListFormat::Xlsx {
+        // The page shows a year: its days, from the first to the last.
+        let year = q.year.as_deref().map(str::trim).filter(|y| !y.is_empty());
+        let list = ListQuery::Reception(DayQuery {
+            from: year.map(|y| format!("{y}-01-01")),
+            to: year.map(|y| format!("{y}-12-31")),
+            ..Default::default()
+        });
+        return xlsx_list(&state.db, &page.actor, AuditVia::Page, list, raw.as_deref())
+            .await
+            .for_page(&page);
+    }
     let t = overview_page(&state, &page, q, None, FieldErrors::new(), false)
         .await
         .for_page(&page)?;
