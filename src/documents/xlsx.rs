@@ -201,7 +201,7 @@ fn write(sheets: &[Sheet], progress: &mut dyn FnMut(usize, usize)) -> Result<Vec
                 }
             }
             written += 1;
-            if written % 1000 == 0 {
+            if written.is_multiple_of(1000) {
                 progress(written, total);
             }
         }
@@ -211,6 +211,7 @@ fn write(sheets: &[Sheet], progress: &mut dyn FnMut(usize, usize)) -> Result<Vec
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -254,7 +254,7 @@ pub async fn list(
     progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<Workbook, AppError> {
     let kind = query.kind();
-    let sheets = sheets(db, actor, query.all_rows()).await?;
+    let sheets = sheets_of(db, actor, query.all_rows()).await?;
     let file_stem = sheets.first().map(|s| s.name.clone()).unwrap_or_default();
     let detail = serde_json::json!({
         "format": "xlsx",
@@ -435,10 +435,6 @@ pub fn cli_query(kind: ExportKind, org: &Org, year: Option<i32>) -> ListQuery {
 
 // ---------------------------------------------------------------------------
 // The sheets of each list
-
-async fn sheets(db: &Db, actor: &Actor, query: ListQuery) -> Result<Vec<Sheet>, AppError> {
-    sheets_of(db, actor, query).await
-}
 
 fn headers(l: Locale, keys: &[&str]) -> Vec<String> {
     keys.iter().map(|k| t(l, k)).collect()

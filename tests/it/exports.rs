@@ -193,7 +193,7 @@ async fn members_export(app: TestApp) {
     assert!(!sheet
         .iter()
         .flatten()
-        .any(|c| c.to_string() == "13812345678"));
+        .any(|c| matches!(c, Data::String(s) if s == "13812345678")));
     // Formula-looking text is a string cell, never a formula.
     assert_eq!(
         row[book.column("委员名单", "工作单位")],
@@ -432,10 +432,7 @@ async fn pages(mut app: TestApp) {
     assert_eq!(last_export(&app).await.1["via"], "page");
     for (page, link) in [
         ("/activities", "format=xlsx"),
-        (
-            "/reception?year=2011",
-            "/reception?year=2011&format=xlsx",
-        ),
+        ("/reception?year=2011", "/reception?year=2011&format=xlsx"),
         ("/cases", "format=xlsx"),
         ("/proposals?session=2011", "session=2011"),
         ("/info", "format=xlsx"),
@@ -457,6 +454,13 @@ async fn pages(mut app: TestApp) {
     let (status, html) = app.get_html("/members?format=csv").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(html.contains("文件格式"));
+    // In English for a user who reads English: sheet names and headers.
+    let r = app.post_form("/account/locale", &[("locale", "en")]).await;
+    assert!(r.status().is_redirection(), "{}", r.status());
+    let r = app.get("/activities?format=xlsx").await;
+    let book = Book::read(r.bytes().await.unwrap().to_vec());
+    assert_eq!(book.names(), ["Activities", "Attendance"]);
+    assert_eq!(book.headers("Attendance")[3], "Member");
 }
 dual_test!(pages_link_and_download_their_exports, pages);
 
