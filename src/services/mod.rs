@@ -10,6 +10,7 @@ pub mod awards;
 pub mod backups;
 pub mod cases;
 pub mod error;
+pub mod imports;
 pub mod info;
 pub mod members;
 pub mod notifications;

@@ -3,6 +3,7 @@
 mod activities;
 mod audit;
 mod cases;
+mod imports;
 mod info;
 mod members;
 mod notifications;
@@ -57,6 +58,7 @@ pub fn routes() -> Vec<RouteSpec> {
             openapi_json,
         )],
         members::routes(),
+        imports::routes(),
         orgs::routes(),
         users::routes(),
         audit::routes(),
@@ -211,6 +213,7 @@ impl Modify for ErrorAnswers {
         plans::list, plans::create, plans::get, plans::update, plans::delete, plans::copy,
         plans::add_item, plans::update_item, plans::delete_item, plans::status,
         points::list, points::member, points::get_rules, points::put_rules,
+        imports::import_members, imports::import_departments, imports::member_template, imports::department_template,
     ),
     components(schemas(crate::http::error::ErrorBody, crate::http::error::FieldErrorBody)),
     modifiers(&Security, &ErrorAnswers),

@@ -5,6 +5,7 @@ mod activities;
 mod admin;
 mod cases;
 mod home;
+mod imports;
 mod info;
 mod members;
 mod notifications;
@@ -25,6 +26,7 @@ pub fn routes() -> Vec<RouteSpec> {
         account::routes(),
         home::routes(),
         members::routes(),
+        imports::routes(),
         orgs::routes(),
         admin::routes(),
         reception::routes(),
