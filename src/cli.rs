@@ -424,10 +424,20 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
         Command::Serve(args) => serve(settings, args).await,
         Command::Report(ReportCommand::Summary(args)) => report_summary(&settings, args).await,
         Command::Import(ImportCommand::Members(args)) => {
-            import(&settings, crate::services::imports::ImportKind::Members, args).await
+            import(
+                &settings,
+                crate::services::imports::ImportKind::Members,
+                args,
+            )
+            .await
         }
         Command::Import(ImportCommand::Departments(args)) => {
-            import(&settings, crate::services::imports::ImportKind::Departments, args).await
+            import(
+                &settings,
+                crate::services::imports::ImportKind::Departments,
+                args,
+            )
+            .await
         }
     }
 }
@@ -484,8 +494,17 @@ async fn import(
             dry_run: true,
             expect: None,
         };
-        let report = service::run(&db, &cipher, &who, kind, Some(org.id), file(), &preview, &progress)
-            .await?;
+        let report = service::run(
+            &db,
+            &cipher,
+            &who,
+            kind,
+            Some(org.id),
+            file(),
+            &preview,
+            &progress,
+        )
+        .await?;
         if args.dry_run || !report.problems.is_empty() {
             return Ok(report);
         }
@@ -493,7 +512,17 @@ async fn import(
             dry_run: false,
             expect: Some(report.preview.clone()),
         };
-        service::run(&db, &cipher, &who, kind, Some(org.id), file(), &mode, &progress).await
+        service::run(
+            &db,
+            &cipher,
+            &who,
+            kind,
+            Some(org.id),
+            file(),
+            &mode,
+            &progress,
+        )
+        .await
     }
     .await;
     bar.finish_and_clear();

@@ -97,11 +97,17 @@ pub fn csv(columns: &[TemplateColumn]) -> Vec<u8> {
     let mut out = String::from(csv::BOM);
     csv::push_record(
         &mut out,
-        &columns.iter().map(|c| c.header.as_str()).collect::<Vec<_>>(),
+        &columns
+            .iter()
+            .map(|c| c.header.as_str())
+            .collect::<Vec<_>>(),
     );
     csv::push_record(
         &mut out,
-        &columns.iter().map(|c| c.example.as_str()).collect::<Vec<_>>(),
+        &columns
+            .iter()
+            .map(|c| c.example.as_str())
+            .collect::<Vec<_>>(),
     );
     out.into_bytes()
 }

@@ -498,22 +498,17 @@ pub fn cell_text(
     kind: ColumnKind,
     date_1904: bool,
 ) -> Result<String, FieldError> {
-    let as_number = |shown: String| {
-        FieldError::new(field, "import_number_not_text").with("value", shown)
-    };
+    let as_number =
+        |shown: String| FieldError::new(field, "import_number_not_text").with("value", shown);
     match (cell, kind) {
         (Cell::Empty, _) => Ok(String::new()),
         (Cell::Error(e), _) => Err(FieldError::new(field, "import_cell_error").with("value", e)),
         (Cell::Text(t), ColumnKind::Digits) if looks_scientific(t) => {
             Err(as_number(t.trim().to_string()))
         }
-        (Cell::Text(t), ColumnKind::Date) if !t.trim().is_empty() => {
-            parse_date_text(t, date_1904)
-                .map(|d| d.format("%Y-%m-%d").to_string())
-                .ok_or_else(|| {
-                    FieldError::new(field, "import_date_invalid").with("value", t.trim())
-                })
-        }
+        (Cell::Text(t), ColumnKind::Date) if !t.trim().is_empty() => parse_date_text(t, date_1904)
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .ok_or_else(|| FieldError::new(field, "import_date_invalid").with("value", t.trim())),
         (Cell::Text(t), _) => Ok(t.trim().to_string()),
         (Cell::Number(n), ColumnKind::Digits) if n.abs() >= 1e11 => Err(as_number(scientific(*n))),
         (Cell::Number(n), ColumnKind::Digits) => Err(as_number(number_text(*n))),
@@ -604,8 +599,9 @@ mod tests {
 
     #[test]
     fn csv_is_read_with_quotes_bom_and_gb18030() {
-        let grid = read("\u{feff}姓名,身份证号\r\n\"王, 小明\",\"1101\"\"X\"\r\n\r\n李四,2\n".as_bytes())
-            .unwrap();
+        let grid =
+            read("\u{feff}姓名,身份证号\r\n\"王, 小明\",\"1101\"\"X\"\r\n\r\n李四,2\n".as_bytes())
+                .unwrap();
         assert_eq!(grid.rows.len(), 3, "the blank line is left out");
         assert_eq!(grid.rows[1].0, 2);
         assert_eq!(grid.rows[1].1[0], text("王, 小明"));
@@ -639,7 +635,9 @@ mod tests {
             "import_not_spreadsheet"
         );
         assert_eq!(
-            read(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0]).unwrap_err().code,
+            read(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0])
+                .unwrap_err()
+                .code,
             "import_xls"
         );
         assert_eq!(
@@ -679,7 +677,10 @@ mod tests {
             ],
             ..Default::default()
         };
-        assert_eq!(match_header(&titled, &COLUMNS, &labels).unwrap().header_row, 3);
+        assert_eq!(
+            match_header(&titled, &COLUMNS, &labels).unwrap().header_row,
+            3
+        );
 
         let twice = Grid {
             rows: vec![(1, vec![text("姓名"), text("身份证号"), text("Name")])],
@@ -724,7 +725,15 @@ mod tests {
         ] {
             assert_eq!(parse_date_text(t, false), d(2011, 3, 1), "{t}");
         }
-        for t in ["2011-13-01", "2011-02-30", "11-3-1", "三月一日", "2011-3", "60", "1234567"] {
+        for t in [
+            "2011-13-01",
+            "2011-02-30",
+            "11-3-1",
+            "三月一日",
+            "2011-3",
+            "60",
+            "1234567",
+        ] {
             assert_eq!(parse_date_text(t, false), None, "{t}");
         }
     }
@@ -753,9 +762,17 @@ mod tests {
             "2011-03-01"
         );
         let e = cell_text(&text("明年"), f, ColumnKind::Date, false).unwrap_err();
-        assert_eq!((e.code, e.params[0].1.as_str()), ("import_date_invalid", "明年"));
-        let e = cell_text(&Cell::Number(1.10101199003e17), f, ColumnKind::Digits, false)
-            .unwrap_err();
+        assert_eq!(
+            (e.code, e.params[0].1.as_str()),
+            ("import_date_invalid", "明年")
+        );
+        let e = cell_text(
+            &Cell::Number(1.10101199003e17),
+            f,
+            ColumnKind::Digits,
+            false,
+        )
+        .unwrap_err();
         assert_eq!(e.code, "import_number_not_text");
         assert_eq!(e.params[0].1, "1.10101E+17");
         let e = cell_text(&text("1.10101E+17"), f, ColumnKind::Digits, false).unwrap_err();
@@ -770,7 +787,10 @@ mod tests {
                 .code,
             "import_cell_error"
         );
-        assert_eq!(cell_text(&Cell::Empty, f, ColumnKind::Date, false).unwrap(), "");
+        assert_eq!(
+            cell_text(&Cell::Empty, f, ColumnKind::Date, false).unwrap(),
+            ""
+        );
     }
 
     #[test]

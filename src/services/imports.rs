@@ -253,10 +253,10 @@ impl Importer<'_> {
         detail: String,
     ) -> NewAuditEntry {
         match self.via {
-            AuditVia::Cli => {
-                super::users::cli_audit(action, object_type, object_id, detail)
-            }
-            _ => self.actor.audit(action, object_type, object_id, Some(detail)),
+            AuditVia::Cli => super::users::cli_audit(action, object_type, object_id, detail),
+            _ => self
+                .actor
+                .audit(action, object_type, object_id, Some(detail)),
         }
     }
 
@@ -407,7 +407,11 @@ async fn plan(
     let columns = kind.columns();
     let layout = match sheet::match_header(&grid, columns, &headers) {
         Ok(layout) => layout,
-        Err(problems) => return Err(AppError::Validation(refusal(locale, columns, None, &problems))),
+        Err(problems) => {
+            return Err(AppError::Validation(refusal(
+                locale, columns, None, &problems,
+            )))
+        }
     };
     let data: Vec<&(u32, Vec<sheet::Cell>)> = grid
         .rows
@@ -451,7 +455,11 @@ async fn plan(
             });
             continue;
         }
-        problems.extend(errors.into_iter().map(|(col, e)| CellError::at(*row, col, e)));
+        problems.extend(
+            errors
+                .into_iter()
+                .map(|(col, e)| CellError::at(*row, col, e)),
+        );
         rows.push((*row, texts));
     }
     let mut fingerprint = Sha256::new();
@@ -532,11 +540,7 @@ fn problem(
     layout: Option<&Layout>,
     p: &CellError,
 ) -> ImportProblem {
-    let what = i18n::t_with(
-        locale,
-        &format!("error.{}", p.error.code),
-        &p.error.params,
-    );
+    let what = i18n::t_with(locale, &format!("error.{}", p.error.code), &p.error.params);
     let letter = p.col.map(sheet::column_letter);
     let head = p
         .col
@@ -590,9 +594,7 @@ fn refusal(
     let mut errors = FieldErrors::new();
     for p in problems.iter().take(MAX_LISTED) {
         let shown = problem(locale, columns, layout, p);
-        errors.push(
-            FieldError::new("file", "import_problem").with("problem", shown.message),
-        );
+        errors.push(FieldError::new("file", "import_problem").with("problem", shown.message));
     }
     if problems.len() > MAX_LISTED {
         errors.push(
@@ -745,20 +747,29 @@ fn member_input(
 /// How a stored member's field reads in the preview.
 fn shown_before(m: &Member, field: &str, locale: Locale, groups: &HashMap<i64, String>) -> String {
     let label = |key: Option<&'static str>, raw: &str| {
-        key.map(|k| i18n::t(locale, k)).unwrap_or_else(|| raw.to_string())
+        key.map(|k| i18n::t(locale, k))
+            .unwrap_or_else(|| raw.to_string())
     };
     match field {
         "name" => m.name.clone(),
-        "gender" => label(Gender::parse("g", &m.gender).ok().map(|v| v.label_key()), &m.gender),
+        "gender" => label(
+            Gender::parse("g", &m.gender).ok().map(|v| v.label_key()),
+            &m.gender,
+        ),
         "ethnicity" => m.ethnicity.clone(),
-        "party" => label(Party::parse("p", &m.party).ok().map(|v| v.label_key()), &m.party),
+        "party" => label(
+            Party::parse("p", &m.party).ok().map(|v| v.label_key()),
+            &m.party,
+        ),
         "sector" => m.sector.clone(),
         "workplace" => m.workplace.clone().unwrap_or_default(),
         "position" => m.title.clone().unwrap_or_default(),
         "phone" => m.phone_masked.clone(),
         "term" => m.term.to_string(),
         "status" => label(
-            MemberStatus::parse("s", &m.status).ok().map(|v| v.label_key()),
+            MemberStatus::parse("s", &m.status)
+                .ok()
+                .map(|v| v.label_key()),
             &m.status,
         ),
         "joined_on" => m.joined_on.to_string(),
@@ -770,22 +781,36 @@ fn shown_before(m: &Member, field: &str, locale: Locale, groups: &HashMap<i64, S
     }
 }
 
-fn shown_after(v: &MemberValues, field: &str, locale: Locale, groups: &HashMap<i64, String>) -> String {
+fn shown_after(
+    v: &MemberValues,
+    field: &str,
+    locale: Locale,
+    groups: &HashMap<i64, String>,
+) -> String {
     let label = |key: Option<&'static str>, raw: &str| {
-        key.map(|k| i18n::t(locale, k)).unwrap_or_else(|| raw.to_string())
+        key.map(|k| i18n::t(locale, k))
+            .unwrap_or_else(|| raw.to_string())
     };
     match field {
         "name" => v.name.clone(),
-        "gender" => label(Gender::parse("g", &v.gender).ok().map(|g| g.label_key()), &v.gender),
+        "gender" => label(
+            Gender::parse("g", &v.gender).ok().map(|g| g.label_key()),
+            &v.gender,
+        ),
         "ethnicity" => v.ethnicity.clone(),
-        "party" => label(Party::parse("p", &v.party).ok().map(|p| p.label_key()), &v.party),
+        "party" => label(
+            Party::parse("p", &v.party).ok().map(|p| p.label_key()),
+            &v.party,
+        ),
         "sector" => v.sector.clone(),
         "workplace" => v.workplace.clone().unwrap_or_default(),
         "position" => v.title.clone().unwrap_or_default(),
         "phone" => v.phone_masked.clone(),
         "term" => v.term.to_string(),
         "status" => label(
-            MemberStatus::parse("s", &v.status).ok().map(|s| s.label_key()),
+            MemberStatus::parse("s", &v.status)
+                .ok()
+                .map(|s| s.label_key()),
             &v.status,
         ),
         "joined_on" => v.joined_on.to_string(),
@@ -873,6 +898,11 @@ async fn plan_members(
         .into_iter()
         .map(|p| (p.member.id_number_hash.clone(), p))
         .collect();
+    // A cell that could not be read is not refused a second time as empty.
+    let unread: std::collections::HashSet<(u32, &'static str)> = problems
+        .iter()
+        .filter_map(|p| Some((p.row?, p.error.field)))
+        .collect();
     let mut other_committees: HashMap<i64, String> = HashMap::new();
     let mut ops = Vec::with_capacity(rows.len());
     for (i, ((row, texts), hash)) in rows.iter().zip(&row_hash).enumerate() {
@@ -909,8 +939,7 @@ async fn plan_members(
                 row_problems.push(CellError::at(
                     *row,
                     at("id_number"),
-                    FieldError::new("id_number", "import_member_elsewhere")
-                        .with("committee", name),
+                    FieldError::new("id_number", "import_member_elsewhere").with("committee", name),
                 ));
             }
             // Blank status and date keep what is stored: the defaults
@@ -927,7 +956,9 @@ async fn plan_members(
             Err(AppError::Validation(errors)) => {
                 for e in errors.0 {
                     // Labels already refused are not refused twice.
-                    if !row_problems.iter().any(|p| p.error.field == e.field) {
+                    if !row_problems.iter().any(|p| p.error.field == e.field)
+                        && !unread.contains(&(*row, e.field))
+                    {
                         row_problems.push(CellError::at(*row, at(e.field), e));
                     }
                 }
@@ -1092,7 +1123,9 @@ async fn apply(
     plan: Plan,
     progress: Progress<'_>,
 ) -> Result<ImportReport, AppError> {
-    let Plan { mut report, ops, .. } = plan;
+    let Plan {
+        mut report, ops, ..
+    } = plan;
     let stale = || AppError::Conflict("import_preview_stale");
     let total = ops.len();
     let mut entries = Vec::with_capacity(total + 1);
@@ -1238,8 +1271,14 @@ pub fn template(
     let example = example(kind);
     let choices = |field: &str| -> Vec<String> {
         match field {
-            "gender" => Gender::ALL.iter().map(|v| i18n::t(zh, v.label_key())).collect(),
-            "party" => Party::ALL.iter().map(|v| i18n::t(zh, v.label_key())).collect(),
+            "gender" => Gender::ALL
+                .iter()
+                .map(|v| i18n::t(zh, v.label_key()))
+                .collect(),
+            "party" => Party::ALL
+                .iter()
+                .map(|v| i18n::t(zh, v.label_key()))
+                .collect(),
             "status" => MemberStatus::ALL
                 .iter()
                 .map(|v| i18n::t(zh, v.label_key()))
@@ -1269,23 +1308,21 @@ pub fn template(
         })
         .collect();
     let sheet_name = i18n::t(zh, kind.label_key());
-    let file_name = i18n::t_with(
-        zh,
-        "import.template_file",
-        &[("kind", sheet_name.clone())],
-    );
+    let file_name = i18n::t_with(zh, "import.template_file", &[("kind", sheet_name.clone())]);
     let bytes = match format {
         TemplateFormat::Xlsx => {
             let notes_key = match kind {
                 ImportKind::Members => "import.notes.members",
                 ImportKind::Departments => "import.notes.departments",
             };
-            let notes: Vec<String> = i18n::t(zh, notes_key)
-                .lines()
-                .map(str::to_string)
-                .collect();
-            template::xlsx(&sheet_name, &columns, &i18n::t(zh, "import.notes_sheet"), &notes)
-                .map_err(AppError::internal_from)?
+            let notes: Vec<String> = i18n::t(zh, notes_key).lines().map(str::to_string).collect();
+            template::xlsx(
+                &sheet_name,
+                &columns,
+                &i18n::t(zh, "import.notes_sheet"),
+                &notes,
+            )
+            .map_err(AppError::internal_from)?
         }
         TemplateFormat::Csv => template::csv(&columns),
     };
@@ -1317,6 +1354,7 @@ pub async fn keep(
     bytes: &[u8],
 ) -> Result<String, AppError> {
     actor.require(&[Role::Staff])?;
+    let org_id = target(db, actor, Some(org_id)).await?.id;
     let now = chrono::Utc::now();
     pending::delete_older(db, now - chrono::Duration::hours(PENDING_HOURS)).await?;
     let mut raw = [0u8; 24];
@@ -1352,7 +1390,9 @@ pub async fn kept(
     if token.len() != 48 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(gone());
     }
-    let upload = pending::get(db, token, actor.user_id).await?.ok_or_else(gone)?;
+    let upload = pending::get(db, token, actor.user_id)
+        .await?
+        .ok_or_else(gone)?;
     if upload.created_at < chrono::Utc::now() - chrono::Duration::hours(PENDING_HOURS) {
         return Err(gone());
     }
@@ -1397,7 +1437,10 @@ mod tests {
         let e = example(ImportKind::Members);
         assert_eq!(e.len(), MEMBER_COLUMNS.len());
         assert!(ResidentId::parse("id_number", &e[8]).is_ok());
-        assert_eq!(example(ImportKind::Departments).len(), DEPARTMENT_COLUMNS.len());
+        assert_eq!(
+            example(ImportKind::Departments).len(),
+            DEPARTMENT_COLUMNS.len()
+        );
     }
 
     #[test]
@@ -1418,7 +1461,10 @@ mod tests {
 
     #[test]
     fn kinds_and_formats() {
-        assert_eq!(ImportKind::parse("departments").unwrap(), ImportKind::Departments);
+        assert_eq!(
+            ImportKind::parse("departments").unwrap(),
+            ImportKind::Departments
+        );
         assert!(ImportKind::parse("users").is_err());
         assert_eq!(TemplateFormat::parse("csv").unwrap(), TemplateFormat::Csv);
         assert!(TemplateFormat::parse("pdf").is_err());

@@ -131,7 +131,18 @@ pub async fn insert_many(tx: &mut Tx, entries: &[NewAuditEntry]) -> Result<(), s
             let n = i * 12;
             values.push(format!(
                 "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                n + 1, n + 2, n + 3, n + 4, n + 5, n + 6, n + 7, n + 8, n + 9, n + 10, n + 11, n + 12
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5,
+                n + 6,
+                n + 7,
+                n + 8,
+                n + 9,
+                n + 10,
+                n + 11,
+                n + 12
             ));
             rows.push((e, std::mem::replace(&mut prev, hash.clone()), hash));
         }

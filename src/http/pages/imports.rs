@@ -95,16 +95,20 @@ async fn page_template(
         kind.as_str(),
     );
     let committees = choices(
-        committees
-            .into_iter()
-            .map(|o| (o.id.to_string(), o.name)),
+        committees.into_iter().map(|o| (o.id.to_string(), o.name)),
         &org.to_string(),
     );
     let mut templates = Vec::new();
     for k in ImportKind::ALL {
-        for (format, key) in [("xlsx", "import.template_xlsx"), ("csv", "import.template_csv")] {
+        for (format, key) in [
+            ("xlsx", "import.template_xlsx"),
+            ("csv", "import.template_csv"),
+        ] {
             templates.push((
-                format!("/members/import/template?kind={}&format={format}", k.as_str()),
+                format!(
+                    "/members/import/template?kind={}&format={format}",
+                    k.as_str()
+                ),
                 format!("{} · {}", ctx.t(k.label_key()), ctx.t(key)),
             ));
         }
@@ -185,7 +189,11 @@ fn preview_view(ctx: &Ctx, file_name: &str, report: &ImportReport, token: &str) 
         String::new()
     };
     PreviewView {
-        title: crate::app::i18n::t_with(ctx.locale, "import.preview", &[("file", file_name.into())]),
+        title: crate::app::i18n::t_with(
+            ctx.locale,
+            "import.preview",
+            &[("file", file_name.into())],
+        ),
         summary,
         problems_line,
         problems: report
@@ -284,7 +292,12 @@ async fn show_preview(
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            t.preview = Some(preview_view(&t.ctx, &pending.file_name, &report, &pending.token));
+            t.preview = Some(preview_view(
+                &t.ctx,
+                &pending.file_name,
+                &report,
+                &pending.token,
+            ));
             render_status(status, &t)
         }
         Err(AppError::Validation(errors)) => {
@@ -322,7 +335,10 @@ pub async fn upload(
             .unwrap_or_default()
     };
     let kind = ImportKind::parse(&field("kind")).unwrap_or(ImportKind::Members);
-    let org = field("org").trim().parse::<i64>().unwrap_or(page.actor.org_id);
+    let org = field("org")
+        .trim()
+        .parse::<i64>()
+        .unwrap_or(page.actor.org_id);
     let refused = |e: AppError| async {
         match page_template(&state, &page, kind, org).await {
             Ok(mut t) => {
@@ -446,9 +462,14 @@ pub async fn confirm(
                 dry_run: true,
                 expect: None,
             };
-            let mut response =
-                show_preview(&state, &page, &pending, &preview, crate::app::i18n::t(locale, "import.stale"))
-                    .await;
+            let mut response = show_preview(
+                &state,
+                &page,
+                &pending,
+                &preview,
+                crate::app::i18n::t(locale, "import.stale"),
+            )
+            .await;
             if response.status() == StatusCode::OK {
                 *response.status_mut() = StatusCode::CONFLICT;
             }
