@@ -4,7 +4,7 @@
 -- step with ../postgres/0017_import_uploads.sql: `schema_parity` compares them.
 
 CREATE TABLE import_uploads (
-    token TEXT PRIMARY KEY,
+    token TEXT NOT NULL PRIMARY KEY,
     user_id INTEGER NOT NULL REFERENCES users(id),
     -- members | departments
     kind TEXT NOT NULL,

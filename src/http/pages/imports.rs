@@ -124,6 +124,17 @@ async fn page_template(
     })
 }
 
+/// The words of a row's action.
+fn action_key(action: &str) -> &'static str {
+    match action {
+        "create" => "import.action.create",
+        "update" => "import.action.update",
+        "unchanged" => "import.action.unchanged",
+        "example" => "import.action.example",
+        _ => "import.action.invalid",
+    }
+}
+
 fn preview_view(ctx: &Ctx, file_name: &str, report: &ImportReport, token: &str) -> PreviewView {
     let n = |v: usize| v.to_string();
     let summary = crate::app::i18n::t_with(
@@ -159,7 +170,7 @@ fn preview_view(ctx: &Ctx, file_name: &str, report: &ImportReport, token: &str) 
                 "invalid" => "tone-stop",
                 _ => "tone-wait",
             },
-            action: ctx.t(&format!("import.action.{}", r.action)),
+            action: ctx.t(action_key(&r.action)),
             name: r.name.clone(),
             id_number: r.id_number.clone(),
             changes: r
