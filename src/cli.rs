@@ -90,6 +90,15 @@ enum Command {
     /// session, its points and plan status). Sheet names and headers in
     /// Chinese, or English with LVZHI_LOCALE=en. Audited.
     Export(ExportArgs),
+    /// Import the member roster or the departments from an .xlsx or .csv
+    /// file filled in from the template (the import page gives it).
+    ///
+    /// Members are matched by ID number, departments by name. Every row is
+    /// checked first, as the member form checks it; with one problem left
+    /// nothing is imported, and each problem is printed with its row and
+    /// column. Otherwise everything is imported in one transaction. Audited.
+    #[command(subcommand)]
+    Import(ImportCommand),
 }
 
 #[derive(Args, Debug)]
@@ -105,6 +114,27 @@ struct ExportArgs {
     /// The .xlsx file to write (replaced if it exists).
     #[arg(long, value_name = "FILE")]
     output: PathBuf,
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// The member roster (委员名册).
+    Members(ImportArgs),
+    /// The departments (承办单位).
+    Departments(ImportArgs),
+}
+
+#[derive(Args, Debug)]
+struct ImportArgs {
+    /// The committee to import into: its id or exact name.
+    #[arg(long)]
+    org: String,
+    /// The .xlsx or .csv file.
+    #[arg(long, value_name = "FILE")]
+    file: PathBuf,
+    /// Only check and show what would change; write nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -439,6 +469,22 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
         Command::Report(ReportCommand::Summary(args)) => report_summary(&settings, args).await,
         Command::Report(ReportCommand::Plan(args)) => report_plan(&settings, args).await,
         Command::Export(args) => export(&settings, args).await,
+        Command::Import(ImportCommand::Members(args)) => {
+            import(
+                &settings,
+                crate::services::imports::ImportKind::Members,
+                args,
+            )
+            .await
+        }
+        Command::Import(ImportCommand::Departments(args)) => {
+            import(
+                &settings,
+                crate::services::imports::ImportKind::Departments,
+                args,
+            )
+            .await
+        }
     }
 }
 
@@ -510,6 +556,160 @@ async fn export(settings: &Settings, args: ExportArgs) -> Result<(), String> {
             ],
         )
     );
+    Ok(())
+}
+
+/// `lvzhi import members|departments`: checked whole (a bar shows how far),
+/// every problem printed by row and column; imported only without one.
+async fn import(
+    settings: &Settings,
+    kind: crate::services::imports::ImportKind,
+    args: ImportArgs,
+) -> Result<(), String> {
+    use crate::services::imports::{self as service, ImportFile, Importer, Mode, Stage};
+    let size = std::fs::metadata(&args.file)
+        .map_err(|e| format!("{}: {e}", args.file.display()))?
+        .len();
+    if size > service::MAX_BYTES {
+        return Err(describe(service::too_large()));
+    }
+    let bytes = std::fs::read(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let db = open(settings).await?;
+    let cipher = cipher(settings)?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len}")
+            .map_err(|e| e.to_string())?
+            .progress_chars("=> "),
+    );
+    let progress = |stage: Stage, done: usize, total: usize| {
+        let key = match stage {
+            Stage::Check => "import.cli.checked",
+            Stage::Write => "import.cli.written",
+        };
+        bar.set_message(i18n::t(Locale::ZhCn, key));
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
+    let result = async {
+        let org = org_service::resolve(&db, &args.org).await?;
+        let actor = service::cli_actor(&org);
+        let who = Importer {
+            actor: &actor,
+            via: crate::domain::audit::AuditVia::Cli,
+        };
+        let file = || ImportFile {
+            name: &name,
+            bytes: &bytes,
+        };
+        let preview = Mode {
+            dry_run: true,
+            expect: None,
+        };
+        let report = service::run(
+            &db,
+            &cipher,
+            &who,
+            kind,
+            Some(org.id),
+            file(),
+            &preview,
+            &progress,
+        )
+        .await?;
+        if args.dry_run || !report.problems.is_empty() {
+            return Ok(report);
+        }
+        let mode = Mode {
+            dry_run: false,
+            expect: Some(report.preview.clone()),
+        };
+        service::run(
+            &db,
+            &cipher,
+            &who,
+            kind,
+            Some(org.id),
+            file(),
+            &mode,
+            &progress,
+        )
+        .await
+    }
+    .await;
+    bar.finish_and_clear();
+    db.close().await;
+    let report = result.map_err(|e| match e {
+        AppError::Validation(errors) => i18n::field_messages(Locale::ZhCn, &errors).join("\n"),
+        e => describe(e),
+    })?;
+    let zh = Locale::ZhCn;
+    let n = |v: usize| v.to_string();
+    println!(
+        "{}",
+        i18n::t_with(
+            zh,
+            "import.summary",
+            &[
+                ("rows", n(report.rows_read)),
+                ("created", n(report.created)),
+                ("updated", n(report.updated)),
+                ("unchanged", n(report.unchanged)),
+                ("skipped", n(report.skipped)),
+                ("invalid", n(report.invalid)),
+            ],
+        )
+    );
+    for p in &report.problems {
+        println!("{}", p.message);
+    }
+    if !report.problems.is_empty() {
+        return Err(i18n::t_with(
+            zh,
+            "import.cli.refused",
+            &[("count", n(report.problems.len()))],
+        ));
+    }
+    if !report.imported {
+        for r in report.rows.iter().filter(|r| !r.changes.is_empty()) {
+            let changes: Vec<String> = r
+                .changes
+                .iter()
+                .map(|c| {
+                    i18n::t_with(
+                        zh,
+                        "import.change",
+                        &[
+                            ("column", c.column.clone()),
+                            ("before", c.before.clone()),
+                            ("after", c.after.clone()),
+                        ],
+                    )
+                })
+                .collect();
+            println!("{} {}：{}", r.row, r.name, changes.join("；"));
+        }
+        println!("{}", i18n::t(zh, "import.cli.dry_run"));
+    } else {
+        println!(
+            "{}",
+            i18n::t_with(
+                zh,
+                "import.done",
+                &[
+                    ("org", report.org_name.clone()),
+                    ("created", n(report.created)),
+                    ("updated", n(report.updated)),
+                    ("unchanged", n(report.unchanged)),
+                ],
+            )
+        );
+    }
     Ok(())
 }
 

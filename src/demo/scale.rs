@@ -914,6 +914,18 @@ fn phone(rng: &mut StdRng) -> String {
     )
 }
 
+/// A generated roster entry for other generators (the import benchmark):
+/// name, mobile number, sector, workplace and title, from the lists above.
+pub fn sample_person(rng: &mut StdRng) -> [String; 5] {
+    [
+        person_name(rng),
+        phone(rng),
+        pick(rng, SECTORS).to_string(),
+        pick(rng, WORKPLACES).to_string(),
+        pick(rng, TITLES).to_string(),
+    ]
+}
+
 fn proposal_title(rng: &mut StdRng) -> String {
     let verb = pick(rng, TOPIC_VERBS);
     let topic = pick(rng, TOPICS);

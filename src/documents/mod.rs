@@ -4,3 +4,4 @@
 pub mod docx;
 pub mod html;
 pub mod xlsx;
+pub mod import_template;

@@ -13,6 +13,7 @@ pub mod csv;
 pub mod dates;
 pub mod file_structure;
 pub mod id_number;
+pub mod imports;
 pub mod info;
 pub mod members;
 pub mod notifications;

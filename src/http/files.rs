@@ -83,6 +83,13 @@ pub async fn read_upload(request: Request, max: u64) -> Result<(Upload, String),
                 csrf = field.text().await.map_err(|_| malformed())?;
                 csrf.truncate(256);
             }
+            name if field.file_name().is_none() && upload.fields.len() < 8 => {
+                // Other short text parts are kept (cut at 256 bytes).
+                let name = name.chars().take(32).collect();
+                let mut value = field.text().await.map_err(|_| malformed())?;
+                value.truncate(value.floor_char_boundary(256));
+                upload.fields.push((name, value));
+            }
             _ => {
                 // Unknown parts are read and dropped.
                 while field.chunk().await.map_err(|_| malformed())?.is_some() {}

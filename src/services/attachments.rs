@@ -29,6 +29,8 @@ pub struct Upload {
     pub too_large: bool,
     /// No file part at all.
     pub missing: bool,
+    /// The form's other short text parts (an import's kind and committee).
+    pub fields: Vec<(String, String)>,
 }
 
 /// Where attachments live, and how large they may be.

@@ -223,14 +223,24 @@ pub async fn duty_file(
     Ok((member, place, entries))
 }
 
-/// Validate a submission into the values to store; every problem is reported at once.
-async fn validate(
-    db: &Db,
-    actor: &Actor,
-    cipher: &FieldCipher,
-    input: &MemberInput,
-) -> Result<MemberValues, AppError> {
-    let mut errors = FieldErrors::new();
+/// A submission's fields, checked: all but where the member sits.
+struct Checked {
+    name: PersonName,
+    gender: Gender,
+    ethnicity: String,
+    party: Party,
+    sector: String,
+    workplace: Option<String>,
+    title: Option<String>,
+    phone: MobilePhone,
+    id_number: ResidentId,
+    term: Term,
+    status: MemberStatus,
+    joined_on: chrono::NaiveDate,
+}
+
+/// The checks of the form that need no database, every problem recorded.
+fn check_fields(input: &MemberInput, errors: &mut FieldErrors) -> Option<Checked> {
     let name = errors.check(PersonName::parse("name", &input.name));
     let gender = errors.check(Gender::parse("gender", &input.gender));
     let ethnicity = errors.check(parse_ethnicity("ethnicity", &input.ethnicity));
@@ -270,6 +280,89 @@ async fn validate(
         Some(date) => Some(date.unwrap_or(today)),
         None => None,
     };
+    let (Some(name), Some(gender), Some(ethnicity), Some(party), Some(sector)) =
+        (name, gender, ethnicity, party, sector)
+    else {
+        return None;
+    };
+    let (Some(workplace), Some(title), Some(phone), Some(id_number)) =
+        (workplace, title, phone, id_number)
+    else {
+        return None;
+    };
+    let (Some(term), Some(status), Some(joined_on)) = (term, status, joined_on) else {
+        return None;
+    };
+    Some(Checked {
+        name,
+        gender,
+        ethnicity,
+        party,
+        sector,
+        workplace,
+        title,
+        phone,
+        id_number,
+        term,
+        status,
+        joined_on,
+    })
+}
+
+/// The values to store for checked fields placed at `org_id` and `group_id`.
+fn values_of(
+    cipher: &FieldCipher,
+    c: Checked,
+    org_id: i64,
+    group_id: Option<i64>,
+) -> Result<MemberValues, AppError> {
+    Ok(MemberValues {
+        org_id,
+        group_id,
+        name: c.name.into_string(),
+        gender: c.gender.as_str().to_string(),
+        ethnicity: c.ethnicity,
+        party: c.party.as_str().to_string(),
+        sector: c.sector,
+        workplace: c.workplace,
+        title: c.title,
+        phone_enc: cipher.encrypt(c.phone.as_str())?,
+        phone_masked: c.phone.masked(),
+        id_number_enc: cipher.encrypt(c.id_number.as_str())?,
+        id_number_hash: cipher.lookup_hash(c.id_number.as_str()),
+        id_number_masked: c.id_number.masked(),
+        birth_date: c.id_number.birth_date(),
+        joined_on: c.joined_on,
+        term: i64::from(c.term.number()),
+        status: c.status.as_str().to_string(),
+    })
+}
+
+/// The form's checks of one submission whose committee and group are
+/// already known and within the actor's scope (an import resolves them once
+/// for the whole file): the values to store, or every problem at once.
+pub(crate) fn validate_placed(
+    cipher: &FieldCipher,
+    input: &MemberInput,
+    org_id: i64,
+    group_id: Option<i64>,
+) -> Result<MemberValues, AppError> {
+    let mut errors = FieldErrors::new();
+    let checked = check_fields(input, &mut errors);
+    errors.into_result()?;
+    let checked = checked.ok_or_else(|| AppError::internal("validated fields missing"))?;
+    values_of(cipher, checked, org_id, group_id)
+}
+
+/// Validate a submission into the values to store; every problem is reported at once.
+async fn validate(
+    db: &Db,
+    actor: &Actor,
+    cipher: &FieldCipher,
+    input: &MemberInput,
+) -> Result<MemberValues, AppError> {
+    let mut errors = FieldErrors::new();
+    let checked = check_fields(input, &mut errors);
     let group_id = errors
         .check(parse_optional_id(
             "group_id",
@@ -311,36 +404,10 @@ async fn validate(
         (None, None) => Some(actor.org_id),
     };
     errors.into_result()?;
-    let (Some(name), Some(gender), Some(ethnicity), Some(party), Some(sector)) =
-        (name, gender, ethnicity, party, sector)
-    else {
+    let (Some(checked), Some(org_id)) = (checked, org_id) else {
         return Err(AppError::internal("validated fields missing"));
     };
-    let (Some(phone), Some(id_number), Some(term), Some(status), Some(org_id), Some(joined_on)) =
-        (phone, id_number, term, status, org_id, joined_on)
-    else {
-        return Err(AppError::internal("validated fields missing"));
-    };
-    Ok(MemberValues {
-        org_id,
-        group_id,
-        name: name.into_string(),
-        gender: gender.as_str().to_string(),
-        ethnicity,
-        party: party.as_str().to_string(),
-        sector,
-        workplace: workplace.flatten(),
-        title: title.flatten(),
-        phone_enc: cipher.encrypt(phone.as_str())?,
-        phone_masked: phone.masked(),
-        id_number_enc: cipher.encrypt(id_number.as_str())?,
-        id_number_hash: cipher.lookup_hash(id_number.as_str()),
-        id_number_masked: id_number.masked(),
-        birth_date: id_number.birth_date(),
-        joined_on,
-        term: i64::from(term.number()),
-        status: status.as_str().to_string(),
-    })
+    values_of(cipher, checked, org_id, group_id)
 }
 
 fn duplicate_id_number() -> AppError {
@@ -348,7 +415,7 @@ fn duplicate_id_number() -> AppError {
 }
 
 /// What an audit row says about a member: never the plain ID or phone number.
-fn audit_detail(v: &MemberValues) -> String {
+pub(crate) fn audit_detail(v: &MemberValues) -> String {
     serde_json::json!({
         "name": v.name, "gender": v.gender, "ethnicity": v.ethnicity, "party": v.party,
         "sector": v.sector, "workplace": v.workplace, "position": v.title,
@@ -356,6 +423,11 @@ fn audit_detail(v: &MemberValues) -> String {
         "status": v.status, "org_id": v.org_id, "group_id": v.group_id, "joined_on": v.joined_on,
     })
     .to_string()
+}
+
+/// What an update's audit row says: the version it changed, and the values after.
+pub(crate) fn update_audit_detail(before_version: i64, values: &MemberValues) -> String {
+    serde_json::json!({ "before_version": before_version, "after": serde_json::from_str::<serde_json::Value>(&audit_detail(values)).unwrap_or_default() }).to_string()
 }
 
 pub async fn create(
@@ -421,10 +493,14 @@ pub async fn update(
     if !updated {
         return Err(AppError::Conflict("stale_version"));
     }
-    let detail = serde_json::json!({ "before_version": before.version, "after": serde_json::from_str::<serde_json::Value>(&audit_detail(&values)).unwrap_or_default() });
     audit::insert(
         &mut tx,
-        &actor.audit("update", "member", id, Some(detail.to_string())),
+        &actor.audit(
+            "update",
+            "member",
+            id,
+            Some(update_audit_detail(before.version, &values)),
+        ),
     )
     .await?;
     tx.commit().await?;

@@ -11,6 +11,7 @@ pub mod backups;
 pub mod cases;
 pub mod error;
 pub mod exports;
+pub mod imports;
 pub mod info;
 pub mod members;
 pub mod notifications;

@@ -226,6 +226,20 @@ pub async fn list_departments(db: &Db, actor: &Actor) -> Result<Vec<Department>,
     }
 }
 
+/// A department's name and contact as the form checks them (an import too).
+pub(crate) fn check_department(
+    input: &UnitInput,
+    errors: &mut FieldErrors,
+) -> Option<(String, Option<String>)> {
+    let name = errors.check(required_line("name", &input.name, 80));
+    let contact = errors.check(optional_line(
+        "contact",
+        non_blank(&input.contact).unwrap_or(""),
+        100,
+    ));
+    Some((name?, contact?))
+}
+
 pub async fn create_department(
     db: &Db,
     actor: &Actor,
@@ -233,15 +247,10 @@ pub async fn create_department(
 ) -> Result<Department, AppError> {
     actor.require(MANAGERS)?;
     let mut errors = FieldErrors::new();
-    let name = errors.check(required_line("name", &input.name, 80));
-    let contact = errors.check(optional_line(
-        "contact",
-        non_blank(&input.contact).unwrap_or(""),
-        100,
-    ));
+    let fields = check_department(input, &mut errors);
     let org = owner(db, actor, &input.org_id, &mut errors).await?;
     errors.into_result()?;
-    let (Some(name), Some(contact), Some(org)) = (name, contact, org) else {
+    let (Some((name, contact)), Some(org)) = (fields, org) else {
         return Err(AppError::internal("validated fields missing"));
     };
     let mut tx = db.begin().await?;

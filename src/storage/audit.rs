@@ -91,6 +91,80 @@ pub async fn insert(tx: &mut Tx, e: &NewAuditEntry) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// Write many rows in one go (an import's rows, one per member): the chain
+/// is read once and extended in memory, the rows written a thousand to a
+/// statement, so 30,000 rows cost a few dozen round trips instead of 90,000.
+pub async fn insert_many(tx: &mut Tx, entries: &[NewAuditEntry]) -> Result<(), sqlx::Error> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    if let Tx::Postgres(pg) = tx {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(CHAIN_LOCK)
+            .execute(&mut **pg)
+            .await?;
+    }
+    let prev: Option<String> = on_tx!(tx, conn => sqlx::query_scalar(
+        "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(conn).await)?;
+    let mut prev = prev.unwrap_or_else(|| GENESIS.to_string());
+    let at = Utc::now().trunc_subsecs(6);
+    let stamped = stamp(&at);
+    for chunk in entries.chunks(1000) {
+        let mut rows = Vec::with_capacity(chunk.len());
+        let mut values = Vec::with_capacity(chunk.len());
+        for (i, e) in chunk.iter().enumerate() {
+            let hash = chain_hash(
+                &prev,
+                &ChainedFields {
+                    at: &stamped,
+                    user_id: e.user_id,
+                    username: e.username.as_deref(),
+                    role: e.role.as_deref(),
+                    ip: e.ip.as_deref(),
+                    action: e.action,
+                    object_type: e.object_type,
+                    object_id: e.object_id.as_deref(),
+                    outcome: e.outcome,
+                    detail: e.detail.as_deref(),
+                },
+            );
+            let n = i * 12;
+            values.push(format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5,
+                n + 6,
+                n + 7,
+                n + 8,
+                n + 9,
+                n + 10,
+                n + 11,
+                n + 12
+            ));
+            rows.push((e, std::mem::replace(&mut prev, hash.clone()), hash));
+        }
+        // Ids follow the order of VALUES on both engines, and so does the chain.
+        let sql = format!(
+            "INSERT INTO audit_log (at, user_id, username, role, ip, action, object_type, object_id, outcome, detail, prev_hash, hash) VALUES {}",
+            values.join(", ")
+        );
+        on_tx!(tx, conn => {
+            let mut query = sqlx::query(&sql);
+            for (e, prev, hash) in &rows {
+                query = query
+                    .bind(at).bind(e.user_id).bind(&e.username).bind(&e.role).bind(&e.ip)
+                    .bind(e.action).bind(e.object_type).bind(&e.object_id).bind(e.outcome)
+                    .bind(&e.detail).bind(prev).bind(hash);
+            }
+            query.execute(conn).await.map(|_| ())
+        })?;
+    }
+    Ok(())
+}
+
 /// Write one audit row in a transaction of its own (sign-in attempts, denials).
 pub async fn insert_alone(db: &Db, e: &NewAuditEntry) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;

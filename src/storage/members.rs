@@ -297,3 +297,32 @@ pub async fn delete(tx: &mut Tx, id: i64, expected_version: i64) -> Result<bool,
         .bind(id).bind(expected_version).execute(conn).await.map(|r| r.rows_affected()))?;
     Ok(result == 1)
 }
+
+/// A member with their organisation's path (for the scope check).
+#[derive(FromRow)]
+pub struct PlacedMember {
+    #[sqlx(flatten)]
+    pub member: Member,
+    pub org_path: String,
+}
+
+/// The members whose ID number's keyed hash is one of `hashes` (an import
+/// matches its rows by ID number), read a few hundred at a time.
+pub async fn by_id_hashes(db: &Db, hashes: &[String]) -> Result<Vec<PlacedMember>, sqlx::Error> {
+    let mut found = Vec::with_capacity(hashes.len());
+    for chunk in hashes.chunks(500) {
+        let mut args = Args::default();
+        let marks: Vec<String> = chunk
+            .iter()
+            .map(|h| args.push(Arg::Text(h.clone())))
+            .collect();
+        let sql = format!(
+            "SELECT {COLUMNS}, o.path AS org_path FROM members m JOIN orgs o ON o.id = m.org_id \
+             WHERE m.id_number_hash IN ({})",
+            marks.join(", ")
+        );
+        let rows: Vec<PlacedMember> = on_db!(db, pool => bind_args!(sqlx::query_as::<_, PlacedMember>(&sql), args).fetch_all(pool).await)?;
+        found.extend(rows);
+    }
+    Ok(found)
+}

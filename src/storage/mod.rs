@@ -15,6 +15,7 @@ pub mod bulk;
 pub mod calendar;
 pub mod cases;
 pub mod events;
+pub mod imports;
 pub mod info;
 pub mod members;
 pub mod notifications;

@@ -205,3 +205,26 @@ pub async fn insert_department(
         version: 1,
     })
 }
+
+/// The departments registered at one organisation (an import matches its rows by name there).
+pub async fn departments_at(db: &Db, org_id: i64) -> Result<Vec<Department>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_as::<_, Department>(
+        "SELECT id, org_id, name, contact, created_at, updated_at, version FROM departments \
+         WHERE org_id = $1 ORDER BY name")
+        .bind(org_id).fetch_all(pool).await)
+}
+
+/// A department's contact, when its version is still `expected_version`.
+pub async fn update_department_contact(
+    tx: &mut Tx,
+    id: i64,
+    expected_version: i64,
+    contact: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let changed = on_tx!(tx, conn => sqlx::query(
+        "UPDATE departments SET contact = $1, updated_at = $2, version = version + 1 \
+         WHERE id = $3 AND version = $4")
+        .bind(contact).bind(Utc::now()).bind(id).bind(expected_version)
+        .execute(conn).await.map(|r| r.rows_affected()))?;
+    Ok(changed == 1)
+}

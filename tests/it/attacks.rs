@@ -1321,6 +1321,16 @@ async fn write_routes(app: &TestApp) -> Vec<(Method, String, String)> {
             "/api/v1/points/rules".to_string(),
             staff.clone(),
         ),
+        (
+            Method::POST,
+            "/api/v1/members/import".to_string(),
+            staff.clone(),
+        ),
+        (
+            Method::POST,
+            "/api/v1/departments/import".to_string(),
+            staff.clone(),
+        ),
     ];
     // A new API route that takes a body joins this list, or this fails.
     let known: BTreeSet<(String, String)> = routes

@@ -340,6 +340,15 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
         ((M::PUT, "/api/v1/points/rules"), staff_only),
         ((M::POST, "/awards/{id}/steps"), staff_only),
         ((M::POST, "/api/v1/awards/{id}/steps"), staff_only),
+        // Imports of the roster and the departments: staff.
+        ((M::GET, "/members/import"), staff_only),
+        ((M::POST, "/members/import"), staff_only),
+        ((M::POST, "/members/import/confirm"), staff_only),
+        ((M::GET, "/members/import/template"), staff_only),
+        ((M::POST, "/api/v1/members/import"), staff_only),
+        ((M::POST, "/api/v1/departments/import"), staff_only),
+        ((M::GET, "/api/v1/members/import/template"), staff_only),
+        ((M::GET, "/api/v1/departments/import/template"), staff_only),
         // The living style page.
         ((M::GET, "/style"), staff_only),
     ])

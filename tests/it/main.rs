@@ -22,6 +22,7 @@ mod cli;
 mod crash;
 mod exports;
 mod i18n;
+mod imports;
 mod info;
 mod member_pages;
 mod members_api;

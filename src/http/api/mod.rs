@@ -4,6 +4,7 @@ mod activities;
 mod audit;
 mod cases;
 mod exports;
+mod imports;
 mod info;
 mod members;
 mod notifications;
@@ -58,6 +59,7 @@ pub fn routes() -> Vec<RouteSpec> {
             openapi_json,
         )],
         members::routes(),
+        imports::routes(),
         orgs::routes(),
         users::routes(),
         audit::routes(),
@@ -215,6 +217,7 @@ impl Modify for ErrorAnswers {
         plans::add_item, plans::update_item, plans::delete_item, plans::status,
         points::list, points::member, points::get_rules, points::put_rules,
         exports::all,
+        imports::import_members, imports::import_departments, imports::member_template, imports::department_template,
     ),
     components(schemas(crate::http::error::ErrorBody, crate::http::error::FieldErrorBody)),
     modifiers(&Security, &ErrorAnswers),

@@ -6,6 +6,7 @@ mod admin;
 mod cases;
 mod exports;
 mod home;
+mod imports;
 mod info;
 mod members;
 mod notifications;
@@ -26,6 +27,7 @@ pub fn routes() -> Vec<RouteSpec> {
         account::routes(),
         home::routes(),
         members::routes(),
+        imports::routes(),
         orgs::routes(),
         admin::routes(),
         reception::routes(),

@@ -1,0 +1,498 @@
+//! The import page under members: download a template, upload the filled
+//! file, read the preview row by row, confirm. The upload is kept on the
+//! server (sealed) under a random token until it is confirmed; the
+//! confirmation makes the preview again and imports only if it is the one
+//! that was shown.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+
+use crate::domain::audit::AuditVia;
+use crate::http::auth::{Access, ApiQuery, PageActor, PageForm};
+use crate::http::files::{file_response, read_upload, upload_route};
+use crate::http::forms::{choices, Choice};
+use crate::http::render::{error_page, render_status, Ctx};
+use crate::http::{route, AppState, RouteSpec};
+use crate::services::error::AppError;
+use crate::services::imports::{
+    self as service, ImportFile, ImportKind, ImportReport, Importer, Mode, TemplateFormat,
+};
+
+pub fn routes() -> Vec<RouteSpec> {
+    use crate::domain::roles::Role::Staff;
+    const STAFF: Access = Access::Roles(&[Staff]);
+    vec![
+        route(Method::GET, "/members/import", STAFF, form),
+        upload_route(route(Method::POST, "/members/import", STAFF, upload)),
+        route(Method::POST, "/members/import/confirm", STAFF, confirm),
+        route(Method::GET, "/members/import/template", STAFF, template),
+    ]
+}
+
+/// Rows the preview lists at most (problems are all listed).
+const ROWS_SHOWN: usize = 500;
+
+/// A row of the preview as shown.
+struct RowView {
+    row: u32,
+    action: String,
+    tone: &'static str,
+    name: String,
+    id_number: String,
+    changes: Vec<String>,
+}
+
+/// A problem as shown.
+struct ProblemView {
+    row: String,
+    column: String,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "imports/import.html")]
+struct ImportTemplate {
+    ctx: Ctx,
+    kinds: Vec<Choice>,
+    committees: Vec<Choice>,
+    templates: Vec<(String, String)>,
+    /// Words above the preview: the outcome, or why it was shown again.
+    notice: String,
+    /// The preview, when a file was read.
+    preview: Option<PreviewView>,
+    /// Problems with the file as a whole (nothing to preview).
+    file_problems: Vec<String>,
+}
+
+struct PreviewView {
+    title: String,
+    summary: String,
+    problems_line: String,
+    problems: Vec<ProblemView>,
+    rows: Vec<RowView>,
+    rows_note: String,
+    /// Set when it may be confirmed.
+    token: String,
+    fingerprint: String,
+    kind: String,
+}
+
+async fn page_template(
+    state: &AppState,
+    page: &PageActor,
+    kind: ImportKind,
+    org: i64,
+) -> Result<ImportTemplate, AppError> {
+    let ctx = Ctx::for_page(page, "members");
+    let committees = service::committees(&state.db, &page.actor).await?;
+    let kinds = choices(
+        ImportKind::ALL
+            .iter()
+            .map(|k| (k.as_str().to_string(), ctx.t(k.label_key()))),
+        kind.as_str(),
+    );
+    let committees = choices(
+        committees.into_iter().map(|o| (o.id.to_string(), o.name)),
+        &org.to_string(),
+    );
+    let mut templates = Vec::new();
+    for k in ImportKind::ALL {
+        for (format, key) in [
+            ("xlsx", "import.template_xlsx"),
+            ("csv", "import.template_csv"),
+        ] {
+            templates.push((
+                format!(
+                    "/members/import/template?kind={}&format={format}",
+                    k.as_str()
+                ),
+                format!("{} · {}", ctx.t(k.label_key()), ctx.t(key)),
+            ));
+        }
+    }
+    Ok(ImportTemplate {
+        ctx,
+        kinds,
+        committees,
+        templates,
+        notice: String::new(),
+        preview: None,
+        file_problems: Vec::new(),
+    })
+}
+
+/// The words of a row's action.
+fn action_key(action: &str) -> &'static str {
+    match action {
+        "create" => "import.action.create",
+        "update" => "import.action.update",
+        "unchanged" => "import.action.unchanged",
+        "example" => "import.action.example",
+        _ => "import.action.invalid",
+    }
+}
+
+fn preview_view(ctx: &Ctx, file_name: &str, report: &ImportReport, token: &str) -> PreviewView {
+    let n = |v: usize| v.to_string();
+    let summary = crate::app::i18n::t_with(
+        ctx.locale,
+        "import.summary",
+        &[
+            ("rows", n(report.rows_read)),
+            ("created", n(report.created)),
+            ("updated", n(report.updated)),
+            ("unchanged", n(report.unchanged)),
+            ("skipped", n(report.skipped)),
+            ("invalid", n(report.invalid)),
+        ],
+    );
+    let problems_line = if report.problems.is_empty() {
+        ctx.t("import.ready")
+    } else {
+        crate::app::i18n::t_with(
+            ctx.locale,
+            "import.problems",
+            &[("count", n(report.problems.len()))],
+        )
+    };
+    let rows = report
+        .rows
+        .iter()
+        .take(ROWS_SHOWN)
+        .map(|r| RowView {
+            row: r.row,
+            tone: match r.action.as_str() {
+                "create" => "tone-done",
+                "update" => "tone-work",
+                "invalid" => "tone-stop",
+                _ => "tone-wait",
+            },
+            action: ctx.t(action_key(&r.action)),
+            name: r.name.clone(),
+            id_number: r.id_number.clone(),
+            changes: r
+                .changes
+                .iter()
+                .map(|c| {
+                    crate::app::i18n::t_with(
+                        ctx.locale,
+                        "import.change",
+                        &[
+                            ("column", c.column.clone()),
+                            ("before", c.before.clone()),
+                            ("after", c.after.clone()),
+                        ],
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    let rows_note = if report.rows.len() > ROWS_SHOWN {
+        crate::app::i18n::t_with(
+            ctx.locale,
+            "import.rows_shown",
+            &[("shown", n(ROWS_SHOWN)), ("total", n(report.rows.len()))],
+        )
+    } else {
+        String::new()
+    };
+    PreviewView {
+        title: crate::app::i18n::t_with(
+            ctx.locale,
+            "import.preview",
+            &[("file", file_name.into())],
+        ),
+        summary,
+        problems_line,
+        problems: report
+            .problems
+            .iter()
+            .map(|p| ProblemView {
+                row: p.row.map(|r| r.to_string()).unwrap_or_default(),
+                column: match (&p.column, &p.header) {
+                    (Some(c), Some(h)) => format!("{c}（{h}）"),
+                    (Some(c), None) => c.clone(),
+                    _ => String::new(),
+                },
+                message: p.message.clone(),
+            })
+            .collect(),
+        rows,
+        rows_note,
+        token: if report.problems.is_empty() {
+            token.to_string()
+        } else {
+            String::new()
+        },
+        fingerprint: report.preview.clone(),
+        kind: report.kind.clone(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FormQuery {
+    kind: Option<String>,
+    format: Option<String>,
+}
+
+pub async fn form(
+    State(state): State<AppState>,
+    page: PageActor,
+    ApiQuery(q): ApiQuery<FormQuery>,
+) -> Response {
+    let kind = ImportKind::parse(q.kind.as_deref().unwrap_or("")).unwrap_or(ImportKind::Members);
+    match page_template(&state, &page, kind, page.actor.org_id).await {
+        Ok(t) => render_status(StatusCode::OK, &t),
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+pub async fn template(page: PageActor, ApiQuery(q): ApiQuery<FormQuery>) -> Response {
+    let result = (|| {
+        let kind = ImportKind::parse(q.kind.as_deref().unwrap_or(""))?;
+        let format = TemplateFormat::parse(q.format.as_deref().unwrap_or(""))?;
+        let (bytes, name) = service::template(&page.actor, kind, format)?;
+        Ok::<_, AppError>(file_response(bytes, format.content_type(), &name))
+    })();
+    match result {
+        Ok(r) => r,
+        Err(e) => error_page(page.actor.locale, Some(&page), e),
+    }
+}
+
+/// Show the preview of `bytes` (kept under `token`), with the status it deserves.
+async fn show_preview(
+    state: &AppState,
+    page: &PageActor,
+    pending: &service::Pending,
+    mode: &Mode,
+    notice: String,
+) -> Response {
+    let who = Importer {
+        actor: &page.actor,
+        via: AuditVia::Page,
+    };
+    let file = ImportFile {
+        name: &pending.file_name,
+        bytes: &pending.bytes,
+    };
+    let result = service::run(
+        &state.db,
+        &state.cipher,
+        &who,
+        pending.kind,
+        Some(pending.org_id),
+        file,
+        mode,
+        &service::no_progress,
+    )
+    .await;
+    let mut t = match page_template(state, page, pending.kind, pending.org_id).await {
+        Ok(t) => t,
+        Err(e) => return error_page(page.actor.locale, Some(page), e),
+    };
+    t.notice = notice;
+    match result {
+        Ok(report) => {
+            let status = if report.problems.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            t.preview = Some(preview_view(
+                &t.ctx,
+                &pending.file_name,
+                &report,
+                &pending.token,
+            ));
+            render_status(status, &t)
+        }
+        Err(AppError::Validation(errors)) => {
+            t.file_problems = errors
+                .0
+                .iter()
+                .map(|e| crate::app::i18n::field_message(page.actor.locale, e))
+                .collect();
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &t)
+        }
+        Err(e) => error_page(page.actor.locale, Some(page), e),
+    }
+}
+
+/// The file uploaded (multipart, with the form token): kept, then previewed.
+pub async fn upload(
+    State(state): State<AppState>,
+    page: PageActor,
+    request: axum::extract::Request,
+) -> Response {
+    let locale = page.actor.locale;
+    let (upload, csrf) = match read_upload(request, service::MAX_BYTES).await {
+        Ok(read) => read,
+        Err(e) => return error_page(locale, Some(&page), e),
+    };
+    if csrf.is_empty() || !crate::security::constant_time_eq(&csrf, &page.csrf) {
+        return error_page(locale, Some(&page), AppError::Forbidden);
+    }
+    let field = |name: &str| {
+        upload
+            .fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let kind = ImportKind::parse(&field("kind")).unwrap_or(ImportKind::Members);
+    let org = field("org")
+        .trim()
+        .parse::<i64>()
+        .unwrap_or(page.actor.org_id);
+    let refused = |e: AppError| async {
+        match page_template(&state, &page, kind, org).await {
+            Ok(mut t) => {
+                if let AppError::Validation(errors) = &e {
+                    t.file_problems = errors
+                        .0
+                        .iter()
+                        .map(|e| crate::app::i18n::field_message(locale, e))
+                        .collect();
+                    render_status(StatusCode::UNPROCESSABLE_ENTITY, &t)
+                } else {
+                    error_page(locale, Some(&page), e)
+                }
+            }
+            Err(e) => error_page(locale, Some(&page), e),
+        }
+    };
+    if upload.missing || upload.bytes.is_empty() && !upload.too_large {
+        let e = if upload.missing {
+            crate::domain::validation::FieldError::new("file", "required")
+        } else {
+            crate::domain::validation::FieldError::new("file", "file_empty")
+        };
+        return refused(e.into()).await;
+    }
+    if upload.too_large {
+        return refused(service::too_large()).await;
+    }
+    let token = match service::keep(
+        &state.db,
+        &state.cipher,
+        &page.actor,
+        kind,
+        org,
+        &upload.name,
+        &upload.bytes,
+    )
+    .await
+    {
+        Ok(token) => token,
+        Err(e) => return error_page(locale, Some(&page), e),
+    };
+    let pending = service::Pending {
+        token,
+        kind,
+        org_id: org,
+        file_name: upload.name.clone(),
+        bytes: upload.bytes,
+    };
+    let mode = Mode {
+        dry_run: true,
+        expect: None,
+    };
+    show_preview(&state, &page, &pending, &mode, String::new()).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ConfirmForm {
+    token: String,
+    preview: String,
+}
+
+/// Import what the preview showed, if it is still what the file would do.
+pub async fn confirm(
+    State(state): State<AppState>,
+    PageForm { page, form }: PageForm<ConfirmForm>,
+) -> Response {
+    let locale = page.actor.locale;
+    let pending = match service::kept(&state.db, &state.cipher, &page.actor, &form.token).await {
+        Ok(p) => p,
+        Err(e) => return error_page(locale, Some(&page), e),
+    };
+    let who = Importer {
+        actor: &page.actor,
+        via: AuditVia::Page,
+    };
+    let mode = Mode {
+        dry_run: false,
+        expect: Some(form.preview.clone()),
+    };
+    let file = ImportFile {
+        name: &pending.file_name,
+        bytes: &pending.bytes,
+    };
+    let result = service::run(
+        &state.db,
+        &state.cipher,
+        &who,
+        pending.kind,
+        Some(pending.org_id),
+        file,
+        &mode,
+        &service::no_progress,
+    )
+    .await;
+    match result {
+        Ok(report) => {
+            if let Err(e) = service::forget(&state.db, &pending.token).await {
+                return error_page(locale, Some(&page), e);
+            }
+            let mut t = match page_template(&state, &page, pending.kind, pending.org_id).await {
+                Ok(t) => t,
+                Err(e) => return error_page(locale, Some(&page), e),
+            };
+            t.notice = crate::app::i18n::t_with(
+                locale,
+                "import.done",
+                &[
+                    ("org", report.org_name.clone()),
+                    ("created", report.created.to_string()),
+                    ("updated", report.updated.to_string()),
+                    ("unchanged", report.unchanged.to_string()),
+                ],
+            );
+            render_status(StatusCode::OK, &t)
+        }
+        Err(AppError::Conflict(_)) => {
+            // Shown again as it is now, to be confirmed once more.
+            let preview = Mode {
+                dry_run: true,
+                expect: None,
+            };
+            let mut response = show_preview(
+                &state,
+                &page,
+                &pending,
+                &preview,
+                crate::app::i18n::t(locale, "import.stale"),
+            )
+            .await;
+            if response.status() == StatusCode::OK {
+                *response.status_mut() = StatusCode::CONFLICT;
+            }
+            response
+        }
+        Err(AppError::Validation(_)) => {
+            let preview = Mode {
+                dry_run: true,
+                expect: None,
+            };
+            show_preview(&state, &page, &pending, &preview, String::new()).await
+        }
+        Err(e) => error_page(locale, Some(&page), e),
+    }
+}
