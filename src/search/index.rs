@@ -126,6 +126,8 @@ pub struct Index {
     /// contiguous arrays: whether the slot is live, and its kind.
     alive: Vec<bool>,
     kinds: Vec<DocKind>,
+    /// Weighted lengths per slot, for BM25 (read for every posting).
+    lengths: Vec<f32>,
 }
 
 #[derive(PartialEq)]
@@ -241,6 +243,7 @@ impl Index {
         self.slots.reserve_exact(documents);
         self.alive.reserve_exact(documents);
         self.kinds.reserve_exact(documents);
+        self.lengths.reserve_exact(documents);
         self.by_key.reserve(documents);
     }
 
@@ -324,6 +327,7 @@ impl Index {
         self.by_key.insert((doc.kind, doc.id), slot);
         self.alive.push(true);
         self.kinds.push(doc.kind);
+        self.lengths.push(length);
         self.slots.push(Stored {
             entry: Entry {
                 kind: doc.kind,
@@ -391,6 +395,7 @@ impl Index {
         self.max_weight.shrink_to_fit();
         self.alive.shrink_to_fit();
         self.kinds.shrink_to_fit();
+        self.lengths.shrink_to_fit();
     }
 
     /// Remove a document (its postings are skipped from now on).
@@ -768,12 +773,12 @@ impl Index {
             let idf = ((self.live as f32 - df + 0.5) / (df + 0.5) + 1.0).ln();
             let postings = &self.postings[*term as usize];
             for (slot, count) in postings.slots.iter().zip(&postings.counts) {
-                let stored = &self.slots[*slot as usize];
-                if !stored.live {
+                if !self.alive[*slot as usize] {
                     continue;
                 }
                 let count = f32::from(*count);
-                let norm = BM25_K1 * (1.0 - BM25_B + BM25_B * stored.length / average.max(1.0));
+                let length = self.lengths[*slot as usize];
+                let norm = BM25_K1 * (1.0 - BM25_B + BM25_B * length / average.max(1.0));
                 let score = &mut scores[*slot as usize];
                 if *score == 0.0 {
                     touched.push(*slot);
