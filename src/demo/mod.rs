@@ -2,6 +2,7 @@
 //! services as real input, so the demo data passes every validation.
 
 pub mod activities;
+pub mod corpus;
 pub mod info;
 pub mod plans;
 pub mod projects;

@@ -1175,6 +1175,9 @@ struct Gen<'a> {
     department_users: std::collections::HashMap<i64, (i64, String)>,
     ids_seen: HashSet<String>,
     created: DateTime<Utc>,
+    /// Proposal texts with the word frequencies of real ones.
+    corpus: super::corpus::Corpus,
+    seed: u64,
 }
 
 async fn has_data(db: &Db) -> Result<Option<String>, sqlx::Error> {
@@ -1210,6 +1213,8 @@ pub async fn load(
         department_users: Default::default(),
         ids_seen: HashSet::new(),
         created: at(last_day(), 0),
+        corpus: super::corpus::Corpus::new(),
+        seed,
     };
     let mut logins = Vec::new();
     let (committees, districts) = g.tree(&password_hash, &mut logins).await?;
@@ -2510,8 +2515,15 @@ impl Gen<'_> {
         group: i64,
     ) -> ProposalRecord {
         let id = self.ids.take("proposals");
-        let title = proposal_title(&mut self.rng);
-        let body = proposal_body(&mut self.rng, &title);
+        // The short generated text is still drawn, so that everything drawn
+        // after it stays as it was; the text kept is a realistic one, drawn
+        // from its own generator seeded by the proposal.
+        let short = proposal_title(&mut self.rng);
+        let _ = proposal_body(&mut self.rng, &short);
+        let text = self.corpus.proposal(&mut StdRng::seed_from_u64(
+            self.seed ^ (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        ));
+        let (title, body) = (text.title, text.body);
         let category = pick(&mut self.rng, PROPOSAL_CATEGORIES);
         let as_group = self.rng.gen_bool(0.05);
         let created_on = NaiveDate::from_ymd_opt(session.year, 1, 2).unwrap_or_default()

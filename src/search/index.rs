@@ -116,12 +116,18 @@ pub struct Index {
     /// Cosine norms per slot, valid for `norms_at` live documents.
     norms: Vec<f32>,
     norms_at: u32,
+    /// Per term: the largest `tf_weight(count) / norm` of its postings, an
+    /// upper bound of what the term adds to any document's cosine (times
+    /// the query's weight and the IDF), by which `similar` prunes.
+    max_weight: Vec<f32>,
     /// Index filler words too (only to measure what dropping them is worth).
     keep_filler: bool,
     /// Per slot, kept apart from the documents so that ranking reads small,
     /// contiguous arrays: whether the slot is live, and its kind.
     alive: Vec<bool>,
     kinds: Vec<DocKind>,
+    /// Weighted lengths per slot, for BM25 (read for every posting).
+    lengths: Vec<f32>,
 }
 
 #[derive(PartialEq)]
@@ -191,6 +197,41 @@ fn tf_weight(count: f32) -> f32 {
     1.0 + count.ln()
 }
 
+/// `tf_weight` of the counts below 256, looked up rather than computed
+/// for every posting read.
+fn tf_table() -> &'static [f32; 256] {
+    static TABLE: std::sync::OnceLock<[f32; 256]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table = [0.0f32; 256];
+        for (count, w) in table.iter_mut().enumerate().skip(1) {
+            *w = tf_weight(count as f32);
+        }
+        table
+    })
+}
+
+fn tf_of(table: &[f32; 256], count: u16) -> f32 {
+    match table.get(usize::from(count)) {
+        Some(w) => *w,
+        None => tf_weight(f32::from(count)),
+    }
+}
+
+/// The first position at or after `from` whose slot is at least `target`
+/// (galloping: candidates are visited in slot order, often close together).
+fn seek(slots: &[u32], from: usize, target: u32) -> usize {
+    let mut step = 1;
+    let mut low = from;
+    let mut high = from;
+    while high < slots.len() && slots[high] < target {
+        low = high + 1;
+        high += step;
+        step *= 2;
+    }
+    let high = high.min(slots.len());
+    low + slots[low..high].partition_point(|s| *s < target)
+}
+
 impl Index {
     pub fn new() -> Self {
         Self::default()
@@ -202,6 +243,7 @@ impl Index {
         self.slots.reserve_exact(documents);
         self.alive.reserve_exact(documents);
         self.kinds.reserve_exact(documents);
+        self.lengths.reserve_exact(documents);
         self.by_key.reserve(documents);
     }
 
@@ -242,6 +284,7 @@ impl Index {
         self.vocabulary.insert(term.to_string(), id);
         self.postings.push(Postings::default());
         self.doc_freq.push(0);
+        self.max_weight.push(0.0);
         id
     }
 
@@ -284,6 +327,7 @@ impl Index {
         self.by_key.insert((doc.kind, doc.id), slot);
         self.alive.push(true);
         self.kinds.push(doc.kind);
+        self.lengths.push(length);
         self.slots.push(Stored {
             entry: Entry {
                 kind: doc.kind,
@@ -298,7 +342,20 @@ impl Index {
             length,
             live: true,
         });
-        self.norms.push(norm.sqrt());
+        let norm = norm.sqrt();
+        if norm > 0.0 {
+            for id in self.slots[slot as usize].terms.iter() {
+                let count = self.postings[*id as usize]
+                    .counts
+                    .last()
+                    .copied()
+                    .unwrap_or(1);
+                let w = tf_weight(f32::from(count)) / norm;
+                let max = &mut self.max_weight[*id as usize];
+                *max = max.max(w);
+            }
+        }
+        self.norms.push(norm);
         self.total_length += f64::from(length);
     }
 
@@ -310,6 +367,23 @@ impl Index {
         )
     }
 
+    /// The `n` terms held by the most live documents, with the share of
+    /// documents holding each (to describe a corpus).
+    pub fn common_term_shares(&self, n: usize) -> Vec<(String, f32)> {
+        let mut terms: Vec<(&String, u32)> = self
+            .vocabulary
+            .iter()
+            .map(|(term, id)| (term, self.doc_freq[*id as usize]))
+            .collect();
+        terms.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let live = self.live.max(1) as f32;
+        terms
+            .into_iter()
+            .take(n)
+            .map(|(term, df)| (term.clone(), df as f32 / live))
+            .collect()
+    }
+
     /// Give back the room the postings grew into while the index was built.
     pub fn compact(&mut self) {
         for postings in &mut self.postings {
@@ -318,8 +392,10 @@ impl Index {
         }
         self.slots.shrink_to_fit();
         self.norms.shrink_to_fit();
+        self.max_weight.shrink_to_fit();
         self.alive.shrink_to_fit();
         self.kinds.shrink_to_fit();
+        self.lengths.shrink_to_fit();
     }
 
     /// Remove a document (its postings are skipped from now on).
@@ -357,6 +433,17 @@ impl Index {
         }
         self.norms = squares.into_iter().map(f32::sqrt).collect();
         self.norms_at = self.live;
+        let table = tf_table();
+        for (term, postings) in self.postings.iter().enumerate() {
+            let mut max = 0.0f32;
+            for (slot, count) in postings.slots.iter().zip(&postings.counts) {
+                let norm = self.norms[*slot as usize];
+                if self.alive[*slot as usize] && norm > 0.0 {
+                    max = max.max(tf_of(table, *count) / norm);
+                }
+            }
+            self.max_weight[term] = max;
+        }
     }
 
     /// The query vector of a draft: (term, weight) for terms the index knows.
@@ -372,8 +459,175 @@ impl Index {
     }
 
     /// The documents most like a draft (TF-IDF cosine), best first, of the
-    /// given kind, for which `visible` holds.
+    /// given kind, for which `visible` holds; exact, without reading every
+    /// posting of the draft's common words.
+    ///
+    /// The draft's terms are taken in decreasing order of the most each can
+    /// add to a document's score (the query's weight × IDF × the term's
+    /// largest `tf / norm`). Their postings are read whole only while the
+    /// bound of the terms left is at least the k-th best score found so far
+    /// among documents the caller may see (`threshold`): a document none of
+    /// the terms read holds cannot reach it. Then only the documents found
+    /// that can still reach it are completed, each looked up in the rest of
+    /// the postings, and dropped as soon as its score plus the bound of the
+    /// terms left falls below the threshold (MaxScore, term at a time).
     pub fn similar(
+        &self,
+        kind: DocKind,
+        title: &str,
+        body: &str,
+        k: usize,
+        visible: impl Fn(&Entry) -> bool,
+    ) -> Vec<Similar> {
+        let query = self.query_vector(title, body);
+        let query_norm = query.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+        if query_norm == 0.0 || k == 0 {
+            return Vec::new();
+        }
+        let table = tf_table();
+        // (term, query weight × IDF, bound), the largest bounds first.
+        let mut terms: Vec<(u32, f32, f32)> = query
+            .iter()
+            .map(|(term, weight)| {
+                let factor = weight * self.idf(*term);
+                (*term, factor, factor * self.max_weight[*term as usize])
+            })
+            .collect();
+        terms.sort_by(|a, b| {
+            b.2.partial_cmp(&a.2)
+                .unwrap_or(Ordering::Equal)
+                .then(a.0.cmp(&b.0))
+        });
+        // rest[i]: the most the terms from i on can add to a normalised score.
+        let mut rest = vec![0.0f32; terms.len() + 1];
+        for i in (0..terms.len()).rev() {
+            rest[i] = rest[i + 1] + terms[i].2;
+        }
+        // Scores before dividing by the document's norm; whether a slot may
+        // be listed is asked once (0: not yet, 1: yes, 2: no).
+        let mut scores = vec![0.0f32; self.slots.len()];
+        let mut allowed = vec![0u8; self.slots.len()];
+        let mut may_list = |slot: usize| -> bool {
+            if allowed[slot] == 0 {
+                let ok = self.alive[slot]
+                    && self.kinds[slot] == kind
+                    && self.norms[slot] > 0.0
+                    && visible(&self.slots[slot].entry);
+                allowed[slot] = if ok { 1 } else { 2 };
+            }
+            allowed[slot] == 1
+        };
+        let mut touched: Vec<u32> = Vec::new();
+        let mut threshold = 0.0f32;
+        // The threshold is found again each time the bound left halves.
+        let mut next_check = rest[0] / 2.0;
+        let mut read = 0;
+        while read < terms.len() && rest[read] >= threshold {
+            let (term, factor, _) = terms[read];
+            let postings = &self.postings[term as usize];
+            for (slot, count) in postings.slots.iter().zip(&postings.counts) {
+                let score = &mut scores[*slot as usize];
+                if *score == 0.0 {
+                    touched.push(*slot);
+                }
+                *score += factor * tf_of(table, *count);
+            }
+            read += 1;
+            if rest[read] <= next_check || read == terms.len() {
+                next_check = rest[read] / 2.0;
+                threshold = threshold.max(self.kth_best(&touched, &scores, k, &mut may_list));
+            }
+        }
+        // The documents that may still enter the k best, in slot order.
+        let mut candidates: Vec<(u32, f32)> = touched
+            .into_iter()
+            .filter_map(|slot| {
+                let i = slot as usize;
+                let norm = self.norms[i];
+                let score = if norm > 0.0 { scores[i] / norm } else { 0.0 };
+                (score + rest[read] >= threshold && score > 0.0 && may_list(i))
+                    .then_some((slot, score))
+            })
+            .collect();
+        candidates.sort_unstable_by_key(|c| c.0);
+        for (i, (term, factor, _)) in terms.iter().enumerate().skip(read) {
+            let postings = &self.postings[*term as usize];
+            let mut at = 0;
+            for (slot, score) in &mut candidates {
+                at = seek(&postings.slots, at, *slot);
+                if at == postings.slots.len() {
+                    break;
+                }
+                if postings.slots[at] == *slot {
+                    *score +=
+                        factor * tf_of(table, postings.counts[at]) / self.norms[*slot as usize];
+                }
+            }
+            let left = rest[i + 1];
+            if candidates.len() > k {
+                let mut best: Vec<f32> = candidates.iter().map(|c| c.1).collect();
+                let (_, kth, _) = best.select_nth_unstable_by(k - 1, |a, b| {
+                    b.partial_cmp(a).unwrap_or(Ordering::Equal)
+                });
+                threshold = threshold.max(*kth);
+                candidates.retain(|c| c.1 + left >= threshold);
+            }
+        }
+        let best = top_k(
+            candidates
+                .into_iter()
+                .map(|(slot, score)| (slot, score / query_norm)),
+            k,
+        );
+        best.into_iter()
+            .map(|(slot, score)| {
+                let entry = &self.slots[slot as usize].entry;
+                Similar {
+                    kind: entry.kind,
+                    id: entry.id,
+                    score,
+                }
+            })
+            .collect()
+    }
+
+    /// The k-th best normalised score among `touched` documents that may be
+    /// listed (0 when fewer than k are): a lower bound of the final k-th best.
+    fn kth_best(
+        &self,
+        touched: &[u32],
+        scores: &[f32],
+        k: usize,
+        may_list: &mut impl FnMut(usize) -> bool,
+    ) -> f32 {
+        let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
+        for slot in touched {
+            let i = *slot as usize;
+            let norm = self.norms[i];
+            if norm <= 0.0 {
+                continue;
+            }
+            let score = scores[i] / norm;
+            if heap.len() == k && heap.peek().is_some_and(|worst| score <= worst.0) {
+                continue;
+            }
+            if !may_list(i) {
+                continue;
+            }
+            heap.push(Ranked(score, *slot));
+            if heap.len() > k {
+                heap.pop();
+            }
+        }
+        if heap.len() < k {
+            return 0.0;
+        }
+        heap.peek().map_or(0.0, |worst| worst.0)
+    }
+
+    /// The ranking without pruning: every posting of every term of the
+    /// draft is read (kept to measure what pruning gains).
+    pub fn similar_unpruned(
         &self,
         kind: DocKind,
         title: &str,
@@ -519,12 +773,12 @@ impl Index {
             let idf = ((self.live as f32 - df + 0.5) / (df + 0.5) + 1.0).ln();
             let postings = &self.postings[*term as usize];
             for (slot, count) in postings.slots.iter().zip(&postings.counts) {
-                let stored = &self.slots[*slot as usize];
-                if !stored.live {
+                if !self.alive[*slot as usize] {
                     continue;
                 }
                 let count = f32::from(*count);
-                let norm = BM25_K1 * (1.0 - BM25_B + BM25_B * stored.length / average.max(1.0));
+                let length = self.lengths[*slot as usize];
+                let norm = BM25_K1 * (1.0 - BM25_B + BM25_B * length / average.max(1.0));
                 let score = &mut scores[*slot as usize];
                 if *score == 0.0 {
                     touched.push(*slot);
@@ -559,6 +813,53 @@ impl Index {
 /// Split a text into marked and unmarked pieces around the query's terms;
 /// for long texts, a window of about `max_chars` around the first match.
 pub fn highlight(text: &str, query_terms: &[String], max_chars: usize) -> Vec<(String, bool)> {
+    // A long text is segmented only around the first place a query word
+    // stands (segmenting a whole body of 1,500 characters for every hit
+    // shown took longer than ranking): the window is cut first, with a
+    // margin so that the words at its edges are segmented as in the text.
+    if max_chars < usize::MAX / 2 && text.len() > 4 * (max_chars + 80) * 3 {
+        let first = query_terms
+            .iter()
+            .filter(|t| !t.is_empty())
+            .filter_map(|t| lowercase_find(text, t))
+            .min()
+            .unwrap_or(0);
+        let start = back_chars(text, first, 40);
+        let end = text[first..]
+            .char_indices()
+            .nth(max_chars + 40)
+            .map_or(text.len(), |(i, _)| first + i);
+        let mut pieces = highlight_windowed(&text[start..end], query_terms, max_chars);
+        let ellipsis = |p: Option<&(String, bool)>| p.is_some_and(|(t, hit)| !hit && t == "…");
+        if start > 0 && !ellipsis(pieces.first()) {
+            pieces.insert(0, ("…".to_string(), false));
+        }
+        if end < text.len() && !ellipsis(pieces.last()) {
+            pieces.push(("…".to_string(), false));
+        }
+        return pieces;
+    }
+    highlight_windowed(text, query_terms, max_chars)
+}
+
+/// Where `term` (lowercase) first stands in `text`.
+fn lowercase_find(text: &str, term: &str) -> Option<usize> {
+    if term.is_ascii() {
+        return text.to_ascii_lowercase().find(term);
+    }
+    text.find(term)
+}
+
+/// The byte position `n` characters before `at`.
+fn back_chars(text: &str, at: usize, n: usize) -> usize {
+    text[..at]
+        .char_indices()
+        .rev()
+        .nth(n.saturating_sub(1))
+        .map_or(0, |(i, _)| i)
+}
+
+fn highlight_windowed(text: &str, query_terms: &[String], max_chars: usize) -> Vec<(String, bool)> {
     let located: Vec<Located> = segmenter()
         .located(text)
         .into_iter()
