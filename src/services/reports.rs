@@ -962,7 +962,7 @@ pub async fn duty_file(
             )
         })
         .collect();
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    entries.sort_by_key(|e| e.0);
     let year_text = year.to_string();
     let points = match super::points::breakdown(db, actor, member_id, Some(&year_text)).await {
         Ok(b) => Some(rules::DutyPoints {
