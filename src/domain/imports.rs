@@ -451,7 +451,7 @@ fn number_text(value: f64) -> String {
 /// An Excel serial day number as a date (the time of day dropped).
 /// Serial 60 is 1900-02-29, a day that never was (Lotus's leap-year bug).
 pub fn serial_date(serial: f64, date_1904: bool) -> Option<NaiveDate> {
-    if !serial.is_finite() || serial < 1.0 || serial >= 2_958_466.0 {
+    if !serial.is_finite() || !(1.0..2_958_466.0).contains(&serial) {
         return None;
     }
     let days = serial.floor() as i64;

@@ -350,6 +350,7 @@ async fn target(db: &Db, actor: &Actor, org: Option<i64>) -> Result<Org, AppErro
 }
 
 /// Preview an import, and unless it is a dry run (or has a problem), do it.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     db: &Db,
     cipher: &FieldCipher,
