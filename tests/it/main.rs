@@ -21,6 +21,7 @@ mod cases;
 mod cli;
 mod crash;
 mod i18n;
+mod home;
 mod info;
 mod member_pages;
 mod members_api;
