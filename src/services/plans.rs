@@ -816,7 +816,11 @@ pub async fn item_texts(db: &Db, org_id: i64, year: i32) -> Result<Vec<String>, 
 
 /// Without a period asked: this quarter when this year has a plan, else the
 /// whole year of the latest plan before this year (or this quarter).
-pub(crate) async fn default_period(db: &Db, org_id: i64, today: NaiveDate) -> Result<PlanPeriod, AppError> {
+pub(crate) async fn default_period(
+    db: &Db,
+    org_id: i64,
+    today: NaiveDate,
+) -> Result<PlanPeriod, AppError> {
     let this_quarter = PlanPeriod::containing(rules::Period::Quarter, today);
     let plans = store::list(db, org_id).await?;
     if plans.iter().any(|p| p.year == i64::from(today.year())) {

@@ -47,7 +47,10 @@ async fn staff_see_the_year_at_a_glance(mut app: TestApp) {
         .iter()
         .find(|c| c.contains("project-chart"))
         .expect("the projects' chart");
-    assert!(projects.contains("二七万达广场完成年度投资目标的123%"), "{projects}");
+    assert!(
+        projects.contains("二七万达广场完成年度投资目标的123%"),
+        "{projects}"
+    );
     assert!(projects.contains(">123%<"));
     // Records per month of the demo's year.
     let months = all
@@ -99,7 +102,10 @@ async fn a_district_sees_its_committees_rolled_up(app: TestApp) {
     );
     let html = browser.page_text("/").await;
     assert!(html.contains("下辖委员会"), "{html}");
-    assert!(html.contains(&format!("/plans/status?org={committee}")), "{html}");
+    assert!(
+        html.contains(&format!("/plans/status?org={committee}")),
+        "{html}"
+    );
     assert!(html.contains(&format!("/cases?org={committee}")));
     // The district has no plan of its own.
     assert!(html.contains("本委员会还没有工作计划。"));

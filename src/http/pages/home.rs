@@ -153,10 +153,7 @@ fn due_note(locale: Locale, due: Option<NaiveDate>, today: NaiveDate) -> (String
             t_with(
                 locale,
                 "home.overdue_by",
-                &[
-                    ("on", date(d)),
-                    ("n", (today - d).num_days().to_string()),
-                ],
+                &[("on", date(d)), ("n", (today - d).num_days().to_string())],
             ),
             true,
         ),
@@ -164,10 +161,7 @@ fn due_note(locale: Locale, due: Option<NaiveDate>, today: NaiveDate) -> (String
             t_with(
                 locale,
                 "home.days_left",
-                &[
-                    ("on", date(d)),
-                    ("n", (d - today).num_days().to_string()),
-                ],
+                &[("on", date(d)), ("n", (d - today).num_days().to_string())],
             ),
             false,
         ),
