@@ -229,7 +229,7 @@ async fn plan_glance(
     if plans::of_year(db, org.id, period.year).await?.is_none() {
         return Ok(None);
     }
-    let report = plans::status(
+    let report = plans::status_counts(
         db,
         actor,
         &StatusQuery {
@@ -561,7 +561,7 @@ pub async fn member(db: &Db, actor: &Actor, today: NaiveDate) -> Result<MemberOv
     if plans::of_year(db, org.id, year).await?.is_none() {
         return Ok(out);
     }
-    let report = plans::status(
+    let report = plans::status_counts(
         db,
         actor,
         &StatusQuery {
