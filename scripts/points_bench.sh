@@ -70,4 +70,31 @@ measure staff-c01-d01 "district ranking" "$POINTS" total
 # whole year and for its last quarter.
 measure staff-c01-d01 "district plan status, 2025" "/api/v1/plan-status?period=2025" total
 measure staff-c01-d01 "district plan status, 2025-Q4" "/api/v1/plan-status?period=2025-Q4" total
+# pages USER PATH N CONCURRENCY: sign USER in through the login form, then
+# N page requests, CONCURRENCY at a time; p50 and p99 in ms.
+pages() {
+    local who=$1 path=$2 n=$3 conc=$4
+    local jar="$WORK/jar-$who"
+    local csrf
+    csrf=$(curl -fs -c "$jar" "http://127.0.0.1:$PORT/login" \
+        | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n1)
+    curl -fs -b "$jar" -c "$jar" -o /dev/null \
+        --data-urlencode "username=$who" --data-urlencode "password=Lvzhi-Scale-2025" \
+        --data-urlencode "csrf=$csrf" --data-urlencode "next=/" "http://127.0.0.1:$PORT/login"
+    local code
+    code=$(curl -s -o /dev/null -w '%{http_code}' -b "$jar" "http://127.0.0.1:$PORT$path")
+    [ "$code" = 200 ] || { echo "$who $path answered $code: not measured" >&2; return; }
+    seq 1 "$n" | xargs -P "$conc" -I{} curl -s -o /dev/null -w '%{time_total}\n' -b "$jar" \
+        "http://127.0.0.1:$PORT$path" | sort -n | awk -v who="$who" -v path="$path" -v c="$conc" '
+        { t[NR] = $1 * 1000 }
+        END { p99 = int(NR * 0.99) + 1; if (p99 > NR) p99 = NR
+              printf "%s %s, %d requests, %d at a time: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+              who, path, NR, c, t[int(NR * 0.5) + 1], t[p99], t[NR] }'
+}
+
+echo "== first pages (the district's staff, a member)"
+for conc in 1 8; do
+    pages staff-c01-d01 / 200 "$conc"
+    pages m1 / 200 "$conc"
+done
 echo "server peak memory: $(grep VmHWM /proc/$SERVER/status)"
