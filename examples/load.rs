@@ -72,6 +72,8 @@ const KINDS: &[(&str, u32)] = &[
     ("page_case_board", 5),
     ("page_activities", 8),
     ("page_reception", 6),
+    ("page_staff_home", 6),
+    ("page_member_home", 6),
     ("api_members", 6),
     ("api_cases", 8),
     ("api_case", 6),
@@ -196,6 +198,9 @@ async fn worker(shared: Arc<Shared>, seed: u64, until: Instant) -> Tally {
             "page_case_board" => shared.staff.get(format!("{base}/cases")),
             "page_activities" => shared.staff.get(format!("{base}/activities?page={page}")),
             "page_reception" => shared.staff.get(format!("{base}/reception")),
+            // The first pages: the district's year at a glance, a member's quotas.
+            "page_staff_home" => shared.staff.get(format!("{base}/")),
+            "page_member_home" => shared.member.get(format!("{base}/")),
             "api_members" => shared
                 .api
                 .get(format!("{base}/api/v1/members?page={page}"))

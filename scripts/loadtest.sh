@@ -45,8 +45,8 @@ while [ $# -gt 0 ]; do
 done
 
 cargo build --release --bin lvzhi --example load
-BIN=target/release/lvzhi
-LOAD=target/release/examples/load
+BIN=${CARGO_TARGET_DIR:-target}/release/lvzhi
+LOAD=${CARGO_TARGET_DIR:-target}/release/examples/load
 
 WORK=$(mktemp -d /tmp/lvzhi-load.XXXXXX)
 export LVZHI_DATA_KEY_FILE="$WORK/lvzhi.key"

@@ -205,6 +205,12 @@ const HANDLERS: usize = 17;
 const RATINGS: usize = 18;
 const PROPOSAL_EVENTS: usize = 19;
 const TIMELINE: usize = 20;
+const PLANS: usize = 21;
+const PLAN_ITEMS: usize = 22;
+const POINTS_RULES: usize = 23;
+const PROJECTS: usize = 24;
+const PROJECT_UPDATES: usize = 25;
+const NOTIFICATIONS: usize = 26;
 
 const ORG_COLUMNS: &[&str] = &[
     "id",
@@ -548,6 +554,95 @@ const TABLES: &[Table] = &[
             "object_id",
             "created_at",
             "created_by",
+        ],
+    },
+    Table {
+        name: "plans",
+        columns: &[
+            "id",
+            "org_id",
+            "year",
+            "title",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "version",
+        ],
+    },
+    Table {
+        name: "plan_items",
+        columns: &[
+            "id",
+            "plan_id",
+            "position",
+            "text",
+            "scope",
+            "period",
+            "rule_condition",
+            "created_at",
+            "updated_at",
+        ],
+    },
+    Table {
+        name: "points_rules",
+        columns: &[
+            "id",
+            "org_id",
+            "year",
+            "rules",
+            "updated_by",
+            "created_at",
+            "updated_at",
+            "version",
+        ],
+    },
+    Table {
+        name: "projects",
+        columns: &[
+            "id",
+            "org_id",
+            "year",
+            "name",
+            "kind",
+            "status",
+            "total_investment",
+            "annual_target",
+            "households",
+            "notes",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "version",
+        ],
+    },
+    Table {
+        name: "project_updates",
+        columns: &[
+            "id",
+            "project_id",
+            "occurred_on",
+            "invested",
+            "compensated",
+            "demolished",
+            "note",
+            "user_id",
+            "username",
+            "at",
+        ],
+    },
+    Table {
+        name: "notifications",
+        columns: &[
+            "id",
+            "recipient_id",
+            "kind",
+            "record_kind",
+            "record_id",
+            "due_on",
+            "text_key",
+            "params",
+            "created_at",
+            "read_at",
         ],
     },
 ];
@@ -1099,6 +1194,8 @@ struct Group {
 
 struct District {
     departments: Vec<(i64, i64)>,
+    org_id: i64,
+    place: &'static str,
 }
 
 /// What [`Gen::tree`] gathers on its way down, for the accounts made after
@@ -1174,6 +1271,9 @@ struct Gen<'a> {
     member_user_offset: i64,
     department_users: std::collections::HashMap<i64, (i64, String)>,
     ids_seen: HashSet<String>,
+    /// Cases still with a department at the end of the history, for the
+    /// reminders: (case, title, due date, department, committee's staff user).
+    open_cases: Vec<(i64, String, NaiveDate, i64, i64)>,
     created: DateTime<Utc>,
     /// Proposal texts with the word frequencies of real ones.
     corpus: super::corpus::Corpus,
@@ -1212,6 +1312,7 @@ pub async fn load(
         member_user_offset: 0,
         department_users: Default::default(),
         ids_seen: HashSet::new(),
+        open_cases: Vec::new(),
         created: at(last_day(), 0),
         corpus: super::corpus::Corpus::new(),
         seed,
@@ -1223,6 +1324,7 @@ pub async fn load(
         g.activities(committee).await?;
         g.proposals(committee, &districts).await?;
     }
+    g.year_at_a_glance(&committees, &districts).await?;
     let mut tables = g.out.finish().await?;
     // Groups were written as a second batch of organisations: one line for orgs.
     let groups = tables.remove(GROUPS).1;
@@ -1554,7 +1656,11 @@ impl Gen<'_> {
             departments.push((dept, district_id));
         }
         let district_index = t.districts.len();
-        t.districts.push(District { departments });
+        t.districts.push(District {
+            departments,
+            org_id: district_id,
+            place,
+        });
         let username = format!("staff-c{:02}-d{:02}", c + 1, d + 1);
         t.staff.push((district_id, name, username.clone()));
         if c == 0 && d == 0 {
@@ -1968,6 +2074,12 @@ impl Gen<'_> {
             ],
         )
         .await?;
+        if let (Some(due), Some(dept), "forwarded" | "in_progress") =
+            (h.due, h.department, h.status)
+        {
+            self.open_cases
+                .push((id, subject.to_string(), due, dept, c.staff_user));
+        }
         self.case_events(c, id, visit, h.events).await?;
         if let Some(member) = raised_by {
             self.timeline(
@@ -2906,6 +3018,272 @@ impl Gen<'_> {
                 ],
             )
             .await?;
+        }
+        Ok(())
+    }
+}
+
+/// The stems of the districts' key projects' names.
+const PROJECT_NAMES: &[&str] = &[
+    "万达广场",
+    "城市综合体",
+    "产业园区",
+    "污水处理厂改造",
+    "棚户区改造",
+    "地铁站点配套",
+    "体育中心",
+    "人民医院新院区",
+    "高新技术孵化园",
+    "老旧小区提升",
+    "城中村改造",
+];
+
+/// How each year's projects move: one update a quarter (the last in
+/// mid-December), each invested share of the year's target to date.
+const QUARTER_UPDATES: [(u32, u32, &str); 4] = [
+    (3, 31, "一季度进展"),
+    (6, 30, "二季度进展"),
+    (9, 30, "三季度进展"),
+    (12, 20, "年度进展"),
+];
+
+impl Gen<'_> {
+    /// The years that get plans, points rules and projects: the last two of
+    /// the history (one at the tiny scale).
+    fn glance_years(&self) -> std::ops::RangeInclusive<i32> {
+        self.sizes.first_year.max(2024)..=last_day().year()
+    }
+
+    /// The year at a glance: every committee's and district's plan (the
+    /// built-in template copied to each year), points rules of their own
+    /// for every other committee, each district's key projects with their
+    /// quarterly updates, and the reminders of the cases left overdue.
+    async fn year_at_a_glance(
+        &mut self,
+        committees: &[Committee],
+        districts: &[District],
+    ) -> Result<(), sqlx::Error> {
+        let template = crate::domain::plans::template_2012();
+        for year in self.glance_years() {
+            let plan = crate::domain::plans::copy_to_year(&template, year);
+            let orgs: Vec<i64> = committees
+                .iter()
+                .map(|c| c.id)
+                .chain(districts.iter().map(|d| d.org_id))
+                .collect();
+            for org in orgs {
+                self.plan(org, &plan).await?;
+            }
+            for (i, c) in committees.iter().enumerate() {
+                if i % 2 == 0 {
+                    self.points_rules(c.id, year, i).await?;
+                }
+            }
+            for d in districts {
+                self.projects(d, year).await?;
+            }
+        }
+        self.reminders().await
+    }
+
+    async fn plan(
+        &mut self,
+        org: i64,
+        plan: &crate::domain::plans::Plan,
+    ) -> Result<(), sqlx::Error> {
+        let id = self.ids.take("plans");
+        let created = at(
+            NaiveDate::from_ymd_opt(plan.year, 1, 10).unwrap_or_default(),
+            0,
+        );
+        self.row(
+            PLANS,
+            vec![
+                id.into(),
+                org.into(),
+                i64::from(plan.year).into(),
+                plan.title.clone().into(),
+                Val::Null,
+                created.into(),
+                created.into(),
+                1i64.into(),
+            ],
+        )
+        .await?;
+        for (position, item) in plan.items.iter().enumerate() {
+            let item_id = self.ids.take("plan_items");
+            let (scope, period, condition) = match &item.rule {
+                Some(r) => (
+                    Val::from(r.scope.as_str()),
+                    Val::from(r.period.as_str()),
+                    Val::from(
+                        serde_json::to_string(&r.condition)
+                            .map_err(|e| sqlx::Error::Encode(Box::new(e)))?,
+                    ),
+                ),
+                None => (Val::Null, Val::Null, Val::Null),
+            };
+            self.row(
+                PLAN_ITEMS,
+                vec![
+                    item_id.into(),
+                    id.into(),
+                    (position as i64 + 1).into(),
+                    item.text.clone().into(),
+                    scope,
+                    period,
+                    condition,
+                    created.into(),
+                    created.into(),
+                ],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// A committee's own points rules: the documented default with its base
+    /// moved by up to 2 points, so that committees differ.
+    async fn points_rules(&mut self, org: i64, year: i32, i: usize) -> Result<(), sqlx::Error> {
+        let mut rules = crate::domain::points::PointsRules::standard(year);
+        rules.base += 10 * (i as i64 % 3);
+        let id = self.ids.take("points_rules");
+        let created = at(NaiveDate::from_ymd_opt(year, 1, 15).unwrap_or_default(), 0);
+        let json = serde_json::to_string(&rules).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        self.row(
+            POINTS_RULES,
+            vec![
+                id.into(),
+                org.into(),
+                i64::from(year).into(),
+                json.into(),
+                Val::Null,
+                created.into(),
+                created.into(),
+                1i64.into(),
+            ],
+        )
+        .await
+    }
+
+    /// A district's projects of a year, as the seed's: 7 key and 4 self-set,
+    /// each with its quarterly updates; urban-village ones with households.
+    async fn projects(&mut self, d: &District, year: i32) -> Result<(), sqlx::Error> {
+        const STATUSES: &[&str] = &["under_construction", "continuing", "preparing", "completed"];
+        let created = at(NaiveDate::from_ymd_opt(year, 1, 20).unwrap_or_default(), 0);
+        for (k, stem) in PROJECT_NAMES.iter().enumerate() {
+            let id = self.ids.take("projects");
+            let kind = if k < 7 { "key" } else { "self_set" };
+            let status = STATUSES[self.rng.gen_range(0..STATUSES.len())];
+            // 元: totals of 1–50 亿, a year's target a fifth to a half of it.
+            let total: i64 = self.rng.gen_range(1..=50) * 100_000_000;
+            let target: i64 = total / self.rng.gen_range(2..=5);
+            let households: Option<i64> =
+                stem.contains("改造").then(|| self.rng.gen_range(150..=600));
+            self.row(
+                PROJECTS,
+                vec![
+                    id.into(),
+                    d.org_id.into(),
+                    i64::from(year).into(),
+                    format!("{}{stem}", d.place).into(),
+                    kind.into(),
+                    status.into(),
+                    total.into(),
+                    target.into(),
+                    households.into(),
+                    "".into(),
+                    Val::Null,
+                    created.into(),
+                    created.into(),
+                    1i64.into(),
+                ],
+            )
+            .await?;
+            // By the year's end 60%–130% of the target; households paid
+            // before they are demolished.
+            let reach = self.rng.gen_range(60..=130);
+            let mut last: (i64, i64, i64) = (0, 0, 0);
+            for (q, (month, day, note)) in QUARTER_UPDATES.iter().enumerate() {
+                let on = NaiveDate::from_ymd_opt(year, *month, *day).unwrap_or_default();
+                if on > last_day() {
+                    break;
+                }
+                let share = reach * (q as i64 + 1) / 4;
+                let invested = (target / 100 * share).max(last.0);
+                let (compensated, demolished) = match households {
+                    Some(h) => {
+                        let paid = (h * (q as i64 + 1) * self.rng.gen_range(18..=25) / 100).min(h);
+                        let paid = paid.max(last.1);
+                        let down = (paid * self.rng.gen_range(70..=95) / 100)
+                            .max(last.2)
+                            .min(paid);
+                        (Some(paid), Some(down))
+                    }
+                    None => (None, None),
+                };
+                last = (invested, compensated.unwrap_or(0), demolished.unwrap_or(0));
+                let update = self.ids.take("project_updates");
+                self.row(
+                    PROJECT_UPDATES,
+                    vec![
+                        update.into(),
+                        id.into(),
+                        on.into(),
+                        invested.into(),
+                        compensated.into(),
+                        demolished.into(),
+                        (*note).into(),
+                        Val::Null,
+                        Val::Null,
+                        at(on, 90).into(),
+                    ],
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The reminders a sweep on the history's last day leaves: each case
+    /// still with a department past its due date, to the department's
+    /// handler and to the committee's staff; about half of them read.
+    async fn reminders(&mut self) -> Result<(), sqlx::Error> {
+        let end = last_day();
+        let open = std::mem::take(&mut self.open_cases);
+        for (case, title, due, dept, staff) in open {
+            if due >= end {
+                continue;
+            }
+            use crate::domain::notifications::ReminderKind;
+            let mut recipients = vec![(staff, ReminderKind::StaffCaseOverdue)];
+            if let Some((user, _)) = self.department_users.get(&dept) {
+                recipients.push((*user, ReminderKind::CaseOverdue));
+            }
+            for (user, kind) in recipients {
+                if user == 0 {
+                    continue;
+                }
+                let id = self.ids.take("notifications");
+                let params = serde_json::json!({"title": title, "due_on": due.to_string()});
+                let read = self.rng.gen_bool(0.5).then(|| at(end, 600));
+                self.row(
+                    NOTIFICATIONS,
+                    vec![
+                        id.into(),
+                        user.into(),
+                        kind.as_str().into(),
+                        kind.record_kind().as_str().into(),
+                        case.into(),
+                        due.into(),
+                        kind.text_key().into(),
+                        params.to_string().into(),
+                        at(end, 480).into(),
+                        read.into(),
+                    ],
+                )
+                .await?;
+            }
         }
         Ok(())
     }

@@ -4,7 +4,7 @@
 use crate::domain::reports::{Block, Summary};
 
 /// Text made safe for HTML element content and attribute values.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

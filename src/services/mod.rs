@@ -16,6 +16,7 @@ pub mod info;
 pub mod members;
 pub mod notifications;
 pub mod orgs;
+pub mod overview;
 pub mod plans;
 pub mod points;
 pub mod projects;

@@ -400,8 +400,12 @@ pub async fn compute_ranking(
     org: &Org,
     year: i32,
 ) -> Result<Vec<RankedMember>, AppError> {
-    let whose = Whose::Scope(org.path.clone());
-    let members = store::members(db, &whose).await?;
+    let members = store::members(db, &Whose::Scope(org.path.clone())).await?;
+    let whose = if members.len() >= store::WIDE_MEMBERS {
+        Whose::Wide(org.path.clone())
+    } else {
+        Whose::Scope(org.path.clone())
+    };
     let counts = store::fact_counts(db, &whose, year).await?;
     let mut saved: HashMap<i64, PointsRules> = HashMap::new();
     for row in store::rules_within(db, &org.path, i64::from(year)).await? {

@@ -189,6 +189,26 @@ pub async fn next_duty_of(
     Ok(None)
 }
 
+/// A committee's next scheduled reception day, today or later (this year's
+/// or next year's schedule), with its duty group.
+pub async fn next_day(
+    db: &Db,
+    org: &Org,
+    today: NaiveDate,
+) -> Result<Option<ScheduleEntry>, AppError> {
+    let settings = settings_for(db, org.id).await?;
+    for year in [today.year(), today.year() + 1] {
+        let found = schedule_of(db, org, &settings, year)
+            .await?
+            .into_iter()
+            .find(|e| e.held_on >= today);
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    Ok(None)
+}
+
 /// The reception overview of the actor's committee: a year's schedule,
 /// one page of the days held within the scope that year, and the
 /// committee's settings, read with one lookup of the committee.

@@ -135,6 +135,8 @@ pub struct CaseFilter {
     pub open_only: bool,
     /// Soonest due first (then the longest waiting), instead of newest first.
     pub urgent_first: bool,
+    /// Still with a department and past due on this day.
+    pub overdue_on: Option<NaiveDate>,
 }
 
 /// The WHERE clause of a filter, with its arguments.
@@ -165,6 +167,13 @@ fn conditions_sql(db: &Db, f: &CaseFilter, args: &mut Args) -> String {
     }
     if f.open_only {
         sql.push_str(" AND c.status IN ('forwarded', 'in_progress')");
+    }
+    if let Some(today) = f.overdue_on {
+        let p = args.push(Arg::Text(today.to_string()));
+        sql.push_str(&format!(
+            " AND c.status IN ('forwarded', 'in_progress') AND c.due_on < {}",
+            date_param(db, &p)
+        ));
     }
     if let Some(from) = f.from {
         let p = args.push(Arg::Text(from.to_string()));

@@ -20,6 +20,7 @@ pub mod info;
 pub mod members;
 pub mod notifications;
 pub mod orgs;
+pub mod overview;
 pub mod plans;
 pub mod points;
 pub mod projects;
@@ -223,6 +224,14 @@ impl Db {
                 let mut options = PgConnectOptions::from_str(url)?;
                 if !url.contains("random_page_cost") {
                     options = options.options([("random_page_cost", "1.1")]);
+                }
+                // JIT compiles the expressions of every query estimated above
+                // `jit_above_cost`: the year's points across a province (a
+                // union of 17 parts over a year's records) spent seconds
+                // compiling, parts that run in 150 ms took 500 with it.
+                // lvzhi's queries are short; a URL that sets it keeps its own.
+                if !url.contains("jit") {
+                    options = options.options([("jit", "off")]);
                 }
                 // sqlx pings a pooled connection before every use by default:
                 // a network round trip for each query. Only a connection idle

@@ -21,6 +21,7 @@ mod cases;
 mod cli;
 mod crash;
 mod exports;
+mod home;
 mod i18n;
 mod imports;
 mod info;

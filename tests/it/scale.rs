@@ -189,6 +189,52 @@ async fn generated_data_keeps_the_rules(mut app: TestApp) {
             assert_eq!(&figures[key], value, "{key} for {query:?}: {figures}");
         }
     }
+
+    // The year at a glance: every committee and district has the template's
+    // plan, every other committee its own points rules, each district its
+    // projects, whose updates never go back.
+    for table in [
+        "plans",
+        "plan_items",
+        "points_rules",
+        "projects",
+        "project_updates",
+    ] {
+        assert!(report.rows(table) > 0, "{table}");
+    }
+    let without_plan = scalar(
+        &app,
+        "SELECT COUNT(*) FROM orgs o WHERE o.kind IN ('district', 'subdistrict') \
+         AND NOT EXISTS (SELECT 1 FROM plans p WHERE p.org_id = o.id AND p.year = 2025)",
+    )
+    .await;
+    assert_eq!(without_plan, 0);
+    let backwards = scalar(
+        &app,
+        "SELECT COUNT(*) FROM project_updates a JOIN project_updates b \
+         ON b.project_id = a.project_id AND b.id > a.id \
+         WHERE b.invested < a.invested OR b.compensated < a.compensated \
+         OR b.demolished < a.demolished OR b.demolished > b.compensated",
+    )
+    .await;
+    assert_eq!(backwards, 0);
+    // The plan status of the district, every rule and scope, reads them.
+    let (status, report_json) = app
+        .api_get(&district, "/api/v1/plan-status?period=2025")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report_json}");
+    assert!(
+        report_json["total"].as_i64().unwrap_or(0) > 0,
+        "{report_json}"
+    );
+    // The staff's and the member's first pages open on the generated data.
+    app.login_as("staff-c01-d01", scale::PASSWORD).await;
+    let (status, html) = app.get_html("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("下辖委员会") && html.contains("<svg "),
+        "{html}"
+    );
 }
 
 /// The figures, counted case by case in Rust from every case loaded.
