@@ -204,10 +204,7 @@ fn child_kind(kind: &str) -> Option<OrgKind> {
 }
 
 /// The period of a rule's periods that `as_of` falls in, or the last.
-fn current<'a>(
-    periods: &'a [plans::PeriodStatus],
-    as_of: NaiveDate,
-) -> Option<&'a plans::PeriodStatus> {
+fn current(periods: &[plans::PeriodStatus], as_of: NaiveDate) -> Option<&plans::PeriodStatus> {
     periods
         .iter()
         .find(|p| p.first_day <= as_of && as_of <= p.last_day)
