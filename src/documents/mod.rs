@@ -3,5 +3,5 @@
 
 pub mod docx;
 pub mod html;
-pub mod xlsx;
 pub mod import_template;
+pub mod xlsx;
