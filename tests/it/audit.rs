@@ -218,6 +218,14 @@ const DYNAMIC: &[(&str, &[&str], &[&str])] = &[
     // An export's object type is its list's (`ExportKind::object_type`,
     // listed in DYNAMIC_OBJECTS).
     ("src/services/exports.rs", &[], &[]),
+    // A summary's first saved version is its creation, the next ones updates.
+    ("src/services/reports.rs", &["create", "update"], &[]),
+    // An import writes the form's own rows through one helper, then its own.
+    (
+        "src/services/imports.rs",
+        &["create", "update", "import"],
+        &[],
+    ),
     (
         "src/services/auth.rs",
         &[],
