@@ -416,6 +416,24 @@ pub fn write_file(
     })
 }
 
+/// The file format asked for: `docx` when none is given.
+fn file_format(asked: &Option<String>) -> Result<FileFormat, AppError> {
+    match non_blank(asked) {
+        None => Ok(FileFormat::Docx),
+        Some(f) => FileFormat::parse("format", f).map_err(|e| e.into_bad_request()),
+    }
+}
+
+/// A year's days up to today (the whole year once it is over): what a
+/// document of the year covers and is dated by.
+fn year_to_date(field: &'static str, year: i32) -> Result<ReportPeriod, AppError> {
+    let whole = ReportPeriod::year(year)
+        .ok_or_else(|| FieldError::new(field, "year_range").into_bad_request())?;
+    let last = whole.to.min(crate::app::clock::today()).max(whole.from);
+    ReportPeriod::new(whole.from, last)
+        .ok_or_else(|| AppError::internal("a year starts before its end"))
+}
+
 /// What a file download asks for: the summary's committee and days, and the
 /// format (`docx` when empty).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -433,10 +451,7 @@ pub async fn file_for(
     via: AuditVia,
     q: &FileQuery,
 ) -> Result<SummaryFile, AppError> {
-    let format = match non_blank(&q.format) {
-        None => FileFormat::Docx,
-        Some(f) => FileFormat::parse("format", f).map_err(|e| e.into_bad_request())?,
-    };
+    let format = file_format(&q.format)?;
     let (org, period) = resolve(db, actor, &q.summary).await?;
     export(db, Requester::Actor(actor, via), &org, period, format).await
 }
@@ -765,10 +780,7 @@ pub async fn version_file(
     q: &VersionFileQuery,
 ) -> Result<SummaryFile, AppError> {
     let summary = saved(db, actor, id).await?;
-    let format = match non_blank(&q.format) {
-        None => FileFormat::Docx,
-        Some(f) => FileFormat::parse("format", f).map_err(|e| e.into_bad_request())?,
-    };
+    let format = file_format(&q.format)?;
     let number = match non_blank(&q.version) {
         None => summary.versions,
         Some(v) => v
@@ -822,20 +834,18 @@ pub async fn plan_file(
             .with("year", year)
             .into_bad_request());
     }
-    let period = ReportPeriod::year(year)
-        .ok_or_else(|| FieldError::new("year", "year_range").into_bad_request())?;
-    let as_of = period.to.min(crate::app::clock::today());
+    let dated = year_to_date("year", year)?;
+    let period =
+        ReportPeriod::year(year).ok_or_else(|| AppError::internal("a valid year's period"))?;
     let document = rules::PlanDocument {
         committee: org.name.clone(),
         year,
         items,
         lines: plan_lines(db, org, period, locale).await?,
-        as_of,
+        as_of: dated.to,
     };
     let tr = |key: &str, params: &[(&str, String)]| i18n::t_with(locale, key, params);
     let text = rules::plan_document(&document, &tr);
-    let dated = ReportPeriod::new(period.from, as_of.max(period.from))
-        .ok_or_else(|| AppError::internal("a plan's year starts before its end"))?;
     let mut file = write_file(&text, &org.name, dated, format, locale)?;
     file.file_name = format!("plan_{}_{year}.{}", org.name, format.as_str());
     let detail = |via: AuditVia| {
@@ -881,10 +891,7 @@ pub async fn duty_file(
     q: &DutyFileQuery,
 ) -> Result<SummaryFile, AppError> {
     use crate::domain::members::{Gender, Party, Term};
-    let format = match non_blank(&q.format) {
-        None => FileFormat::Docx,
-        Some(f) => FileFormat::parse("format", f).map_err(|e| e.into_bad_request())?,
-    };
+    let format = file_format(&q.format)?;
     let year = match non_blank(&q.year) {
         None => crate::app::clock::this_year(),
         Some(y) => {
@@ -987,13 +994,7 @@ pub async fn duty_file(
     };
     let tr = |key: &str, params: &[(&str, String)]| i18n::t_with(locale, key, params);
     let text = rules::duty_record(&record, &tr);
-    let period = ReportPeriod::year(year)
-        .ok_or_else(|| FieldError::new("year", "year_range").into_bad_request())?;
-    let dated = ReportPeriod::new(
-        period.from,
-        period.to.min(crate::app::clock::today()).max(period.from),
-    )
-    .ok_or_else(|| AppError::internal("a year starts before its end"))?;
+    let dated = year_to_date("year", year)?;
     let mut file = write_file(&text, &place.org_name, dated, format, locale)?;
     file.file_name = format!("duty_{}_{year}.{}", member.name, format.as_str());
     let detail = format!(
@@ -1039,10 +1040,7 @@ pub async fn compilation_file(
     use crate::domain::proposals::{AnswerClass, Category};
     use crate::storage::proposals as proposal_store;
     actor.require(&[Role::Staff])?;
-    let format = match non_blank(&q.format) {
-        None => FileFormat::Docx,
-        Some(f) => FileFormat::parse("format", f).map_err(|e| e.into_bad_request())?,
-    };
+    let format = file_format(&q.format)?;
     let org = committee(db, actor, "org", non_blank(&q.org))
         .await
         .map_err(bad_request)?;
@@ -1126,13 +1124,7 @@ pub async fn compilation_file(
         &tr,
     );
     let year = i32::try_from(session).unwrap_or_default();
-    let period = ReportPeriod::year(year)
-        .ok_or_else(|| FieldError::new("session", "year_range").into_bad_request())?;
-    let dated = ReportPeriod::new(
-        period.from,
-        period.to.min(crate::app::clock::today()).max(period.from),
-    )
-    .ok_or_else(|| AppError::internal("a year starts before its end"))?;
+    let dated = year_to_date("session", year)?;
     let mut file = write_file(&text, &org.name, dated, format, locale)?;
     file.file_name = format!("proposals_{}_{session}.{}", org.name, format.as_str());
     let detail = format!(
