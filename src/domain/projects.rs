@@ -459,44 +459,44 @@ mod tests {
     }
 
     #[test]
-    fn the_seeds_figures() {
-        // 二七万达广场: 40亿 in all, 16亿 invested against 13亿 planned for 2011.
-        let total = 40 * YI;
-        let target = 13 * YI;
+    fn percentages_of_target_and_households() {
+        // A made-up project: 30亿 in all, 6亿 invested against 5亿 planned.
+        let total = 30 * YI;
+        let target = 5 * YI;
         let updates = [
-            update(ymd(2011, 6, 30), Some(7 * YI), None, None),
-            update(ymd(2011, 12, 31), Some(16 * YI), None, None),
+            update(ymd(2011, 6, 30), Some(2 * YI), None, None),
+            update(ymd(2011, 12, 31), Some(6 * YI), None, None),
         ];
         let f = figures(&updates, 2011, Some(target), None);
-        assert_eq!(f.invested, Some(16 * YI));
-        assert_eq!(f.progress, Some(TargetProgress::Exceeded { pct: 23 }));
-        assert_eq!(format_money(total), "40亿元");
-        assert_eq!(format_money(16 * YI), "16亿元");
-        assert_eq!(format_money(target), "13亿元");
-        // 高砦城中村改造: 394 compensated (约90%) and 347 demolished (约79%) of 438.
+        assert_eq!(f.invested, Some(6 * YI));
+        assert_eq!(f.progress, Some(TargetProgress::Exceeded { pct: 20 }));
+        assert_eq!(format_money(total), "30亿元");
+        assert_eq!(format_money(6 * YI), "6亿元");
+        assert_eq!(format_money(target), "5亿元");
+        // A made-up redevelopment: 151 compensated (约76%) and 121 demolished (约61%) of 200.
         let updates = [
-            update(ymd(2011, 9, 1), None, Some(300), Some(200)),
-            update(ymd(2011, 12, 20), None, Some(394), Some(347)),
+            update(ymd(2011, 9, 1), None, Some(100), Some(80)),
+            update(ymd(2011, 12, 20), None, Some(151), Some(121)),
         ];
-        let f = figures(&updates, 2011, None, Some(438));
+        let f = figures(&updates, 2011, None, Some(200));
         assert_eq!(
             f.compensated,
             Some(Approx {
-                pct: 90,
+                pct: 76,
                 exact: false
             })
         );
         assert_eq!(
             f.demolished,
             Some(Approx {
-                pct: 79,
+                pct: 61,
                 exact: false
             })
         );
         assert_eq!(f.progress, None);
-        // 富华花苑二期: 2000万元 planned for 2011.
+        // A target in 万元.
         assert_eq!(format_money(2000 * WAN), "2000万元");
-        // 2000元 in gifts at 元宵节.
+        // A small amount in 元.
         assert_eq!(format_money(2000), "2000元");
         // 7 key and 4 self-set; 3 under construction, 3 continuing.
         use ProjectKind as K;
@@ -529,16 +529,16 @@ mod tests {
 
     #[test]
     fn percentages_round_as_the_seed_writes_them() {
-        assert_eq!(percent_of(394, 438), Some(90)); // 89.95
-        assert_eq!(percent_of(347, 438), Some(79)); // 79.22
+        assert_eq!(percent_of(151, 200), Some(76)); // 75.5
+        assert_eq!(percent_of(121, 200), Some(61)); // 60.5
         assert_eq!(percent_of(1, 200), Some(1)); // 0.5 rounds up
         assert_eq!(percent_of(1, 201), Some(0));
-        assert_eq!(percent_of(0, 438), Some(0));
-        assert_eq!(percent_of(438, 438), Some(100));
+        assert_eq!(percent_of(0, 200), Some(0));
+        assert_eq!(percent_of(200, 200), Some(100));
         assert_eq!(percent_of(5, 0), None);
         assert_eq!(percent_of(-1, 10), None);
         assert_eq!(
-            approx_percent(219, 438),
+            approx_percent(100, 200),
             Some(Approx {
                 pct: 50,
                 exact: true
@@ -614,11 +614,11 @@ mod tests {
     #[test]
     fn amounts_as_typed() {
         for (input, yuan) in [
-            ("1600000000", 16 * YI),
-            ("1,600,000,000", 16 * YI),
-            ("16亿", 16 * YI),
-            ("16亿元", 16 * YI),
-            (" 16 亿元 ", 16 * YI),
+            ("1700000000", 17 * YI),
+            ("1,700,000,000", 17 * YI),
+            ("17亿", 17 * YI),
+            ("17亿元", 17 * YI),
+            (" 17 亿元 ", 17 * YI),
             ("1.25亿", 125_000_000),
             ("0.00000001亿", 1),
             ("2000万", 2000 * WAN),
@@ -641,10 +641,10 @@ mod tests {
             "1.5元",
             "0.000000001亿",
             "0.00001万",
-            "16亿万",
+            "17亿万",
             "亿",
             "1e9",
-            "16.亿",
+            "17.亿",
             ".5亿",
             "1,60,000",
             ",100",
