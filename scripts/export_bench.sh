@@ -31,7 +31,7 @@ while [ $# -gt 0 ]; do
 done
 
 TARGET=${CARGO_TARGET_DIR:-target}
-cargo build --release --bin lvzhi
+cargo build --release --bin lvzhi --examples  # one feature set for the binary and the bench clients: built once
 BIN=$TARGET/release/lvzhi
 WORK=$(mktemp -d /tmp/lvzhi-export.XXXXXX)
 export LVZHI_DATA_KEY_FILE="${LVZHI_DATA_KEY_FILE:-$WORK/lvzhi.key}"

@@ -44,7 +44,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-cargo build --release --bin lvzhi --example load
+cargo build --release --bin lvzhi --examples  # one feature set for the binary and the bench clients: built once
 BIN=${CARGO_TARGET_DIR:-target}/release/lvzhi
 LOAD=${CARGO_TARGET_DIR:-target}/release/examples/load
 

@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-cargo build --release --bin lvzhi
+cargo build --release --bin lvzhi --examples  # one feature set for the binary and the bench clients: built once
 BIN=${CARGO_TARGET_DIR:-target}/release/lvzhi
 WORK=$(mktemp -d /tmp/lvzhi-points.XXXXXX)
 export LVZHI_DATA_KEY_FILE="$WORK/lvzhi.key"
