@@ -49,7 +49,7 @@ BIN=${CARGO_TARGET_DIR:-target}/release/lvzhi
 LOAD=${CARGO_TARGET_DIR:-target}/release/examples/load
 
 WORK=$(mktemp -d /tmp/lvzhi-load.XXXXXX)
-export LVZHI_DATA_KEY_FILE="$WORK/lvzhi.key"
+export LVZHI_DATA_KEY_FILE="${LVZHI_DATA_KEY_FILE:-$WORK/lvzhi.key}"
 export LVZHI_ATTACHMENTS_DIR="$WORK/attachments"
 if [ -n "$PG_URL" ]; then
     DB="$PG_URL"

@@ -8,10 +8,13 @@
 #   scripts/points_bench.sh                      # SQLite, fresh province data
 #   scripts/points_bench.sh --postgres URL       # PostgreSQL (an empty database)
 #   scripts/points_bench.sh --postgres URL --reuse   # data already loaded there
+#   scripts/points_bench.sh --sqlite FILE --reuse    # a SQLite file already loaded
+# (with --reuse, set LVZHI_DATA_KEY_FILE to the key the data was loaded with)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 PG_URL=""
+SQLITE=""
 REUSE=""
 YEAR=2024
 RUNS=5
@@ -19,6 +22,7 @@ PORT=18081
 while [ $# -gt 0 ]; do
     case "$1" in
         --postgres) PG_URL="$2"; shift 2 ;;
+        --sqlite) SQLITE="$2"; shift 2 ;;
         --reuse) REUSE=1; shift ;;
         --year) YEAR="$2"; shift 2 ;;
         --runs) RUNS="$2"; shift 2 ;;
@@ -30,9 +34,11 @@ done
 cargo build --release --bin lvzhi --examples  # one feature set for the binary and the bench clients: built once
 BIN=${CARGO_TARGET_DIR:-target}/release/lvzhi
 WORK=$(mktemp -d /tmp/lvzhi-points.XXXXXX)
-export LVZHI_DATA_KEY_FILE="$WORK/lvzhi.key"
+export LVZHI_DATA_KEY_FILE="${LVZHI_DATA_KEY_FILE:-$WORK/lvzhi.key}"
 export LVZHI_ATTACHMENTS_DIR="$WORK/attachments"
-if [ -n "$PG_URL" ]; then DB="$PG_URL"; else DB="sqlite://$WORK/lvzhi.db"; fi
+if [ -n "$PG_URL" ]; then DB="$PG_URL"
+elif [ -n "$SQLITE" ]; then DB="sqlite://$SQLITE"
+else DB="sqlite://$WORK/lvzhi.db"; fi
 echo "== engine: $([ -n "$PG_URL" ] && echo PostgreSQL || echo SQLite); data in $WORK"
 if [ -z "$REUSE" ]; then
     "$BIN" demo --scale province --database "$DB" > "$WORK/load.txt"

@@ -780,6 +780,62 @@ pub fn rank(totals: &[(i64, Tenths)]) -> Vec<Ranked> {
     out
 }
 
+/// The most one deduction takes off: 100 points.
+pub const MAX_DEDUCTION: Tenths = 1_000;
+/// The longest reason of a deduction, in characters.
+pub const DEDUCTION_REASON_MAX_CHARS: usize = 200;
+
+/// A deduction as staff type it: the points (above 0, at most
+/// [`MAX_DEDUCTION`], one decimal), the reason (required) and the day (not
+/// after `today`). Every wrong field is named at once.
+pub fn parse_deduction(
+    points: &str,
+    reason: &str,
+    on: &str,
+    today: NaiveDate,
+) -> Result<Deduction, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let points = match parse_points("points", points) {
+        Ok(p) if p > 0 && p <= MAX_DEDUCTION => Some(p),
+        Ok(_) => {
+            errors.push(
+                FieldError::new("points", "points_cap_range")
+                    .with("max", format_points(MAX_DEDUCTION)),
+            );
+            None
+        }
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let reason = errors.check(super::text::required_text(
+        "reason",
+        reason,
+        DEDUCTION_REASON_MAX_CHARS,
+    ));
+    let on = match super::dates::parse_date("on", on) {
+        Ok(d) if d > today => {
+            errors.push(FieldError::new("on", "date_in_future"));
+            None
+        }
+        Ok(d) => Some(d),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    match (points, reason, on) {
+        (Some(points), Some(reason), Some(on)) if errors.is_empty() => Ok(Deduction {
+            points,
+            reason,
+            on,
+            record_id: None,
+        }),
+        _ => Err(errors),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
@@ -1247,5 +1303,69 @@ mod tests {
             rust_i18n::t!(Grade::Unfit.label_key(), locale = "zh-CN"),
             "不称职"
         );
+    }
+    #[test]
+    fn a_deduction_is_checked_field_by_field() {
+        let today = NaiveDate::from_ymd_opt(2012, 6, 30).unwrap();
+        let d = parse_deduction(" 2.5 ", " 无故缺席全会 ", "2012-02-29", today).unwrap();
+        assert_eq!(d.points, 25);
+        assert_eq!(d.reason, "无故缺席全会");
+        assert_eq!(d.on, NaiveDate::from_ymd_opt(2012, 2, 29).unwrap());
+        assert!(parse_deduction("100", "x", "2012-06-30", today).is_ok());
+        let codes = |p: &str, r: &str, o: &str| -> Vec<(&'static str, &'static str)> {
+            parse_deduction(p, r, o, today)
+                .unwrap_err()
+                .0
+                .iter()
+                .map(|e| (e.field, e.code))
+                .collect()
+        };
+        assert_eq!(
+            codes("0", "x", "2012-01-01"),
+            [("points", "points_cap_range")]
+        );
+        assert_eq!(
+            codes("-5", "x", "2012-01-01"),
+            [("points", "points_cap_range")]
+        );
+        assert_eq!(
+            codes("100.1", "x", "2012-01-01"),
+            [("points", "points_cap_range")]
+        );
+        assert_eq!(
+            codes("2.55", "x", "2012-01-01"),
+            [("points", "points_format")]
+        );
+        assert_eq!(codes("5", "  ", "2012-01-01"), [("reason", "required")]);
+        assert_eq!(codes("5", "x", "2012-07-01"), [("on", "date_in_future")]);
+        assert_eq!(codes("5", "x", "2011-02-29")[0].0, "on");
+        assert_eq!(
+            codes("", "", ""),
+            [
+                ("points", "required"),
+                ("reason", "required"),
+                ("on", "required")
+            ]
+        );
+        let long = "扣".repeat(DEDUCTION_REASON_MAX_CHARS + 1);
+        assert_eq!(codes("5", &long, "2012-01-01"), [("reason", "too_long")]);
+    }
+
+    #[test]
+    fn a_deduction_counts_in_its_year_only() {
+        let r = PointsRules::standard(2012);
+        let deduction = |on: (i32, u32, u32)| Deduction {
+            points: 50,
+            reason: "r".into(),
+            on: NaiveDate::from_ymd_opt(on.0, on.1, on.2).unwrap(),
+            record_id: None,
+        };
+        let s = score(
+            &r,
+            &[],
+            &[deduction((2012, 12, 31)), deduction((2013, 1, 1))],
+        );
+        assert_eq!(s.total, r.base - 50);
+        assert_eq!(s.lines.len(), 1);
     }
 }

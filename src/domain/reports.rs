@@ -957,6 +957,8 @@ pub struct DutyPoints {
     pub grade: String,
     /// Kind in words, points counted, points the cap took off.
     pub by_kind: Vec<(String, String, String)>,
+    /// The deductions that count: day, points taken off, reason.
+    pub deductions: Vec<(NaiveDate, String, String)>,
 }
 
 /// The member's registration form for the year: their facts in a table, the
@@ -1045,6 +1047,27 @@ pub fn duty_record(d: &DutyRecord, tr: Translate<'_>) -> Summary {
                     .by_kind
                     .iter()
                     .map(|(k, c, x)| vec![k.clone(), c.clone(), x.clone()])
+                    .collect(),
+            });
+        }
+        if !p.deductions.is_empty() {
+            s.paragraph(tr("report.duty.deductions", &[]) + &tr("report.full_stop", &[]));
+            s.blocks.push(Block::Table {
+                headers: vec![
+                    tr("report.duty.col_date", &[]),
+                    tr("report.duty.col_deducted", &[]),
+                    tr("report.duty.col_reason", &[]),
+                ],
+                rows: p
+                    .deductions
+                    .iter()
+                    .map(|(on, points, reason)| {
+                        vec![
+                            on.format("%Y-%m-%d").to_string(),
+                            points.clone(),
+                            reason.clone(),
+                        ]
+                    })
                     .collect(),
             });
         }
@@ -1750,6 +1773,11 @@ mod tests {
                 score: "72.5".into(),
                 grade: "良好".into(),
                 by_kind: vec![("活动".into(), "12".into(), "0".into())],
+                deductions: vec![(
+                    NaiveDate::from_ymd_opt(2011, 3, 1).unwrap(),
+                    "5".into(),
+                    "无故缺席全体会议".into(),
+                )],
             }),
         };
         let s = duty_record(&d, &zh);
@@ -1761,6 +1789,10 @@ mod tests {
         );
         assert!(text.contains("2011-04-02\t提案\t关于某事的提案"), "{text}");
         assert!(text.contains("72.5分") && text.contains("良好"), "{text}");
+        assert!(
+            text.contains("2011-03-01\t5\t无故缺席全体会议"),
+            "a deduction is listed with its day and reason: {text}"
+        );
         assert!(text.contains("三、"), "{text}");
         d.entries.clear();
         d.points = None;

@@ -235,6 +235,9 @@ fn day_in_year(year: i32) -> NaiveDate {
     }
 }
 
+/// The longest reason for withdrawing an award, in characters.
+const REASON_MAX_CHARS: usize = 500;
+
 /// Take a step on an award: award a candidate, or withdraw a candidacy or an
 /// award with its reason (`domain::awards::check_move`). Only an awarded
 /// award earns duty points, so a withdrawal takes its points away.
@@ -260,9 +263,14 @@ pub async fn step(
         Err(e) if e.field == "action" => return Err(AppError::Conflict(e.code)),
         Err(e) => return Err(e.into()),
     };
-    let reason = match action {
-        AwardAction::Withdraw => reason.map(|r| r.chars().take(500).collect::<String>()),
-        AwardAction::Award => None,
+    // A reason is kept whole: one too long is refused, naming the field.
+    let reason = match (action, reason) {
+        (AwardAction::Withdraw, Some(r)) => Some(crate::domain::text::required_text(
+            "reason",
+            r,
+            REASON_MAX_CHARS,
+        )?),
+        _ => None,
     };
     let year = i32::try_from(award.year).unwrap_or(2000);
     let on = day_in_year(year);

@@ -25,8 +25,9 @@ use crate::app::i18n::{self, Locale};
 use crate::domain::activities::parse_year;
 use crate::domain::paging::{PageRequest, SortDir};
 use crate::domain::points::{
-    self as rules, format_points, parse_points, Cap, Earned, Grade, GradeBand, JointMode,
-    JointSplit, LineSource, PointItem, PointsKind, PointsRules, Price, Score, Share, Tenths,
+    self as rules, format_points, parse_points, Cap, Deduction, Earned, Grade, GradeBand,
+    JointMode, JointSplit, LineSource, PointItem, PointsKind, PointsRules, Price, Score, Share,
+    Tenths,
 };
 use crate::domain::roles::Role;
 use crate::domain::validation::{FieldError, FieldErrors};
@@ -157,7 +158,9 @@ pub struct PointsBreakdown {
     pub earned: String,
     /// What the caps took off.
     pub capped: String,
-    /// base + earned − capped.
+    /// What the deductions took off (positive; taken-back ones not counted).
+    pub deducted: String,
+    /// base + earned − capped − deducted.
     pub score: String,
     pub points: Tenths,
     pub grade: Grade,
@@ -165,6 +168,62 @@ pub struct PointsBreakdown {
     pub by_kind: Vec<KindTotal>,
     /// Every record that earned points, in date order.
     pub lines: Vec<BreakdownLine>,
+    /// The year's deductions, in date order, taken-back ones too (they do not count).
+    pub deductions: Vec<DeductionView>,
+}
+
+/// A deduction from a member's points (扣分), as the page and the API show it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeductionView {
+    pub id: i64,
+    pub member_id: i64,
+    #[schema(value_type = String, format = Date)]
+    pub on: NaiveDate,
+    /// Points taken off, e.g. `5` or `2.5`.
+    pub points: String,
+    pub reason: String,
+    /// Taken back: kept, but no longer counts.
+    pub withdrawn: bool,
+    pub withdrawn_reason: Option<String>,
+    /// Send it back to take the deduction back.
+    pub version: i64,
+}
+
+impl DeductionView {
+    fn of(row: &store::DeductionRow) -> Self {
+        Self {
+            id: row.id,
+            member_id: row.member_id,
+            on: row.on_date,
+            points: format_points(row.points),
+            reason: row.reason.clone(),
+            withdrawn: row.withdrawn_at.is_some(),
+            withdrawn_reason: row.withdrawn_reason.clone(),
+            version: row.version,
+        }
+    }
+}
+
+/// A deduction as staff enter it; every value is text.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct DeductionInput {
+    /// The day, `YYYY-MM-DD`, not after today; it counts in its year.
+    pub on: Option<String>,
+    /// Points taken off: above 0, at most 100, one decimal (`5`, `2.5`).
+    pub points: Option<String>,
+    /// Why (required, up to 200 characters), e.g. 无故缺席全体会议.
+    pub reason: Option<String>,
+}
+
+/// Taking a deduction back: why, and the version read.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct DeductionWithdrawInput {
+    /// Why (required, up to 200 characters).
+    pub reason: Option<String>,
+    /// The deduction's version as read.
+    pub version: Option<String>,
 }
 
 /// A committee's rules of a year, as read and as the form shows them.
@@ -413,11 +472,19 @@ pub async fn compute_ranking(
     }
     let standard = PointsRules::standard(year);
     let mut earned = earned_of(&counts, year);
+    let mut deducted: HashMap<i64, Vec<Deduction>> = HashMap::new();
+    for row in store::deductions(db, &whose, year, false).await? {
+        deducted
+            .entry(row.member_id)
+            .or_default()
+            .push(deduction_of(&row));
+    }
     let mut scored: Vec<(ScoredMember, Tenths, Grade)> = Vec::with_capacity(members.len());
     for m in members {
         let r = saved.get(&m.org_id).unwrap_or(&standard);
         let records = earned.remove(&m.id).unwrap_or_default();
-        let s = rules::score(r, &records, &[]);
+        let deductions = deducted.remove(&m.id).unwrap_or_default();
+        let s = rules::score(r, &records, &deductions);
         scored.push((m, s.total, s.grade));
     }
     let totals: Vec<(i64, Tenths)> = scored.iter().map(|(m, t, _)| (m.id, *t)).collect();
@@ -594,8 +661,113 @@ pub async fn breakdown(
         .ok_or(AppError::NotFound)?;
     let (r, row) = rules_of(db, member.org_id, year).await?;
     let facts = store::facts(db, &whose, year).await?;
-    let s = rules::score(&r, &earned_from_facts(&facts), &[]);
-    Ok(breakdown_of(actor.locale, member, &r, row.as_ref(), &s))
+    let deductions = store::deductions(db, &whose, year, true).await?;
+    let counting: Vec<Deduction> = deductions
+        .iter()
+        .filter(|d| d.withdrawn_at.is_none())
+        .map(deduction_of)
+        .collect();
+    let s = rules::score(&r, &earned_from_facts(&facts), &counting);
+    let mut b = breakdown_of(actor.locale, member, &r, row.as_ref(), &s);
+    b.deductions = deductions.iter().map(DeductionView::of).collect();
+    Ok(b)
+}
+
+fn deduction_of(row: &store::DeductionRow) -> Deduction {
+    Deduction {
+        points: row.points,
+        reason: row.reason.clone(),
+        on: row.on_date,
+        record_id: Some(row.id),
+    }
+}
+
+/// Take points off a member's year (扣分), with the day and the reason:
+/// staff within their subtree. The year's score and ranking follow at once.
+pub async fn add_deduction(
+    db: &Db,
+    actor: &Actor,
+    member_id: i64,
+    input: &DeductionInput,
+) -> Result<DeductionView, AppError> {
+    actor.require(STAFF)?;
+    if !member_visible(db, actor, member_id).await? {
+        return Err(AppError::NotFound);
+    }
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let d = rules::parse_deduction(
+        &text(&input.points),
+        &text(&input.reason),
+        &text(&input.on),
+        today(),
+    )?;
+    let mut tx = db.begin().await?;
+    let id = store::insert_deduction(&mut tx, member_id, d.on, d.points, &d.reason, actor.user_id)
+        .await?;
+    let detail = serde_json::json!({
+        "member_id": member_id, "on": d.on, "points": format_points(d.points), "reason": d.reason,
+    });
+    audit::insert(
+        &mut tx,
+        &actor.audit("create", "point_deduction", id, Some(detail.to_string())),
+    )
+    .await?;
+    tx.commit().await?;
+    let row = store::deduction(db, id).await?.ok_or(AppError::NotFound)?;
+    Ok(DeductionView::of(&row))
+}
+
+/// One deduction, for staff who see its member.
+pub async fn deduction(db: &Db, actor: &Actor, id: i64) -> Result<DeductionView, AppError> {
+    actor.require(STAFF)?;
+    let row = store::deduction(db, id).await?.ok_or(AppError::NotFound)?;
+    if !member_visible(db, actor, row.member_id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(DeductionView::of(&row))
+}
+
+/// Take a deduction back, with the reason; it is kept and no longer counts.
+pub async fn withdraw_deduction(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    input: &DeductionWithdrawInput,
+) -> Result<DeductionView, AppError> {
+    actor.require(STAFF)?;
+    let row = store::deduction(db, id).await?.ok_or(AppError::NotFound)?;
+    if !member_visible(db, actor, row.member_id).await? {
+        return Err(AppError::NotFound);
+    }
+    let mut errors = FieldErrors::new();
+    let reason = errors.check(crate::domain::text::required_text(
+        "reason",
+        input.reason.as_deref().unwrap_or_default(),
+        rules::DEDUCTION_REASON_MAX_CHARS,
+    ));
+    let version = errors.check(
+        parse_version(&input.version).map_err(|_| FieldError::new("version", "version_required")),
+    );
+    let (Some(reason), Some(version)) = (reason, version) else {
+        return Err(errors.into());
+    };
+    if row.withdrawn_at.is_some() {
+        return Err(AppError::Conflict("stale_version"));
+    }
+    let mut tx = db.begin().await?;
+    check_version(store::withdraw_deduction(&mut tx, id, version, &reason, actor.user_id).await?)?;
+    let detail = serde_json::json!({
+        "member_id": row.member_id, "on": row.on_date, "points": format_points(row.points),
+        "reason": reason,
+    });
+    audit::insert(
+        &mut tx,
+        &actor.audit("withdraw", "point_deduction", id, Some(detail.to_string())),
+    )
+    .await?;
+    tx.commit().await?;
+    let row = store::deduction(db, id).await?.ok_or(AppError::NotFound)?;
+    Ok(DeductionView::of(&row))
 }
 
 fn breakdown_of(
@@ -638,6 +810,12 @@ fn breakdown_of(
             })
         })
         .collect();
+    let deducted: Tenths = -s
+        .lines
+        .iter()
+        .filter(|l| matches!(l.source, LineSource::Deduction { .. }))
+        .map(|l| l.counted)
+        .sum::<Tenths>();
     let by_kind = PointsKind::ALL
         .iter()
         .map(|k| {
@@ -665,14 +843,16 @@ fn breakdown_of(
         .into(),
         rules_version: row.map(|r| r.version),
         base: format_points(s.base),
-        earned: format_points(s.earned),
+        earned: format_points(s.earned + deducted),
         capped: format_points(s.capped),
+        deducted: format_points(deducted),
         score: format_points(s.total),
         points: s.total,
         grade: s.grade,
         grade_label: label(locale, s.grade.label_key()),
         by_kind,
         lines,
+        deductions: Vec::new(),
     }
 }
 

@@ -981,6 +981,12 @@ pub async fn duty_file(
                 .iter()
                 .map(|k| (k.label.clone(), k.counted.clone(), k.capped.clone()))
                 .collect(),
+            deductions: b
+                .deductions
+                .iter()
+                .filter(|d| !d.withdrawn)
+                .map(|d| (d.on, d.points.clone(), d.reason.clone()))
+                .collect(),
         }),
         Err(AppError::NotFound) => None,
         Err(e) => return Err(e),

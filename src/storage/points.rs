@@ -399,3 +399,94 @@ pub async fn fact_counts(db: &Db, whose: &Whose, year: i32) -> Result<Vec<FactCo
     );
     on_db!(db, pool => bind_args!(sqlx::query_as::<_, FactCount>(&sql), args).fetch_all(pool).await)
 }
+
+/// A deduction from a member's points (扣分), taken back or not.
+#[derive(Debug, Clone, FromRow)]
+pub struct DeductionRow {
+    pub id: i64,
+    pub member_id: i64,
+    pub on_date: NaiveDate,
+    /// Tenths taken off (positive).
+    pub points: i64,
+    pub reason: String,
+    pub created_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub withdrawn_reason: Option<String>,
+    pub version: i64,
+}
+
+const DEDUCTION_COLUMNS: &str = "id, member_id, on_date, points, reason, created_by, created_at, \
+     withdrawn_at, withdrawn_reason, version";
+
+/// The deductions of `year` for `whose`; taken-back ones only when asked
+/// (a member's page shows them, a score leaves them out).
+pub async fn deductions(
+    db: &Db,
+    whose: &Whose,
+    year: i32,
+    with_withdrawn: bool,
+) -> Result<Vec<DeductionRow>, sqlx::Error> {
+    let (Some(first), Some(last)) = (
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        NaiveDate::from_ymd_opt(year, 12, 31),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let mut args = Args::default();
+    let (first_day, last_day) = match db {
+        Db::Sqlite(_) => ("$1", "$2"),
+        Db::Postgres(_) => ("CAST($1 AS DATE)", "CAST($2 AS DATE)"),
+    };
+    args.push(Arg::Text(first.format("%Y-%m-%d").to_string()));
+    args.push(Arg::Text(last.format("%Y-%m-%d").to_string()));
+    let condition = whose.condition(db, &mut args, "member_id");
+    let withdrawn = if with_withdrawn {
+        ""
+    } else {
+        " AND withdrawn_at IS NULL"
+    };
+    let sql = format!(
+        "SELECT {DEDUCTION_COLUMNS} FROM point_deductions \
+         WHERE on_date BETWEEN {first_day} AND {last_day} AND {condition}{withdrawn} \
+         ORDER BY on_date, id"
+    );
+    on_db!(db, pool => bind_args!(sqlx::query_as::<_, DeductionRow>(&sql), args).fetch_all(pool).await)
+}
+
+pub async fn deduction(db: &Db, id: i64) -> Result<Option<DeductionRow>, sqlx::Error> {
+    let sql = format!("SELECT {DEDUCTION_COLUMNS} FROM point_deductions WHERE id = $1");
+    on_db!(db, pool => sqlx::query_as::<_, DeductionRow>(&sql).bind(id).fetch_optional(pool).await)
+}
+
+pub async fn insert_deduction(
+    tx: &mut Tx,
+    member_id: i64,
+    on: NaiveDate,
+    points: i64,
+    reason: &str,
+    user_id: i64,
+) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query_scalar(
+        "INSERT INTO point_deductions (member_id, on_date, points, reason, created_by, created_at, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, 1) RETURNING id")
+        .bind(member_id).bind(on).bind(points).bind(reason).bind(user_id).bind(Utc::now())
+        .fetch_one(conn).await)
+}
+
+/// Take a deduction back, read at `expected_version`; false when it was
+/// changed (or taken back) first.
+pub async fn withdraw_deduction(
+    tx: &mut Tx,
+    id: i64,
+    expected_version: i64,
+    reason: &str,
+    user_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let rows = on_tx!(tx, conn => sqlx::query(
+        "UPDATE point_deductions SET withdrawn_at = $1, withdrawn_by = $2, withdrawn_reason = $3, \
+         version = version + 1 WHERE id = $4 AND version = $5 AND withdrawn_at IS NULL")
+        .bind(Utc::now()).bind(user_id).bind(reason).bind(id).bind(expected_version)
+        .execute(conn).await.map(|r| r.rows_affected()))?;
+    Ok(rows == 1)
+}

@@ -1323,6 +1323,16 @@ async fn write_routes(app: &TestApp) -> Vec<(Method, String, String)> {
         ),
         (
             Method::POST,
+            format!("/api/v1/points/members/{member}/deductions"),
+            staff.clone(),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/points/deductions/{member}/withdraw"),
+            staff.clone(),
+        ),
+        (
+            Method::POST,
             "/api/v1/members/import".to_string(),
             staff.clone(),
         ),

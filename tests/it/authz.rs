@@ -338,6 +338,16 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
         ),
         ((M::GET, "/api/v1/points/rules"), staff_only),
         ((M::PUT, "/api/v1/points/rules"), staff_only),
+        ((M::POST, "/points/members/{id}/deductions"), staff_only),
+        ((M::POST, "/points/deductions/{id}/withdraw"), staff_only),
+        (
+            (M::POST, "/api/v1/points/members/{id}/deductions"),
+            staff_only,
+        ),
+        (
+            (M::POST, "/api/v1/points/deductions/{id}/withdraw"),
+            staff_only,
+        ),
         ((M::POST, "/awards/{id}/steps"), staff_only),
         ((M::POST, "/api/v1/awards/{id}/steps"), staff_only),
         // Imports of the roster and the departments: staff.

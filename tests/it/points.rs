@@ -352,6 +352,16 @@ async fn rules_change_scores_and_awards_count_once_awarded(mut app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert_eq!(code(&e, "reason"), "reason_required");
+    // A reason too long is refused whole, not cut.
+    let (status, e) = app
+        .api_post(
+            &staff,
+            &steps,
+            &json!({"action": "withdraw", "reason": "因".repeat(501), "version": w["version"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(code(&e, "reason"), "too_long");
     let (status, w) = app
         .api_post(
             &staff,
@@ -646,3 +656,217 @@ async fn who_may_read_whose_points(mut app: TestApp) {
 }
 
 dual_test!(who_may_read_whose_points_t, who_may_read_whose_points);
+
+async fn deductions_are_dated_reasoned_traceable_and_taken_back(mut app: TestApp) {
+    let staff = app.token("staff").await;
+    let meng = member_id(&app, "孟爱云").await;
+    let before = breakdown(&app, &staff, meng, 2011).await;
+    assert_eq!(before["deducted"], "0");
+    let rank_of = |list: &Value| {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["member_id"] == meng)
+            .map(|m| (m["score"].clone(), m["rank"].as_i64().unwrap()))
+            .unwrap()
+    };
+    let (_, ranking) = app
+        .api_get(&staff, "/api/v1/points?year=2011&per_page=200")
+        .await;
+    let (score_before, _) = rank_of(&ranking);
+    assert_eq!(score_before, before["score"]);
+
+    // Bad input: every wrong field named in Chinese, nothing saved.
+    let path = format!("/api/v1/points/members/{meng}/deductions");
+    let rows = app.count("point_deductions").await;
+    for (body, field, expected) in [
+        (
+            json!({"on": "2011-03-01", "points": 0, "reason": "缺席"}),
+            "points",
+            "points_cap_range",
+        ),
+        (
+            json!({"on": "2011-03-01", "points": -5, "reason": "缺席"}),
+            "points",
+            "points_cap_range",
+        ),
+        (
+            json!({"on": "2011-03-01", "points": 2.55, "reason": "缺席"}),
+            "points",
+            "points_format",
+        ),
+        (
+            json!({"on": "2011-03-01", "points": 5, "reason": "  "}),
+            "reason",
+            "required",
+        ),
+        (
+            json!({"on": "2011-02-29", "points": 5, "reason": "缺席"}),
+            "on",
+            "date_format",
+        ),
+        (
+            json!({"on": "2999-01-01", "points": 5, "reason": "缺席"}),
+            "on",
+            "date_in_future",
+        ),
+    ] {
+        let (status, answer) = app.api_post(&staff, &path, &body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
+        assert_eq!(code(&answer, field), expected, "{body}: {answer}");
+        let words = message(&answer, field);
+        assert!(
+            words
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{words}"
+        );
+    }
+    assert_eq!(app.count("point_deductions").await, rows, "nothing saved");
+    let (status, answer) = app
+        .api_post(
+            &staff,
+            &path,
+            &json!({"on": "2011-13-01", "points": 100.5, "reason": ""}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["on", "points", "reason"] {
+        code(&answer, field);
+    }
+
+    // A deduction: the score drops by it, the line names its reason and day,
+    // the ranking follows, the audit has it.
+    let audits = app.audit_count("create").await;
+    let (status, d) = app
+        .api_post(
+            &staff,
+            &path,
+            &json!({"on": "2011-03-01", "points": 2.5, "reason": "无故缺席全体会议"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{d}");
+    assert_eq!(d["points"], "2.5");
+    assert_eq!(app.audit_count("create").await, audits + 1);
+    let after = breakdown(&app, &staff, meng, 2011).await;
+    assert_eq!(after["deducted"], "2.5");
+    assert!(
+        (score(&before) - score(&after) - 2.5).abs() < 1e-9,
+        "{after}"
+    );
+    assert_eq!(after["earned"], before["earned"], "earned is the records'");
+    let listed = &after["deductions"][0];
+    assert_eq!(listed["reason"], "无故缺席全体会议");
+    assert_eq!(listed["on"], "2011-03-01");
+    assert_eq!(listed["withdrawn"], false);
+    let (_, ranking) = app
+        .api_get(&staff, "/api/v1/points?year=2011&per_page=200")
+        .await;
+    assert_eq!(rank_of(&ranking).0, after["score"]);
+    // It counts in its own year only.
+    let next_year = breakdown(&app, &staff, meng, 2012).await;
+    assert_eq!(next_year["deducted"], "0");
+    // The member sees it on their own breakdown; they may not make one.
+    let member = app.token("member").await;
+    let own = breakdown(&app, &member, meng, 2011).await;
+    assert_eq!(own["deductions"][0]["reason"], "无故缺席全体会议");
+    let (status, _) = app
+        .api_post(
+            &member,
+            &path,
+            &json!({"on": "2011-03-01", "points": 1, "reason": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Another committee's staff: not found.
+    let other = staff_at(&app, "jianshe2", Some("建设路街道政协工委二")).await;
+    let (status, _) = app
+        .api_post(
+            &other,
+            &path,
+            &json!({"on": "2011-03-01", "points": 1, "reason": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Taken back: a reason and the version read; kept, shown, no longer counted.
+    let id = d["id"].as_i64().unwrap();
+    let back = format!("/api/v1/points/deductions/{id}/withdraw");
+    let (status, answer) = app
+        .api_post(&staff, &back, &json!({"reason": "", "version": 1}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code(&answer, "reason"), "required");
+    let (status, answer) = app
+        .api_post(&other, &back, &json!({"reason": "误登", "version": 1}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
+    let withdrawals = app.audit_count("withdraw").await;
+    let (status, taken) = app
+        .api_post(
+            &staff,
+            &back,
+            &json!({"reason": "已请假，误登", "version": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{taken}");
+    assert_eq!(taken["withdrawn"], true);
+    assert_eq!(app.audit_count("withdraw").await, withdrawals + 1);
+    let (status, _) = app
+        .api_post(&staff, &back, &json!({"reason": "再次", "version": 1}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a second take-back on a stale read"
+    );
+    let restored = breakdown(&app, &staff, meng, 2011).await;
+    assert_eq!(restored["score"], before["score"]);
+    assert_eq!(restored["deducted"], "0");
+    assert_eq!(
+        restored["deductions"][0]["withdrawn_reason"],
+        "已请假，误登"
+    );
+
+    // The page: the form refuses in words and keeps the typing; a good one
+    // lands on the member's year with the line shown.
+    app.login("staff").await;
+    let page = format!("/points/members/{meng}/deductions");
+    let response = app
+        .post_form(
+            &page,
+            &[
+                ("on", "2011-05-04"),
+                ("points", "abc"),
+                ("reason", "未按时报送信息"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("未按时报送信息"), "the typing is kept");
+    assert!(html.contains("扣分分值"), "the field is named");
+    let response = app
+        .post_form(
+            &page,
+            &[
+                ("on", "2011-05-04"),
+                ("points", "1"),
+                ("reason", "未按时报送信息"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (status, html) = app
+        .get_html(&format!("/points/members/{meng}?year=2011"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("未按时报送信息") && html.contains("已请假，误登"));
+    assert!(html.contains("撤销扣分"));
+}
+
+dual_test!(
+    deductions_are_dated_reasoned_traceable_and_taken_back_t,
+    deductions_are_dated_reasoned_traceable_and_taken_back
+);

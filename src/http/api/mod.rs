@@ -216,6 +216,7 @@ impl Modify for ErrorAnswers {
         plans::list, plans::create, plans::get, plans::update, plans::delete, plans::copy,
         plans::add_item, plans::update_item, plans::delete_item, plans::status,
         points::list, points::member, points::get_rules, points::put_rules,
+        points::add_deduction, points::withdraw_deduction,
         exports::all,
         imports::import_members, imports::import_departments, imports::member_template, imports::department_template,
     ),

@@ -8,7 +8,7 @@ use axum::extract::RawQuery;
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use axum::http::Method;
+use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -21,7 +21,8 @@ use crate::http::error::{ApiResult, ErrorBody, ForApi};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::non_blank;
 use crate::services::points::{
-    self as service, GradeCount, PointsBreakdown, PointsQuery, RankedMember, RulesInput, RulesView,
+    self as service, DeductionInput, DeductionView, DeductionWithdrawInput, GradeCount,
+    PointsBreakdown, PointsQuery, RankedMember, RulesInput, RulesView,
 };
 
 pub fn routes() -> Vec<RouteSpec> {
@@ -32,6 +33,18 @@ pub fn routes() -> Vec<RouteSpec> {
         route(Method::GET, "/api/v1/points/members/{id}", BOTH, member),
         route(Method::GET, "/api/v1/points/rules", STAFF, get_rules),
         route(Method::PUT, "/api/v1/points/rules", STAFF, put_rules),
+        route(
+            Method::POST,
+            "/api/v1/points/members/{id}/deductions",
+            STAFF,
+            add_deduction,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/points/deductions/{id}/withdraw",
+            STAFF,
+            withdraw_deduction,
+        ),
     ]
 }
 
@@ -201,4 +214,61 @@ pub async fn put_rules(
         .await
         .for_api(actor.locale)?;
     Ok(Json(v).into_response())
+}
+
+/// A deduction from a member's points.
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct DeductionBody {
+    /// The day, `YYYY-MM-DD`, not after today; it counts in its year.
+    #[schema(format = Date)]
+    on: String,
+    /// Points taken off: above 0, at most 100, one decimal (`5`, `2.5`).
+    points: f64,
+    /// Why (required, up to 200 characters), e.g. 无故缺席全体会议.
+    reason: String,
+}
+
+/// Taking a deduction back.
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct DeductionWithdrawBody {
+    /// Why (required, up to 200 characters).
+    reason: String,
+    /// The deduction's version as read.
+    version: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/points/members/{id}/deductions", tag = "points", params(("id" = i64, Path)),
+    request_body = DeductionBody,
+    description = "Take points off a member's year (扣分), with the day and the reason; the score and the ranking of that year follow at once. Points above 0 and at most 100 with one decimal, a reason, a day not after today: a wrong field is named and nothing is saved. Staff within their subtree; another committee's member is 404.",
+    responses((status = 201, body = DeductionView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_deduction(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    JsonForm(input): JsonForm<DeductionInput>,
+) -> ApiResult {
+    let d = service::add_deduction(&state.db, &actor, id, &input)
+        .await
+        .for_api(actor.locale)?;
+    Ok((StatusCode::CREATED, Json(d)).into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/points/deductions/{id}/withdraw", tag = "points", params(("id" = i64, Path)),
+    request_body = DeductionWithdrawBody,
+    description = "Take a deduction back, with the reason and the version read: it is kept, shown as taken back, and no longer counts.",
+    responses((status = 200, body = DeductionView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "changed or taken back by someone else since it was read"),
+        (status = 422, body = ErrorBody)))]
+pub async fn withdraw_deduction(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    PathId(id): PathId,
+    JsonForm(input): JsonForm<DeductionWithdrawInput>,
+) -> ApiResult {
+    let d = service::withdraw_deduction(&state.db, &actor, id, &input)
+        .await
+        .for_api(actor.locale)?;
+    Ok(Json(d).into_response())
 }

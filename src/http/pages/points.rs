@@ -28,7 +28,8 @@ use crate::http::{route, AppState, RouteSpec};
 use crate::services::non_blank;
 use crate::services::orgs as org_service;
 use crate::services::points::{
-    self as service, PointsBreakdown, PointsQuery, Ranking, RulesInput, RulesView,
+    self as service, DeductionInput, DeductionWithdrawInput, PointsBreakdown, PointsQuery, Ranking,
+    RulesInput, RulesView,
 };
 
 pub fn routes() -> Vec<RouteSpec> {
@@ -41,6 +42,18 @@ pub fn routes() -> Vec<RouteSpec> {
         route(Method::GET, "/points/rules", STAFF, rules_form),
         route(Method::POST, "/points/rules", STAFF, save_rules),
         route(Method::GET, "/points/members/{id}", BOTH, member),
+        route(
+            Method::POST,
+            "/points/members/{id}/deductions",
+            STAFF,
+            add_deduction,
+        ),
+        route(
+            Method::POST,
+            "/points/deductions/{id}/withdraw",
+            STAFF,
+            withdraw_deduction,
+        ),
     ]
 }
 
@@ -135,6 +148,45 @@ struct MemberTemplate {
     is_staff: bool,
     prev: String,
     next: String,
+    /// The deduction form as typed (the day defaults to today).
+    deduction: DeductionInput,
+    errors: FieldErrors,
+    /// The deduction whose take-back form was refused, its errors and its
+    /// reason as typed; or a take-back on a stale read.
+    withdraw_id: i64,
+    withdraw_errors: FieldErrors,
+    withdraw_reason: String,
+    conflict: bool,
+}
+
+async fn member_page(
+    state: &AppState,
+    page: &PageActor,
+    id: i64,
+    year: Option<&str>,
+) -> Result<MemberTemplate, crate::http::render::PageError> {
+    let b = service::breakdown(&state.db, &page.actor, id, year)
+        .await
+        .for_page(page)?;
+    let own = page.actor.member_id == Some(id);
+    let ctx = Ctx::for_page(page, if own { "my_points" } else { "points" });
+    let base = format!("/points/members/{id}");
+    Ok(MemberTemplate {
+        prev: link_with(&base, &[], &[("year", (b.year - 1).to_string())]),
+        next: link_with(&base, &[], &[("year", (b.year + 1).to_string())]),
+        is_staff: page.actor.role == Role::Staff,
+        deduction: DeductionInput {
+            on: Some(crate::services::steps::today().to_string()),
+            ..DeductionInput::default()
+        },
+        errors: FieldErrors::new(),
+        withdraw_id: 0,
+        withdraw_errors: FieldErrors::new(),
+        withdraw_reason: String::new(),
+        conflict: false,
+        b,
+        ctx,
+    })
 }
 
 pub async fn member(
@@ -143,20 +195,90 @@ pub async fn member(
     PathId(id): PathId,
     ApiQuery(q): ApiQuery<YearQuery>,
 ) -> PageResult {
-    let b = service::breakdown(&state.db, &page.actor, id, non_blank(&q.year))
-        .await
-        .for_page(&page)?;
-    let own = page.actor.member_id == Some(id);
-    let ctx = Ctx::for_page(&page, if own { "my_points" } else { "points" });
-    let base = format!("/points/members/{id}");
-    let template = MemberTemplate {
-        prev: link_with(&base, &[], &[("year", (b.year - 1).to_string())]),
-        next: link_with(&base, &[], &[("year", (b.year + 1).to_string())]),
-        is_staff: page.actor.role == Role::Staff,
-        b,
-        ctx,
-    };
+    let template = member_page(&state, &page, id, non_blank(&q.year)).await?;
     Ok(render(&template))
+}
+
+/// The year a deduction's day falls in, for the page to come back to.
+fn year_of_day(on: Option<&str>) -> Option<String> {
+    let on = on?.trim();
+    chrono::NaiveDate::parse_from_str(on, "%Y-%m-%d")
+        .ok()
+        .map(|d| chrono::Datelike::year(&d).to_string())
+}
+
+pub async fn add_deduction(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+    PageForm { page, form }: PageForm<DeductionInput>,
+) -> PageResult {
+    let added = service::add_deduction(&state.db, &page.actor, id, &form)
+        .await
+        .for_edit(&page)?;
+    match added {
+        Ok(d) => Ok(flash::redirect(
+            &format!(
+                "/points/members/{id}?year={}#deductions",
+                chrono::Datelike::year(&d.on)
+            ),
+            Flash::Recorded,
+        )),
+        Err(refused) => {
+            let year = year_of_day(form.on.as_deref());
+            let mut again = member_page(&state, &page, id, year.as_deref()).await?;
+            let status = match refused {
+                Refused::Invalid(errors) => {
+                    again.errors = errors;
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                Refused::Conflict(_) => {
+                    again.conflict = true;
+                    StatusCode::CONFLICT
+                }
+            };
+            again.deduction = form;
+            Ok(render_status(status, &again))
+        }
+    }
+}
+
+pub async fn withdraw_deduction(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+    PageForm { page, form }: PageForm<DeductionWithdrawInput>,
+) -> PageResult {
+    let taken = service::withdraw_deduction(&state.db, &page.actor, id, &form)
+        .await
+        .for_edit(&page)?;
+    let back = |member_id: i64, on: chrono::NaiveDate| {
+        format!(
+            "/points/members/{member_id}?year={}#deductions",
+            chrono::Datelike::year(&on)
+        )
+    };
+    match taken {
+        Ok(d) => Ok(flash::redirect(&back(d.member_id, d.on), Flash::Saved)),
+        Err(refused) => {
+            let d = service::deduction(&state.db, &page.actor, id)
+                .await
+                .for_page(&page)?;
+            let year = chrono::Datelike::year(&d.on).to_string();
+            let mut again = member_page(&state, &page, d.member_id, Some(&year)).await?;
+            again.withdraw_id = id;
+            again.withdraw_reason = form.reason.unwrap_or_default();
+            let status = match refused {
+                Refused::Invalid(errors) => {
+                    again.withdraw_errors = errors;
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                Refused::Conflict(_) => {
+                    again.conflict = true;
+                    StatusCode::CONFLICT
+                }
+            };
+            Ok(render_status(status, &again))
+        }
+    }
 }
 
 /// One input of the rules form.
