@@ -129,6 +129,7 @@ choice_enum! {
         PointsRules => "points_rules",
         Points => "points",
         Attachment => "attachment",
+        ArchiveDocument => "archive_document",
         AuditLog => "audit_log",
         Database => "database",
     }
@@ -616,6 +617,10 @@ pub fn contextual_label_key(
         (DetailKind::Kind, O::Org) => {
             key(orgs::OrgKind::parse(FIELD, value), orgs::OrgKind::label_key)
         }
+        (DetailKind::Kind, O::ArchiveDocument) => key(
+            super::archive::ArchiveKind::parse(FIELD, value),
+            super::archive::ArchiveKind::label_key,
+        ),
         (DetailKind::Category, O::Proposal) => key(
             proposals::Category::parse(FIELD, value),
             proposals::Category::label_key,
