@@ -320,6 +320,14 @@ mod tests {
     }
 
     #[test]
+    fn the_same_text_writes_the_same_bytes() {
+        // The archive files a generated document once per content (its
+        // SHA-256): nothing in the package may vary between two writes.
+        let first = summary(&sample(), None).unwrap();
+        assert_eq!(first, summary(&sample(), None).unwrap());
+    }
+
+    #[test]
     fn columns_are_as_wide_as_their_text_needs() {
         let headers = vec!["日期".to_string(), "类别".into(), "事项".into()];
         let rows = vec![vec![

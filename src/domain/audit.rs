@@ -130,6 +130,7 @@ choice_enum! {
         PointDeduction => "point_deduction",
         Points => "points",
         Attachment => "attachment",
+        ArchiveDocument => "archive_document",
         AuditLog => "audit_log",
         Database => "database",
     }
@@ -618,6 +619,10 @@ pub fn contextual_label_key(
         (DetailKind::Kind, O::Org) => {
             key(orgs::OrgKind::parse(FIELD, value), orgs::OrgKind::label_key)
         }
+        (DetailKind::Kind, O::ArchiveDocument) => key(
+            super::archive::ArchiveKind::parse(FIELD, value),
+            super::archive::ArchiveKind::label_key,
+        ),
         (DetailKind::Category, O::Proposal) => key(
             proposals::Category::parse(FIELD, value),
             proposals::Category::label_key,

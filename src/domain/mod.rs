@@ -2,6 +2,7 @@
 //! rules. Nothing here does I/O.
 
 pub mod activities;
+pub mod archive;
 pub mod attachments;
 pub mod audit;
 pub mod audit_head;

@@ -20,6 +20,12 @@ pub enum DocKind {
     InfoReport,
     Case,
     Activity,
+    /// A Word document generated from the records and filed in the archive.
+    ArchiveDocument,
+    /// A saved work summary (its latest version), filed in the archive.
+    Summary,
+    /// A file uploaded to a record, found by its name.
+    Attachment,
 }
 
 /// A text to index, with what filters need.

@@ -224,6 +224,8 @@ pub async fn attach(
             &actor.audit("upload", "attachment", id, Some(detail.to_string())),
         )
         .await?;
+        // The archive lists it, and the search finds it by its name.
+        crate::storage::search::record_change(&mut tx, "attachment", id).await?;
         tx.commit().await?;
         Ok::<i64, sqlx::Error>(id)
     }

@@ -2,6 +2,7 @@
 //! with its audit row, and is shared by the pages, the API and the CLI.
 
 pub mod activities;
+pub mod archive;
 pub mod attachments;
 pub mod audit;
 pub mod audit_words;

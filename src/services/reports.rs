@@ -7,10 +7,11 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::cases::{bad_request, committee};
-use super::{non_blank, Actor};
+use super::{archive, non_blank, Actor};
 use crate::app::i18n::{self, Locale};
 use crate::documents::{self, docx};
 use crate::domain::activities::ActivityKind;
+use crate::domain::archive::{ArchiveKind, DocumentRecord};
 use crate::domain::audit::AuditVia;
 use crate::domain::dates::parse_optional_date;
 use crate::domain::info::AdoptionLevel;
@@ -382,6 +383,58 @@ pub enum Requester<'a> {
     Cli,
 }
 
+impl Requester<'_> {
+    /// Who files the document in the archive.
+    fn filer(&self) -> archive::Filer<'_> {
+        match self {
+            Requester::Actor(actor, _) => archive::Filer::Actor(actor),
+            Requester::Cli => archive::Filer::Cli,
+        }
+    }
+}
+
+/// What a generated document is filed as: its kind, committee and record.
+struct Filing<'a> {
+    kind: ArchiveKind,
+    org_id: i64,
+    record: DocumentRecord,
+    record_title: &'a str,
+}
+
+/// File a Word document just written in the archive with its kind,
+/// committee and record (once per content: the same document downloaded
+/// again files nothing new). Markdown and HTML are the same text for other
+/// uses and are not filed.
+async fn file_in_archive(
+    db: &Db,
+    filer: archive::Filer<'_>,
+    file: &SummaryFile,
+    text: &Summary,
+    filing: Filing<'_>,
+) -> Result<(), AppError> {
+    if file.format != FileFormat::Docx {
+        return Ok(());
+    }
+    let markdown = rules::to_markdown(text);
+    archive::file_document(
+        db,
+        filer,
+        &archive::Generated {
+            kind: filing.kind,
+            org_id: filing.org_id,
+            record: filing.record,
+            record_title: filing.record_title,
+            title: &text.title,
+            file_name: &file.file_name,
+            content_type: file.format.content_type(),
+            bytes: &file.bytes,
+            text: &markdown,
+        },
+    )
+    .await
+    .map(|_| ())
+}
+
 /// Write `summary` as a file: the committee's name and the period's last day
 /// close a Word document as its issuer and date.
 pub fn write_file(
@@ -471,6 +524,24 @@ pub async fn export(
     };
     let (figures, summary) = draft(db, org, period, locale).await?;
     let file = write_file(&summary, &figures.committee, figures.period, format, locale)?;
+    file_in_archive(
+        db,
+        requester.filer(),
+        &file,
+        &summary,
+        Filing {
+            kind: ArchiveKind::SummaryFile,
+            org_id: org.id,
+            record: DocumentRecord::Period {
+                org_id: org.id,
+                code: period.code(),
+                from: period.from,
+                to: period.to,
+            },
+            record_title: &org.name,
+        },
+    )
+    .await?;
     let detail = |via: AuditVia| {
         format!(
             "org_id={}; from={}; to={}; format={}; via={}; bytes={}",
@@ -652,6 +723,7 @@ pub async fn save(db: &Db, actor: &Actor, input: &SaveInput) -> Result<SummaryDe
         "title": summary.title, "chars": stored.chars().count(), "note": note,
     });
     let action = if first { "create" } else { "update" };
+    crate::storage::search::record_change(&mut tx, "summary", id).await?;
     audit::insert(
         &mut tx,
         &actor.audit(action, "summary", id, Some(detail.to_string())),
@@ -760,6 +832,7 @@ pub async fn withdraw(
         )
         .await?,
     )?;
+    crate::storage::search::record_change(&mut tx, "summary", id).await?;
     let detail = serde_json::json!({ "reason": reason, "versions": read });
     audit::insert(
         &mut tx,
@@ -848,6 +921,22 @@ pub async fn plan_file(
     let text = rules::plan_document(&document, &tr);
     let mut file = write_file(&text, &org.name, dated, format, locale)?;
     file.file_name = format!("plan_{}_{year}.{}", org.name, format.as_str());
+    file_in_archive(
+        db,
+        requester.filer(),
+        &file,
+        &text,
+        Filing {
+            kind: ArchiveKind::Plan,
+            org_id: org.id,
+            record: DocumentRecord::Plan {
+                org_id: org.id,
+                year,
+            },
+            record_title: &org.name,
+        },
+    )
+    .await?;
     let detail = |via: AuditVia| {
         format!(
             "org_id={}; year={year}; format={}; via={}; bytes={}",
@@ -1003,6 +1092,19 @@ pub async fn duty_file(
     let dated = year_to_date("year", year)?;
     let mut file = write_file(&text, &place.org_name, dated, format, locale)?;
     file.file_name = format!("duty_{}_{year}.{}", member.name, format.as_str());
+    file_in_archive(
+        db,
+        archive::Filer::Actor(actor),
+        &file,
+        &text,
+        Filing {
+            kind: ArchiveKind::DutyFile,
+            org_id: member.org_id,
+            record: DocumentRecord::Member { member_id, year },
+            record_title: &member.name,
+        },
+    )
+    .await?;
     let detail = format!(
         "member_id={member_id}; year={year}; format={}; via={}; bytes={}",
         format.as_str(),
@@ -1133,6 +1235,22 @@ pub async fn compilation_file(
     let dated = year_to_date("session", year)?;
     let mut file = write_file(&text, &org.name, dated, format, locale)?;
     file.file_name = format!("proposals_{}_{session}.{}", org.name, format.as_str());
+    file_in_archive(
+        db,
+        archive::Filer::Actor(actor),
+        &file,
+        &text,
+        Filing {
+            kind: ArchiveKind::Compilation,
+            org_id: org.id,
+            record: DocumentRecord::Session {
+                org_id: org.id,
+                session: year,
+            },
+            record_title: &org.name,
+        },
+    )
+    .await?;
     let detail = format!(
         "org_id={}; session={session}; format={}; via={}; bytes={}",
         org.id,

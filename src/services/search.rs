@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 
 use super::cases::{committee, parse_range};
 use super::{non_blank, Actor};
+use crate::domain::archive;
 use crate::domain::orgs::is_within;
 use crate::domain::proposals::{is_public, ProposalStatus};
 use crate::domain::roles::Role;
@@ -46,14 +47,35 @@ pub struct SearchIndex {
     replay: tokio::sync::Mutex<()>,
 }
 
+/// The kind a hit is shown as: the archive's three are one (档案).
 fn kind_name(kind: DocKind) -> &'static str {
     match kind {
         DocKind::Proposal => "proposal",
         DocKind::InfoReport => "info",
         DocKind::Case => "case",
         DocKind::Activity => "activity",
+        DocKind::ArchiveDocument | DocKind::Summary | DocKind::Attachment => "archive",
     }
 }
+
+/// The kinds of document a search's `kind` asks for.
+fn kinds_asked(name: &str) -> Option<&'static [DocKind]> {
+    match name {
+        "proposal" => Some(&[DocKind::Proposal]),
+        "info" => Some(&[DocKind::InfoReport]),
+        "case" => Some(&[DocKind::Case]),
+        "activity" => Some(&[DocKind::Activity]),
+        "archive" => Some(&ARCHIVE_KINDS),
+        _ => None,
+    }
+}
+
+/// What the archive files, searched as one kind.
+const ARCHIVE_KINDS: [DocKind; 3] = [
+    DocKind::ArchiveDocument,
+    DocKind::Summary,
+    DocKind::Attachment,
+];
 
 fn table_of(kind: DocKind) -> &'static str {
     match kind {
@@ -61,15 +83,22 @@ fn table_of(kind: DocKind) -> &'static str {
         DocKind::InfoReport => "info_reports",
         DocKind::Case => "cases",
         DocKind::Activity => "activities",
+        DocKind::ArchiveDocument => "archive_documents",
+        DocKind::Summary => "summaries",
+        DocKind::Attachment => "attachments",
     }
 }
 
+/// The kind a change in the `search_changes` log names.
 fn kind_of(name: &str) -> Option<DocKind> {
     match name {
         "proposal" => Some(DocKind::Proposal),
         "info" => Some(DocKind::InfoReport),
         "case" => Some(DocKind::Case),
         "activity" => Some(DocKind::Activity),
+        "archive_document" => Some(DocKind::ArchiveDocument),
+        "summary" => Some(DocKind::Summary),
+        "attachment" => Some(DocKind::Attachment),
         _ => None,
     }
 }
@@ -151,6 +180,22 @@ async fn load(db: &Db, kind: DocKind, ids: Option<&[i64]>) -> Result<Vec<Doc>, A
                 .collect()
         }
         DocKind::InfoReport => info_docs(db, ids).await?,
+        // The archive's: its committee's staff only.
+        DocKind::ArchiveDocument => store::archive_documents(db, ids)
+            .await?
+            .into_iter()
+            .map(|row| doc(kind, row))
+            .collect(),
+        DocKind::Summary => store::summaries(db, ids)
+            .await?
+            .into_iter()
+            .map(|row| doc(kind, row))
+            .collect(),
+        DocKind::Attachment => store::attachments(db, ids)
+            .await?
+            .into_iter()
+            .map(|row| doc(kind, row))
+            .collect(),
     })
 }
 
@@ -166,11 +211,14 @@ async fn info_docs(db: &Db, ids: Option<&[i64]>) -> Result<Vec<Doc>, AppError> {
         .collect())
 }
 
-const KINDS: [DocKind; 4] = [
+const KINDS: [DocKind; 7] = [
     DocKind::Proposal,
     DocKind::InfoReport,
     DocKind::Case,
     DocKind::Activity,
+    DocKind::ArchiveDocument,
+    DocKind::Summary,
+    DocKind::Attachment,
 ];
 
 impl SearchIndex {
@@ -462,7 +510,7 @@ pub async fn similar(
 #[serde(default)]
 pub struct SearchQuery {
     pub q: Option<String>,
-    /// proposal | info | case | activity
+    /// proposal | info | case | activity | archive
     pub kind: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
@@ -482,7 +530,8 @@ pub struct Piece {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SearchHit {
-    /// proposal | info | case | activity
+    /// proposal | info | case | activity | archive (a filed document, a
+    /// saved summary, an attachment by its name)
     pub kind: String,
     pub id: i64,
     pub score: f32,
@@ -512,6 +561,9 @@ fn url_of(kind: DocKind, id: i64) -> String {
         DocKind::InfoReport => format!("/info/{id}"),
         DocKind::Case => format!("/cases/{id}"),
         DocKind::Activity => format!("/activities/{id}"),
+        DocKind::ArchiveDocument => archive::document_url(id),
+        DocKind::Summary => archive::entry_url(archive::ArchiveKind::Summary, id),
+        DocKind::Attachment => archive::entry_url(archive::ArchiveKind::Attachment, id),
     }
 }
 
@@ -532,8 +584,8 @@ pub async fn search(
     } else {
         None
     };
-    let kind = match non_blank(&q.kind) {
-        Some(k) => match kind_of(k) {
+    let kinds = match non_blank(&q.kind) {
+        Some(k) => match kinds_asked(k) {
             Some(k) => Some(k),
             None => {
                 errors.push(FieldError::new("kind", "invalid_choice"));
@@ -579,7 +631,7 @@ pub async fn search(
         state.index.search(
             &text,
             |d| {
-                kind.is_none_or(|k| d.kind == k)
+                kinds.is_none_or(|k| k.contains(&d.kind))
                     && range.from.is_none_or(|f| d.date >= f)
                     && range.to.is_none_or(|t| d.date <= t)
                     && scope.as_deref().is_none_or(|s| is_within(&d.org_path, s))

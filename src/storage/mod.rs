@@ -6,6 +6,7 @@
 //! Where the SQL really differs, a module matches on [`Db`] in one visible place.
 
 pub mod activities;
+pub mod archive;
 pub mod attachments;
 pub mod attempts;
 pub mod audit;

@@ -190,3 +190,50 @@ pub async fn ids(db: &Db, table: &str) -> Result<Vec<i64>, sqlx::Error> {
     let sql = format!("SELECT id FROM {table} ORDER BY id");
     on_db!(db, pool => sqlx::query_scalar::<_, i64>(&sql).fetch_all(pool).await)
 }
+
+/// Generated documents filed in the archive, by the text they were written
+/// from (not those taken out of it).
+pub async fn archive_documents(db: &Db, ids: Option<&[i64]>) -> Result<Vec<DocRow>, sqlx::Error> {
+    rows(
+        db,
+        "SELECT d.id, o.path AS org_path, d.filed_on AS day, d.title, d.body, d.kind AS state, \
+         CAST(NULL AS BIGINT) AS person FROM archive_documents d JOIN orgs o ON o.id = d.org_id \
+         WHERE d.withdrawn_on IS NULL",
+        "d.id",
+        ids,
+    )
+    .await
+}
+
+/// Saved work summaries in the archive, by their latest version's text.
+pub async fn summaries(db: &Db, ids: Option<&[i64]>) -> Result<Vec<DocRow>, sqlx::Error> {
+    rows(
+        db,
+        "SELECT s.id, o.path AS org_path, s.filed_on AS day, s.title, v.body, \
+         'summary' AS state, CAST(NULL AS BIGINT) AS person \
+         FROM summaries s JOIN orgs o ON o.id = s.org_id \
+         JOIN summary_versions v ON v.summary_id = s.id AND v.number = s.versions \
+         WHERE s.withdrawn_on IS NULL",
+        "s.id",
+        ids,
+    )
+    .await
+}
+
+/// Attachments in the archive, by their file's name, in their record's
+/// committee, dated the day they were uploaded.
+pub async fn attachments(db: &Db, ids: Option<&[i64]>) -> Result<Vec<DocRow>, sqlx::Error> {
+    let day = match db {
+        Db::Sqlite(_) => "substr(t.created_at, 1, 10)",
+        Db::Postgres(_) => "CAST(t.created_at AS DATE)",
+    };
+    let select = format!(
+        "SELECT t.id, o.path AS org_path, {day} AS day, t.original_name AS title, '' AS body, \
+         'attachment' AS state, CAST(NULL AS BIGINT) AS person \
+         FROM {records} t JOIN orgs o ON o.id = t.record_org \
+         LEFT JOIN attachment_withdrawals w ON w.attachment_id = t.id \
+         WHERE w.attachment_id IS NULL",
+        records = super::archive::attachment_records(db),
+    );
+    rows(db, &select, "t.id", ids).await
+}

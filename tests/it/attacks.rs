@@ -1295,6 +1295,16 @@ async fn write_routes(app: &TestApp) -> Vec<(Method, String, String)> {
             format!("/api/v1/reports/summaries/{member}/withdraw"),
             staff.clone(),
         ),
+        (
+            Method::POST,
+            format!("/api/v1/archive/documents/{member}/withdraw"),
+            staff.clone(),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/archive/attachments/{member}/withdraw"),
+            staff.clone(),
+        ),
         (Method::POST, "/api/v1/plans".to_string(), staff.clone()),
         (
             Method::PUT,

@@ -292,6 +292,30 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
             (M::POST, "/api/v1/reports/summaries/{id}/withdraw"),
             staff_only,
         ),
+        // The archive's documents and attachments: staff's.
+        ((M::GET, "/reports/archive/documents/{id}"), staff_only),
+        ((M::GET, "/reports/archive/documents/{id}/file"), staff_only),
+        (
+            (M::POST, "/reports/archive/documents/{id}/withdraw"),
+            staff_only,
+        ),
+        ((M::GET, "/reports/archive/attachments/{id}"), staff_only),
+        (
+            (M::POST, "/reports/archive/attachments/{id}/withdraw"),
+            staff_only,
+        ),
+        ((M::GET, "/api/v1/archive"), staff_only),
+        ((M::GET, "/api/v1/archive/documents/{id}"), staff_only),
+        ((M::GET, "/api/v1/archive/documents/{id}/file"), staff_only),
+        (
+            (M::POST, "/api/v1/archive/documents/{id}/withdraw"),
+            staff_only,
+        ),
+        ((M::GET, "/api/v1/archive/attachments/{id}"), staff_only),
+        (
+            (M::POST, "/api/v1/archive/attachments/{id}/withdraw"),
+            staff_only,
+        ),
         // Reminders: everyone reads and marks their own (another's is 404,
         // tests/it/notifications.rs); the outbox is the administrator's.
         ((M::GET, "/notifications"), everyone),

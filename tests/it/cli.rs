@@ -135,6 +135,14 @@ fn report_summary_writes_the_file_and_names_bad_input() {
     );
     succeeds(&out, "report summary docx");
     assert_eq!(&std::fs::read(&docx).unwrap()[..2], b"PK");
+    // The Word file is filed in the archive, by the operator (the Markdown is not).
+    let filed = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let db = open(dir.path()).await;
+        lvzhi::on_db!(&db, pool => sqlx::query_as::<_, (String, Option<i64>)>(
+            "SELECT kind, filed_by FROM archive_documents").fetch_all(pool).await)
+        .unwrap()
+    });
+    assert_eq!(filed, [("summary_file".to_string(), None)]);
     let out = lvzhi(
         dir.path(),
         &["report", "summary", "--org", "无此工委", "--output", "x.md"],

@@ -620,7 +620,7 @@ fn every_key_in_use_exists_in_both_languages() {
                 .map(|k| format!("proposal.sort.{}", k.as_str())),
         );
         keys.extend(
-            ["proposal", "info", "case", "activity"]
+            ["proposal", "info", "case", "activity", "archive"]
                 .iter()
                 .map(|k| format!("search.kind.{k}")),
         );
@@ -645,6 +645,11 @@ fn every_key_in_use_exists_in_both_languages() {
         keys.extend(Share::ALL.iter().map(|v| v.label_key().to_string()));
         keys.extend(ProjectKind::ALL.iter().map(|v| v.label_key().to_string()));
         keys.extend(ProjectStatus::ALL.iter().map(|v| v.label_key().to_string()));
+        keys.extend(
+            lvzhi::domain::archive::ArchiveKind::ALL
+                .iter()
+                .map(|v| v.label_key().to_string()),
+        );
         // Fields named through a helper (the grade bands' ends), which the scan cannot see.
         keys.extend(
             [

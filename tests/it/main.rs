@@ -7,6 +7,7 @@ mod helpers;
 mod accounts;
 mod activities;
 mod architecture;
+mod archive;
 mod assessment;
 mod attachments;
 mod attacks;

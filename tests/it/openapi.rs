@@ -97,6 +97,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/reports/summaries/{id}"),
     ("get", "/reports/summaries/{id}/file"),
     ("post", "/reports/summaries/{id}/withdraw"),
+    ("get", "/archive"),
+    ("get", "/archive/documents/{id}"),
+    ("get", "/archive/documents/{id}/file"),
+    ("post", "/archive/documents/{id}/withdraw"),
+    ("get", "/archive/attachments/{id}"),
+    ("post", "/archive/attachments/{id}/withdraw"),
     ("post", "/members/import"),
     ("post", "/departments/import"),
     ("get", "/members/import/template"),
@@ -324,6 +330,11 @@ async fn every_documented_operation_answers(app: TestApp) {
         // none of staff's, and the 404 comes from the handler.
         if path == "/api/v1/notifications/{id}/read" {
             assert_eq!(answer["error"], "not_found", "{method} {url}");
+            continue;
+        }
+        // The archive holds no attachment, and a document only once a probe
+        // generated one (a Word download files it): else a 404 from the handler.
+        if path.starts_with("/api/v1/archive/") && answer["error"] == "not_found" {
             continue;
         }
         // The demo has filed no summary and taken no points off: the 404

@@ -216,6 +216,8 @@ fn types_map(sqlite: &str, postgres: &str) -> bool {
         "INTEGER" => matches!(postgres, "bigint" | "boolean"),
         // Text, and timestamps (RFC 3339) and dates (ISO 8601) as text.
         "TEXT" => matches!(postgres, "text" | "timestamp with time zone" | "date"),
+        // Bytes (the archive's filed documents).
+        "BLOB" => postgres == "bytea",
         _ => false,
     }
 }

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, with its OpenAPI document.
 
 mod activities;
+mod archive;
 mod audit;
 mod cases;
 mod exports;
@@ -70,6 +71,7 @@ pub fn routes() -> Vec<RouteSpec> {
         info::routes(),
         projects::routes(),
         reports::routes(),
+        archive::routes(),
         notifications::routes(),
         plans::routes(),
         points::routes(),
@@ -212,6 +214,8 @@ impl Modify for ErrorAnswers {
         projects::list, projects::create, projects::figures, projects::get, projects::update, projects::add_update,
         reports::summary, reports::summary_file, reports::saved_list, reports::save, reports::saved_get,
         reports::version_file, reports::withdraw,
+        archive::list, archive::document, archive::document_file, archive::withdraw_document,
+        archive::attachment, archive::withdraw_attachment,
         notifications::list, notifications::read,
         plans::list, plans::create, plans::get, plans::update, plans::delete, plans::copy,
         plans::add_item, plans::update_item, plans::delete_item, plans::status,

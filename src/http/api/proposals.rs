@@ -322,7 +322,8 @@ pub async fn upload_to_proposal(
 pub struct SearchParams {
     /// The words to look for (Chinese is segmented).
     q: String,
-    /// proposal | info | case | activity
+    /// proposal | info | case | activity | archive (staff: the archive's
+    /// filed documents by their text, saved summaries, attachments by name)
     kind: Option<String>,
     /// Dated on or after (YYYY-MM-DD).
     from: Option<String>,

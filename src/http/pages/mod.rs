@@ -3,6 +3,7 @@
 mod account;
 mod activities;
 mod admin;
+mod archive;
 mod cases;
 mod exports;
 mod home;
@@ -37,6 +38,7 @@ pub fn routes() -> Vec<RouteSpec> {
         info::routes(),
         projects::routes(),
         reports::routes(),
+        archive::routes(),
         notifications::routes(),
         plans::routes(),
         points::routes(),

@@ -1199,7 +1199,7 @@ pub async fn search_page(
     render_status(
         status,
         &SearchTemplate {
-            kinds: ["proposal", "info", "case", "activity"]
+            kinds: ["proposal", "info", "case", "activity", "archive"]
                 .iter()
                 .map(|k| Choice {
                     value: k.to_string(),

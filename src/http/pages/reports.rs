@@ -1,7 +1,8 @@
 //! The work summary pages: choose the committee's period, read the summary
 //! drafted from the records as it will be handed in, edit it and save it as
 //! a dated version filed in the archive, and download it as Word, Markdown
-//! or HTML; the archive of saved summaries, each with its versions.
+//! or HTML; a saved summary with its versions (the archive lists it:
+//! `pages::archive`).
 
 use askama::Template;
 use axum::extract::State;
@@ -21,8 +22,7 @@ use crate::http::render::{
 };
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::reports::{
-    self as service, ArchiveQuery, FileQuery, SaveInput, SummaryQuery, VersionFileQuery,
-    WithdrawInput,
+    self as service, FileQuery, SaveInput, SummaryQuery, VersionFileQuery, WithdrawInput,
 };
 use crate::storage::reports::SavedSummary;
 
@@ -33,7 +33,6 @@ pub fn routes() -> Vec<RouteSpec> {
         route(Method::GET, "/reports/summary", STAFF, summary),
         route(Method::GET, "/reports/summary/file", STAFF, summary_file),
         route(Method::POST, "/reports/summary/save", STAFF, save),
-        route(Method::GET, "/reports/archive", STAFF, archive),
         route(Method::GET, "/reports/summaries/{id}", STAFF, saved_page),
         route(
             Method::GET,
@@ -274,75 +273,12 @@ pub async fn summary_file(
     ))
 }
 
-/// A saved summary as the archive lists it.
-pub struct ArchiveRow {
-    pub href: String,
-    pub title: String,
-    pub org_name: String,
-    pub period: String,
-    pub filed_on: String,
-    pub versions: i64,
-    pub withdrawn: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "reports/archive.html")]
-struct ArchiveTemplate {
-    ctx: Ctx,
-    rows: Vec<ArchiveRow>,
-    years: Vec<Choice>,
-    q: String,
-    withdrawn: bool,
-}
-
 fn period_words(ctx: &Ctx, s: &SavedSummary) -> String {
     let tr =
         |key: &str, params: &[(&str, String)]| crate::app::i18n::t_with(ctx.locale, key, params);
     ReportPeriod::new(s.period_from, s.period_to)
         .map(|p| p.label(&tr))
         .unwrap_or_default()
-}
-
-/// The archive: saved summaries by year, found by words in their text.
-pub async fn archive(
-    State(state): State<AppState>,
-    page: PageActor,
-    ApiQuery(q): ApiQuery<ArchiveQuery>,
-) -> PageResult {
-    let saved = service::archive(&state.db, &page.actor, &q)
-        .await
-        .for_page(&page)?;
-    let ctx = Ctx::for_page(&page, "reports");
-    let rows = saved
-        .iter()
-        .map(|s| ArchiveRow {
-            href: format!("/reports/summaries/{}", s.id),
-            title: s.title.clone(),
-            org_name: s.org_name.clone(),
-            period: period_words(&ctx, s),
-            filed_on: s.filed_on.to_string(),
-            versions: s.versions,
-            withdrawn: s
-                .withdrawn_on
-                .map(|d| format!("{d} {}", s.withdrawn_reason.clone().unwrap_or_default())),
-        })
-        .collect();
-    let this_year = crate::app::clock::this_year();
-    let chosen = q.year.clone().unwrap_or_default();
-    let mut years = vec![(String::new(), ctx.t("reports.all_years"))];
-    years.extend(
-        (this_year - 10..=this_year)
-            .rev()
-            .map(|y| (y.to_string(), y.to_string())),
-    );
-    let template = ArchiveTemplate {
-        rows,
-        years: choices(years, chosen.trim()),
-        q: q.q.clone().unwrap_or_default(),
-        withdrawn: q.withdrawn.as_deref() == Some("true"),
-        ctx,
-    };
-    Ok(render(&template))
 }
 
 /// A version as the saved summary's page lists it.
