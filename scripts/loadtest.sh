@@ -44,9 +44,11 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-cargo build --release --bin lvzhi --examples  # one feature set for the binary and the bench clients: built once
-BIN=${CARGO_TARGET_DIR:-target}/release/lvzhi
-LOAD=${CARGO_TARGET_DIR:-target}/release/examples/load
+# One feature set for the binary and the bench clients: built once. With
+# LVZHI_RELEASE_DIR set, the binaries already built there are used as they are.
+if [ -z "${LVZHI_RELEASE_DIR:-}" ]; then cargo build --release --bin lvzhi --examples; fi
+BIN=${LVZHI_RELEASE_DIR:-${CARGO_TARGET_DIR:-target}/release}/lvzhi
+LOAD=${LVZHI_RELEASE_DIR:-${CARGO_TARGET_DIR:-target}/release}/examples/load
 
 WORK=$(mktemp -d /tmp/lvzhi-load.XXXXXX)
 export LVZHI_DATA_KEY_FILE="${LVZHI_DATA_KEY_FILE:-$WORK/lvzhi.key}"

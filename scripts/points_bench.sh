@@ -31,8 +31,10 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-cargo build --release --bin lvzhi --examples  # one feature set for the binary and the bench clients: built once
-BIN=${CARGO_TARGET_DIR:-target}/release/lvzhi
+# One feature set for the binary and the bench clients: built once. With
+# LVZHI_RELEASE_DIR set, the binaries already built there are used as they are.
+if [ -z "${LVZHI_RELEASE_DIR:-}" ]; then cargo build --release --bin lvzhi --examples; fi
+BIN=${LVZHI_RELEASE_DIR:-${CARGO_TARGET_DIR:-target}/release}/lvzhi
 WORK=$(mktemp -d /tmp/lvzhi-points.XXXXXX)
 export LVZHI_DATA_KEY_FILE="${LVZHI_DATA_KEY_FILE:-$WORK/lvzhi.key}"
 export LVZHI_ATTACHMENTS_DIR="$WORK/attachments"
