@@ -12,6 +12,7 @@ mod attachments;
 mod attacks;
 mod audit;
 mod audit_head;
+mod audit_sequence;
 mod auth;
 mod authz;
 mod backup;
