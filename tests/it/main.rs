@@ -13,6 +13,7 @@ mod attachments;
 mod attacks;
 mod audit;
 mod audit_head;
+mod audit_sequence;
 mod auth;
 mod authz;
 mod backup;
