@@ -845,21 +845,6 @@ async fn verify_audit(settings: &Settings, args: VerifyArgs) -> Result<(), Strin
     use crate::domain::audit_head::{compare, Against};
     let locale = operator_locale();
     let db = open(settings).await?;
-    // The rows written before now, chained as a server would (its sequencer
-    // may not have reached the last ones yet, or no server runs). Rows no
-    // sequencer reached for long are said first: no server chained them.
-    if let Some(id) = crate::storage::audit::stale_unchained(&db)
-        .await
-        .map_err(|e| e.to_string())?
-    {
-        eprintln!(
-            "{}",
-            i18n::t_with(locale, "cli.audit_stale", &[("id", id.to_string())])
-        );
-    }
-    crate::storage::audit::settle(&db)
-        .await
-        .map_err(|e| e.to_string())?;
     match crate::storage::audit::verify(&db)
         .await
         .map_err(|e| e.to_string())?

@@ -314,9 +314,7 @@ pub async fn backup(
     output: &Path,
 ) -> Result<BackupReport, BackupError> {
     let engine = db.backend();
-    // Taken before the snapshot: the snapshot's chain holds at least this
-    // head, which covers every row committed before the backup began.
-    audit::settle(db).await?;
+    // Taken before the snapshot: the snapshot's chain holds at least this head.
     let head = audit::head(db).await?;
     let snapshot = match db {
         Db::Sqlite(pool) => sqlite_snapshot(pool, output).await?,
@@ -378,9 +376,6 @@ pub async fn restore(
             integrity_check(&mut *pool.acquire().await?).await?;
         }
         let tables = user_tables(&db).await?.len();
-        // Rows the snapshot caught between their commit and the sequencer
-        // are chained as a server would (they may be long past the grace).
-        audit::settle(&db).await?;
         let audit = audit::verify(&db).await?;
         Ok::<_, BackupError>(RestoreReport {
             engine: target,

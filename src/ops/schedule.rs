@@ -32,9 +32,6 @@ const SUFFIX: &str = ".lvzbak";
 
 /// Start the clocks of a server.
 pub fn start(app: &App) {
-    // The audit sequencer: chains the rows written on PostgreSQL after
-    // their commit (SQLite chains them as it writes them).
-    tokio::spawn(audit::run_sequencer(app.db.clone()));
     let db = app.db.clone();
     let every = Duration::from_secs(app.settings.audit_head_log_seconds.max(1));
     tokio::spawn(async move {
@@ -42,9 +39,6 @@ pub fn start(app: &App) {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(e) = audit::settle(&db).await {
-                tracing::warn!(error = %e, "audit rows not chained");
-            }
             match audit::head(&db).await {
                 Ok(head) => tracing::info!(
                     audit_rows = head.rows,

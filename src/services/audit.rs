@@ -136,10 +136,8 @@ pub struct Export {
 }
 
 /// The headings of an export's columns (catalogue keys), in order: the row
-/// as stored (what the hash chain covers, and its position in the chain,
-/// which the rows follow there: an export lists them by id), then the same
-/// row in words.
-const HEADINGS: [&str; 19] = [
+/// as stored (what the hash chain covers), then the same row in words.
+const HEADINGS: [&str; 18] = [
     "audit.column.id",
     "audit.column.at",
     "audit.column.user_id",
@@ -153,7 +151,6 @@ const HEADINGS: [&str; 19] = [
     "audit.column.detail",
     "audit.column.prev_hash",
     "audit.column.hash",
-    "audit.column.seq",
     "audit.column.who",
     "audit.column.action_words",
     "audit.column.object_words",
@@ -161,7 +158,7 @@ const HEADINGS: [&str; 19] = [
     "audit.column.detail_words",
 ];
 
-fn record(locale: Locale, row: &AuditRow) -> [String; 19] {
+fn record(locale: Locale, row: &AuditRow) -> [String; 18] {
     let e = &row.entry;
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     [
@@ -176,9 +173,8 @@ fn record(locale: Locale, row: &AuditRow) -> [String; 19] {
         text(&e.object_id),
         e.outcome.clone(),
         text(&e.detail),
-        text(&e.prev_hash),
-        text(&e.hash),
-        e.seq.map(|v| v.to_string()).unwrap_or_default(),
+        e.prev_hash.clone(),
+        e.hash.clone(),
         row.who.clone(),
         row.action.clone(),
         row.object.clone(),
@@ -199,9 +195,7 @@ pub async fn export(
 ) -> Result<Export, AppError> {
     actor.require(&[Role::Auditor])?;
     let mut filter = query.filter()?;
-    // One snapshot: rows written while the export runs (its own among them)
-    // stay out; those written before are chained, with their hashes.
-    audit::settle(db).await?;
+    // One snapshot: rows written while the export runs (its own among them) stay out.
     filter.max_id = Some(audit::max_id(db).await?);
     let rows = audit::count(db, &filter).await?;
     if rows > EXPORT_MAX_ROWS {

@@ -322,35 +322,13 @@ impl Db {
         on_db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
     }
 
-    /// Close the pool. On PostgreSQL the audit rows this process wrote are
-    /// chained first, so that a command (or a test) leaves none waiting for
-    /// a server's sequencer; if that fails, a server chains them later.
     pub async fn close(&self) {
-        if let Db::Postgres(_) = self {
-            if let Err(e) = audit::settle(self).await {
-                tracing::debug!(error = %e, "audit rows left to a server's sequencer");
-            }
-        }
         on_db!(self, pool => pool.close().await)
     }
 }
 
 impl Tx {
-    /// Commit. On PostgreSQL the audit rows it wrote are not chained yet:
-    /// this process's sequencer is told (see [`audit`]).
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        match self {
-            Tx::Sqlite(tx) => tx.commit().await,
-            Tx::Postgres(tx) => {
-                tx.commit().await?;
-                audit::committed();
-                Ok(())
-            }
-        }
-    }
-
-    /// Commit without telling the sequencer (its own transactions).
-    pub(crate) async fn commit_quietly(self) -> Result<(), sqlx::Error> {
         match self {
             Tx::Sqlite(tx) => tx.commit().await,
             Tx::Postgres(tx) => tx.commit().await,

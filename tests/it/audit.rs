@@ -665,7 +665,6 @@ async fn the_audit_page_says_each_row_in_words(mut app: TestApp) {
         [
             "前一条哈希",
             "哈希",
-            "链上位置",
             "用户（姓名）",
             "操作（文字）",
             "对象（文字）",
@@ -675,28 +674,24 @@ async fn the_audit_page_says_each_row_in_words(mut app: TestApp) {
     );
     assert_eq!(records.len() as i64 - 1, expected);
     for record in &records[1..] {
-        assert_eq!(record.len(), 19, "{record:?}");
+        assert_eq!(record.len(), 18, "{record:?}");
         assert_eq!(record[6], "case_step", "the stored action");
         assert_eq!(record[7], "case", "the stored object type");
         assert_eq!(record[9], "ok", "the stored outcome");
         assert!(record[10].starts_with('{'), "the stored detail: {record:?}");
-        // Chained before the export: a hash and a position.
-        assert_eq!(record[12].len(), 64, "{record:?}");
-        assert!(record[13].parse::<i64>().is_ok_and(|p| p > 0), "{record:?}");
-        assert_eq!(record[15], "个案办理");
-        assert!(record[16].starts_with("个案"), "{record:?}");
-        assert_eq!(record[17], "成功");
-        assert!(record[18].contains("步骤："), "{record:?}");
-        assert!(!record[18].contains('{'), "{record:?}");
+        assert_eq!(record[14], "个案办理");
+        assert!(record[15].starts_with("个案"), "{record:?}");
+        assert_eq!(record[16], "成功");
+        assert!(record[17].contains("步骤："), "{record:?}");
+        assert!(!record[17].contains('{'), "{record:?}");
     }
     let resolve = records
         .iter()
-        .find(|r| r[18].contains("已更换路灯9盏"))
+        .find(|r| r[17].contains("已更换路灯9盏"))
         .expect("the resolve step exported");
-    assert_eq!(resolve[14], "住建局 经办人");
-    assert!(resolve[18].contains("新状态：已办结"), "{resolve:?}");
+    assert_eq!(resolve[13], "住建局 经办人");
+    assert!(resolve[17].contains("新状态：已办结"), "{resolve:?}");
     // The stored columns still chain: each row's previous hash is the one before's.
-    lvzhi::storage::audit::settle(&app.db).await.unwrap();
     let chained = lvzhi::storage::audit::verify(&app.db).await.unwrap();
     assert!(matches!(
         chained,

@@ -13,7 +13,6 @@ mod attachments;
 mod attacks;
 mod audit;
 mod audit_head;
-mod audit_sequence;
 mod auth;
 mod authz;
 mod backup;

@@ -177,8 +177,7 @@ dual_test!(
 async fn audit_log_is_append_only_and_its_chain_finds_tampering(mut app: TestApp) {
     app.login("staff").await;
     let _ = app.login_as("staff", "Wrong-Password-1").await;
-    use lvzhi::storage::audit::{settle, verify, ChainCheck};
-    settle(&app.db).await.unwrap();
+    use lvzhi::storage::audit::{verify, ChainCheck};
     let rows = match verify(&app.db).await.unwrap() {
         ChainCheck::Intact { rows } => rows,
         broken => panic!("fresh log reported {broken:?}"),
@@ -227,13 +226,12 @@ dual_test!(
     audit_log_is_append_only_and_its_chain_finds_tampering
 );
 
-/// Writers in parallel extend one chain: on SQLite each chains its rows in
-/// its turn; on PostgreSQL they write unchained rows side by side and one
-/// sequencer at a time chains what has committed (the chain's lock), so no
-/// two rows follow the same one.
+/// Writers in parallel extend one chain: each takes the chain's lock before
+/// it reads the newest hash (PostgreSQL) or writes in its turn (SQLite), so
+/// no two rows follow the same one. (Without the lock, PostgreSQL's chain
+/// broke at the first pair of writers that read the same newest hash.)
 async fn parallel_writers_extend_one_audit_chain(app: TestApp) {
-    use lvzhi::storage::audit::{insert_alone, settle, verify, ChainCheck, NewAuditEntry};
-    settle(&app.db).await.unwrap();
+    use lvzhi::storage::audit::{insert_alone, verify, ChainCheck, NewAuditEntry};
     let ChainCheck::Intact { rows: before } = verify(&app.db).await.unwrap() else {
         panic!("the demo's chain is intact")
     };
@@ -257,7 +255,6 @@ async fn parallel_writers_extend_one_audit_chain(app: TestApp) {
     for writer in writers {
         writer.await.unwrap();
     }
-    settle(&app.db).await.unwrap();
     assert_eq!(
         verify(&app.db).await.unwrap(),
         ChainCheck::Intact { rows: before + 120 }
