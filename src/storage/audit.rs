@@ -92,7 +92,7 @@ pub async fn insert(tx: &mut Tx, e: &NewAuditEntry) -> Result<(), sqlx::Error> {
 }
 
 /// Write many rows in one go (an import's rows, one per member): the chain
-/// is read once and extended in memory, the rows written a thousand to a
+/// is read once and extended in memory, the rows written many to a
 /// statement, so 30,000 rows cost a few dozen round trips instead of 90,000.
 pub async fn insert_many(tx: &mut Tx, entries: &[NewAuditEntry]) -> Result<(), sqlx::Error> {
     if entries.is_empty() {
@@ -109,7 +109,17 @@ pub async fn insert_many(tx: &mut Tx, entries: &[NewAuditEntry]) -> Result<(), s
     let mut prev = prev.unwrap_or_else(|| GENESIS.to_string());
     let at = Utc::now().trunc_subsecs(6);
     let stamped = stamp(&at);
-    for chunk in entries.chunks(1000) {
+    // PostgreSQL: a thousand rows to a statement. SQLite finds each
+    // parameter's name by walking the statement's list of names
+    // (`sqlite3_bind_parameter_name`), so binding costs the square of a
+    // statement's parameters: at a thousand rows (12,000 parameters) that
+    // walk was a third of a 30,000-row import's time (BENCHMARKS.md). It
+    // has no round trips to save: twenty rows to a statement.
+    let rows_per_statement = match tx {
+        Tx::Sqlite(_) => 20,
+        Tx::Postgres(_) => 1000,
+    };
+    for chunk in entries.chunks(rows_per_statement) {
         let mut rows = Vec::with_capacity(chunk.len());
         let mut values = Vec::with_capacity(chunk.len());
         for (i, e) in chunk.iter().enumerate() {

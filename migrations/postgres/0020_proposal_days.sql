@@ -1,4 +1,4 @@
--- The year's proposals by their days (postgres). Keep in step with ../sqlite/0021_proposal_days.sql.
+-- The year's proposals by their days (postgres). Keep in step with ../sqlite/0020_proposal_days.sql.
 --
 -- Duty points and the plan read a year's proposals by the day they were
 -- submitted (received) or reviewed (accepted, merged, made key): eight parts

@@ -1,4 +1,4 @@
--- The year's proposals by their days (sqlite). Keep in step with ../postgres/0021_proposal_days.sql.
+-- The year's proposals by their days (sqlite). Keep in step with ../postgres/0020_proposal_days.sql.
 --
 -- Duty points and the plan read a year's proposals by the day they were
 -- submitted (received) or reviewed (accepted, merged, made key): eight parts
