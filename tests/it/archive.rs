@@ -39,42 +39,7 @@ async fn filings(app: &TestApp) -> i64 {
 
 /// A staff account of a second committee, 建设路街道政协工委 (`jianshe`).
 async fn other_committee_staff(app: &TestApp) -> String {
-    use lvzhi::domain::roles::Role;
-    use lvzhi::services::orgs::OrgInput;
-    use lvzhi::services::users::{Creator, UserInput};
-    let admin_id = lvzhi::storage::users::find_by_username(&app.db, "admin")
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    let admin = lvzhi::services::auth::actor_for_user(&app.db, admin_id, None)
-        .await
-        .unwrap()
-        .unwrap();
-    let district = app.group_id("二七区政协").await;
-    let org = lvzhi::services::orgs::create(
-        &app.db,
-        &admin,
-        &OrgInput {
-            name: "建设路街道政协工委".into(),
-            kind: "subdistrict".into(),
-            parent_id: Some(district.to_string()),
-            community_id: None,
-        },
-    )
-    .await
-    .unwrap();
-    let input = UserInput {
-        username: "jianshe".into(),
-        display_name: "建设路 工作人员".into(),
-        org_id: Some(org.id.to_string()),
-        password: Some("Other-Committee-2026".into()),
-        ..Default::default()
-    };
-    lvzhi::services::users::create(&app.db, Creator::Cli, &input, Some(Role::Staff))
-        .await
-        .unwrap();
-    app.token("jianshe").await
+    crate::helpers::staff_at(app, "jianshe", Some("建设路街道政协工委")).await
 }
 
 async fn an_award_for(app: &TestApp, token: &str, member: i64, title: &str) -> i64 {

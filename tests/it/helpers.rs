@@ -581,3 +581,51 @@ pub async fn member_named(app: &TestApp, name: &str) -> i64 {
         .bind(name).fetch_one(pool).await)
     .unwrap()
 }
+
+/// A staff account at a new committee under the district (or at the district).
+pub async fn staff_at(app: &TestApp, username: &str, committee: Option<&str>) -> String {
+    let admin_id = lvzhi::storage::users::find_by_username(&app.db, "admin")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let admin = lvzhi::services::auth::actor_for_user(&app.db, admin_id, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let district = app.group_id("二七区政协").await;
+    let org_id = match committee {
+        Some(name) => {
+            lvzhi::services::orgs::create(
+                &app.db,
+                &admin,
+                &lvzhi::services::orgs::OrgInput {
+                    name: name.into(),
+                    kind: "subdistrict".into(),
+                    parent_id: Some(district.to_string()),
+                    community_id: None,
+                },
+            )
+            .await
+            .unwrap()
+            .id
+        }
+        None => district,
+    };
+    let input = lvzhi::services::users::UserInput {
+        username: username.into(),
+        display_name: format!("{username} 工作人员"),
+        org_id: Some(org_id.to_string()),
+        password: Some("Other-Committee-2026".into()),
+        ..Default::default()
+    };
+    lvzhi::services::users::create(
+        &app.db,
+        lvzhi::services::users::Creator::Cli,
+        &input,
+        Some(lvzhi::domain::roles::Role::Staff),
+    )
+    .await
+    .unwrap();
+    app.token(username).await
+}

@@ -7,12 +7,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use lvzhi::domain::roles::Role;
-use lvzhi::services::orgs::OrgInput;
-use lvzhi::services::users::{Creator, UserInput};
-
 use crate::dual_test;
-use crate::helpers::TestApp;
+use crate::helpers::{staff_at, TestApp};
 
 async fn member_id(app: &TestApp, name: &str) -> i64 {
     lvzhi::on_db!(&app.db, pool => sqlx::query_scalar::<_, i64>("SELECT id FROM members WHERE name = $1")
@@ -517,49 +513,6 @@ dual_test!(
     bad_rules_name_the_field_and_save_nothing_t,
     bad_rules_name_the_field_and_save_nothing
 );
-
-/// A staff account at a new committee under the district (or at the district).
-async fn staff_at(app: &TestApp, username: &str, committee: Option<&str>) -> String {
-    let admin_id = lvzhi::storage::users::find_by_username(&app.db, "admin")
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    let admin = lvzhi::services::auth::actor_for_user(&app.db, admin_id, None)
-        .await
-        .unwrap()
-        .unwrap();
-    let district = app.group_id("二七区政协").await;
-    let org_id = match committee {
-        Some(name) => {
-            lvzhi::services::orgs::create(
-                &app.db,
-                &admin,
-                &OrgInput {
-                    name: name.into(),
-                    kind: "subdistrict".into(),
-                    parent_id: Some(district.to_string()),
-                    community_id: None,
-                },
-            )
-            .await
-            .unwrap()
-            .id
-        }
-        None => district,
-    };
-    let input = UserInput {
-        username: username.into(),
-        display_name: format!("{username} 工作人员"),
-        org_id: Some(org_id.to_string()),
-        password: Some("Other-Committee-2026".into()),
-        ..Default::default()
-    };
-    lvzhi::services::users::create(&app.db, Creator::Cli, &input, Some(Role::Staff))
-        .await
-        .unwrap();
-    app.token(username).await
-}
 
 async fn who_may_read_whose_points(mut app: TestApp) {
     let meng = member_id(&app, "孟爱云").await;
