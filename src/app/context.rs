@@ -5,6 +5,7 @@ use std::sync::Arc;
 use super::config::{Policies, Settings};
 use crate::security::crypto::FieldCipher;
 use crate::services::cases::FiguresCache;
+use crate::services::imports::ImportJobs;
 use crate::services::search::SearchIndex;
 use crate::storage::Db;
 
@@ -21,6 +22,8 @@ pub struct App {
     pub search: Arc<SearchIndex>,
     /// Case figures counted at the current data version.
     pub case_figures: Arc<FiguresCache>,
+    /// Imports the page left running in the background.
+    pub imports: Arc<ImportJobs>,
 }
 
 impl App {
@@ -37,6 +40,7 @@ impl App {
             settings: Arc::new(settings),
             search: Default::default(),
             case_figures: Default::default(),
+            imports: Default::default(),
         }
     }
 

@@ -22,6 +22,7 @@ use docx_rs::{
     TableCell, TableRow, WidthType,
 };
 
+use super::docx_chart;
 use crate::domain::reports::{Block, Summary};
 
 /// Font names as installed with Chinese office suites.
@@ -260,11 +261,17 @@ pub fn summary(summary: &Summary, signature: Option<&Signature>) -> Result<Vec<u
         .footer(page_number(true))
         .even_footer(page_number(false))
         .add_paragraph(title(&summary.title));
+    let mut charts = Vec::new();
     for block in &summary.blocks {
         doc = match block {
             Block::Heading { level, text } => doc.add_paragraph(heading(*level, text)),
             Block::Paragraph { text } => doc.add_paragraph(body(text)),
             Block::Table { headers, rows } => doc.add_table(table(headers, rows)),
+            Block::Chart(chart) => {
+                charts.push(chart);
+                let mark = docx_chart::placeholder(charts.len());
+                doc.add_paragraph(Paragraph::new().add_run(Run::new().add_text(mark)))
+            }
         };
     }
     if let Some(s) = signature {
@@ -281,17 +288,24 @@ pub fn summary(summary: &Summary, signature: Option<&Signature>) -> Result<Vec<u
             );
         }
     }
+    let mut parts = doc.build();
+    docx_chart::place(
+        &mut parts.document,
+        &mut parts.document_rels,
+        &mut parts.content_type,
+        &charts,
+        i64::from(TYPE_AREA_WIDTH_MM),
+    )?;
     let mut out = std::io::Cursor::new(Vec::new());
-    doc.build()
-        .pack(&mut out)
-        .map_err(|e| format!("docx: {e}"))?;
-    Ok(out.into_inner())
+    parts.pack(&mut out).map_err(|e| format!("docx: {e}"))?;
+    docx_chart::add_parts(out.into_inner(), &charts, BODY_FONT)
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+    use crate::domain::reports::{Chart, ChartRow};
 
     fn sample() -> Summary {
         Summary {
@@ -315,6 +329,15 @@ mod tests {
                     headers: vec!["计划指标".into(), "完成情况".into()],
                     rows: vec![vec!["每月接待日".into(), "已完成".into()]],
                 },
+                Block::Chart(Chart {
+                    caption: "重点项目年度投资完成情况（亿元）".into(),
+                    category: "项目".into(),
+                    series: vec!["全年目标".into(), "已完成投资".into()],
+                    rows: vec![ChartRow {
+                        label: "万达广场&商业".into(),
+                        values: vec![1300, 1625],
+                    }],
+                }),
             ],
         }
     }
@@ -391,6 +414,61 @@ mod tests {
         assert!(footers >= 2, "odd and even page footers");
         let settings = part(&bytes, "word/settings.xml");
         assert!(settings.contains("evenAndOddHeaders"));
+    }
+
+    #[test]
+    fn a_chart_is_a_native_word_chart_with_its_figures() {
+        let bytes = summary(&sample(), None).unwrap();
+        let xml = document_xml(&bytes);
+        // The placeholder became an inline drawing of the chart part.
+        assert!(!xml.contains('\u{E000}'), "no placeholder left");
+        assert!(xml.contains("<c:chart xmlns:c="), "{xml}");
+        assert!(xml.contains("r:id=\"rIdLvzhiChart1\""));
+        assert!(
+            xml.contains("wp:extent cx=\"5616000\""),
+            "as wide as the type area"
+        );
+        let rels = part(&bytes, "word/_rels/document.xml.rels");
+        assert!(rels.contains("Id=\"rIdLvzhiChart1\""));
+        assert!(rels.contains("Target=\"charts/chart1.xml\""));
+        let types = part(&bytes, "[Content_Types].xml");
+        assert!(types.contains("/word/charts/chart1.xml"));
+        assert!(types.contains("drawingml.chart+xml"));
+        let chart = part(&bytes, "word/charts/chart1.xml");
+        for expected in [
+            "<a:t>重点项目年度投资完成情况（亿元）</a:t>",
+            "<c:v>全年目标</c:v>",
+            "<c:v>已完成投资</c:v>",
+            "<c:v>万达广场&amp;商业</c:v>",
+            "<c:v>13</c:v>",
+            "<c:v>16.25</c:v>",
+            "<c:barDir val=\"bar\"/>",
+            "typeface=\"仿宋_GB2312\"",
+        ] {
+            assert!(chart.contains(expected), "{expected} in chart1.xml");
+        }
+        for text in [&xml, &chart, &rels, &types] {
+            well_formed(text);
+        }
+    }
+
+    /// Every element opened is closed, in order, and every name is declared
+    /// well enough for an XML reader.
+    fn well_formed(text: &str) {
+        let mut reader = quick_xml::Reader::from_str(text);
+        let mut open = Vec::new();
+        loop {
+            match reader.read_event() {
+                Ok(quick_xml::events::Event::Start(e)) => open.push(e.name().0.to_string()),
+                Ok(quick_xml::events::Event::End(e)) => {
+                    assert_eq!(open.pop().as_deref(), Some(e.name().0));
+                }
+                Ok(quick_xml::events::Event::Eof) => break,
+                Ok(_) => {}
+                Err(e) => panic!("not well-formed at {}: {e}", reader.buffer_position()),
+            }
+        }
+        assert!(open.is_empty(), "unclosed elements");
     }
 
     fn part_names(bytes: &[u8]) -> Vec<String> {

@@ -27,7 +27,9 @@ h2{font-family:\"黑体\",\"SimHei\",sans-serif;font-size:16pt;font-weight:norma
 h3{font-family:\"楷体_GB2312\",\"KaiTi\",serif;font-size:16pt;font-weight:normal;text-indent:2em;margin:0}\
 p{text-indent:2em;margin:0;text-align:justify}\
 table{border-collapse:collapse;width:100%;font-size:14pt;margin:.5em 0}\
-th,td{border:1px solid #000;padding:.2em .4em;text-align:left;vertical-align:top}";
+th,td{border:1px solid #000;padding:.2em .4em;text-align:left;vertical-align:top}\
+figure{margin:.5em 0;break-inside:avoid}figcaption{font-size:14pt;text-align:center}\
+svg.chart{width:100%;height:auto}";
 
 /// The summary as an HTML document in `lang`.
 pub fn summary(summary: &Summary, lang: &str) -> String {
@@ -38,6 +40,7 @@ pub fn summary(summary: &Summary, lang: &str) -> String {
         escape(lang),
         title = escape(&summary.title),
     );
+    let mut charts = 0;
     for block in &summary.blocks {
         match block {
             Block::Heading { level, text } => {
@@ -59,6 +62,14 @@ pub fn summary(summary: &Summary, lang: &str) -> String {
                     out.push_str("</tr>");
                 }
                 out.push_str("</tbody></table>\n");
+            }
+            Block::Chart(chart) => {
+                charts += 1;
+                out.push_str(&format!(
+                    "<figure><figcaption>{}</figcaption>{}</figure>\n",
+                    escape(&chart.caption),
+                    chart.svg(charts)
+                ));
             }
         }
     }

@@ -15,7 +15,9 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use super::plans::Translate;
-use super::projects::{against_target, approx_percent, format_money, TargetProgress, Yuan};
+use super::projects::{
+    against_target, approx_percent, format_money, percent_of, TargetProgress, Yuan,
+};
 use super::validation::FieldError;
 
 /// The days a summary covers.
@@ -274,6 +276,90 @@ pub enum Block {
         headers: Vec<String>,
         rows: Vec<Vec<String>>,
     },
+    /// Figures drawn as bars (a native chart in Word, SVG on the page).
+    Chart(Chart),
+}
+
+/// A bar chart of figures: a row per category (a project), a column per
+/// series (the year's target, invested). Values are hundredths of the unit
+/// the caption names ("（亿元）"), so they stay exact integers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Chart {
+    pub caption: String,
+    /// The categories' column heading ("项目").
+    pub category: String,
+    pub series: Vec<String>,
+    pub rows: Vec<ChartRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChartRow {
+    pub label: String,
+    /// One value per series, in hundredths.
+    pub values: Vec<i64>,
+}
+
+impl Chart {
+    /// The chart as a table: its heading row, then a row per category with
+    /// the values written as [`chart_value`] writes them.
+    pub fn table(&self) -> (Vec<String>, Vec<Vec<String>>) {
+        let mut headers = vec![self.category.clone()];
+        headers.extend(self.series.iter().cloned());
+        let rows = self
+            .rows
+            .iter()
+            .map(|r| {
+                let mut cells = vec![r.label.clone()];
+                cells.extend(r.values.iter().map(|v| chart_value(*v)));
+                cells
+            })
+            .collect();
+        (headers, rows)
+    }
+
+    /// The largest value drawn (at least 1), the bars' full length.
+    pub fn largest(&self) -> i64 {
+        self.rows
+            .iter()
+            .flat_map(|r| r.values.iter().copied())
+            .max()
+            .unwrap_or(0)
+            .max(1)
+    }
+}
+
+/// Hundredths as written in a chart's table: "13", "13.5", "13.25".
+pub fn chart_value(hundredths: i64) -> String {
+    let sign = if hundredths < 0 { "-" } else { "" };
+    let a = hundredths.unsigned_abs();
+    let (whole, rest) = (a / 100, a % 100);
+    match rest {
+        0 => format!("{sign}{whole}"),
+        r if r % 10 == 0 => format!("{sign}{whole}.{}", r / 10),
+        r => format!("{sign}{whole}.{r:02}"),
+    }
+}
+
+/// The largest value a chart's cell may hold (hundredths): far beyond any
+/// amount, and far from overflowing.
+const CHART_VALUE_MAX: i64 = 1_000_000_000_000_000;
+
+/// A chart cell as typed: 0 or more, with at most two decimals ("16",
+/// "13.5", "0.25"); `None` for anything else.
+fn parse_chart_value(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (whole, fraction) = match text.split_once('.') {
+        Some((w, f)) => (w, f),
+        None => (text, ""),
+    };
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    if !digits(whole) || (text.contains('.') && !digits(fraction)) || fraction.len() > 2 {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let fraction: i64 = format!("{fraction:0<2}").parse().ok()?;
+    let value = whole.checked_mul(100)?.checked_add(fraction)?;
+    (value <= CHART_VALUE_MAX).then_some(value)
 }
 
 /// The drafted summary.
@@ -292,6 +378,12 @@ impl Summary {
             match b {
                 Block::Heading { text, .. } | Block::Paragraph { text } => out.push(text.clone()),
                 Block::Table { headers, rows } => {
+                    out.push(headers.join("\t"));
+                    out.extend(rows.iter().map(|r| r.join("\t")));
+                }
+                Block::Chart(chart) => {
+                    let (headers, rows) = chart.table();
+                    out.push(chart.caption.clone());
                     out.push(headers.join("\t"));
                     out.extend(rows.iter().map(|r| r.join("\t")));
                 }
@@ -554,6 +646,9 @@ fn projects_section(f: &SummaryFigures, tr: Translate<'_>) -> Option<Section> {
             .map(|l| project_sentence(l, tr))
             .collect();
         s.paragraph(ordinal_points(tr, &points));
+        if let Some(chart) = investment_chart(&with_figures, tr) {
+            s.blocks.push(Block::Chart(chart));
+        }
     }
     if !others.is_empty() {
         sub += 1;
@@ -565,6 +660,32 @@ fn projects_section(f: &SummaryFigures, tr: Translate<'_>) -> Option<Section> {
         ));
     }
     Some(s)
+}
+
+/// How much of the year's investment target each project has reached, in
+/// whole percent (as the sentences above state it), for the projects with
+/// both figures and a target above zero: one scale for a 16亿 square and a
+/// 800万 lane, where amounts side by side would hide the small ones.
+fn investment_chart(lines: &[&ProjectLine], tr: Translate<'_>) -> Option<Chart> {
+    let rows: Vec<ChartRow> = lines
+        .iter()
+        .filter_map(|l| {
+            let pct = percent_of(l.invested?, l.target?)?;
+            Some(ChartRow {
+                label: l.name.clone(),
+                values: vec![pct.checked_mul(100)?],
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    Some(Chart {
+        caption: tr("report.projects.chart_caption", &[]),
+        category: tr("report.projects.chart_category", &[]),
+        series: vec![tr("report.projects.chart_reached", &[])],
+        rows,
+    })
 }
 
 /// "某广场项目，该项目总投资30亿元，截至2020年12月31日，已完成投资6亿元，
@@ -898,7 +1019,6 @@ fn next_plan_section(f: &SummaryFigures, tr: Translate<'_>) -> Option<Section> {
 /// The summary as Markdown: the title as `#`, level-1 headings `##`,
 /// level-2 `###`, tables as pipe tables (cells' `|` escaped).
 pub fn to_markdown(s: &Summary) -> String {
-    let cell = |t: &str| t.replace('|', "\\|").replace('\n', " ");
     let mut out = format!("# {}\n", s.title);
     for b in &s.blocks {
         out.push('\n');
@@ -913,26 +1033,43 @@ pub fn to_markdown(s: &Summary) -> String {
                 out.push_str(text);
                 out.push('\n');
             }
-            Block::Table { headers, rows } => {
-                let line = |cells: &[String]| {
-                    format!(
-                        "| {} |\n",
-                        cells
-                            .iter()
-                            .map(|c| cell(c))
-                            .collect::<Vec<_>>()
-                            .join(" | ")
-                    )
-                };
-                out.push_str(&line(headers));
-                out.push_str(&format!("|{}\n", " --- |".repeat(headers.len())));
-                for r in rows {
-                    out.push_str(&line(r));
-                }
+            Block::Table { headers, rows } => pipe_table(&mut out, headers, rows),
+            Block::Chart(chart) => {
+                // A fenced block: the caption on its opening line, the
+                // figures as a pipe table, so an editor can change them.
+                out.push_str(&format!(
+                    "{CHART_FENCE} {}\n",
+                    chart.caption.replace('\n', " ")
+                ));
+                let (headers, rows) = chart.table();
+                pipe_table(&mut out, &headers, &rows);
+                out.push_str("```\n");
             }
         }
     }
     out
+}
+
+/// The line that opens a chart in Markdown (its caption follows).
+const CHART_FENCE: &str = "```chart";
+
+fn pipe_table(out: &mut String, headers: &[String], rows: &[Vec<String>]) {
+    let cell = |t: &str| t.replace('|', "\\|").replace('\n', " ");
+    let line = |cells: &[String]| {
+        format!(
+            "| {} |\n",
+            cells
+                .iter()
+                .map(|c| cell(c))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        )
+    };
+    out.push_str(&line(headers));
+    out.push_str(&format!("|{}\n", " --- |".repeat(headers.len())));
+    for r in rows {
+        out.push_str(&line(r));
+    }
 }
 
 /// A member's year of duty, as their registration form (履职情况登记表)
@@ -1248,6 +1385,72 @@ fn is_separator_row(line: &str) -> bool {
         })
 }
 
+/// A chart fenced at line index `open` (its caption given): a pipe table of
+/// a category column and one column per series, then the closing fence.
+/// Returns the chart and the index of the line after the fence.
+fn parse_chart(
+    field: &'static str,
+    lines: &[&str],
+    open: usize,
+    caption: &str,
+) -> Result<(Chart, usize), FieldError> {
+    let at =
+        |code: &'static str, index: usize| FieldError::new(field, code).with("line", index + 1);
+    if caption.is_empty() {
+        return Err(at("summary_chart_caption", open));
+    }
+    let header_at = open + 1;
+    let headers = match (lines.get(header_at), lines.get(header_at + 1)) {
+        (Some(h), Some(sep)) if h.trim().starts_with('|') && is_separator_row(sep) => {
+            table_cells(h)
+        }
+        _ => return Err(at("summary_chart_table", header_at)),
+    };
+    if headers.len() < 2 {
+        return Err(at("summary_chart_table", header_at));
+    }
+    let mut rows = Vec::new();
+    let mut i = header_at + 2;
+    loop {
+        let Some(line) = lines.get(i).map(|l| l.trim()) else {
+            return Err(at("summary_chart_unclosed", open));
+        };
+        if line == "```" {
+            break;
+        }
+        let cells = table_cells(line);
+        if !line.starts_with('|') || cells.len() != headers.len() {
+            return Err(at("summary_chart_row", i).with("count", headers.len()));
+        }
+        let mut values = Vec::with_capacity(cells.len() - 1);
+        for (cell, header) in cells.iter().zip(&headers).skip(1) {
+            match parse_chart_value(cell) {
+                Some(v) => values.push(v),
+                None => {
+                    return Err(at("summary_chart_value", i)
+                        .with("column", header.clone())
+                        .with("value", cell.clone()))
+                }
+            }
+        }
+        rows.push(ChartRow {
+            label: cells[0].clone(),
+            values,
+        });
+        i += 1;
+    }
+    if rows.is_empty() {
+        return Err(at("summary_chart_empty", open));
+    }
+    let chart = Chart {
+        caption: caption.to_string(),
+        category: headers[0].clone(),
+        series: headers[1..].to_vec(),
+        rows,
+    };
+    Ok((chart, i + 1))
+}
+
 /// Read back a summary a person edited as Markdown (the shape
 /// [`to_markdown`] writes): the first `#` line is the title, `##` a level-1
 /// heading, `###` (or deeper) a level-2 heading, a run of `|` lines with a
@@ -1311,6 +1514,13 @@ pub fn parse_markdown(field: &'static str, input: &str) -> Result<Summary, Field
                 });
             }
             i += 1;
+            continue;
+        }
+        if let Some(caption) = line.strip_prefix(CHART_FENCE) {
+            flush(&mut paragraph, &mut blocks);
+            let (chart, next) = parse_chart(field, &lines, i, caption.trim())?;
+            blocks.push(Block::Chart(chart));
+            i = next;
             continue;
         }
         if line.starts_with('|') && lines.get(i + 1).is_some_and(|l| is_separator_row(l)) {
@@ -1682,6 +1892,143 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn the_projects_section_charts_target_against_invested() {
+        let zh = words("zh-CN");
+        let chart_of = |f: &SummaryFigures| {
+            draft(f, &zh).blocks.into_iter().find_map(|b| match b {
+                Block::Chart(c) => Some(c),
+                _ => None,
+            })
+        };
+        let c = chart_of(&example()).unwrap();
+        assert_eq!(c.caption, "重点项目全年投资目标完成情况（%）");
+        assert_eq!(c.series, vec!["完成全年目标".to_string()]);
+        // 某广场: 6亿 invested of 5亿 targeted is 120%, as the sentence says;
+        // the village has no money figures.
+        assert_eq!(
+            c.rows,
+            vec![ChartRow {
+                label: "某广场".into(),
+                values: vec![12_000]
+            }]
+        );
+        assert_eq!(c.table().1[0], vec!["某广场", "120"]);
+        // A small project on the same scale, rounded as the text rounds.
+        let mut f = example();
+        f.projects.lines[1].target = Some(8_000_000);
+        f.projects.lines[1].invested = Some(8_500_000);
+        let c = chart_of(&f).unwrap();
+        assert_eq!(c.rows[1].values, vec![10_600]);
+        // No project with both figures, or a target of 0: no chart.
+        for line in &mut f.projects.lines {
+            line.target = Some(0);
+        }
+        assert!(chart_of(&f).is_none());
+        f.projects.lines.iter_mut().for_each(|l| l.target = None);
+        assert!(chart_of(&f).is_none());
+    }
+
+    #[test]
+    fn a_chart_reads_back_from_markdown_and_its_figures_can_be_edited() {
+        let text = "# 标题\n\n```chart 投资（亿元）\n| 项目 | 目标 | 完成 |\n| --- | --- | --- |\n| 甲\\|乙 | 13 | 16.5 |\n| 丙 | 0 | 0.05 |\n```\n后文。\n";
+        let s = parse_markdown("text", text).unwrap();
+        let chart = Chart {
+            caption: "投资（亿元）".into(),
+            category: "项目".into(),
+            series: vec!["目标".into(), "完成".into()],
+            rows: vec![
+                ChartRow {
+                    label: "甲|乙".into(),
+                    values: vec![1300, 1650],
+                },
+                ChartRow {
+                    label: "丙".into(),
+                    values: vec![0, 5],
+                },
+            ],
+        };
+        assert_eq!(
+            s.blocks,
+            vec![
+                Block::Chart(chart.clone()),
+                Block::Paragraph {
+                    text: "后文。".into()
+                }
+            ]
+        );
+        assert_eq!(parse_markdown("text", &to_markdown(&s)).unwrap(), s);
+        assert!(s
+            .plain_text()
+            .contains("投资（亿元）\n项目\t目标\t完成\n甲|乙\t13\t16.5"));
+        for (v, expected) in [
+            (0, "0"),
+            (5, "0.05"),
+            (150, "1.5"),
+            (1625, "16.25"),
+            (-250, "-2.5"),
+        ] {
+            assert_eq!(chart_value(v), expected);
+        }
+    }
+
+    #[test]
+    fn a_chart_refuses_what_it_cannot_draw() {
+        let code = |text: &str| {
+            let e = parse_markdown("text", text).unwrap_err();
+            let params: Vec<String> = e.params.iter().map(|(_, v)| v.clone()).collect();
+            (e.code, params)
+        };
+        let head = "# 标题\n```chart 投资\n| 项目 | 目标 |\n| --- | --- |\n";
+        assert_eq!(
+            code("# 标题\n```chart\n| a | b |\n| --- | --- |\n| x | 1 |\n```"),
+            ("summary_chart_caption", vec!["2".into()])
+        );
+        assert_eq!(
+            code("# 标题\n```chart 投资\n| 项目 | 目标 |\n| x | 1 |\n```"),
+            ("summary_chart_table", vec!["3".into()])
+        );
+        assert_eq!(
+            code("# 标题\n```chart 投资\n| 项目 |\n| --- |\n```"),
+            ("summary_chart_table", vec!["3".into()])
+        );
+        assert_eq!(
+            code(&format!("{head}| 甲 | 1 |\n")),
+            ("summary_chart_unclosed", vec!["2".into()])
+        );
+        assert_eq!(
+            code(&format!("{head}```")),
+            ("summary_chart_empty", vec!["2".into()])
+        );
+        assert_eq!(
+            code(&format!("{head}| 甲 | 1 | 2 |\n```")),
+            ("summary_chart_row", vec!["5".into(), "2".into()])
+        );
+        assert_eq!(
+            code(&format!("{head}甲 1\n```")),
+            ("summary_chart_row", vec!["5".into(), "2".into()])
+        );
+        for bad in [
+            "-1",
+            "1.234",
+            "一",
+            "",
+            "1e3",
+            ".5",
+            "5.",
+            "99999999999999999999",
+        ] {
+            assert_eq!(
+                code(&format!("{head}| 甲 | {bad} |\n```")),
+                (
+                    "summary_chart_value",
+                    vec!["5".into(), "目标".into(), bad.to_string()]
+                ),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

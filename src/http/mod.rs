@@ -2,7 +2,6 @@
 
 pub mod api;
 pub mod auth;
-pub mod charts;
 pub mod error;
 pub mod files;
 pub mod flash;

@@ -76,6 +76,8 @@ pub struct TestApp {
     /// The form token of the signed-in session, after `login`.
     pub csrf: String,
     pg_database: Option<String>,
+    /// The server's background imports, for tests that hold one open.
+    pub imports: std::sync::Arc<lvzhi::services::imports::ImportJobs>,
     server: tokio::task::JoinHandle<()>,
     _dir: tempfile::TempDir,
 }
@@ -169,6 +171,7 @@ pub async fn spawn_app_configured(
     };
     configure(&mut settings);
     let state = App::new(db.clone(), cipher, settings);
+    let imports = std::sync::Arc::clone(&state.imports);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -184,6 +187,7 @@ pub async fn spawn_app_configured(
         database_url,
         csrf: String::new(),
         pg_database,
+        imports,
         server,
         _dir: dir,
     }

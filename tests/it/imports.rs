@@ -776,8 +776,8 @@ async fn the_page_previews_then_imports(mut app: TestApp) {
             &[("token", &token), ("preview", &preview)],
         )
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let html = r.text().await.unwrap();
+    let (status, html) = settled(&app, r).await;
+    assert_eq!(status, StatusCode::OK);
     assert!(html.contains("已导入"), "{html}");
     assert_eq!(app.count("members").await, before + 1);
     // Once imported, the token is spent.
@@ -807,6 +807,105 @@ async fn the_page_previews_then_imports(mut app: TestApp) {
 dual_test!(
     the_page_previews_then_imports_t,
     the_page_previews_then_imports
+);
+
+/// The page a confirmation leads to once its import has ended: at once, or
+/// after following the progress page (a machine slow enough may send there).
+async fn settled(app: &TestApp, mut r: reqwest::Response) -> (StatusCode, String) {
+    for _ in 0..600 {
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let status = r.status();
+        let html = r.text().await.unwrap();
+        let next = match (status, location) {
+            (StatusCode::SEE_OTHER, Some(to)) => to,
+            _ if html.contains("class=\"import-progress\"") => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                let at = html.find("url=").unwrap() + 4;
+                html[at..].split('"').next().unwrap().replace("&amp;", "&")
+            }
+            _ => return (status, html),
+        };
+        r = app.get(&next).await;
+    }
+    panic!("the import did not end");
+}
+
+/// An import still running when its confirmation returns: the page shows
+/// how far it has got and asks again by itself (no script), only to the
+/// one who started it; once it has ended, the next visit shows its outcome,
+/// once.
+async fn a_long_import_is_followed_on_its_progress_page(mut app: TestApp) {
+    use lvzhi::services::imports::Stage;
+    app.login("staff").await;
+    let staff = lvzhi::storage::users::find_by_username(&app.db, "staff")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let (end, ended) = tokio::sync::oneshot::channel::<()>();
+    let job = app
+        .imports
+        .start("held-open", staff, move |job| async move {
+            job.report(Stage::Write, 12_000, 30_000);
+            let _ = ended.await;
+            Ok(lvzhi::services::imports::ImportReport {
+                kind: "members".into(),
+                org_name: "进度测试委员会".into(),
+                imported: true,
+                created: 30_000,
+                ..Default::default()
+            })
+        });
+    // The job reports from its own task: wait until it has.
+    for _ in 0..100 {
+        if job.progress().done == 12_000 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let path = "/members/import/progress?token=held-open";
+    let (status, html) = app.get_html(path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("<meta http-equiv=\"refresh\" content=\"2;url=/members/import/progress?token=held-open\">"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<progress max=\"30000\" value=\"12000\">"),
+        "{html}"
+    );
+    assert!(html.contains("已写入 12000 行，共 30000 行"), "{html}");
+    assert!(html.contains("离开本页不会中断导入"), "{html}");
+    // Nobody else watches it; an unknown upload has no page.
+    crate::helpers::staff_at(&app, "watcher", None).await;
+    let mut watcher = crate::helpers::spawn_client_for(&app).await;
+    watcher.login_as("watcher", "Other-Committee-2026").await;
+    let r = watcher.client.get(watcher.url(path)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let (status, _) = app
+        .get_html("/members/import/progress?token=no-such-upload")
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // It ends: the next visit shows the outcome, and only once.
+    end.send(()).unwrap();
+    assert!(job.wait(std::time::Duration::from_secs(10)).await);
+    let (status, html) = app.get_html(path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("已导入进度测试委员会：新建 30000，更新 0，不变 0。"),
+        "{html}"
+    );
+    assert!(!html.contains("import-progress") && !html.contains("http-equiv"));
+    let (status, _) = app.get_html(path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "taken once");
+}
+dual_test!(
+    a_long_import_is_followed_on_its_progress_page_t,
+    a_long_import_is_followed_on_its_progress_page
 );
 
 /// `lvzhi import members` on a SQLite file: a preview, the import, a refusal.

@@ -28,6 +28,20 @@ fn text_of(draft: &Value) -> String {
                     out.push(cells.join("\t"));
                 }
             }
+            Some("chart") => {
+                out.push(b["caption"].as_str().unwrap().to_string());
+                for r in b["rows"].as_array().unwrap() {
+                    let mut cells = vec![r["label"].as_str().unwrap().to_string()];
+                    cells.extend(
+                        r["values"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|v| v.as_i64().unwrap().to_string()),
+                    );
+                    out.push(cells.join("\t"));
+                }
+            }
             _ => out.push(b["text"].as_str().unwrap().to_string()),
         }
     }
@@ -75,6 +89,9 @@ async fn the_demo_half_year_states_the_seed_figures(app: TestApp) {
         "2011年，辖区共有重点项目7个、自定项目4个。其中，动工在建项目3个、续建项目3个",
         "二七万达广场项目，该项目总投资40亿元，截至2011年12月31日，已完成投资16亿元，超额完成全年目标13亿元的23%",
         "高砦城中村改造项目，截至2011年12月31日，房屋已兑付394宅，约90%，已拆除347宅，约79%",
+        // Each project's share of its year's target, as a chart (values in
+        // hundredths of a percent).
+        "重点项目全年投资目标完成情况（%）\n二七万达广场\t12300",
         "接待群众12人、来访事件5起",
         // The demo's 2011 plan, checked as the half-year closed: a year's
         // rule is still running, a monthly one kept.
@@ -160,6 +177,19 @@ async fn the_word_file_reads_back_and_is_audited(app: TestApp) {
         "w:eastAsia=\"黑体\"",
     ] {
         assert!(doc.contains(expected), "{expected} in document.xml");
+    }
+    // The investment chart is a native Word chart with the figures.
+    assert!(
+        doc.contains("r:id=\"rIdLvzhiChart1\""),
+        "the chart's drawing"
+    );
+    let chart = docx_part(&bytes, "word/charts/chart1.xml");
+    for expected in [
+        "<a:t>重点项目全年投资目标完成情况（%）</a:t>",
+        "<c:v>二七万达广场</c:v>",
+        "<c:v>123</c:v>",
+    ] {
+        assert!(chart.contains(expected), "{expected} in chart1.xml");
     }
     let footers: Vec<String> = (1..=2)
         .map(|i| docx_part(&bytes, &format!("word/footer{i}.xml")))

@@ -63,7 +63,9 @@ pub struct SummaryDraft {
     pub org_name: String,
     pub title: String,
     /// The text in order: `{"kind":"heading","level":1,"text":…}`,
-    /// `{"kind":"paragraph","text":…}`, `{"kind":"table","headers":[…],"rows":[[…]]}`.
+    /// `{"kind":"paragraph","text":…}`, `{"kind":"table","headers":[…],"rows":[[…]]}`,
+    /// `{"kind":"chart","caption":…,"category":…,"series":[…],"rows":[{"label":…,"values":[…]}]}`
+    /// (a chart's values in hundredths of the unit its caption names).
     #[schema(value_type = Vec<Object>)]
     pub blocks: Vec<Block>,
     /// Every figure the text states, counted from the records now.

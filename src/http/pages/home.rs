@@ -4,7 +4,7 @@
 //! overdue, the next reception day, the key projects and the records per
 //! month, with the committees under theirs rolled up; for a member their
 //! quotas; for a department what it holds by due date. Charts are inline
-//! SVG (`http::charts`). The administrator trio land on their one page.
+//! SVG (`documents::charts`). The administrator trio land on their one page.
 
 use askama::Template;
 use axum::extract::State;
@@ -14,9 +14,9 @@ use chrono::NaiveDate;
 
 use crate::app::clock;
 use crate::app::i18n::{t_with, Locale};
+use crate::documents::charts::{self, Bar, Caption, Column};
 use crate::domain::roles::Role;
 use crate::http::auth::{Access, PageActor};
-use crate::http::charts::{self, Bar, Caption, Column};
 use crate::http::render::{render, Ctx, ForPage, PageResult, Toned};
 use crate::http::{route, AppState, RouteSpec};
 use crate::services::overview::{

@@ -7,7 +7,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::domain::audit::AuditVia;
@@ -28,6 +28,7 @@ pub fn routes() -> Vec<RouteSpec> {
         route(Method::GET, "/members/import", STAFF, form),
         upload_route(route(Method::POST, "/members/import", STAFF, upload)),
         route(Method::POST, "/members/import/confirm", STAFF, confirm),
+        route(Method::GET, "/members/import/progress", STAFF, progress),
         route(Method::GET, "/members/import/template", STAFF, template),
     ]
 }
@@ -65,6 +66,17 @@ struct ImportTemplate {
     preview: Option<PreviewView>,
     /// Problems with the file as a whole (nothing to preview).
     file_problems: Vec<String>,
+    /// An import running in the background.
+    progress: Option<ProgressView>,
+}
+
+/// How far a background import has got, and where the page asks again.
+struct ProgressView {
+    text: String,
+    done: usize,
+    total: usize,
+    refresh: u32,
+    href: String,
 }
 
 struct PreviewView {
@@ -121,6 +133,7 @@ async fn page_template(
         notice: String::new(),
         preview: None,
         file_problems: Vec::new(),
+        progress: None,
     })
 }
 
@@ -413,7 +426,17 @@ pub struct ConfirmForm {
     preview: String,
 }
 
-/// Import what the preview showed, if it is still what the file would do.
+/// How long the confirming request waits for its import before it shows the
+/// progress page instead: a small file's outcome comes back at once.
+const WAIT_FOR_IMPORT: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// How often the progress page asks again, in seconds.
+const PROGRESS_REFRESH_SECONDS: u32 = 2;
+
+/// Import what the preview showed, if it is still what the file would do:
+/// in the background, so that a long import goes on whatever the browser
+/// does; its outcome is shown at once when it comes within a moment, else the
+/// progress page follows it.
 pub async fn confirm(
     State(state): State<AppState>,
     PageForm { page, form }: PageForm<ConfirmForm>,
@@ -423,37 +446,149 @@ pub async fn confirm(
         Ok(p) => p,
         Err(e) => return error_page(locale, Some(&page), e),
     };
-    let who = Importer {
-        actor: &page.actor,
-        via: AuditVia::Page,
-    };
-    let mode = Mode {
-        dry_run: false,
-        expect: Some(form.preview.clone()),
-    };
-    let file = ImportFile {
-        name: &pending.file_name,
-        bytes: &pending.bytes,
-    };
-    let result = service::run(
-        &state.db,
-        &state.cipher,
-        &who,
-        pending.kind,
-        Some(pending.org_id),
-        file,
-        &mode,
-        &service::no_progress,
-    )
-    .await;
-    match result {
-        Ok(report) => {
-            if let Err(e) = service::forget(&state.db, &pending.token).await {
-                return error_page(locale, Some(&page), e);
+    let token = pending.token.clone();
+    let (db, cipher, actor) = (
+        state.db.clone(),
+        std::sync::Arc::clone(&state.cipher),
+        page.actor.clone(),
+    );
+    let expect = form.preview.clone();
+    let job = state
+        .imports
+        .start(&token, page.actor.user_id, move |job| async move {
+            let who = Importer {
+                actor: &actor,
+                via: AuditVia::Page,
+            };
+            let mode = Mode {
+                dry_run: false,
+                expect: Some(expect),
+            };
+            let file = ImportFile {
+                name: &pending.file_name,
+                bytes: &pending.bytes,
+            };
+            let progress = move |stage, done, total| job.report(stage, done, total);
+            let report = service::run(
+                &db,
+                &cipher,
+                &who,
+                pending.kind,
+                Some(pending.org_id),
+                file,
+                &mode,
+                &progress,
+            )
+            .await?;
+            service::forget(&db, &pending.token).await?;
+            Ok(report)
+        });
+    if job.wait(WAIT_FOR_IMPORT).await {
+        if let Some(outcome) = state.imports.take_outcome(&token, page.actor.user_id) {
+            return outcome_page(&state, &page, &token, outcome).await;
+        }
+    }
+    see_other(&progress_href(&token))
+}
+
+fn progress_href(token: &str) -> String {
+    format!("/members/import/progress?token={}", urlencoding(token))
+}
+
+/// The token is URL-safe base64 already; anything else is escaped.
+fn urlencoding(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
             }
-            let mut t = match page_template(&state, &page, pending.kind, pending.org_id).await {
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn see_other(location: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = axum::http::HeaderValue::from_str(location) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::LOCATION, value);
+    }
+    response
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ProgressQuery {
+    token: String,
+}
+
+/// How far the background import of an upload has got (asking again every
+/// two seconds, without script), then its outcome.
+pub async fn progress(
+    State(state): State<AppState>,
+    page: PageActor,
+    ApiQuery(q): ApiQuery<ProgressQuery>,
+) -> Response {
+    let locale = page.actor.locale;
+    let Some(job) = state.imports.get(&q.token, page.actor.user_id) else {
+        return error_page(locale, Some(&page), AppError::NotFound);
+    };
+    if job.has_ended() {
+        if let Some(outcome) = state.imports.take_outcome(&q.token, page.actor.user_id) {
+            return outcome_page(&state, &page, &q.token, outcome).await;
+        }
+    }
+    let mut t = match page_template(&state, &page, ImportKind::Members, page.actor.org_id).await {
+        Ok(t) => t,
+        Err(e) => return error_page(locale, Some(&page), e),
+    };
+    let p = job.progress();
+    let key = match p.stage {
+        service::Stage::Check => "import.progress.check",
+        service::Stage::Write => "import.progress.write",
+    };
+    t.progress = Some(ProgressView {
+        text: crate::app::i18n::t_with(
+            locale,
+            key,
+            &[("done", p.done.to_string()), ("total", p.total.to_string())],
+        ),
+        done: p.done,
+        total: p.total.max(1),
+        refresh: PROGRESS_REFRESH_SECONDS,
+        href: progress_href(&q.token),
+    });
+    render_status(StatusCode::OK, &t)
+}
+
+/// The page an ended import leads to: what was imported; or, when the
+/// records changed since the preview or a row no longer passes, the
+/// preview made again.
+async fn outcome_page(
+    state: &AppState,
+    page: &PageActor,
+    token: &str,
+    outcome: Result<ImportReport, AppError>,
+) -> Response {
+    let locale = page.actor.locale;
+    let again = |notice: String| async move {
+        let pending = match service::kept(&state.db, &state.cipher, &page.actor, token).await {
+            Ok(p) => p,
+            Err(e) => return error_page(locale, Some(page), e),
+        };
+        let preview = Mode {
+            dry_run: true,
+            expect: None,
+        };
+        show_preview(state, page, &pending, &preview, notice).await
+    };
+    match outcome {
+        Ok(report) => {
+            let mut t = match page_template(state, page, report_kind(&report), report.org_id).await
+            {
                 Ok(t) => t,
-                Err(e) => return error_page(locale, Some(&page), e),
+                Err(e) => return error_page(locale, Some(page), e),
             };
             t.notice = crate::app::i18n::t_with(
                 locale,
@@ -469,30 +604,17 @@ pub async fn confirm(
         }
         Err(AppError::Conflict(_)) => {
             // Shown again as it is now, to be confirmed once more.
-            let preview = Mode {
-                dry_run: true,
-                expect: None,
-            };
-            let mut response = show_preview(
-                &state,
-                &page,
-                &pending,
-                &preview,
-                crate::app::i18n::t(locale, "import.stale"),
-            )
-            .await;
+            let mut response = again(crate::app::i18n::t(locale, "import.stale")).await;
             if response.status() == StatusCode::OK {
                 *response.status_mut() = StatusCode::CONFLICT;
             }
             response
         }
-        Err(AppError::Validation(_)) => {
-            let preview = Mode {
-                dry_run: true,
-                expect: None,
-            };
-            show_preview(&state, &page, &pending, &preview, String::new()).await
-        }
-        Err(e) => error_page(locale, Some(&page), e),
+        Err(AppError::Validation(_)) => again(String::new()).await,
+        Err(e) => error_page(locale, Some(page), e),
     }
+}
+
+fn report_kind(report: &ImportReport) -> ImportKind {
+    ImportKind::parse(&report.kind).unwrap_or(ImportKind::Members)
 }

@@ -154,6 +154,118 @@ pub fn columns(caption: &Caption<'_>, columns: &[Column]) -> String {
     svg
 }
 
+/// A group of bars: its label, one value per series and the figure shown
+/// beside each bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub label: String,
+    pub values: Vec<i64>,
+    pub figures: Vec<String>,
+}
+
+/// The series' colours in order: the blue and green of the other charts,
+/// then grey and amber.
+const SERIES: [&str; 4] = [SHORT, REACHED, "#8c959f", "#9a6700"];
+
+/// Bars in groups, a group per category: its label on a line of its own
+/// (whole: names of projects are long), then a bar per series scaled to the
+/// largest value, each with its figure; the series named in a legend above.
+/// Empty: no chart at all.
+pub fn grouped(caption: &Caption<'_>, series: &[String], groups: &[Group]) -> String {
+    if groups.is_empty() || series.is_empty() {
+        return String::new();
+    }
+    const LEGEND: i64 = 22;
+    const LABEL: i64 = 18;
+    const BAR: i64 = 12;
+    const GAP: i64 = 4;
+    const BAR_W: i64 = 250;
+    let n_series = i64::try_from(series.len()).unwrap_or(1);
+    let group_h = LABEL + n_series * (BAR + GAP) + 6;
+    let height = LEGEND + group_h * i64::try_from(groups.len()).unwrap_or(0);
+    let most = groups
+        .iter()
+        .flat_map(|g| g.values.iter().copied())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let mut svg = open(caption, height);
+    let mut x = 0;
+    for (i, name) in series.iter().enumerate() {
+        let colour = SERIES[i % SERIES.len()];
+        svg.push_str(&format!(
+            "<rect x=\"{x}\" y=\"4\" width=\"10\" height=\"10\" fill=\"{colour}\"/>\
+             <text x=\"{tx}\" y=\"13\" font-size=\"12\">{name}</text>",
+            tx = x + 14,
+            name = escape(name),
+        ));
+        x += 14 + 12 * i64::try_from(name.chars().count()).unwrap_or(0) + 14;
+    }
+    for (g, group) in groups.iter().enumerate() {
+        let top = LEGEND + group_h * i64::try_from(g).unwrap_or(0);
+        svg.push_str(&format!(
+            "<g><text x=\"0\" y=\"{y}\">{label}</text>",
+            y = top + 13,
+            label = escape(&group.label),
+        ));
+        for (i, value) in group.values.iter().enumerate() {
+            let y = top + LABEL + i64::try_from(i).unwrap_or(0) * (BAR + GAP);
+            let w = BAR_W * share(*value, most) / 1000;
+            let figure = group.figures.get(i).map(String::as_str).unwrap_or("");
+            svg.push_str(&format!(
+                "<rect x=\"0\" y=\"{y}\" width=\"{w}\" height=\"{BAR}\" fill=\"{colour}\"/>\
+                 <text x=\"{fx}\" y=\"{ty}\" font-size=\"11\" fill=\"{MUTED}\">{figure}</text>",
+                colour = SERIES[i % SERIES.len()],
+                fx = w + 4,
+                ty = y + 10,
+                figure = escape(figure),
+            ));
+        }
+        svg.push_str("</g>");
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+impl crate::domain::reports::Chart {
+    /// The chart as inline SVG, the `n`th of its page (its ids are
+    /// `chart-n-…`); described by its figures, category by category.
+    pub fn svg(&self, n: impl std::fmt::Display) -> String {
+        let id = format!("chart-{n}");
+        let (_, rows) = self.table();
+        let desc = rows
+            .iter()
+            .map(|cells| {
+                let mut words = vec![cells[0].clone()];
+                for (name, value) in self.series.iter().zip(&cells[1..]) {
+                    words.push(format!("{name} {value}"));
+                }
+                words.join(" ")
+            })
+            .collect::<Vec<_>>()
+            .join(" / ");
+        let groups: Vec<Group> = self
+            .rows
+            .iter()
+            .zip(rows)
+            .map(|(r, cells)| Group {
+                label: r.label.clone(),
+                values: r.values.clone(),
+                figures: cells[1..].to_vec(),
+            })
+            .collect();
+        grouped(
+            &Caption {
+                id: &id,
+                title: &self.caption,
+                desc: &desc,
+            },
+            &self.series,
+            &groups,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +297,45 @@ mod tests {
                 w[..w.find('"').unwrap_or(0)].parse().unwrap_or(-1)
             })
             .collect()
+    }
+
+    #[test]
+    fn grouped_bars_scale_to_the_largest_and_keep_whole_labels() {
+        use crate::domain::reports::{Chart, ChartRow};
+        let chart = Chart {
+            caption: "重点项目年度投资完成情况（亿元）".into(),
+            category: "项目".into(),
+            series: vec!["全年目标".into(), "已完成投资".into()],
+            rows: vec![
+                ChartRow {
+                    label: "高砦村城中村改造项目".into(),
+                    values: vec![1300, 1600],
+                },
+                ChartRow {
+                    label: "乙".into(),
+                    values: vec![800, 0],
+                },
+            ],
+        };
+        let svg = chart.svg(9);
+        assert!(svg.contains("<title id=\"chart-9-t\">重点项目年度投资完成情况（亿元）</title>"));
+        assert!(svg.contains(
+            "<desc id=\"chart-9-d\">高砦村城中村改造项目 全年目标 13 已完成投资 16 / 乙 全年目标 8 已完成投资 0</desc>"
+        ));
+        // The label is whole, not cut to six characters.
+        assert!(svg.contains(">高砦村城中村改造项目</text>"));
+        // 16 is the full 250; 13 and 8 in proportion; 0 is no bar.
+        let widths: Vec<i64> = svg
+            .split("<rect ")
+            .skip(1)
+            .filter(|r| r.contains("height=\"12\""))
+            .map(|r| {
+                let w = r.split("width=\"").nth(1).unwrap_or("");
+                w[..w.find('"').unwrap_or(0)].parse().unwrap_or(-1)
+            })
+            .collect();
+        assert_eq!(widths, vec![203, 250, 125, 0]);
+        assert!(grouped(&caption(), &[], &[]).is_empty());
     }
 
     #[test]
