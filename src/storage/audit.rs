@@ -109,20 +109,11 @@ pub async fn insert_many(tx: &mut Tx, entries: &[NewAuditEntry]) -> Result<(), s
     let mut prev = prev.unwrap_or_else(|| GENESIS.to_string());
     let at = Utc::now().trunc_subsecs(6);
     let stamped = stamp(&at);
-    // PostgreSQL: a thousand rows to a statement. SQLite finds each
-    // parameter's name by walking the statement's list of names
-    // (`sqlite3_bind_parameter_name`), so binding costs the square of a
-    // statement's parameters: at a thousand rows (12,000 parameters) that
-    // walk was a third of a 30,000-row import's time (BENCHMARKS.md). It
-    // has no round trips to save: twenty rows to a statement.
-    let rows_per_statement = match tx {
-        Tx::Sqlite(_) => 20,
-        Tx::Postgres(_) => 1000,
-    };
+    // As many rows to a statement as the engine takes (`Tx::rows_per_insert`).
+    let rows_per_statement = tx.rows_per_insert(12);
     for chunk in entries.chunks(rows_per_statement) {
         let mut rows = Vec::with_capacity(chunk.len());
-        let mut values = Vec::with_capacity(chunk.len());
-        for (i, e) in chunk.iter().enumerate() {
+        for e in chunk {
             let hash = chain_hash(
                 &prev,
                 &ChainedFields {
@@ -138,28 +129,12 @@ pub async fn insert_many(tx: &mut Tx, entries: &[NewAuditEntry]) -> Result<(), s
                     detail: e.detail.as_deref(),
                 },
             );
-            let n = i * 12;
-            values.push(format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5,
-                n + 6,
-                n + 7,
-                n + 8,
-                n + 9,
-                n + 10,
-                n + 11,
-                n + 12
-            ));
             rows.push((e, std::mem::replace(&mut prev, hash.clone()), hash));
         }
         // Ids follow the order of VALUES on both engines, and so does the chain.
         let sql = format!(
             "INSERT INTO audit_log (at, user_id, username, role, ip, action, object_type, object_id, outcome, detail, prev_hash, hash) VALUES {}",
-            values.join(", ")
+            tx.insert_values(rows.len(), 12, "")
         );
         on_tx!(tx, conn => {
             let mut query = sqlx::query(&sql);

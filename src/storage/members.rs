@@ -245,6 +245,46 @@ pub async fn insert(tx: &mut Tx, v: &MemberValues) -> Result<i64, sqlx::Error> {
         .fetch_one(conn).await)
 }
 
+/// Insert many members, as many to a statement as the engine takes; their
+/// ids in the order given. Rows are matched to the ids returned by their ID
+/// number (unique among members), not by the order rows come back in.
+pub async fn insert_many(tx: &mut Tx, all: &[&MemberValues]) -> Result<Vec<i64>, sqlx::Error> {
+    const WIDTH: usize = 21;
+    let now = Utc::now();
+    let mut ids = Vec::with_capacity(all.len());
+    for chunk in all.chunks(tx.rows_per_insert(WIDTH)) {
+        let sql = format!(
+            "INSERT INTO members (org_id, group_id, name, gender, ethnicity, party, sector, workplace, title, \
+             phone_enc, phone_masked, id_number_enc, id_number_hash, id_number_masked, birth_date, term, status, \
+             created_at, updated_at, joined_on, name_key, version) VALUES {} RETURNING id, id_number_hash",
+            tx.insert_values(chunk.len(), WIDTH, ", 1")
+        );
+        let returned: Vec<(i64, String)> = on_tx!(tx, conn => {
+            let mut query = sqlx::query_as(&sql);
+            for v in chunk {
+                query = query
+                    .bind(v.org_id).bind(v.group_id).bind(&v.name).bind(&v.gender).bind(&v.ethnicity)
+                    .bind(&v.party).bind(&v.sector).bind(&v.workplace).bind(&v.title)
+                    .bind(&v.phone_enc).bind(&v.phone_masked).bind(&v.id_number_enc).bind(&v.id_number_hash)
+                    .bind(&v.id_number_masked).bind(v.birth_date).bind(v.term).bind(&v.status).bind(now)
+                    .bind(now).bind(v.joined_on).bind(name_sort_key(&v.name));
+            }
+            query.fetch_all(conn).await
+        })?;
+        let by_hash: std::collections::HashMap<&str, i64> = returned
+            .iter()
+            .map(|(id, hash)| (hash.as_str(), *id))
+            .collect();
+        for v in chunk {
+            match by_hash.get(v.id_number_hash.as_str()) {
+                Some(id) => ids.push(*id),
+                None => return Err(sqlx::Error::RowNotFound),
+            }
+        }
+    }
+    Ok(ids)
+}
+
 /// Update when the stored version is still `expected_version`; false when
 /// someone else changed the record first.
 pub async fn update(

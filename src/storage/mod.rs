@@ -54,6 +54,64 @@ pub enum Tx {
     Postgres(Transaction<'static, Postgres>),
 }
 
+impl Tx {
+    /// How many rows of `width` parameters one multi-row `INSERT` takes.
+    /// SQLite binds anonymous `?` parameters by position (a numbered `$n`
+    /// is a name it would look up by walking the statement's list of names,
+    /// a cost that grows with the square of the parameters); PostgreSQL
+    /// allows 65,535 parameters a statement.
+    pub fn rows_per_insert(&self, width: usize) -> usize {
+        let (rows, parameters) = match self {
+            Tx::Sqlite(_) => (500, 32_000),
+            Tx::Postgres(_) => (1000, 65_000),
+        };
+        (parameters / width.max(1)).clamp(1, rows)
+    }
+
+    /// The `VALUES` list of a multi-row `INSERT` of `rows` rows of `width`
+    /// parameters: `(?, ?), (?, ?)` on SQLite, `($1, $2), ($3, $4)` on
+    /// PostgreSQL. `literal` is appended to every row as it is (constant
+    /// columns).
+    pub fn insert_values(&self, rows: usize, width: usize, literal: &str) -> String {
+        let mut out = String::with_capacity(rows * (width * 6 + literal.len() + 4));
+        let mut n = 0;
+        for r in 0..rows {
+            if r > 0 {
+                out.push_str(", ");
+            }
+            out.push('(');
+            for c in 0..width {
+                if c > 0 {
+                    out.push_str(", ");
+                }
+                n += 1;
+                match self {
+                    Tx::Sqlite(_) => out.push('?'),
+                    Tx::Postgres(_) => {
+                        out.push('$');
+                        out.push_str(&n.to_string());
+                    }
+                }
+            }
+            out.push_str(literal);
+            out.push(')');
+        }
+        out
+    }
+}
+
+/// Gather `table`'s statistics on PostgreSQL, so that the plans made next
+/// know its size after a large write; nothing on SQLite, whose planner does
+/// not use statistics unless asked.
+pub async fn analyze(tx: &mut Tx, table: &'static str) -> Result<(), sqlx::Error> {
+    if let Tx::Postgres(pg) = tx {
+        sqlx::query(&format!("ANALYZE {table}"))
+            .execute(&mut **pg)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Columns that hold a closed choice (a status, an approval) as its stable
 /// identifier: read straight into the domain's enum, so a stored value is
 /// parsed once, here, on both engines. A value the enum does not know is a

@@ -42,6 +42,29 @@ pub async fn insert(tx: &mut Tx, e: &NewTimelineEntry<'_>) -> Result<i64, sqlx::
         .fetch_one(conn).await)
 }
 
+/// Insert many entries, as many to a statement as the engine takes.
+pub async fn insert_many(tx: &mut Tx, all: &[NewTimelineEntry<'_>]) -> Result<(), sqlx::Error> {
+    const WIDTH: usize = 8;
+    let now = Utc::now();
+    for chunk in all.chunks(tx.rows_per_insert(WIDTH)) {
+        let sql = format!(
+            "INSERT INTO timeline_entries (member_id, occurred_on, kind, title, object_type, object_id, created_at, created_by) \
+             VALUES {}",
+            tx.insert_values(chunk.len(), WIDTH, "")
+        );
+        on_tx!(tx, conn => {
+            let mut query = sqlx::query(&sql);
+            for e in chunk {
+                query = query
+                    .bind(e.member_id).bind(e.occurred_on).bind(e.kind).bind(e.title).bind(e.object_type)
+                    .bind(e.object_id).bind(now).bind(e.created_by);
+            }
+            query.execute(conn).await.map(|_| ())
+        })?;
+    }
+    Ok(())
+}
+
 /// A member's timeline, newest first.
 pub async fn for_member(db: &Db, member_id: i64) -> Result<Vec<TimelineEntry>, sqlx::Error> {
     on_db!(db, pool => sqlx::query_as::<_, TimelineEntry>(
