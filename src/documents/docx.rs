@@ -129,9 +129,31 @@ fn display_width(text: &str) -> usize {
     text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
 }
 
+/// Twips a half-width character takes in a table cell: 7 pt in 仿宋 at 4号
+/// (14 pt), 9 pt here, for the faces that stand in for it where it is not
+/// installed (their figures are up to 0.64 em wide); and the cell's left and
+/// right margins together (Word's default 0.19 cm each).
+const HALF_WIDTH_TWIPS: usize = 180;
+const CELL_MARGINS_TWIPS: usize = 216;
+
+/// The width a cell needs so that its longest run of half-width characters
+/// (a date, a number, a word) is not broken across lines: "2011-03-15" on
+/// one line. Chinese text breaks between any two characters.
+fn unbroken_width(text: &str) -> usize {
+    let longest = text
+        .split(|c: char| !c.is_ascii() || c.is_ascii_whitespace())
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    if longest == 0 {
+        return 0;
+    }
+    longest * HALF_WIDTH_TWIPS + CELL_MARGINS_TWIPS
+}
+
 /// Column widths in twips that add up to `total`, each in proportion to its
 /// widest cell (a date column narrow, a column of titles wide), none under a
-/// tenth of the width nor over its widest need.
+/// tenth of the width nor so narrow that a date or number in it breaks.
 fn column_widths(headers: &[String], rows: &[Vec<String>], total: usize) -> Vec<usize> {
     let columns = headers.len().max(1);
     let need: Vec<usize> = (0..columns)
@@ -154,7 +176,17 @@ fn column_widths(headers: &[String], rows: &[Vec<String>], total: usize) -> Vec<
     let floor = total / (columns * 10).max(1);
     let mut widths: Vec<usize> = need
         .iter()
-        .map(|n| (total * n / sum.max(1)).max(floor))
+        .enumerate()
+        .map(|(i, n)| {
+            let unbroken = headers
+                .get(i)
+                .into_iter()
+                .chain(rows.iter().filter_map(|r| r.get(i)))
+                .map(|c| unbroken_width(c))
+                .max()
+                .unwrap_or(0);
+            (total * n / sum.max(1)).max(floor).max(unbroken)
+        })
         .collect();
     // Whatever rounding and the floor moved goes to (or comes from) the widest.
     let used: usize = widths.iter().sum();
@@ -179,20 +211,25 @@ fn table(headers: &[String], rows: &[Vec<String>]) -> Table {
             .add_paragraph(Paragraph::new().add_run(run))
             .width(widths.get(column).copied().unwrap_or(0), WidthType::Dxa)
     };
+    // No row is split across two pages.
     let mut all = vec![TableRow::new(
         headers
             .iter()
             .enumerate()
             .map(|(i, h)| cell(h, true, i))
             .collect(),
-    )];
+    )
+    .cant_split()];
     for r in rows {
-        all.push(TableRow::new(
-            r.iter()
-                .enumerate()
-                .map(|(i, c)| cell(c, false, i))
-                .collect(),
-        ));
+        all.push(
+            TableRow::new(
+                r.iter()
+                    .enumerate()
+                    .map(|(i, c)| cell(c, false, i))
+                    .collect(),
+            )
+            .cant_split(),
+        );
     }
     Table::new(all)
         .set_grid(widths.clone())
@@ -362,6 +399,18 @@ mod tests {
         assert_eq!(w.iter().sum::<usize>(), 8844);
         assert!(w[2] > w[0] && w[2] > w[1], "{w:?}");
         assert!(w.iter().all(|x| *x >= 884), "{w:?}");
+        // A date is not broken across two lines, though Chinese text is long.
+        let dated = column_widths(
+            &headers,
+            &[vec![
+                "2011-03-15".to_string(),
+                "委员之家接待日值班".into(),
+                "2011-03-15 长江路街道政协工委委员之家接待日".into(),
+            ]],
+            8844,
+        );
+        assert!(dated[0] >= 10 * 180 + 216, "{dated:?}");
+        assert_eq!(dated.iter().sum::<usize>(), 8844);
         // Equal needs share equally.
         let even = column_widths(&headers, &[], 900);
         assert_eq!(even, vec![300, 300, 300]);
