@@ -5,7 +5,9 @@ use std::sync::Arc;
 use super::config::{Policies, Settings};
 use crate::security::crypto::FieldCipher;
 use crate::services::cases::FiguresCache;
+use crate::services::exports::Workbook;
 use crate::services::imports::ImportJobs;
+use crate::services::jobs::Jobs;
 use crate::services::search::SearchIndex;
 use crate::storage::Db;
 
@@ -24,6 +26,8 @@ pub struct App {
     pub case_figures: Arc<FiguresCache>,
     /// Imports the page left running in the background.
     pub imports: Arc<ImportJobs>,
+    /// Exports the page left running in the background.
+    pub exports: Arc<Jobs<Workbook>>,
 }
 
 impl App {
@@ -41,6 +45,7 @@ impl App {
             search: Default::default(),
             case_figures: Default::default(),
             imports: Default::default(),
+            exports: Default::default(),
         }
     }
 

@@ -1394,40 +1394,41 @@ fn parse_chart(
     open: usize,
     caption: &str,
 ) -> Result<(Chart, usize), FieldError> {
-    let at =
-        |code: &'static str, index: usize| FieldError::new(field, code).with("line", index + 1);
+    let at = |e: FieldError, index: usize| e.with("line", index + 1);
     if caption.is_empty() {
-        return Err(at("summary_chart_caption", open));
+        return Err(at(FieldError::new(field, "summary_chart_caption"), open));
     }
     let header_at = open + 1;
     let headers = match (lines.get(header_at), lines.get(header_at + 1)) {
         (Some(h), Some(sep)) if h.trim().starts_with('|') && is_separator_row(sep) => {
             table_cells(h)
         }
-        _ => return Err(at("summary_chart_table", header_at)),
+        _ => return Err(at(FieldError::new(field, "summary_chart_table"), header_at)),
     };
     if headers.len() < 2 {
-        return Err(at("summary_chart_table", header_at));
+        return Err(at(FieldError::new(field, "summary_chart_table"), header_at));
     }
     let mut rows = Vec::new();
     let mut i = header_at + 2;
     loop {
         let Some(line) = lines.get(i).map(|l| l.trim()) else {
-            return Err(at("summary_chart_unclosed", open));
+            return Err(at(FieldError::new(field, "summary_chart_unclosed"), open));
         };
         if line == "```" {
             break;
         }
         let cells = table_cells(line);
         if !line.starts_with('|') || cells.len() != headers.len() {
-            return Err(at("summary_chart_row", i).with("count", headers.len()));
+            return Err(
+                at(FieldError::new(field, "summary_chart_row"), i).with("count", headers.len())
+            );
         }
         let mut values = Vec::with_capacity(cells.len() - 1);
         for (cell, header) in cells.iter().zip(&headers).skip(1) {
             match parse_chart_value(cell) {
                 Some(v) => values.push(v),
                 None => {
-                    return Err(at("summary_chart_value", i)
+                    return Err(at(FieldError::new(field, "summary_chart_value"), i)
                         .with("column", header.clone())
                         .with("value", cell.clone()))
                 }
@@ -1440,7 +1441,7 @@ fn parse_chart(
         i += 1;
     }
     if rows.is_empty() {
-        return Err(at("summary_chart_empty", open));
+        return Err(at(FieldError::new(field, "summary_chart_empty"), open));
     }
     let chart = Chart {
         caption: caption.to_string(),

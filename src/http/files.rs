@@ -211,6 +211,67 @@ pub async fn xlsx_list(
     Ok(xlsx_response(book))
 }
 
+/// How long a page's export request waits for its workbook before it shows
+/// the progress page instead: a list of a committee comes back at once.
+const WAIT_FOR_EXPORT: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// A list's workbook for a page: written in the background; downloaded at
+/// once when it is ready within a moment, else the progress page follows it
+/// (`/exports/progress?token=…`) and downloads it when it is written.
+pub async fn xlsx_list_on_page(
+    state: &super::AppState,
+    actor: &crate::services::Actor,
+    query: crate::services::exports::ListQuery,
+    raw_query: Option<&str>,
+) -> Result<Response, AppError> {
+    let filters = export_filters(raw_query);
+    let (db, owner) = (state.db.clone(), actor.clone());
+    export_on_page(state, actor, move |job| async move {
+        let mut progress =
+            |done, total| job.report(crate::services::jobs::Stage::Write, done, total);
+        crate::services::exports::list(
+            &db,
+            &owner,
+            crate::domain::audit::AuditVia::Page,
+            query,
+            &filters,
+            &mut progress,
+        )
+        .await
+    })
+    .await
+}
+
+/// Run an export for a page in the background (see [`xlsx_list_on_page`]).
+pub async fn export_on_page<F, Fut>(
+    state: &super::AppState,
+    actor: &crate::services::Actor,
+    work: F,
+) -> Result<Response, AppError>
+where
+    F: FnOnce(
+        std::sync::Arc<crate::services::jobs::Job<crate::services::exports::Workbook>>,
+    ) -> Fut,
+    Fut: std::future::Future<Output = Result<crate::services::exports::Workbook, AppError>>
+        + Send
+        + 'static,
+{
+    let token = crate::services::jobs::new_token();
+    let job = state.exports.start(&token, actor.user_id, work);
+    if job.wait(WAIT_FOR_EXPORT).await {
+        if let Some(outcome) = state.exports.take_outcome(&token, actor.user_id) {
+            return outcome.map(xlsx_response);
+        }
+    }
+    let mut response = axum::http::StatusCode::SEE_OTHER.into_response();
+    if let Ok(to) = HeaderValue::from_str(&format!("/exports/progress?token={token}")) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::LOCATION, to);
+    }
+    Ok(response)
+}
+
 /// A workbook as a download, with its row count in `X-Row-Count`.
 pub fn xlsx_response(book: crate::services::exports::Workbook) -> Response {
     let rows = book.rows;

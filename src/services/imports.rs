@@ -12,8 +12,6 @@
 //! in between), so nothing is written that was not shown.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
 
 use base64::Engine as _;
 use rand::RngCore;
@@ -286,14 +284,7 @@ pub fn cli_actor(org: &Org) -> Actor {
     }
 }
 
-/// Where a long import has got to, for a progress bar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
-    /// Rows checked (of those read).
-    Check,
-    /// Rows written.
-    Write,
-}
+pub use super::jobs::Stage;
 
 /// Told how far an import has got: `(stage, done, total)`.
 pub type Progress<'a> = &'a (dyn Fn(Stage, usize, usize) + Send + Sync);
@@ -1461,164 +1452,8 @@ pub async fn committees(db: &Db, actor: &Actor) -> Result<Vec<Org>, AppError> {
         .collect())
 }
 
-// ---------------------------------------------------------------------------
-// Imports running in the background for the page
-
-/// Imports the page started and left running, by the token of their upload:
-/// the page that follows one asks how far it has got and, once it has
-/// ended, takes its outcome. Kept in this server's memory: an import is
-/// one transaction on one server, and so is the page that watches it.
-#[derive(Default)]
-pub struct ImportJobs {
-    jobs: std::sync::Mutex<HashMap<String, Arc<ImportJob>>>,
-}
-
-/// How long an ended import's outcome waits to be shown.
-const ENDED_KEPT: std::time::Duration = std::time::Duration::from_secs(3600);
-
-/// One import running (or ended) in the background.
-pub struct ImportJob {
-    /// Who started it: only they may watch it.
-    pub user_id: i64,
-    writing: AtomicBool,
-    done: AtomicUsize,
-    total: AtomicUsize,
-    outcome: std::sync::Mutex<Option<(Result<ImportReport, AppError>, std::time::Instant)>>,
-    ended: tokio::sync::Notify,
-}
-
-/// Where a background import has got to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct JobProgress {
-    pub stage: Stage,
-    pub done: usize,
-    pub total: usize,
-}
-
-impl ImportJob {
-    fn new(user_id: i64) -> Self {
-        Self {
-            user_id,
-            writing: AtomicBool::new(false),
-            done: AtomicUsize::new(0),
-            total: AtomicUsize::new(0),
-            outcome: std::sync::Mutex::new(None),
-            ended: tokio::sync::Notify::new(),
-        }
-    }
-
-    /// The [`Progress`] of the import this job runs.
-    pub fn report(&self, stage: Stage, done: usize, total: usize) {
-        self.writing.store(stage == Stage::Write, Ordering::Relaxed);
-        self.total.store(total, Ordering::Relaxed);
-        self.done.store(done, Ordering::Relaxed);
-    }
-
-    pub fn progress(&self) -> JobProgress {
-        JobProgress {
-            stage: if self.writing.load(Ordering::Relaxed) {
-                Stage::Write
-            } else {
-                Stage::Check
-            },
-            done: self.done.load(Ordering::Relaxed),
-            total: self.total.load(Ordering::Relaxed),
-        }
-    }
-
-    pub fn has_ended(&self) -> bool {
-        self.outcome.lock().is_ok_and(|o| o.is_some())
-    }
-
-    /// Wait until the import ends, or `limit` passes; whether it ended.
-    pub async fn wait(&self, limit: std::time::Duration) -> bool {
-        let ended = async {
-            loop {
-                let notified = self.ended.notified();
-                if self.has_ended() {
-                    return;
-                }
-                notified.await;
-            }
-        };
-        tokio::time::timeout(limit, ended).await.is_ok()
-    }
-
-    fn end(&self, outcome: Result<ImportReport, AppError>) {
-        if let Ok(mut slot) = self.outcome.lock() {
-            *slot = Some((outcome, std::time::Instant::now()));
-        }
-        self.ended.notify_waiters();
-    }
-}
-
-impl ImportJobs {
-    /// Run `work` in the background as the import of upload `token`, told
-    /// its job (for its progress); an import of the same upload already
-    /// running is not started twice: its job is returned.
-    pub fn start<F, Fut>(&self, token: &str, user_id: i64, work: F) -> Arc<ImportJob>
-    where
-        F: FnOnce(Arc<ImportJob>) -> Fut,
-        Fut: std::future::Future<Output = Result<ImportReport, AppError>> + Send + 'static,
-    {
-        let Ok(mut jobs) = self.jobs.lock() else {
-            // A poisoned registry: run it here and now, watched by nobody.
-            let job = Arc::new(ImportJob::new(user_id));
-            let ran = Arc::clone(&job);
-            let future = work(Arc::clone(&job));
-            tokio::spawn(async move { ran.end(future.await) });
-            return job;
-        };
-        jobs.retain(|_, j| {
-            j.outcome
-                .lock()
-                .map(|o| o.as_ref().is_none_or(|(_, at)| at.elapsed() < ENDED_KEPT))
-                .unwrap_or(false)
-        });
-        if let Some(running) = jobs.get(token).filter(|j| !j.has_ended()) {
-            return Arc::clone(running);
-        }
-        let job = Arc::new(ImportJob::new(user_id));
-        jobs.insert(token.to_string(), Arc::clone(&job));
-        let future = work(Arc::clone(&job));
-        let ran = Arc::clone(&job);
-        tokio::spawn(async move {
-            // Its own task, so that a panic ends the job instead of
-            // leaving the page waiting for ever.
-            let outcome = match tokio::spawn(future).await {
-                Ok(outcome) => outcome,
-                Err(e) => Err(AppError::internal(format!("import task: {e}"))),
-            };
-            ran.end(outcome);
-        });
-        job
-    }
-
-    /// The job of upload `token`, when this server runs or ran it for `user_id`.
-    pub fn get(&self, token: &str, user_id: i64) -> Option<Arc<ImportJob>> {
-        let jobs = self.jobs.lock().ok()?;
-        jobs.get(token)
-            .filter(|j| j.user_id == user_id)
-            .map(Arc::clone)
-    }
-
-    /// The outcome of the ended import of upload `token` (started by
-    /// `user_id`), taken: shown once.
-    pub fn take_outcome(
-        &self,
-        token: &str,
-        user_id: i64,
-    ) -> Option<Result<ImportReport, AppError>> {
-        let mut jobs = self.jobs.lock().ok()?;
-        let outcome = {
-            let job = jobs.get(token).filter(|j| j.user_id == user_id)?;
-            let mut slot = job.outcome.lock().ok()?;
-            slot.take()?.0
-        };
-        jobs.remove(token);
-        Some(outcome)
-    }
-}
+/// Imports the page started and left running, by the token of their upload.
+pub type ImportJobs = super::jobs::Jobs<ImportReport>;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -1627,6 +1462,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_background_import_tells_its_progress_and_its_outcome_once() {
+        use super::super::jobs::JobProgress;
+        use std::sync::Arc;
         use std::time::Duration;
         let jobs = ImportJobs::default();
         let (end, ended) = tokio::sync::oneshot::channel::<()>();

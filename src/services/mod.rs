@@ -14,6 +14,7 @@ pub mod error;
 pub mod exports;
 pub mod imports;
 pub mod info;
+pub mod jobs;
 pub mod members;
 pub mod notifications;
 pub mod orgs;

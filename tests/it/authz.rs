@@ -351,6 +351,8 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
         // Duty points: staff rank and set the rules; a member reads their own breakdown.
         ((M::GET, "/points"), staff_only),
         ((M::GET, "/exports"), staff_only),
+        ((M::GET, "/exports/progress"), everyone),
+        ((M::GET, "/exports/download"), everyone),
         ((M::GET, "/api/v1/exports"), staff_only),
         ((M::GET, "/points/rules"), staff_only),
         ((M::POST, "/points/rules"), staff_only),
@@ -378,6 +380,7 @@ fn expectations() -> HashMap<(Method, &'static str), [Outcome; 7]> {
         ((M::GET, "/members/import"), staff_only),
         ((M::POST, "/members/import"), staff_only),
         ((M::POST, "/members/import/confirm"), staff_only),
+        ((M::GET, "/members/import/progress"), staff_only),
         ((M::GET, "/members/import/template"), staff_only),
         ((M::POST, "/api/v1/members/import"), staff_only),
         ((M::POST, "/api/v1/departments/import"), staff_only),

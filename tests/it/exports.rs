@@ -415,6 +415,110 @@ fn export_link(html: &str) -> String {
         .replace("&#47;", "/")
 }
 
+/// A page's export as the browser gets it: the file at once, or after the
+/// progress page (a machine slow enough may send there).
+async fn page_file(app: &TestApp, path: &str) -> reqwest::Response {
+    let r = app.get(path).await;
+    if r.status() != StatusCode::SEE_OTHER {
+        return r;
+    }
+    let progress = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        progress.starts_with("/exports/progress?token="),
+        "{progress}"
+    );
+    for _ in 0..600 {
+        let (_, html) = app.get_html(&progress).await;
+        if html.contains("下载文件") {
+            return app.get(&progress.replace("/progress?", "/download?")).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the export did not end");
+}
+
+/// An export still being written when its request returns: the page shows
+/// how far it has got, asking again by itself, only to the one who asked;
+/// once written, it downloads from there, once.
+async fn a_long_export_is_followed_on_its_progress_page(mut app: TestApp) {
+    use lvzhi::services::jobs::Stage;
+    app.login("staff").await;
+    let staff = lvzhi::storage::users::find_by_username(&app.db, "staff")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let (end, ended) = tokio::sync::oneshot::channel::<()>();
+    let job = app
+        .exports
+        .start("held-open", staff, move |job| async move {
+            job.report(Stage::Write, 1000, 247_928);
+            let _ = ended.await;
+            Ok(lvzhi::services::exports::Workbook {
+                bytes: b"PK-a-workbook".to_vec(),
+                file_name: "活动_2024.xlsx".into(),
+                rows: 247_928,
+            })
+        });
+    for _ in 0..100 {
+        if job.progress().done == 1000 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let path = "/exports/progress?token=held-open";
+    let (status, html) = app.get_html(path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(
+            "<meta http-equiv=\"refresh\" content=\"2;url=/exports/progress?token=held-open\">"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("<progress max=\"247928\" value=\"1000\">"),
+        "{html}"
+    );
+    assert!(html.contains("已写入 1000 行，共 247928 行"), "{html}");
+    // Not ready: nothing to download yet.
+    let r = app.get("/exports/download?token=held-open").await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // Nobody else follows it.
+    crate::helpers::staff_at(&app, "watcher", None).await;
+    let mut watcher = crate::helpers::spawn_client_for(&app).await;
+    watcher.login_as("watcher", "Other-Committee-2026").await;
+    let r = watcher.client.get(watcher.url(path)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // Written: the page downloads it by itself, and offers a button.
+    end.send(()).unwrap();
+    assert!(job.wait(std::time::Duration::from_secs(10)).await);
+    let (status, html) = app.get_html(path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("content=\"0;url=/exports/download?token=held-open\"")
+            && html.contains("下载文件"),
+        "{html}"
+    );
+    let r = watcher
+        .client
+        .get(watcher.url("/exports/download?token=held-open"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "not the watcher's");
+    let r = app.get("/exports/download?token=held-open").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], XLSX);
+    assert_eq!(r.headers()["x-row-count"], "247928");
+    assert_eq!(&r.bytes().await.unwrap()[..], b"PK-a-workbook");
+    let r = app.get("/exports/download?token=held-open").await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "once");
+}
+dual_test!(
+    a_long_export_is_followed_on_its_progress_page_t,
+    a_long_export_is_followed_on_its_progress_page
+);
+
 async fn pages(mut app: TestApp) {
     app.login("staff").await;
     let (status, html) = app.get_html("/members?status=active&page=1").await;
@@ -424,7 +528,7 @@ async fn pages(mut app: TestApp) {
         "/members?status=active&format=xlsx",
         "the link keeps the filters, not the page"
     );
-    let r = app.get("/members?status=active&format=xlsx").await;
+    let r = page_file(&app, "/members?status=active&format=xlsx").await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], XLSX);
     let book = Book::read(r.bytes().await.unwrap().to_vec());
@@ -448,7 +552,7 @@ async fn pages(mut app: TestApp) {
             export_link(&html)
         );
     }
-    let r = app.get("/exports?year=2011&format=xlsx").await;
+    let r = page_file(&app, "/exports?year=2011&format=xlsx").await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], XLSX);
     let (status, html) = app.get_html("/members?format=csv").await;
@@ -457,7 +561,7 @@ async fn pages(mut app: TestApp) {
     // In English for a user who reads English: sheet names and headers.
     let r = app.post_form("/account/locale", &[("locale", "en")]).await;
     assert!(r.status().is_redirection(), "{}", r.status());
-    let r = app.get("/activities?format=xlsx").await;
+    let r = page_file(&app, "/activities?format=xlsx").await;
     let book = Book::read(r.bytes().await.unwrap().to_vec());
     assert_eq!(book.names(), ["Activities", "Attendance"]);
     assert_eq!(book.headers("Attendance")[3], "Member");

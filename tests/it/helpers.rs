@@ -76,8 +76,9 @@ pub struct TestApp {
     /// The form token of the signed-in session, after `login`.
     pub csrf: String,
     pg_database: Option<String>,
-    /// The server's background imports, for tests that hold one open.
+    /// The server's background imports and exports, for tests that hold one open.
     pub imports: std::sync::Arc<lvzhi::services::imports::ImportJobs>,
+    pub exports: std::sync::Arc<lvzhi::services::jobs::Jobs<lvzhi::services::exports::Workbook>>,
     server: tokio::task::JoinHandle<()>,
     _dir: tempfile::TempDir,
 }
@@ -172,6 +173,7 @@ pub async fn spawn_app_configured(
     configure(&mut settings);
     let state = App::new(db.clone(), cipher, settings);
     let imports = std::sync::Arc::clone(&state.imports);
+    let exports = std::sync::Arc::clone(&state.exports);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -188,6 +190,7 @@ pub async fn spawn_app_configured(
         csrf: String::new(),
         pg_database,
         imports,
+        exports,
         server,
         _dir: dir,
     }

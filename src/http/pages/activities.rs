@@ -2,8 +2,7 @@
 //! (invitations, replies, attendance, approval, report, attachments), awards
 //! and a member's 'five-ones'.
 
-use crate::domain::audit::AuditVia;
-use crate::http::files::{xlsx_href, xlsx_list};
+use crate::http::files::{xlsx_href, xlsx_list_on_page};
 use crate::services::exports::{FormatParam, ListFormat, ListQuery};
 use askama::Template;
 use axum::extract::RawQuery;
@@ -201,7 +200,7 @@ pub async fn list(
 ) -> PageResult {
     if wanted.format().for_page(&page)? == ListFormat::Xlsx {
         let list = ListQuery::Activities(query.clone());
-        return xlsx_list(&state.db, &page.actor, AuditVia::Page, list, raw.as_deref())
+        return xlsx_list_on_page(&state, &page.actor, list, raw.as_deref())
             .await
             .for_page(&page);
     }

@@ -2,8 +2,7 @@
 //! timeline and the steps the user may take, the department's inbox, and
 //! the public page where citizens write in and track their case.
 
-use crate::domain::audit::AuditVia;
-use crate::http::files::xlsx_list;
+use crate::http::files::xlsx_list_on_page;
 use crate::services::exports::{FormatParam, ListFormat, ListQuery};
 use axum::extract::RawQuery;
 use std::net::SocketAddr;
@@ -262,9 +261,7 @@ pub async fn board(
         Ok(ListFormat::Json) => {}
         Ok(ListFormat::Xlsx) => {
             let list = ListQuery::Cases(q.clone());
-            return match xlsx_list(&state.db, &page.actor, AuditVia::Page, list, raw.as_deref())
-                .await
-            {
+            return match xlsx_list_on_page(&state, &page.actor, list, raw.as_deref()).await {
                 Ok(r) => r,
                 Err(e) => error_page(page.actor.locale, Some(&page), e),
             };

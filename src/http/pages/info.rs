@@ -3,8 +3,7 @@
 //! instructions, timeline and the steps the user may take, and the quarterly
 //! figures against the plan.
 
-use crate::domain::audit::AuditVia;
-use crate::http::files::{xlsx_href, xlsx_list};
+use crate::http::files::{xlsx_href, xlsx_list_on_page};
 use crate::services::exports::{FormatParam, ListFormat, ListQuery};
 use askama::Template;
 use axum::extract::RawQuery;
@@ -138,7 +137,7 @@ pub async fn list(
 ) -> PageResult {
     if wanted.format().for_page(&page)? == ListFormat::Xlsx {
         let list = ListQuery::Info(q.clone());
-        return xlsx_list(&state.db, &page.actor, AuditVia::Page, list, raw.as_deref())
+        return xlsx_list_on_page(&state, &page.actor, list, raw.as_deref())
             .await
             .for_page(&page);
     }

@@ -1,7 +1,6 @@
 //! Member pages: the list (search, filters, sort, pages), the form, the duty file.
 
-use crate::domain::audit::AuditVia;
-use crate::http::files::{xlsx_href, xlsx_list};
+use crate::http::files::{xlsx_href, xlsx_list_on_page};
 use crate::services::exports::{FormatParam, ListFormat, ListQuery};
 use askama::Template;
 use axum::extract::RawQuery;
@@ -164,7 +163,7 @@ pub async fn list(
 ) -> PageResult {
     if wanted.format().for_page(&page)? == ListFormat::Xlsx {
         let list = ListQuery::Members(query.clone());
-        return xlsx_list(&state.db, &page.actor, AuditVia::Page, list, raw.as_deref())
+        return xlsx_list_on_page(&state, &page.actor, list, raw.as_deref())
             .await
             .for_page(&page);
     }

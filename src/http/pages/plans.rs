@@ -4,8 +4,7 @@
 //! page: per rule and period, a table of scopes with a badge, the counts
 //! against the targets and a link to every record that counts.
 
-use crate::domain::audit::AuditVia;
-use crate::http::files::{xlsx_href, xlsx_list};
+use crate::http::files::{xlsx_href, xlsx_list_on_page};
 use crate::services::exports::{FormatParam, ListFormat, ListQuery};
 use askama::Template;
 use axum::extract::RawQuery;
@@ -812,7 +811,7 @@ pub async fn status(
 ) -> PageResult {
     if wanted.format().for_page(&page)? == ListFormat::Xlsx {
         let list = ListQuery::PlanStatus(q.clone());
-        return xlsx_list(&state.db, &page.actor, AuditVia::Page, list, raw.as_deref())
+        return xlsx_list_on_page(&state, &page.actor, list, raw.as_deref())
             .await
             .for_page(&page);
     }

@@ -2,8 +2,7 @@
 //! district across its tree), how a member's score was made (a member sees
 //! their own, each line a link to its record), and the rules form.
 
-use crate::domain::audit::AuditVia;
-use crate::http::files::{xlsx_href, xlsx_list};
+use crate::http::files::{xlsx_href, xlsx_list_on_page};
 use crate::services::exports::{FormatParam, ListFormat, ListQuery};
 use axum::extract::RawQuery;
 use std::collections::BTreeMap;
@@ -81,7 +80,7 @@ pub async fn ranking(
 ) -> PageResult {
     if wanted.format().for_page(&page)? == ListFormat::Xlsx {
         let list = ListQuery::Points(q.clone());
-        return xlsx_list(&state.db, &page.actor, AuditVia::Page, list, raw.as_deref())
+        return xlsx_list_on_page(&state, &page.actor, list, raw.as_deref())
             .await
             .for_page(&page);
     }

@@ -3,8 +3,7 @@
 //! the similar proposals beside it, one proposal with the steps the user may
 //! take, the printable form, the session's figures, and the search box.
 
-use crate::domain::audit::AuditVia;
-use crate::http::files::{xlsx_href, xlsx_list};
+use crate::http::files::{xlsx_href, xlsx_list_on_page};
 use crate::services::exports::{FormatParam, ListFormat, ListQuery};
 use askama::Template;
 use axum::extract::RawQuery;
@@ -246,9 +245,7 @@ pub async fn list(
         Ok(ListFormat::Json) => {}
         Ok(ListFormat::Xlsx) => {
             let list = ListQuery::Proposals(q.clone());
-            return match xlsx_list(&state.db, &page.actor, AuditVia::Page, list, raw.as_deref())
-                .await
-            {
+            return match xlsx_list_on_page(&state, &page.actor, list, raw.as_deref()).await {
                 Ok(r) => r,
                 Err(e) => error_page(page.actor.locale, Some(&page), e),
             };

@@ -1,8 +1,7 @@
 //! Reception-day pages: the schedule with its roster, the days held, one
 //! day with its members on duty and visitors, the settings and the calendar.
 
-use crate::domain::audit::AuditVia;
-use crate::http::files::xlsx_list;
+use crate::http::files::xlsx_list_on_page;
 use crate::services::exports::{FormatParam, ListFormat, ListQuery};
 use crate::services::reception::DayQuery;
 use askama::Template;
@@ -121,7 +120,7 @@ pub async fn overview(
             to: year.map(|y| format!("{y}-12-31")),
             ..Default::default()
         });
-        return xlsx_list(&state.db, &page.actor, AuditVia::Page, list, raw.as_deref())
+        return xlsx_list_on_page(&state, &page.actor, list, raw.as_deref())
             .await
             .for_page(&page);
     }
