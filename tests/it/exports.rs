@@ -441,31 +441,21 @@ async fn page_file(app: &TestApp, path: &str) -> reqwest::Response {
 /// how far it has got, asking again by itself, only to the one who asked;
 /// once written, it downloads from there, once.
 async fn a_long_export_is_followed_on_its_progress_page(mut app: TestApp) {
-    use lvzhi::services::jobs::Stage;
     app.login("staff").await;
-    let staff = lvzhi::storage::users::find_by_username(&app.db, "staff")
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    let (end, ended) = tokio::sync::oneshot::channel::<()>();
-    let job = app
-        .exports
-        .start("held-open", staff, move |job| async move {
-            job.report(Stage::Write, 1000, 247_928);
-            let _ = ended.await;
-            Ok(lvzhi::services::exports::Workbook {
-                bytes: b"PK-a-workbook".to_vec(),
-                file_name: "活动_2024.xlsx".into(),
-                rows: 247_928,
-            })
-        });
-    for _ in 0..100 {
-        if job.progress().done == 1000 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    let book = lvzhi::services::exports::Workbook {
+        bytes: b"PK-a-workbook".to_vec(),
+        file_name: "活动_2024.xlsx".into(),
+        rows: 247_928,
+    };
+    let (end, job) = crate::helpers::held_job(
+        &app,
+        &app.exports,
+        "held-open",
+        "staff",
+        (1000, 247_928),
+        book,
+    )
+    .await;
     let path = "/exports/progress?token=held-open";
     let (status, html) = app.get_html(path).await;
     assert_eq!(status, StatusCode::OK);
@@ -484,9 +474,7 @@ async fn a_long_export_is_followed_on_its_progress_page(mut app: TestApp) {
     let r = app.get("/exports/download?token=held-open").await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     // Nobody else follows it.
-    crate::helpers::staff_at(&app, "watcher", None).await;
-    let mut watcher = crate::helpers::spawn_client_for(&app).await;
-    watcher.login_as("watcher", "Other-Committee-2026").await;
+    let watcher = crate::helpers::other_staff_browser(&app, "watcher").await;
     let r = watcher.client.get(watcher.url(path)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     // Written: the page downloads it by itself, and offers a button.

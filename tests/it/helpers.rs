@@ -636,3 +636,47 @@ pub async fn staff_at(app: &TestApp, username: &str, committee: Option<&str>) ->
     .unwrap();
     app.token(username).await
 }
+
+/// A background job of the server's `jobs`, held open by the test: started
+/// for `username` under `token`, it reports `done` of `total` rows written
+/// and waits; sending on the returned channel ends it with `outcome`.
+pub async fn held_job<T: Send + 'static>(
+    app: &TestApp,
+    jobs: &lvzhi::services::jobs::Jobs<T>,
+    token: &str,
+    username: &str,
+    (done, total): (usize, usize),
+    outcome: T,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    std::sync::Arc<lvzhi::services::jobs::Job<T>>,
+) {
+    use lvzhi::services::jobs::Stage;
+    let user = lvzhi::storage::users::find_by_username(&app.db, username)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let (end, ended) = tokio::sync::oneshot::channel::<()>();
+    let job = jobs.start(token, user, move |job| async move {
+        job.report(Stage::Write, done, total);
+        let _ = ended.await;
+        Ok(outcome)
+    });
+    // The job reports from its own task: wait until it has.
+    for _ in 0..200 {
+        if job.progress().done == done {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    (end, job)
+}
+
+/// Another staff member's browser (a new account at the district), signed in.
+pub async fn other_staff_browser(app: &TestApp, username: &str) -> Browser {
+    staff_at(app, username, None).await;
+    let mut browser = spawn_client_for(app).await;
+    browser.login_as(username, "Other-Committee-2026").await;
+    browser
+}

@@ -839,34 +839,23 @@ async fn settled(app: &TestApp, mut r: reqwest::Response) -> (StatusCode, String
 /// one who started it; once it has ended, the next visit shows its outcome,
 /// once.
 async fn a_long_import_is_followed_on_its_progress_page(mut app: TestApp) {
-    use lvzhi::services::imports::Stage;
     app.login("staff").await;
-    let staff = lvzhi::storage::users::find_by_username(&app.db, "staff")
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    let (end, ended) = tokio::sync::oneshot::channel::<()>();
-    let job = app
-        .imports
-        .start("held-open", staff, move |job| async move {
-            job.report(Stage::Write, 12_000, 30_000);
-            let _ = ended.await;
-            Ok(lvzhi::services::imports::ImportReport {
-                kind: "members".into(),
-                org_name: "进度测试委员会".into(),
-                imported: true,
-                created: 30_000,
-                ..Default::default()
-            })
-        });
-    // The job reports from its own task: wait until it has.
-    for _ in 0..100 {
-        if job.progress().done == 12_000 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    let report = lvzhi::services::imports::ImportReport {
+        kind: "members".into(),
+        org_name: "进度测试委员会".into(),
+        imported: true,
+        created: 30_000,
+        ..Default::default()
+    };
+    let (end, job) = crate::helpers::held_job(
+        &app,
+        &app.imports,
+        "held-open",
+        "staff",
+        (12_000, 30_000),
+        report,
+    )
+    .await;
     let path = "/members/import/progress?token=held-open";
     let (status, html) = app.get_html(path).await;
     assert_eq!(status, StatusCode::OK);
@@ -881,9 +870,7 @@ async fn a_long_import_is_followed_on_its_progress_page(mut app: TestApp) {
     assert!(html.contains("已写入 12000 行，共 30000 行"), "{html}");
     assert!(html.contains("离开本页不会中断导入"), "{html}");
     // Nobody else watches it; an unknown upload has no page.
-    crate::helpers::staff_at(&app, "watcher", None).await;
-    let mut watcher = crate::helpers::spawn_client_for(&app).await;
-    watcher.login_as("watcher", "Other-Committee-2026").await;
+    let watcher = crate::helpers::other_staff_browser(&app, "watcher").await;
     let r = watcher.client.get(watcher.url(path)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let (status, _) = app

@@ -116,6 +116,9 @@ pub async fn progress(
     let ready = job.has_ended();
     let text = if ready {
         ctx.t("exports.progress.ready")
+    } else if p.total == 0 {
+        // The rows are still being read: nothing counted to write yet.
+        ctx.t("exports.progress.reading")
     } else {
         crate::app::i18n::t_with(
             page.actor.locale,
