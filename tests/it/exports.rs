@@ -484,7 +484,8 @@ async fn a_long_export_is_followed_on_its_progress_page(mut app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert!(
         html.contains("content=\"0;url=/exports/download?token=held-open\"")
-            && html.contains("下载文件"),
+            && html.contains("下载文件")
+            && html.contains("<h1>导出完成</h1>"),
         "{html}"
     );
     let r = watcher
