@@ -664,8 +664,8 @@ fn projects_section(f: &SummaryFigures, tr: Translate<'_>) -> Option<Section> {
 
 /// How much of the year's investment target each project has reached, in
 /// whole percent (as the sentences above state it), for the projects with
-/// both figures and a target above zero: one scale for a 16亿 square and a
-/// 800万 lane, where amounts side by side would hide the small ones.
+/// both figures and a target above zero: one scale for projects of any
+/// size, where amounts side by side would hide the small ones.
 fn investment_chart(lines: &[&ProjectLine], tr: Translate<'_>) -> Option<Chart> {
     let rows: Vec<ChartRow> = lines
         .iter()

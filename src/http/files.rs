@@ -263,13 +263,7 @@ where
             return outcome.map(xlsx_response);
         }
     }
-    let mut response = axum::http::StatusCode::SEE_OTHER.into_response();
-    if let Ok(to) = HeaderValue::from_str(&format!("/exports/progress?token={token}")) {
-        response
-            .headers_mut()
-            .insert(axum::http::header::LOCATION, to);
-    }
-    Ok(response)
+    Ok(axum::response::Redirect::to(&format!("/exports/progress?token={token}")).into_response())
 }
 
 /// A workbook as a download, with its row count in `X-Row-Count`.

@@ -7,7 +7,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::domain::audit::AuditVia;
@@ -488,33 +488,12 @@ pub async fn confirm(
             return outcome_page(&state, &page, &token, outcome).await;
         }
     }
-    see_other(&progress_href(&token))
+    Redirect::to(&progress_href(&token)).into_response()
 }
 
+/// The progress page of an upload's import (tokens are URL-safe base64).
 fn progress_href(token: &str) -> String {
-    format!("/members/import/progress?token={}", urlencoding(token))
-}
-
-/// The token is URL-safe base64 already; anything else is escaped.
-fn urlencoding(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn see_other(location: &str) -> Response {
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    if let Ok(value) = axum::http::HeaderValue::from_str(location) {
-        response
-            .headers_mut()
-            .insert(axum::http::header::LOCATION, value);
-    }
-    response
+    format!("/members/import/progress?token={token}")
 }
 
 #[derive(Deserialize, Default)]
