@@ -47,17 +47,16 @@ impl PageRequest {
         per_page: u32::MAX,
     };
 
-    /// [`PageRequest::ALL`] when `all_rows`, else the page asked for.
+    /// [`PageRequest::ALL`] when `all_rows`, else the page asked for. The
+    /// values are checked either way: an export ignores the page, but a
+    /// malformed one is still a mistake to name, not to pass over.
     pub fn parse_or_all(
         all_rows: bool,
         page: Option<&str>,
         per_page: Option<&str>,
     ) -> Result<Self, FieldErrors> {
-        if all_rows {
-            Ok(Self::ALL)
-        } else {
-            Self::parse(page, per_page)
-        }
+        let asked = Self::parse(page, per_page)?;
+        Ok(if all_rows { Self::ALL } else { asked })
     }
 
     /// Missing or empty values take the defaults (page 1, 20 per page).

@@ -177,9 +177,20 @@ struct Source {
     from_where: &'static str,
 }
 
-/// Accepted co-signers of proposal `p`.
-const COSIGNERS: &str = "(SELECT COUNT(*) FROM proposal_cosigners pc \
-    WHERE pc.proposal_id = p.id AND pc.status = 'accepted')";
+/// The year's proposals by members that the scope's members led or co-signed
+/// (`year_proposals`), each with its accepted co-signers counted once: the
+/// eight proposal parts of the union read it instead of counting every
+/// proposal's co-signers twice per part. `{scope_lead}` and `{scope_cosigner}`
+/// are the member conditions on `p.lead_member_id` and `c.member_id`.
+const YEAR_PROPOSALS: &str = "WITH year_proposals AS (SELECT p.id, p.lead_member_id, \
+    p.status, p.is_key, p.submitted_on, p.reviewed_on, \
+    (SELECT COUNT(*) FROM proposal_cosigners pc \
+     WHERE pc.proposal_id = p.id AND pc.status = 'accepted') AS cosigners \
+    FROM proposals p WHERE p.submitter_kind = 'member' \
+    AND ((p.submitted_on >= :first AND p.submitted_on <= :last) \
+      OR (p.reviewed_on >= :first AND p.reviewed_on <= :last)) \
+    AND ({scope_lead} OR p.id IN (SELECT c.proposal_id FROM proposal_cosigners c \
+      WHERE c.status = 'accepted' AND {scope_cosigner}))) ";
 
 /// Every kind of record that earns points, by `domain::points::PointItem`:
 /// attendance (plenary: the district meeting; activities: every other kind
@@ -197,10 +208,8 @@ fn sources() -> Vec<Source> {
         item,
         record: "p.id",
         on,
-        share:
-            "CASE WHEN (SELECT COUNT(*) FROM proposal_cosigners pc \
-            WHERE pc.proposal_id = p.id AND pc.status = 'accepted') > 0 THEN 'lead' ELSE 'sole' END",
-        cosigners: COSIGNERS,
+        share: "CASE WHEN p.cosigners > 0 THEN 'lead' ELSE 'sole' END",
+        cosigners: "p.cosigners",
         from_where,
     };
     let mut all = vec![
@@ -310,14 +319,15 @@ fn sources() -> Vec<Source> {
                 AND w.decided_on IS NOT NULL",
         },
     ];
-    let received = "FROM proposals p WHERE p.submitter_kind = 'member' \
-        AND p.status NOT IN ('draft', 'withdrawn') AND p.submitted_on >= :first AND p.submitted_on <= :last";
-    let numbered = "FROM proposals p WHERE p.submitter_kind = 'member' \
-        AND p.status IN ('accepted', 'assigned', 'answered', 'closed') \
+    // Members' proposals only: `year_proposals` keeps no others.
+    let received = "FROM year_proposals p WHERE \
+        p.status NOT IN ('draft', 'withdrawn') AND p.submitted_on >= :first AND p.submitted_on <= :last";
+    let numbered = "FROM year_proposals p WHERE \
+        p.status IN ('accepted', 'assigned', 'answered', 'closed') \
         AND p.reviewed_on >= :first AND p.reviewed_on <= :last";
-    let merged = "FROM proposals p WHERE p.submitter_kind = 'member' AND p.status = 'merged' \
+    let merged = "FROM year_proposals p WHERE p.status = 'merged' \
         AND p.reviewed_on >= :first AND p.reviewed_on <= :last";
-    let key = "FROM proposals p WHERE p.submitter_kind = 'member' AND p.is_key = TRUE \
+    let key = "FROM year_proposals p WHERE p.is_key = TRUE \
         AND p.status IN ('accepted', 'assigned', 'answered', 'closed') \
         AND p.reviewed_on >= :first AND p.reviewed_on <= :last";
     for (item, on, lead_where) in [
@@ -331,15 +341,25 @@ fn sources() -> Vec<Source> {
     all
 }
 
-/// The union of every source's rows for `whose`, as
-/// `member_id, item, record_id, on_date, share, cosigners`.
-fn union(db: &Db, whose: &Whose, year: i32) -> Option<(String, Args)> {
+/// The union of every source's rows for `whose`, as `member_id, item,
+/// record_id, on_date, share, cosigners`: a `WITH` clause, then the union
+/// (which a caller may wrap, after the `WITH`).
+fn union(db: &Db, whose: &Whose, year: i32) -> Option<(String, String, Args)> {
     let first = NaiveDate::from_ymd_opt(year, 1, 1)?;
     let last = NaiveDate::from_ymd_opt(year, 12, 31)?;
     let mut args = Args::default();
     args.push(Arg::Text(first.format("%Y-%m-%d").to_string()));
     args.push(Arg::Text(last.format("%Y-%m-%d").to_string()));
     args.push(Arg::Int(i64::from(year)));
+    let with = YEAR_PROPOSALS
+        .replace(
+            "{scope_lead}",
+            &whose.condition(db, &mut args, "p.lead_member_id"),
+        )
+        .replace(
+            "{scope_cosigner}",
+            &whose.condition(db, &mut args, "c.member_id"),
+        );
     let mut parts = Vec::new();
     for s in sources() {
         let condition = whose.condition(db, &mut args, s.member);
@@ -354,14 +374,14 @@ fn union(db: &Db, whose: &Whose, year: i32) -> Option<(String, Args)> {
     for s in sources().iter().filter(|s| s.member == "p.lead_member_id") {
         let condition = whose.condition(db, &mut args, "c.member_id");
         let fw = s.from_where.replacen(
-            "FROM proposals p WHERE",
-            "FROM proposals p JOIN proposal_cosigners c ON c.proposal_id = p.id \
+            "FROM year_proposals p WHERE",
+            "FROM year_proposals p JOIN proposal_cosigners c ON c.proposal_id = p.id \
              AND c.status = 'accepted' WHERE",
             1,
         );
         parts.push(format!(
             "SELECT c.member_id AS member_id, {} AS item, p.id AS record_id, {} AS on_date, \
-             'cosigner' AS share, {COSIGNERS} AS cosigners {fw} AND {condition}",
+             'cosigner' AS share, p.cosigners AS cosigners {fw} AND {condition}",
             s.item, s.on
         ));
     }
@@ -370,31 +390,28 @@ fn union(db: &Db, whose: &Whose, year: i32) -> Option<(String, Args)> {
         Db::Sqlite(_) => ("$1", "$2"),
         Db::Postgres(_) => ("CAST($1 AS DATE)", "CAST($2 AS DATE)"),
     };
-    let sql = parts
-        .join(" UNION ALL ")
-        .replace(":first", first_day)
-        .replace(":last", last_day);
-    Some((sql, args))
+    let days = |sql: &str| sql.replace(":first", first_day).replace(":last", last_day);
+    Some((days(&with), days(&parts.join(" UNION ALL ")), args))
 }
 
 /// Every record that earns points in `year` for `whose`, one row per record
 /// and item.
 pub async fn facts(db: &Db, whose: &Whose, year: i32) -> Result<Vec<Fact>, sqlx::Error> {
-    let Some((sql, args)) = union(db, whose, year) else {
+    let Some((with, sql, args)) = union(db, whose, year) else {
         return Ok(Vec::new());
     };
-    let sql = format!("{sql} ORDER BY on_date, record_id");
+    let sql = format!("{with}{sql} ORDER BY on_date, record_id");
     on_db!(db, pool => bind_args!(sqlx::query_as::<_, Fact>(&sql), args).fetch_all(pool).await)
 }
 
 /// The records that earn points in `year` for `whose`, counted by member,
 /// item, share and co-signers.
 pub async fn fact_counts(db: &Db, whose: &Whose, year: i32) -> Result<Vec<FactCount>, sqlx::Error> {
-    let Some((sql, args)) = union(db, whose, year) else {
+    let Some((with, sql, args)) = union(db, whose, year) else {
         return Ok(Vec::new());
     };
     let sql = format!(
-        "SELECT member_id, item, share, cosigners, COUNT(*) AS n FROM ({sql}) f \
+        "{with}SELECT member_id, item, share, cosigners, COUNT(*) AS n FROM ({sql}) f \
          GROUP BY member_id, item, share, cosigners"
     );
     on_db!(db, pool => bind_args!(sqlx::query_as::<_, FactCount>(&sql), args).fetch_all(pool).await)

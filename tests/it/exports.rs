@@ -243,6 +243,23 @@ async fn refusals(app: TestApp) {
     );
     let (status, _) = app.api_get(&staff, "/api/v1/cases?format=XLSX").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    // An export reads every row, yet a malformed page is named, not passed over.
+    for list in [
+        "members",
+        "activities",
+        "reception-days",
+        "cases",
+        "proposals",
+        "info-reports",
+        "points",
+    ] {
+        for (query, field) in [("page=%C2%91", "page"), ("per_page=0", "per_page")] {
+            let path = format!("/api/v1/{list}?format=xlsx&{query}");
+            let (status, body) = app.api_get(&staff, &path).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+            assert_eq!(body["fields"][0]["field"], field, "{path}: {body}");
+        }
+    }
     // Who may not read a list may not export it.
     let exports_before = app.audit_count("export").await;
     for who in ["member", "department"] {
