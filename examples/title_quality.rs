@@ -8,7 +8,9 @@
 //! the other titles (its own left out): a hit at 5 when a title of the same
 //! topic is among the first five, and the reciprocal rank of the first one
 //! (MRR). Measured on the titles alone, then among `--distractors`
-//! generated proposals (`lvzhi::demo::corpus`).
+//! generated proposals (`lvzhi::demo::corpus`). With `--dump FILE` the
+//! distractors are also written there (title, tab, body per line) for
+//! `scripts/title_quality_baseline.py`, the Python TF-IDF beside it.
 
 use std::collections::HashMap;
 
@@ -25,6 +27,12 @@ fn arg(name: &str, default: u64) -> u64 {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+fn dump_path() -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    let at = args.iter().position(|a| a == "--dump")?;
+    args.get(at + 1).cloned()
 }
 
 fn doc(id: i64, title: &str, body: &str) -> Doc {
@@ -101,10 +109,19 @@ fn main() {
 
     let corpus = Corpus::new();
     let mut rng = StdRng::seed_from_u64(seed);
+    let mut dump = dump_path().map(|path| {
+        std::io::BufWriter::new(std::fs::File::create(&path).expect("--dump FILE: cannot create"))
+    });
     for n in 0..distractors {
         let p = corpus.proposal(&mut rng);
+        if let Some(out) = dump.as_mut() {
+            use std::io::Write;
+            let line = |s: &str| s.replace(['\t', '\n'], " ");
+            writeln!(out, "{}\t{}", line(&p.title), line(&p.body)).expect("--dump FILE: write");
+        }
         index.upsert(doc((titles.len() + n) as i64, &p.title, &p.body));
     }
+    drop(dump);
     index.refresh_norms();
     let among = measure(&index, &titles, &counts);
 
