@@ -170,10 +170,65 @@ pub const FILLER_WORDS: &[&str] = &[
     "得到",
 ];
 
+/// Words of committee work that jieba's general dictionary cuts apart: each
+/// becomes a term of its own (search mode still yields its parts).
+pub const DOMAIN_WORDS: &[&str] = &[
+    "政协委员",
+    "委员之家",
+    "社情民意",
+    "城中村",
+    "安置房",
+    "老旧小区",
+    "加装电梯",
+    "停车难",
+    "停车位",
+    "充电桩",
+    "垃圾分类",
+    "课后服务",
+    "课后托管",
+    "托育",
+    "适老化",
+    "医养结合",
+    "家庭医生",
+    "医共体",
+    "网约车",
+    "电动自行车",
+    "预制菜",
+    "营商环境",
+    "乡村振兴",
+    "河长制",
+    "黑臭水体",
+    "心理健康",
+    "特殊教育",
+    "学前教育",
+    "公共厕所",
+    "背街小巷",
+];
+
+/// Near-synonyms of proposal writing, each read as the first word of its
+/// row, so that two texts saying the same thing in other words meet:
+/// general pairs of the trade, not fitted to single titles.
+pub const SYNONYMS: &[(&str, &[&str])] = &[
+    ("加装", &["增设", "增装"]),
+    ("老旧小区", &["老小区", "旧小区", "老旧住宅小区"]),
+    ("停车位", &["车位", "泊位", "停车泊位"]),
+    ("充电桩", &["充电设施", "充电站"]),
+    ("课后服务", &["课后托管", "放学后托管", "课后看护"]),
+    ("养老机构", &["养老院", "敬老院"]),
+    ("残疾人", &["残障人士", "残障人"]),
+    ("农村", &["乡村"]),
+    ("电动自行车", &["电瓶车", "电单车"]),
+    ("新能源汽车", &["电动汽车"]),
+    ("公共厕所", &["公厕"]),
+    ("托育", &["托幼"]),
+];
+
 /// Segments texts into index terms.
 pub struct Segmenter {
     jieba: Jieba,
     filler: HashSet<&'static str>,
+    /// Variant → the word it is read as ([`SYNONYMS`]).
+    synonyms: std::collections::HashMap<&'static str, &'static str>,
 }
 
 /// The segmenter, built once (loading the dictionary takes a moment).
@@ -202,9 +257,32 @@ impl Default for Segmenter {
 
 impl Segmenter {
     pub fn new() -> Self {
+        let mut jieba = Jieba::new();
+        // The domain's words, and every word of the synonyms' rows, so that
+        // a variant jieba would cut apart ("旧小区") is found whole.
+        let synonym_words = SYNONYMS
+            .iter()
+            .flat_map(|(word, variants)| std::iter::once(word).chain(variants.iter()));
+        for word in DOMAIN_WORDS.iter().chain(synonym_words) {
+            jieba.add_word(word, None, None);
+        }
+        let synonyms = SYNONYMS
+            .iter()
+            .flat_map(|(word, variants)| variants.iter().map(move |v| (*v, *word)))
+            .collect();
         Self {
-            jieba: Jieba::new(),
+            jieba,
             filler: FILLER_WORDS.iter().copied().collect(),
+            synonyms,
+        }
+    }
+
+    /// The term a kept word is indexed as: lowercased, a variant read as
+    /// its word.
+    fn term(&self, word: &str) -> String {
+        match self.synonyms.get(word) {
+            Some(canonical) => (*canonical).to_string(),
+            None => word.to_lowercase(),
         }
     }
 
@@ -230,18 +308,52 @@ impl Segmenter {
         self.located(text).into_iter().map(|l| l.term).collect()
     }
 
-    /// The index terms with their byte positions.
+    /// The index terms with their byte positions. Where jieba leaves
+    /// Chinese characters standing alone one after another (a word it does
+    /// not know), each pair of neighbours is a term too: lone characters
+    /// say little, but "犬只" cut as 犬 and 只 still meets "犬只".
     pub fn located(&self, text: &str) -> Vec<Located> {
-        self.jieba
-            .cut_for_search(text, true)
-            .into_iter()
-            .filter(|t| self.keeps(t.word))
-            .map(|t| Located {
-                term: t.word.to_lowercase(),
-                start: t.byte_start,
-                end: t.byte_end,
-            })
-            .collect()
+        let tokens = self.jieba.cut_for_search(text, true);
+        let mut out = Vec::with_capacity(tokens.len());
+        // The run of lone characters seen last: (character, start, end).
+        let mut run: Vec<(char, usize, usize)> = Vec::new();
+        let flush = |run: &mut Vec<(char, usize, usize)>, out: &mut Vec<Located>| {
+            for pair in run.windows(2) {
+                let term: String = [pair[0].0, pair[1].0].iter().collect();
+                if !self.filler.contains(term.as_str()) {
+                    out.push(Located {
+                        term: self.term(&term),
+                        start: pair[0].1,
+                        end: pair[1].2,
+                    });
+                }
+            }
+            run.clear();
+        };
+        for t in tokens {
+            let mut chars = t.word.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) if is_cjk(c) && !self.filler.contains(t.word) => {
+                    // Tokens of search mode overlap; a lone character
+                    // continues the run only where the last one ended.
+                    if run.last().is_some_and(|last| last.2 != t.byte_start) {
+                        flush(&mut run, &mut out);
+                    }
+                    run.push((c, t.byte_start, t.byte_end));
+                    continue;
+                }
+                _ => flush(&mut run, &mut out),
+            }
+            if self.keeps(t.word) {
+                out.push(Located {
+                    term: self.term(t.word),
+                    start: t.byte_start,
+                    end: t.byte_end,
+                });
+            }
+        }
+        flush(&mut run, &mut out);
+        out
     }
 
     /// The terms of a text without dropping filler words (for the benchmark's
@@ -296,6 +408,43 @@ mod tests {
         for l in segmenter().located(text) {
             assert_eq!(&text[l.start..l.end].to_lowercase(), &l.term);
         }
+    }
+
+    #[test]
+    fn near_synonyms_meet() {
+        let terms = |text| -> HashSet<String> { segmenter().terms(text).into_iter().collect() };
+        let a = terms("关于老旧小区加装电梯的建议");
+        let b = terms("关于旧小区增设电梯的提案");
+        assert!(a.contains("加装") && b.contains("加装"), "{a:?} {b:?}");
+        assert!(
+            a.contains("老旧小区") && b.contains("老旧小区"),
+            "{a:?} {b:?}"
+        );
+        let c = terms("解决车位不足问题");
+        assert!(c.contains("停车位"), "{c:?}");
+    }
+
+    #[test]
+    fn lone_characters_in_a_row_pair_up() {
+        // Two characters jieba keeps apart in this text, then a word.
+        // jieba cuts 犬只 and 占道 into lone characters.
+        let located = segmenter().located("犬只管理");
+        for l in &located {
+            assert_eq!(&"犬只管理"[l.start..l.end], l.term, "{located:?}");
+        }
+        let terms: Vec<&str> = located.iter().map(|l| l.term.as_str()).collect();
+        assert_eq!(terms, ["犬只"]);
+        let terms = segmenter().terms("规范占道经营");
+        assert!(terms.contains(&"占道".to_string()), "{terms:?}");
+        // Filler stays out even when paired: "的" never starts a pair.
+        let terms = segmenter().terms("关于的建议");
+        assert!(terms.is_empty(), "{terms:?}");
+    }
+
+    #[test]
+    fn domain_words_are_terms() {
+        let terms = segmenter().terms("委员之家接待群众");
+        assert!(terms.contains(&"委员之家".to_string()), "{terms:?}");
     }
 
     #[test]

@@ -743,13 +743,16 @@ async fn status_with(
         Some(p) => PlanPeriod::parse("period", p).map_err(|e| AppError::BadRequest(e.into()))?,
         None => default_period(db, org.id, today).await?,
     };
-    let plan = of_year(db, org.id, asked.year).await?;
+    // Independent reads at once: a first page waits for each round trip.
+    let (plan, members, groups) = tokio::try_join!(
+        of_year(db, org.id, asked.year),
+        async { Ok::<_, AppError>(store::members(db, &org.path).await?) },
+        async { Ok::<_, AppError>(store::groups(db, &org.path).await?) },
+    )?;
     let items = match &plan {
         Some(p) => store::items(db, p.id).await?,
         None => Vec::new(),
     };
-    let members = store::members(db, &org.path).await?;
-    let groups = store::groups(db, &org.path).await?;
     let seen = match actor.role {
         Role::Staff => Seen {
             member: None,

@@ -282,6 +282,8 @@ pub async fn groups(db: &Db, scope_path: &str) -> Result<Vec<PlanGroup>, sqlx::E
 /// rules filter on.
 #[derive(Debug, Clone, FromRow)]
 pub struct FactRow {
+    /// The `MeasureKind` the record counts for.
+    pub measure: String,
     pub record_id: i64,
     pub on_day: NaiveDate,
     pub member_id: Option<i64>,
@@ -431,20 +433,34 @@ pub async fn facts(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<ScopedFact>, sqlx::Error> {
-    let mut out = Vec::new();
-    for kind in kinds {
-        let template = fact_sql(*kind);
-        let sql = format!(
-            "SELECT record_id, on_day, member_id, group_id, info_kind, level, activity_kind \
-             FROM ({}) f",
-            template.replace("{scope}", &super::scope_ids(db, "$1"))
-        );
-        let rows = on_db!(db, pool => sqlx::query_as::<_, FactRow>(&sql)
-            .bind(scope_path).bind(from).bind(to).fetch_all(pool).await)?;
-        out.extend(rows.into_iter().map(|r| {
-            ScopedFact {
+    if kinds.is_empty() {
+        return Ok(Vec::new());
+    }
+    // One statement for every kind (a round trip each was most of a member's
+    // first page under load: each waits its turn for a connection).
+    let scope = super::scope_ids(db, "$1");
+    let sql = kinds
+        .iter()
+        .map(|kind| {
+            format!(
+                "SELECT '{}' AS measure, record_id, on_day, member_id, group_id, info_kind, \
+                 level, activity_kind FROM ({}) f",
+                kind.as_str(),
+                fact_sql(*kind).replace("{scope}", &scope)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let sql = format!("{sql} ORDER BY measure, on_day, record_id");
+    let rows = on_db!(db, pool => sqlx::query_as::<_, FactRow>(&sql)
+        .bind(scope_path).bind(from).bind(to).fetch_all(pool).await)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let kind = MeasureKind::parse("measure", &r.measure).ok()?;
+            Some(ScopedFact {
                 fact: Fact {
-                    kind: *kind,
+                    kind,
                     record_id: r.record_id,
                     on: r.on_day,
                     info_kind: r
@@ -462,10 +478,9 @@ pub async fn facts(
                 },
                 member_id: r.member_id,
                 group_id: r.group_id,
-            }
-        }));
-    }
-    Ok(out)
+            })
+        })
+        .collect())
 }
 
 /// The plan an item belongs to.

@@ -541,6 +541,14 @@ fn department_view(ctx: &Ctx, o: DepartmentOverview, today: NaiveDate) -> Depart
     }
 }
 
+/// What the first page shows of the user's role.
+enum Overview {
+    Staff(overview::StaffOverview),
+    Member(overview::MemberOverview),
+    Department(overview::DepartmentOverview),
+    None,
+}
+
 pub async fn home(State(state): State<AppState>, page: PageActor) -> PageResult {
     let target = match page.actor.role {
         Role::Admin | Role::Security => Some("/admin/users"),
@@ -554,27 +562,29 @@ pub async fn home(State(state): State<AppState>, page: PageActor) -> PageResult 
     let today = clock::today();
     let db = &state.db;
     let actor = &page.actor;
-    let (home, points) = tokio::try_join!(
+    // The role's overview, read beside the to-dos and the points: the page
+    // waits for the longest of the three, not their sum.
+    let role_overview = async {
+        Ok(match actor.role {
+            Role::Staff => Overview::Staff(overview::staff(db, actor, today).await?),
+            Role::Member => Overview::Member(overview::member(db, actor, today).await?),
+            Role::Department => Overview::Department(overview::department(db, actor).await?),
+            _ => Overview::None,
+        })
+    };
+    let (home, points, role_overview) = tokio::try_join!(
         service::home(db, actor, today),
         crate::services::points::so_far(db, actor),
+        role_overview,
     )
     .for_page(&page)?;
     let ctx = Ctx::for_page(&page, "home");
     let (mut staff, mut member, mut department) = (None, None, None);
-    match actor.role {
-        Role::Staff => {
-            let o = overview::staff(db, actor, today).await.for_page(&page)?;
-            staff = Some(staff_view(&ctx, o, today));
-        }
-        Role::Member => {
-            let o = overview::member(db, actor, today).await.for_page(&page)?;
-            member = Some(member_view(&ctx, o));
-        }
-        Role::Department => {
-            let o = overview::department(db, actor).await.for_page(&page)?;
-            department = Some(department_view(&ctx, o, today));
-        }
-        _ => {}
+    match role_overview {
+        Overview::Staff(o) => staff = Some(staff_view(&ctx, o, today)),
+        Overview::Member(o) => member = Some(member_view(&ctx, o)),
+        Overview::Department(o) => department = Some(department_view(&ctx, o, today)),
+        Overview::None => {}
     }
     let todos: Vec<TodoRow> = home
         .todos
