@@ -128,6 +128,9 @@ pub struct Index {
     max_weight: Vec<f32>,
     /// Index filler words too (only to measure what dropping them is worth).
     keep_filler: bool,
+    /// Segment with jieba's dictionary alone: no domain words, synonyms or
+    /// paired characters (only to measure what they are worth).
+    plain: bool,
     /// Per slot, kept apart from the documents so that ranking reads small,
     /// contiguous arrays: whether the slot is live, and its kind.
     alive: Vec<bool>,
@@ -261,9 +264,20 @@ impl Index {
         }
     }
 
+    /// An index segmenting with jieba's dictionary alone: the baseline of
+    /// the title-quality measure.
+    pub fn plain() -> Self {
+        Self {
+            plain: true,
+            ..Self::default()
+        }
+    }
+
     fn terms(&self, text: &str) -> Vec<String> {
         if self.keep_filler {
             segmenter().terms_with_filler(text)
+        } else if self.plain {
+            super::segment::plain_segmenter().terms(text)
         } else {
             segmenter().terms(text)
         }

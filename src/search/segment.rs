@@ -226,6 +226,8 @@ pub const SYNONYMS: &[(&str, &[&str])] = &[
 /// Segments texts into index terms.
 pub struct Segmenter {
     jieba: Jieba,
+    /// Pair neighbouring lone characters (see [`Segmenter::located`]).
+    pairs: bool,
     filler: HashSet<&'static str>,
     /// Variant → the word it is read as ([`SYNONYMS`]).
     synonyms: std::collections::HashMap<&'static str, &'static str>,
@@ -235,6 +237,18 @@ pub struct Segmenter {
 pub fn segmenter() -> &'static Segmenter {
     static SEGMENTER: OnceLock<Segmenter> = OnceLock::new();
     SEGMENTER.get_or_init(Segmenter::new)
+}
+
+/// jieba's dictionary alone, without the domain's words, the synonyms or
+/// paired characters: only to measure what they are worth.
+pub fn plain_segmenter() -> &'static Segmenter {
+    static PLAIN: OnceLock<Segmenter> = OnceLock::new();
+    PLAIN.get_or_init(|| Segmenter {
+        jieba: Jieba::new(),
+        pairs: false,
+        filler: FILLER_WORDS.iter().copied().collect(),
+        synonyms: std::collections::HashMap::new(),
+    })
 }
 
 /// A term and where it stands in the text (byte offsets), for highlighting.
@@ -272,6 +286,7 @@ impl Segmenter {
             .collect();
         Self {
             jieba,
+            pairs: true,
             filler: FILLER_WORDS.iter().copied().collect(),
             synonyms,
         }
@@ -333,7 +348,7 @@ impl Segmenter {
         for t in tokens {
             let mut chars = t.word.chars();
             match (chars.next(), chars.next()) {
-                (Some(c), None) if is_cjk(c) && !self.filler.contains(t.word) => {
+                (Some(c), None) if self.pairs && is_cjk(c) && !self.filler.contains(t.word) => {
                     // Tokens of search mode overlap; a lone character
                     // continues the run only where the last one ended.
                     if run.last().is_some_and(|last| last.2 != t.byte_start) {
