@@ -543,7 +543,7 @@ fn department_view(ctx: &Ctx, o: DepartmentOverview, today: NaiveDate) -> Depart
 
 /// What the first page shows of the user's role.
 enum Overview {
-    Staff(overview::StaffOverview),
+    Staff(Box<overview::StaffOverview>),
     Member(overview::MemberOverview),
     Department(overview::DepartmentOverview),
     None,
@@ -566,7 +566,7 @@ pub async fn home(State(state): State<AppState>, page: PageActor) -> PageResult 
     // waits for the longest of the three, not their sum.
     let role_overview = async {
         Ok(match actor.role {
-            Role::Staff => Overview::Staff(overview::staff(db, actor, today).await?),
+            Role::Staff => Overview::Staff(Box::new(overview::staff(db, actor, today).await?)),
             Role::Member => Overview::Member(overview::member(db, actor, today).await?),
             Role::Department => Overview::Department(overview::department(db, actor).await?),
             _ => Overview::None,
@@ -581,7 +581,7 @@ pub async fn home(State(state): State<AppState>, page: PageActor) -> PageResult 
     let ctx = Ctx::for_page(&page, "home");
     let (mut staff, mut member, mut department) = (None, None, None);
     match role_overview {
-        Overview::Staff(o) => staff = Some(staff_view(&ctx, o, today)),
+        Overview::Staff(o) => staff = Some(staff_view(&ctx, *o, today)),
         Overview::Member(o) => member = Some(member_view(&ctx, o)),
         Overview::Department(o) => department = Some(department_view(&ctx, o, today)),
         Overview::None => {}
