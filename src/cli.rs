@@ -1194,10 +1194,10 @@ async fn serve(mut settings: Settings, args: ServeArgs) -> Result<(), String> {
         tracing::warn!(%address, "serving beyond this machine without secure_cookies");
     }
     println!("lvzhi: http://{address}/");
+    // Pages and the API answer at once; search says it is warming up until
+    // its index is built in the background.
     let search = Arc::new(crate::services::search::SearchIndex::default());
-    let indexed = search.rebuild(&db).await.map_err(describe)?;
-    tracing::info!(documents = indexed, "search index built");
-    Arc::clone(&search).spawn_refresher(
+    Arc::clone(&search).spawn_warm_up(
         db.clone(),
         std::time::Duration::from_secs(settings.search_refresh_seconds.max(1)),
     );

@@ -41,6 +41,7 @@ pub fn status(error: &AppError) -> StatusCode {
         | AppError::TotpEnrollmentRequired => StatusCode::FORBIDDEN,
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -84,8 +85,19 @@ pub fn log_internal(error: &AppError) {
 /// An error as the API answers it: status and JSON body in `locale`.
 pub fn json(error: AppError, locale: Locale) -> Response {
     log_internal(&error);
-    (status(&error), Json(body(&error, locale))).into_response()
+    let retry = matches!(error, AppError::Unavailable(_));
+    let mut response = (status(&error), Json(body(&error, locale))).into_response();
+    if retry {
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+        );
+    }
+    response
 }
+
+/// When to ask again after a 503 (the index of a province builds in seconds).
+const RETRY_AFTER_SECONDS: &str = "5";
 
 /// An error answered before the caller's language is known.
 impl IntoResponse for AppError {

@@ -25,6 +25,10 @@ pub enum AppError {
     PasswordChangeRequired,
     #[error("second factor must be set up")]
     TotpEnrollmentRequired,
+    /// Not ready yet, to be asked again shortly (503 with `Retry-After`);
+    /// the code says what is not ready, e.g. `search_warming_up`.
+    #[error("unavailable: {0}")]
+    Unavailable(&'static str),
     /// Something failed that the caller cannot fix (500); the cause is kept
     /// whole, so the log shows its chain.
     #[error("internal error: {0}")]
@@ -102,7 +106,7 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
-            AppError::Conflict(code) => code,
+            AppError::Conflict(code) | AppError::Unavailable(code) => code,
             AppError::PasswordChangeRequired => "password_change_required",
             AppError::TotpEnrollmentRequired => "totp_enrollment_required",
             AppError::Internal(_) => "internal",

@@ -5,6 +5,7 @@
 //! seconds in the background), so several servers on one database agree.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -45,6 +46,10 @@ pub struct SearchIndex {
     state: RwLock<State>,
     /// One replay at a time; the others wait for it and find nothing left.
     replay: tokio::sync::Mutex<()>,
+    /// The first build runs in the background (`spawn_warm_up`): until it
+    /// is done a search answers that the index is warming up rather than
+    /// waiting for it, so a server answers within a second of starting.
+    warming: AtomicBool,
 }
 
 /// The kind a hit is shown as: the archive's three are one (档案).
@@ -264,9 +269,14 @@ impl SearchIndex {
         Ok(size)
     }
 
-    /// Replay the changes this server has not seen yet (building the index first if needed).
+    /// Replay the changes this server has not seen yet (building the index
+    /// first if needed, unless the background build is under way: then the
+    /// caller is told to come back, 503 with `search_warming_up`).
     pub async fn catch_up(&self, db: &Db) -> Result<(), AppError> {
         if !self.state.read().map_err(poisoned)?.built {
+            if self.warming.load(Ordering::Acquire) {
+                return Err(AppError::Unavailable("search_warming_up"));
+            }
             self.rebuild(db).await?;
         }
         let _replay = self.replay.lock().await;
@@ -328,6 +338,38 @@ impl SearchIndex {
             .read()
             .map(|s| (s.index.len(), s.seen))
             .unwrap_or((0, 0))
+    }
+
+    /// Whether the background build has not finished yet.
+    pub fn is_warming(&self) -> bool {
+        self.warming.load(Ordering::Acquire) && !self.state.read().map(|s| s.built).unwrap_or(false)
+    }
+
+    /// Mark the index as being built in the background: searches answer
+    /// `search_warming_up` until a build finishes. [`Self::spawn_warm_up`]
+    /// does this before it spawns the build.
+    pub fn begin_warming(&self) {
+        self.warming.store(true, Ordering::Release);
+    }
+
+    /// Build the index in the background, then keep it refreshed (see
+    /// [`Self::spawn_refresher`]). A failed build is logged and leaves the
+    /// next search to build it in its own time.
+    pub fn spawn_warm_up(self: Arc<Self>, db: Db, every: Duration) {
+        self.begin_warming();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            match self.rebuild(&db).await {
+                Ok(documents) => tracing::info!(
+                    documents,
+                    millis = started.elapsed().as_millis() as u64,
+                    "search index built"
+                ),
+                Err(e) => tracing::warn!(error = %e, "building the search index failed"),
+            }
+            self.warming.store(false, Ordering::Release);
+            self.spawn_refresher(db, every);
+        });
     }
 
     /// Keep replaying in the background, for servers sharing one database,

@@ -79,6 +79,8 @@ pub struct TestApp {
     /// The server's background imports and exports, for tests that hold one open.
     pub imports: std::sync::Arc<lvzhi::services::imports::ImportJobs>,
     pub exports: std::sync::Arc<lvzhi::services::jobs::Jobs<lvzhi::services::exports::Workbook>>,
+    /// The server's search index, for tests of its warm-up.
+    pub search: std::sync::Arc<lvzhi::services::search::SearchIndex>,
     server: tokio::task::JoinHandle<()>,
     _dir: tempfile::TempDir,
 }
@@ -174,6 +176,7 @@ pub async fn spawn_app_configured(
     let state = App::new(db.clone(), cipher, settings);
     let imports = std::sync::Arc::clone(&state.imports);
     let exports = std::sync::Arc::clone(&state.exports);
+    let search = std::sync::Arc::clone(&state.search);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -191,6 +194,7 @@ pub async fn spawn_app_configured(
         pg_database,
         imports,
         exports,
+        search,
         server,
         _dir: dir,
     }

@@ -893,6 +893,61 @@ async fn similar_and_search(app: TestApp) {
 }
 dual_test!(similar_and_search_t, similar_and_search);
 
+/// A server answers before its search index is built: while the index warms
+/// up in the background, search and similar proposals say so (503, a
+/// sentence in Chinese, `Retry-After`), the search page says it too, and a
+/// proposal's page still opens without its list of similar ones; once built,
+/// search answers.
+async fn search_warms_up(mut app: TestApp) {
+    let staff = app.token("staff").await;
+    app.search.begin_warming();
+    assert!(app.search.is_warming());
+    let (status, body) = app.api_get(&staff, "/api/v1/search?q=城中村").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"], "search_warming_up");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("搜索索引正在建立"),
+        "{body}"
+    );
+    let r = app
+        .client
+        .post(format!("{}/api/v1/proposals/similar", app.address))
+        .bearer_auth(&staff)
+        .json(&json!({"headline": "关于城中村改造的建议", "text": ""}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.headers()["retry-after"], "5");
+    app.login("staff").await;
+    let (status, html) = app.get_html("/search?q=城中村").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(html.contains("搜索索引正在建立"), "{html}");
+    // A proposal still to be decided lists similar ones for staff.
+    let draft = propose(
+        &app,
+        &staff,
+        json!({"headline": "关于城中村改造安置房建设的建议", "text": "安置房建设进度应公开。",
+        "category": "urban", "submitter_kind": "committee", "submit": "yes"}),
+    )
+    .await;
+    let (status, html) = app
+        .get_html(&format!("/proposals/{}", draft["id"].as_i64().unwrap()))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+
+    let built = app.search.rebuild(&app.db).await.expect("build");
+    assert!(built > 0);
+    assert!(!app.search.is_warming());
+    let (status, body) = app.api_get(&staff, "/api/v1/search?q=城中村").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["total"].as_i64().unwrap() > 0, "{body}");
+}
+dual_test!(search_warms_up_t, search_warms_up);
+
 async fn pages_draft_review_and_print(mut app: TestApp) {
     app.login("member").await;
     let (status, html) = app.get_html("/proposals/new").await;

@@ -219,7 +219,8 @@ pub async fn cosign(
 }
 
 #[utoipa::path(post, path = "/api/v1/proposals/similar", tag = "proposals", request_body = SimilarInput,
-    responses((status = 200, body = Vec<SimilarProposal>, description = "best first, with cosine scores 0–1"), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Vec<SimilarProposal>, description = "best first, with cosine scores 0–1"), (status = 422, body = ErrorBody),
+        (status = 503, body = ErrorBody, description = "`search_warming_up`: the server has just started and its index is still being built; ask again after `Retry-After` seconds", headers(("retry-after" = i64, description = "seconds")))))]
 pub async fn similar(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -340,7 +341,8 @@ pub struct SearchParams {
 }
 
 #[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchParams),
-    responses((status = 200, body = SearchResults, description = "ranked (BM25), highlighted, only what you may read"), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = SearchResults, description = "ranked (BM25), highlighted, only what you may read"), (status = 400, body = ErrorBody),
+        (status = 503, body = ErrorBody, description = "`search_warming_up`: the server has just started and its index is still being built; ask again after `Retry-After` seconds", headers(("retry-after" = i64, description = "seconds")))))]
 pub async fn search_api(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,

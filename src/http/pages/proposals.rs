@@ -783,7 +783,12 @@ async fn similar_to(
             limit: Some("5".into()),
         },
     )
-    .await?;
+    .await;
+    // While the index warms up the page shows no list rather than failing.
+    let found = match found {
+        Err(AppError::Unavailable(_)) => Vec::new(),
+        other => other?,
+    };
     Ok(similar_rows(ctx, &found))
 }
 
