@@ -6,12 +6,14 @@
 //! this year; for a department its open cases and proposals by due date.
 //! Everything is read from the records and the plan, nothing stored.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{Datelike, Duration, NaiveDate};
 
 use super::plans::{self, StatusQuery};
 use super::projects::{self as project_service, ProjectQuery};
 use super::Actor;
-use crate::domain::orgs::OrgKind;
+use crate::domain::orgs::{is_within, OrgKind};
 use crate::domain::paging::SortDir;
 use crate::domain::plans::{PlanPeriod, PlanStatus, Scope};
 use crate::domain::roles::Role;
@@ -313,37 +315,83 @@ fn proposal_record(p: proposals::Proposal) -> DueRecord {
     }
 }
 
-async fn overdue_in(db: &Db, path: &str, today: NaiveDate) -> Result<Overdue, AppError> {
+/// What is open or late in a committee's scope, counted per committee
+/// holding it: one statement a figure, however many committees lie below.
+struct ByOrg {
+    open_cases: HashMap<i64, i64>,
+    overdue_cases: HashMap<i64, i64>,
+    overdue_proposals: HashMap<i64, i64>,
+    info_waiting: HashMap<i64, i64>,
+}
+
+impl ByOrg {
+    async fn read(db: &Db, path: &str, today: NaiveDate) -> Result<Self, AppError> {
+        let scope = Some(path.to_string());
+        let open = CaseFilter {
+            scope_path: scope.clone(),
+            open_only: true,
+            ..Default::default()
+        };
+        let late_cases = CaseFilter {
+            scope_path: scope.clone(),
+            overdue_on: Some(today),
+            ..Default::default()
+        };
+        let late_proposals = ProposalFilter {
+            scope_path: scope.clone(),
+            overdue_on: Some(today),
+            ..Default::default()
+        };
+        let waiting_info = InfoFilter {
+            scope_path: scope,
+            status: Some("submitted".into()),
+            to: Some(waiting_since(today)),
+            ..Default::default()
+        };
+        let (open, late_cases, late_proposals, waiting) = tokio::try_join!(
+            cases::count_by_org(db, &open),
+            cases::count_by_org(db, &late_cases),
+            proposals::count_by_org(db, &late_proposals),
+            info::count_by_org(db, &waiting_info),
+        )?;
+        Ok(ByOrg {
+            open_cases: open.into_iter().collect(),
+            overdue_cases: late_cases.into_iter().collect(),
+            overdue_proposals: late_proposals.into_iter().collect(),
+            info_waiting: waiting.into_iter().collect(),
+        })
+    }
+}
+
+/// The sum of `counts` over the committees `within` says are in.
+fn sum_of(counts: &HashMap<i64, i64>, within: impl Fn(i64) -> bool) -> i64 {
+    counts
+        .iter()
+        .filter(|(org, _)| within(**org))
+        .map(|(_, n)| n)
+        .sum()
+}
+
+async fn overdue_in(
+    db: &Db,
+    path: &str,
+    today: NaiveDate,
+    by_org: &ByOrg,
+) -> Result<Overdue, AppError> {
     let late_cases = CaseFilter {
         scope_path: Some(path.to_string()),
         overdue_on: Some(today),
         urgent_first: true,
         ..Default::default()
     };
-    let late_proposals = ProposalFilter {
-        scope_path: Some(path.to_string()),
-        overdue_on: Some(today),
-        ..Default::default()
-    };
-    let info_to = waiting_since(today);
-    let waiting_info = InfoFilter {
-        scope_path: Some(path.to_string()),
-        status: Some("submitted".into()),
-        to: Some(info_to),
-        ..Default::default()
-    };
-    let (cases_n, first, proposals_n, info_n) = tokio::try_join!(
-        cases::count(db, &late_cases),
-        cases::list(db, &late_cases, SHORT_LIST),
-        proposals::count(db, &late_proposals),
-        info::count(db, &waiting_info),
-    )?;
+    let first = cases::list(db, &late_cases, SHORT_LIST).await?;
+    let all = |_| true;
     Ok(Overdue {
-        cases: cases_n,
+        cases: sum_of(&by_org.overdue_cases, all),
         first_cases: first.into_iter().map(case_record).collect(),
-        proposals: proposals_n,
-        info_waiting: info_n,
-        info_to: Some(info_to),
+        proposals: sum_of(&by_org.overdue_proposals, all),
+        info_waiting: sum_of(&by_org.info_waiting, all),
+        info_to: Some(waiting_since(today)),
     })
 }
 
@@ -425,64 +473,37 @@ async fn months(db: &Db, path: &str, year: i32) -> Result<Vec<i64>, AppError> {
     Ok(out)
 }
 
-async fn children(db: &Db, org: &Org, today: NaiveDate) -> Result<Vec<Child>, AppError> {
+/// The committees right under `org`, each with its figures rolled up from
+/// every committee within it.
+async fn children(db: &Db, org: &Org, by_org: &ByOrg) -> Result<Vec<Child>, AppError> {
     let Some(kind) = child_kind(&org.kind) else {
         return Ok(Vec::new());
     };
-    let mut under: Vec<Org> = orgs::list_orgs(db, &org.path, Some(kind.as_str()))
-        .await?
-        .into_iter()
-        .filter(|o| o.parent_id == Some(org.id))
+    let within = orgs::list_orgs(db, &org.path, None).await?;
+    let mut under: Vec<&Org> = within
+        .iter()
+        .filter(|o| o.parent_id == Some(org.id) && o.kind == kind.as_str())
         .collect();
     under.sort_by_key(|o| o.id);
-    let rows = under.into_iter().map(|child| async move {
-        let open = CaseFilter {
-            scope_path: Some(child.path.clone()),
-            open_only: true,
-            ..Default::default()
-        };
-        let o = overdue_counts(db, &child.path, today);
-        let (open_cases, (overdue_cases, overdue_proposals, info_waiting)) =
-            tokio::try_join!(async { Ok(cases::count(db, &open).await?) }, o)?;
-        Ok::<_, AppError>(Child {
-            id: child.id,
-            name: child.name,
-            open_cases,
-            overdue_cases,
-            overdue_proposals,
-            info_waiting,
+    Ok(under
+        .into_iter()
+        .map(|child| {
+            let ids: HashSet<i64> = within
+                .iter()
+                .filter(|o| is_within(&o.path, &child.path))
+                .map(|o| o.id)
+                .collect();
+            let inside = |id: i64| ids.contains(&id);
+            Child {
+                id: child.id,
+                name: child.name.clone(),
+                open_cases: sum_of(&by_org.open_cases, inside),
+                overdue_cases: sum_of(&by_org.overdue_cases, inside),
+                overdue_proposals: sum_of(&by_org.overdue_proposals, inside),
+                info_waiting: sum_of(&by_org.info_waiting, inside),
+            }
         })
-    });
-    futures_util::future::try_join_all(rows).await
-}
-
-/// The overdue counts alone (a committee under the user's).
-async fn overdue_counts(
-    db: &Db,
-    path: &str,
-    today: NaiveDate,
-) -> Result<(i64, i64, i64), AppError> {
-    let late_cases = CaseFilter {
-        scope_path: Some(path.to_string()),
-        overdue_on: Some(today),
-        ..Default::default()
-    };
-    let late_proposals = ProposalFilter {
-        scope_path: Some(path.to_string()),
-        overdue_on: Some(today),
-        ..Default::default()
-    };
-    let waiting_info = InfoFilter {
-        scope_path: Some(path.to_string()),
-        status: Some("submitted".into()),
-        to: Some(waiting_since(today)),
-        ..Default::default()
-    };
-    Ok(tokio::try_join!(
-        cases::count(db, &late_cases),
-        proposals::count(db, &late_proposals),
-        info::count(db, &waiting_info),
-    )?)
+        .collect())
 }
 
 /// Staff's first page: their committee's year at a glance.
@@ -493,13 +514,17 @@ pub async fn staff(db: &Db, actor: &Actor, today: NaiveDate) -> Result<StaffOver
         scope_path: Some(org.path.clone()),
         ..Default::default()
     };
-    let (plan, overdue, next, (projects_year, projects), recent, children) = tokio::try_join!(
+    let by_org = ByOrg::read(db, &org.path, today);
+    let (plan, by_org, next, (projects_year, projects), recent) = tokio::try_join!(
         plan_glance(db, actor, &org, today),
-        overdue_in(db, &org.path, today),
+        by_org,
         next_day(db, &org, today),
         project_bars(db, actor, &org),
         async { Ok(activities::list(db, &recent_filter, SHORT_LIST, 0).await?) },
-        children(db, &org, today),
+    )?;
+    let (overdue, children) = tokio::try_join!(
+        overdue_in(db, &org.path, today, &by_org),
+        children(db, &org, &by_org),
     )?;
     // The months of the plan's year; when nothing is recorded in it, those
     // of the latest activity's year (or this year).

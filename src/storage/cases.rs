@@ -250,6 +250,17 @@ pub async fn list(db: &Db, f: &CaseFilter, limit: i64) -> Result<Vec<Case>, sqlx
 }
 
 /// How many cases a filter selects.
+/// How many match, per committee holding them (for a parent's rows of its
+/// child committees: one statement, not one per child).
+pub async fn count_by_org(db: &Db, f: &CaseFilter) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    let mut args = Args::default();
+    let sql = format!(
+        "SELECT c.org_id, COUNT(*) FROM cases c{} GROUP BY c.org_id",
+        filter_sql(db, f, &mut args)
+    );
+    on_db!(db, pool => bind_args!(sqlx::query_as::<_, (i64, i64)>(&sql), args).fetch_all(pool).await)
+}
+
 pub async fn count(db: &Db, f: &CaseFilter) -> Result<i64, sqlx::Error> {
     let mut args = Args::default();
     let sql = format!(

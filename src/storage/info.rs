@@ -208,6 +208,16 @@ pub async fn list_page(
 }
 
 /// How many reports a filter selects.
+/// How many match, per committee holding them (see `cases::count_by_org`).
+pub async fn count_by_org(db: &Db, f: &InfoFilter) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    let mut args = Args::default();
+    let sql = format!(
+        "SELECT r.org_id, COUNT(*){FROM}{} GROUP BY r.org_id",
+        filter_sql(db, f, &mut args)
+    );
+    on_db!(db, pool => bind_args!(sqlx::query_as::<_, (i64, i64)>(&sql), args).fetch_all(pool).await)
+}
+
 pub async fn count(db: &Db, f: &InfoFilter) -> Result<i64, sqlx::Error> {
     let mut args = Args::default();
     let sql = format!("SELECT COUNT(*){FROM}{}", filter_sql(db, f, &mut args));

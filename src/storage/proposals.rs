@@ -289,6 +289,16 @@ pub async fn latest_session(db: &Db, f: &ProposalFilter) -> Result<Option<i64>, 
     on_db!(db, pool => bind_args!(sqlx::query_scalar::<_, Option<i64>>(&sql), args).fetch_one(pool).await)
 }
 
+/// How many match, per committee holding them (see `cases::count_by_org`).
+pub async fn count_by_org(db: &Db, f: &ProposalFilter) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    let mut args = Args::default();
+    let sql = format!(
+        "SELECT p.org_id, COUNT(*){FROM}{} GROUP BY p.org_id",
+        filter_sql(db, f, &mut args)
+    );
+    on_db!(db, pool => bind_args!(sqlx::query_as::<_, (i64, i64)>(&sql), args).fetch_all(pool).await)
+}
+
 pub async fn count(db: &Db, f: &ProposalFilter) -> Result<i64, sqlx::Error> {
     let mut args = Args::default();
     let sql = format!("SELECT COUNT(*){FROM}{}", filter_sql(db, f, &mut args));
