@@ -278,6 +278,7 @@ async fn create_members(
             term: demo.term.to_string(),
             status: "active".into(),
             joined_on: demo.joined_on.clone(),
+            left_on: String::new(),
             org_id: None,
             group_id: Some(group.id.to_string()),
             version: None,

@@ -510,6 +510,7 @@ async fn sheets_of(db: &Db, actor: &Actor, query: ListQuery) -> Result<Vec<Sheet
                         name_of(&names, Some(m.org_id)),
                         name_of(&names, m.group_id),
                         Cell::Date(m.joined_on),
+                        Cell::opt_date(m.left_on),
                         // Masked as the list shows them: the full numbers
                         // are seen one member at a time, each time audited.
                         Cell::text(m.phone_masked.clone()),
@@ -534,6 +535,7 @@ async fn sheets_of(db: &Db, actor: &Actor, query: ListQuery) -> Result<Vec<Sheet
                         "exports.col.committee",
                         "exports.col.group",
                         "exports.col.joined_on",
+                        "exports.col.left_on",
                         "exports.col.phone",
                         "exports.col.id_number",
                     ],

@@ -731,6 +731,7 @@ fn member_input(
         term: term_text(&texts[9]),
         status,
         joined_on: texts[11].clone(),
+        left_on: String::new(),
         org_id: Some(org.id.to_string()),
         group_id: group_id.map(|g| g.to_string()),
         version: None,
@@ -943,6 +944,12 @@ async fn plan_members(
             }
             if input.joined_on.trim().is_empty() {
                 input.joined_on = m.joined_on.to_string();
+            }
+            // The file has no leaving day: a member who stays gone keeps theirs.
+            if input.status == m.status {
+                if let Some(left) = m.left_on {
+                    input.left_on = left.to_string();
+                }
             }
         }
         let values = match member_service::validate_placed(cipher, &input, org.id, group_id) {

@@ -46,6 +46,10 @@ pub struct MemberInput {
     pub status: String,
     /// 任职日期, ISO `YYYY-MM-DD`; today when empty.
     pub joined_on: String,
+    /// 离任日期, ISO `YYYY-MM-DD`, for a member no longer active (not before
+    /// `joined_on`, not in the future); empty while active. Empty when a
+    /// serving member's status changes: the day of the change.
+    pub left_on: String,
     /// The committee the member belongs to; defaults to the group's committee
     /// or the user's own committee.
     pub org_id: Option<String>,
@@ -237,6 +241,7 @@ struct Checked {
     term: Term,
     status: MemberStatus,
     joined_on: chrono::NaiveDate,
+    left_on: Option<chrono::NaiveDate>,
 }
 
 /// The checks of the form that need no database, every problem recorded.
@@ -280,6 +285,22 @@ fn check_fields(input: &MemberInput, errors: &mut FieldErrors) -> Option<Checked
         Some(date) => Some(date.unwrap_or(today)),
         None => None,
     };
+    let left_on = match errors.check(parse_optional_date("left_on", &input.left_on)) {
+        Some(Some(_)) if status.is_some_and(|s| s.is_active()) => {
+            errors.push(FieldError::new("left_on", "left_while_active"));
+            None
+        }
+        Some(Some(date)) if date > today => {
+            errors.push(FieldError::new("left_on", "date_in_future"));
+            None
+        }
+        Some(Some(date)) if joined_on.is_some_and(|j| date < j) => {
+            errors.push(FieldError::new("left_on", "left_before_joined"));
+            None
+        }
+        Some(date) => Some(date),
+        None => None,
+    };
     let (Some(name), Some(gender), Some(ethnicity), Some(party), Some(sector)) =
         (name, gender, ethnicity, party, sector)
     else {
@@ -290,7 +311,9 @@ fn check_fields(input: &MemberInput, errors: &mut FieldErrors) -> Option<Checked
     else {
         return None;
     };
-    let (Some(term), Some(status), Some(joined_on)) = (term, status, joined_on) else {
+    let (Some(term), Some(status), Some(joined_on), Some(left_on)) =
+        (term, status, joined_on, left_on)
+    else {
         return None;
     };
     Some(Checked {
@@ -306,6 +329,7 @@ fn check_fields(input: &MemberInput, errors: &mut FieldErrors) -> Option<Checked
         term,
         status,
         joined_on,
+        left_on,
     })
 }
 
@@ -333,6 +357,7 @@ fn values_of(
         id_number_masked: c.id_number.masked(),
         birth_date: c.id_number.birth_date(),
         joined_on: c.joined_on,
+        left_on: c.left_on,
         term: i64::from(c.term.number()),
         status: c.status.as_str().to_string(),
     })
@@ -421,6 +446,7 @@ pub(crate) fn audit_detail(v: &MemberValues) -> String {
         "sector": v.sector, "workplace": v.workplace, "position": v.title,
         "phone": v.phone_masked, "id_number": v.id_number_masked, "term": v.term,
         "status": v.status, "org_id": v.org_id, "group_id": v.group_id, "joined_on": v.joined_on,
+        "left_on": v.left_on,
     })
     .to_string()
 }
@@ -483,7 +509,11 @@ pub async fn update(
     actor.require(STAFF_ONLY)?;
     let before = get(db, actor, id).await?;
     let version = parse_version(&input.version)?;
-    let values = validate(db, actor, cipher, input).await?;
+    let mut values = validate(db, actor, cipher, input).await?;
+    // A serving member whose status changes with no day given left today.
+    if values.left_on.is_none() && values.status != before.status && before.status == "active" {
+        values.left_on = Some(crate::app::clock::today());
+    }
     let mut tx = db.begin().await?;
     let updated = match members::update(&mut tx, id, version, &values).await {
         Ok(updated) => updated,

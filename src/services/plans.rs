@@ -982,7 +982,11 @@ async fn compute(
                     for m in members {
                         if seen.everyone || seen.member == Some(m.id) {
                             let f = by_member.get(&m.id).unwrap_or(&empty);
-                            line("member", m.id, &m.name, Serving::joined(m.joined_on), f);
+                            let serving = Serving {
+                                joined_on: Some(m.joined_on),
+                                left_on: m.left_on,
+                            };
+                            line("member", m.id, &m.name, serving, f);
                         }
                     }
                 }

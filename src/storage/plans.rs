@@ -241,13 +241,15 @@ pub async fn renumber(tx: &mut Tx, plan_id: i64, ordered_ids: &[i64]) -> Result<
 // ---------------------------------------------------------------------------
 // The records that count
 
-/// A member measured by the plan: their group and the day they joined.
+/// A member measured by the plan: their group, the day they joined and,
+/// once gone, the day they left.
 #[derive(Debug, Clone, FromRow)]
 pub struct PlanMember {
     pub id: i64,
     pub name: String,
     pub group_id: Option<i64>,
     pub joined_on: NaiveDate,
+    pub left_on: Option<NaiveDate>,
 }
 
 /// A member group of the committee.
@@ -257,11 +259,14 @@ pub struct PlanGroup {
     pub name: String,
 }
 
-/// The committee's serving members (在任), by name.
+/// The committee's members the plan measures, by name: those serving (在任)
+/// and those who left on a known day (measured for the periods that ended
+/// before it; one gone with no day recorded is not measured).
 pub async fn members(db: &Db, scope_path: &str) -> Result<Vec<PlanMember>, sqlx::Error> {
     let sql = format!(
-        "SELECT m.id, m.name, m.group_id, m.joined_on FROM members m \
-         WHERE m.org_id IN {} AND m.status = 'active' ORDER BY m.name, m.id",
+        "SELECT m.id, m.name, m.group_id, m.joined_on, m.left_on FROM members m \
+         WHERE m.org_id IN {} AND (m.status = 'active' OR m.left_on IS NOT NULL) \
+         ORDER BY m.name, m.id",
         super::scope_ids(db, "$1")
     );
     on_db!(db, pool => sqlx::query_as::<_, PlanMember>(&sql).bind(scope_path).fetch_all(pool).await)

@@ -249,6 +249,144 @@ dual_test!(
     a_member_who_joined_mid_year_is_measured_from_that_day
 );
 
+/// A member who left is measured for the periods that ended while they
+/// served, and not after; a leaving day is checked (not while serving, not
+/// before joining, not in the future) and, left out when a serving member's
+/// status changes, is the day of the change.
+async fn a_member_who_left_is_measured_until_then(app: TestApp) {
+    let staff = app.token("staff").await;
+    let mut body = member_body("离任委员", "19750101", "031");
+    body["joined_on"] = json!("2010-01-01");
+    let (status, m) = app.api_post(&staff, "/api/v1/members", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{m}");
+    let id = m["id"].as_i64().unwrap();
+    assert_eq!(m["left_on"], Value::Null);
+    let put = |changes: Value, version: &Value| {
+        let mut update = body.clone();
+        for (k, v) in changes.as_object().unwrap() {
+            update[k] = v.clone();
+        }
+        update["version"] = version.clone();
+        update
+    };
+    let path = format!("/api/v1/members/{id}");
+    // Refused, each naming 离任日期, and nothing saved.
+    for (changes, words) in [
+        (json!({"left_on": "2011-08-15"}), "在任委员不填离任日期"),
+        (
+            json!({"status": "resigned", "left_on": "2009-12-31"}),
+            "不能早于任职日期",
+        ),
+        (
+            json!({"status": "resigned", "left_on": "2099-01-01"}),
+            "不能晚于今天",
+        ),
+        (json!({"status": "resigned", "left_on": "2011-02-30"}), ""),
+    ] {
+        let (status, answer) = app
+            .api_send(
+                Method::PUT,
+                &staff,
+                &path,
+                &put(changes.clone(), &m["version"]),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{changes}: {answer}"
+        );
+        assert!(
+            message(&answer, "left_on").contains(words),
+            "{changes}: {answer}"
+        );
+    }
+    let (_, unchanged) = app.api_get(&staff, &path).await;
+    assert_eq!(unchanged["version"], m["version"], "{unchanged}");
+
+    let before = rule_status(&app, &staff, "2011", STUDY_RULE).await;
+    let line = |rule: &Value, q: usize| {
+        rule["periods"][q]["scopes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .cloned()
+    };
+    let (status, left) = app
+        .api_send(
+            Method::PUT,
+            &staff,
+            &path,
+            &put(
+                json!({"status": "resigned", "left_on": "2011-08-15"}),
+                &m["version"],
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{left}");
+    assert_eq!(left["left_on"], "2011-08-15");
+    let after = rule_status(&app, &staff, "2011", STUDY_RULE).await;
+    // The first half, served to its end: measured as before.
+    for q in 0..2 {
+        let was = line(&before, q).expect("measured before");
+        let now = line(&after, q).unwrap_or_else(|| panic!("quarter {q} lost: {after}"));
+        assert_eq!(now["status"], was["status"], "quarter {q}");
+        assert_eq!(now["from"], ["2011-01-01", "2011-04-01"][q], "quarter {q}");
+    }
+    // Gone in the third quarter: neither it nor the fourth is due.
+    assert_eq!(line(&after, 2).unwrap()["status"], "not_due");
+    assert_eq!(line(&after, 3).unwrap()["status"], "not_due");
+    let (_, page) = app.api_get(&staff, "/api/v1/members?status=resigned").await;
+    assert!(
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["id"] == id),
+        "{page}"
+    );
+
+    // Back in office, then gone again without a day: the day of the change.
+    let (status, back) = app
+        .api_send(
+            Method::PUT,
+            &staff,
+            &path,
+            &put(json!({"left_on": ""}), &left["version"]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{back}");
+    assert_eq!(back["left_on"], Value::Null);
+    let (status, gone) = app
+        .api_send(
+            Method::PUT,
+            &staff,
+            &path,
+            &put(json!({"status": "ended"}), &back["version"]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{gone}");
+    assert_eq!(
+        gone["left_on"].as_str().unwrap(),
+        lvzhi::app::clock::today().to_string(),
+        "{gone}"
+    );
+    // The audit row of the change says the day.
+    let detail: String = lvzhi::on_db!(&app.db, pool => sqlx::query_scalar(
+        "SELECT detail FROM audit_log WHERE object_type = 'member' AND object_id = $1 \
+         ORDER BY id DESC LIMIT 1").bind(id.to_string()).fetch_one(pool).await)
+    .unwrap();
+    assert!(
+        detail.contains(&lvzhi::app::clock::today().to_string()),
+        "{detail}"
+    );
+}
+dual_test!(
+    a_member_who_left_is_measured_until_then_t,
+    a_member_who_left_is_measured_until_then
+);
+
 fn leaf(measure: &str, target: Value) -> Value {
     json!({"measure": measure, "info_kind": "social_condition", "target": target})
 }

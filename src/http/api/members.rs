@@ -99,6 +99,10 @@ pub struct MemberBody {
     /// 任职日期 (YYYY-MM-DD); today when absent.
     #[serde(default)]
     pub joined_on: Option<String>,
+    /// 离任日期 (YYYY-MM-DD) of a member no longer active; absent while
+    /// active. When a serving member's status changes without it: today.
+    #[serde(default)]
+    pub left_on: Option<String>,
     #[serde(default)]
     #[schema(value_type = Option<i64>)]
     pub org_id: Option<serde_json::Value>,
@@ -126,6 +130,7 @@ impl From<MemberBody> for MemberInput {
             term: text_of(&b.term),
             status: b.status.unwrap_or_default(),
             joined_on: b.joined_on.unwrap_or_default(),
+            left_on: b.left_on.unwrap_or_default(),
             org_id: b.org_id.as_ref().map(text_of),
             group_id: b.group_id.as_ref().map(text_of),
             version: b.version.as_ref().map(text_of),

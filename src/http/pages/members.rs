@@ -377,6 +377,10 @@ fn input_of(m: &Member) -> MemberInput {
         term: m.term.to_string(),
         status: m.status.clone(),
         joined_on: m.joined_on.format("%Y-%m-%d").to_string(),
+        left_on: m
+            .left_on
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
         org_id: Some(m.org_id.to_string()),
         group_id: m.group_id.map(|g| g.to_string()),
         version: Some(m.version.to_string()),
@@ -494,6 +498,8 @@ struct ShowTemplate {
     ethnicity: String,
     birth_date: String,
     joined_on: String,
+    /// Empty while serving (or never recorded).
+    left_on: String,
     workplace: String,
     title: String,
     org: String,
@@ -564,6 +570,10 @@ async fn show_page(
         ethnicity: member.ethnicity.clone(),
         birth_date: member.birth_date.format("%Y-%m-%d").to_string(),
         joined_on: member.joined_on.format("%Y-%m-%d").to_string(),
+        left_on: member
+            .left_on
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
         workplace: member.workplace.clone().unwrap_or_default(),
         title: member.title.clone().unwrap_or_default(),
         org: place.org_name,
