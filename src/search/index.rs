@@ -195,6 +195,75 @@ fn weighted_counts(title: &[String], body: &[String]) -> HashMap<String, f32> {
     counts
 }
 
+/// How texts are cut into terms: segmenting is most of the cost of
+/// indexing, and needs nothing of the index, so a rebuild does it on every
+/// core while the index itself is filled on one.
+#[derive(Debug, Clone, Copy)]
+pub struct Analyser {
+    keep_filler: bool,
+    plain: bool,
+}
+
+/// A document with its weighted term counts (title words twice).
+pub struct Analysed {
+    doc: Doc,
+    counts: HashMap<String, f32>,
+}
+
+impl Analyser {
+    fn terms(&self, text: &str) -> Vec<String> {
+        if self.keep_filler {
+            segmenter().terms_with_filler(text)
+        } else if self.plain {
+            super::segment::plain_segmenter().terms(text)
+        } else {
+            segmenter().terms(text)
+        }
+    }
+
+    pub fn analyse(&self, doc: Doc) -> Analysed {
+        let counts = weighted_counts(&self.terms(&doc.title), &self.terms(&doc.body));
+        Analysed { doc, counts }
+    }
+}
+
+/// Analyse `docs` on up to `threads` threads, keeping their order.
+pub fn analyse_all(analyser: Analyser, docs: Vec<Doc>, threads: usize) -> Vec<Analysed> {
+    let threads = threads.clamp(1, docs.len().max(1));
+    if threads == 1 {
+        return docs.into_iter().map(|d| analyser.analyse(d)).collect();
+    }
+    let per_thread = docs.len().div_ceil(threads);
+    let mut parts: Vec<Vec<Doc>> = Vec::with_capacity(threads);
+    let mut rest = docs;
+    while rest.len() > per_thread {
+        let tail = rest.split_off(per_thread);
+        parts.push(rest);
+        rest = tail;
+    }
+    parts.push(rest);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| {
+                scope.spawn(move || {
+                    part.into_iter()
+                        .map(|d| analyser.analyse(d))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(done) => done,
+                // A panic in a segmenting thread is a bug: surface it here.
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
 /// A weighted count as kept in the postings (whole numbers: the title
 /// weight is 2), never zero.
 fn stored_count(count: f32) -> u16 {
@@ -274,12 +343,15 @@ impl Index {
     }
 
     fn terms(&self, text: &str) -> Vec<String> {
-        if self.keep_filler {
-            segmenter().terms_with_filler(text)
-        } else if self.plain {
-            super::segment::plain_segmenter().terms(text)
-        } else {
-            segmenter().terms(text)
+        self.analyser().terms(text)
+    }
+
+    /// How this index cuts texts into terms, to do it apart from the index
+    /// (on other threads: see [`analyse_all`]).
+    pub fn analyser(&self) -> Analyser {
+        Analyser {
+            keep_filler: self.keep_filler,
+            plain: self.plain,
         }
     }
 
@@ -310,8 +382,15 @@ impl Index {
 
     /// Add a document, or replace the one with the same kind and id.
     pub fn upsert(&mut self, doc: Doc) {
+        let analysed = self.analyser().analyse(doc);
+        self.upsert_analysed(analysed);
+    }
+
+    /// [`Self::upsert`] for a document already cut into terms by this
+    /// index's [`Analyser`].
+    pub fn upsert_analysed(&mut self, analysed: Analysed) {
+        let Analysed { doc, counts } = analysed;
         self.remove(doc.kind, doc.id);
-        let counts = weighted_counts(&self.terms(&doc.title), &self.terms(&doc.body));
         let slot = self.slots.len() as u32;
         let mut terms = Vec::with_capacity(counts.len());
         let mut length = 0.0;
@@ -952,6 +1031,61 @@ mod tests {
             departments: Vec::new(),
             public: true,
         }
+    }
+
+    /// Segmenting on several threads changes nothing: the same terms, in
+    /// the documents' order, and the same index as one document at a time.
+    #[test]
+    fn analysing_on_threads_is_analysing_in_turn() {
+        let texts = [
+            (
+                "关于加快城中村改造安置房建设的建议",
+                "安置房交付滞后，建议加快建设进度。",
+            ),
+            (
+                "关于加强居家养老服务的建议",
+                "养老服务站点少，建议增加助餐点。",
+            ),
+            (
+                "关于老旧小区加装电梯的建议",
+                "老旧小区居民上下楼难，建议加装电梯。",
+            ),
+            ("关于缓解停车难的建议", "停车位不足，建议错时共享停车。"),
+            ("关于背街小巷路灯维修的建议", "路灯不亮，夜间出行不便。"),
+        ];
+        let docs: Vec<Doc> = (0..23)
+            .map(|i| {
+                let (t, b) = texts[i % texts.len()];
+                doc(i as i64 + 1, t, &format!("{b}第{i}条。"))
+            })
+            .collect();
+        let analyser = Index::new().analyser();
+        let one: Vec<_> = analyse_all(analyser, docs.clone(), 1);
+        for threads in [2, 3, 8, 64] {
+            let many = analyse_all(analyser, docs.clone(), threads);
+            assert_eq!(many.len(), one.len());
+            for (a, b) in many.iter().zip(&one) {
+                assert_eq!(a.doc.id, b.doc.id, "{threads} threads keep the order");
+                assert_eq!(a.counts, b.counts);
+            }
+        }
+        let mut in_turn = Index::new();
+        let mut analysed = Index::new();
+        for d in docs.clone() {
+            in_turn.upsert(d);
+        }
+        for a in analyse_all(analyser, docs, 2) {
+            analysed.upsert_analysed(a);
+        }
+        in_turn.refresh_norms();
+        analysed.refresh_norms();
+        assert_eq!(in_turn.size(), analysed.size());
+        let draft = ("关于加装电梯的建议", "老旧小区加装电梯");
+        assert_eq!(
+            in_turn.similar(DocKind::Proposal, draft.0, draft.1, 5, |_| true),
+            analysed.similar(DocKind::Proposal, draft.0, draft.1, 5, |_| true)
+        );
+        assert!(analyse_all(analyser, Vec::new(), 2).is_empty());
     }
 
     fn sample() -> Index {

@@ -21,7 +21,9 @@ use crate::domain::proposals::{is_public, ProposalStatus};
 use crate::domain::roles::Role;
 use crate::domain::text::{optional_text, required_line};
 use crate::domain::validation::{FieldError, FieldErrors};
-use crate::search::index::{highlight, query_terms, Doc, DocKind, Entry, Index};
+use crate::search::index::{
+    analyse_all, highlight, query_terms, Analysed, Doc, DocKind, Entry, Index,
+};
 use crate::services::error::AppError;
 use crate::storage::search::{self as store, DocRow, Links};
 use crate::storage::{members, orgs, proposals, Db};
@@ -242,12 +244,27 @@ impl SearchIndex {
             all_ids.push((kind, store::ids(db, table_of(kind)).await?));
         }
         index.reserve(all_ids.iter().map(|(_, ids)| ids.len()).sum());
+        // In chunks, so that the texts read never all sit in memory at once;
+        // a chunk is segmented on every core while the next one is read.
+        let analyser = index.analyser();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut segmenting: Option<tokio::task::JoinHandle<Vec<Analysed>>> = None;
         for (kind, ids) in all_ids {
-            // In chunks, so that the texts read never all sit in memory at once.
-            for chunk in ids.chunks(1000) {
-                for d in load(db, kind, Some(chunk)).await? {
-                    index.upsert(d);
+            for chunk in ids.chunks(2000) {
+                let docs = load(db, kind, Some(chunk)).await?;
+                if let Some(done) = segmenting.take() {
+                    for a in done.await.map_err(AppError::internal_from)? {
+                        index.upsert_analysed(a);
+                    }
                 }
+                segmenting = Some(tokio::task::spawn_blocking(move || {
+                    analyse_all(analyser, docs, threads)
+                }));
+            }
+        }
+        if let Some(done) = segmenting {
+            for a in done.await.map_err(AppError::internal_from)? {
+                index.upsert_analysed(a);
             }
         }
         index.refresh_norms();
