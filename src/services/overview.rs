@@ -581,7 +581,7 @@ pub async fn member(db: &Db, actor: &Actor, today: NaiveDate) -> Result<MemberOv
     };
     out.as_of = as_of(whole, today);
     // No plan that year: a report without rules, hence no quotas.
-    let report = plans::status_counts(
+    let report = plans::own_quotas(
         db,
         actor,
         &StatusQuery {

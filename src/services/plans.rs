@@ -717,7 +717,7 @@ struct Seen {
 /// each scope (every member, every group, or the committee), the status with
 /// the counts against the targets and the records that count.
 pub async fn status(db: &Db, actor: &Actor, q: &StatusQuery) -> Result<PlanStatusReport, AppError> {
-    status_with(db, actor, q, true).await
+    status_with(db, actor, q, true, false).await
 }
 
 /// The status as [`status`] computes it, without the records that count
@@ -727,7 +727,19 @@ pub async fn status_counts(
     actor: &Actor,
     q: &StatusQuery,
 ) -> Result<PlanStatusReport, AppError> {
-    status_with(db, actor, q, false).await
+    status_with(db, actor, q, false, false).await
+}
+
+/// A member's own quotas: the rules measuring each member, for them alone,
+/// counted from their own records (a member's first page; the committee's
+/// and the groups' rules and everyone else's records are not read).
+pub async fn own_quotas(
+    db: &Db,
+    actor: &Actor,
+    q: &StatusQuery,
+) -> Result<PlanStatusReport, AppError> {
+    actor.require(&[Role::Member])?;
+    status_with(db, actor, q, false, true).await
 }
 
 async fn status_with(
@@ -735,6 +747,7 @@ async fn status_with(
     actor: &Actor,
     q: &StatusQuery,
     with_records: bool,
+    own: bool,
 ) -> Result<PlanStatusReport, AppError> {
     actor.require(&[Role::Staff, Role::Member])?;
     let org = reading_scope(db, actor, non_blank(&q.org)).await?;
@@ -749,10 +762,18 @@ async fn status_with(
         async { Ok::<_, AppError>(store::members(db, &org.path).await?) },
         async { Ok::<_, AppError>(store::groups(db, &org.path).await?) },
     )?;
-    let items = match &plan {
+    let mut items = match &plan {
         Some(p) => store::items(db, p.id).await?,
         None => Vec::new(),
     };
+    let own = if own { actor.member_id } else { None };
+    if own.is_some() {
+        items.retain(|i| {
+            i.rule
+                .as_ref()
+                .is_some_and(|r| r.scope == Scope::EachMember)
+        });
+    }
     let seen = match actor.role {
         Role::Staff => Seen {
             member: None,
@@ -781,6 +802,7 @@ async fn status_with(
         &groups,
         &seen,
         with_records,
+        own,
         db,
     )
     .await?;
@@ -820,7 +842,7 @@ pub async fn committee_status(
         everyone: true,
     };
     compute(
-        locale, org, asked, as_of, &items, &members, &groups, &seen, true, db,
+        locale, org, asked, as_of, &items, &members, &groups, &seen, true, None, db,
     )
     .await
 }
@@ -869,6 +891,8 @@ async fn compute(
     groups: &[store::PlanGroup],
     seen: &Seen,
     with_records: bool,
+    // Only this member's records (their own quotas alone are computed).
+    own: Option<i64>,
     db: &Db,
 ) -> Result<Vec<RuleStatus>, AppError> {
     let ruled: Vec<(&StoredItem, &Rule)> = items
@@ -892,7 +916,7 @@ async fn compute(
     let facts = if kinds.is_empty() {
         Vec::new()
     } else {
-        store::facts(db, &org.path, &kinds, from, to.min(today)).await?
+        store::facts_of(db, &org.path, &kinds, from, to.min(today), own).await?
     };
     let group_of: HashMap<i64, Option<i64>> = members.iter().map(|m| (m.id, m.group_id)).collect();
     let mut by_member: HashMap<i64, Vec<rules::Fact>> = HashMap::new();

@@ -438,26 +438,48 @@ pub async fn facts(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<ScopedFact>, sqlx::Error> {
+    facts_of(db, scope_path, kinds, from, to, None).await
+}
+
+/// [`facts`], only those counting for `member` when given (a member's own
+/// quotas: their records, not the committee's).
+pub async fn facts_of(
+    db: &Db,
+    scope_path: &str,
+    kinds: &[MeasureKind],
+    from: NaiveDate,
+    to: NaiveDate,
+    member: Option<i64>,
+) -> Result<Vec<ScopedFact>, sqlx::Error> {
     if kinds.is_empty() {
         return Ok(Vec::new());
     }
     // One statement for every kind (a round trip each was most of a member's
     // first page under load: each waits its turn for a connection).
     let scope = super::scope_ids(db, "$1");
+    let whose = if member.is_some() {
+        " WHERE f.member_id = $4"
+    } else {
+        ""
+    };
     let sql = kinds
         .iter()
         .map(|kind| {
             format!(
                 "SELECT '{}' AS measure, record_id, on_day, member_id, group_id, info_kind, \
-                 level, activity_kind FROM ({}) f",
+                 level, activity_kind FROM ({}) f{whose}",
                 kind.as_str(),
                 fact_sql(*kind).replace("{scope}", &scope)
             )
         })
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
-    let rows = on_db!(db, pool => sqlx::query_as::<_, FactRow>(&sql)
-        .bind(scope_path).bind(from).bind(to).fetch_all(pool).await)?;
+    let rows = match member {
+        Some(m) => on_db!(db, pool => sqlx::query_as::<_, FactRow>(&sql)
+            .bind(scope_path).bind(from).bind(to).bind(m).fetch_all(pool).await)?,
+        None => on_db!(db, pool => sqlx::query_as::<_, FactRow>(&sql)
+            .bind(scope_path).bind(from).bind(to).fetch_all(pool).await)?,
+    };
     let mut facts: Vec<ScopedFact> = rows
         .into_iter()
         .filter_map(|r| {

@@ -107,6 +107,54 @@ async fn a_district_sees_its_committees_rolled_up(app: TestApp) {
         "{html}"
     );
     assert!(html.contains(&format!("/cases?org={committee}")));
+    // The committee's row: its own figures, counted one committee at a time.
+    let row = &html[html.find(&format!("/cases?org={committee}")).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    let shown: Vec<i64> = row
+        .split("\">")
+        .skip(1)
+        .filter_map(|cell| cell.split('<').next()?.trim().parse().ok())
+        .collect();
+    let path = lvzhi::storage::orgs::get_org(&app.db, committee)
+        .await
+        .unwrap()
+        .unwrap()
+        .path;
+    let today = lvzhi::app::clock::today();
+    let scope = Some(path);
+    use lvzhi::storage::{cases, info, proposals};
+    let open = cases::CaseFilter {
+        scope_path: scope.clone(),
+        open_only: true,
+        ..Default::default()
+    };
+    let late = cases::CaseFilter {
+        scope_path: scope.clone(),
+        overdue_on: Some(today),
+        ..Default::default()
+    };
+    let late_proposals = proposals::ProposalFilter {
+        scope_path: scope.clone(),
+        overdue_on: Some(today),
+        ..Default::default()
+    };
+    let waiting = info::InfoFilter {
+        scope_path: scope,
+        status: Some("submitted".into()),
+        to: Some(today - chrono::Duration::days(lvzhi::services::overview::INFO_WAIT_DAYS + 1)),
+        ..Default::default()
+    };
+    let counted = vec![
+        cases::count(&app.db, &open).await.unwrap(),
+        cases::count(&app.db, &late).await.unwrap(),
+        proposals::count(&app.db, &late_proposals).await.unwrap(),
+        info::count(&app.db, &waiting).await.unwrap(),
+    ];
+    assert_eq!(shown, counted, "{row}");
+    assert!(
+        counted.iter().sum::<i64>() > 0,
+        "the demo has open work: {counted:?}"
+    );
     // The district has no plan of its own.
     assert!(html.contains("本委员会还没有工作计划。"));
 }
@@ -128,6 +176,64 @@ async fn a_member_sees_their_quotas(mut app: TestApp) {
     assert!(all[0].contains("第1项完成"), "{}", all[0]);
     // Their points stay.
     assert!(html.contains("/points/members/"));
+
+    // Their quotas, read from their own records alone, are what the whole
+    // committee's status says of them.
+    let user = lvzhi::storage::users::find_by_username(&app.db, "member")
+        .await
+        .unwrap()
+        .unwrap();
+    let actor = lvzhi::services::auth::actor_for_user(&app.db, user.id, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let me = actor.member_id.unwrap();
+    use lvzhi::services::plans::{own_quotas, status_counts, StatusQuery};
+    for period in ["2011", "2012", "2011-Q2", "2012-05"] {
+        let q = StatusQuery {
+            org: None,
+            period: Some(period.into()),
+        };
+        let own = own_quotas(&app.db, &actor, &q).await.unwrap();
+        let all = status_counts(&app.db, &actor, &q).await.unwrap();
+        let mine = |r: &lvzhi::services::plans::PlanStatusReport| {
+            let mut out = Vec::new();
+            for i in &r.items {
+                if i.scope != lvzhi::domain::plans::Scope::EachMember {
+                    continue;
+                }
+                for p in &i.periods {
+                    for s in &p.scopes {
+                        if s.kind == "member" && s.id == me {
+                            out.push((i.item_id, p.period.clone(), s.status, s.figures.clone()));
+                        }
+                    }
+                }
+            }
+            out
+        };
+        assert_eq!(mine(&own), mine(&all), "{period}");
+        assert!(own
+            .items
+            .iter()
+            .all(|i| i.scope == lvzhi::domain::plans::Scope::EachMember));
+    }
+    assert!(
+        !mine_is_empty(&app, &actor).await,
+        "the demo member has quotas"
+    );
+}
+
+async fn mine_is_empty(app: &TestApp, actor: &lvzhi::services::Actor) -> bool {
+    let q = lvzhi::services::plans::StatusQuery {
+        org: None,
+        period: Some("2011".into()),
+    };
+    lvzhi::services::plans::own_quotas(&app.db, actor, &q)
+        .await
+        .unwrap()
+        .items
+        .is_empty()
 }
 dual_test!(a_member_sees_their_quotas_t, a_member_sees_their_quotas);
 
