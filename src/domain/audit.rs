@@ -299,6 +299,7 @@ pub const DETAIL_KEYS: &[(&str, DetailKind)] = &[
     ("id_number", DetailKind::Text),
     ("term", DetailKind::Text),
     ("joined_on", DetailKind::Text),
+    ("left_on", DetailKind::Text),
     ("before_version", DetailKind::Text),
     ("after", DetailKind::Nested),
     ("held_on", DetailKind::Text),
