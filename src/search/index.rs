@@ -1159,7 +1159,7 @@ mod tests {
         assert_eq!(a.len(), 5);
         assert_eq!(a.len(), b.len());
         for x in &a {
-            let y = b.iter().find(|y| y.id == x.id).expect("the same five");
+            let y = b.iter().find(|y| y.id == x.id).unwrap();
             assert!((x.score - y.score).abs() < 1e-5, "{x:?} {y:?}");
         }
         assert!(analyse_all(analyser, Vec::new(), 2).is_empty());
