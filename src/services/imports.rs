@@ -945,11 +945,15 @@ async fn plan_members(
             if input.joined_on.trim().is_empty() {
                 input.joined_on = m.joined_on.to_string();
             }
-            // The file has no leaving day: a member who stays gone keeps theirs.
+            // The file has no leaving day: a member who stays gone keeps
+            // theirs; one who leaves with this file leaves today (as on the
+            // member form).
             if input.status == m.status {
                 if let Some(left) = m.left_on {
                     input.left_on = left.to_string();
                 }
+            } else if m.status == "active" {
+                input.left_on = crate::app::clock::today().to_string();
             }
         }
         let values = match member_service::validate_placed(cipher, &input, org.id, group_id) {

@@ -287,6 +287,53 @@ dual_test!(
 );
 
 /// Each bad file: refused (422) with these words in its messages, nothing written.
+/// Preview `file`, then import it as previewed; the import's answer.
+async fn preview_and_import(app: &TestApp, token: &str, file: &[u8]) -> Value {
+    let (status, preview) = send(app, token, PREVIEW, "roster.csv", file).await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    let fingerprint = preview["preview"].as_str().unwrap().to_string();
+    let path = format!("{IMPORT}&preview={fingerprint}");
+    let (status, done) = send(app, token, &path, "roster.csv", file).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    done
+}
+
+/// The roster has no leaving day: a member who leaves through an import
+/// leaves that day (as on the form), and one who stays gone keeps the day
+/// recorded.
+async fn leaving_through_an_import(app: TestApp) {
+    let token = app.token("staff").await;
+    let id = id_number("19700303", "031");
+    let mut line = row("导入丙", &id, "13900000003", "2010-01-04", "");
+    preview_and_import(&app, &token, &csv(std::slice::from_ref(&line))).await;
+    assert_eq!(
+        member_named(&app, &token, "导入丙").await["left_on"],
+        Value::Null
+    );
+
+    line[10] = "辞去委员".into();
+    preview_and_import(&app, &token, &csv(std::slice::from_ref(&line))).await;
+    let gone = member_named(&app, &token, "导入丙").await;
+    assert_eq!(gone["status"], "resigned");
+    let today = lvzhi::app::clock::today().to_string();
+    assert_eq!(gone["left_on"].as_str(), Some(today.as_str()), "{gone}");
+
+    // The day corrected on the form stays through the next import.
+    let body = json!({
+        "name": "导入丙", "gender": gone["gender"], "ethnicity": "汉族", "party": "ccp",
+        "sector": "经济界", "workplace": "长江路小学", "position": "校长",
+        "phone": "13900000003", "id_number": id, "term": 7, "joined_on": "2010-01-04",
+        "status": "resigned", "left_on": "2012-06-30", "version": gone["version"],
+    });
+    let path = format!("/api/v1/members/{}", gone["id"]);
+    let (status, fixed) = app.api_send(Method::PUT, &token, &path, &body).await;
+    assert_eq!(status, StatusCode::OK, "{fixed}");
+    preview_and_import(&app, &token, &csv(std::slice::from_ref(&line))).await;
+    let kept = member_named(&app, &token, "导入丙").await;
+    assert_eq!(kept["left_on"], "2012-06-30", "{kept}");
+}
+dual_test!(leaving_through_an_import_t, leaving_through_an_import);
+
 async fn refused(app: &TestApp, token: &str, what: &str, name: &str, bytes: &[u8], words: &[&str]) {
     let before = app.count("members").await;
     let (status, answer) = send(app, token, IMPORT, name, bytes).await;
