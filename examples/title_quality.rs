@@ -10,7 +10,9 @@
 //! (MRR). Measured on the titles alone, then among `--distractors`
 //! generated proposals (`lvzhi::demo::corpus`). With `--dump FILE` the
 //! distractors are also written there (title, tab, body per line) for
-//! `scripts/title_quality_baseline.py`, the Python TF-IDF beside it.
+//! `scripts/title_quality_baseline.py`, the Python TF-IDF beside it. With
+//! `--misses`, every title whose topic is not in its first five is printed
+//! (titles alone, as lvzhi segments) with the five found instead.
 
 use std::collections::HashMap;
 
@@ -80,6 +82,31 @@ fn measure(
     )
 }
 
+/// Each asked title whose topic is not in its first five, with the five.
+fn print_misses(index: &Index, titles: &[(String, String)], counts: &HashMap<&str, usize>) {
+    for (i, (topic, title)) in titles.iter().enumerate() {
+        if counts.get(topic.as_str()).copied().unwrap_or(0) < 3 {
+            continue;
+        }
+        let found = index.similar(DocKind::Proposal, title, "", 5, |e| e.id != i as i64);
+        if found
+            .iter()
+            .any(|s| titles.get(s.id as usize).is_some_and(|(t, _)| t == topic))
+        {
+            continue;
+        }
+        println!("MISS [{topic}] {title}");
+        for s in &found {
+            if let Some((t, other)) = titles.get(s.id as usize) {
+                println!("    {:.3} [{t}] {other}", s.score);
+            }
+        }
+        if found.is_empty() {
+            println!("    (nothing shares a word)");
+        }
+    }
+}
+
 fn main() {
     let distractors = arg("--distractors", 100_000) as usize;
     let seed = arg("--seed", 2012);
@@ -112,6 +139,9 @@ fn main() {
     index.refresh_norms();
     let plain_alone = measure(&plain, &titles, &counts);
     let alone = measure(&index, &titles, &counts);
+    if std::env::args().any(|a| a == "--misses") {
+        print_misses(&index, &titles, &counts);
+    }
 
     let corpus = Corpus::new();
     let mut rng = StdRng::seed_from_u64(seed);
