@@ -6,7 +6,7 @@
 //! answer, and similar-proposal queries. Prints a table.
 //!
 //!     cargo run --release --example proposal_bench -- [--creates 2000] \
-//!         [--reads 10000] [--connections 10] [--lists 20] [--seed 2012] \
+//!         [--reads 10000] [--connections 10] [--lists 20] [--list-connections 10] [--seed 2012] \
 //!         [--database postgres://…]
 //!
 //! The server runs in this process on 127.0.0.1 (the client shares the CPU).
@@ -65,6 +65,8 @@ struct Options {
     reads: usize,
     connections: usize,
     lists: usize,
+    /// Connections asking for the whole list at once (0: that phase is skipped).
+    list_connections: usize,
     seed: u64,
     database: Option<String>,
 }
@@ -75,6 +77,7 @@ fn options() -> Options {
         reads: 10_000,
         connections: 10,
         lists: 20,
+        list_connections: 0,
         seed: 2012,
         database: None,
     };
@@ -86,6 +89,9 @@ fn options() -> Options {
             "--reads" => o.reads = value.parse().unwrap_or(o.reads),
             "--connections" => o.connections = value.parse().unwrap_or(o.connections),
             "--lists" => o.lists = value.parse().unwrap_or(o.lists),
+            "--list-connections" => {
+                o.list_connections = value.parse().unwrap_or(o.list_connections)
+            }
             "--seed" => o.seed = value.parse().unwrap_or(o.seed),
             "--database" => o.database = Some(value),
             other => {
@@ -278,6 +284,54 @@ async fn main() {
         format!("{count} proposals per answer"),
     );
 
+    // 3b. The whole list asked by several connections at once: answers a
+    // second and the peak memory (the client only counts the bytes).
+    if o.list_connections > 0 {
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..o.list_connections {
+            let (client, base, token) = (client.clone(), base.clone(), token.clone());
+            let each = o.lists.div_ceil(o.list_connections);
+            tasks.push(tokio::spawn(async move {
+                let mut times = Vec::new();
+                let mut bytes = 0;
+                for _ in 0..each {
+                    let t = Instant::now();
+                    let r = client
+                        .get(format!("{base}/api/v1/proposals?per_page=5000&sort=number"))
+                        .bearer_auth(&token)
+                        .send()
+                        .await
+                        .expect("list");
+                    assert!(r.status().is_success());
+                    bytes = r.bytes().await.expect("body").len();
+                    times.push(t.elapsed());
+                }
+                (times, bytes)
+            }));
+        }
+        let mut times = Vec::new();
+        let mut bytes = 0;
+        for t in tasks {
+            let (mine, b) = t.await.expect("task");
+            times.extend(mine);
+            bytes = b;
+        }
+        let n = times.len();
+        let per_second = n as f64 / started.elapsed().as_secs_f64();
+        row(
+            "list all proposals in one answer (GET, concurrent)",
+            n,
+            times,
+            format!(
+                "{} connections, {per_second:.1} per second, {:.1} MB each; peak RSS of server and client {}",
+                o.list_connections,
+                bytes as f64 / 1e6,
+                peak_rss()
+            ),
+        );
+    }
+
     // 4. Similar proposals for a draft, through the API.
     let mut times = Vec::new();
     for _ in 0..200 {
@@ -302,4 +356,16 @@ async fn main() {
         "top 10".into(),
     );
     db.close().await;
+}
+
+/// The process's peak resident memory (`VmHWM`), as `/proc` says it.
+fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM"))
+                .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
 }
