@@ -1008,7 +1008,7 @@ pub async fn duty_file(
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
-    let facts = vec![
+    let mut facts = vec![
         (t("field.name"), member.name.clone()),
         (
             t("field.gender"),
@@ -1047,6 +1047,10 @@ pub async fn duty_file(
         (t("field.term"), term),
         (t("field.joined_on"), member.joined_on.to_string()),
     ];
+    // A member who left says so (离任日期), after the day they joined.
+    if let Some(left) = member.left_on {
+        facts.push((t("field.left_on"), left.to_string()));
+    }
     let mut entries: Vec<(NaiveDate, String, String)> = entries
         .into_iter()
         .filter(|e| e.occurred_on.year() == year)

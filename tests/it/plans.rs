@@ -347,6 +347,23 @@ async fn a_member_who_left_is_measured_until_then(app: TestApp) {
         "{page}"
     );
 
+    // Their duty file says when they left.
+    let r = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/members/{id}/duty-file?year=2011&format=md"
+        )))
+        .bearer_auth(&staff)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let file = r.text().await.unwrap();
+    assert!(
+        file.contains("离任日期") && file.contains("2011-08-15"),
+        "{file}"
+    );
+
     // Back in office, then gone again without a day: the day of the change.
     let (status, back) = app
         .api_send(
