@@ -71,22 +71,8 @@ else
 fi
 
 echo "== serve on 127.0.0.1:$PORT"
-LVZHI_LOG="warn,lvzhi::services::search=info" "$BIN" serve --listen "127.0.0.1:$PORT" --database "$DB" > "$WORK/serve.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true' EXIT
-STARTED=$(date +%s%N)
-for _ in $(seq 1 100); do
-    curl -fs "http://127.0.0.1:$PORT/healthz" > /dev/null 2>&1 && break
-    sleep 0.2
-done
-echo "answering after $(( ($(date +%s%N) - STARTED) / 1000000 )) ms"
-# The search index is built in the background after start: measure the
-# server as it runs, not while it warms up.
-for _ in $(seq 1 600); do
-    grep -q "search index built" "$WORK/serve.log" && break
-    sleep 0.2
-done
-echo "search ready after $(( ($(date +%s%N) - STARTED) / 1000000 )) ms"
+. scripts/serve-ready.sh
+serve_ready "$BIN" "$DB" "$PORT" "$WORK/serve.log"
 echo "server pid $SERVER, memory after start: $(grep VmRSS /proc/$SERVER/status)"
 
 STAFF=staff-c01-d01

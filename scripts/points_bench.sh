@@ -46,22 +46,8 @@ if [ -z "$REUSE" ]; then
     "$BIN" demo --scale province --database "$DB" > "$WORK/load.txt"
 fi
 
-LVZHI_LOG="warn,lvzhi::services::search=info" "$BIN" serve --listen "127.0.0.1:$PORT" --database "$DB" > "$WORK/serve.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true' EXIT
-STARTED=$(date +%s%N)
-for _ in $(seq 1 100); do
-    curl -fs "http://127.0.0.1:$PORT/healthz" > /dev/null 2>&1 && break
-    sleep 0.2
-done
-echo "answering after $(( ($(date +%s%N) - STARTED) / 1000000 )) ms"
-# The search index is built in the background after start: measure the
-# server as it runs, not while it warms up.
-for _ in $(seq 1 600); do
-    grep -q "search index built" "$WORK/serve.log" && break
-    sleep 0.2
-done
-echo "search ready after $(( ($(date +%s%N) - STARTED) / 1000000 )) ms"
+. scripts/serve-ready.sh
+serve_ready "$BIN" "$DB" "$PORT" "$WORK/serve.log"
 
 # measure USER LABEL PATH COUNT_FIELD: one warm-up, then RUNS timed requests.
 measure() {
