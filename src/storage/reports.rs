@@ -93,7 +93,7 @@ pub async fn range_counts(
     let sql = format!(
         "SELECT \
          (SELECT COUNT(*) FROM members m WHERE m.org_id IN {scope} AND m.joined_on <= {to_p} \
-            AND m.status = 'active') AS members, \
+            AND (m.status = 'active' OR m.left_on > {to_p})) AS members, \
          (SELECT COUNT(*) FROM orgs g WHERE g.id IN {scope} AND g.kind = 'group') AS groups, \
          (SELECT COUNT(DISTINCT g.community_id) FROM orgs g WHERE g.id IN {scope} \
             AND g.kind = 'group' AND g.community_id IS NOT NULL) AS communities, \

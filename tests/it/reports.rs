@@ -137,6 +137,45 @@ dual_test!(
     the_demo_half_year_states_the_seed_figures
 );
 
+/// A summary counts the members serving on its last day: one who left in
+/// August is among the half-year's members, not the year's.
+async fn a_summary_counts_who_served_on_its_last_day(app: TestApp) {
+    let staff = app.token("staff").await;
+    let mut body = crate::helpers::member_body("八月离任", "19760202", "045");
+    body["joined_on"] = json!("2010-03-01");
+    let (status, m) = app.api_post(&staff, "/api/v1/members", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{m}");
+    let members = |period: &'static str| {
+        let app = &app;
+        let staff = staff.clone();
+        async move {
+            let (status, d) = app
+                .api_get(&staff, &format!("/api/v1/reports/summary?period={period}"))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{d}");
+            d["figures"]["members"].as_i64().unwrap()
+        }
+    };
+    assert_eq!((members("2011-H1").await, members("2011").await), (15, 15));
+    body["status"] = json!("resigned");
+    body["left_on"] = json!("2011-08-15");
+    body["version"] = m["version"].clone();
+    let (status, left) = app
+        .api_send(
+            reqwest::Method::PUT,
+            &staff,
+            &format!("/api/v1/members/{}", m["id"]),
+            &body,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{left}");
+    assert_eq!((members("2011-H1").await, members("2011").await), (15, 14));
+}
+dual_test!(
+    a_summary_counts_who_served_on_its_last_day_t,
+    a_summary_counts_who_served_on_its_last_day
+);
+
 async fn the_word_file_reads_back_and_is_audited(app: TestApp) {
     let staff = app.token("staff").await;
     let exports = app.audit_count("export").await;
