@@ -13,6 +13,9 @@ use chrono::NaiveDate;
 
 use super::segment::{segmenter, Located};
 
+mod snapshot;
+pub use snapshot::SnapshotError;
+
 /// What a document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DocKind {
@@ -260,7 +263,47 @@ pub struct Analysed {
     counts: HashMap<String, f32>,
 }
 
+/// Bump when the code that cuts texts into terms or weighs them changes
+/// (the word lists are hashed in as they are; a probe text's terms catch a
+/// new jieba dictionary): an index snapshot written by another analyser
+/// is not read.
+const ANALYSER_VERSION: u32 = 1;
+
+/// Cut by every analyser when its fingerprint is taken.
+const PROBE_TEXT: &str = "关于加快老旧小区加装电梯和停车位建设的提案：\
+    建议市政府统筹城中村改造、居家养老服务与义务教育学校布局，完善社区治理。";
+
 impl Analyser {
+    /// What a snapshot records of how its texts were cut, to be read only
+    /// by an index that cuts them the same way (hex, 32 digits).
+    pub fn fingerprint(&self) -> String {
+        use super::segment::{DOMAIN_WORDS, FILLER_WORDS, SYNONYMS};
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        hash.update(ANALYSER_VERSION.to_le_bytes());
+        hash.update([u8::from(self.keep_filler), u8::from(self.plain)]);
+        hash.update(TITLE_WEIGHT.to_bits().to_le_bytes());
+        let rows = [FILLER_WORDS, DOMAIN_WORDS]
+            .into_iter()
+            .chain(SYNONYMS.iter().map(|(_, variants)| *variants));
+        for (n, row) in rows.enumerate() {
+            if let Some((word, _)) = n.checked_sub(2).and_then(|i| SYNONYMS.get(i)) {
+                hash.update(word.as_bytes());
+                hash.update([0]);
+            }
+            for word in row {
+                hash.update(word.as_bytes());
+                hash.update([0]);
+            }
+            hash.update([1]);
+        }
+        for term in self.terms(PROBE_TEXT) {
+            hash.update(term.as_bytes());
+            hash.update([0]);
+        }
+        hex::encode(&hash.finalize()[..16])
+    }
+
     fn terms(&self, text: &str) -> Vec<String> {
         if self.keep_filler {
             segmenter().terms_with_filler(text)
@@ -1069,7 +1112,7 @@ fn window(text: &str, focus: usize, max_chars: usize) -> (usize, usize) {
 mod tests {
     use super::*;
 
-    fn doc(id: i64, title: &str, body: &str) -> Doc {
+    pub(super) fn doc(id: i64, title: &str, body: &str) -> Doc {
         Doc {
             kind: DocKind::Proposal,
             id,
@@ -1165,7 +1208,7 @@ mod tests {
         assert!(analyse_all(analyser, Vec::new(), 2).is_empty());
     }
 
-    fn sample() -> Index {
+    pub(super) fn sample() -> Index {
         let mut index = Index::new();
         index.upsert(doc(
             1,

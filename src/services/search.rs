@@ -40,6 +40,55 @@ struct State {
     /// The last change replayed.
     seen: i64,
     built: bool,
+    /// The last change of the snapshot kept in the database, as far as
+    /// this server knows (it writes one when its index has gone past it).
+    snapshot_seen: Option<i64>,
+}
+
+/// The layout of the snapshot's bytes ([`Index::to_snapshot`]).
+const SNAPSHOT_FORMAT: i64 = 1;
+
+/// How a server's index came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Warmed {
+    /// Read from the snapshot kept in the database, to be brought up to
+    /// date from the change log.
+    FromSnapshot { documents: usize },
+    /// Built from the records (no snapshot, or one that did not match).
+    Built { documents: usize },
+}
+
+/// Why a snapshot kept in the database is not read, if it is not: it must
+/// be of this format, cut by this analyser, whole (its digest), and end
+/// with a change the log still holds as it was (else it is stale or of
+/// another database, and the index is built afresh).
+fn snapshot_problem(
+    kept: &store::Snapshot,
+    analyser: &str,
+    change_at_seen: Option<chrono::DateTime<chrono::Utc>>,
+    oldest_change: Option<i64>,
+) -> Option<&'static str> {
+    use sha2::{Digest, Sha256};
+    if kept.format != SNAPSHOT_FORMAT {
+        return Some("another format");
+    }
+    if kept.analyser != analyser {
+        return Some("texts cut another way");
+    }
+    if kept.seen > 0 {
+        if change_at_seen.is_none() {
+            return Some("its last change is no longer in the log");
+        }
+        if change_at_seen != kept.seen_at {
+            return Some("its last change is not the log's");
+        }
+    } else if oldest_change.is_some_and(|oldest| oldest > 1) {
+        return Some("changes after it were pruned");
+    }
+    if hex::encode(Sha256::digest(&kept.bytes)) != kept.digest {
+        return Some("damaged (digest)");
+    }
+    None
 }
 
 /// The index shared by every request of one server.
@@ -229,6 +278,111 @@ const KINDS: [DocKind; 7] = [
 ];
 
 impl SearchIndex {
+    /// Make the index ready: from the snapshot kept in the database when it
+    /// matches (see [`snapshot_problem`]), else built from the records.
+    /// Changes after the snapshot are replayed by the next [`Self::catch_up`].
+    pub async fn warm_up(&self, db: &Db) -> Result<Warmed, AppError> {
+        let _replay = self.replay.lock().await;
+        match self.read_snapshot_locked(db).await {
+            Ok(Some(documents)) => return Ok(Warmed::FromSnapshot { documents }),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "reading the search index snapshot failed"),
+        }
+        let documents = self.rebuild_locked(db).await?;
+        Ok(Warmed::Built { documents })
+    }
+
+    /// The snapshot kept in the database, read into this index if it matches.
+    async fn read_snapshot_locked(&self, db: &Db) -> Result<Option<usize>, AppError> {
+        let Some(kept) = store::snapshot(db).await? else {
+            tracing::info!("no search index snapshot: building the index");
+            return Ok(None);
+        };
+        let change_at_seen = store::change_at(db, kept.seen).await?;
+        let oldest = store::oldest_change(db).await?;
+        let (problem, kept) = tokio::task::spawn_blocking(move || {
+            let analyser = Index::new().analyser().fingerprint();
+            (
+                snapshot_problem(&kept, &analyser, change_at_seen, oldest),
+                kept,
+            )
+        })
+        .await
+        .map_err(AppError::internal_from)?;
+        if let Some(problem) = problem {
+            tracing::info!(
+                problem,
+                "search index snapshot not used: building the index"
+            );
+            return Ok(None);
+        }
+        let seen = kept.seen;
+        let expected = kept.documents;
+        let read = tokio::task::spawn_blocking(move || Index::from_snapshot(&kept.bytes))
+            .await
+            .map_err(AppError::internal_from)?;
+        let index = match read {
+            Ok(index) if index.len() as i64 == expected => index,
+            Ok(_) => {
+                tracing::warn!("search index snapshot holds another number of documents");
+                return Ok(None);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "search index snapshot not read");
+                return Ok(None);
+            }
+        };
+        let documents = index.len();
+        *self.state.write().map_err(poisoned)? = State {
+            index,
+            seen,
+            built: true,
+            snapshot_seen: Some(seen),
+        };
+        Ok(Some(documents))
+    }
+
+    /// Keep this index in the database for the next server to start from,
+    /// unless it holds nothing new since the snapshot kept there. Returns
+    /// how many documents were written (None: nothing written).
+    pub async fn save_snapshot(self: &Arc<Self>, db: &Db) -> Result<Option<usize>, AppError> {
+        use sha2::{Digest, Sha256};
+        let me = Arc::clone(self);
+        // Written on a blocking thread: a province's index takes a moment.
+        let written = tokio::task::spawn_blocking(move || {
+            let state = me.state.read().map_err(poisoned)?;
+            if !state.built || state.snapshot_seen.is_some_and(|kept| state.seen <= kept) {
+                return Ok::<_, AppError>(None);
+            }
+            let bytes = state.index.to_snapshot();
+            let analyser = state.index.analyser().fingerprint();
+            Ok(Some((state.seen, state.index.len(), bytes, analyser)))
+        })
+        .await
+        .map_err(AppError::internal_from)??;
+        let Some((seen, documents, bytes, analyser)) = written else {
+            return Ok(None);
+        };
+        let seen_at = store::change_at(db, seen).await?;
+        if seen > 0 && seen_at.is_none() {
+            // Its last change is gone from the log: it could never be checked.
+            return Ok(None);
+        }
+        let snapshot = store::Snapshot {
+            format: SNAPSHOT_FORMAT,
+            analyser,
+            seen,
+            seen_at,
+            documents: documents as i64,
+            digest: hex::encode(Sha256::digest(&bytes)),
+            bytes,
+        };
+        let kept = store::save_snapshot(db, &snapshot).await?;
+        let mut state = self.state.write().map_err(poisoned)?;
+        state.snapshot_seen = state.snapshot_seen.max(Some(seen));
+        Ok(kept.then_some(documents))
+    }
+
     /// Build the index afresh from the database; returns how many documents it holds.
     pub async fn rebuild(&self, db: &Db) -> Result<usize, AppError> {
         let _replay = self.replay.lock().await;
@@ -278,10 +432,12 @@ impl SearchIndex {
         );
         let size = index.len();
         let mut state = self.state.write().map_err(poisoned)?;
+        let snapshot_seen = state.snapshot_seen;
         *state = State {
             index,
             seen,
             built: true,
+            snapshot_seen,
         };
         Ok(size)
     }
@@ -369,28 +525,49 @@ impl SearchIndex {
         self.warming.store(true, Ordering::Release);
     }
 
-    /// Build the index in the background, then keep it refreshed (see
-    /// [`Self::spawn_refresher`]). A failed build is logged and leaves the
-    /// next search to build it in its own time.
+    /// Make the index ready in the background ([`Self::warm_up`]: from the
+    /// snapshot, or built and then kept as the next snapshot), then keep it
+    /// refreshed (see [`Self::spawn_refresher`]). A failure is logged and
+    /// leaves the next search to build the index in its own time.
     pub fn spawn_warm_up(self: Arc<Self>, db: Db, every: Duration) {
         self.begin_warming();
         tokio::spawn(async move {
             let started = std::time::Instant::now();
-            match self.rebuild(&db).await {
-                Ok(documents) => tracing::info!(
-                    documents,
-                    millis = started.elapsed().as_millis() as u64,
-                    "search index built"
-                ),
+            let warmed = self.warm_up(&db).await;
+            let millis = started.elapsed().as_millis() as u64;
+            match &warmed {
+                Ok(Warmed::FromSnapshot { documents }) => {
+                    tracing::info!(documents, millis, "search index built from its snapshot")
+                }
+                Ok(Warmed::Built { documents }) => {
+                    tracing::info!(documents, millis, "search index built")
+                }
                 Err(e) => tracing::warn!(error = %e, "building the search index failed"),
             }
             self.warming.store(false, Ordering::Release);
+            if matches!(warmed, Ok(Warmed::Built { .. })) {
+                self.save_snapshot_logged(&db).await;
+            }
             self.spawn_refresher(db, every);
         });
     }
 
+    async fn save_snapshot_logged(self: &Arc<Self>, db: &Db) {
+        let started = std::time::Instant::now();
+        match self.save_snapshot(db).await {
+            Ok(Some(documents)) => tracing::info!(
+                documents,
+                millis = started.elapsed().as_millis() as u64,
+                "search index snapshot written"
+            ),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "writing the search index snapshot failed"),
+        }
+    }
+
     /// Keep replaying in the background, for servers sharing one database,
-    /// and, hourly, forget changes older than a day.
+    /// and, hourly, write the index's snapshot if it has moved on and
+    /// forget changes older than a day (those after the snapshot stay).
     pub fn spawn_refresher(self: Arc<Self>, db: Db, every: Duration) {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
@@ -402,6 +579,7 @@ impl SearchIndex {
                 }
                 if pruned.elapsed() > Duration::from_secs(3600) {
                     pruned = std::time::Instant::now();
+                    self.save_snapshot_logged(&db).await;
                     let day_ago = chrono::Utc::now() - chrono::Duration::days(1);
                     if let Err(e) = store::prune_changes(&db, day_ago).await {
                         tracing::warn!(error = %e, "pruning the search change log failed");
@@ -751,5 +929,62 @@ pub async fn request_rebuild(db: &Db) -> Result<usize, AppError> {
     )
     .await?;
     tx.commit().await?;
-    SearchIndex::default().rebuild(db).await
+    // Built here, it is the snapshot the next server starts from.
+    let index = Arc::new(SearchIndex::default());
+    let documents = index.rebuild(db).await?;
+    index.save_snapshot(db).await?;
+    Ok(documents)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use sha2::{Digest, Sha256};
+
+    fn kept(seen: i64, at: Option<chrono::DateTime<chrono::Utc>>) -> store::Snapshot {
+        let bytes = b"LVZHIIX1 whatever".to_vec();
+        store::Snapshot {
+            format: SNAPSHOT_FORMAT,
+            analyser: "cut-this-way".into(),
+            seen,
+            seen_at: at,
+            documents: 0,
+            digest: hex::encode(Sha256::digest(&bytes)),
+            bytes,
+        }
+    }
+
+    #[test]
+    fn a_snapshot_is_read_only_when_it_matches_the_log() {
+        let at = chrono::DateTime::from_timestamp(1_333_000_000, 123_000).unwrap();
+        let other = chrono::DateTime::from_timestamp(1_333_000_001, 0).unwrap();
+        let ok = kept(40, Some(at));
+        assert_eq!(
+            snapshot_problem(&ok, "cut-this-way", Some(at), Some(12)),
+            None
+        );
+        // Its last change gone, or another change under its number.
+        assert!(snapshot_problem(&ok, "cut-this-way", None, Some(41)).is_some());
+        assert!(snapshot_problem(&ok, "cut-this-way", Some(other), Some(12)).is_some());
+        // Cut another way, or laid out another way.
+        assert!(snapshot_problem(&ok, "cut-another-way", Some(at), Some(12)).is_some());
+        let old_format = store::Snapshot {
+            format: SNAPSHOT_FORMAT + 1,
+            ..ok.clone()
+        };
+        assert!(snapshot_problem(&old_format, "cut-this-way", Some(at), Some(12)).is_some());
+        // Bytes that are not the ones digested.
+        let mut damaged = ok.clone();
+        damaged.bytes[3] ^= 1;
+        assert!(snapshot_problem(&damaged, "cut-this-way", Some(at), Some(12)).is_some());
+        // Taken before any change: good while none has been pruned since.
+        let first = kept(0, None);
+        assert_eq!(snapshot_problem(&first, "cut-this-way", None, None), None);
+        assert_eq!(
+            snapshot_problem(&first, "cut-this-way", None, Some(1)),
+            None
+        );
+        assert!(snapshot_problem(&first, "cut-this-way", None, Some(2)).is_some());
+    }
 }

@@ -25,9 +25,13 @@ pub async fn changes_since(
 }
 
 /// Forget changes older than `before`: every server has replayed them long
-/// since, and one that has not rebuilds (see [`oldest_change`]).
+/// since, and one that has not rebuilds (see [`oldest_change`]). The last
+/// change the index snapshot holds stays, and those after it: the next
+/// server to start checks the snapshot against it and replays the rest.
 pub async fn prune_changes(db: &Db, before: chrono::DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    on_db!(db, pool => sqlx::query("DELETE FROM search_changes WHERE at < $1")
+    on_db!(db, pool => sqlx::query(
+        "DELETE FROM search_changes WHERE at < $1 \
+         AND id < COALESCE((SELECT seen FROM search_snapshots WHERE id = 1), 9223372036854775807)")
         .bind(before).execute(pool).await.map(|r| r.rows_affected()))
 }
 
@@ -41,6 +45,48 @@ pub async fn oldest_change(db: &Db) -> Result<Option<i64>, sqlx::Error> {
 pub async fn latest_change(db: &Db) -> Result<i64, sqlx::Error> {
     on_db!(db, pool => sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM search_changes")
         .fetch_one(pool).await.map(|v| v.unwrap_or(0)))
+}
+
+/// When change `id` was recorded (None when it is not in the log).
+pub async fn change_at(db: &Db, id: i64) -> Result<Option<chrono::DateTime<Utc>>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_scalar::<_, chrono::DateTime<Utc>>(
+        "SELECT at FROM search_changes WHERE id = $1")
+        .bind(id).fetch_optional(pool).await)
+}
+
+/// The search index as a server last wrote it (see [`save_snapshot`]).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Snapshot {
+    pub format: i64,
+    pub analyser: String,
+    /// The last change it holds, and that change's time.
+    pub seen: i64,
+    pub seen_at: Option<chrono::DateTime<Utc>>,
+    pub documents: i64,
+    /// SHA-256 of `bytes`, hex.
+    pub digest: String,
+    pub bytes: Vec<u8>,
+}
+
+pub async fn snapshot(db: &Db) -> Result<Option<Snapshot>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_as::<_, Snapshot>(
+        "SELECT format, analyser, seen, seen_at, documents, digest, bytes FROM search_snapshots WHERE id = 1")
+        .fetch_optional(pool).await)
+}
+
+/// Keep `snapshot` unless the one kept already holds later changes (two
+/// servers sharing a database both write theirs). True when it was kept.
+pub async fn save_snapshot(db: &Db, snapshot: &Snapshot) -> Result<bool, sqlx::Error> {
+    on_db!(db, pool => sqlx::query(
+        "INSERT INTO search_snapshots (id, format, analyser, seen, seen_at, documents, digest, bytes, made_at) \
+         VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (id) DO UPDATE SET format = excluded.format, analyser = excluded.analyser, \
+         seen = excluded.seen, seen_at = excluded.seen_at, documents = excluded.documents, \
+         digest = excluded.digest, bytes = excluded.bytes, made_at = excluded.made_at \
+         WHERE search_snapshots.seen <= excluded.seen")
+        .bind(snapshot.format).bind(&snapshot.analyser).bind(snapshot.seen).bind(snapshot.seen_at)
+        .bind(snapshot.documents).bind(&snapshot.digest).bind(&snapshot.bytes).bind(Utc::now())
+        .execute(pool).await.map(|r| r.rows_affected() > 0))
 }
 
 /// A searchable record as the index needs it.

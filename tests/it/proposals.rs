@@ -948,6 +948,176 @@ async fn search_warms_up(mut app: TestApp) {
 }
 dual_test!(search_warms_up_t, search_warms_up);
 
+/// A server starts from the index snapshot kept in the database: the index
+/// it reads ranks as the one built from the records, and catches up on the
+/// changes made since. A snapshot that is stale (its last change pruned
+/// from the log), of another analyser or damaged is not read: the index is
+/// built afresh, and finds the same.
+async fn search_starts_from_its_snapshot(app: TestApp) {
+    use lvzhi::services::search::{SearchIndex, Warmed};
+    use std::sync::Arc;
+    let staff = app.token("staff").await;
+    let actor = root_staff(&app).await;
+    let built = Arc::new(SearchIndex::default());
+    let Warmed::Built { documents } = built.warm_up(&app.db).await.unwrap() else {
+        panic!("no snapshot yet: built");
+    };
+    assert!(documents > 0);
+    assert_eq!(built.save_snapshot(&app.db).await.unwrap(), Some(documents));
+    // Nothing new: nothing written again.
+    assert_eq!(built.save_snapshot(&app.db).await.unwrap(), None);
+    assert_eq!(app.count("search_snapshots").await, 1);
+
+    let draft = (
+        "关于城中村改造安置房建设的建议",
+        "安置房建设进度应公开，回迁要按期。",
+    );
+    let ranked = |index: Arc<SearchIndex>| {
+        let db = app.db.clone();
+        let actor = actor.clone();
+        async move {
+            lvzhi::services::search::similar(
+                &index,
+                &db,
+                &actor,
+                &lvzhi::services::search::SimilarInput {
+                    headline: draft.0.into(),
+                    text: draft.1.into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map(|found| found.iter().map(|p| (p.id, p.score)).collect::<Vec<_>>())
+        }
+    };
+    let read = Arc::new(SearchIndex::default());
+    assert_eq!(
+        read.warm_up(&app.db).await.unwrap(),
+        Warmed::FromSnapshot { documents }
+    );
+    let expected = ranked(Arc::clone(&built)).await.unwrap();
+    assert!(!expected.is_empty());
+    assert_eq!(ranked(Arc::clone(&read)).await.unwrap(), expected);
+
+    // A proposal made after the snapshot: a server starting from it finds
+    // it all the same (replayed from the log).
+    let fresh = propose(
+        &app,
+        &staff,
+        json!({"headline": "关于在老旧小区增设电动车充电桩的建议", "text": "充电设施不足，飞线充电隐患大。",
+        "category": "environment", "submitter_kind": "committee", "submit": "yes"}),
+    )
+    .await;
+    let later = Arc::new(SearchIndex::default());
+    assert!(matches!(
+        later.warm_up(&app.db).await.unwrap(),
+        Warmed::FromSnapshot { .. }
+    ));
+    let found = lvzhi::services::search::search(
+        &later,
+        &app.db,
+        &actor,
+        &lvzhi::services::search::SearchQuery {
+            q: Some("充电桩".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(found
+        .items
+        .iter()
+        .any(|h| h.id == fresh["id"].as_i64().unwrap()));
+    // It writes the next snapshot, past the one kept.
+    assert!(later.save_snapshot(&app.db).await.unwrap().is_some());
+
+    let warmed = || async {
+        Arc::new(SearchIndex::default())
+            .warm_up(&app.db)
+            .await
+            .unwrap()
+    };
+    // Damaged: the digest no longer matches the bytes.
+    exec(
+        &app,
+        "UPDATE search_snapshots SET digest = 'zz' || substr(digest, 3)",
+    )
+    .await;
+    assert!(matches!(warmed().await, Warmed::Built { .. }));
+    // Cut by another analyser.
+    fresh_snapshot(&app).await;
+    exec(&app, "UPDATE search_snapshots SET analyser = 'another'").await;
+    assert!(matches!(warmed().await, Warmed::Built { .. }));
+    // Stale: the change it ends with was pruned from the log.
+    fresh_snapshot(&app).await;
+    assert!(matches!(warmed().await, Warmed::FromSnapshot { .. }));
+    exec(
+        &app,
+        "DELETE FROM search_changes WHERE id = (SELECT seen FROM search_snapshots)",
+    )
+    .await;
+    let rebuilt = Arc::new(SearchIndex::default());
+    assert!(matches!(
+        rebuilt.warm_up(&app.db).await.unwrap(),
+        Warmed::Built { .. }
+    ));
+    let again = lvzhi::services::search::search(
+        &rebuilt,
+        &app.db,
+        &actor,
+        &lvzhi::services::search::SearchQuery {
+            q: Some("充电桩".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.total, found.total);
+}
+dual_test!(
+    search_starts_from_its_snapshot_t,
+    search_starts_from_its_snapshot
+);
+
+/// Staff of the whole tree, to ask an index other than the server's.
+async fn root_staff(app: &TestApp) -> lvzhi::services::Actor {
+    let (org_id, org_path): (i64, String) = lvzhi::on_db!(&app.db, pool => sqlx::query_as(
+        "SELECT id, path FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1")
+        .fetch_one(pool).await)
+    .unwrap();
+    lvzhi::services::Actor {
+        user_id: 0,
+        username: "snapshot-test".into(),
+        display_name: "snapshot-test".into(),
+        role: lvzhi::domain::roles::Role::Staff,
+        org_id,
+        org_path,
+        member_id: None,
+        department_id: None,
+        locale: lvzhi::app::i18n::Locale::ZhCn,
+        ip: None,
+        must_change_password: false,
+        needs_totp: false,
+    }
+}
+
+async fn exec(app: &TestApp, sql: &str) {
+    lvzhi::on_db!(&app.db, pool => sqlx::query(sql).execute(pool).await.map(|_| ())).unwrap();
+}
+
+/// The kept snapshot replaced by one of an index built now.
+async fn fresh_snapshot(app: &TestApp) {
+    use lvzhi::services::search::{SearchIndex, Warmed};
+    exec(app, "DELETE FROM search_snapshots").await;
+    let index = std::sync::Arc::new(SearchIndex::default());
+    assert!(matches!(
+        index.warm_up(&app.db).await.unwrap(),
+        Warmed::Built { .. }
+    ));
+    assert!(index.save_snapshot(&app.db).await.unwrap().is_some());
+    assert_eq!(app.count("search_snapshots").await, 1);
+}
+
 async fn pages_draft_review_and_print(mut app: TestApp) {
     app.login("member").await;
     let (status, html) = app.get_html("/proposals/new").await;
