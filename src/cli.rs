@@ -264,7 +264,8 @@ fn operator_locale() -> Locale {
 #[derive(Subcommand, Debug)]
 enum SearchCommand {
     /// Rebuild the search index from the database: every running server
-    /// starts afresh on its next refresh (within `search_refresh_seconds`).
+    /// starts afresh on its next refresh (within `search_refresh_seconds`),
+    /// and the next to start reads the fresh index's snapshot, written here.
     /// Prints how many documents the index holds. Audited.
     Rebuild,
 }
@@ -1201,11 +1202,13 @@ async fn serve(mut settings: Settings, args: ServeArgs) -> Result<(), String> {
         db.clone(),
         std::time::Duration::from_secs(settings.search_refresh_seconds.max(1)),
     );
-    let state = App::new(db.clone(), cipher, settings).with_search(search);
+    let state = App::new(db.clone(), cipher, settings).with_search(Arc::clone(&search));
     crate::services::notifications::spawn_worker(db.clone(), Arc::clone(&state.settings));
     let result = crate::http::serve(state, listener)
         .await
         .map_err(|e| e.to_string());
+    // Stopped: the index as it is now is where the next start begins.
+    search.save_snapshot_logged(&db).await;
     db.close().await;
     result
 }

@@ -132,6 +132,28 @@ struct Postings {
     counts: Vec<u16>,
 }
 
+/// Where an index's memory goes ([`Index::heap_bytes`]), in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexMemory {
+    /// Each term's document slots (`u32`) and counts (`u16`).
+    pub postings: usize,
+    /// What filters and visibility need of each document, and the
+    /// per-document arrays ranking reads (live, kind, length, norm).
+    pub documents: usize,
+    /// Each document's term ids, as gaps (to remove it).
+    pub term_lists: usize,
+    /// Kind and id to slot.
+    pub keys: usize,
+    /// The terms, their document frequencies and bounds.
+    pub vocabulary: usize,
+}
+
+impl IndexMemory {
+    pub fn total(&self) -> usize {
+        self.postings + self.documents + self.term_lists + self.keys + self.vocabulary
+    }
+}
+
 /// A similar document and its cosine score (0–1).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Similar {
@@ -557,6 +579,43 @@ impl Index {
             self.postings.iter().map(|p| p.slots.len()).sum(),
             self.postings.len(),
         )
+    }
+
+    /// The bytes the index holds on the heap, by part (an estimate: the
+    /// allocator's own overhead is not counted), to say where memory goes.
+    pub fn heap_bytes(&self) -> IndexMemory {
+        use std::mem::size_of;
+        let postings = self
+            .postings
+            .iter()
+            .map(|p| p.slots.capacity() * 4 + p.counts.capacity() * 2)
+            .sum::<usize>()
+            + self.postings.capacity() * size_of::<Postings>();
+        let documents = self.slots.capacity() * size_of::<Stored>()
+            + self
+                .slots
+                .iter()
+                .map(|s| (s.entry.members.len() + s.entry.departments.len()) * 8)
+                .sum::<usize>()
+            + self.alive.capacity()
+            + self.kinds.capacity() * size_of::<DocKind>()
+            + (self.lengths.capacity() + self.norms.capacity()) * 4;
+        let term_lists = self.slots.iter().map(|s| s.terms.0.len()).sum();
+        // A hash map keeps a control byte beside each bucket.
+        let keys = self.by_key.capacity() * (size_of::<((DocKind, i64), u32)>() + 1);
+        let vocabulary = self
+            .vocabulary
+            .keys()
+            .map(|term| term.len() + size_of::<(String, u32)>() + 1)
+            .sum::<usize>()
+            + (self.doc_freq.capacity() + self.max_weight.capacity()) * 4;
+        IndexMemory {
+            postings,
+            documents,
+            term_lists,
+            keys,
+            vocabulary,
+        }
     }
 
     /// The `n` terms held by the most live documents, with the share of
@@ -1232,6 +1291,25 @@ mod tests {
         ));
         index.refresh_norms();
         index
+    }
+
+    #[test]
+    fn memory_is_counted_by_part() {
+        let index = sample();
+        let memory = index.heap_bytes();
+        let (postings, _) = index.size();
+        assert!(memory.postings >= postings * 6);
+        assert!(memory.documents >= 4 * std::mem::size_of::<Stored>());
+        assert!(memory.term_lists >= postings);
+        assert!(memory.vocabulary > 0 && memory.keys > 0);
+        assert_eq!(
+            memory.total(),
+            memory.postings
+                + memory.documents
+                + memory.term_lists
+                + memory.keys
+                + memory.vocabulary
+        );
     }
 
     #[test]

@@ -333,6 +333,7 @@ impl SearchIndex {
             }
         };
         let documents = index.len();
+        log_memory(&index);
         *self.state.write().map_err(poisoned)? = State {
             index,
             seen,
@@ -430,6 +431,7 @@ impl SearchIndex {
             terms,
             "search index ready"
         );
+        log_memory(&index);
         let size = index.len();
         let mut state = self.state.write().map_err(poisoned)?;
         let snapshot_seen = state.snapshot_seen;
@@ -552,7 +554,9 @@ impl SearchIndex {
         });
     }
 
-    async fn save_snapshot_logged(self: &Arc<Self>, db: &Db) {
+    /// [`Self::save_snapshot`], its outcome logged: the server's background
+    /// tasks and its shutdown call it.
+    pub async fn save_snapshot_logged(self: &Arc<Self>, db: &Db) {
         let started = std::time::Instant::now();
         match self.save_snapshot(db).await {
             Ok(Some(documents)) => tracing::info!(
@@ -588,6 +592,21 @@ impl SearchIndex {
             }
         });
     }
+}
+
+/// Where the index's memory goes, in MB, for an operator sizing a server.
+fn log_memory(index: &Index) {
+    let memory = index.heap_bytes();
+    let mb = |bytes: usize| (bytes as f64 / 1_048_576.0 * 10.0).round() / 10.0;
+    tracing::info!(
+        total_mb = mb(memory.total()),
+        postings_mb = mb(memory.postings),
+        documents_mb = mb(memory.documents),
+        term_lists_mb = mb(memory.term_lists),
+        keys_mb = mb(memory.keys),
+        vocabulary_mb = mb(memory.vocabulary),
+        "search index memory"
+    );
 }
 
 fn poisoned<T>(_: T) -> AppError {

@@ -888,6 +888,12 @@ async fn similar_and_search(app: TestApp) {
         .unwrap();
     assert!(documents >= 4);
     assert_eq!(app.audit_count("search_rebuild").await, 1);
+    // The fresh index is the snapshot the next server starts from.
+    let next = std::sync::Arc::new(lvzhi::services::search::SearchIndex::default());
+    assert_eq!(
+        next.warm_up(&app.db).await.unwrap(),
+        lvzhi::services::search::Warmed::FromSnapshot { documents }
+    );
     let (_, after_rebuild) = app.api_get(&staff, "/api/v1/search?q=充电桩").await;
     assert_eq!(after_rebuild["total"], 1);
 }
