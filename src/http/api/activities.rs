@@ -192,10 +192,10 @@ pub async fn list(
     let found = service::list(&state.db, &actor, &query)
         .await
         .for_api(actor.locale)?;
-    Ok(Json(Page {
+    Ok(Page {
         items: found.items,
         total: found.total,
-    })
+    }
     .into_response())
 }
 
@@ -406,7 +406,7 @@ pub async fn list_attachments(
         .await
         .for_api(actor.locale)?;
     let total = items.len() as i64;
-    Ok(Json(Page { items, total }).into_response())
+    Ok(Page { items, total }.into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/activities/{id}/attachments", tag = "activities", params(("id" = i64, Path)),
@@ -474,7 +474,7 @@ pub async fn list_awards(
         .await
         .for_api(actor.locale)?;
     let total = items.len() as i64;
-    Ok(Json(Page { items, total }).into_response())
+    Ok(Page { items, total }.into_response())
 }
 
 /// An award as JSON. Numbers may be sent as numbers or strings.

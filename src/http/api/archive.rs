@@ -67,7 +67,7 @@ pub async fn list(
     let (items, total) = service::list(&state.db, &actor, &q)
         .await
         .for_api(actor.locale)?;
-    Ok(Json(Page { items, total }).into_response())
+    Ok(Page { items, total }.into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/archive/documents/{id}", tag = "archive", params(("id" = i64, Path)),

@@ -100,7 +100,7 @@ pub async fn list(
             case,
         })
         .collect();
-    Ok(Json(Page { items, total }).into_response())
+    Ok(Page { items, total }.into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = CaseInput,

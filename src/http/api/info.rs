@@ -100,7 +100,7 @@ pub async fn list(
     let (items, total, _) = service::list_page(&state.db, &actor, &q)
         .await
         .for_api(actor.locale)?;
-    Ok(Json(Page { items, total }).into_response())
+    Ok(Page { items, total }.into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/info-reports", tag = "info", request_body = InfoBody,

@@ -163,10 +163,10 @@ pub async fn list(
     let found = service::list(&state.db, &actor, &query)
         .await
         .for_api(actor.locale)?;
-    Ok(Json(Page {
+    Ok(Page {
         items: found.items,
         total: found.total,
-    })
+    }
     .into_response())
 }
 
@@ -235,10 +235,10 @@ pub async fn timeline(
         .await
         .for_api(actor.locale)?;
     let total = entries.len() as i64;
-    Ok(Json(Page {
+    Ok(Page {
         items: entries,
         total,
-    })
+    }
     .into_response())
 }
 

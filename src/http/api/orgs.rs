@@ -58,7 +58,7 @@ pub fn routes() -> Vec<RouteSpec> {
 }
 
 /// One page of an already-scoped list.
-fn paged<T: Serialize>(
+fn paged<T: Serialize + Send + 'static>(
     actor: &Actor,
     params: &PageParams,
     all: Result<Vec<T>, AppError>,
@@ -73,7 +73,7 @@ fn paged<T: Serialize>(
         .skip(page.offset() as usize)
         .take(page.limit() as usize)
         .collect();
-    Ok(Json(Page { items, total }).into_response())
+    Ok(Page { items, total }.into_response())
 }
 
 fn created<T: Serialize>(actor: &Actor, result: Result<T, AppError>) -> ApiResult {

@@ -136,7 +136,7 @@ pub async fn list(
     let (items, total, _) = service::list_page(&state.db, &actor, &q)
         .await
         .for_api(actor.locale)?;
-    Ok(Json(Page {
+    Ok(Page {
         items: items
             .into_iter()
             .map(|proposal| ProposalListItem {
@@ -145,7 +145,7 @@ pub async fn list(
             })
             .collect(),
         total,
-    })
+    }
     .into_response())
 }
 

@@ -99,7 +99,7 @@ pub async fn list(
     let (items, total, _) = service::list_days(&state.db, &actor, &q)
         .await
         .for_api(actor.locale)?;
-    Ok(Json(Page { items, total }).into_response())
+    Ok(Page { items, total }.into_response())
 }
 
 /// A reception day to hold.
@@ -185,7 +185,7 @@ pub async fn schedule(
         .await
         .for_api(actor.locale)?;
     let total = items.len() as i64;
-    Ok(Json(Page { items, total }).into_response())
+    Ok(Page { items, total }.into_response())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -239,7 +239,7 @@ pub async fn list_holidays(
         .await
         .for_api(actor.locale)?;
     let total = items.len() as i64;
-    Ok(Json(Page { items, total }).into_response())
+    Ok(Page { items, total }.into_response())
 }
 
 #[utoipa::path(put, path = "/api/v1/holidays", tag = "reception", request_body = HolidaysInput,
@@ -253,5 +253,5 @@ pub async fn put_holidays(
         .await
         .for_api(actor.locale)?;
     let total = items.len() as i64;
-    Ok(Json(Page { items, total }).into_response())
+    Ok(Page { items, total }.into_response())
 }

@@ -103,7 +103,7 @@ pub async fn list(
     }
     .await;
     let (items, total) = result.for_api(actor.locale)?;
-    Ok(Json(Page { items, total }).into_response())
+    Ok(Page { items, total }.into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = UserBody,
