@@ -173,6 +173,14 @@ async fn script() -> Response {
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     crate::ops::schedule::start(&state);
     let app = router(state);
+    // Without TCP_NODELAY the last small piece of a streamed answer waits
+    // for the client's delayed acknowledgement (Nagle's algorithm): up to
+    // 40 ms an answer.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |stream| {
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY not set on a connection");
+        }
+    });
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
