@@ -1019,17 +1019,7 @@ async fn search_starts_from_its_snapshot(app: TestApp) {
         later.warm_up(&app.db).await.unwrap(),
         Warmed::FromSnapshot { .. }
     ));
-    let found = lvzhi::services::search::search(
-        &later,
-        &app.db,
-        &actor,
-        &lvzhi::services::search::SearchQuery {
-            q: Some("充电桩".into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let found = search_charging(&later, &app, &actor).await;
     assert!(found
         .items
         .iter()
@@ -1067,17 +1057,7 @@ async fn search_starts_from_its_snapshot(app: TestApp) {
         rebuilt.warm_up(&app.db).await.unwrap(),
         Warmed::Built { .. }
     ));
-    let again = lvzhi::services::search::search(
-        &rebuilt,
-        &app.db,
-        &actor,
-        &lvzhi::services::search::SearchQuery {
-            q: Some("充电桩".into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let again = search_charging(&rebuilt, &app, &actor).await;
     assert_eq!(again.total, found.total);
 }
 dual_test!(
@@ -1105,6 +1085,25 @@ async fn root_staff(app: &TestApp) -> lvzhi::services::Actor {
         must_change_password: false,
         needs_totp: false,
     }
+}
+
+/// 充电桩 searched in `index`, as `actor`.
+async fn search_charging(
+    index: &lvzhi::services::search::SearchIndex,
+    app: &TestApp,
+    actor: &lvzhi::services::Actor,
+) -> lvzhi::services::search::SearchResults {
+    lvzhi::services::search::search(
+        index,
+        &app.db,
+        actor,
+        &lvzhi::services::search::SearchQuery {
+            q: Some("充电桩".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
 }
 
 async fn exec(app: &TestApp, sql: &str) {
