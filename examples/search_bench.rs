@@ -92,6 +92,8 @@ fn build(docs: &[Doc], keep_filler: bool) -> (Index, Duration) {
         index.upsert(doc.clone());
     }
     index.refresh_norms();
+    // As the server does after a build: common terms become columns.
+    index.compact();
     (index, started.elapsed())
 }
 
@@ -254,6 +256,12 @@ fn main() {
     );
     println!("| drafts queried (whole drafts: title and body) | {n_queries} |");
     println!("| index build | {:.2} s |", build_time.as_secs_f64());
+    let memory = index.heap_bytes();
+    println!(
+        "| index memory (postings / all) | {:.1} / {:.1} MB |",
+        memory.postings as f64 / 1e6,
+        memory.total() as f64 / 1e6
+    );
     println!(
         "| similar proposals (pruned) p50 / p99 | {} / {} |",
         ms(percentile(&similar_times, 50.0)),

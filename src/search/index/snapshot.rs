@@ -244,16 +244,13 @@ impl Index {
             out.bytes(&stored.terms.0);
         }
         for (_, id) in &terms {
-            let postings = &self.postings[*id as usize];
-            let kept: Vec<(u32, u16)> = postings
-                .slots
-                .iter()
-                .zip(&postings.counts)
-                .filter_map(|(slot, count)| {
-                    let new = renumbered[*slot as usize];
-                    (new != u32::MAX).then_some((new, *count))
-                })
-                .collect();
+            let mut kept: Vec<(u32, u16)> = Vec::new();
+            self.postings[*id as usize].for_each(|slot, count| {
+                let new = renumbered[slot as usize];
+                if new != u32::MAX {
+                    kept.push((new, count));
+                }
+            });
             out.len(kept.len());
             let mut previous = 0u32;
             for (i, (slot, _)) in kept.iter().enumerate() {
@@ -381,7 +378,9 @@ impl Index {
                 counts.push(count);
             }
             index.doc_freq.push(n as u32);
-            index.postings.push(Postings { slots, counts });
+            let mut postings = Postings::Sparse { slots, counts };
+            postings.densify(documents);
+            index.postings.push(postings);
         }
         if !input.rest.is_empty() {
             return Err(SnapshotError::Invalid("bytes after the end"));
@@ -423,6 +422,24 @@ mod tests {
                 y.iter().map(|h| (h.id, h.date)).collect::<Vec<_>>()
             );
         }
+    }
+
+    /// Common terms kept as columns rank, and write, as their postings did.
+    #[test]
+    fn columns_rank_and_write_as_postings() {
+        let postings = sample();
+        assert!(postings.postings.iter().all(|p| !p.is_dense()));
+        let mut columns = sample();
+        columns.compact();
+        assert!(columns.postings.iter().any(|p| p.is_dense()));
+        same_rankings(&postings, &columns);
+        // Read back, a snapshot's common terms are columns; written again,
+        // the same bytes.
+        let bytes = postings.to_snapshot();
+        let read = Index::from_snapshot(&bytes).unwrap();
+        assert!(read.postings.iter().any(|p| p.is_dense()));
+        same_rankings(&postings, &read);
+        assert_eq!(read.to_snapshot(), bytes);
     }
 
     #[test]
