@@ -750,9 +750,7 @@ impl Index {
             let (term, factor, _) = terms[read];
             match (&self.postings[term as usize], &mut touched) {
                 (Postings::Dense(column), _) => {
-                    column.add_weights(&mut scores, factor, table, |count| {
-                        tf_weight(f32::from(count))
-                    });
+                    column.add_to_every_slot(&mut scores, |_, count| factor * tf_of(table, count));
                     touched = None;
                 }
                 (postings, Some(touched)) => postings.for_each(|slot, count| {
@@ -1022,30 +1020,51 @@ impl Index {
             return (Vec::new(), 0);
         }
         let average = (self.total_length / f64::from(self.live)) as f32;
-        let mut scores = vec![0.0f32; self.slots.len()];
-        let mut touched: Vec<u32> = Vec::new();
+        let slot_count = self.slots.len();
+        let mut scores = vec![0.0f32; slot_count];
+        // The slots the terms hold, until a common term's column is read:
+        // then all are looked at (see `similar`).
+        let mut touched: Option<Vec<u32>> = Some(Vec::new());
         for term in &terms {
             let df = self.doc_freq[*term as usize] as f32;
             let idf = ((self.live as f32 - df + 0.5) / (df + 0.5) + 1.0).ln();
-            self.postings[*term as usize].for_each(|slot, count| {
-                if !self.alive[slot as usize] {
-                    return;
-                }
+            // 0 for a count of 0, as a column asks.
+            let bm25 = |slot: u32, count: u16| {
                 let count = f32::from(count);
                 let length = self.lengths[slot as usize];
                 let norm = BM25_K1 * (1.0 - BM25_B + BM25_B * length / average.max(1.0));
-                let score = &mut scores[slot as usize];
-                if *score == 0.0 {
-                    touched.push(slot);
+                idf * count * (BM25_K1 + 1.0) / (count + norm)
+            };
+            match (&self.postings[*term as usize], &mut touched) {
+                (Postings::Dense(column), _) => {
+                    column.add_to_every_slot(&mut scores, bm25);
+                    touched = None;
                 }
-                *score += idf * count * (BM25_K1 + 1.0) / (count + norm);
-            });
+                (postings, Some(touched)) => postings.for_each(|slot, count| {
+                    if self.alive[slot as usize] {
+                        let score = &mut scores[slot as usize];
+                        if *score == 0.0 {
+                            touched.push(slot);
+                        }
+                        *score += bm25(slot, count);
+                    }
+                }),
+                (postings, None) => postings.for_each(|slot, count| {
+                    scores[slot as usize] += bm25(slot, count);
+                }),
+            }
         }
-        let matching: Vec<(u32, f32)> = touched
-            .into_iter()
-            .filter(|slot| filter(&self.slots[*slot as usize].entry))
-            .map(|slot| (slot, scores[slot as usize]))
-            .collect();
+        let found = |slot: &u32| {
+            let i = *slot as usize;
+            scores[i] > 0.0 && self.alive[i] && filter(&self.slots[i].entry)
+        };
+        let matching: Vec<(u32, f32)> = match touched {
+            Some(slots) => slots.into_iter().filter(found).collect::<Vec<_>>(),
+            None => (0..slot_count as u32).filter(found).collect(),
+        }
+        .into_iter()
+        .map(|slot| (slot, scores[slot as usize]))
+        .collect();
         let total = matching.len();
         let ranked = top_k(matching.into_iter(), offset + limit);
         let hits = ranked

@@ -53,22 +53,22 @@ impl Column {
         }
     }
 
-    /// Add `factor × weight(count)` to every slot's score, where
-    /// `weights[count]` is that weight below 256 and `weights[0]` is 0:
-    /// the whole column without a branch, the few large counts mended after.
-    pub(super) fn add_weights(
+    /// Add `contribution(slot, count)` to every slot's score, where a slot
+    /// not holding the term has count 0 and `contribution` must give 0 for
+    /// it: the whole column without a branch (the few counts of 255 and more
+    /// are added after), faster than skipping the absent slots one by one.
+    pub(super) fn add_to_every_slot(
         &self,
         scores: &mut [f32],
-        factor: f32,
-        weights: &[f32; 256],
-        weight: impl Fn(u16) -> f32,
+        contribution: impl Fn(u32, u16) -> f32,
     ) {
-        for (score, byte) in scores.iter_mut().zip(&self.bytes) {
-            *score += factor * weights[usize::from(*byte)];
+        for (slot, (score, byte)) in scores.iter_mut().zip(&self.bytes).enumerate() {
+            let count = if *byte == LARGE { 0 } else { *byte };
+            *score += contribution(slot as u32, u16::from(count));
         }
         for (slot, count) in &self.large {
             if let Some(score) = scores.get_mut(*slot as usize) {
-                *score += factor * (weight(*count) - weights[usize::from(LARGE)]);
+                *score += contribution(*slot, *count);
             }
         }
     }
@@ -282,6 +282,16 @@ mod tests {
                 assert_eq!(count, postings.count(slot), "slot {slot}");
             }
         }
+        // The whole column added at once: the same sums as each posting.
+        let contribution = |slot: u32, count: u16| f32::from(count) * (1.0 + slot as f32);
+        let mut each = vec![0.5f32; 45];
+        sparse.for_each(|slot, count| each[slot as usize] += contribution(slot, count));
+        let mut every = vec![0.5f32; 45];
+        let Postings::Dense(column) = &dense else {
+            panic!("a column")
+        };
+        column.add_to_every_slot(&mut every, contribution);
+        assert_eq!(every, each);
         // Growing after becoming a column: past its end, and a large count.
         sparse.push(50, 3);
         sparse.push(51, 1000);
