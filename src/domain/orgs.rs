@@ -73,11 +73,19 @@ fn with_trailing_slash(path: &str) -> String {
 
 /// Whether the materialised `path` (e.g. `/1/4/9/`) lies within `scope_path`
 /// (the scope itself included). An empty scope contains nothing.
+/// Allocates nothing: search asks it for every document a query matches.
 pub fn is_within(path: &str, scope_path: &str) -> bool {
     if scope_path.is_empty() {
         return false;
     }
-    with_trailing_slash(path).starts_with(&with_trailing_slash(scope_path))
+    // Both read as ending in a slash: the path starts with the scope and
+    // then a slash (its own, or the one it is read with).
+    let scope = scope_path.strip_suffix('/').unwrap_or(scope_path);
+    path.starts_with(scope)
+        && match path.as_bytes().get(scope.len()) {
+            Some(next) => *next == b'/',
+            None => !path.ends_with('/'),
+        }
 }
 
 /// Materialised path of organisation `id` under `parent_path` (root when `None`).
@@ -167,6 +175,21 @@ mod tests {
         assert!(is_within("/1/4/9/", "/1/4"));
         assert!(!is_within("/1/40/", "/1/4"));
         assert!(!is_within("/1/", ""));
+        // The same answers as comparing the two read with a trailing slash.
+        let paths = [
+            "", "/", "//", "/1", "/1/", "/1//", "/1/4", "/1/4/", "/1/40/", "/1/4/9/", "/2/",
+        ];
+        for path in paths {
+            for scope in paths {
+                let expected = !scope.is_empty()
+                    && with_trailing_slash(path).starts_with(&with_trailing_slash(scope));
+                assert_eq!(
+                    is_within(path, scope),
+                    expected,
+                    "{path:?} within {scope:?}"
+                );
+            }
+        }
         assert_eq!(child_path(None, 1), "/1/");
         assert_eq!(child_path(Some("/1/"), 4), "/1/4/");
         assert_eq!(child_path(Some("/1/4/"), 9), "/1/4/9/");

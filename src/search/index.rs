@@ -775,8 +775,8 @@ impl Index {
             }
         }
         // The documents that may still enter the k best, in slot order.
-        // Their scores stay undivided by their norms until they are compared
-        // (a division for every posting read cost a fifth of the time).
+        // Their scores stay undivided by their norms while terms are added;
+        // a norm divides a score only where it is compared.
         let normalised = |slot: u32, raw: f32| raw / self.norms[slot as usize];
         let mut can_reach = |slot: &u32| -> bool {
             let i = *slot as usize;
