@@ -15,7 +15,7 @@ use super::segment::{segmenter, Located};
 
 mod postings;
 mod snapshot;
-use postings::Postings;
+use postings::{Accumulator, Postings};
 pub use snapshot::SnapshotError;
 
 /// What a document is.
@@ -727,7 +727,7 @@ impl Index {
         let slot_count = self.slots.len();
         // Scores before dividing by the document's norm; whether a slot may
         // be listed is asked once (0: not yet, 1: yes, 2: no).
-        let mut scores = vec![0.0f32; slot_count];
+        let mut found = Accumulator::new(slot_count);
         let mut allowed = vec![0u8; slot_count];
         let mut may_list = |slot: usize| -> bool {
             if allowed[slot] == 0 {
@@ -739,38 +739,19 @@ impl Index {
             }
             allowed[slot] == 1
         };
-        // The slots the terms read hold, until a common term's column is
-        // read: then nearly every slot is, and all are looked at.
-        let mut touched: Option<Vec<u32>> = Some(Vec::new());
         let mut threshold = 0.0f32;
         // The threshold is found again each time the bound left halves.
         let mut next_check = rest[0] / 2.0;
         let mut read = 0;
         while read < terms.len() && rest[read] >= threshold {
             let (term, factor, _) = terms[read];
-            match (&self.postings[term as usize], &mut touched) {
-                (Postings::Dense(column), _) => {
-                    column.add_to_every_slot(&mut scores, |_, count| factor * tf_of(table, count));
-                    touched = None;
-                }
-                (postings, Some(touched)) => postings.for_each(|slot, count| {
-                    let score = &mut scores[slot as usize];
-                    if *score == 0.0 {
-                        touched.push(slot);
-                    }
-                    *score += factor * tf_of(table, count);
-                }),
-                (postings, None) => postings.for_each(|slot, count| {
-                    scores[slot as usize] += factor * tf_of(table, count);
-                }),
-            }
+            found.add(&self.postings[term as usize], |_, count| {
+                factor * tf_of(table, count)
+            });
             read += 1;
             if rest[read] <= next_check || read == terms.len() {
                 next_check = rest[read] / 2.0;
-                let kth = match &touched {
-                    Some(slots) => self.kth_best(slots.iter().copied(), &scores, k, &mut may_list),
-                    None => self.kth_best(0..slot_count as u32, &scores, k, &mut may_list),
-                };
+                let kth = self.kth_best(found.slots(), &found.scores, k, &mut may_list);
                 threshold = threshold.max(kth);
             }
         }
@@ -778,24 +759,17 @@ impl Index {
         // Their scores stay undivided by their norms while terms are added;
         // a norm divides a score only where it is compared.
         let normalised = |slot: u32, raw: f32| raw / self.norms[slot as usize];
-        let mut can_reach = |slot: &u32| -> bool {
-            let i = *slot as usize;
-            if scores[i] <= 0.0 || self.norms[i] <= 0.0 {
-                return false;
-            }
-            normalised(*slot, scores[i]) + rest[read] >= threshold && may_list(i)
-        };
-        let mut candidates: Vec<u32> = match touched {
-            Some(slots) => {
-                let mut kept: Vec<u32> = slots.into_iter().filter(&mut can_reach).collect();
-                kept.sort_unstable();
-                kept
-            }
-            None => (0..slot_count as u32).filter(&mut can_reach).collect(),
-        };
+        let mut candidates = found.kept(|slot, score| {
+            self.norms[slot as usize] > 0.0
+                && normalised(slot, score) + rest[read] >= threshold
+                && may_list(slot as usize)
+        });
+        candidates.sort_unstable();
+        let mut scores = found.scores;
         let mut best = Vec::with_capacity(candidates.len());
         // Candidates are dropped each time the bound left has fallen by a
-        // tenth (finding the k-th best costs as much as a term's lookups).
+        // tenth (finding the k-th best costs as much as a term's lookups),
+        // and after every term once fewer than a thousand are left.
         let mut next_prune = rest[read];
         for (i, (term, factor, _)) in terms.iter().enumerate().skip(read) {
             match &self.postings[*term as usize] {
@@ -1020,11 +994,7 @@ impl Index {
             return (Vec::new(), 0);
         }
         let average = (self.total_length / f64::from(self.live)) as f32;
-        let slot_count = self.slots.len();
-        let mut scores = vec![0.0f32; slot_count];
-        // The slots the terms hold, until a common term's column is read:
-        // then all are looked at (see `similar`).
-        let mut touched: Option<Vec<u32>> = Some(Vec::new());
+        let mut found = Accumulator::new(self.slots.len());
         for term in &terms {
             let df = self.doc_freq[*term as usize] as f32;
             let idf = ((self.live as f32 - df + 0.5) / (df + 0.5) + 1.0).ln();
@@ -1035,36 +1005,13 @@ impl Index {
                 let norm = BM25_K1 * (1.0 - BM25_B + BM25_B * length / average.max(1.0));
                 idf * count * (BM25_K1 + 1.0) / (count + norm)
             };
-            match (&self.postings[*term as usize], &mut touched) {
-                (Postings::Dense(column), _) => {
-                    column.add_to_every_slot(&mut scores, bm25);
-                    touched = None;
-                }
-                (postings, Some(touched)) => postings.for_each(|slot, count| {
-                    if self.alive[slot as usize] {
-                        let score = &mut scores[slot as usize];
-                        if *score == 0.0 {
-                            touched.push(slot);
-                        }
-                        *score += bm25(slot, count);
-                    }
-                }),
-                (postings, None) => postings.for_each(|slot, count| {
-                    scores[slot as usize] += bm25(slot, count);
-                }),
-            }
+            found.add(&self.postings[*term as usize], bm25);
         }
-        let found = |slot: &u32| {
-            let i = *slot as usize;
-            scores[i] > 0.0 && self.alive[i] && filter(&self.slots[i].entry)
-        };
-        let matching: Vec<(u32, f32)> = match touched {
-            Some(slots) => slots.into_iter().filter(found).collect::<Vec<_>>(),
-            None => (0..slot_count as u32).filter(found).collect(),
-        }
-        .into_iter()
-        .map(|slot| (slot, scores[slot as usize]))
-        .collect();
+        let matching: Vec<(u32, f32)> = found
+            .kept(|slot, _| self.alive[slot as usize] && filter(&self.slots[slot as usize].entry))
+            .into_iter()
+            .map(|slot| (slot, found.scores[slot as usize]))
+            .collect();
         let total = matching.len();
         let ranked = top_k(matching.into_iter(), offset + limit);
         let hits = ranked

@@ -222,6 +222,67 @@ impl Postings {
     }
 }
 
+/// Scores summed term by term over the slots, and which slots have one:
+/// listed while only sparse postings have been read, all of them once a
+/// column has been (then nearly every slot has, and listing them would
+/// cost more than looking at all).
+pub(super) struct Accumulator {
+    pub(super) scores: Vec<f32>,
+    touched: Option<Vec<u32>>,
+}
+
+impl Accumulator {
+    pub(super) fn new(slot_count: usize) -> Self {
+        Accumulator {
+            scores: vec![0.0; slot_count],
+            touched: Some(Vec::new()),
+        }
+    }
+
+    /// Add `contribution(slot, count)` for every slot holding the term;
+    /// `contribution` must give more than 0 for a count above 0, and 0 for
+    /// a count of 0 (a column adds it to every slot).
+    #[inline]
+    pub(super) fn add(&mut self, postings: &Postings, contribution: impl Fn(u32, u16) -> f32) {
+        let scores = &mut self.scores;
+        match (postings, &mut self.touched) {
+            (Postings::Dense(column), _) => {
+                column.add_to_every_slot(scores, contribution);
+                self.touched = None;
+            }
+            (postings, Some(touched)) => postings.for_each(|slot, count| {
+                let score = &mut scores[slot as usize];
+                if *score == 0.0 {
+                    touched.push(slot);
+                }
+                *score += contribution(slot, count);
+            }),
+            (postings, None) => postings.for_each(|slot, count| {
+                scores[slot as usize] += contribution(slot, count);
+            }),
+        }
+    }
+
+    /// The slots that may have a score (some of them 0 once every slot is).
+    pub(super) fn slots(&self) -> impl Iterator<Item = u32> + '_ {
+        let (listed, all): (&[u32], usize) = match &self.touched {
+            Some(touched) => (touched, 0),
+            None => (&[], self.scores.len()),
+        };
+        listed.iter().copied().chain(0..all as u32)
+    }
+
+    /// The slots with a score for which `keep(slot, score)` holds.
+    pub(super) fn kept(&self, mut keep: impl FnMut(u32, f32) -> bool) -> Vec<u32> {
+        self.slots()
+            .filter(|slot| {
+                let score = self.scores[*slot as usize];
+                score > 0.0 && keep(*slot, score)
+            })
+            .collect()
+    }
+}
+
 /// The first position at or after `from` whose slot is at least `target`
 /// (galloping: candidates are visited in slot order, often close together).
 fn seek(slots: &[u32], from: usize, target: u32) -> usize {
