@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load test: generated province data, a real server, many users at once.
 #
-#   scripts/loadtest.sh [--postgres URL [--reuse]] [--scale province] [--seconds 60] [--connections 32] [--wrk SECONDS]
+#   scripts/loadtest.sh [--postgres URL [--reuse]] [--scale province] [--seconds 60] [--connections 32] [--only KIND] [--wrk SECONDS]
 #
 # Builds the release binary and the load client (examples/load.rs), loads the
 # generated data (`lvzhi demo --scale`) into a fresh SQLite file — or, with
@@ -17,7 +17,8 @@
 #
 # It installs nothing. The client is Rust (reqwest, a dev-dependency), so
 # that latencies are reported per kind of request and writes are checked
-# afterwards. With --wrk SECONDS, after the mix, wrk (Debian's package:
+# afterwards. With --only KIND (write_case, page_members, … as the client
+# names them) only that kind of request is sent. With --wrk SECONDS, after the mix, wrk (Debian's package:
 # `apt-get install -y wrk`) cross-checks two pages on their own, each for
 # SECONDS at the same number of connections, signed in as the same staff
 # user: the member list and a case (its latency distribution, --latency).
@@ -31,6 +32,7 @@ CONNECTIONS=32
 PORT=18080
 REUSE=""
 WRK_SECONDS=""
+ONLY=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --postgres) PG_URL="$2"; shift 2 ;;
@@ -40,6 +42,7 @@ while [ $# -gt 0 ]; do
         --connections) CONNECTIONS="$2"; shift 2 ;;
         --port) PORT="$2"; shift 2 ;;
         --wrk) WRK_SECONDS="$2"; shift 2 ;;
+        --only) ONLY=(--only "$2"); shift 2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -81,7 +84,7 @@ TOKEN=$("$BIN" token create --username "$STAFF" --name loadtest --database "$DB"
 echo "== $CONNECTIONS connections for $SECONDS_RUN s"
 set +e
 "$LOAD" --url "http://127.0.0.1:$PORT" --token "$TOKEN" --staff "$STAFF" --member m1 \
-    --connections "$CONNECTIONS" --seconds "$SECONDS_RUN"
+    --connections "$CONNECTIONS" --seconds "$SECONDS_RUN" "${ONLY[@]}"
 STATUS=$?
 set -e
 

@@ -172,6 +172,7 @@ async fn script() -> Response {
 /// server's clocks (audit head in the log, scheduled backups) run meanwhile.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     crate::ops::schedule::start(&state);
+    let db = state.db.clone();
     let app = router(state);
     // Without TCP_NODELAY the last small piece of a streamed answer waits
     // for the client's delayed acknowledgement (Nagle's algorithm): up to
@@ -186,7 +187,13 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
-    .await
+    .await?;
+    // The last requests' audit rows are linked before the server goes (the
+    // next server to start, or any other on the database, would link them).
+    if let Err(e) = crate::storage::audit::chain_pending(&db).await {
+        tracing::warn!(error = %e, "audit rows left for the next server to link");
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

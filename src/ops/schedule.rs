@@ -1,4 +1,6 @@
-//! What a server does on its own clock: a log line with the audit chain's head
+//! What a server does on its own clock: on PostgreSQL, linking committed
+//! audit rows into the hash chain twice a second (the sequencer,
+//! `storage::audit::chain_pending`); a log line with the audit chain's head
 //! every `audit_head_log_seconds` (an hour by default), so that the head is
 //! kept outside the database in the logs; and, when `backup_dir` is set, a
 //! backup every `backup_interval_seconds` (a day by default), each one checked
@@ -30,8 +32,26 @@ pub const SCHEDULE_USER: &str = "(schedule)";
 const PREFIX: &str = "lvzhi-";
 const SUFFIX: &str = ".lvzbak";
 
+/// How often a server links the audit rows committed since it last looked.
+/// Readers of the chain link first, so this bounds only how long a row
+/// stays unlinked when nobody reads.
+pub const SEQUENCER_INTERVAL: Duration = Duration::from_millis(500);
+
 /// Start the clocks of a server.
 pub fn start(app: &App) {
+    if app.db.backend() == Backend::Postgres {
+        let db = app.db.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(SEQUENCER_INTERVAL);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = audit::chain_pending(&db).await {
+                    tracing::warn!(error = %e, "audit rows not linked yet");
+                }
+            }
+        });
+    }
     let db = app.db.clone();
     let every = Duration::from_secs(app.settings.audit_head_log_seconds.max(1));
     tokio::spawn(async move {

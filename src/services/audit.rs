@@ -137,7 +137,7 @@ pub struct Export {
 
 /// The headings of an export's columns (catalogue keys), in order: the row
 /// as stored (what the hash chain covers), then the same row in words.
-const HEADINGS: [&str; 18] = [
+const HEADINGS: [&str; 19] = [
     "audit.column.id",
     "audit.column.at",
     "audit.column.user_id",
@@ -149,6 +149,7 @@ const HEADINGS: [&str; 18] = [
     "audit.column.object_id",
     "audit.column.outcome",
     "audit.column.detail",
+    "audit.column.seq",
     "audit.column.prev_hash",
     "audit.column.hash",
     "audit.column.who",
@@ -158,7 +159,7 @@ const HEADINGS: [&str; 18] = [
     "audit.column.detail_words",
 ];
 
-fn record(locale: Locale, row: &AuditRow) -> [String; 18] {
+fn record(locale: Locale, row: &AuditRow) -> [String; 19] {
     let e = &row.entry;
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     [
@@ -173,8 +174,9 @@ fn record(locale: Locale, row: &AuditRow) -> [String; 18] {
         text(&e.object_id),
         e.outcome.clone(),
         text(&e.detail),
-        e.prev_hash.clone(),
-        e.hash.clone(),
+        e.seq.map(|v| v.to_string()).unwrap_or_default(),
+        text(&e.prev_hash),
+        text(&e.hash),
         row.who.clone(),
         row.action.clone(),
         row.object.clone(),
@@ -195,6 +197,9 @@ pub async fn export(
 ) -> Result<Export, AppError> {
     actor.require(&[Role::Auditor])?;
     let mut filter = query.filter()?;
+    // The rows committed so far are linked first, so every exported row
+    // carries its place in the chain (PostgreSQL links after the commit).
+    audit::chain_pending(db).await?;
     // One snapshot: rows written while the export runs (its own among them) stay out.
     filter.max_id = Some(audit::max_id(db).await?);
     let rows = audit::count(db, &filter).await?;

@@ -1,5 +1,11 @@
 //! The audit log: one row per login, logout, change and export, written in the
 //! same transaction as the change it records, hash-chained and append-only.
+//!
+//! On SQLite a row is linked into the chain as it is written (writers take
+//! turns anyway). On PostgreSQL writers run side by side: a row is written
+//! unlinked and the sequencer ([`chain_pending`], run by every server twice a
+//! second, and before the chain is read) links committed rows afterwards,
+//! so that no writer holds the chain's lock through its commit.
 
 use std::collections::HashMap;
 
@@ -27,8 +33,31 @@ pub struct AuditEntry {
     pub outcome: String,
     /// What changed, with personal data masked.
     pub detail: Option<String>,
-    pub prev_hash: String,
-    pub hash: String,
+    /// The row's place in the hash chain, from 1. Empty for a moment after
+    /// the row is written on PostgreSQL, until the sequencer links it.
+    pub seq: Option<i64>,
+    /// The hash of the row before it in the chain (empty until linked).
+    pub prev_hash: Option<String>,
+    /// This row's hash, over `prev_hash` and its fields (empty until linked).
+    pub hash: Option<String>,
+}
+
+impl AuditEntry {
+    /// The fields the chain's hash covers, with the time as it is hashed.
+    fn chained_fields<'a>(&'a self, stamped: &'a str) -> ChainedFields<'a> {
+        ChainedFields {
+            at: stamped,
+            user_id: self.user_id,
+            username: self.username.as_deref(),
+            role: self.role.as_deref(),
+            ip: self.ip.as_deref(),
+            action: &self.action,
+            object_type: self.object_type.as_deref(),
+            object_id: self.object_id.as_deref(),
+            outcome: &self.outcome,
+            detail: self.detail.as_deref(),
+        }
+    }
 }
 
 /// An audit row before it is written.
@@ -50,26 +79,28 @@ fn stamp(at: &DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-/// PostgreSQL: one writer at a time extends the chain (an advisory lock held
-/// until commit). SQLite's `BEGIN IMMEDIATE` already serialises writers.
+/// The chain's lock on PostgreSQL: one chainer at a time (the sequencer, or a
+/// bulk writer chaining its own rows). SQLite's `BEGIN IMMEDIATE` already
+/// serialises writers.
 const CHAIN_LOCK: i64 = 0x6c767a6869_i64;
 
-pub async fn insert(tx: &mut Tx, e: &NewAuditEntry) -> Result<(), sqlx::Error> {
-    if let Tx::Postgres(pg) = tx {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(CHAIN_LOCK)
-            .execute(&mut **pg)
-            .await?;
-    }
-    let prev: Option<String> = on_tx!(tx, conn => sqlx::query_scalar(
-        "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(conn).await)?;
-    let prev = prev.unwrap_or_else(|| GENESIS.to_string());
-    let at = Utc::now().trunc_subsecs(6);
-    let stamped = stamp(&at);
-    let hash = chain_hash(
-        &prev,
+/// How many committed rows the sequencer links in one short transaction.
+const CHAIN_BATCH: i64 = 500;
+
+/// The newest chained row's place and hash: where the next row links.
+async fn chain_end(tx: &mut Tx) -> Result<(i64, String), sqlx::Error> {
+    let end: Option<(i64, String)> = on_tx!(tx, conn => sqlx::query_as(
+        "SELECT seq, hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(conn).await)?;
+    Ok(end.unwrap_or_else(|| (0, GENESIS.to_string())))
+}
+
+/// The hash of a row whose fields are `e`, written at `stamped`, after `prev`.
+fn link(prev: &str, stamped: &str, e: &NewAuditEntry) -> String {
+    chain_hash(
+        prev,
         &ChainedFields {
-            at: &stamped,
+            at: stamped,
             user_id: e.user_id,
             username: e.username.as_deref(),
             role: e.role.as_deref(),
@@ -80,20 +111,37 @@ pub async fn insert(tx: &mut Tx, e: &NewAuditEntry) -> Result<(), sqlx::Error> {
             outcome: e.outcome,
             detail: e.detail.as_deref(),
         },
-    );
-    on_tx!(tx, conn => sqlx::query(
-        "INSERT INTO audit_log (at, user_id, username, role, ip, action, object_type, object_id, outcome, detail, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
-        .bind(at).bind(e.user_id).bind(&e.username).bind(&e.role).bind(&e.ip)
-        .bind(e.action).bind(e.object_type).bind(&e.object_id).bind(e.outcome).bind(&e.detail)
-        .bind(&prev).bind(&hash)
-        .execute(conn).await.map(|r| r.rows_affected()))?;
+    )
+}
+
+/// Write one audit row in the transaction of the change it records.
+///
+/// SQLite chains it at once: its writers take turns. PostgreSQL writes it
+/// unchained and [`chain_pending`] links it after the commit, so that
+/// writers do not queue on the chain's lock through their commits.
+pub async fn insert(tx: &mut Tx, e: &NewAuditEntry) -> Result<(), sqlx::Error> {
+    let Tx::Postgres(pg) = tx else {
+        return insert_many(tx, std::slice::from_ref(e)).await;
+    };
+    let at = Utc::now().trunc_subsecs(6);
+    sqlx::query(
+        "INSERT INTO audit_log (at, user_id, username, role, ip, action, object_type, object_id, outcome, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(at).bind(e.user_id).bind(&e.username).bind(&e.role).bind(&e.ip)
+    .bind(e.action).bind(e.object_type).bind(&e.object_id).bind(e.outcome).bind(&e.detail)
+    .execute(&mut **pg)
+    .await?;
     Ok(())
 }
 
-/// Write many rows in one go (an import's rows, one per member): the chain
-/// is read once and extended in memory, the rows written many to a
-/// statement, so 30,000 rows cost a few dozen round trips instead of 90,000.
+/// Write many rows in one go (an import's rows, one per member), chained as
+/// they are written on both engines: the chain's end is read once and
+/// extended in memory, the rows written many to a statement, so 30,000 rows
+/// cost a few dozen round trips and no work for the sequencer. On
+/// PostgreSQL this holds the chain's lock until the commit, as a bulk write
+/// is one writer's long transaction anyway; rows other writers commit
+/// meanwhile are chained after it.
 pub async fn insert_many(tx: &mut Tx, entries: &[NewAuditEntry]) -> Result<(), sqlx::Error> {
     if entries.is_empty() {
         return Ok(());
@@ -104,50 +152,113 @@ pub async fn insert_many(tx: &mut Tx, entries: &[NewAuditEntry]) -> Result<(), s
             .execute(&mut **pg)
             .await?;
     }
-    let prev: Option<String> = on_tx!(tx, conn => sqlx::query_scalar(
-        "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(conn).await)?;
-    let mut prev = prev.unwrap_or_else(|| GENESIS.to_string());
+    let (mut seq, mut prev) = chain_end(tx).await?;
     let at = Utc::now().trunc_subsecs(6);
     let stamped = stamp(&at);
     // As many rows to a statement as the engine takes (`Tx::rows_per_insert`).
-    let rows_per_statement = tx.rows_per_insert(12);
+    let rows_per_statement = tx.rows_per_insert(13);
     for chunk in entries.chunks(rows_per_statement) {
         let mut rows = Vec::with_capacity(chunk.len());
         for e in chunk {
-            let hash = chain_hash(
-                &prev,
-                &ChainedFields {
-                    at: &stamped,
-                    user_id: e.user_id,
-                    username: e.username.as_deref(),
-                    role: e.role.as_deref(),
-                    ip: e.ip.as_deref(),
-                    action: e.action,
-                    object_type: e.object_type,
-                    object_id: e.object_id.as_deref(),
-                    outcome: e.outcome,
-                    detail: e.detail.as_deref(),
-                },
-            );
-            rows.push((e, std::mem::replace(&mut prev, hash.clone()), hash));
+            let hash = link(&prev, &stamped, e);
+            seq += 1;
+            rows.push((e, seq, std::mem::replace(&mut prev, hash.clone()), hash));
         }
-        // Ids follow the order of VALUES on both engines, and so does the chain.
         let sql = format!(
-            "INSERT INTO audit_log (at, user_id, username, role, ip, action, object_type, object_id, outcome, detail, prev_hash, hash) VALUES {}",
-            tx.insert_values(rows.len(), 12, "")
+            "INSERT INTO audit_log (at, user_id, username, role, ip, action, object_type, object_id, outcome, detail, seq, prev_hash, hash) VALUES {}",
+            tx.insert_values(rows.len(), 13, "")
         );
         on_tx!(tx, conn => {
             let mut query = sqlx::query(&sql);
-            for (e, prev, hash) in &rows {
+            for (e, seq, prev, hash) in &rows {
                 query = query
                     .bind(at).bind(e.user_id).bind(&e.username).bind(&e.role).bind(&e.ip)
                     .bind(e.action).bind(e.object_type).bind(&e.object_id).bind(e.outcome)
-                    .bind(&e.detail).bind(prev).bind(hash);
+                    .bind(&e.detail).bind(*seq).bind(prev).bind(hash);
             }
             query.execute(conn).await.map(|_| ())
         })?;
     }
     Ok(())
+}
+
+/// The sequencer: link every committed unchained row into the chain, in id
+/// order, in short transactions of [`CHAIN_BATCH`] rows under the chain's
+/// lock. Any number of servers may run it at once; each row is linked once.
+/// Returns how many rows it linked. Rows are unchained only on PostgreSQL.
+pub async fn chain_pending(db: &Db) -> Result<u64, sqlx::Error> {
+    let Db::Postgres(pool) = db else {
+        return Ok(0);
+    };
+    let mut linked = 0u64;
+    loop {
+        // Without the lock first: at rest there is nothing to do.
+        let waiting: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM audit_log WHERE seq IS NULL LIMIT 1")
+                .fetch_optional(pool)
+                .await?;
+        if waiting.is_none() {
+            return Ok(linked);
+        }
+        let mut tx = db.begin().await?;
+        let Tx::Postgres(pg) = &mut tx else {
+            unreachable!("a PostgreSQL pool begins PostgreSQL transactions")
+        };
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(CHAIN_LOCK)
+            .execute(&mut **pg)
+            .await?;
+        let rows: Vec<AuditEntry> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM audit_log WHERE seq IS NULL ORDER BY id LIMIT $1"
+        ))
+        .bind(CHAIN_BATCH)
+        .fetch_all(&mut **pg)
+        .await?;
+        let (mut seq, mut prev) = chain_end(&mut tx).await?;
+        let count = rows.len();
+        let (mut ids, mut seqs, mut prevs, mut hashes) = (
+            Vec::with_capacity(count),
+            Vec::with_capacity(count),
+            Vec::with_capacity(count),
+            Vec::with_capacity(count),
+        );
+        for r in rows {
+            let stamped = stamp(&r.at);
+            let hash = chain_hash(&prev, &r.chained_fields(&stamped));
+            seq += 1;
+            ids.push(r.id);
+            seqs.push(seq);
+            prevs.push(std::mem::replace(&mut prev, hash.clone()));
+            hashes.push(hash);
+        }
+        if count > 0 {
+            let Tx::Postgres(pg) = &mut tx else {
+                unreachable!("a PostgreSQL pool begins PostgreSQL transactions")
+            };
+            sqlx::query(
+                "UPDATE audit_log SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash \
+                 FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[]) AS v(id, seq, prev_hash, hash) \
+                 WHERE audit_log.id = v.id",
+            )
+            .bind(&ids)
+            .bind(&seqs)
+            .bind(&prevs)
+            .bind(&hashes)
+            .execute(&mut **pg)
+            .await?;
+        }
+        tx.commit().await?;
+        linked += count as u64;
+        if (count as i64) < CHAIN_BATCH {
+            return Ok(linked);
+        }
+    }
+}
+
+/// How many committed rows wait for the sequencer (none on SQLite).
+pub async fn unchained(db: &Db) -> Result<i64, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM audit_log WHERE seq IS NULL").fetch_one(pool).await)
 }
 
 /// Write one audit row in a transaction of its own (sign-in attempts, denials).
@@ -157,7 +268,7 @@ pub async fn insert_alone(db: &Db, e: &NewAuditEntry) -> Result<(), sqlx::Error>
     tx.commit().await
 }
 
-const COLUMNS: &str = "id, at, user_id, username, role, ip, action, object_type, object_id, outcome, detail, prev_hash, hash";
+const COLUMNS: &str = "id, at, user_id, username, role, ip, action, object_type, object_id, outcome, detail, seq, prev_hash, hash";
 
 /// Which rows a listing or an export selects; every part is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -336,71 +447,68 @@ pub enum ChainCheck {
     Broken { id: i64, reason: &'static str },
 }
 
-/// Recompute the chain from the first row, in batches.
+/// Recompute the chain from the first row, in batches, after linking the
+/// rows committed so far.
 pub async fn verify(db: &Db) -> Result<ChainCheck, sqlx::Error> {
+    chain_pending(db).await?;
     let mut expected_prev = GENESIS.to_string();
-    let mut last_id = 0i64;
+    let mut last_seq = 0i64;
     let mut rows = 0i64;
-    let sql = format!("SELECT {COLUMNS} FROM audit_log WHERE id > $1 ORDER BY id LIMIT 1000");
+    let sql = format!("SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1000");
     loop {
-        let batch = on_db!(db, pool => sqlx::query_as::<_, AuditEntry>(&sql).bind(last_id).fetch_all(pool).await)?;
+        let batch = on_db!(db, pool => sqlx::query_as::<_, AuditEntry>(&sql).bind(last_seq).fetch_all(pool).await)?;
         if batch.is_empty() {
             return Ok(ChainCheck::Intact { rows });
         }
         for e in batch {
-            if e.prev_hash != expected_prev {
+            // Read by `seq`, so linked; a row missing its hashes has been
+            // tampered with past the table's check.
+            let (Some(prev_hash), Some(hash)) = (&e.prev_hash, &e.hash) else {
+                return Ok(ChainCheck::Broken {
+                    id: e.id,
+                    reason: "link",
+                });
+            };
+            if *prev_hash != expected_prev {
                 return Ok(ChainCheck::Broken {
                     id: e.id,
                     reason: "link",
                 });
             }
             let stamped = stamp(&e.at);
-            let recomputed = chain_hash(
-                &e.prev_hash,
-                &ChainedFields {
-                    at: &stamped,
-                    user_id: e.user_id,
-                    username: e.username.as_deref(),
-                    role: e.role.as_deref(),
-                    ip: e.ip.as_deref(),
-                    action: &e.action,
-                    object_type: e.object_type.as_deref(),
-                    object_id: e.object_id.as_deref(),
-                    outcome: &e.outcome,
-                    detail: e.detail.as_deref(),
-                },
-            );
-            if recomputed != e.hash {
+            if chain_hash(prev_hash, &e.chained_fields(&stamped)) != *hash {
                 return Ok(ChainCheck::Broken {
                     id: e.id,
                     reason: "content",
                 });
             }
-            expected_prev = e.hash;
-            last_id = e.id;
+            expected_prev.clone_from(hash);
+            last_seq = e.seq.unwrap_or(last_seq);
             rows += 1;
         }
     }
 }
 
-/// The chain's head now: how many rows, and the newest row's hash.
+/// The chain's head now (after linking the rows committed so far): how many
+/// rows, and the newest row's hash.
 pub async fn head(db: &Db) -> Result<crate::domain::audit_head::ChainHead, sqlx::Error> {
+    chain_pending(db).await?;
     let rows: i64 = on_db!(db, pool => sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM audit_log").fetch_one(pool).await)?;
+        "SELECT COUNT(*) FROM audit_log WHERE seq IS NOT NULL").fetch_one(pool).await)?;
     let hash: Option<String> = on_db!(db, pool => sqlx::query_scalar::<_, String>(
-        "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(pool).await)?;
+        "SELECT hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1").fetch_optional(pool).await)?;
     Ok(match hash {
         Some(hash) => crate::domain::audit_head::ChainHead { rows, hash },
         None => crate::domain::audit_head::ChainHead::empty(),
     })
 }
 
-/// The hash of the chain's row at `position` (1 for the oldest), in id order.
+/// The hash of the chain's row at `position` (1 for the oldest).
 pub async fn hash_at(db: &Db, position: i64) -> Result<Option<String>, sqlx::Error> {
     if position < 1 {
         return Ok(None);
     }
     on_db!(db, pool => sqlx::query_scalar::<_, String>(
-        "SELECT hash FROM audit_log ORDER BY id LIMIT 1 OFFSET $1")
+        "SELECT hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq LIMIT 1 OFFSET $1")
         .bind(position - 1).fetch_optional(pool).await)
 }

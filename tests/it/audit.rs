@@ -513,7 +513,7 @@ async fn the_audit_page_says_each_row_in_words(mut app: TestApp) {
 
     // Every row of the log, the demo's and the flows', reads in words.
     let entries = lvzhi::on_db!(&app.db, pool => sqlx::query_as::<_, lvzhi::storage::audit::AuditEntry>(
-        "SELECT id, at, user_id, username, role, ip, action, object_type, object_id, outcome, detail, prev_hash, hash FROM audit_log ORDER BY id")
+        "SELECT id, at, user_id, username, role, ip, action, object_type, object_id, outcome, detail, seq, prev_hash, hash FROM audit_log ORDER BY id")
         .fetch_all(pool).await)
     .unwrap();
     assert!(entries.len() > 300, "{} rows", entries.len());
@@ -663,6 +663,7 @@ async fn the_audit_page_says_each_row_in_words(mut app: TestApp) {
     assert_eq!(
         records[0][11..],
         [
+            "链中序号",
             "前一条哈希",
             "哈希",
             "用户（姓名）",
@@ -674,23 +675,23 @@ async fn the_audit_page_says_each_row_in_words(mut app: TestApp) {
     );
     assert_eq!(records.len() as i64 - 1, expected);
     for record in &records[1..] {
-        assert_eq!(record.len(), 18, "{record:?}");
+        assert_eq!(record.len(), 19, "{record:?}");
         assert_eq!(record[6], "case_step", "the stored action");
         assert_eq!(record[7], "case", "the stored object type");
         assert_eq!(record[9], "ok", "the stored outcome");
         assert!(record[10].starts_with('{'), "the stored detail: {record:?}");
-        assert_eq!(record[14], "个案办理");
-        assert!(record[15].starts_with("个案"), "{record:?}");
-        assert_eq!(record[16], "成功");
-        assert!(record[17].contains("步骤："), "{record:?}");
-        assert!(!record[17].contains('{'), "{record:?}");
+        assert_eq!(record[15], "个案办理");
+        assert!(record[16].starts_with("个案"), "{record:?}");
+        assert_eq!(record[17], "成功");
+        assert!(record[18].contains("步骤："), "{record:?}");
+        assert!(!record[18].contains('{'), "{record:?}");
     }
     let resolve = records
         .iter()
-        .find(|r| r[17].contains("已更换路灯9盏"))
+        .find(|r| r[18].contains("已更换路灯9盏"))
         .expect("the resolve step exported");
-    assert_eq!(resolve[13], "住建局 经办人");
-    assert!(resolve[17].contains("新状态：已办结"), "{resolve:?}");
+    assert_eq!(resolve[14], "住建局 经办人");
+    assert!(resolve[18].contains("新状态：已办结"), "{resolve:?}");
     // The stored columns still chain: each row's previous hash is the one before's.
     let chained = lvzhi::storage::audit::verify(&app.db).await.unwrap();
     assert!(matches!(

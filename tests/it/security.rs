@@ -231,7 +231,7 @@ dual_test!(
 /// no two rows follow the same one. (Without the lock, PostgreSQL's chain
 /// broke at the first pair of writers that read the same newest hash.)
 async fn parallel_writers_extend_one_audit_chain(app: TestApp) {
-    use lvzhi::storage::audit::{insert_alone, verify, ChainCheck, NewAuditEntry};
+    use lvzhi::storage::audit::{insert_alone, insert_many, verify, ChainCheck, NewAuditEntry};
     let ChainCheck::Intact { rows: before } = verify(&app.db).await.unwrap() else {
         panic!("the demo's chain is intact")
     };
@@ -252,17 +252,154 @@ async fn parallel_writers_extend_one_audit_chain(app: TestApp) {
             })
         })
         .collect();
-    for writer in writers {
+    // Bulk writers (an import's rows) chain their own rows as they write,
+    // between the single rows the sequencer links.
+    let bulk: Vec<_> = (0..2)
+        .map(|writer| {
+            let db = app.db.clone();
+            tokio::spawn(async move {
+                for batch in 0..3 {
+                    let entries: Vec<NewAuditEntry> = (0..200)
+                        .map(|n| NewAuditEntry {
+                            username: Some(format!("bulk-{writer}")),
+                            action: "create",
+                            object_type: Some("member"),
+                            object_id: Some(format!("{batch}-{n}")),
+                            outcome: "ok",
+                            ..Default::default()
+                        })
+                        .collect();
+                    let mut tx = db.begin().await.unwrap();
+                    insert_many(&mut tx, &entries).await.unwrap();
+                    tx.commit().await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for writer in writers.into_iter().chain(bulk) {
         writer.await.unwrap();
     }
     assert_eq!(
         verify(&app.db).await.unwrap(),
-        ChainCheck::Intact { rows: before + 120 }
+        ChainCheck::Intact {
+            rows: before + 120 + 1200
+        }
     );
 }
 dual_test!(
     parallel_writers_extend_one_audit_chain_t,
     parallel_writers_extend_one_audit_chain
+);
+
+/// Writers through the API side by side, and nobody reads the chain: the
+/// server's sequencer links every committed row on its own, soon, into one
+/// intact chain with no place missing (PostgreSQL writes a row unlinked and
+/// links it after the commit; SQLite links it as it is written).
+async fn every_audit_row_is_linked_without_a_reader(app: TestApp) {
+    use lvzhi::storage::audit::{unchained, verify, ChainCheck};
+    let token = app.token("staff").await;
+    let writes = (0..24).map(|n| {
+        let body = serde_json::json!({
+            "kind": "study", "title": format!("委员学习会第{n}次"), "held_on": "2025-03-12",
+            "place": "长江路街道办事处会议室", "organiser": "长江路街道政协工委",
+            "description": "学习全国两会精神"
+        });
+        let app = &app;
+        let token = &token;
+        async move { app.api_post(token, "/api/v1/activities", &body).await }
+    });
+    for (status, answer) in futures_util::future::join_all(writes).await {
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let waiting = unchained(&app.db).await.unwrap();
+        if waiting == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{waiting} audit rows still unlinked after 10 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (rows, last): (i64, Option<i64>) = lvzhi::on_db!(&app.db, pool => sqlx::query_as(
+        "SELECT COUNT(*), MAX(seq) FROM audit_log").fetch_one(pool).await)
+    .unwrap();
+    assert!(rows > 24, "{rows} rows");
+    assert_eq!(
+        last,
+        Some(rows),
+        "places 1 to {rows}, none missing or twice"
+    );
+    assert_eq!(verify(&app.db).await.unwrap(), ChainCheck::Intact { rows });
+}
+dual_test!(
+    every_audit_row_is_linked_without_a_reader_t,
+    every_audit_row_is_linked_without_a_reader
+);
+
+/// The sequencer's one allowed change, linking an unlinked row, cannot be
+/// used to change what a row records or to move a linked row; and a row
+/// committed while no server ran (a crash after the commit) is linked by the
+/// next sequencer, after the rows already linked.
+async fn linking_changes_no_record_and_finds_rows_left_unlinked(app: TestApp) {
+    use lvzhi::storage::audit::{
+        chain_pending, insert, unchained, verify, ChainCheck, NewAuditEntry,
+    };
+    let ChainCheck::Intact { rows: before } = verify(&app.db).await.unwrap() else {
+        panic!("the demo's chain is intact")
+    };
+    let entry = NewAuditEntry {
+        username: Some("sequencer-test".into()),
+        action: "export",
+        outcome: "ok",
+        ..Default::default()
+    };
+    let mut tx = app.db.begin().await.unwrap();
+    insert(&mut tx, &entry).await.unwrap();
+    // Before its commit the row is the writer's: on PostgreSQL unlinked, and
+    // still not to be edited.
+    let edit = lvzhi::on_tx!(&mut tx, conn => sqlx::query(
+        "UPDATE audit_log SET outcome = 'failed' WHERE username = 'sequencer-test'")
+        .execute(conn).await.map(|_| ()));
+    assert!(edit.is_err(), "an unlinked row's record cannot change");
+    drop(tx);
+
+    let mut tx = app.db.begin().await.unwrap();
+    insert(&mut tx, &entry).await.unwrap();
+    tx.commit().await.unwrap();
+    // What a crash right after the commit leaves, until a sequencer runs
+    // (the test server's may already have).
+    assert!(unchained(&app.db).await.unwrap() <= 1);
+    chain_pending(&app.db).await.unwrap();
+    assert_eq!(unchained(&app.db).await.unwrap(), 0);
+    assert_eq!(
+        verify(&app.db).await.unwrap(),
+        ChainCheck::Intact { rows: before + 1 }
+    );
+    let (seq, id): (Option<i64>, i64) = lvzhi::on_db!(&app.db, pool => sqlx::query_as(
+        "SELECT seq, id FROM audit_log WHERE username = 'sequencer-test'").fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(seq, Some(before + 1), "linked after every row before it");
+
+    // A linked row cannot be moved or re-linked.
+    for change in [
+        "UPDATE audit_log SET seq = seq + 1000000 WHERE id = $1",
+        "UPDATE audit_log SET seq = NULL, prev_hash = NULL, hash = NULL WHERE id = $1",
+        "UPDATE audit_log SET hash = prev_hash WHERE id = $1",
+    ] {
+        let moved = lvzhi::on_db!(&app.db, pool => sqlx::query(change).bind(id).execute(pool).await.map(|_| ()));
+        assert!(moved.is_err(), "refused: {change}");
+    }
+    assert_eq!(
+        verify(&app.db).await.unwrap(),
+        ChainCheck::Intact { rows: before + 1 }
+    );
+}
+dual_test!(
+    linking_changes_no_record_and_finds_rows_left_unlinked_t,
+    linking_changes_no_record_and_finds_rows_left_unlinked
 );
 
 async fn audit_rows_never_hold_secrets(mut app: TestApp) {
