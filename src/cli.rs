@@ -13,7 +13,7 @@ use crate::domain::roles::Role;
 use crate::security::crypto::FieldCipher;
 use crate::services::error::AppError;
 use crate::services::{auth, orgs as org_service, users as user_service};
-use crate::storage::{redact_url, Db};
+use crate::storage::{redact_url, Backend, Db};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -418,6 +418,30 @@ fn cipher(settings: &Settings) -> Result<FieldCipher, String> {
 }
 
 async fn run(command: Command, settings: Settings) -> Result<(), String> {
+    let serving = matches!(command, Command::Serve(_));
+    let outcome = run_command(command, settings.clone()).await;
+    if !serving && outcome.is_ok() {
+        link_audit_rows(&settings).await;
+    }
+    outcome
+}
+
+/// On PostgreSQL, the audit rows a command wrote are linked into the chain
+/// before it exits, as a server links them twice a second (see
+/// `storage::audit`), so that no process leaves rows unlinked behind it.
+async fn link_audit_rows(settings: &Settings) {
+    if Backend::from_url(&settings.database_url).ok() != Some(Backend::Postgres) {
+        return;
+    }
+    let Ok(db) = Db::connect(&settings.database_url).await else {
+        return; // the command has said why the database cannot be reached
+    };
+    if let Err(e) = crate::storage::audit::chain_pending(&db).await {
+        tracing::warn!(error = %e, "audit rows left for the next server to link");
+    }
+}
+
+async fn run_command(command: Command, settings: Settings) -> Result<(), String> {
     match command {
         Command::Migrate => {
             open(&settings).await?;

@@ -1,5 +1,6 @@
 //! The `lvzhi` command itself: help, migrate, demo, user add, token create,
-//! run as the real binary on a SQLite file in a temporary folder.
+//! run as the real binary on a SQLite file in a temporary folder (and, for
+//! what differs there, on PostgreSQL).
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -15,6 +16,11 @@ use crate::helpers::new_client;
 /// The binary, run in `dir` (so no stray `lvzhi.toml` is read) with its key
 /// file there and none of the caller's `LVZHI_*` settings.
 fn lvzhi(dir: &Path, args: &[&str]) -> Output {
+    lvzhi_on(dir, &database_url(dir), args)
+}
+
+/// The binary as [`lvzhi`] runs it, on the database at `url`.
+fn lvzhi_on(dir: &Path, url: &str, args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_lvzhi"));
     command.current_dir(dir);
     for (name, _) in std::env::vars() {
@@ -25,7 +31,7 @@ fn lvzhi(dir: &Path, args: &[&str]) -> Output {
     command
         .env("LVZHI_DATA_KEY_FILE", dir.join("k.key"))
         .env("LVZHI_LOG", "warn");
-    command.arg("--database").arg(database_url(dir)).args(args);
+    command.arg("--database").arg(url).args(args);
     command.output().unwrap()
 }
 
@@ -729,5 +735,46 @@ fn serving_beyond_loopback_without_secure_cookies_warns() {
         if warns {
             assert!(err.contains("HTTPS"), "{err}");
         }
+    }
+}
+
+/// On PostgreSQL a server links audit rows after their commit (see
+/// `storage::audit`); a command links the rows it wrote before it exits, so
+/// that none waits for a server that may never run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_on_postgres_leave_no_audit_row_unlinked() {
+    use lvzhi::storage::audit::{unchained, verify, ChainCheck};
+    if crate::helpers::postgres_skipped() {
+        eprintln!("PostgreSQL side skipped (LVZHI_TEST_POSTGRES=skip)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (url, name) =
+        crate::helpers::fresh_database(lvzhi::storage::Backend::Postgres, dir.path()).await;
+    let commands: [&[&str]; 2] = [
+        &["demo"],
+        &[
+            "token",
+            "create",
+            "--username",
+            "staff",
+            "--name",
+            "报表脚本",
+        ],
+    ];
+    let mut rows = 0;
+    for args in commands {
+        succeeds(&lvzhi_on(dir.path(), &url, args), &args.join(" "));
+        let db = Db::connect(&url).await.unwrap();
+        assert_eq!(unchained(&db).await.unwrap(), 0, "after {args:?}");
+        let ChainCheck::Intact { rows: now } = verify(&db).await.unwrap() else {
+            panic!("the chain is intact after {args:?}")
+        };
+        assert!(now > rows, "{args:?} wrote audit rows: {now}");
+        rows = now;
+        db.close().await;
+    }
+    if let Some(name) = name {
+        crate::helpers::drop_database(&name);
     }
 }
