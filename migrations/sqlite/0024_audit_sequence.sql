@@ -9,3 +9,6 @@ UPDATE audit_log SET seq = id;
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE UNIQUE INDEX audit_log_seq ON audit_log(seq);
+-- PostgreSQL's sequencer's work list; always empty here, kept so that both
+-- engines have the same schema.
+CREATE INDEX audit_log_unchained ON audit_log(id) WHERE seq IS NULL;
