@@ -586,22 +586,22 @@ async fn migrate_demo_and_user_add() {
     assert!(stdout(&out).contains("审计日志完整"), "{}", stdout(&out));
 }
 
+/// A token for the demo's staff user, named as a report script would be.
+const TOKEN_FOR_STAFF: &[&str] = &[
+    "token",
+    "create",
+    "--username",
+    "staff",
+    "--name",
+    "报表脚本",
+];
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_create_prints_a_working_token() {
     let dir = tempfile::tempdir().unwrap();
     succeeds(&lvzhi(dir.path(), &["demo"]), "demo");
 
-    let out = lvzhi(
-        dir.path(),
-        &[
-            "token",
-            "create",
-            "--username",
-            "staff",
-            "--name",
-            "报表脚本",
-        ],
-    );
+    let out = lvzhi(dir.path(), TOKEN_FOR_STAFF);
     succeeds(&out, "token create");
     let token = stdout(&out).trim().to_string();
     assert_eq!(stdout(&out).lines().count(), 1, "only the token on stdout");
@@ -751,17 +751,7 @@ async fn commands_on_postgres_leave_no_audit_row_unlinked() {
     let dir = tempfile::tempdir().unwrap();
     let (url, name) =
         crate::helpers::fresh_database(lvzhi::storage::Backend::Postgres, dir.path()).await;
-    let commands: [&[&str]; 2] = [
-        &["demo"],
-        &[
-            "token",
-            "create",
-            "--username",
-            "staff",
-            "--name",
-            "报表脚本",
-        ],
-    ];
+    let commands: [&[&str]; 2] = [&["demo"], TOKEN_FOR_STAFF];
     let mut rows = 0;
     for args in commands {
         succeeds(&lvzhi_on(dir.path(), &url, args), &args.join(" "));
