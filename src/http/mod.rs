@@ -169,7 +169,8 @@ async fn script() -> Response {
 }
 
 /// Serve until Ctrl-C or SIGTERM, then finish the requests in flight. The
-/// server's clocks (audit head in the log, scheduled backups) run meanwhile.
+/// server's clocks (the audit sequencer on PostgreSQL, audit head in the log,
+/// scheduled backups) run meanwhile.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     crate::ops::schedule::start(&state);
     let db = state.db.clone();

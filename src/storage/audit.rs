@@ -88,11 +88,18 @@ const CHAIN_LOCK: i64 = 0x6c767a6869_i64;
 const CHAIN_BATCH: i64 = 500;
 
 /// The newest chained row's place and hash: where the next row links.
+const CHAIN_END: &str =
+    "SELECT seq, hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1";
+
+/// Where the next row links: after the newest chained row, or at the
+/// genesis link of an empty chain.
+fn next_link(end: Option<(i64, String)>) -> (i64, String) {
+    end.unwrap_or_else(|| (0, GENESIS.to_string()))
+}
+
 async fn chain_end(tx: &mut Tx) -> Result<(i64, String), sqlx::Error> {
-    let end: Option<(i64, String)> = on_tx!(tx, conn => sqlx::query_as(
-        "SELECT seq, hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")
-        .fetch_optional(conn).await)?;
-    Ok(end.unwrap_or_else(|| (0, GENESIS.to_string())))
+    let end = on_tx!(tx, conn => sqlx::query_as(CHAIN_END).fetch_optional(conn).await)?;
+    Ok(next_link(end))
 }
 
 /// The hash of a row whose fields are `e`, written at `stamped`, after `prev`.
@@ -200,21 +207,19 @@ pub async fn chain_pending(db: &Db) -> Result<u64, sqlx::Error> {
         if waiting.is_none() {
             return Ok(linked);
         }
-        let mut tx = db.begin().await?;
-        let Tx::Postgres(pg) = &mut tx else {
-            unreachable!("a PostgreSQL pool begins PostgreSQL transactions")
-        };
+        let mut tx = pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(CHAIN_LOCK)
-            .execute(&mut **pg)
+            .execute(&mut *tx)
             .await?;
         let rows: Vec<AuditEntry> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM audit_log WHERE seq IS NULL ORDER BY id LIMIT $1"
         ))
         .bind(CHAIN_BATCH)
-        .fetch_all(&mut **pg)
+        .fetch_all(&mut *tx)
         .await?;
-        let (mut seq, mut prev) = chain_end(&mut tx).await?;
+        let (mut seq, mut prev) =
+            next_link(sqlx::query_as(CHAIN_END).fetch_optional(&mut *tx).await?);
         let count = rows.len();
         let (mut ids, mut seqs, mut prevs, mut hashes) = (
             Vec::with_capacity(count),
@@ -232,9 +237,6 @@ pub async fn chain_pending(db: &Db) -> Result<u64, sqlx::Error> {
             hashes.push(hash);
         }
         if count > 0 {
-            let Tx::Postgres(pg) = &mut tx else {
-                unreachable!("a PostgreSQL pool begins PostgreSQL transactions")
-            };
             sqlx::query(
                 "UPDATE audit_log SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash \
                  FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[]) AS v(id, seq, prev_hash, hash) \
@@ -244,7 +246,7 @@ pub async fn chain_pending(db: &Db) -> Result<u64, sqlx::Error> {
             .bind(&seqs)
             .bind(&prevs)
             .bind(&hashes)
-            .execute(&mut **pg)
+            .execute(&mut *tx)
             .await?;
         }
         tx.commit().await?;
