@@ -84,6 +84,17 @@ fn stamp(at: &DateTime<Utc>) -> String {
 /// serialises writers.
 const CHAIN_LOCK: i64 = 0x6c767a6869_i64;
 
+/// Take the chain's lock until the end of `tx` (PostgreSQL).
+async fn lock_chain(
+    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(CHAIN_LOCK)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
 /// How many committed rows the sequencer links in one short transaction.
 const CHAIN_BATCH: i64 = 500;
 
@@ -154,10 +165,7 @@ pub async fn insert_many(tx: &mut Tx, entries: &[NewAuditEntry]) -> Result<(), s
         return Ok(());
     }
     if let Tx::Postgres(pg) = tx {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(CHAIN_LOCK)
-            .execute(&mut **pg)
-            .await?;
+        lock_chain(pg).await?;
     }
     let (mut seq, mut prev) = chain_end(tx).await?;
     let at = Utc::now().trunc_subsecs(6);
@@ -208,10 +216,7 @@ pub async fn chain_pending(db: &Db) -> Result<u64, sqlx::Error> {
             return Ok(linked);
         }
         let mut tx = pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(CHAIN_LOCK)
-            .execute(&mut *tx)
-            .await?;
+        lock_chain(&mut tx).await?;
         let rows: Vec<AuditEntry> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM audit_log WHERE seq IS NULL ORDER BY id LIMIT $1"
         ))
