@@ -3,7 +3,8 @@ use std::process::ExitCode;
 // glibc's allocator keeps an arena per thread (the tokio workers and one
 // thread per SQLite connection) and fragments under a server's churn;
 // mimalloc served about a fifth more requests per second on the same cores
-// (BENCHMARKS.md).
+// (BENCHMARKS.md). libmimalloc-sys's `override` feature gives it SQLite's
+// allocations too (Cargo.toml).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -1054,8 +1054,8 @@ pub async fn list_page(
         }
         _ => filter.department_id = Some(actor.department_id.ok_or(AppError::Forbidden)?),
     }
-    let total = store::count(db, &filter).await?;
-    let items = store::list_page(db, &filter, sort, dir, page.limit(), page.offset()).await?;
+    let (total, items) =
+        store::count_and_page(db, &filter, sort, dir, page.limit(), page.offset()).await?;
     Ok((items, total, page))
 }
 

@@ -266,6 +266,38 @@ pub async fn list_page(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<Proposal>, sqlx::Error> {
+    let (sql, args) = page_sql(db, f, sort, dir, limit, offset);
+    on_db!(db, pool => bind_args!(sqlx::query_as::<_, Proposal>(&sql), args).fetch_all(pool).await)
+}
+
+/// How many proposals a filter selects and one page of them, read from one
+/// snapshot (so the page and its total agree while others write).
+pub async fn count_and_page(
+    db: &Db,
+    f: &ProposalFilter,
+    sort: ProposalSort,
+    dir: SortDir,
+    limit: i64,
+    offset: i64,
+) -> Result<(i64, Vec<Proposal>), sqlx::Error> {
+    let mut args = Args::default();
+    let count = format!("SELECT COUNT(*){FROM}{}", filter_sql(db, f, &mut args));
+    let (page, page_args) = page_sql(db, f, sort, dir, limit, offset);
+    let mut tx = db.snapshot().await?;
+    let total = on_tx!(&mut tx, conn => bind_args!(sqlx::query_scalar::<_, i64>(&count), args).fetch_one(conn).await)?;
+    let items = on_tx!(&mut tx, conn => bind_args!(sqlx::query_as::<_, Proposal>(&page), page_args).fetch_all(conn).await)?;
+    tx.commit().await?;
+    Ok((total, items))
+}
+
+fn page_sql(
+    db: &Db,
+    f: &ProposalFilter,
+    sort: ProposalSort,
+    dir: SortDir,
+    limit: i64,
+    offset: i64,
+) -> (String, Args) {
     let mut args = Args::default();
     let mut sql = format!("SELECT {COLUMNS}{FROM}{}", filter_sql(db, f, &mut args));
     let l = args.push(Arg::Int(limit));
@@ -276,7 +308,7 @@ pub async fn list_page(
         col = sort.column(),
         dir = dir.sql()
     ));
-    on_db!(db, pool => bind_args!(sqlx::query_as::<_, Proposal>(&sql), args).fetch_all(pool).await)
+    (sql, args)
 }
 
 /// The latest session of the proposals a filter selects, if any.
