@@ -870,6 +870,30 @@ async fn verify_audit(settings: &Settings, args: VerifyArgs) -> Result<(), Strin
     use crate::domain::audit_head::{compare, Against};
     let locale = operator_locale();
     let db = open(settings).await?;
+    // `verify` links what waits first; say so, since rows left waiting
+    // mean no server has been linking them.
+    let waiting = crate::services::audit::waiting(&db)
+        .await
+        .map_err(describe)?;
+    if waiting.rows > 0 {
+        println!(
+            "{}",
+            i18n::t_with(
+                locale,
+                "cli.audit_waiting",
+                &[
+                    ("rows", waiting.rows.to_string()),
+                    (
+                        "since",
+                        waiting
+                            .oldest
+                            .map(crate::app::clock::shown_to_second)
+                            .unwrap_or_default()
+                    ),
+                ],
+            )
+        );
+    }
     match crate::storage::audit::verify(&db)
         .await
         .map_err(|e| e.to_string())?

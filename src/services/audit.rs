@@ -305,3 +305,87 @@ pub async fn retention(db: &Db, required_days: i64) -> Result<Retention, AppErro
         required_days,
     })
 }
+
+/// Audit rows written and not linked into the hash chain yet (PostgreSQL
+/// links them after the commit, within a second: `storage::audit::chain_pending`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Waiting {
+    pub rows: i64,
+    /// When the oldest of them was written.
+    pub oldest: Option<DateTime<Utc>>,
+}
+
+impl Waiting {
+    /// Waiting this long means no server is linking rows: every server
+    /// links twice a second, so even a busy one is far from it.
+    pub const STALLED_AFTER: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+
+    pub fn stalled(&self, now: DateTime<Utc>) -> bool {
+        self.rows > 0
+            && self
+                .oldest
+                .is_some_and(|at| now - at >= Self::STALLED_AFTER)
+    }
+
+    /// The sentence for the audit page and `audit verify`.
+    pub fn describe(&self, locale: Locale) -> String {
+        i18n::t_with(
+            locale,
+            "audit.waiting",
+            &[
+                ("rows", self.rows.to_string()),
+                (
+                    "since",
+                    self.oldest
+                        .map(crate::app::clock::shown_to_second)
+                        .unwrap_or_default(),
+                ),
+            ],
+        )
+    }
+}
+
+pub async fn waiting(db: &Db) -> Result<Waiting, AppError> {
+    let (rows, oldest) = audit::waiting(db).await?;
+    Ok(Waiting { rows, oldest })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(seconds_ago: i64, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        Some(now - chrono::TimeDelta::seconds(seconds_ago))
+    }
+
+    #[test]
+    fn rows_waiting_a_minute_mean_no_server_links_them() {
+        let now = Utc::now();
+        let waiting = |rows, oldest| Waiting { rows, oldest };
+        assert!(!waiting(0, None).stalled(now), "nothing waits");
+        assert!(
+            !waiting(40, at(1, now)).stalled(now),
+            "written a second ago"
+        );
+        assert!(!waiting(3, at(59, now)).stalled(now));
+        assert!(waiting(3, at(60, now)).stalled(now));
+        assert!(waiting(1, at(3600, now)).stalled(now));
+    }
+
+    #[test]
+    fn the_waiting_rows_are_described_with_their_oldest_time() {
+        let oldest = "2026-12-05T01:02:03Z".parse::<DateTime<Utc>>().unwrap();
+        let w = Waiting {
+            rows: 7,
+            oldest: Some(oldest),
+        };
+        let zh = w.describe(Locale::ZhCn);
+        assert!(zh.contains('7'), "{zh}");
+        assert!(
+            zh.contains(&crate::app::clock::shown_to_second(oldest)),
+            "{zh}"
+        );
+        let en = w.describe(Locale::En);
+        assert!(en.contains("7 audit rows"), "{en}");
+    }
+}

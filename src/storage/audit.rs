@@ -85,7 +85,7 @@ fn stamp(at: &DateTime<Utc>) -> String {
 const CHAIN_LOCK: i64 = 0x6c767a6869_i64;
 
 /// Take the chain's lock until the end of `tx` (PostgreSQL).
-async fn lock_chain(
+pub async fn lock_chain(
     tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -264,8 +264,14 @@ pub async fn chain_pending(db: &Db) -> Result<u64, sqlx::Error> {
 
 /// How many committed rows wait for the sequencer (none on SQLite).
 pub async fn unchained(db: &Db) -> Result<i64, sqlx::Error> {
-    on_db!(db, pool => sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM audit_log WHERE seq IS NULL").fetch_one(pool).await)
+    Ok(waiting(db).await?.0)
+}
+
+/// The rows committed and not linked yet: how many, and when the oldest of
+/// them was written (none on SQLite, which links each row as it writes it).
+pub async fn waiting(db: &Db) -> Result<(i64, Option<DateTime<Utc>>), sqlx::Error> {
+    on_db!(db, pool => sqlx::query_as::<_, (i64, Option<DateTime<Utc>>)>(
+        "SELECT COUNT(*), MIN(at) FROM audit_log WHERE seq IS NULL").fetch_one(pool).await)
 }
 
 /// Write one audit row in a transaction of its own (sign-in attempts, denials).

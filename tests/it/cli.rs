@@ -764,6 +764,25 @@ async fn commands_on_postgres_leave_no_audit_row_unlinked() {
         rows = now;
         db.close().await;
     }
+    // A row committed and never linked (what a crash right after the
+    // commit leaves when no server runs): `audit verify` says it waited,
+    // since when, links it and checks the chain with it.
+    let db = Db::connect(&url).await.unwrap();
+    lvzhi::on_db!(&db, pool => sqlx::query(
+        "INSERT INTO audit_log (at, username, action, outcome) VALUES ($1, 'crashed-writer', 'export', 'ok')")
+        .bind(chrono::Utc::now() - chrono::TimeDelta::minutes(5)).execute(pool).await.map(|_| ()))
+    .unwrap();
+    assert_eq!(unchained(&db).await.unwrap(), 1);
+    let out = lvzhi_on(dir.path(), &url, &["audit", "verify"]);
+    succeeds(&out, "audit verify");
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        said.contains("核对前有 1 条审计记录尚未链入哈希链"),
+        "{said}"
+    );
+    assert!(said.contains(&format!("共 {} 条", rows + 1)), "{said}");
+    assert_eq!(unchained(&db).await.unwrap(), 0);
+    db.close().await;
     if let Some(name) = name {
         crate::helpers::drop_database(&name);
     }

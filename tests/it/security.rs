@@ -402,6 +402,55 @@ dual_test!(
     linking_changes_no_record_and_finds_rows_left_unlinked
 );
 
+/// Rows that no server links (here the chain's lock held by a stuck
+/// session) are named on the audit page once they have waited a minute, and
+/// the line goes once they are linked. SQLite links each row as it writes
+/// it: its page never shows the line.
+async fn rows_left_unlinked_are_shown_to_the_auditor(mut app: TestApp) {
+    app.login("auditor").await;
+    let (status, html) = app.get_html("/audit").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("chain-waiting"), "nothing waits: {html}");
+    let lvzhi::storage::Db::Postgres(pool) = &app.db else {
+        return;
+    };
+    let mut stuck = pool.begin().await.unwrap();
+    lvzhi::storage::audit::lock_chain(&mut stuck).await.unwrap();
+    let now = chrono::Utc::now();
+    let insert = |at| {
+        sqlx::query(
+            "INSERT INTO audit_log (at, username, action, outcome) VALUES ($1, 'waiting-row', 'export', 'ok')",
+        )
+        .bind(at)
+        .execute(pool)
+    };
+    insert(now).await.unwrap();
+    // Written now, it is not late yet (the sign-in's row may wait too).
+    let (status, html) = app.get_html("/audit").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("chain-waiting"), "{html}");
+    let oldest = now - chrono::TimeDelta::minutes(3);
+    insert(oldest).await.unwrap();
+    let (status, html) = app.get_html("/audit").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("id=\"chain-waiting\""), "{html}");
+    assert!(
+        html.contains(&format!(
+            "条审计记录自 {} 起仍未链入哈希链",
+            lvzhi::app::clock::shown_to_second(oldest)
+        )),
+        "{html}"
+    );
+    stuck.rollback().await.unwrap();
+    lvzhi::storage::audit::chain_pending(&app.db).await.unwrap();
+    let (_, html) = app.get_html("/audit").await;
+    assert!(!html.contains("chain-waiting"), "linked now: {html}");
+}
+dual_test!(
+    rows_left_unlinked_are_shown_to_the_auditor_t,
+    rows_left_unlinked_are_shown_to_the_auditor
+);
+
 async fn audit_rows_never_hold_secrets(mut app: TestApp) {
     app.login("staff").await;
     let _ = app.login_as("staff", "Secret-Typo-Password-9").await;

@@ -464,6 +464,8 @@ struct AuditTemplate {
     object_error: String,
     export: String,
     retention: String,
+    /// Rows left unlinked past `Waiting::STALLED_AFTER`, in words (else empty).
+    waiting: String,
 }
 
 /// The audit log in words, filtered (from, to, action, object type, user
@@ -485,6 +487,12 @@ pub async fn audit(
     let retention = audit_service::retention(&state.db, state.settings.audit_retention_days)
         .await
         .for_page(&page)?;
+    let waiting = audit_service::waiting(&state.db).await.for_page(&page)?;
+    let waiting = if waiting.stalled(chrono::Utc::now()) {
+        waiting.describe(locale)
+    } else {
+        String::new()
+    };
     let mut params = query.params();
     params.push(("per_page", query.per_page.clone().unwrap_or_default()));
     let pager = match &request {
@@ -552,6 +560,7 @@ pub async fn audit(
             object_error,
             export,
             retention: retention.describe(locale),
+            waiting,
             query,
         },
     ))
