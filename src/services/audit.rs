@@ -351,6 +351,7 @@ pub async fn waiting(db: &Db) -> Result<Waiting, AppError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
