@@ -3,8 +3,9 @@ use std::process::ExitCode;
 // glibc's allocator keeps an arena per thread (the tokio workers and one
 // thread per SQLite connection) and fragments under a server's churn;
 // mimalloc served about a fifth more requests per second on the same cores
-// (BENCHMARKS.md). libmimalloc-sys's `override` feature gives it SQLite's
-// allocations too (Cargo.toml).
+// (BENCHMARKS.md). SQLite's own allocations stay on glibc: with
+// libmimalloc-sys's `override` the load mix served a fifth fewer requests
+// ("Rows handed over").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -256,9 +256,10 @@ impl Db {
                     .optimize_on_close(true, Some(1000))
                     // A connection's thread hands rows over through a channel of
                     // this many; at sqlx's 50 it stopped and was woken again every
-                    // 50 rows of a long list, and the whole list of 2,013
-                    // proposals at 10 connections went from 63 answers a second
-                    // to 78 at 1,024 (BENCHMARKS.md, "Rows handed over").
+                    // 50 rows of a long list; the whole list of 2,013 proposals
+                    // at 10 connections went from 57 answers a second to 67 at
+                    // 1,024, and the load mix lost nothing (BENCHMARKS.md, "Rows
+                    // handed over").
                     .row_buffer_size(1024);
                 if let Some(parent) = options.get_filename().parent() {
                     if !parent.as_os_str().is_empty() {
