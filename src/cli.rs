@@ -876,23 +876,7 @@ async fn verify_audit(settings: &Settings, args: VerifyArgs) -> Result<(), Strin
         .await
         .map_err(describe)?;
     if waiting.rows > 0 {
-        println!(
-            "{}",
-            i18n::t_with(
-                locale,
-                "cli.audit_waiting",
-                &[
-                    ("rows", waiting.rows.to_string()),
-                    (
-                        "since",
-                        waiting
-                            .oldest
-                            .map(crate::app::clock::shown_to_second)
-                            .unwrap_or_default()
-                    ),
-                ],
-            )
-        );
+        println!("{}", waiting.in_words(locale, "cli.audit_waiting"));
     }
     match crate::storage::audit::verify(&db)
         .await

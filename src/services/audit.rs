@@ -327,11 +327,16 @@ impl Waiting {
                 .is_some_and(|at| now - at >= Self::STALLED_AFTER)
     }
 
-    /// The sentence for the audit page and `audit verify`.
+    /// The sentence for the audit page.
     pub fn describe(&self, locale: Locale) -> String {
+        self.in_words(locale, "audit.waiting")
+    }
+
+    /// The message `key` (of `rows` and `since`) filled in.
+    pub fn in_words(&self, locale: Locale, key: &str) -> String {
         i18n::t_with(
             locale,
-            "audit.waiting",
+            key,
             &[
                 ("rows", self.rows.to_string()),
                 (
