@@ -506,10 +506,14 @@ pub async fn verify(db: &Db) -> Result<ChainCheck, sqlx::Error> {
 /// rows, and the newest row's hash.
 pub async fn head(db: &Db) -> Result<crate::domain::audit_head::ChainHead, sqlx::Error> {
     chain_pending(db).await?;
-    let rows: i64 = on_db!(db, pool => sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM audit_log WHERE seq IS NOT NULL").fetch_one(pool).await)?;
-    let hash: Option<String> = on_db!(db, pool => sqlx::query_scalar::<_, String>(
-        "SELECT hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1").fetch_optional(pool).await)?;
+    // One snapshot for both reads: a row linked between them would pair one
+    // count with the next row's hash.
+    let mut tx = db.snapshot().await?;
+    let rows: i64 = on_tx!(&mut tx, conn => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM audit_log WHERE seq IS NOT NULL").fetch_one(conn).await)?;
+    let hash: Option<String> = on_tx!(&mut tx, conn => sqlx::query_scalar::<_, String>(
+        "SELECT hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1").fetch_optional(conn).await)?;
+    tx.commit().await?;
     Ok(match hash {
         Some(hash) => crate::domain::audit_head::ChainHead { rows, hash },
         None => crate::domain::audit_head::ChainHead::empty(),
