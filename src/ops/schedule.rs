@@ -1,6 +1,7 @@
 //! What a server does on its own clock: on PostgreSQL, linking committed
 //! audit rows into the hash chain twice a second (the sequencer,
-//! `storage::audit::chain_pending`); a log line with the audit chain's head
+//! `storage::audit::chain_pending`), and a warning in the log whenever rows
+//! have waited more than a minute; a log line with the audit chain's head
 //! every `audit_head_log_seconds` (an hour by default), so that the head is
 //! kept outside the database in the logs; and, when `backup_dir` is set, a
 //! backup every `backup_interval_seconds` (a day by default), each one checked
@@ -21,6 +22,7 @@ use crate::app::i18n::Locale;
 use crate::app::App;
 use crate::domain::audit_head::ChainHead;
 use crate::security::crypto::FieldCipher;
+use crate::services::audit::Waiting;
 use crate::storage::audit::{self, ChainCheck, NewAuditEntry};
 use crate::storage::backups::{self as runs, NewBackupRun};
 use crate::storage::{Backend, Db};
@@ -37,6 +39,10 @@ const SUFFIX: &str = ".lvzbak";
 /// stays unlinked when nobody reads.
 pub const SEQUENCER_INTERVAL: Duration = Duration::from_millis(500);
 
+/// How often a server looks for audit rows left unlinked past
+/// [`Waiting::STALLED_AFTER`].
+const STALL_CHECK_INTERVAL: Duration = Duration::from_secs(30);
+
 /// Start the clocks of a server.
 pub fn start(app: &App) {
     if app.db.backend() == Backend::Postgres {
@@ -48,6 +54,31 @@ pub fn start(app: &App) {
                 tick.tick().await;
                 if let Err(e) = audit::chain_pending(&db).await {
                     tracing::warn!(error = %e, "audit rows not linked yet");
+                }
+            }
+        });
+        // The sequencer above waits for the chain's lock as long as another
+        // session holds it, so a stall is seen apart from it, in the log as
+        // on the audit page.
+        let db = app.db.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(STALL_CHECK_INTERVAL);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match audit::waiting(&db).await {
+                    Ok((rows, oldest)) => {
+                        let waiting = Waiting { rows, oldest };
+                        if waiting.stalled(Utc::now()) {
+                            tracing::warn!(
+                                rows,
+                                oldest = ?oldest,
+                                "audit rows have waited more than a minute to be linked into the \
+                                 hash chain: is a session holding the chain's lock?"
+                            );
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "audit rows waiting unreadable"),
                 }
             }
         });

@@ -787,3 +787,92 @@ async fn commands_on_postgres_leave_no_audit_row_unlinked() {
         crate::helpers::drop_database(&name);
     }
 }
+
+/// A server whose sequencer cannot link (another session holds the chain's
+/// lock) says in its log, within its first look, that rows have waited
+/// more than a minute; the audit page says it too (`security` tests).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_logs_audit_rows_left_waiting() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    if crate::helpers::postgres_skipped() {
+        eprintln!("PostgreSQL side skipped (LVZHI_TEST_POSTGRES=skip)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (url, name) =
+        crate::helpers::fresh_database(lvzhi::storage::Backend::Postgres, dir.path()).await;
+    succeeds(&lvzhi_on(dir.path(), &url, &["migrate"]), "migrate");
+    let db = Db::connect(&url).await.unwrap();
+    let Db::Postgres(pool) = &db else {
+        unreachable!("a PostgreSQL database")
+    };
+    let stuck_at = chrono::Utc::now() - chrono::TimeDelta::minutes(3);
+    sqlx::query(
+        "INSERT INTO audit_log (at, username, action, outcome) VALUES ($1, 'stuck-writer', 'export', 'ok')",
+    )
+    .bind(stuck_at)
+    .execute(pool)
+    .await
+    .unwrap();
+    let mut holder = pool.begin().await.unwrap();
+    lvzhi::storage::audit::lock_chain(&mut holder)
+        .await
+        .unwrap();
+
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lvzhi"));
+    command.current_dir(dir.path());
+    for (name, _) in std::env::vars() {
+        if name.starts_with("LVZHI_") {
+            command.env_remove(name);
+        }
+    }
+    let mut child = command
+        .env("LVZHI_DATA_KEY_FILE", dir.path().join("k.key"))
+        .env("LVZHI_LOG", "warn")
+        .arg("--database")
+        .arg(&url)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let err = BufReader::new(child.stderr.take().unwrap());
+    let (lines, seen) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in err.lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut log = Vec::new();
+    let warned = loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match seen.recv_timeout(left) {
+            Ok(line) if line.contains("waited more than a minute") => break Some(line),
+            Ok(line) => log.push(line),
+            Err(_) => break None,
+        }
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    holder.rollback().await.unwrap();
+    let warned = warned.unwrap_or_else(|| panic!("no warning in the log: {log:?}"));
+    // The oldest waiting row's time is named (other rows the commands and
+    // the server wrote meanwhile wait behind the lock too).
+    let stuck_second = stuck_at.format("%Y-%m-%dT%H:%M:%S").to_string();
+    assert!(warned.contains(&stuck_second), "{warned}");
+    // Once the lock is free the row is linked and the chain holds it.
+    let linked = lvzhi::storage::audit::verify(&db).await.unwrap();
+    assert!(
+        matches!(linked, lvzhi::storage::audit::ChainCheck::Intact { rows } if rows >= 1),
+        "{linked:?}"
+    );
+    assert_eq!(lvzhi::storage::audit::unchained(&db).await.unwrap(), 0);
+    db.close().await;
+    if let Some(name) = name {
+        crate::helpers::drop_database(&name);
+    }
+}
