@@ -21,6 +21,12 @@ fn lvzhi(dir: &Path, args: &[&str]) -> Output {
 
 /// The binary as [`lvzhi`] runs it, on the database at `url`.
 fn lvzhi_on(dir: &Path, url: &str, args: &[&str]) -> Output {
+    lvzhi_command(dir, url).args(args).output().unwrap()
+}
+
+/// The binary on `url`, as [`lvzhi_on`] runs it, for the caller to add its
+/// arguments and start (warnings and errors logged).
+fn lvzhi_command(dir: &Path, url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_lvzhi"));
     command.current_dir(dir);
     for (name, _) in std::env::vars() {
@@ -30,9 +36,10 @@ fn lvzhi_on(dir: &Path, url: &str, args: &[&str]) -> Output {
     }
     command
         .env("LVZHI_DATA_KEY_FILE", dir.join("k.key"))
-        .env("LVZHI_LOG", "warn");
-    command.arg("--database").arg(url).args(args);
-    command.output().unwrap()
+        .env("LVZHI_LOG", "warn")
+        .arg("--database")
+        .arg(url);
+    command
 }
 
 fn database_url(dir: &Path) -> String {
@@ -700,18 +707,8 @@ fn serving_beyond_loopback_without_secure_cookies_warns() {
     use std::process::Stdio;
     for (listen, warns) in [("0.0.0.0:0", true), ("127.0.0.1:0", false)] {
         let dir = tempfile::tempdir().unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_lvzhi"));
-        command.current_dir(dir.path());
-        for (name, _) in std::env::vars() {
-            if name.starts_with("LVZHI_") {
-                command.env_remove(name);
-            }
-        }
-        let mut child = command
-            .env("LVZHI_DATA_KEY_FILE", dir.path().join("k.key"))
+        let mut child = lvzhi_command(dir.path(), &database_url(dir.path()))
             .env("LVZHI_LOG", "error")
-            .arg("--database")
-            .arg(database_url(dir.path()))
             .args(["serve", "--listen", listen])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -820,18 +817,7 @@ async fn a_server_logs_audit_rows_left_waiting() {
         .await
         .unwrap();
 
-    let mut command = Command::new(env!("CARGO_BIN_EXE_lvzhi"));
-    command.current_dir(dir.path());
-    for (name, _) in std::env::vars() {
-        if name.starts_with("LVZHI_") {
-            command.env_remove(name);
-        }
-    }
-    let mut child = command
-        .env("LVZHI_DATA_KEY_FILE", dir.path().join("k.key"))
-        .env("LVZHI_LOG", "warn")
-        .arg("--database")
-        .arg(&url)
+    let mut child = lvzhi_command(dir.path(), &url)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
