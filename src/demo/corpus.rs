@@ -1673,9 +1673,10 @@ mod tests {
         check_pruned_ranking(&corpus, &mut rng, &mut index, 24);
     }
 
-    /// Documents added after the columns' block bounds were computed, with
-    /// no refresh since (a large index refreshes only after 1% has changed),
-    /// raise the bounds of their blocks and are found as before.
+    /// Documents added after the common terms became columns, with no
+    /// refresh of the norms since (a large index refreshes only after 1% has
+    /// changed), raise their terms' bounds as they come and rank as reading
+    /// every posting does.
     #[test]
     fn pruned_ranking_over_columns_keeps_documents_added_since() {
         use crate::search::DocKind;
@@ -1684,7 +1685,6 @@ mod tests {
         let mut index = index_of(&corpus, &mut rng, 1200);
         index.compact();
         add_proposals(&corpus, &mut rng, &mut index, 1200..1400);
-        let index = index;
         for _ in 0..24 {
             let d = corpus.proposal(&mut rng);
             let fast = index.similar(DocKind::Proposal, &d.title, &d.body, 10, |_| true);
