@@ -22,7 +22,7 @@ use crate::app::i18n::Locale;
 use crate::app::App;
 use crate::domain::audit_head::ChainHead;
 use crate::security::crypto::FieldCipher;
-use crate::services::audit::Waiting;
+use crate::services::audit as audit_service;
 use crate::storage::audit::{self, ChainCheck, NewAuditEntry};
 use crate::storage::backups::{self as runs, NewBackupRun};
 use crate::storage::{Backend, Db};
@@ -40,7 +40,7 @@ const SUFFIX: &str = ".lvzbak";
 pub const SEQUENCER_INTERVAL: Duration = Duration::from_millis(500);
 
 /// How often a server looks for audit rows left unlinked past
-/// [`Waiting::STALLED_AFTER`].
+/// [`audit_service::Waiting::STALLED_AFTER`].
 const STALL_CHECK_INTERVAL: Duration = Duration::from_secs(30);
 
 /// Start the clocks of a server.
@@ -66,13 +66,12 @@ pub fn start(app: &App) {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                match audit::waiting(&db).await {
-                    Ok((rows, oldest)) => {
-                        let waiting = Waiting { rows, oldest };
+                match audit_service::waiting(&db).await {
+                    Ok(waiting) => {
                         if waiting.stalled(Utc::now()) {
                             tracing::warn!(
-                                rows,
-                                oldest = ?oldest,
+                                rows = waiting.rows,
+                                oldest = ?waiting.oldest,
                                 "audit rows have waited more than a minute to be linked into the \
                                  hash chain: is a session holding the chain's lock?"
                             );
