@@ -1,6 +1,7 @@
 //! Search and similar-proposal benchmark over a generated corpus.
 //!
 //!     cargo run --release --example search_bench -- [--docs 100000] [--queries 500] [--seed 2012]
+//!         [--naive 1] [--exhaustive 100] [--approximations 150000:2000,300000:4000]
 //!
 //! Prints a Markdown table: index build time, similar-proposal latency
 //! (p50/p99), search latency (p50/p99), recall@10 of the similar list against
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use lvzhi::demo::corpus::{Corpus, Generated, TOPICS};
+use lvzhi::search::index::{Approximation, SIMILAR_APPROXIMATION};
 use lvzhi::search::segment::FILLER_WORDS;
 use lvzhi::search::{segmenter, Doc, DocKind, Index};
 use rand::rngs::StdRng;
@@ -146,6 +148,29 @@ fn main() {
         .map(|_| proposal(&corpus, &mut rng))
         .collect();
 
+    // Other bounds on the work of `similar`, measured beside the one served
+    // (`--approximations 150000:2000,300000:4000`: postings read to find
+    // candidates, candidates completed).
+    let limits: Vec<Approximation> = std::env::args()
+        .collect::<Vec<_>>()
+        .windows(2)
+        .find(|w| w[0] == "--approximations")
+        .map(|w| {
+            w[1].split(',')
+                .filter_map(|v| {
+                    let (postings, candidates) = v.split_once(':')?;
+                    Some(Approximation {
+                        postings: postings.parse().ok()?,
+                        candidates: candidates.parse().ok()?,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut limit_times = vec![Vec::with_capacity(n_queries); limits.len()];
+    let mut limit_found = vec![0usize; limits.len()];
+    let mut exact_times = Vec::with_capacity(n_queries);
+    let (mut served_found, mut exact_listed) = (0usize, 0usize);
     let mut similar_times = Vec::with_capacity(n_queries);
     let mut unpruned_times = Vec::with_capacity(n_queries);
     let mut exhaustive_times = Vec::with_capacity(n_queries);
@@ -157,6 +182,25 @@ fn main() {
         let started = Instant::now();
         let found = index.similar(DocKind::Proposal, &d.title, &d.body, 10, |_| true);
         similar_times.push(started.elapsed());
+        let started = Instant::now();
+        let exact = index.similar_exact(DocKind::Proposal, &d.title, &d.body, 10, |_| true);
+        exact_times.push(started.elapsed());
+        let exact_ids: HashSet<i64> = exact.iter().map(|s| s.id).collect();
+        exact_listed += exact_ids.len();
+        served_found += found.iter().filter(|s| exact_ids.contains(&s.id)).count();
+        for (i, limit) in limits.iter().enumerate() {
+            let started = Instant::now();
+            let cut = index.similar_among(
+                DocKind::Proposal,
+                &d.title,
+                &d.body,
+                10,
+                Some(*limit),
+                |_| true,
+            );
+            limit_times[i].push(started.elapsed());
+            limit_found[i] += cut.iter().filter(|s| exact_ids.contains(&s.id)).count();
+        }
         let started = Instant::now();
         let _ = index.similar_unpruned(DocKind::Proposal, &d.title, &d.body, 10, |_| true);
         unpruned_times.push(started.elapsed());
@@ -186,6 +230,10 @@ fn main() {
         }
     }
     similar_times.sort();
+    exact_times.sort();
+    for times in &mut limit_times {
+        times.sort();
+    }
     unpruned_times.sort();
     exhaustive_times.sort();
 
@@ -262,10 +310,29 @@ fn main() {
         memory.postings as f64 / 1e6,
         memory.total() as f64 / 1e6
     );
+    let recall = |found: usize| found as f64 / exact_listed.max(1) as f64;
     println!(
-        "| similar proposals (pruned) p50 / p99 | {} / {} |",
+        "| similar proposals (as served: {} postings read, {} completed at most) p50 / p99; recall@10 against the exact top ten | {} / {}; {:.4} |",
+        SIMILAR_APPROXIMATION.postings,
+        SIMILAR_APPROXIMATION.candidates,
         ms(percentile(&similar_times, 50.0)),
-        ms(percentile(&similar_times, 99.0))
+        ms(percentile(&similar_times, 99.0)),
+        recall(served_found)
+    );
+    for (i, limit) in limits.iter().enumerate() {
+        println!(
+            "| similar, {} postings read, {} completed at most: p50 / p99; recall@10 against the exact top ten | {} / {}; {:.4} |",
+            limit.postings,
+            limit.candidates,
+            ms(percentile(&limit_times[i], 50.0)),
+            ms(percentile(&limit_times[i], 99.0)),
+            recall(limit_found[i])
+        );
+    }
+    println!(
+        "| similar, exact (pruned, every document within reach completed) p50 / p99 | {} / {} |",
+        ms(percentile(&exact_times, 50.0)),
+        ms(percentile(&exact_times, 99.0))
     );
     println!(
         "| same, every posting read (term at a time, unpruned) p50 / p99 | {} / {} |",

@@ -195,7 +195,6 @@ impl Postings {
         *self = Postings::Dense(column);
     }
 
-    #[cfg(test)]
     pub(super) fn is_dense(&self) -> bool {
         matches!(self, Postings::Dense(_))
     }
@@ -261,6 +260,11 @@ impl Accumulator {
                 scores[slot as usize] += contribution(slot, count);
             }),
         }
+    }
+
+    /// How many slots hold a score (every slot once a column was read).
+    pub(super) fn found(&self) -> usize {
+        self.touched.as_ref().map_or(self.scores.len(), Vec::len)
     }
 
     /// The slots that may have a score (some of them 0 once every slot is).
