@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use lvzhi::demo::corpus::{Corpus, Generated, TOPICS};
-use lvzhi::search::index::{Approximation, SIMILAR_APPROXIMATION};
+use lvzhi::search::index::{Approximation, Entry, Everyone, SIMILAR_APPROXIMATION};
 use lvzhi::search::segment::FILLER_WORDS;
 use lvzhi::search::{segmenter, Doc, DocKind, Index};
 use rand::rngs::StdRng;
@@ -180,10 +180,10 @@ fn main() {
     let mut listed = 0usize;
     for d in &drafts {
         let started = Instant::now();
-        let found = index.similar(DocKind::Proposal, &d.title, &d.body, 10, |_| true);
+        let found = index.similar(DocKind::Proposal, &d.title, &d.body, 10, Everyone);
         similar_times.push(started.elapsed());
         let started = Instant::now();
-        let exact = index.similar_exact(DocKind::Proposal, &d.title, &d.body, 10, |_| true);
+        let exact = index.similar_exact(DocKind::Proposal, &d.title, &d.body, 10, Everyone);
         exact_times.push(started.elapsed());
         let exact_ids: HashSet<i64> = exact.iter().map(|s| s.id).collect();
         exact_listed += exact_ids.len();
@@ -196,7 +196,7 @@ fn main() {
                 &d.body,
                 10,
                 Some(*limit),
-                |_| true,
+                Everyone,
             );
             limit_times[i].push(started.elapsed());
             limit_found[i] += cut.iter().filter(|s| exact_ids.contains(&s.id)).count();
@@ -247,7 +247,7 @@ fn main() {
             .filter(|d| {
                 let draft = format!("{} {}", d.title, d.body);
                 index
-                    .similar(DocKind::Proposal, &d.title, &d.body, 10, |_| true)
+                    .similar(DocKind::Proposal, &d.title, &d.body, 10, Everyone)
                     .iter()
                     .any(|s| shares_only_filler(&draft, &texts[s.id as usize]))
             })
@@ -260,7 +260,7 @@ fn main() {
         let (mut naive, _) = build(&docs, true);
         let mut hits = 0usize;
         for d in &drafts {
-            let found = naive.similar(DocKind::Proposal, &d.title, &d.body, 10, |_| true);
+            let found = naive.similar(DocKind::Proposal, &d.title, &d.body, 10, Everyone);
             let draft = format!("{} {}", d.title, d.body);
             if found
                 .iter()
@@ -278,7 +278,7 @@ fn main() {
     for _ in 0..n_queries {
         let query = corpus.query(&mut rng, 20);
         let started = Instant::now();
-        let _ = index.search(&query, |d| d.org_path.starts_with("/1/"), 0, 20);
+        let _ = index.search(&query, |d: &Entry| d.org_path.starts_with("/1/"), 0, 20);
         search_times.push(started.elapsed());
     }
     search_times.sort();

@@ -22,6 +22,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use lvzhi::demo::corpus::{Corpus, TOPICS};
+use lvzhi::search::index::Entry;
 use lvzhi::search::{segmenter, Doc, DocKind, Index};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -72,7 +73,9 @@ fn measure(
             continue;
         }
         asked += 1;
-        let found = index.similar(DocKind::Proposal, title, "", 50, |e| e.id != i as i64);
+        let found = index.similar(DocKind::Proposal, title, "", 50, |e: &Entry| {
+            e.id != i as i64
+        });
         let relevant = |id: usize| match titles.get(id) {
             Some((t, _)) => t == topic,
             None => generated
@@ -145,7 +148,9 @@ fn print_misses(
         if counts.get(topic.as_str()).copied().unwrap_or(0) < 3 {
             continue;
         }
-        let found = index.similar(DocKind::Proposal, title, "", 5, |e| e.id != i as i64);
+        let found = index.similar(DocKind::Proposal, title, "", 5, |e: &Entry| {
+            e.id != i as i64
+        });
         if found
             .iter()
             .any(|s| titles.get(s.id as usize).is_some_and(|(t, _)| t == topic))

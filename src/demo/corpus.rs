@@ -1626,11 +1626,23 @@ mod tests {
             let d = corpus.proposal(rng);
             // Drafts of a whole text, and of a title alone.
             let body = if i % 4 == 0 { "" } else { d.body.as_str() };
-            let fast = index.similar_exact(DocKind::Proposal, &d.title, body, 10, |_| true);
+            let fast = index.similar_exact(
+                DocKind::Proposal,
+                &d.title,
+                body,
+                10,
+                crate::search::index::Everyone,
+            );
             // An index this small is ranked exactly as served (the scores
             // to the float rounding of summing the draft's terms in another
             // order).
-            let served = index.similar(DocKind::Proposal, &d.title, body, 10, |_| true);
+            let served = index.similar(
+                DocKind::Proposal,
+                &d.title,
+                body,
+                10,
+                crate::search::index::Everyone,
+            );
             assert_eq!(served.len(), fast.len());
             for (a, b) in served.iter().zip(&fast) {
                 assert!(
@@ -1686,16 +1698,19 @@ mod tests {
                 &d.body,
                 10,
                 Some(bounded),
-                |_| true,
+                crate::search::index::Everyone,
             );
-            let exact = index.similar_exact(DocKind::Proposal, &d.title, &d.body, 10, |_| true);
+            let exact = index.similar_exact(
+                DocKind::Proposal,
+                &d.title,
+                &d.body,
+                10,
+                crate::search::index::Everyone,
+            );
             assert_eq!(cut.len(), exact.len());
             let every = index.similar_exhaustive(DocKind::Proposal, &d.title, &d.body, 1000);
             for hit in &cut {
-                let truth = every
-                    .iter()
-                    .find(|s| s.id == hit.id)
-                    .expect("in the exhaustive list");
+                let truth = every.iter().find(|s| s.id == hit.id).unwrap();
                 assert!((hit.score - truth.score).abs() < 1e-4, "{hit:?} {truth:?}");
             }
             assert!(cut.windows(2).all(|w| w[0].score >= w[1].score), "{cut:?}");
@@ -1748,7 +1763,13 @@ mod tests {
         add_proposals(&corpus, &mut rng, &mut index, 1200..1400);
         for _ in 0..24 {
             let d = corpus.proposal(&mut rng);
-            let fast = index.similar_exact(DocKind::Proposal, &d.title, &d.body, 10, |_| true);
+            let fast = index.similar_exact(
+                DocKind::Proposal,
+                &d.title,
+                &d.body,
+                10,
+                crate::search::index::Everyone,
+            );
             let every = index.similar_unpruned(DocKind::Proposal, &d.title, &d.body, 10, |_| true);
             assert_eq!(fast.len(), 10);
             for (a, b) in fast.iter().zip(&every) {

@@ -66,6 +66,59 @@ pub struct Entry {
     pub public: bool,
 }
 
+/// Which documents a caller may have listed. A closure over [`Entry`] is
+/// one; a rule that can answer for every document of an organisation and
+/// kind at once says so in [`Visible::by_org`], and the index then asks it
+/// once per organisation and kind instead of reading each document's entry
+/// (a search for a common word matches nearly every document).
+pub trait Visible {
+    /// `Some` when every document of `kind` of the organisation at
+    /// `org_path` is (or is not) visible, `None` to ask [`Visible::entry`].
+    fn by_org(&self, _org_path: &str, _kind: DocKind) -> Option<bool> {
+        None
+    }
+
+    fn entry(&self, entry: &Entry) -> bool;
+}
+
+impl<F: Fn(&Entry) -> bool> Visible for F {
+    fn entry(&self, entry: &Entry) -> bool {
+        self(entry)
+    }
+}
+
+/// Every document is visible (benchmarks, tests, and staff of the root).
+#[derive(Debug, Clone, Copy)]
+pub struct Everyone;
+
+impl Visible for Everyone {
+    fn by_org(&self, _org_path: &str, _kind: DocKind) -> Option<bool> {
+        Some(true)
+    }
+
+    fn entry(&self, _entry: &Entry) -> bool {
+        true
+    }
+}
+
+/// What a [`Visible`] answered per organisation and kind during one query:
+/// 0 not asked yet, 1 visible, 2 not visible, 3 ask each entry.
+struct Verdicts(Vec<u8>);
+
+const KIND_COUNT: usize = 7;
+
+fn kind_number(kind: DocKind) -> usize {
+    match kind {
+        DocKind::Proposal => 0,
+        DocKind::InfoReport => 1,
+        DocKind::Case => 2,
+        DocKind::Activity => 3,
+        DocKind::ArchiveDocument => 4,
+        DocKind::Summary => 5,
+        DocKind::Attachment => 6,
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Stored {
     entry: Entry,
@@ -205,8 +258,13 @@ const BM25_B: f32 = 0.75;
 pub struct Index {
     vocabulary: HashMap<String, u32>,
     postings: Vec<Postings>,
-    /// Organisation paths, shared by the documents that have them.
-    paths: HashMap<String, Arc<str>>,
+    /// Organisation paths, shared by the documents that have them, by
+    /// number (`orgs`), and the number of each path.
+    org_paths: Vec<Arc<str>>,
+    paths: HashMap<Arc<str>, u32>,
+    /// Per slot: its organisation's number (visibility decided per
+    /// organisation reads this small array, not the entries).
+    orgs: Vec<u32>,
     /// Per term: live documents containing it.
     doc_freq: Vec<u32>,
     slots: Vec<Stored>,
@@ -440,6 +498,7 @@ impl Index {
         self.slots.reserve_exact(documents);
         self.alive.reserve_exact(documents);
         self.kinds.reserve_exact(documents);
+        self.orgs.reserve_exact(documents);
         self.lengths.reserve_exact(documents);
         self.by_key.reserve(documents);
     }
@@ -500,6 +559,41 @@ impl Index {
     }
 
     /// Add a document, or replace the one with the same kind and id.
+    /// The number of an organisation's path, and the path shared.
+    fn org_number(&mut self, path: &str) -> (u32, Arc<str>) {
+        if let Some((shared, number)) = self.paths.get_key_value(path) {
+            return (*number, Arc::clone(shared));
+        }
+        let number = self.org_paths.len() as u32;
+        let shared: Arc<str> = Arc::from(path);
+        self.org_paths.push(Arc::clone(&shared));
+        self.paths.insert(Arc::clone(&shared), number);
+        (number, shared)
+    }
+
+    fn verdicts(&self) -> Verdicts {
+        Verdicts(vec![0; self.org_paths.len() * KIND_COUNT])
+    }
+
+    /// Whether `visible` lets the document in `slot` be listed, asked once
+    /// per organisation and kind where the rule allows.
+    fn sees(&self, slot: usize, visible: &impl Visible, verdicts: &mut Verdicts) -> bool {
+        let kind = self.kinds[slot];
+        let at = self.orgs[slot] as usize * KIND_COUNT + kind_number(kind);
+        if verdicts.0[at] == 0 {
+            verdicts.0[at] = match visible.by_org(&self.org_paths[self.orgs[slot] as usize], kind) {
+                Some(true) => 1,
+                Some(false) => 2,
+                None => 3,
+            };
+        }
+        match verdicts.0[at] {
+            1 => true,
+            2 => false,
+            _ => visible.entry(&self.slots[slot].entry),
+        }
+    }
+
     pub fn upsert(&mut self, doc: Doc) {
         let analysed = self.analyser().analyse(doc);
         self.upsert_analysed(analysed);
@@ -527,14 +621,8 @@ impl Index {
         for (id, count) in &terms {
             norm += (self.idf(*id) * tf_weight(f32::from(*count))).powi(2);
         }
-        let org_path = match self.paths.get(&doc.org_path) {
-            Some(shared) => Arc::clone(shared),
-            None => {
-                let shared: Arc<str> = Arc::from(doc.org_path.as_str());
-                self.paths.insert(doc.org_path.clone(), Arc::clone(&shared));
-                shared
-            }
-        };
+        let (org, org_path) = self.org_number(&doc.org_path);
+        self.orgs.push(org);
         self.by_key.insert((doc.kind, doc.id), slot);
         self.alive.push(true);
         self.kinds.push(doc.kind);
@@ -591,6 +679,7 @@ impl Index {
                 .sum::<usize>()
             + self.alive.capacity()
             + self.kinds.capacity() * size_of::<DocKind>()
+            + self.orgs.capacity() * 4
             + (self.lengths.capacity() + self.norms.capacity()) * 4;
         let term_lists = self.slots.iter().map(|s| s.terms.0.len()).sum();
         // A hash map keeps a control byte beside each bucket.
@@ -640,6 +729,7 @@ impl Index {
         self.max_weight.shrink_to_fit();
         self.alive.shrink_to_fit();
         self.kinds.shrink_to_fit();
+        self.orgs.shrink_to_fit();
         self.lengths.shrink_to_fit();
     }
 
@@ -728,7 +818,7 @@ impl Index {
         title: &str,
         body: &str,
         k: usize,
-        visible: impl Fn(&Entry) -> bool,
+        visible: impl Visible,
     ) -> Vec<Similar> {
         let approximation =
             (self.live as usize >= SIMILAR_EXACT_BELOW).then_some(SIMILAR_APPROXIMATION);
@@ -743,7 +833,7 @@ impl Index {
         title: &str,
         body: &str,
         k: usize,
-        visible: impl Fn(&Entry) -> bool,
+        visible: impl Visible,
     ) -> Vec<Similar> {
         self.similar_among(kind, title, body, k, None, visible)
     }
@@ -756,7 +846,7 @@ impl Index {
         body: &str,
         k: usize,
         approximation: Option<Approximation>,
-        visible: impl Fn(&Entry) -> bool,
+        visible: impl Visible,
     ) -> Vec<Similar> {
         let query = self.query_vector(title, body);
         let query_norm = query.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
@@ -800,12 +890,13 @@ impl Index {
         // be listed is asked once (0: not yet, 1: yes, 2: no).
         let mut found = Accumulator::new(slot_count);
         let mut allowed = vec![0u8; slot_count];
+        let mut verdicts = self.verdicts();
         let mut may_list = |slot: usize| -> bool {
             if allowed[slot] == 0 {
                 let ok = self.alive[slot]
                     && self.kinds[slot] == kind
                     && self.norms[slot] > 0.0
-                    && visible(&self.slots[slot].entry);
+                    && self.sees(slot, &visible, &mut verdicts);
                 allowed[slot] = if ok { 1 } else { 2 };
             }
             allowed[slot] == 1
@@ -1063,7 +1154,7 @@ impl Index {
     pub fn search(
         &self,
         query: &str,
-        filter: impl Fn(&Entry) -> bool,
+        filter: impl Visible,
         offset: usize,
         limit: usize,
     ) -> (Vec<Hit>, usize) {
@@ -1094,8 +1185,11 @@ impl Index {
             };
             found.add(&self.postings[*term as usize], bm25);
         }
+        let mut verdicts = self.verdicts();
         let matching: Vec<(u32, f32)> = found
-            .kept(|slot, _| self.alive[slot as usize] && filter(&self.slots[slot as usize].entry))
+            .kept(|slot, _| {
+                self.alive[slot as usize] && self.sees(slot as usize, &filter, &mut verdicts)
+            })
             .into_iter()
             .map(|slot| (slot, found.scores[slot as usize]))
             .collect();
@@ -1313,8 +1407,8 @@ mod tests {
         let draft = ("关于加装电梯的建议", "老旧小区加装电梯");
         // The same documents with the same scores (to rounding: term ids,
         // hence the order of the sums, follow the hash maps' order).
-        let a = in_turn.similar(DocKind::Proposal, draft.0, draft.1, 5, |_| true);
-        let b = analysed.similar(DocKind::Proposal, draft.0, draft.1, 5, |_| true);
+        let a = in_turn.similar(DocKind::Proposal, draft.0, draft.1, 5, Everyone);
+        let b = analysed.similar(DocKind::Proposal, draft.0, draft.1, 5, Everyone);
         assert_eq!(a.len(), 5);
         assert_eq!(a.len(), b.len());
         for x in &a {
@@ -1377,7 +1471,7 @@ mod tests {
             "关于城中村改造安置房尽快交付的建议",
             "安置房迟迟不能交付，群众意见大。",
             10,
-            |_| true,
+            Everyone,
         );
         let ids: Vec<i64> = found.iter().map(|s| s.id).collect();
         assert_eq!(&ids[..2], &[1, 4], "{found:?}");
@@ -1389,12 +1483,61 @@ mod tests {
         );
     }
 
+    /// A rule that answers per organisation and kind lists what the same
+    /// rule asked of each entry lists, in search and in similar lists, also
+    /// for a snapshot's index and after a document moves organisation.
+    #[test]
+    fn a_rule_answered_per_organisation_lists_what_each_entry_would() {
+        struct ByOrg(&'static str);
+        impl Visible for ByOrg {
+            fn by_org(&self, org_path: &str, kind: DocKind) -> Option<bool> {
+                Some(kind == DocKind::Proposal && org_path.starts_with(self.0))
+            }
+            // Never asked: the organisation decides (a wrong answer here
+            // would show in the comparison below).
+            fn entry(&self, _entry: &Entry) -> bool {
+                false
+            }
+        }
+        let each = |under: &'static str| {
+            move |e: &Entry| e.kind == DocKind::Proposal && e.org_path.starts_with(under)
+        };
+        let mut index = Index::new();
+        let topics = ["城中村改造安置房", "居家养老服务", "学校周边交通拥堵"];
+        for id in 0..60 {
+            let mut d = doc(id, topics[id as usize % 3], "群众反映强烈，建议尽快解决。");
+            d.org_path = format!("/1/{}/", id % 4);
+            if id % 7 == 0 {
+                d.kind = DocKind::Case;
+            }
+            index.upsert(d);
+        }
+        // Moved to another committee: its slot is new, its organisation too.
+        let mut moved = doc(5, topics[2], "群众反映强烈。");
+        moved.org_path = "/1/9/".into();
+        index.upsert(moved);
+        index.refresh_norms();
+        let read = Index::from_snapshot(&index.to_snapshot()).unwrap();
+        for index in [&index, &read] {
+            for under in ["/1/", "/1/2/", "/1/9/", "/2/"] {
+                for query in topics {
+                    let (hits, total) = index.search(query, ByOrg(under), 0, 100);
+                    let (expected, expected_total) = index.search(query, each(under), 0, 100);
+                    assert_eq!((hits, total), (expected, expected_total), "{under} {query}");
+                    let found = index.similar(DocKind::Proposal, query, "", 10, ByOrg(under));
+                    let expected = index.similar(DocKind::Proposal, query, "", 10, each(under));
+                    assert_eq!(found, expected, "{under} {query}");
+                }
+            }
+        }
+        let (hits, _) = index.search(topics[2], ByOrg("/1/9/"), 0, 10);
+        assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![5]);
+    }
+
     #[test]
     fn term_at_a_time_equals_the_exhaustive_ranking() {
         let mut index = sample();
-        let fast = index.similar(DocKind::Proposal, "城中村 养老 交通", "", 10, |_| {
-            true
-        });
+        let fast = index.similar(DocKind::Proposal, "城中村 养老 交通", "", 10, Everyone);
         let slow = index.similar_exhaustive(DocKind::Proposal, "城中村 养老 交通", "", 10);
         assert_eq!(
             fast.iter().map(|s| s.id).collect::<Vec<_>>(),
@@ -1409,10 +1552,10 @@ mod tests {
     fn updates_and_removals_take_effect() {
         let mut index = sample();
         index.upsert(doc(3, "关于居家养老助餐的建议", "增加老年助餐点。"));
-        let found = index.similar(DocKind::Proposal, "居家养老", "", 10, |_| true);
+        let found = index.similar(DocKind::Proposal, "居家养老", "", 10, Everyone);
         assert!(found.iter().any(|s| s.id == 3));
         index.remove(DocKind::Proposal, 2);
-        let found = index.similar(DocKind::Proposal, "居家养老", "", 10, |_| true);
+        let found = index.similar(DocKind::Proposal, "居家养老", "", 10, Everyone);
         assert!(!found.iter().any(|s| s.id == 2));
         assert_eq!(index.len(), 3);
     }
@@ -1420,7 +1563,7 @@ mod tests {
     #[test]
     fn search_ranks_filters_and_highlights() {
         let index = sample();
-        let (hits, total) = index.search("城中村 安置房", |_| true, 0, 10);
+        let (hits, total) = index.search("城中村 安置房", Everyone, 0, 10);
         assert_eq!(total, 2);
         assert_eq!(hits[0].id, 1);
         let title = highlight(
@@ -1439,13 +1582,13 @@ mod tests {
             joined, "关于加快孙八砦城中村改造安置房建设的建议",
             "highlighting keeps the text whole"
         );
-        let (hits, total) = index.search("城中村", |d| d.id != 1, 0, 10);
+        let (hits, total) = index.search("城中村", |d: &Entry| d.id != 1, 0, 10);
         assert_eq!(
             (total, hits[0].id),
             (1, 4),
             "the filter hides what the caller may not see"
         );
-        let (hits, _) = index.search("关于 建议", |_| true, 0, 10);
+        let (hits, _) = index.search("关于 建议", Everyone, 0, 10);
         assert!(hits.is_empty(), "filler words alone find nothing");
     }
 

@@ -22,7 +22,7 @@ use crate::domain::roles::Role;
 use crate::domain::text::{optional_text, required_line};
 use crate::domain::validation::{FieldError, FieldErrors};
 use crate::search::index::{
-    analyse_all, highlight, query_terms, Analysed, Doc, DocKind, Entry, Index,
+    analyse_all, highlight, query_terms, Analysed, Doc, DocKind, Entry, Index, Visible,
 };
 use crate::services::error::AppError;
 use crate::storage::search::{self as store, DocRow, Links};
@@ -641,6 +641,15 @@ impl Viewer {
         })
     }
 
+    /// Whether every document of the organisation at `org_path` is visible
+    /// (or none is), when the organisation alone decides: for staff.
+    fn sees_org(&self, org_path: &str) -> Option<bool> {
+        match self.role {
+            Role::Staff => Some(is_within(org_path, &self.org_path)),
+            _ => None,
+        }
+    }
+
     fn sees(&self, d: &Entry) -> bool {
         match self.role {
             Role::Staff => is_within(&d.org_path, &self.org_path),
@@ -657,6 +666,53 @@ impl Viewer {
                 .is_some_and(|dep| d.departments.contains(&dep)),
             _ => false,
         }
+    }
+}
+
+/// The search box's filters and the caller's visibility, answered per
+/// organisation and kind where they can be (see [`Visible`]).
+struct SearchFilter<'a> {
+    kinds: Option<&'a [DocKind]>,
+    range: &'a super::cases::Range,
+    scope: Option<&'a str>,
+    viewer: &'a Viewer,
+}
+
+impl Visible for SearchFilter<'_> {
+    fn by_org(&self, org_path: &str, kind: DocKind) -> Option<bool> {
+        if self.kinds.is_some_and(|k| !k.contains(&kind))
+            || self.scope.is_some_and(|s| !is_within(org_path, s))
+        {
+            return Some(false);
+        }
+        match self.viewer.sees_org(org_path) {
+            Some(false) => Some(false),
+            // Dates are each document's own.
+            Some(true) if self.range.from.is_none() && self.range.to.is_none() => Some(true),
+            _ => None,
+        }
+    }
+
+    fn entry(&self, d: &Entry) -> bool {
+        self.kinds.is_none_or(|k| k.contains(&d.kind))
+            && self.range.from.is_none_or(|f| d.date >= f)
+            && self.range.to.is_none_or(|t| d.date <= t)
+            && self.scope.is_none_or(|s| is_within(&d.org_path, s))
+            && self.viewer.sees(d)
+    }
+}
+
+/// What a similar list may show: the caller's visibility alone (the
+/// proposal under review is left out of the list afterwards).
+struct SimilarFilter<'a>(&'a Viewer);
+
+impl Visible for SimilarFilter<'_> {
+    fn by_org(&self, org_path: &str, _kind: DocKind) -> Option<bool> {
+        self.0.sees_org(org_path)
+    }
+
+    fn entry(&self, d: &Entry) -> bool {
+        self.0.sees(d)
     }
 }
 
@@ -737,10 +793,14 @@ pub async fn similar(
             title.as_deref().unwrap_or(""),
             body.as_deref().unwrap_or(""),
             limit + 1,
-            |d| Some(d.id) != exclude && viewer.sees(d),
+            SimilarFilter(&viewer),
         )
     };
-    let ids: Vec<i64> = found.iter().map(|s| s.id).collect();
+    let ids: Vec<i64> = found
+        .iter()
+        .map(|s| s.id)
+        .filter(|id| Some(*id) != exclude)
+        .collect();
     let rows = proposals::get_many(db, &ids).await?;
     Ok(found
         .into_iter()
@@ -886,12 +946,11 @@ pub async fn search(
         let state = index.state.read().map_err(poisoned)?;
         state.index.search(
             &text,
-            |d| {
-                kinds.is_none_or(|k| k.contains(&d.kind))
-                    && range.from.is_none_or(|f| d.date >= f)
-                    && range.to.is_none_or(|t| d.date <= t)
-                    && scope.as_deref().is_none_or(|s| is_within(&d.org_path, s))
-                    && viewer.sees(d)
+            SearchFilter {
+                kinds,
+                range: &range,
+                scope: scope.as_deref(),
+                viewer: &viewer,
             },
             page.offset() as usize,
             page.limit() as usize,

@@ -286,18 +286,16 @@ impl Index {
             }
         }
         let path_count = input.len()?;
-        let mut paths: Vec<Arc<str>> = Vec::with_capacity(path_count);
+        let mut paths: Vec<(u32, Arc<str>)> = Vec::with_capacity(path_count);
         for _ in 0..path_count {
-            let path: Arc<str> = Arc::from(input.text()?);
-            index.paths.insert(path.to_string(), Arc::clone(&path));
-            paths.push(path);
+            paths.push(index.org_number(input.text()?));
         }
         let documents = input.len()?;
         index.reserve(documents);
         for slot in 0..documents {
             let kind = kind_of_code(input.byte()?).ok_or(SnapshotError::Invalid("kind"))?;
             let id = input.signed()?;
-            let path = usize::try_from(input.unsigned()?)
+            let (org, path) = usize::try_from(input.unsigned()?)
                 .ok()
                 .and_then(|n| paths.get(n))
                 .ok_or(SnapshotError::Invalid("path number"))?;
@@ -330,6 +328,7 @@ impl Index {
             }
             index.alive.push(true);
             index.kinds.push(kind);
+            index.orgs.push(*org);
             index.lengths.push(length);
             index.total_length += f64::from(length);
             index.slots.push(Stored {
@@ -397,6 +396,7 @@ impl Index {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::super::tests::{doc, sample};
+    use super::super::Everyone;
     use super::*;
 
     fn same_rankings(a: &Index, b: &Index) {
@@ -407,15 +407,15 @@ mod tests {
             ("关于学校周边交通的建议", "高峰期拥堵。"),
         ];
         for (title, body) in drafts {
-            let x = a.similar(DocKind::Proposal, title, body, 10, |_| true);
-            let y = b.similar(DocKind::Proposal, title, body, 10, |_| true);
+            let x = a.similar(DocKind::Proposal, title, body, 10, Everyone);
+            let y = b.similar(DocKind::Proposal, title, body, 10, Everyone);
             assert_eq!(x.len(), y.len(), "{title}");
             for (x, y) in x.iter().zip(&y) {
                 assert_eq!((x.kind, x.id), (y.kind, y.id), "{title}");
                 assert!((x.score - y.score).abs() < 1e-5, "{x:?} {y:?}");
             }
-            let (x, total_x) = a.search(title, |_| true, 0, 10);
-            let (y, total_y) = b.search(title, |_| true, 0, 10);
+            let (x, total_x) = a.search(title, Everyone, 0, 10);
+            let (y, total_y) = b.search(title, Everyone, 0, 10);
             assert_eq!(total_x, total_y);
             assert_eq!(
                 x.iter().map(|h| (h.id, h.date)).collect::<Vec<_>>(),
@@ -480,9 +480,7 @@ mod tests {
             "高峰期拥堵，建议增派交警。",
         ));
         read.refresh_norms();
-        let found = read.similar(DocKind::Proposal, "学校周边交通拥堵", "", 1, |_| {
-            true
-        });
+        let found = read.similar(DocKind::Proposal, "学校周边交通拥堵", "", 1, Everyone);
         assert_eq!(found[0].id, 9);
     }
 
@@ -491,7 +489,7 @@ mod tests {
         let read = Index::from_snapshot(&Index::new().to_snapshot()).unwrap();
         assert!(read.is_empty());
         assert!(read
-            .similar(DocKind::Proposal, "城中村", "", 5, |_| true)
+            .similar(DocKind::Proposal, "城中村", "", 5, Everyone)
             .is_empty());
     }
 
@@ -517,8 +515,8 @@ mod tests {
                 let mut damaged = bytes.clone();
                 damaged[at] ^= flip;
                 if let Ok(index) = Index::from_snapshot(&damaged) {
-                    let _ = index.similar(DocKind::Proposal, "城中村改造", "安置房", 5, |_| true);
-                    let _ = index.search("城中村", |_| true, 0, 5);
+                    let _ = index.similar(DocKind::Proposal, "城中村改造", "安置房", 5, Everyone);
+                    let _ = index.search("城中村", Everyone, 0, 5);
                 }
             }
         }
