@@ -73,8 +73,9 @@ pub struct Entry {
 /// (a search for a common word matches nearly every document).
 pub trait Visible {
     /// `Some` when every document of `kind` of the organisation at
-    /// `org_path` is (or is not) visible, `None` to ask [`Visible::entry`].
-    fn by_org(&self, _org_path: &str, _kind: DocKind) -> Option<bool> {
+    /// `org_path` that is (or is not) `public` is visible, or none is;
+    /// `None` to ask [`Visible::entry`].
+    fn by_org(&self, _org_path: &str, _kind: DocKind, _public: bool) -> Option<bool> {
         None
     }
 
@@ -92,7 +93,7 @@ impl<F: Fn(&Entry) -> bool> Visible for F {
 pub struct Everyone;
 
 impl Visible for Everyone {
-    fn by_org(&self, _org_path: &str, _kind: DocKind) -> Option<bool> {
+    fn by_org(&self, _org_path: &str, _kind: DocKind, _public: bool) -> Option<bool> {
         Some(true)
     }
 
@@ -101,7 +102,8 @@ impl Visible for Everyone {
     }
 }
 
-/// What a [`Visible`] answered per organisation and kind during one query:
+/// What a [`Visible`] answered per organisation, kind and publicity during
+/// one query:
 /// 0 not asked yet, 1 visible, 2 not visible, 3 ask each entry.
 struct Verdicts(Vec<u8>);
 
@@ -262,9 +264,11 @@ pub struct Index {
     /// number (`orgs`), and the number of each path.
     org_paths: Vec<Arc<str>>,
     paths: HashMap<Arc<str>, u32>,
-    /// Per slot: its organisation's number (visibility decided per
-    /// organisation reads this small array, not the entries).
+    /// Per slot: its organisation's number and whether it is public
+    /// (visibility decided per organisation reads these small arrays, not
+    /// the entries).
     orgs: Vec<u32>,
+    public: Vec<bool>,
     /// Per term: live documents containing it.
     doc_freq: Vec<u32>,
     slots: Vec<Stored>,
@@ -499,6 +503,7 @@ impl Index {
         self.alive.reserve_exact(documents);
         self.kinds.reserve_exact(documents);
         self.orgs.reserve_exact(documents);
+        self.public.reserve_exact(documents);
         self.lengths.reserve_exact(documents);
         self.by_key.reserve(documents);
     }
@@ -572,16 +577,19 @@ impl Index {
     }
 
     fn verdicts(&self) -> Verdicts {
-        Verdicts(vec![0; self.org_paths.len() * KIND_COUNT])
+        Verdicts(vec![0; self.org_paths.len() * KIND_COUNT * 2])
     }
 
     /// Whether `visible` lets the document in `slot` be listed, asked once
     /// per organisation and kind where the rule allows.
     fn sees(&self, slot: usize, visible: &impl Visible, verdicts: &mut Verdicts) -> bool {
         let kind = self.kinds[slot];
-        let at = self.orgs[slot] as usize * KIND_COUNT + kind_number(kind);
+        let public = self.public[slot];
+        let at =
+            (self.orgs[slot] as usize * KIND_COUNT + kind_number(kind)) * 2 + usize::from(public);
         if verdicts.0[at] == 0 {
-            verdicts.0[at] = match visible.by_org(&self.org_paths[self.orgs[slot] as usize], kind) {
+            let org_path = &self.org_paths[self.orgs[slot] as usize];
+            verdicts.0[at] = match visible.by_org(org_path, kind, public) {
                 Some(true) => 1,
                 Some(false) => 2,
                 None => 3,
@@ -623,6 +631,7 @@ impl Index {
         }
         let (org, org_path) = self.org_number(&doc.org_path);
         self.orgs.push(org);
+        self.public.push(doc.public);
         self.by_key.insert((doc.kind, doc.id), slot);
         self.alive.push(true);
         self.kinds.push(doc.kind);
@@ -680,6 +689,7 @@ impl Index {
             + self.alive.capacity()
             + self.kinds.capacity() * size_of::<DocKind>()
             + self.orgs.capacity() * 4
+            + self.public.capacity()
             + (self.lengths.capacity() + self.norms.capacity()) * 4;
         let term_lists = self.slots.iter().map(|s| s.terms.0.len()).sum();
         // A hash map keeps a control byte beside each bucket.
@@ -730,6 +740,7 @@ impl Index {
         self.alive.shrink_to_fit();
         self.kinds.shrink_to_fit();
         self.orgs.shrink_to_fit();
+        self.public.shrink_to_fit();
         self.lengths.shrink_to_fit();
     }
 
@@ -1490,8 +1501,8 @@ mod tests {
     fn a_rule_answered_per_organisation_lists_what_each_entry_would() {
         struct ByOrg(&'static str);
         impl Visible for ByOrg {
-            fn by_org(&self, org_path: &str, kind: DocKind) -> Option<bool> {
-                Some(kind == DocKind::Proposal && org_path.starts_with(self.0))
+            fn by_org(&self, org_path: &str, kind: DocKind, public: bool) -> Option<bool> {
+                Some(kind == DocKind::Proposal && public && org_path.starts_with(self.0))
             }
             // Never asked: the organisation decides (a wrong answer here
             // would show in the comparison below).
@@ -1500,7 +1511,9 @@ mod tests {
             }
         }
         let each = |under: &'static str| {
-            move |e: &Entry| e.kind == DocKind::Proposal && e.org_path.starts_with(under)
+            move |e: &Entry| {
+                e.kind == DocKind::Proposal && e.public && e.org_path.starts_with(under)
+            }
         };
         let mut index = Index::new();
         let topics = ["城中村改造安置房", "居家养老服务", "学校周边交通拥堵"];
@@ -1510,6 +1523,7 @@ mod tests {
             if id % 7 == 0 {
                 d.kind = DocKind::Case;
             }
+            d.public = id % 5 != 0;
             index.upsert(d);
         }
         // Moved to another committee: its slot is new, its organisation too.

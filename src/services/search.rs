@@ -641,11 +641,18 @@ impl Viewer {
         })
     }
 
-    /// Whether every document of the organisation at `org_path` is visible
-    /// (or none is), when the organisation alone decides: for staff.
-    fn sees_org(&self, org_path: &str) -> Option<bool> {
+    /// Whether every document of the organisation at `org_path` that is
+    /// (or is not) public is visible, or none is, when that decides: for
+    /// staff, and for a member the public records of their committee (a
+    /// member also reads their own, wherever they are: asked of each).
+    fn sees_org(&self, org_path: &str, public: bool) -> Option<bool> {
         match self.role {
             Role::Staff => Some(is_within(org_path, &self.org_path)),
+            Role::Member if public => self
+                .committee_path
+                .as_deref()
+                .is_some_and(|c| is_within(org_path, c))
+                .then_some(true),
             _ => None,
         }
     }
@@ -679,13 +686,13 @@ struct SearchFilter<'a> {
 }
 
 impl Visible for SearchFilter<'_> {
-    fn by_org(&self, org_path: &str, kind: DocKind) -> Option<bool> {
+    fn by_org(&self, org_path: &str, kind: DocKind, public: bool) -> Option<bool> {
         if self.kinds.is_some_and(|k| !k.contains(&kind))
             || self.scope.is_some_and(|s| !is_within(org_path, s))
         {
             return Some(false);
         }
-        match self.viewer.sees_org(org_path) {
+        match self.viewer.sees_org(org_path, public) {
             Some(false) => Some(false),
             // Dates are each document's own.
             Some(true) if self.range.from.is_none() && self.range.to.is_none() => Some(true),
@@ -707,8 +714,8 @@ impl Visible for SearchFilter<'_> {
 struct SimilarFilter<'a>(&'a Viewer);
 
 impl Visible for SimilarFilter<'_> {
-    fn by_org(&self, org_path: &str, _kind: DocKind) -> Option<bool> {
-        self.0.sees_org(org_path)
+    fn by_org(&self, org_path: &str, _kind: DocKind, public: bool) -> Option<bool> {
+        self.0.sees_org(org_path, public)
     }
 
     fn entry(&self, d: &Entry) -> bool {

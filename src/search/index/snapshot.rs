@@ -329,6 +329,7 @@ impl Index {
             index.alive.push(true);
             index.kinds.push(kind);
             index.orgs.push(*org);
+            index.public.push(public);
             index.lengths.push(length);
             index.total_length += f64::from(length);
             index.slots.push(Stored {
