@@ -107,18 +107,11 @@ impl Visible for Everyone {
 /// 0 not asked yet, 1 visible, 2 not visible, 3 ask each entry.
 struct Verdicts(Vec<u8>);
 
+/// Kinds of document ([`DocKind`]), numbered as the snapshot codes them.
 const KIND_COUNT: usize = 7;
 
 fn kind_number(kind: DocKind) -> usize {
-    match kind {
-        DocKind::Proposal => 0,
-        DocKind::InfoReport => 1,
-        DocKind::Case => 2,
-        DocKind::Activity => 3,
-        DocKind::ArchiveDocument => 4,
-        DocKind::Summary => 5,
-        DocKind::Attachment => 6,
-    }
+    usize::from(snapshot::kind_code(kind))
 }
 
 #[derive(Debug, Clone)]

@@ -41,7 +41,7 @@ pub enum SnapshotError {
     Invalid(&'static str),
 }
 
-fn kind_code(kind: DocKind) -> u8 {
+pub(super) fn kind_code(kind: DocKind) -> u8 {
     match kind {
         DocKind::Proposal => 0,
         DocKind::InfoReport => 1,
