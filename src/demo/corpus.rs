@@ -1633,9 +1633,7 @@ mod tests {
                 10,
                 crate::search::index::Everyone,
             );
-            // An index this small is ranked exactly as served (the scores
-            // to the float rounding of summing the draft's terms in another
-            // order).
+            // An index this small is ranked exactly as served.
             let served = index.similar(
                 DocKind::Proposal,
                 &d.title,
