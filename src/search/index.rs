@@ -288,6 +288,20 @@ pub struct Index {
     lengths: Vec<f32>,
 }
 
+/// A document being completed by [`Index::similar`].
+struct Candidate {
+    slot: u32,
+    /// Its score so far, not yet divided by its norm.
+    raw: f32,
+    norm: f32,
+}
+
+impl Candidate {
+    fn score(&self) -> f32 {
+        self.raw / self.norm
+    }
+}
+
 #[derive(PartialEq)]
 struct Ranked(f32, u32);
 
@@ -935,64 +949,78 @@ impl Index {
         // The documents that may still enter the k best, in slot order.
         // Their scores stay undivided by their norms while terms are added;
         // a norm divides a score only where it is compared.
-        let normalised = |slot: u32, raw: f32| raw / self.norms[slot as usize];
-        let mut candidates = found.kept(|slot, score| {
-            self.norms[slot as usize] > 0.0
-                && normalised(slot, score) + rest[read] >= threshold
-                && may_list(slot as usize)
-        });
-        if candidates.len() > candidate_limit {
-            let partial = |slot: &u32| normalised(*slot, found.scores[*slot as usize]);
-            candidates.select_nth_unstable_by(candidate_limit - 1, |a, b| {
-                partial(b)
-                    .partial_cmp(&partial(a))
-                    .unwrap_or(Ordering::Equal)
+        // (normalised score so far, slot) of the documents that may still
+        // enter the k best, cut to the best by reading one contiguous array
+        // (not the scattered scores and norms per comparison). Whether the
+        // caller may see one is asked first only of those the cut keeps;
+        // if some may not be seen, of all the others, and the cut is taken
+        // again among those.
+        let mut pool: Vec<(f32, u32)> = found
+            .slots()
+            .filter_map(|slot| {
+                let (raw, norm) = (found.scores[slot as usize], self.norms[slot as usize]);
+                if raw <= 0.0 || norm <= 0.0 {
+                    return None;
+                }
+                let score = raw / norm;
+                (score + rest[read] >= threshold).then_some((score, slot))
+            })
+            .collect();
+        let best_of = |pool: &mut Vec<(f32, u32)>, n: usize| -> Vec<(f32, u32)> {
+            if pool.len() <= n {
+                return Vec::new();
+            }
+            pool.select_nth_unstable_by(n - 1, |a, b| {
+                b.0.partial_cmp(&a.0).unwrap_or(Ordering::Equal)
             });
-            candidates.truncate(candidate_limit);
+            pool.split_off(n)
+        };
+        let mut others = best_of(&mut pool, candidate_limit);
+        pool.retain(|(_, slot)| may_list(*slot as usize));
+        if pool.len() < candidate_limit && !others.is_empty() {
+            others.retain(|(_, slot)| may_list(*slot as usize));
+            best_of(&mut others, candidate_limit - pool.len());
+            pool.append(&mut others);
         }
+        let mut candidates: Vec<u32> = pool.into_iter().map(|(_, slot)| slot).collect();
         candidates.sort_unstable();
-        let mut scores = found.scores;
+        // Each candidate's score so far (undivided) and norm beside its
+        // slot: completing and pruning read one contiguous array.
+        let mut candidates: Vec<Candidate> = candidates
+            .into_iter()
+            .map(|slot| Candidate {
+                slot,
+                raw: found.scores[slot as usize],
+                norm: self.norms[slot as usize],
+            })
+            .collect();
         let mut best = Vec::with_capacity(candidates.len());
         // Candidates are dropped each time the bound left has fallen by a
         // tenth (finding the k-th best costs as much as a term's lookups),
         // and after every term once fewer than a thousand are left.
         let mut next_prune = rest[read];
         for (i, (term, factor, _)) in terms.iter().enumerate().skip(read) {
-            match &self.postings[*term as usize] {
-                // Fewer postings than candidates to look up: read them all
-                // (a slot no longer a candidate gains a score never read).
-                Postings::Sparse { slots, counts } if slots.len() < candidates.len() * 4 => {
-                    for (slot, count) in slots.iter().zip(counts) {
-                        scores[*slot as usize] += factor * tf_of(table, *count);
-                    }
-                }
-                postings => postings.for_each_held(
-                    &mut candidates,
-                    |slot| *slot,
-                    |slot, count| scores[*slot as usize] += factor * tf_of(table, count),
-                ),
-            }
+            self.postings[*term as usize].for_each_held(
+                &mut candidates,
+                |candidate| candidate.slot,
+                |candidate, count| candidate.raw += factor * tf_of(table, count),
+            );
             let left = rest[i + 1];
             if candidates.len() > k && (left <= next_prune || candidates.len() < 1000) {
                 next_prune = left * 0.9;
                 best.clear();
-                best.extend(
-                    candidates
-                        .iter()
-                        .map(|slot| normalised(*slot, scores[*slot as usize])),
-                );
+                best.extend(candidates.iter().map(Candidate::score));
                 let (_, kth, _) = best.select_nth_unstable_by(k - 1, |a, b| {
                     b.partial_cmp(a).unwrap_or(Ordering::Equal)
                 });
                 threshold = threshold.max(*kth);
-                candidates
-                    .retain(|slot| normalised(*slot, scores[*slot as usize]) + left >= threshold);
+                candidates.retain(|candidate| candidate.score() + left >= threshold);
             }
         }
         let best = top_k(
             candidates
                 .into_iter()
-                .map(|slot| (slot, normalised(slot, scores[slot as usize]) / query_norm)),
+                .map(|candidate| (candidate.slot, candidate.score() / query_norm)),
             k,
         );
         best.into_iter()

@@ -151,6 +151,19 @@ impl Postings {
         mut f: impl FnMut(&mut T, u16),
     ) {
         match self {
+            // Fewer postings than items: walk the postings, seeking the items.
+            Postings::Sparse { slots, counts } if slots.len() < items.len() => {
+                let mut at = 0;
+                for (slot, count) in slots.iter().zip(counts) {
+                    at = seek_by(items, at, *slot, &slot_of);
+                    if at == items.len() {
+                        break;
+                    }
+                    if slot_of(&items[at]) == *slot {
+                        f(&mut items[at], *count);
+                    }
+                }
+            }
             Postings::Sparse { slots, counts } => {
                 let mut at = 0;
                 for item in items {
@@ -290,16 +303,22 @@ impl Accumulator {
 /// The first position at or after `from` whose slot is at least `target`
 /// (galloping: candidates are visited in slot order, often close together).
 fn seek(slots: &[u32], from: usize, target: u32) -> usize {
+    seek_by(slots, from, target, |slot| *slot)
+}
+
+/// [`seek`] over items ascending by `slot_of`.
+#[inline]
+fn seek_by<T>(items: &[T], from: usize, target: u32, slot_of: impl Fn(&T) -> u32) -> usize {
     let mut step = 1;
     let mut low = from;
     let mut high = from;
-    while high < slots.len() && slots[high] < target {
+    while high < items.len() && slot_of(&items[high]) < target {
         low = high + 1;
         high += step;
         step *= 2;
     }
-    let high = high.min(slots.len());
-    low + slots[low..high].partition_point(|s| *s < target)
+    let high = high.min(items.len());
+    low + items[low..high].partition_point(|item| slot_of(item) < target)
 }
 
 #[cfg(test)]
@@ -341,10 +360,14 @@ mod tests {
                 let expected = held.iter().find(|(s, _)| *s == slot).map_or(0, |p| p.1);
                 assert_eq!(postings.count(slot), expected, "slot {slot}");
             }
-            let mut items: Vec<(u32, u16)> = (0..45).step_by(3).map(|s| (s, 0)).collect();
-            postings.for_each_held(&mut items, |i| i.0, |i, count| i.1 = count);
-            for (slot, count) in items {
-                assert_eq!(count, postings.count(slot), "slot {slot}");
+            // More items than postings (the postings walked) and fewer
+            // (the items walked).
+            for step in [3, 11] {
+                let mut items: Vec<(u32, u16)> = (0..45).step_by(step).map(|s| (s, 0)).collect();
+                postings.for_each_held(&mut items, |i| i.0, |i, count| i.1 = count);
+                for (slot, count) in items {
+                    assert_eq!(count, postings.count(slot), "slot {slot}");
+                }
             }
         }
         // The whole column added at once: the same sums as each posting.
