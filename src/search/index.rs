@@ -1,9 +1,11 @@
 //! An in-memory inverted index over segmented texts.
 //!
 //! Similar texts are ranked by TF-IDF cosine, term at a time over the
-//! postings of the draft's terms only (exact, not approximate: the benchmark
-//! compares it with an exhaustive ranking). The search box ranks by BM25 and
-//! filters by kind, date, organisation and a visibility rule of the caller's.
+//! postings of the draft's terms only: exact on a small index, on a large
+//! one with a bounded first pass (the scores it returns stay exact; the
+//! benchmark compares its top ten with the exact and the exhaustive
+//! rankings). The search box ranks by BM25 and filters by kind, date,
+//! organisation and a visibility rule of the caller's.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
