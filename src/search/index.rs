@@ -948,9 +948,6 @@ impl Index {
                 threshold = threshold.max(kth);
             }
         }
-        // The documents that may still enter the k best, in slot order.
-        // Their scores stay undivided by their norms while terms are added;
-        // a norm divides a score only where it is compared.
         // (normalised score so far, slot) of the documents that may still
         // enter the k best, cut to the best by reading one contiguous array
         // (not the scattered scores and norms per comparison). Whether the
@@ -984,13 +981,13 @@ impl Index {
             best_of(&mut others, candidate_limit - pool.len());
             pool.append(&mut others);
         }
-        let mut candidates: Vec<u32> = pool.into_iter().map(|(_, slot)| slot).collect();
-        candidates.sort_unstable();
-        // Each candidate's score so far (undivided) and norm beside its
+        // The candidates in slot order, each with its score so far (not yet
+        // divided by its norm while terms are added) and its norm beside its
         // slot: completing and pruning read one contiguous array.
-        let mut candidates: Vec<Candidate> = candidates
+        pool.sort_unstable_by_key(|(_, slot)| *slot);
+        let mut candidates: Vec<Candidate> = pool
             .into_iter()
-            .map(|slot| Candidate {
+            .map(|(_, slot)| Candidate {
                 slot,
                 raw: found.scores[slot as usize],
                 norm: self.norms[slot as usize],
